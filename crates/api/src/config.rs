@@ -1,0 +1,278 @@
+//! Configuration: one typed struct, layered. Defaults, then an optional TOML file, then
+//! `TESSERA_*` environment variables (nested keys with `__`, e.g. `TESSERA_SESSION__LIFETIME_MINUTES`),
+//! then `DATABASE_URL`, then command-line flags. Validated once at start-up.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (created when missing) or `postgres://USER@HOST/DB`.
+    pub database_url: String,
+    /// The URL people use to reach Tessera. Defaults to `http://<listen>`.
+    pub public_url: Option<Url>,
+    /// Directory holding the built web app (`index.html`, `pkg/`).
+    pub web_dir: PathBuf,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    pub session: SessionSettings,
+    pub sign_in_limit: SignInLimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Lifetime of one session token; it is renewed while the browser is in use.
+    pub token_minutes: u32,
+    /// A session ends this long after sign-in, however active.
+    pub max_hours: u32,
+    /// `auto` (Secure unless the public URL is plain http on a loopback host), `always`, `never`.
+    pub secure_cookie: SecureCookie,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecureCookie {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInLimitSettings {
+    /// Failed sign-ins allowed per username within the window.
+    pub failures_per_username: u32,
+    /// Sign-in attempts allowed per client address within the window.
+    pub attempts_per_address: u32,
+    pub window_seconds: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `tessera=debug,sqlx=warn`.
+    pub filter: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://tessera.db".into(),
+            public_url: None,
+            web_dir: PathBuf::from("crates/web/dist"),
+            max_body_bytes: 256 * 1024,
+            session: SessionSettings {
+                token_minutes: 15,
+                max_hours: 12,
+                secure_cookie: SecureCookie::Auto,
+            },
+            sign_in_limit: SignInLimitSettings {
+                failures_per_username: 5,
+                attempts_per_address: 30,
+                window_seconds: 15 * 60,
+            },
+            log: LogSettings {
+                format: LogFormat::Text,
+                filter: "info".into(),
+            },
+        }
+    }
+}
+
+/// Values given on the command line; they win over every other layer.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Parse(String),
+    #[error("invalid setting `{setting}`: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Reads every layer and validates the result.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::MissingFile(file.to_path_buf()));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment
+            .merge(Env::prefixed("TESSERA_").split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        if let Some(listen) = overrides.listen {
+            figment = figment.merge(Serialized::default("listen", listen));
+        }
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(Serialized::default("database_url", url));
+        }
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Parse(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if crate::store::Backend::of_url(&self.database_url).is_none() {
+            return Err(ConfigError::Invalid {
+                setting: "database_url",
+                reason: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        if let Some(url) = &self.public_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(ConfigError::Invalid {
+                setting: "public_url",
+                reason: "must be an http or https URL".into(),
+            });
+        }
+        if !(1..=24 * 60).contains(&self.session.token_minutes) {
+            return Err(ConfigError::Invalid {
+                setting: "session.token_minutes",
+                reason: "must be between 1 and 1440".into(),
+            });
+        }
+        if !(1..=24 * 30).contains(&self.session.max_hours) {
+            return Err(ConfigError::Invalid {
+                setting: "session.max_hours",
+                reason: "must be between 1 and 720".into(),
+            });
+        }
+        if self.sign_in_limit.failures_per_username == 0
+            || self.sign_in_limit.attempts_per_address == 0
+            || self.sign_in_limit.window_seconds == 0
+        {
+            return Err(ConfigError::Invalid {
+                setting: "sign_in_limit",
+                reason: "limits and the window must be greater than zero".into(),
+            });
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&self.max_body_bytes) {
+            return Err(ConfigError::Invalid {
+                setting: "max_body_bytes",
+                reason: "must be between 1024 and 67108864".into(),
+            });
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
+            return Err(ConfigError::Invalid {
+                setting: "log.filter",
+                reason: format!("{:?} is not a tracing filter", self.log.filter),
+            });
+        }
+        Ok(())
+    }
+
+    /// The URL people use, for links and for deciding whether cookies are `Secure`.
+    pub fn public_url(&self) -> Url {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let text = format!("http://{}/", self.listen);
+                // A SocketAddr always forms a valid URL authority.
+                Url::parse(&text).unwrap_or_else(|_| unreachable_url())
+            }
+        }
+    }
+
+    pub fn cookies_secure(&self) -> bool {
+        match self.session.secure_cookie {
+            SecureCookie::Always => true,
+            SecureCookie::Never => false,
+            SecureCookie::Auto => {
+                let url = self.public_url();
+                let loopback = match url.host() {
+                    Some(url::Host::Domain(d)) => d == "localhost",
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    None => false,
+                };
+                !(url.scheme() == "http" && loopback)
+            }
+        }
+    }
+}
+
+#[allow(clippy::unwrap_used)]
+fn unreachable_url() -> Url {
+    Url::parse("http://127.0.0.1/").unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_secure_unless_plain_http_on_loopback() {
+        let mut settings = Settings::default();
+        assert!(!settings.cookies_secure());
+        settings.public_url = Url::parse("https://access.example.org").ok();
+        assert!(settings.cookies_secure());
+        settings.public_url = Url::parse("http://10.1.2.3:8080").ok();
+        assert!(settings.cookies_secure());
+        settings.session.secure_cookie = SecureCookie::Never;
+        assert!(!settings.cookies_secure());
+    }
+
+    #[test]
+    fn a_bad_database_url_names_the_setting() {
+        let overrides = Overrides {
+            database_url: Some("mysql://x".into()),
+            ..Overrides::default()
+        };
+        let err = Settings::load(None, &overrides)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("invalid setting `database_url`: must start with sqlite: or postgres://")
+        );
+    }
+
+    #[test]
+    fn a_config_file_with_an_unknown_key_is_refused() {
+        let dir = tempfile::tempdir().ok();
+        let path = dir.as_ref().map(|d| d.path().join("tessera.toml"));
+        if let Some(path) = &path {
+            std::fs::write(path, "listen = \"127.0.0.1:9000\"\nlisten_port = 1\n").ok();
+        }
+        let err = Settings::load(path.as_deref(), &Overrides::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("listen_port"), "{err}");
+    }
+}

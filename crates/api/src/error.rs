@@ -1,0 +1,254 @@
+//! The one error type at the edge. Every variant maps to a status and a stable `code`, answered
+//! as RFC 9457 `application/problem+json`. 5xx bodies say nothing internal; the cause is logged
+//! once, where it happens.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use tessera_domain::problem::{FieldError, Problem};
+
+use crate::store::StoreError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+tokio::task_local! {
+    /// The id of the request being handled, for problem bodies and audit events.
+    pub static REQUEST_ID: String;
+}
+
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("sign-in failed")]
+    SignInFailed,
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("CSRF check failed")]
+    CsrfFailed,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no such route")]
+    NoRoute,
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("malformed request: {message}")]
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("request body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("conflict: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("internal error")]
+    Internal,
+    #[error("service unavailable")]
+    Unavailable,
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str, Option<String>) {
+        match self {
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                Some("Sign in, or send an API token as `Authorization: Bearer <token>`.".into()),
+            ),
+            ApiError::SignInFailed => (
+                StatusCode::UNAUTHORIZED,
+                "sign_in_failed",
+                "Sign-in failed",
+                Some("The username or password is wrong, or the account cannot sign in.".into()),
+            ),
+            ApiError::RateLimited { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many attempts",
+                Some(format!(
+                    "Too many sign-in attempts. Try again in {}.",
+                    human_duration(*retry_after_secs)
+                )),
+            ),
+            ApiError::Forbidden(why) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                Some((*why).to_string()),
+            ),
+            ApiError::CsrfFailed => (
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "Cross-site request refused",
+                Some(
+                    "Send the value of the tessera_csrf cookie in the X-CSRF-Token header.".into(),
+                ),
+            ),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                Some(format!("No such {what}.")),
+            ),
+            ApiError::NoRoute => (
+                StatusCode::NOT_FOUND,
+                "no_route",
+                "Not found",
+                Some("No API endpoint has this path and method.".into()),
+            ),
+            ApiError::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Invalid input",
+                Some("Some fields are not valid; see `errors`.".into()),
+            ),
+            ApiError::BadRequest { message, .. } => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "Malformed request",
+                Some(message.clone()),
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                Some("Send the body as application/json.".into()),
+            ),
+            ApiError::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Request body too large",
+                Some(format!("The body may be at most {limit} bytes.")),
+            ),
+            ApiError::Conflict { code, detail } => {
+                (StatusCode::CONFLICT, code, "Conflict", Some(detail.clone()))
+            }
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                Some(
+                    "Something went wrong on our side. Quote the request id when reporting it."
+                        .into(),
+                ),
+            ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                Some("Try again shortly.".into()),
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (status, code, title, detail) = self.parts();
+        let errors = match self {
+            ApiError::Validation(errors) => errors.clone(),
+            ApiError::BadRequest {
+                field: Some(field),
+                message,
+            } => vec![FieldError {
+                field: field.clone(),
+                message: message.clone(),
+            }],
+            _ => Vec::new(),
+        };
+        Problem {
+            type_uri: format!("urn:tessera:problem:{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            code: code.into(),
+            request_id: current_request_id(),
+            errors,
+        }
+    }
+}
+
+fn human_duration(secs: u64) -> String {
+    if secs < 90 {
+        format!("{secs} seconds")
+    } else {
+        format!("{} minutes", secs.div_ceil(60))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = self.problem();
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unauthenticated => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"tessera\""),
+                ));
+            }
+            _ => {}
+        }
+        // Serializing a Problem cannot fail: it holds only strings and numbers.
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        response.body(body)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate(what) => ApiError::Conflict {
+                code: "duplicate",
+                detail: format!("Another record has the same {what}."),
+            },
+            StoreError::Conflict => ApiError::Conflict {
+                code: "changed",
+                detail: "The record changed while this request ran; read it again and retry."
+                    .into(),
+            },
+            StoreError::MissingReference => ApiError::Conflict {
+                code: "missing_reference",
+                detail: "The request refers to a record that does not exist.".into(),
+            },
+            StoreError::Database(ref source) => {
+                if matches!(source, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) {
+                    tracing::error!(error = %source, "database unavailable");
+                    ApiError::Unavailable
+                } else {
+                    tracing::error!(error = %source, "database error");
+                    ApiError::Internal
+                }
+            }
+            StoreError::Migration(source) => {
+                tracing::error!(error = %source, "migration error");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,97 @@
+//! The OpenAPI document, generated from the routes themselves: `utoipa-actix-web` collects
+//! each path where it is registered, so the document cannot drift from the router.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::PROBLEM_JSON;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tessera",
+        description = "Identity governance: access packages, requests and approvals, access \
+reviews.\n\nAuthenticate scripts with `Authorization: Bearer <API token>` (create one in the \
+portal under API tokens, or with `tessera token create`). Browser sessions use the HttpOnly \
+`tessera_session` cookie; their unsafe requests must echo the `tessera_csrf` cookie in the \
+`X-CSRF-Token` header.\n\nErrors are RFC 9457 `application/problem+json`. Lists are paged with \
+`limit` and `cursor`, answered with `next_cursor`.",
+        license(name = "Apache-2.0"),
+    ),
+    tags(
+        (name = "session", description = "Signing in and out; who is calling"),
+        (name = "users", description = "People and service accounts"),
+        (name = "tokens", description = "API tokens for scripts and integrations"),
+        (name = "operations", description = "Probes for orchestrators"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// Applied after the routes are collected. Adds the security schemes, makes them the default, and gives every operation a `default`
+/// problem response, so that any status the server can answer is described.
+pub struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tsr_ API token")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("tessera_session"))),
+        );
+        openapi.security = Some(vec![
+            utoipa::openapi::security::SecurityRequirement::new(
+                "bearer_token",
+                Vec::<String>::new(),
+            ),
+            utoipa::openapi::security::SecurityRequirement::new(
+                "session_cookie",
+                Vec::<String>::new(),
+            ),
+        ]);
+
+        let problem = ResponseBuilder::new()
+            .description("A problem: see `code` and `errors`")
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "Problem",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation
+                    .responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(problem.clone()));
+            }
+        }
+    }
+}
+
+/// The whole document, as served at `/api/openapi.json` and printed by `tessera openapi`.
+pub fn document() -> OpenApiDoc {
+    crate::startup::api_document()
+}

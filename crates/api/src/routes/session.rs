@@ -1,0 +1,62 @@
+use actix_web::{HttpRequest, HttpResponse, delete, post, web};
+use tessera_domain::problem::Problem;
+use tessera_domain::user::{Me, SignIn};
+
+use crate::auth::Actor;
+use crate::auth::actor::{cleared_cookies, csrf_cookie, session_cookie};
+use crate::error::ApiResult;
+use crate::extract::Json;
+use crate::service;
+use crate::state::AppState;
+
+/// Signs in with a username and password. Sets the HttpOnly session cookie and the
+/// `tessera_csrf` cookie, whose value later unsafe requests send as `X-CSRF-Token`.
+#[utoipa::path(
+    operation_id = "sign_in",
+    tag = "session",
+    security(()),
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in; cookies set", body = Me),
+        (status = 401, description = "Wrong username or password, or the account cannot sign in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Input out of bounds", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/session")]
+pub async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    input: Json<SignIn>,
+) -> ApiResult<HttpResponse> {
+    // The socket's address, not X-Forwarded-For, which any client can write.
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let signed_in = service::session::sign_in(&state, &address, input.0).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&state, signed_in.session_token))
+        .cookie(csrf_cookie(&state, signed_in.csrf))
+        .json(signed_in.me))
+}
+
+/// Signs out: ends the session on the server and clears its cookies.
+#[utoipa::path(
+    operation_id = "sign_out",
+    tag = "session",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/session")]
+pub async fn sign_out(state: web::Data<AppState>, actor: Actor) -> ApiResult<HttpResponse> {
+    service::session::sign_out(&state, &actor).await?;
+    let mut response = HttpResponse::NoContent();
+    for cookie in cleared_cookies(&state) {
+        response.cookie(cookie);
+    }
+    Ok(response.finish())
+}

@@ -1,0 +1,36 @@
+//! Use cases. Each takes typed input (and, where privileged, an authorization proof), applies
+//! the rules, and calls the store. No HTTP here beyond the error type.
+
+pub mod page;
+pub mod session;
+pub mod tokens;
+pub mod users;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::auth::Actor;
+use crate::error::current_request_id;
+use crate::store::audit::AuditEvent;
+
+/// An audit event for a change made by `actor`, with JSON snapshots before and after.
+pub fn audit_event<B: Serialize, A: Serialize>(
+    actor: Option<&Actor>,
+    action: &'static str,
+    target_type: &'static str,
+    target_id: String,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> AuditEvent {
+    AuditEvent {
+        actor_id: actor.map(|a| *a.id.as_uuid()),
+        actor_name: actor.map(|a| a.username.clone()),
+        action,
+        target_type,
+        target_id,
+        before: before.and_then(|b| serde_json::to_string(b).ok()),
+        after: after.and_then(|a| serde_json::to_string(a).ok()),
+        request_id: current_request_id(),
+        occurred_at: Utc::now(),
+    }
+}

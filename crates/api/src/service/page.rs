@@ -1,0 +1,114 @@
+//! Page size and cursor handling shared by list endpoints. Cursors are opaque to clients:
+//! base64url of the last sort key seen.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
+
+use crate::error::{ApiError, ApiResult};
+
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    pub fn parse(query: &PageQuery) -> ApiResult<PageRequest> {
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(ApiError::BadRequest {
+                field: Some("limit".into()),
+                message: format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            });
+        }
+        let after = match &query.cursor {
+            None => None,
+            Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| ApiError::BadRequest {
+                field: Some("cursor".into()),
+                message: "is not a cursor this API handed out".into(),
+            })?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+
+    /// How many rows to fetch: one more than the page, to know whether another page follows.
+    pub fn fetch(&self) -> u32 {
+        self.limit + 1
+    }
+
+    /// Cuts `rows` to the page and makes the next cursor from the last row kept.
+    pub fn finish<R>(
+        &self,
+        mut rows: Vec<R>,
+        key: impl Fn(&R) -> String,
+    ) -> (Vec<R>, Option<String>) {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next = if more {
+            rows.last().map(|row| encode_cursor(&key(row)))
+        } else {
+            None
+        };
+        (rows, next)
+    }
+}
+
+fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Option<String> {
+    if cursor.len() > 512 {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_outside_the_range_are_refused() {
+        for limit in [0, MAX_PAGE_SIZE + 1] {
+            let query = PageQuery {
+                limit: Some(limit),
+                cursor: None,
+            };
+            assert!(PageRequest::parse(&query).is_err());
+        }
+    }
+
+    #[test]
+    fn a_page_with_more_rows_hands_out_a_cursor_that_decodes_to_its_last_key() {
+        let request = PageRequest::parse(&PageQuery {
+            limit: Some(2),
+            cursor: None,
+        });
+        let Ok(request) = request else {
+            panic!("limit 2 refused")
+        };
+        let (rows, next) = request.finish(vec!["a", "b", "c"], |r| r.to_string());
+        assert_eq!(rows, vec!["a", "b"]);
+        let again = PageRequest::parse(&PageQuery {
+            limit: Some(2),
+            cursor: next,
+        });
+        assert_eq!(again.ok().and_then(|r| r.after), Some("b".to_string()));
+    }
+
+    #[test]
+    fn the_last_page_has_no_cursor_and_garbage_cursors_are_refused() {
+        let request = PageRequest {
+            limit: 5,
+            after: None,
+        };
+        assert_eq!(request.finish(vec![1, 2], |r| r.to_string()).1, None);
+        let query = PageQuery {
+            limit: None,
+            cursor: Some("%%%".into()),
+        };
+        assert!(PageRequest::parse(&query).is_err());
+    }
+}

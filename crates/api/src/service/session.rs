@@ -1,0 +1,123 @@
+//! Signing in and out of the portal.
+
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use tessera_domain::roles::GlobalRole;
+use tessera_domain::user::{Me, SignIn};
+use uuid::Uuid;
+
+use super::users::user_view;
+use crate::auth::actor::Via;
+use crate::auth::session_token::SessionClaims;
+use crate::auth::{Actor, password};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store;
+
+/// A new session: the caller sets both values as cookies.
+pub struct SignedIn {
+    pub me: Me,
+    pub session_token: String,
+    pub csrf: String,
+}
+
+pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResult<SignedIn> {
+    if input.username.is_empty() || input.username.chars().count() > 254 {
+        return Err(ApiError::invalid(
+            "username",
+            "must be between 1 and 254 characters",
+        ));
+    }
+    let username = input.username.trim().to_lowercase();
+    if input.password.is_empty() || input.password.chars().count() > 256 {
+        return Err(ApiError::invalid(
+            "password",
+            "must be between 1 and 256 characters",
+        ));
+    }
+    state
+        .limiter
+        .begin_attempt(address, &username, Instant::now())
+        .map_err(|retry_after_secs| {
+            tracing::warn!(%address, "sign-in throttled");
+            ApiError::RateLimited { retry_after_secs }
+        })?;
+
+    let user = store::users::find_user_by_username(&state.db, &username).await?;
+    let usable_hash = user
+        .as_ref()
+        .filter(|u| u.enabled && u.kind == "person")
+        .and_then(|u| u.password_hash.clone());
+    let hash = usable_hash
+        .clone()
+        .unwrap_or_else(|| state.decoy_hash.clone());
+    let matches = password::verify_password(hash, input.password).await;
+    let user = match user {
+        Some(user) if matches && usable_hash.is_some() => user,
+        _ => {
+            state.limiter.record_failure(&username, Instant::now());
+            tracing::info!(%address, "sign-in refused");
+            return Err(ApiError::SignInFailed);
+        }
+    };
+    state.limiter.record_success(&username);
+
+    let now = Utc::now();
+    let session_id = Uuid::new_v4();
+    let expires_at = now + chrono::Duration::hours(i64::from(state.settings.session.max_hours));
+    store::sessions::insert_session(&state.db, session_id, user.id, now, expires_at).await?;
+    store::users::record_sign_in(&state.db, user.id, now).await?;
+
+    let csrf = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let claims = SessionClaims::new(
+        user.id,
+        session_id,
+        csrf.clone(),
+        now,
+        state.settings.session.token_minutes,
+    );
+    let session_token = state.keys.issue(&claims).ok_or_else(|| {
+        tracing::error!("no signing key to issue a session");
+        ApiError::Internal
+    })?;
+    tracing::info!(user = %user.id, session = %session_id, "signed in");
+    let actor_view = user_view(&user)?;
+    Ok(SignedIn {
+        me: Me {
+            id: actor_view.id,
+            username: actor_view.username,
+            display_name: actor_view.display_name,
+            email: actor_view.email,
+            kind: actor_view.kind,
+            roles: GlobalRole::held(actor_view.is_admin),
+            authenticated_by: tessera_domain::user::AuthMethod::Session,
+        },
+        session_token,
+        csrf,
+    })
+}
+
+/// Ends the caller's browser session. A token-authenticated caller has no session to end.
+pub async fn sign_out(state: &AppState, actor: &Actor) -> ApiResult<()> {
+    if let Via::Session { session_id } = actor.via {
+        store::sessions::end_session(&state.db, session_id, Utc::now()).await?;
+        tracing::info!(user = %actor.id, session = %session_id, "signed out");
+    }
+    Ok(())
+}
+
+pub fn me(actor: &Actor) -> ApiResult<Me> {
+    let view = user_view(&actor.user)?;
+    Ok(Me {
+        id: view.id,
+        username: view.username,
+        display_name: view.display_name,
+        email: view.email,
+        kind: view.kind,
+        roles: GlobalRole::held(view.is_admin),
+        authenticated_by: actor.method(),
+    })
+}

@@ -1,0 +1,218 @@
+//! Managing users: administrators list, create and change people and service accounts.
+
+use chrono::Utc;
+use tessera_domain::page::{PageQuery, UserPage};
+use tessera_domain::user::{NewUser, UserChanges, UserKind, UserView};
+use tessera_domain::{DisplayName, Email, UserId, Username};
+use uuid::Uuid;
+
+use super::audit_event;
+use super::page::PageRequest;
+use crate::auth::{Actor, AdminProof, password};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::users::{NewUserRecord, UserRow, UserUpdate};
+use crate::store::{self, StoreError};
+
+/// How far up a management chain a loop check walks; deeper chains are refused.
+const MAX_MANAGEMENT_DEPTH: usize = 64;
+
+/// Turns a stored row into its wire form. A row that no longer parses is a server fault.
+pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
+    let corrupt = |what: &str| {
+        tracing::error!(user = %row.id, field = what, "stored user does not parse");
+        ApiError::Internal
+    };
+    Ok(UserView {
+        id: UserId::from_uuid(row.id),
+        username: Username::parse(row.username.clone()).map_err(|_| corrupt("username"))?,
+        display_name: DisplayName::parse(row.display_name.clone())
+            .map_err(|_| corrupt("display_name"))?,
+        email: Email::parse(row.email.clone()).map_err(|_| corrupt("email"))?,
+        kind: UserKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+        manager_id: row.manager_id.map(UserId::from_uuid),
+        enabled: row.enabled,
+        is_admin: row.is_admin,
+        last_sign_in_at: row.last_sign_in_at,
+        created_at: row.created_at,
+    })
+}
+
+pub async fn list_users(
+    _: &AdminProof,
+    state: &AppState,
+    query: &PageQuery,
+) -> ApiResult<UserPage> {
+    let page = PageRequest::parse(query)?;
+    let rows = store::users::list_users(&state.db, page.after.as_deref(), page.fetch()).await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
+    let items = rows.iter().map(user_view).collect::<ApiResult<Vec<_>>>()?;
+    Ok(UserPage { items, next_cursor })
+}
+
+pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
+    let row = store::users::find_user(&state.db, *id.as_uuid())
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    user_view(&row)
+}
+
+/// Creates a user. `actor` is `None` only for the command line and the demo seed.
+pub async fn create_user(
+    state: &AppState,
+    actor: Option<&Actor>,
+    input: NewUser,
+) -> ApiResult<UserView> {
+    if input.kind == UserKind::ServiceAccount && input.password.is_some() {
+        return Err(ApiError::invalid(
+            "password",
+            "service accounts sign in with API tokens only; leave the password out",
+        ));
+    }
+    let password_hash = match input.password {
+        Some(password) => Some(password::hash_password(password).await?),
+        None => None,
+    };
+    let record = NewUserRecord {
+        id: Uuid::now_v7(),
+        username: input.username.to_string(),
+        email: input.email.to_string(),
+        display_name: input.display_name.to_string(),
+        kind: input.kind.as_str(),
+        manager_id: input.manager_id.map(Uuid::from),
+        is_admin: input.is_admin,
+        password_hash,
+        now: Utc::now(),
+    };
+    let row = store::users::insert_user(&state.db, &record, |row| {
+        let after = user_view(row).ok();
+        audit_event::<UserView, _>(
+            actor,
+            "user.create",
+            "user",
+            row.id.to_string(),
+            None,
+            after.as_ref(),
+        )
+    })
+    .await
+    .map_err(|err| match err {
+        StoreError::Duplicate(_) => ApiError::Conflict {
+            code: "username_taken",
+            detail: format!("The username {} is taken.", record.username),
+        },
+        StoreError::MissingReference => ApiError::invalid("manager_id", "no user has this id"),
+        other => other.into(),
+    })?;
+    tracing::info!(user = %row.id, username = %row.username, "user created");
+    user_view(&row)
+}
+
+pub async fn create_user_as_admin(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    input: NewUser,
+) -> ApiResult<UserView> {
+    create_user(state, Some(actor), input).await
+}
+
+pub async fn update_user(
+    proof: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    changes: UserChanges,
+) -> ApiResult<UserView> {
+    if changes.is_empty() {
+        return Err(ApiError::invalid(
+            "body",
+            "name at least one field to change",
+        ));
+    }
+    let current = store::users::find_user(&state.db, *id.as_uuid())
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    let before = user_view(&current)?;
+
+    if id == proof.actor() && (changes.enabled == Some(false) || changes.is_admin == Some(false)) {
+        return Err(ApiError::Conflict {
+            code: "self_lockout",
+            detail: "You cannot disable yourself or remove your own administrator role; ask \
+                     another administrator."
+                .into(),
+        });
+    }
+    let manager_id = match changes.manager_id {
+        Some(Some(manager)) => {
+            check_manager(state, id, manager).await?;
+            Some(*manager.as_uuid())
+        }
+        Some(None) => None,
+        None => current.manager_id,
+    };
+    let update = UserUpdate {
+        email: changes
+            .email
+            .map_or(current.email.clone(), |e| e.to_string()),
+        display_name: changes
+            .display_name
+            .map_or(current.display_name.clone(), |n| n.to_string()),
+        manager_id,
+        enabled: changes.enabled.unwrap_or(current.enabled),
+        is_admin: changes.is_admin.unwrap_or(current.is_admin),
+    };
+    let row = store::users::transition_user(
+        &state.db,
+        current.id,
+        current.version,
+        &update,
+        Utc::now(),
+        |row| {
+            let after = user_view(row).ok();
+            audit_event(
+                Some(actor),
+                "user.update",
+                "user",
+                row.id.to_string(),
+                Some(&before),
+                after.as_ref(),
+            )
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        StoreError::MissingReference => ApiError::invalid("manager_id", "no user has this id"),
+        other => other.into(),
+    })?;
+    user_view(&row)
+}
+
+/// Refuses a manager that is the user, does not exist, or would close a management loop.
+async fn check_manager(state: &AppState, user: UserId, manager: UserId) -> ApiResult<()> {
+    if manager == user {
+        return Err(ApiError::invalid(
+            "manager_id",
+            "a user cannot be their own manager",
+        ));
+    }
+    let chain =
+        store::users::list_manager_chain(&state.db, *manager.as_uuid(), MAX_MANAGEMENT_DEPTH)
+            .await?;
+    if chain.is_empty() {
+        return Err(ApiError::invalid("manager_id", "no user has this id"));
+    }
+    if chain.contains(user.as_uuid()) {
+        return Err(ApiError::invalid(
+            "manager_id",
+            "this manager reports to the user, directly or indirectly",
+        ));
+    }
+    if chain.len() >= MAX_MANAGEMENT_DEPTH {
+        return Err(ApiError::invalid(
+            "manager_id",
+            "the management chain is too deep",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Building and running the application. Tests use the same path as production:
+//! `Application::build` with their own settings and port 0.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, ResponseError, web};
+use utoipa::Modify;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::limiter::SignInLimiter;
+use crate::auth::password;
+use crate::auth::session_token::SessionKeys;
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::extract::BodyLimit;
+use crate::openapi::{ApiDoc, Conventions};
+use crate::state::AppState;
+use crate::store::{Db, StoreError};
+use crate::{middleware, routes, spa};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[source] StoreError),
+    #[error("cannot apply migrations: {0}")]
+    Migrations(#[source] StoreError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl AppState {
+    /// Connects, migrates and loads the signing keys: everything a command needs.
+    pub async fn open(settings: Settings) -> Result<AppState, StartupError> {
+        let db = Db::connect(&settings.database_url)
+            .await
+            .map_err(StartupError::Database)?;
+        db.migrate().await.map_err(StartupError::Migrations)?;
+        let keys = SessionKeys::load_or_create(&db)
+            .await
+            .map_err(StartupError::Database)?;
+        let limiter = SignInLimiter::new(&settings.sign_in_limit);
+        let decoy_hash = tokio::task::spawn_blocking(password::decoy_hash)
+            .await
+            .unwrap_or_default();
+        Ok(AppState {
+            db,
+            settings,
+            keys,
+            limiter,
+            decoy_hash,
+        })
+    }
+}
+
+/// The OpenAPI document of every registered route, as served at `/api/openapi.json` and
+/// printed by `tessera openapi`. Both come from the same registration, so they cannot differ.
+pub fn api_document() -> OpenApiDoc {
+    let (_, mut document) = App::new()
+        .into_utoipa_app()
+        .openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    Conventions.modify(&mut document);
+    document
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let listener =
+            TcpListener::bind(settings.listen).map_err(|source| StartupError::Listen {
+                address: settings.listen.to_string(),
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen {
+                address: settings.listen.to_string(),
+                source,
+            })?
+            .port();
+        let state = AppState::open(settings).await?;
+        let state = web::Data::new(state);
+        let server = serve(listener, state.clone())?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Runs until SIGTERM or SIGINT, then finishes the requests in flight and stops.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, StartupError> {
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let body_limit = BodyLimit(state.settings.max_body_bytes);
+    let web_dir = state.settings.web_dir.clone();
+    if !spa::index_path(&web_dir).exists() {
+        tracing::warn!(web_dir = %web_dir.display(), "the web portal is not built; serving the API only");
+    }
+    let server = HttpServer::new(move || {
+        App::new()
+            .into_utoipa_app()
+            .openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+            .configure(routes::configure)
+            .openapi_service(|mut document| {
+                Conventions.modify(&mut document);
+                SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", document)
+            })
+            .into_app()
+            .app_data(state.clone())
+            .app_data(body_limit)
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest {
+                    field: Some("id".into()),
+                    message: format!("is not a valid id ({err})"),
+                }
+                .into()
+            }))
+            .service(spa::service(&web_dir))
+            .default_service(web::to(|| async { ApiError::NoRoute.error_response() }))
+            .wrap(Compress::default())
+            .wrap(middleware::security_headers())
+            .wrap(from_fn(middleware::request_context))
+    })
+    .listen(listener)
+    .map_err(|source| StartupError::Listen { address, source })?
+    .shutdown_timeout(20)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,15 @@
+//! What every request can reach: passed explicitly as actix app data, never through a global.
+
+use crate::auth::limiter::SignInLimiter;
+use crate::auth::session_token::SessionKeys;
+use crate::config::Settings;
+use crate::store::Db;
+
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    pub keys: SessionKeys,
+    pub limiter: SignInLimiter,
+    /// Checked against when a sign-in names no usable account; see `auth::password`.
+    pub decoy_hash: String,
+}

@@ -1,0 +1,74 @@
+//! Browser sessions. The session token is a signed JWT naming a row here, so a sign-out or a
+//! disabled user takes effect on the next request even though the token is still valid.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::users::UserRow;
+use super::{Db, StoreResult, on_db};
+
+pub async fn insert_session(
+    db: &Db,
+    id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// The user of a live session: not ended, not past its absolute expiry, user enabled.
+pub async fn find_session_user(
+    db: &Db,
+    session_id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<UserRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(
+        "SELECT u.id, u.username, u.email, u.display_name, u.kind, u.manager_id, u.enabled, \
+         u.is_admin, u.password_hash, u.last_sign_in_at, u.created_at, u.updated_at, u.version \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id = $1 AND s.user_id = $2 AND s.ended_at IS NULL AND s.expires_at > $3 \
+         AND u.enabled",
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row)
+}
+
+pub async fn end_session(db: &Db, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+    on_db!(db, pool => sqlx::query(
+        "UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(session_id)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// Deletes sessions that ended or expired before `before`.
+pub async fn delete_stale_sessions(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
+    let done = on_db!(db, pool => sqlx::query(
+        "DELETE FROM sessions WHERE expires_at < $1 OR ended_at < $1",
+    )
+    .bind(before)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(done)
+}

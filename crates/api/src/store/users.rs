@@ -1,0 +1,233 @@
+//! Users: people and service accounts.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::audit::{AuditEvent, insert_audit_event};
+use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+
+const USER_COLUMNS: &str = "id, username, email, display_name, kind, manager_id, enabled, is_admin, \
+     password_hash, last_sign_in_at, created_at, updated_at, version";
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub kind: String,
+    pub manager_id: Option<Uuid>,
+    pub enabled: bool,
+    pub is_admin: bool,
+    pub password_hash: Option<String>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user to insert. `password_hash` is already hashed.
+pub struct NewUserRecord {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub kind: &'static str,
+    pub manager_id: Option<Uuid>,
+    pub is_admin: bool,
+    pub password_hash: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+macro_rules! select_users {
+    ($tail:literal) => {
+        sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users {}", $tail))
+    };
+}
+
+pub async fn insert_user(
+    db: &Db,
+    user: &NewUserRecord,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<UserRow> {
+    in_transaction!(db, conn => {
+        if let Some(manager) = user.manager_id {
+            let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
+                .bind(manager)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::MissingReference);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO users (id, username, email, display_name, kind, manager_id, enabled, \
+             is_admin, password_hash, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1)",
+        )
+        .bind(user.id)
+        .bind(&user.username)
+        .bind(&user.email)
+        .bind(&user.display_name)
+        .bind(user.kind)
+        .bind(user.manager_id)
+        .bind(user.is_admin)
+        .bind(user.password_hash.as_deref())
+        .bind(user.now)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
+            .bind(user.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+pub async fn find_user(db: &Db, id: Uuid) -> StoreResult<Option<UserRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+pub async fn find_user_by_username(db: &Db, username: &str) -> StoreResult<Option<UserRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(select_users!("WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// Users ordered by username, starting after `after`, at most `limit` of them.
+pub async fn list_users(db: &Db, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRow>> {
+    let limit = i64::from(limit);
+    let rows = on_db!(db, pool => match after {
+        Some(after) => sqlx::query_as::<_, UserRow>(select_users!(
+            "WHERE username > $1 ORDER BY username LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await,
+        None => sqlx::query_as::<_, UserRow>(select_users!("ORDER BY username LIMIT $1"))
+            .bind(limit)
+            .fetch_all(pool)
+            .await,
+    })?;
+    Ok(rows)
+}
+
+pub async fn count_users(db: &Db) -> StoreResult<i64> {
+    let (count,): (i64,) = on_db!(db, pool => sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await)?;
+    Ok(count)
+}
+
+/// The new values of a user's editable fields.
+pub struct UserUpdate {
+    pub email: String,
+    pub display_name: String,
+    pub manager_id: Option<Uuid>,
+    pub enabled: bool,
+    pub is_admin: bool,
+}
+
+/// Writes `update` if the user is still at `seen_version` (compare-and-set), with its audit
+/// event. A user that changed meanwhile answers [`StoreError::Conflict`]. Disabling a user ends
+/// their sessions in the same transaction.
+pub async fn transition_user(
+    db: &Db,
+    id: Uuid,
+    seen_version: i64,
+    update: &UserUpdate,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<UserRow> {
+    in_transaction!(db, conn => {
+        if let Some(manager) = update.manager_id {
+            let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
+                .bind(manager)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::MissingReference);
+            }
+        }
+        let changed = sqlx::query(
+            "UPDATE users SET email = $1, display_name = $2, manager_id = $3, enabled = $4, \
+             is_admin = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+        )
+        .bind(&update.email)
+        .bind(&update.display_name)
+        .bind(update.manager_id)
+        .bind(update.enabled)
+        .bind(update.is_admin)
+        .bind(now)
+        .bind(id)
+        .bind(seen_version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        if !update.enabled {
+            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let row = sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// Walks up the management chain from `start`, at most `limit` steps, returning the ids met.
+/// Used to refuse a manager assignment that would close a loop.
+pub async fn list_manager_chain(db: &Db, start: Uuid, limit: usize) -> StoreResult<Vec<Uuid>> {
+    let mut chain = Vec::new();
+    let mut current = Some(start);
+    while let Some(id) = current {
+        if chain.len() >= limit || chain.contains(&id) {
+            break;
+        }
+        chain.push(id);
+        let next: Option<(Option<Uuid>,)> = on_db!(db, pool => sqlx::query_as(
+            "SELECT manager_id FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+        current = next.and_then(|(manager,)| manager);
+    }
+    Ok(chain)
+}
+
+pub async fn record_sign_in(db: &Db, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    Ok(())
+}

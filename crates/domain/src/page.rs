@@ -1,0 +1,38 @@
+//! Cursor pagination: `?limit=&cursor=` answered with `next_cursor`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::token::TokenView;
+use crate::user::UserView;
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// The query of every list endpoint.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+}
+
+macro_rules! page_type {
+    ($name:ident, $item:ty) => {
+        /// One page of a list. `next_cursor` is absent on the last page.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+        pub struct $name {
+            pub items: Vec<$item>,
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+
+page_type!(UserPage, UserView);
+page_type!(TokenPage, TokenView);

@@ -1,0 +1,273 @@
+//! Validated values. Each can only be built through `parse` (or `TryFrom<String>`, which serde
+//! uses), so a handler never sees an invalid one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a value was refused. The message is written for the person who typed it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValueError(pub String);
+
+fn refuse(message: impl Into<String>) -> ValueError {
+    ValueError(message.into())
+}
+
+macro_rules! string_value {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "server", schema(value_type = String))]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValueError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_value!(
+    /// A sign-in name: 2 to 64 characters of lowercase letters, digits, `.`, `_`, `-` and `@`,
+    /// starting with a letter or digit. Input is lowercased, so names are case-insensitive.
+    Username
+);
+
+impl Username {
+    pub const MAX_LEN: usize = 64;
+
+    pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
+        let value = raw.into().trim().to_lowercase();
+        let len = value.chars().count();
+        if len < 2 || len > Self::MAX_LEN {
+            return Err(refuse(format!(
+                "must be between 2 and {} characters",
+                Self::MAX_LEN
+            )));
+        }
+        if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err(refuse("must start with a letter or a digit"));
+        }
+        if let Some(bad) = value
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
+        {
+            return Err(refuse(format!(
+                "may only contain letters, digits, '.', '_', '-' and '@' (found {bad:?})"
+            )));
+        }
+        Ok(Self(value))
+    }
+}
+
+string_value!(
+    /// An e-mail address: one `@` with a non-empty local part and a dotted domain, at most 254
+    /// characters. Delivery is what really proves an address; this only catches typing mistakes.
+    Email
+);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
+        let value = raw.into().trim().to_string();
+        if value.is_empty() {
+            return Err(refuse("must not be empty"));
+        }
+        if value.len() > Self::MAX_LEN {
+            return Err(refuse(format!(
+                "must be at most {} characters",
+                Self::MAX_LEN
+            )));
+        }
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(refuse("must not contain spaces"));
+        }
+        let Some((local, domain)) = value.split_once('@') else {
+            return Err(refuse("must contain '@'"));
+        };
+        let domain_ok = !domain.contains('@')
+            && domain.contains('.')
+            && domain.split('.').all(|label| !label.is_empty());
+        if local.is_empty() || !domain_ok {
+            return Err(refuse("must look like name@example.org"));
+        }
+        Ok(Self(value))
+    }
+}
+
+string_value!(
+    /// A person's name as shown in the portal: 1 to 200 characters, no control characters.
+    DisplayName
+);
+
+impl DisplayName {
+    pub const MAX_LEN: usize = 200;
+
+    pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
+        let value = raw.into().trim().to_string();
+        if value.is_empty() {
+            return Err(refuse("must not be empty"));
+        }
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(refuse(format!(
+                "must be at most {} characters",
+                Self::MAX_LEN
+            )));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(refuse("must not contain control characters"));
+        }
+        Ok(Self(value))
+    }
+}
+
+/// A new password. Length is what matters (NIST SP 800-63B): 12 to 256 characters, no
+/// composition rules. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(value_type = String, format = Password))]
+#[serde(try_from = "String")]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_LEN: usize = 12;
+    pub const MAX_LEN: usize = 256;
+
+    pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
+        let value = raw.into();
+        let len = value.chars().count();
+        if len < Self::MIN_LEN {
+            return Err(refuse(format!(
+                "must be at least {} characters",
+                Self::MIN_LEN
+            )));
+        }
+        if len > Self::MAX_LEN {
+            return Err(refuse(format!(
+                "must be at most {} characters",
+                Self::MAX_LEN
+            )));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Password {
+    type Error = ValueError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercased_and_trimmed() {
+        assert_eq!(
+            Username::parse("  Alice.Smith ").map(String::from),
+            Ok("alice.smith".to_string())
+        );
+    }
+
+    #[test]
+    fn usernames_refuse_spaces_symbols_and_bad_lengths() {
+        for bad in [
+            "a",
+            "",
+            "with space",
+            "semi;colon",
+            "-dash-first",
+            &"x".repeat(65),
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert!(Email::parse("ada@example.org").is_ok());
+        for bad in [
+            "",
+            "ada",
+            "@example.org",
+            "ada@",
+            "ada@localhost",
+            "a b@x.org",
+            "a@x..org",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn display_names_refuse_empty_and_control_characters() {
+        assert!(DisplayName::parse("Ada Lovelace").is_ok());
+        assert!(DisplayName::parse("   ").is_err());
+        assert!(DisplayName::parse("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn passwords_need_twelve_characters_and_never_print() {
+        assert!(Password::parse("short").is_err());
+        let password = Password::parse("correct horse battery").map_err(|e| e.0);
+        assert_eq!(
+            password.as_ref().map(|p| format!("{p:?}")),
+            Ok("Password(***)".to_string())
+        );
+    }
+
+    #[test]
+    fn serde_refuses_an_invalid_username() {
+        let parsed: Result<Username, _> = serde_json::from_str("\"no spaces\"");
+        assert!(parsed.is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_parsed_username_parses_again_to_itself(raw in "[A-Za-z0-9][A-Za-z0-9._@-]{1,63}") {
+            let once = Username::parse(raw.clone());
+            proptest::prop_assert!(once.is_ok());
+            if let Ok(name) = once {
+                proptest::prop_assert_eq!(Username::parse(name.as_str()), Ok(name.clone()));
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! A typed client for Tessera's API (`/api/v1`), one function per endpoint, speaking the
+//! domain crate's wire types.
+//!
+//! The session lives in an `HttpOnly` cookie that this code never sees. Unsafe requests
+//! (everything but `GET`), except the sign-in itself, carry the `X-CSRF-Token` header copied from
+//! the readable `tessera_csrf` cookie. Error answers become [`ApiError::Problem`]; a `401`
+//! is not handled here but by whoever shows the error (see `components::alert`), which ends the
+//! session in the UI and sends the person to the sign-in page.
+
+pub mod csrf;
+mod error;
+
+pub use error::ApiError;
+
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+pub mod session;
+#[cfg(target_arch = "wasm32")]
+pub mod tokens;
+#[cfg(target_arch = "wasm32")]
+pub mod users;

@@ -1,0 +1,21 @@
+//! `/api/v1/session` and `/api/v1/me`.
+
+use tessera_domain::user::{Me, SignIn};
+
+use super::ApiError;
+use super::client;
+
+/// `POST /api/v1/session`: sets the session and CSRF cookies and answers who signed in.
+pub async fn sign_in(credentials: &SignIn) -> Result<Me, ApiError> {
+    client::post_before_session("/session", credentials).await
+}
+
+/// `DELETE /api/v1/session`.
+pub async fn sign_out() -> Result<(), ApiError> {
+    client::delete("/session").await
+}
+
+/// `GET /api/v1/me`: who the session belongs to; `401` without one.
+pub async fn me() -> Result<Me, ApiError> {
+    client::get("/me", None).await
+}

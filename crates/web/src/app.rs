@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::Shell;
+use crate::pages::{
+    AccessPackagesPage, AdminPage, ApprovalsPage, NotFoundPage, OverviewPage, RequestHistoryPage,
+    ReviewsPage, SignInPage, TokensPage,
+};
+use crate::state::Session;
+
+/// The whole portal. Every page but sign-in sits inside [`Shell`], which sends people without a
+/// session to the sign-in page.
+#[component]
+pub fn App() -> impl IntoView {
+    Session::provide();
+    view! {
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/sign-in") view=SignInPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("/access-packages") view=AccessPackagesPage />
+                    <Route path=path!("/requests") view=RequestHistoryPage />
+                    <Route path=path!("/approvals") view=ApprovalsPage />
+                    <Route path=path!("/reviews") view=ReviewsPage />
+                    <Route path=path!("/tokens") view=TokensPage />
+                    <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/*any") view=NotFoundPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

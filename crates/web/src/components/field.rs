@@ -1,0 +1,97 @@
+use leptos::prelude::*;
+
+use crate::forms::sentence;
+
+/// A labelled input with its error underneath, tied together with `aria-describedby`.
+#[component]
+pub fn TextField(
+    /// The input's `id` and `name`; the error's id is `{id}-error`.
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    /// The message for this field, from the form's last refusal.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// Marked with `aria-required` only: the browser's own validation bubbles would hide the
+    /// form's messages (forms use `novalidate`).
+    #[prop(optional)]
+    required: bool,
+    #[prop(optional)] min: Option<&'static str>,
+    #[prop(optional)] max: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let invalid = move || error.with(Option::is_some);
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let ids: Vec<&str> = [
+                hint.map(|_| hint_id.as_str()),
+                invalid().then_some(error_id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=invalid>
+            <label for=id>{label}</label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{hint}</p> })}
+            <input
+                id=id
+                name=id
+                type=input_type
+                autocomplete=autocomplete
+                inputmode=inputmode
+                min=min
+                max=max
+                aria-required=required.then_some("true")
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=described_by
+                bind:value=value
+            />
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="field-error" id=error_id.clone()>
+                                {sentence(&message)}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// A checkbox with its label beside it.
+#[component]
+pub fn CheckboxField(
+    id: &'static str,
+    label: &'static str,
+    checked: RwSignal<bool>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="field field-check">
+            <input
+                type="checkbox"
+                id=id
+                name=id
+                aria-describedby=hint.map(|_| hint_id.clone())
+                bind:checked=checked
+            />
+            <label for=id>{label}</label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{hint}</p> })}
+        </div>
+    }
+}

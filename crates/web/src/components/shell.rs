@@ -1,0 +1,204 @@
+//! The signed-in portal: header, main navigation, and the page in `<main>`. It is the parent
+//! route of every page but sign-in, so it is also where people without a session are sent away.
+
+use leptos::ev::MouseEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::{use_location, use_navigate};
+
+use super::{ErrorAlert, ErrorState, Loading};
+use crate::api;
+use crate::routes;
+use crate::state::{Auth, Session, SignedOutReason};
+
+/// What the shell shows; the signed-in person's details are read where they are shown, so that
+/// nothing below is rebuilt when they are set again.
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Checking,
+    SignedIn,
+    SignedOut,
+    Unreachable(api::ApiError),
+}
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let session = Session::expect();
+    let location = use_location();
+    let navigate = use_navigate();
+
+    // Without a session, go to the sign-in page, remembering this page unless the person
+    // signed out on purpose.
+    Effect::new(move || {
+        if let Some(reason) = session.signed_out_reason() {
+            let target = match reason {
+                SignedOutReason::ByThemselves => routes::SIGN_IN.to_string(),
+                SignedOutReason::NoSession | SignedOutReason::Expired => {
+                    let path = location.pathname.get_untracked();
+                    let search = location.search.get_untracked();
+                    let here = if search.is_empty() {
+                        path
+                    } else {
+                        format!("{path}?{search}")
+                    };
+                    routes::sign_in_returning_to(&here)
+                }
+            };
+            navigate(
+                &target,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    let phase = Memo::new(move |_| match session.auth() {
+        Auth::Checking => Phase::Checking,
+        Auth::SignedIn(_) => Phase::SignedIn,
+        Auth::SignedOut(_) => Phase::SignedOut,
+        Auth::Unreachable(error) => Phase::Unreachable(error),
+    });
+
+    move || match phase.get() {
+        Phase::Checking => view! {
+            <main id="main" class="page-center">
+                <Loading label="Checking your session…" />
+            </main>
+        }
+        .into_any(),
+        Phase::SignedOut => view! {
+            <main id="main" class="page-center">
+                <Loading label="Taking you to the sign-in page…" />
+            </main>
+        }
+        .into_any(),
+        Phase::Unreachable(error) => view! {
+            <main id="main" class="page-center">
+                <ErrorState error=error retry=Callback::new(move |_| session.check()) />
+            </main>
+        }
+        .into_any(),
+        Phase::SignedIn => view! { <Layout /> }.into_any(),
+    }
+}
+
+/// The links of the main navigation, in order.
+const MAIN_LINKS: [(&str, &str); 6] = [
+    (routes::OVERVIEW, "Overview"),
+    (routes::ACCESS_PACKAGES, "Access packages"),
+    (routes::REQUESTS, "Request history"),
+    (routes::APPROVALS, "Approvals"),
+    (routes::REVIEWS, "Access reviews"),
+    (routes::TOKENS, "API tokens"),
+];
+
+#[component]
+fn Layout() -> impl IntoView {
+    let session = Session::expect();
+    let location = use_location();
+    let menu_open = RwSignal::new(false);
+    let main_ref = NodeRef::<html::Main>::new();
+    let is_admin = Memo::new(move |_| session.is_admin());
+
+    // The small-screen menu closes once a link has been followed.
+    Effect::new(move || {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+
+    // Move focus, not just the scroll position, so the next Tab continues inside <main>.
+    let skip_to_content = move |ev: MouseEvent| {
+        ev.prevent_default();
+        if let Some(main) = main_ref.get() {
+            let _ = main.focus();
+        }
+    };
+
+    let sign_out = Action::new_local(move |_: &()| async move {
+        match api::session::sign_out().await {
+            // Already gone on the server: the person is signed out either way.
+            Err(error) if !error.is_unauthorized() => Err(error),
+            Ok(()) | Err(_) => {
+                session.signed_out();
+                Ok(())
+            }
+        }
+    });
+
+    view! {
+        <a class="skip-link" href="#main" on:click=skip_to_content>
+            "Skip to content"
+        </a>
+        <header class="topbar">
+            <a class="brand" href=routes::OVERVIEW>
+                <img class="brand-mark" src="/favicon.svg" alt="" width="28" height="28" />
+                <span>"Tessera"</span>
+            </a>
+            <button
+                type="button"
+                class="btn btn-ghost menu-toggle"
+                aria-controls="main-nav"
+                aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                "Menu"
+            </button>
+            <div class="topbar-user">
+                <span class="user-name">{move || session.display_name()}</span>
+                <button
+                    type="button"
+                    class="btn btn-secondary btn-small"
+                    disabled=move || sign_out.pending().get()
+                    on:click=move |_| {
+                        sign_out.dispatch(());
+                    }
+                >
+                    "Sign out"
+                </button>
+            </div>
+        </header>
+        {move || {
+            sign_out
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|error| {
+                    view! {
+                        <div class="topbar-alert">
+                            <ErrorAlert error=error title="You could not be signed out." />
+                        </div>
+                    }
+                })
+        }}
+        <div class="shell">
+            <nav id="main-nav" class="sidenav" class:sidenav-open=move || menu_open.get() aria-label="Main">
+                <ul>
+                    {MAIN_LINKS
+                        .into_iter()
+                        .map(|(href, label)| {
+                            view! {
+                                <li>
+                                    <A href=href exact=true>
+                                        {label}
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                    <Show when=move || is_admin.get()>
+                        <li class="sidenav-separated">
+                            <A href=routes::ADMIN>"Admin"</A>
+                        </li>
+                    </Show>
+                </ul>
+            </nav>
+            <main id="main" class="content" tabindex="-1" node_ref=main_ref>
+                <Outlet />
+            </main>
+        </div>
+    }
+}

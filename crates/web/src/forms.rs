@@ -1,0 +1,247 @@
+//! What people type, turned into the domain's input types. Each value is parsed with the domain
+//! crate's own rules, and every refusal names its field exactly as the API would, so a form
+//! shows mistakes found here and mistakes found by the server in the same place.
+
+use tessera_domain::problem::FieldError;
+use tessera_domain::token::{NewToken, TokenLifetimeDays, TokenName};
+use tessera_domain::user::{NewUser, SignIn, UserKind};
+use tessera_domain::{DisplayName, Email, Password, Username, ValueError};
+
+use crate::api::ApiError;
+
+/// Collects the refusals of one form.
+#[derive(Default)]
+struct Refusals(Vec<FieldError>);
+
+impl Refusals {
+    fn check<T>(&mut self, field: &str, parsed: Result<T, ValueError>) -> Option<T> {
+        parsed
+            .map_err(|error| {
+                self.0.push(FieldError {
+                    field: field.to_string(),
+                    message: error.0,
+                })
+            })
+            .ok()
+    }
+
+    fn refuse(&mut self, field: &str, message: &str) {
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message: message.to_string(),
+        });
+    }
+
+    fn into_error(self) -> ApiError {
+        ApiError::invalid(self.0)
+    }
+}
+
+/// The sign-in form. Only emptiness is checked: the rules of stored names are not revealed.
+#[derive(Clone, Debug, Default)]
+pub struct SignInForm {
+    pub username: String,
+    pub password: String,
+}
+
+impl SignInForm {
+    pub fn parse(&self) -> Result<SignIn, ApiError> {
+        let mut refusals = Refusals::default();
+        if self.username.trim().is_empty() {
+            refusals.refuse("username", "Enter your username.");
+        }
+        if self.password.is_empty() {
+            refusals.refuse("password", "Enter your password.");
+        }
+        if !refusals.0.is_empty() {
+            return Err(refusals.into_error());
+        }
+        Ok(SignIn {
+            username: self.username.trim().to_string(),
+            password: self.password.clone(),
+        })
+    }
+}
+
+/// The "New user" form of the administration page: a person who signs in with a password.
+#[derive(Clone, Debug, Default)]
+pub struct NewUserForm {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+    pub is_admin: bool,
+}
+
+impl NewUserForm {
+    pub fn parse(&self) -> Result<NewUser, ApiError> {
+        let mut refusals = Refusals::default();
+        let username = refusals.check("username", Username::parse(self.username.as_str()));
+        let display_name = refusals.check(
+            "display_name",
+            DisplayName::parse(self.display_name.as_str()),
+        );
+        let email = refusals.check("email", Email::parse(self.email.as_str()));
+        let password = refusals.check("password", Password::parse(self.password.as_str()));
+        match (username, display_name, email, password) {
+            (Some(username), Some(display_name), Some(email), Some(password)) => Ok(NewUser {
+                username,
+                display_name,
+                email,
+                kind: UserKind::Person,
+                manager_id: None,
+                password: Some(password),
+                is_admin: self.is_admin,
+            }),
+            _ => Err(refusals.into_error()),
+        }
+    }
+}
+
+/// The "New token" form.
+#[derive(Clone, Debug)]
+pub struct NewTokenForm {
+    pub name: String,
+    /// As typed: a whole number of days.
+    pub expires_in_days: String,
+}
+
+impl Default for NewTokenForm {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            expires_in_days: TokenLifetimeDays::DEFAULT.days().to_string(),
+        }
+    }
+}
+
+impl NewTokenForm {
+    pub fn parse(&self) -> Result<NewToken, ApiError> {
+        let mut refusals = Refusals::default();
+        let name = refusals.check("name", TokenName::parse(self.name.as_str()));
+        let days = match self.expires_in_days.trim().parse::<u16>() {
+            Ok(days) => refusals.check("expires_in_days", TokenLifetimeDays::try_from(days)),
+            Err(_) => {
+                refusals.refuse(
+                    "expires_in_days",
+                    &format!(
+                        "must be a whole number of days, from 1 to {}",
+                        TokenLifetimeDays::MAX
+                    ),
+                );
+                None
+            }
+        };
+        match (name, days) {
+            (Some(name), Some(expires_in_days)) => Ok(NewToken {
+                name,
+                expires_in_days,
+            }),
+            _ => Err(refusals.into_error()),
+        }
+    }
+}
+
+/// A field message as it reads under its input: starting with a capital letter.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_user() -> NewUserForm {
+        NewUserForm {
+            username: "Ada".into(),
+            display_name: "Ada Lovelace".into(),
+            email: "ada@example.org".into(),
+            password: "correct horse battery".into(),
+            is_admin: true,
+        }
+    }
+
+    #[test]
+    fn a_valid_new_user_parses_into_a_person_with_a_password() {
+        let parsed = valid_user().parse();
+        assert!(parsed.is_ok(), "{parsed:?}");
+        if let Ok(user) = parsed {
+            assert_eq!(user.username.as_str(), "ada");
+            assert_eq!(user.kind, UserKind::Person);
+            assert!(user.password.is_some());
+            assert!(user.is_admin);
+        }
+    }
+
+    #[test]
+    fn every_bad_field_of_a_new_user_is_named() {
+        let form = NewUserForm {
+            username: "a b".into(),
+            display_name: " ".into(),
+            email: "nope".into(),
+            password: "short".into(),
+            is_admin: false,
+        };
+        let error = form.parse().err();
+        for field in ["username", "display_name", "email", "password"] {
+            assert!(
+                error
+                    .as_ref()
+                    .and_then(|e| e.field_message(field))
+                    .is_some(),
+                "{field} was not named"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_lifetime_outside_one_to_366_days_is_refused() {
+        for days in ["0", "367", "ninety", ""] {
+            let form = NewTokenForm {
+                name: "ci".into(),
+                expires_in_days: days.into(),
+            };
+            let error = form.parse().err();
+            assert!(
+                error
+                    .and_then(|e| e.field_message("expires_in_days"))
+                    .is_some(),
+                "{days:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_token_defaults_to_ninety_days() {
+        let form = NewTokenForm {
+            name: "deploy".into(),
+            ..NewTokenForm::default()
+        };
+        assert_eq!(
+            form.parse().map(|t| t.expires_in_days.days()).ok(),
+            Some(90)
+        );
+    }
+
+    #[test]
+    fn signing_in_needs_both_fields() {
+        let error = SignInForm::default().parse().err();
+        assert!(
+            error
+                .as_ref()
+                .and_then(|e| e.field_message("username"))
+                .is_some()
+        );
+        assert!(error.and_then(|e| e.field_message("password")).is_some());
+    }
+
+    #[test]
+    fn field_messages_start_with_a_capital() {
+        assert_eq!(sentence("must not be empty"), "Must not be empty");
+        assert_eq!(sentence(""), "");
+    }
+}

@@ -1,0 +1,320 @@
+//! Administration: for now, the directory's users.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use tessera_domain::UserId;
+use tessera_domain::page::DEFAULT_PAGE_SIZE;
+use tessera_domain::user::{UserChanges, UserKind, UserView};
+
+use crate::api::{self, ApiError};
+use crate::components::{
+    CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextField, Tone,
+};
+use crate::format::{maybe_timestamp, yes_no};
+use crate::forms::NewUserForm;
+use crate::state::{PagedList, Session};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let session = Session::expect();
+    let is_admin = Memo::new(move |_| session.is_admin());
+    view! {
+        <PageHeader title="Administration" />
+        <Show
+            when=move || is_admin.get()
+            fallback=|| {
+                view! {
+                    <EmptyState title="You need to be an administrator to use this page.">
+                        <p>"Ask a Tessera administrator if your work needs it."</p>
+                    </EmptyState>
+                }
+            }
+        >
+            <UsersSection />
+        </Show>
+    }
+}
+
+fn kind_label(kind: UserKind) -> &'static str {
+    match kind {
+        UserKind::Person => "Person",
+        UserKind::ServiceAccount => "Service account",
+    }
+}
+
+#[component]
+fn UsersSection() -> impl IntoView {
+    let users = PagedList::new(DEFAULT_PAGE_SIZE, |page| async move {
+        api::users::list(&page)
+            .await
+            .map(|page| (page.items, page.next_cursor))
+    });
+    let changed = RwSignal::new(None::<String>);
+    let set_enabled = Action::new_local(move |change: &(UserId, bool)| {
+        let (id, enabled) = *change;
+        let changes = UserChanges {
+            enabled: Some(enabled),
+            ..UserChanges::default()
+        };
+        async move {
+            let user = api::users::update(id, &changes).await?;
+            changed.set(Some(format!(
+                "{} is now {}.",
+                user.username,
+                if user.enabled { "enabled" } else { "disabled" }
+            )));
+            users.replace(user, |row| row.id == id);
+            Ok::<(), ApiError>(())
+        }
+    });
+
+    view! {
+        <section class="section" aria-labelledby="users-heading">
+            <h2 id="users-heading">"Users"</h2>
+            {move || changed.get().map(|message| view! { <Notice tone=Tone::Success>{message}</Notice> })}
+            {move || {
+                set_enabled
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|error| view! { <ErrorAlert error=error title="The user was not changed." /> })
+            }}
+            {move || {
+                if users.loaded() {
+                    if users.with_items(Vec::is_empty) {
+                        view! { <EmptyState title="There are no users yet." /> }.into_any()
+                    } else {
+                        view! { <UsersTable users=users set_enabled=set_enabled /> }.into_any()
+                    }
+                } else if let Some(error) = users.error() {
+                    view! { <ErrorState error=error retry=Callback::new(move |_| users.reload()) /> }
+                        .into_any()
+                } else {
+                    view! { <Loading label="Loading users…" /> }.into_any()
+                }
+            }}
+            <Show when=move || users.loaded() && users.error().is_some()>
+                {move || users.error().map(|error| view! { <ErrorAlert error=error title="More users could not be loaded." /> })}
+            </Show>
+            <Show when=move || users.has_more()>
+                <div class="load-more">
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        disabled=move || users.pending()
+                        on:click=move |_| users.load_more()
+                    >
+                        {move || if users.pending() { "Loading…" } else { "Load more" }}
+                    </button>
+                </div>
+            </Show>
+        </section>
+        <NewUserSection users=users />
+    }
+}
+
+#[component]
+fn UsersTable(
+    users: PagedList<UserView>,
+    set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
+) -> impl IntoView {
+    let ids = move || users.with_items(|all| all.iter().map(|user| user.id).collect::<Vec<_>>());
+    view! {
+        <div class="table-wrap" role="region" aria-labelledby="users-heading" tabindex="0">
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Username"</th>
+                        <th scope="col">"Display name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Kind"</th>
+                        <th scope="col">"Admin"</th>
+                        <th scope="col">"Enabled"</th>
+                        <th scope="col">"Last sign-in"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=ids key=|id| *id let(id)>
+                        <UserRow id=id users=users set_enabled=set_enabled />
+                    </For>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// One row. It reads its user from the list by id, so a change redraws its cells but keeps
+/// the row, and the focus on its button.
+#[component]
+fn UserRow(
+    id: UserId,
+    users: PagedList<UserView>,
+    set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
+) -> impl IntoView {
+    let user =
+        Memo::new(move |_| users.with_items(|all| all.iter().find(|user| user.id == id).cloned()));
+    let cell = move |read: fn(&UserView) -> String| {
+        move || user.with(|user| user.as_ref().map(read).unwrap_or_default())
+    };
+    let enabled = move || user.with(|user| user.as_ref().is_some_and(|user| user.enabled));
+    let pending = move || {
+        set_enabled.pending().get()
+            && set_enabled
+                .input()
+                .with(|input| matches!(input, Some((pending_id, _)) if *pending_id == id))
+    };
+    view! {
+        <tr class:row-disabled=move || !enabled()>
+            <th scope="row">{cell(|user| user.username.to_string())}</th>
+            <td>{cell(|user| user.display_name.to_string())}</td>
+            <td>{cell(|user| user.email.to_string())}</td>
+            <td>{cell(|user| kind_label(user.kind).to_string())}</td>
+            <td>{cell(|user| yes_no(user.is_admin).to_string())}</td>
+            <td>
+                <span class=move || {
+                    if enabled() { "badge badge-success" } else { "badge badge-neutral" }
+                }>{move || yes_no(enabled())}</span>
+            </td>
+            <td>{cell(|user| maybe_timestamp(user.last_sign_in_at.as_ref(), "Never"))}</td>
+            <td class="cell-actions">
+                <button
+                    type="button"
+                    class=move || {
+                        if enabled() {
+                            "btn btn-danger-outline btn-small"
+                        } else {
+                            "btn btn-secondary btn-small"
+                        }
+                    }
+                    aria-label=move || {
+                        let verb = if enabled() { "Disable" } else { "Enable" };
+                        format!("{verb} {}", cell(|user| user.username.to_string())())
+                    }
+                    disabled=pending
+                    on:click=move |_| {
+                        set_enabled.dispatch((id, !enabled()));
+                    }
+                >
+                    {move || if enabled() { "Disable" } else { "Enable" }}
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let is_admin = RwSignal::new(false);
+    let created = RwSignal::new(None::<String>);
+
+    let create = Action::new_local(move |form: &NewUserForm| {
+        let new_user = form.parse();
+        async move {
+            let user = api::users::create(&new_user?).await?;
+            created.set(Some(user.username.to_string()));
+            username.set(String::new());
+            display_name.set(String::new());
+            email.set(String::new());
+            password.set(String::new());
+            is_admin.set(false);
+            users.prepend(user);
+            Ok::<(), ApiError>(())
+        }
+    });
+
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || {
+            let error = error.get()?;
+            error.field_message(field).or_else(|| {
+                // A taken username comes back as a conflict without field errors.
+                (field == "username" && error.status() == Some(409)).then(|| error.message())
+            })
+        })
+    };
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        created.set(None);
+        create.dispatch(NewUserForm {
+            username: username.get_untracked(),
+            display_name: display_name.get_untracked(),
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            is_admin: is_admin.get_untracked(),
+        });
+    };
+
+    view! {
+        <section class="section" aria-labelledby="new-user-heading">
+            <h2 id="new-user-heading">"New user"</h2>
+            <p class="section-lead">"A person who signs in with a password. Every field is required."</p>
+            {move || {
+                created
+                    .get()
+                    .map(|name| view! { <Notice tone=Tone::Success>"User “" {name} "” was created."</Notice> })
+            }}
+            {move || {
+                error
+                    .get()
+                    .map(|error| view! { <ErrorAlert error=error title="The user was not created." /> })
+            }}
+            <form class="form form-grid" novalidate on:submit=on_submit>
+                <TextField
+                    id="new-username"
+                    label="Username"
+                    value=username
+                    error=field_error("username")
+                    hint="2 to 64 lowercase letters, digits, “.”, “_”, “-” or “@”."
+                    required=true
+                    autocomplete="off"
+                />
+                <TextField
+                    id="new-display-name"
+                    label="Display name"
+                    value=display_name
+                    error=field_error("display_name")
+                    required=true
+                    autocomplete="off"
+                />
+                <TextField
+                    id="new-email"
+                    label="Email"
+                    input_type="email"
+                    value=email
+                    error=field_error("email")
+                    required=true
+                    autocomplete="off"
+                />
+                <TextField
+                    id="new-password"
+                    label="Password"
+                    input_type="password"
+                    value=password
+                    error=field_error("password")
+                    hint="At least 12 characters."
+                    required=true
+                    autocomplete="new-password"
+                />
+                <CheckboxField
+                    id="new-is-admin"
+                    label="Administrator"
+                    checked=is_admin
+                    hint="May configure everything and act on anyone's behalf."
+                />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create user" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,95 @@
+//! The portal's paths, and where to send someone after they sign in.
+
+pub const SIGN_IN: &str = "/sign-in";
+pub const OVERVIEW: &str = "/";
+pub const ACCESS_PACKAGES: &str = "/access-packages";
+pub const REQUESTS: &str = "/requests";
+pub const APPROVALS: &str = "/approvals";
+pub const REVIEWS: &str = "/reviews";
+pub const TOKENS: &str = "/tokens";
+pub const ADMIN: &str = "/admin";
+
+/// The query parameter of the sign-in page that names the page to return to.
+pub const NEXT_PARAM: &str = "next";
+
+/// The sign-in page, remembering the page the person was sent away from.
+pub fn sign_in_returning_to(path_and_query: &str) -> String {
+    match return_path(Some(path_and_query)) {
+        OVERVIEW => SIGN_IN.to_string(),
+        path => format!("{SIGN_IN}?{NEXT_PARAM}={}", encode_component(path)),
+    }
+}
+
+/// Where to go after signing in. Only a path on this site is followed, so a crafted link
+/// cannot send someone elsewhere (`//evil.example`, `https://…`, `/\evil.example`).
+pub fn return_path(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control)
+                && path != SIGN_IN
+                && !path.starts_with("/sign-in?")
+                && !path.starts_with("/sign-in/") =>
+        {
+            path
+        }
+        _ => OVERVIEW,
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+fn encode_component(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_path_is_returned_to() {
+        assert_eq!(return_path(Some("/tokens")), "/tokens");
+        assert_eq!(return_path(Some("/admin?x=1")), "/admin?x=1");
+    }
+
+    #[test]
+    fn anything_that_could_leave_the_site_goes_to_the_overview() {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/a\nb",
+        ] {
+            assert_eq!(return_path(Some(bad)), OVERVIEW, "{bad:?}");
+        }
+        assert_eq!(return_path(None), OVERVIEW);
+    }
+
+    #[test]
+    fn signing_in_never_returns_to_the_sign_in_page() {
+        assert_eq!(return_path(Some("/sign-in")), OVERVIEW);
+        assert_eq!(return_path(Some("/sign-in?next=/x")), OVERVIEW);
+    }
+
+    #[test]
+    fn the_sign_in_link_carries_the_encoded_page() {
+        assert_eq!(sign_in_returning_to("/tokens"), "/sign-in?next=/tokens");
+        assert_eq!(
+            sign_in_returning_to("/admin?cursor=a b&x=1"),
+            "/sign-in?next=/admin%3Fcursor%3Da%20b%26x%3D1"
+        );
+        assert_eq!(sign_in_returning_to("/"), "/sign-in");
+    }
+}
