@@ -112,7 +112,13 @@ fn describe(path: &str, message: &str) -> (String, String) {
         }
     };
     if message.starts_with("unknown field") {
-        return (join(&quoted), "is not a known field".into());
+        // serde_path_to_error's path already ends with the unknown field.
+        let field = if path.is_empty() || path == "." {
+            quoted
+        } else {
+            path.to_string()
+        };
+        return (field, "is not a known field".into());
     }
     if message.starts_with("missing field") {
         return (join(&quoted), "is required".into());

@@ -24,6 +24,7 @@ pub fn index_path(web_dir: &Path) -> PathBuf {
 pub fn service(web_dir: &Path) -> Files {
     let index = index_path(web_dir);
     Files::new("/", web_dir)
+        .index_file("index.html")
         .prefer_utf8(true)
         .use_etag(true)
         .use_last_modified(true)

@@ -1,0 +1,175 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn new_user(username: &str) -> Value {
+    json!({
+        "username": username,
+        "display_name": format!("{username} Example"),
+        "email": format!("{username}@example.org"),
+        "password": PASSWORD,
+    })
+}
+
+on_both_backends! {
+    async fn an_administrator_creates_a_user_who_can_then_sign_in(app: TestApp) {
+        let response = app.admin.post("/api/v1/users", &new_user("Frank.Ocean")).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let location = response.headers()["location"].to_str().unwrap().to_string();
+        let created: Value = response.json().await.unwrap();
+        assert_eq!(created["username"], "frank.ocean", "usernames are lowercased");
+        assert_eq!(created["enabled"], true);
+        assert_eq!(created["is_admin"], false);
+        assert!(created.get("password").is_none() && created.get("password_hash").is_none());
+        let fetched: Value = app.admin.get(&location).await.json().await.unwrap();
+        assert_eq!(fetched, created);
+        let frank = Session::sign_in(&app.base, "FRANK.OCEAN", PASSWORD).await;
+        assert_eq!(frank.me["username"], "frank.ocean");
+        assert_eq!(frank.me["roles"], json!(["user"]));
+    }
+}
+
+on_both_backends! {
+    async fn a_taken_username_is_a_conflict(app: TestApp) {
+        app.create_user(new_user("grace")).await;
+        let again = app.admin.post("/api/v1/users", &new_user("GRACE")).await;
+        let problem = assert_problem(again, 409, "username_taken").await;
+        assert!(problem["detail"].as_str().unwrap().contains("grace"));
+    }
+}
+
+on_both_backends! {
+    async fn invalid_fields_are_each_named(app: TestApp) {
+        let cases = [
+            (json!({"username": "a b", "display_name": "X", "email": "x@example.org"}), "username"),
+            (json!({"username": "heidi", "display_name": "", "email": "x@example.org"}), "display_name"),
+            (json!({"username": "heidi", "display_name": "H", "email": "not-an-email"}), "email"),
+            (json!({"username": "heidi", "display_name": "H", "email": "h@example.org", "password": "short"}), "password"),
+            (json!({"username": "heidi", "display_name": "H", "email": "h@example.org", "kind": "robot"}), "kind"),
+            (json!({"username": "heidi", "display_name": "H", "email": "h@example.org", "manager_id": "nope"}), "manager_id"),
+            (json!({"username": "heidi", "display_name": "H", "email": "h@example.org", "colour": "red"}), "colour"),
+            (json!({"display_name": "H", "email": "h@example.org"}), "username"),
+            (json!({"username": "heidi", "display_name": "H", "email": "h@example.org", "kind": "service_account", "password": PASSWORD}), "password"),
+            (json!({"username": "heidi", "display_name": "H", "email": "h@example.org", "manager_id": uuid::Uuid::new_v4()}), "manager_id"),
+        ];
+        for (body, field) in cases {
+            let response = app.admin.post("/api/v1/users", &body).await;
+            let problem = assert_problem(response, 422, "validation_failed").await;
+            assert_eq!(problem_fields(&problem), vec![field.to_string()], "{body}");
+        }
+        // None of the refused inputs left a user behind.
+        let page: Value = app.admin.get("/api/v1/users").await.json().await.unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    }
+}
+
+on_both_backends! {
+    async fn users_are_listed_by_username_one_page_at_a_time(app: TestApp) {
+        for name in ["uma", "bea", "zed", "kim", "lee"] {
+            app.create_user(new_user(name)).await;
+        }
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/users?limit=2".to_string();
+        loop {
+            let page: Value = app.admin.get(&path).await.json().await.unwrap();
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= 2);
+            seen.extend(items.iter().map(|u| u["username"].as_str().unwrap().to_string()));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/users?limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["admin", "bea", "kim", "lee", "uma", "zed"]);
+    }
+}
+
+on_both_backends! {
+    async fn page_size_and_cursor_are_checked(app: TestApp) {
+        for query in ["limit=0", "limit=201", "limit=ten", "cursor=%25%25", "sort=name"] {
+            let response = app.admin.get(&format!("/api/v1/users?{query}")).await;
+            let problem = assert_problem(response, 400, "bad_request").await;
+            let field = query.split('=').next().unwrap();
+            assert_eq!(problem_fields(&problem), vec![field.to_string()], "{query}");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn managers_are_set_and_cleared_and_loops_are_refused(app: TestApp) {
+        let boss = app.create_user(new_user("boss")).await;
+        let mid = app.create_user(json!({
+            "username": "mid", "display_name": "Mid", "email": "mid@example.org",
+            "manager_id": boss["id"],
+        }))
+        .await;
+        assert_eq!(mid["manager_id"], boss["id"]);
+        let loop_attempt = app
+            .admin
+            .patch(&format!("/api/v1/users/{}", boss["id"].as_str().unwrap()), &json!({"manager_id": mid["id"]}))
+            .await;
+        let problem = assert_problem(loop_attempt, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["manager_id"]);
+        let own = app
+            .admin
+            .patch(&format!("/api/v1/users/{}", mid["id"].as_str().unwrap()), &json!({"manager_id": mid["id"]}))
+            .await;
+        assert_problem(own, 422, "validation_failed").await;
+        let cleared: Value = app
+            .admin
+            .patch(&format!("/api/v1/users/{}", mid["id"].as_str().unwrap()), &json!({"manager_id": null}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cleared["manager_id"], Value::Null);
+    }
+}
+
+on_both_backends! {
+    async fn administrators_cannot_lock_themselves_out(app: TestApp) {
+        let me = format!("/api/v1/users/{}", app.admin.id());
+        for change in [json!({"enabled": false}), json!({"is_admin": false})] {
+            let response = app.admin.patch(&me, &change).await;
+            assert_problem(response, 409, "self_lockout").await;
+        }
+        assert_problem(app.admin.patch(&me, &json!({})).await, 422, "validation_failed").await;
+        assert_eq!(app.admin.get("/api/v1/me").await.status(), 200);
+    }
+}
+
+on_both_backends! {
+    async fn a_promoted_user_gains_the_administrator_role_at_once(app: TestApp) {
+        let ivan = app.person("ivan").await;
+        assert_problem(ivan.get("/api/v1/users").await, 403, "forbidden").await;
+        app.admin
+            .patch(&format!("/api/v1/users/{}", ivan.id()), &json!({"is_admin": true}))
+            .await;
+        assert_eq!(ivan.get("/api/v1/users").await.status(), 200);
+    }
+}
+
+on_both_backends! {
+    async fn user_changes_are_audited_with_before_and_after(app: TestApp) {
+        let judy = app.create_user(new_user("judy")).await;
+        let id = judy["id"].as_str().unwrap();
+        app.admin
+            .patch(&format!("/api/v1/users/{id}"), &json!({"display_name": "Judy Renamed"}))
+            .await;
+        let state = app.state().await;
+        let events = tessera_api::store::audit::list_events_for_target(&state.db, "user", id)
+            .await
+            .unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["user.create", "user.update"]);
+        let update = &events[1];
+        assert_eq!(update.actor_name.as_deref(), Some(ADMIN));
+        assert!(update.request_id.is_some());
+        let before: Value = serde_json::from_str(update.before.as_deref().unwrap()).unwrap();
+        let after: Value = serde_json::from_str(update.after.as_deref().unwrap()).unwrap();
+        assert_eq!(before["display_name"], "judy Example");
+        assert_eq!(after["display_name"], "Judy Renamed");
+    }
+}
