@@ -1,5 +1,4 @@
-//! The `tessera` server: REST API under `/api/v1`, storage on SQLite or PostgreSQL, sign-in and
-//! API tokens, the OpenAPI document, and the host of the web portal.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod auth;

@@ -1,7 +1,4 @@
-//! Tessera's domain: identifiers, validated values and the wire types that the API and the web
-//! client share. Nothing here performs I/O, so the crate builds for `wasm32-unknown-unknown`.
-//!
-//! Server-only derives (OpenAPI schemas) sit behind the `server` feature.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod ids;

@@ -63,7 +63,7 @@ impl Username {
     pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
         let value = raw.into().trim().to_lowercase();
         let len = value.chars().count();
-        if len < 2 || len > Self::MAX_LEN {
+        if !(2..=Self::MAX_LEN).contains(&len) {
             return Err(refuse(format!(
                 "must be between 2 and {} characters",
                 Self::MAX_LEN

@@ -91,10 +91,12 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let (database_url, dir) = fresh_database(backend).await;
-        let mut settings = Settings::default();
-        settings.listen = "127.0.0.1:0".parse().unwrap();
-        settings.database_url = database_url;
-        settings.web_dir = PathBuf::from("/nonexistent-tessera-web");
+        let mut settings = Settings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url,
+            web_dir: PathBuf::from("/nonexistent-tessera-web"),
+            ..Settings::default()
+        };
         settings.log.filter = "warn".into();
         adjust(&mut settings);
 
