@@ -30,14 +30,15 @@ if [ -n "$wanted" ] && [ "$wanted" != "$found" ]; then
 fi
 
 log "building tessera-web for wasm32 (profile wasm-release)"
-# Symbol names are half of an unstripped module and of no use to browsers.
-export CARGO_PROFILE_WASM_RELEASE_STRIP="${CARGO_PROFILE_WASM_RELEASE_STRIP:-symbols}"
 cargo build -p tessera-web --lib --target wasm32-unknown-unknown --profile wasm-release
 
 log "generating JavaScript bindings"
 rm -rf "$dist"
 mkdir -p "$dist/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$dist/pkg" "$wasm"
+# Function names are half of an unstripped module and of no use to browsers. (Stripping in the
+# cargo profile instead would also drop the section that tells wasm-bindgen the wasm features.)
+wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+  --out-dir "$dist/pkg" "$wasm"
 
 if command -v wasm-opt >/dev/null; then
   log "optimising with wasm-opt -Oz"

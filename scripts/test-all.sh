@@ -17,7 +17,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "lint (native)"
-cargo clippy -p tessera-domain -p tessera-api --all-targets --locked -- -D warnings
+cargo clippy -p tessera-domain -p tessera-api -p tessera-web --all-targets --locked -- -D warnings
 
 step "lint (wasm32)"
 cargo clippy -p tessera-web -p tessera-domain --target wasm32-unknown-unknown --locked -- -D warnings
@@ -32,7 +32,7 @@ if [ -n "$forbidden" ]; then
 fi
 
 step "unit and API tests (SQLite and PostgreSQL)"
-cargo test -p tessera-domain -p tessera-api --locked
+cargo test -p tessera-domain -p tessera-api -p tessera-web --locked
 
 step "portal build"
 scripts/build-web.sh

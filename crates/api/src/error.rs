@@ -48,7 +48,12 @@ pub enum ApiError {
     #[error("request body over {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("conflict: {detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        /// The input field the conflict is about, if one is.
+        field: Option<&'static str>,
+    },
     #[error("internal error")]
     Internal,
     #[error("service unavailable")]
@@ -136,7 +141,7 @@ impl ApiError {
                 "Request body too large",
                 Some(format!("The body may be at most {limit} bytes.")),
             ),
-            ApiError::Conflict { code, detail } => {
+            ApiError::Conflict { code, detail, .. } => {
                 (StatusCode::CONFLICT, code, "Conflict", Some(detail.clone()))
             }
             ApiError::Internal => (
@@ -167,6 +172,14 @@ impl ApiError {
             } => vec![FieldError {
                 field: field.clone(),
                 message: message.clone(),
+            }],
+            ApiError::Conflict {
+                field: Some(field),
+                detail,
+                ..
+            } => vec![FieldError {
+                field: (*field).to_string(),
+                message: detail.clone(),
             }],
             _ => Vec::new(),
         };
@@ -224,15 +237,18 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(what) => ApiError::Conflict {
                 code: "duplicate",
                 detail: format!("Another record has the same {what}."),
+                field: None,
             },
             StoreError::Conflict => ApiError::Conflict {
                 code: "changed",
                 detail: "The record changed while this request ran; read it again and retry."
                     .into(),
+                field: None,
             },
             StoreError::MissingReference => ApiError::Conflict {
                 code: "missing_reference",
                 detail: "The request refers to a record that does not exist.".into(),
+                field: None,
             },
             StoreError::Database(ref source) => {
                 if matches!(source, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) {

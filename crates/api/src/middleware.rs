@@ -17,9 +17,10 @@ use crate::error::REQUEST_ID;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The Content-Security-Policy of every response: scripts only from this origin plus
-/// WebAssembly compilation, no inline script or style, no framing.
+/// WebAssembly compilation, no inline script or style, no framing. The one hash admits the
+/// single inline style that the bundled Swagger UI (the API reference at `/api/docs/`) applies.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
      object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub fn security_headers() -> DefaultHeaders {

@@ -86,7 +86,7 @@ pub struct NewUser {
     #[serde(default)]
     pub manager_id: Option<UserId>,
     /// Required for a person who signs in with a password; refused for a service account.
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Password>,
     #[serde(default)]
     pub is_admin: bool,

@@ -189,6 +189,13 @@ impl TryFrom<String> for Password {
     }
 }
 
+/// Serialized as the plain string, so clients can send it; `Debug` still hides it.
+impl Serialize for Password {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(***)")

@@ -56,6 +56,7 @@ pub async fn create_token(
         return Err(ApiError::Conflict {
             code: "user_disabled",
             detail: "The user is disabled; enable them before creating a token.".into(),
+            field: None,
         });
     }
     let secret = api_token::generate();

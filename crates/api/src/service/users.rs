@@ -100,6 +100,7 @@ pub async fn create_user(
         StoreError::Duplicate(_) => ApiError::Conflict {
             code: "username_taken",
             detail: format!("The username {} is taken.", record.username),
+            field: Some("username"),
         },
         StoreError::MissingReference => ApiError::invalid("manager_id", "no user has this id"),
         other => other.into(),
@@ -141,6 +142,7 @@ pub async fn update_user(
             detail: "You cannot disable yourself or remove your own administrator role; ask \
                      another administrator."
                 .into(),
+            field: None,
         });
     }
     let manager_id = match changes.manager_id {

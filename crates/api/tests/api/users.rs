@@ -37,6 +37,7 @@ on_both_backends! {
         let again = app.admin.post("/api/v1/users", &new_user("GRACE")).await;
         let problem = assert_problem(again, 409, "username_taken").await;
         assert!(problem["detail"].as_str().unwrap().contains("grace"));
+        assert_eq!(problem_fields(&problem), vec!["username"]);
     }
 }
 

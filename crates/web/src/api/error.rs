@@ -6,8 +6,9 @@ use tessera_domain::problem::{FieldError, Problem};
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
     /// The server answered with an error status. The body is its RFC 9457 problem, or one made
-    /// up from the status when the body was not a problem (a proxy's error page, say).
-    Problem(Problem),
+    /// up from the status when the body was not a problem (a proxy's error page, say). Boxed:
+    /// it is large, and errors travel through every `Result`.
+    Problem(Box<Problem>),
     /// No answer arrived, or it could not be read. The text is for the console, not for people.
     Network(String),
 }
@@ -25,13 +26,13 @@ impl ApiError {
                 },
             );
         }
-        Self::Problem(problem)
+        Self::Problem(Box::new(problem))
     }
 
     /// Input refused before it was sent, shaped like the server's own validation problem so
     /// that forms show both the same way.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
-        Self::Problem(Problem {
+        Self::Problem(Box::new(Problem {
             type_uri: "about:blank".into(),
             title: "Some fields need attention".into(),
             status: 422,
@@ -39,12 +40,12 @@ impl ApiError {
             code: "validation_failed".into(),
             request_id: None,
             errors,
-        })
+        }))
     }
 
     pub fn problem(&self) -> Option<&Problem> {
         match self {
-            Self::Problem(problem) => Some(problem),
+            Self::Problem(problem) => Some(problem.as_ref()),
             Self::Network(_) => None,
         }
     }

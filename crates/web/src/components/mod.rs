@@ -12,3 +12,10 @@ pub use field::{CheckboxField, TextField};
 pub use page::{NotBuiltYet, PageHeader};
 pub use shell::Shell;
 pub use states::{EmptyState, ErrorState, Loading};
+
+/// `aria-disabled` for a button whose action is under way. Not `disabled`: a disabled button
+/// drops the keyboard focus, and the person would have to find their place again. Handlers
+/// ignore clicks while the action is pending.
+pub fn busy(pending: bool) -> Option<&'static str> {
+    pending.then_some("true")
+}

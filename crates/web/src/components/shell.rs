@@ -8,7 +8,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_navigate};
 
-use super::{ErrorAlert, ErrorState, Loading};
+use super::{ErrorAlert, ErrorState, Loading, busy};
 use crate::api;
 use crate::routes;
 use crate::state::{Auth, Session, SignedOutReason};
@@ -152,9 +152,11 @@ fn Layout() -> impl IntoView {
                 <button
                     type="button"
                     class="btn btn-secondary btn-small"
-                    disabled=move || sign_out.pending().get()
+                    aria-disabled=move || busy(sign_out.pending().get())
                     on:click=move |_| {
-                        sign_out.dispatch(());
+                        if !sign_out.pending().get_untracked() {
+                            sign_out.dispatch(());
+                        }
                     }
                 >
                     "Sign out"

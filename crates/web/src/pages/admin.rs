@@ -8,11 +8,12 @@ use tessera_domain::user::{UserChanges, UserKind, UserView};
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextField, Tone,
+    CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextField,
+    Tone, busy,
 };
 use crate::format::{maybe_timestamp, yes_no};
 use crate::forms::NewUserForm;
-use crate::state::{PagedList, Session};
+use crate::state::{PagedList, Session, Shape};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -80,17 +81,20 @@ fn UsersSection() -> impl IntoView {
                     .map(|error| view! { <ErrorAlert error=error title="The user was not changed." /> })
             }}
             {move || {
-                if users.loaded() {
-                    if users.with_items(Vec::is_empty) {
+                match users.shape() {
+                    Shape::Loading => view! { <Loading label="Loading users…" /> }.into_any(),
+                    Shape::Failed(error) => {
+                        view! {
+                            <ErrorState error=error retry=Callback::new(move |_| users.reload()) />
+                        }
+                            .into_any()
+                    }
+                    Shape::Empty => {
                         view! { <EmptyState title="There are no users yet." /> }.into_any()
-                    } else {
+                    }
+                    Shape::Filled => {
                         view! { <UsersTable users=users set_enabled=set_enabled /> }.into_any()
                     }
-                } else if let Some(error) = users.error() {
-                    view! { <ErrorState error=error retry=Callback::new(move |_| users.reload()) /> }
-                        .into_any()
-                } else {
-                    view! { <Loading label="Loading users…" /> }.into_any()
                 }
             }}
             <Show when=move || users.loaded() && users.error().is_some()>
@@ -101,7 +105,7 @@ fn UsersSection() -> impl IntoView {
                     <button
                         type="button"
                         class="btn btn-secondary"
-                        disabled=move || users.pending()
+                        aria-disabled=move || busy(users.pending())
                         on:click=move |_| users.load_more()
                     >
                         {move || if users.pending() { "Loading…" } else { "Load more" }}
@@ -120,7 +124,7 @@ fn UsersTable(
 ) -> impl IntoView {
     let ids = move || users.with_items(|all| all.iter().map(|user| user.id).collect::<Vec<_>>());
     view! {
-        <div class="table-wrap" role="region" aria-labelledby="users-heading" tabindex="0">
+        <div class="table-wrap" role="group" aria-labelledby="users-heading" tabindex="0">
             <table class="table">
                 <thead>
                     <tr>
@@ -193,9 +197,11 @@ fn UserRow(
                         let verb = if enabled() { "Disable" } else { "Enable" };
                         format!("{verb} {}", cell(|user| user.username.to_string())())
                     }
-                    disabled=pending
+                    aria-disabled=move || busy(pending())
                     on:click=move |_| {
-                        set_enabled.dispatch((id, !enabled()));
+                        if !set_enabled.pending().get_untracked() {
+                            set_enabled.dispatch((id, !enabled()));
+                        }
                     }
                 >
                     {move || if enabled() { "Disable" } else { "Enable" }}
@@ -242,6 +248,9 @@ fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if create.pending().get_untracked() {
+            return;
+        }
         created.set(None);
         create.dispatch(NewUserForm {
             username: username.get_untracked(),
@@ -310,7 +319,7 @@ fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
                     hint="May configure everything and act on anyone's behalf."
                 />
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
+                    <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
                         {move || if create.pending().get() { "Creating…" } else { "Create user" }}
                     </button>
                 </div>

@@ -4,7 +4,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorAlert, Notice, PageHeader, TextField};
+use crate::components::{ErrorAlert, Notice, PageHeader, TextField, busy};
 use crate::forms::SignInForm;
 use crate::routes;
 use crate::state::{Session, SignedOutReason};
@@ -50,6 +50,9 @@ pub fn SignInPage() -> impl IntoView {
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if sign_in.pending().get_untracked() {
+            return;
+        }
         sign_in.dispatch(SignInForm {
             username: username.get_untracked(),
             password: password.get_untracked(),
@@ -97,7 +100,7 @@ pub fn SignInPage() -> impl IntoView {
                     <button
                         type="submit"
                         class="btn btn-primary btn-block"
-                        disabled=move || sign_in.pending().get()
+                        aria-disabled=move || busy(sign_in.pending().get())
                     >
                         {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>

@@ -10,7 +10,7 @@ use tessera_domain::token::{CreatedToken, TokenView};
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextField, Tone,
+    EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy,
 };
 use crate::format::{TokenStatus, maybe_timestamp, timestamp};
 use crate::forms::NewTokenForm;
@@ -109,7 +109,7 @@ fn TokenTable(
     }
     let now = now();
     view! {
-        <div class="table-wrap" role="region" aria-labelledby="tokens-list-heading" tabindex="0">
+        <div class="table-wrap" role="group" aria-labelledby="tokens-list-heading" tabindex="0">
             <table class="table">
                 <thead>
                     <tr>
@@ -189,9 +189,11 @@ fn TokenRow(
                             type="button"
                             class="btn btn-danger btn-small"
                             node_ref=confirm_ref
-                            disabled=pending
+                            aria-disabled=move || busy(pending())
                             on:click=move |_| {
-                                revoke.dispatch((id, name.clone()));
+                                if !revoke.pending().get_untracked() {
+                                    revoke.dispatch((id, name.clone()));
+                                }
                             }
                         >
                             {move || if pending() { "Revoking…" } else { "Revoke now" }}
@@ -258,6 +260,9 @@ fn NewTokenSection(
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if create.pending().get_untracked() {
+            return;
+        }
         create.dispatch(NewTokenForm {
             name: name.get_untracked(),
             expires_in_days: days.get_untracked(),
@@ -298,7 +303,7 @@ fn NewTokenSection(
                     required=true
                 />
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
+                    <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
                         {move || if create.pending().get() { "Creating…" } else { "Create token" }}
                     </button>
                 </div>

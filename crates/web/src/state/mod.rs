@@ -3,5 +3,5 @@
 mod paged;
 mod session;
 
-pub use paged::PagedList;
+pub use paged::{PagedList, Shape};
 pub use session::{Auth, Session, SignedOutReason};

@@ -13,8 +13,20 @@ use crate::api::ApiError;
 /// One page as the API answers it: its items and the cursor of the next page.
 pub type Page<T> = (Vec<T>, Option<String>);
 
+/// What a list shows as a whole. Changes far less often than its items, so a view that picks
+/// between "loading", "empty" and the table is not rebuilt when one row changes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shape {
+    Loading,
+    /// The first page could not be read.
+    Failed(ApiError),
+    Empty,
+    Filled,
+}
+
 pub struct PagedList<T: Send + Sync + 'static> {
     items: RwSignal<Vec<T>>,
+    shape: Memo<Shape>,
     next_cursor: RwSignal<Option<String>>,
     loaded: RwSignal<bool>,
     load: Action<Option<String>, Result<(), ApiError>>,
@@ -57,8 +69,23 @@ impl<T: Clone + Send + Sync + 'static> PagedList<T> {
                 Ok(())
             }
         });
+        let shape = Memo::new(move |_| {
+            if loaded.get() {
+                if items.with(Vec::is_empty) {
+                    Shape::Empty
+                } else {
+                    Shape::Filled
+                }
+            } else {
+                match load.value().get() {
+                    Some(Err(error)) => Shape::Failed(error),
+                    Some(Ok(())) | None => Shape::Loading,
+                }
+            }
+        });
         let list = Self {
             items,
+            shape,
             next_cursor,
             loaded,
             load,
@@ -73,6 +100,9 @@ impl<T: Clone + Send + Sync + 'static> PagedList<T> {
     }
 
     pub fn load_more(&self) {
+        if self.load.pending().get_untracked() {
+            return;
+        }
         if let Some(cursor) = self.next_cursor.get_untracked() {
             self.load.dispatch(Some(cursor));
         }
@@ -80,6 +110,10 @@ impl<T: Clone + Send + Sync + 'static> PagedList<T> {
 
     pub fn with_items<R>(&self, read: impl FnOnce(&Vec<T>) -> R) -> R {
         self.items.with(read)
+    }
+
+    pub fn shape(&self) -> Shape {
+        self.shape.get()
     }
 
     /// Whether the first page has arrived.
