@@ -1,5 +1,5 @@
-//! Serves the built web app, with a history-API fallback: any path that is not a file and not
-//! under `/api/` answers `index.html`, so deep links work.
+//! Serves the built web app, with a history-API fallback: any path that is not a file, not an
+//! asset name and not under `/api/` answers `index.html`, so deep links work.
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +34,15 @@ pub fn service(web_dir: &Path) -> Files {
                 let (req, _) = req.into_parts();
                 if req.path().starts_with("/api/") || req.path() == "/api" {
                     let response = ApiError::NoRoute.error_response();
+                    return Ok(ServiceResponse::new(req, response));
+                }
+                // A missing asset (a name with an extension) is a 404, not the portal: a
+                // broken deployment should show as one.
+                let last = req.path().rsplit('/').next().unwrap_or_default();
+                if last.contains('.') {
+                    let response = HttpResponse::NotFound()
+                        .content_type("text/plain; charset=utf-8")
+                        .body("Not found");
                     return Ok(ServiceResponse::new(req, response));
                 }
                 let response = match NamedFile::open(&index) {
