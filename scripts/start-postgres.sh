@@ -20,6 +20,6 @@ done
 pg_isready -h 127.0.0.1 -p 5432
 # Tests connect as postgres without a password over TCP.
 if ! psql -h 127.0.0.1 -U postgres -d postgres -Atc 'SELECT 1' >/dev/null 2>&1; then
-  echo "cannot connect as postgres@127.0.0.1 without a password; set TESSERA_TEST_POSTGRES_URL" >&2
+  echo "cannot connect as postgres@127.0.0.1 without a password; set TEST_POSTGRES_URL" >&2
   exit 1
 fi

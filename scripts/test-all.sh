@@ -11,7 +11,7 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "tools"
 scripts/install-tools.sh
 scripts/start-postgres.sh
-export TESSERA_TEST_POSTGRES_URL="${TESSERA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
 step "format"
 cargo fmt --all -- --check

@@ -130,7 +130,8 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment = figment
-            .merge(Env::prefixed("TESSERA_").split("__"))
+            // TESSERA_CONFIG names the file itself (read by the command line), not a setting.
+            .merge(Env::prefixed("TESSERA_").ignore(&["CONFIG"]).split("__"))
             .merge(Env::raw().only(&["DATABASE_URL"]));
         if let Some(listen) = overrides.listen {
             figment = figment.merge(Serialized::default("listen", listen));
@@ -232,6 +233,8 @@ fn unreachable_url() -> Url {
 }
 
 #[cfg(test)]
+// figment's Jail closures return its large error type; that is the library's design.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -247,32 +250,61 @@ mod tests {
         assert!(!settings.cookies_secure());
     }
 
+    // Tests that read the environment run inside figment's Jail, which serialises them, so one
+    // test's variables never leak into another's.
     #[test]
     fn a_bad_database_url_names_the_setting() {
-        let overrides = Overrides {
-            database_url: Some("mysql://x".into()),
-            ..Overrides::default()
-        };
-        let err = Settings::load(None, &overrides)
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(
-            err.as_deref(),
-            Some("invalid setting `database_url`: must start with sqlite: or postgres://")
-        );
+        figment::Jail::expect_with(|_| {
+            let overrides = Overrides {
+                database_url: Some("mysql://x".into()),
+                ..Overrides::default()
+            };
+            let err = Settings::load(None, &overrides)
+                .err()
+                .map(|e| e.to_string());
+            assert_eq!(
+                err.as_deref(),
+                Some("invalid setting `database_url`: must start with sqlite: or postgres://")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_variables_override_the_file_and_tessera_config_is_not_a_setting() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "tessera.toml",
+                "listen = \"127.0.0.1:9000\"\n[session]\ntoken_minutes = 5\n",
+            )?;
+            jail.set_env("TESSERA_CONFIG", "tessera.toml");
+            jail.set_env("TESSERA_SESSION__TOKEN_MINUTES", "7");
+            let settings = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen.port(), 9000);
+            assert_eq!(settings.session.token_minutes, 7);
+            jail.set_env("TESSERA_LISTN", "127.0.0.1:1");
+            let typo = Settings::load(None, &Overrides::default())
+                .err()
+                .map(|e| e.to_string());
+            assert!(typo.is_some_and(|e| e.contains("listn")));
+            Ok(())
+        });
     }
 
     #[test]
     fn a_config_file_with_an_unknown_key_is_refused() {
-        let dir = tempfile::tempdir().ok();
-        let path = dir.as_ref().map(|d| d.path().join("tessera.toml"));
-        if let Some(path) = &path {
-            std::fs::write(path, "listen = \"127.0.0.1:9000\"\nlisten_port = 1\n").ok();
-        }
-        let err = Settings::load(path.as_deref(), &Overrides::default())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains("listen_port"), "{err}");
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "tessera.toml",
+                "listen = \"127.0.0.1:9000\"\nlisten_port = 1\n",
+            )?;
+            let err = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("listen_port"), "{err}");
+            Ok(())
+        });
     }
 }

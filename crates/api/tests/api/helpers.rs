@@ -45,7 +45,7 @@ macro_rules! on_both_backends {
 
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("TESSERA_TEST_POSTGRES_URL")
+    std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
@@ -63,7 +63,7 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
             let name = format!("tessera_test_{}", Uuid::new_v4().simple());
             let mut conn = sqlx::PgConnection::connect(&admin_url)
                 .await
-                .expect("PostgreSQL must be reachable for the tests (TESSERA_TEST_POSTGRES_URL)");
+                .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
