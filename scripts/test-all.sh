@@ -8,6 +8,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 step() { printf '\n=== %s ===\n' "$*"; }
 
+# Every runner's output also goes to this log, to print one total at the end.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
 step "tools"
 scripts/install-tools.sh
 scripts/start-postgres.sh
@@ -32,11 +36,19 @@ if [ -n "$forbidden" ]; then
 fi
 
 step "unit and API tests (SQLite and PostgreSQL)"
-cargo test -p tessera-domain -p tessera-api -p tessera-web --locked
+cargo test -p tessera-domain -p tessera-api -p tessera-web --locked 2>&1 | tee -a "$log"
 
 step "portal build"
 scripts/build-web.sh
 
 step "browser tests and schemathesis against the real binary"
 cargo build -p tessera-api --locked
-e2e/run.sh
+e2e/run.sh 2>&1 | tee -a "$log"
+
+# One closing line for the whole run: Rust tests, browser tests and schemathesis cases.
+awk '
+  /^test result: / { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+  /^[0-9]+ passed/ && / in [0-9.]+s/ { p += $1; for (i = 1; i <= NF; i++) if ($i ~ /^failed,?$/) f += $(i-1) }
+  /[0-9]+ generated, [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed,?$/) p += $(i-1); if ($i ~ /^failed,?$/) f += $(i-1) } }
+  END { printf "tessera: %d passed, %d failed\n", p, f }
+' "$log"
