@@ -55,3 +55,27 @@ id_type!(
     /// An API token used by scripts and integrations.
     TokenId
 );
+id_type!(
+    /// A group in Tessera's directory.
+    GroupId
+);
+id_type!(
+    /// An application whose roles access packages can grant.
+    ApplicationId
+);
+id_type!(
+    /// One role of an application.
+    AppRoleId
+);
+id_type!(
+    /// A catalog: a container of resources and access packages with its own delegated roles.
+    CatalogId
+);
+id_type!(
+    /// An access package: a bundle of resource roles that people request.
+    AccessPackageId
+);
+id_type!(
+    /// An assignment policy of an access package.
+    PolicyId
+);

@@ -9,5 +9,7 @@ pub mod token;
 pub mod user;
 pub mod values;
 
-pub use ids::{TokenId, UserId};
+pub use ids::{
+    AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId, PolicyId, TokenId, UserId,
+};
 pub use values::{DisplayName, Email, Password, Username, ValueError};
