@@ -13,6 +13,7 @@ use tessera_domain::{DisplayName, Email, Password, UserId, Username};
 use crate::auth::authz;
 use crate::config::{Overrides, Settings};
 use crate::error::ApiError;
+use crate::service::imports::ImportFormat;
 use crate::startup::Application;
 use crate::state::AppState;
 use crate::{demo, service, store, telemetry};
@@ -64,6 +65,14 @@ enum Command {
     /// Manage API tokens from the command line.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import users, groups, memberships and applications from a .json or .csv file (the
+    /// format of POST /api/v1/directory/imports) and print the report as JSON. Importing the
+    /// same file again changes nothing; imported users get no password. Exits with an error
+    /// when a row was refused.
+    Import {
+        /// The file: FILE.json or FILE.csv.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -205,6 +214,9 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                     UserKind::Person
                 },
                 manager_id,
+                department: None,
+                attributes: Default::default(),
+                sponsors: Default::default(),
                 password,
                 is_admin: admin,
             };
@@ -219,6 +231,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Import { file } => import(settings, &file).await,
         Command::Token(TokenCommand::Create { user, name, days }) => {
             let state = AppState::open(settings).await.map_err(|e| e.to_string())?;
             let owner = find_user_id(&state, &user).await?;
@@ -239,6 +252,36 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("{}", created.secret);
             Ok(())
         }
+    }
+}
+
+async fn import(settings: Settings, file: &std::path::Path) -> Result<(), String> {
+    let format = match file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("json") => ImportFormat::Json,
+        Some("csv") => ImportFormat::Csv,
+        _ => return Err(format!("{} must end in .json or .csv", file.display())),
+    };
+    let body = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let state = AppState::open(settings).await.map_err(|e| e.to_string())?;
+    let report = service::imports::import_directory(&state, None, format, &body)
+        .await
+        .map_err(describe)?;
+    state.db.close().await;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    println!("{json}");
+    if report.rejected.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} row(s) of {} were refused; the others were applied",
+            report.rejected.len(),
+            file.display()
+        ))
     }
 }
 

@@ -85,6 +85,9 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
                 .map_err(invalid)?,
             kind: person.kind,
             manager_id,
+            department: None,
+            attributes: Default::default(),
+            sponsors: Default::default(),
             password: match person.kind {
                 UserKind::Person => Some(Password::parse(DEMO_PASSWORD).map_err(invalid)?),
                 UserKind::ServiceAccount => None,

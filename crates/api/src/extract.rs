@@ -68,6 +68,50 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A request body as bytes, with its media type (lowercased, without parameters), within the
+/// body limit. For endpoints that accept more than JSON.
+#[derive(Debug)]
+pub struct RawBody {
+    pub media_type: String,
+    pub bytes: web::Bytes,
+}
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map_or(256 * 1024, |limit| limit.0);
+        let media_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| mime.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::BadRequest {
+                    field: None,
+                    message: "The request body could not be read.".into(),
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(RawBody {
+                media_type,
+                bytes: body.freeze(),
+            })
+        })
+    }
+}
+
 /// Parses a JSON body, naming the field at fault. Syntax errors are 400; a well-formed body
 /// with wrong, missing or unknown fields is 422.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -82,6 +126,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })?;
     deserializer.end().map_err(|err| malformed(&err))?;
     Ok(value)
+}
+
+/// Reads an already parsed JSON value as a `T`, naming the field at fault like [`parse_json`].
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let (field, message) = describe(&err.path().to_string(), &err.inner().to_string());
+        ApiError::invalid(field, message)
+    })
 }
 
 fn malformed(err: &serde_json::Error) -> ApiError {

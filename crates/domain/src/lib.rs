@@ -1,8 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod catalog;
+pub mod directory;
 pub mod ids;
+pub mod package;
 pub mod page;
+pub mod policy;
 pub mod problem;
 pub mod roles;
 pub mod token;

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::CatalogView;
+use crate::directory::{AppRoleView, ApplicationView, GroupView, MemberView};
+use crate::package::AccessPackageView;
 use crate::token::TokenView;
 use crate::user::UserView;
 
@@ -36,3 +39,9 @@ macro_rules! page_type {
 
 page_type!(UserPage, UserView);
 page_type!(TokenPage, TokenView);
+page_type!(CatalogPage, CatalogView);
+page_type!(AccessPackagePage, AccessPackageView);
+page_type!(GroupPage, GroupView);
+page_type!(ApplicationPage, ApplicationView);
+page_type!(AppRolePage, AppRoleView);
+page_type!(MemberPage, MemberView);

@@ -10,17 +10,33 @@ use serde::{Deserialize, Serialize};
 pub enum GlobalRole {
     /// Any enabled, signed-in person or service account.
     User,
+    /// May create catalogs, becoming their first owner.
+    CatalogCreator,
     /// May configure everything and act on anyone's behalf.
     GlobalAdmin,
 }
 
 impl GlobalRole {
-    /// The roles a user holds given the administrator flag stored on them.
-    pub fn held(is_admin: bool) -> Vec<GlobalRole> {
-        if is_admin {
-            vec![GlobalRole::User, GlobalRole::GlobalAdmin]
-        } else {
-            vec![GlobalRole::User]
+    /// The roles a user holds given the flags stored on them.
+    pub fn held(is_admin: bool, is_catalog_creator: bool) -> Vec<GlobalRole> {
+        let mut roles = vec![GlobalRole::User];
+        if is_catalog_creator {
+            roles.push(GlobalRole::CatalogCreator);
         }
+        if is_admin {
+            roles.push(GlobalRole::GlobalAdmin);
+        }
+        roles
     }
+}
+
+/// Someone holding a global role other than administrator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct GlobalRoleHolder {
+    pub user_id: crate::UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: GlobalRole,
+    pub granted_at: chrono::DateTime<chrono::Utc>,
 }

@@ -1,10 +1,178 @@
 //! Users on the wire.
 
+use std::collections::BTreeMap;
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::roles::GlobalRole;
+use crate::values::ValueError;
 use crate::{DisplayName, Email, Password, UserId, Username};
+
+/// The department a person works in: 1 to 100 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(value_type = String))]
+#[serde(try_from = "String", into = "String")]
+pub struct Department(String);
+
+impl Department {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
+        let value = raw.into().trim().to_string();
+        if value.is_empty() {
+            return Err(ValueError("must not be empty".into()));
+        }
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(ValueError(format!(
+                "must be at most {} characters",
+                Self::MAX_LEN
+            )));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(ValueError("must not contain control characters".into()));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Department {
+    type Error = ValueError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<Department> for String {
+    fn from(value: Department) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for Department {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Free-form facts about a user, such as `{"cost_center": "1234"}`: at most 50 entries, keys of
+/// 1 to 64 characters from `a-z`, `0-9` and `_`, values of at most 500 characters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(value_type = BTreeMap<String, String>))]
+#[serde(
+    try_from = "BTreeMap<String, String>",
+    into = "BTreeMap<String, String>"
+)]
+pub struct UserAttributes(BTreeMap<String, String>);
+
+impl UserAttributes {
+    pub const MAX_ENTRIES: usize = 50;
+    pub const MAX_KEY_LEN: usize = 64;
+    pub const MAX_VALUE_LEN: usize = 500;
+
+    pub fn parse(map: BTreeMap<String, String>) -> Result<Self, ValueError> {
+        if map.len() > Self::MAX_ENTRIES {
+            return Err(ValueError(format!(
+                "may hold at most {} entries",
+                Self::MAX_ENTRIES
+            )));
+        }
+        for (key, value) in &map {
+            let key_ok = (1..=Self::MAX_KEY_LEN).contains(&key.len())
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !key_ok {
+                return Err(ValueError(format!(
+                    "key {key:?} must be 1 to {} characters of a-z, 0-9 and '_'",
+                    Self::MAX_KEY_LEN
+                )));
+            }
+            if value.chars().count() > Self::MAX_VALUE_LEN {
+                return Err(ValueError(format!(
+                    "the value of {key:?} must be at most {} characters",
+                    Self::MAX_VALUE_LEN
+                )));
+            }
+        }
+        Ok(Self(map))
+    }
+
+    pub fn as_map(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+}
+
+impl TryFrom<BTreeMap<String, String>> for UserAttributes {
+    type Error = ValueError;
+
+    fn try_from(value: BTreeMap<String, String>) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<UserAttributes> for BTreeMap<String, String> {
+    fn from(value: UserAttributes) -> Self {
+        value.0
+    }
+}
+
+/// The people who vouch for a user (typically for a guest or a service account): at most 20,
+/// each named once. That they exist and are not the user is checked against the directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(value_type = Vec<UserId>))]
+#[serde(try_from = "Vec<UserId>", into = "Vec<UserId>")]
+pub struct Sponsors(Vec<UserId>);
+
+impl Sponsors {
+    pub const MAX: usize = 20;
+
+    pub fn parse(ids: Vec<UserId>) -> Result<Self, ValueError> {
+        if ids.len() > Self::MAX {
+            return Err(ValueError(format!(
+                "may name at most {} sponsors",
+                Self::MAX
+            )));
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                return Err(ValueError(format!("names {id} twice")));
+            }
+        }
+        Ok(Self(ids))
+    }
+
+    pub fn ids(&self) -> &[UserId] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl TryFrom<Vec<UserId>> for Sponsors {
+    type Error = ValueError;
+
+    fn try_from(value: Vec<UserId>) -> Result<Self, Self::Error> {
+        Self::parse(value)
+    }
+}
+
+impl From<Sponsors> for Vec<UserId> {
+    fn from(value: Sponsors) -> Self {
+        value.0
+    }
+}
 
 /// A person signs in with a password; a service account only uses API tokens.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,6 +235,10 @@ pub struct UserView {
     pub email: Email,
     pub kind: UserKind,
     pub manager_id: Option<UserId>,
+    pub department: Option<Department>,
+    pub attributes: UserAttributes,
+    /// Sorted by id.
+    pub sponsors: Vec<UserId>,
     pub enabled: bool,
     pub is_admin: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
@@ -85,6 +257,13 @@ pub struct NewUser {
     pub kind: UserKind,
     #[serde(default)]
     pub manager_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<Department>,
+    #[serde(default)]
+    pub attributes: UserAttributes,
+    /// Existing users other than this one, at most 20.
+    #[serde(default)]
+    pub sponsors: Sponsors,
     /// Required for a person who signs in with a password; refused for a service account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<Password>,
@@ -93,7 +272,8 @@ pub struct NewUser {
 }
 
 /// Input of `PATCH /api/v1/users/{id}`: absent fields stay as they are; `manager_id: null`
-/// removes the manager.
+/// removes the manager and `department: null` the department. `attributes` and `sponsors`
+/// replace the whole map or list.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -109,6 +289,17 @@ pub struct UserChanges {
     )]
     #[cfg_attr(feature = "server", schema(value_type = Option<UserId>))]
     pub manager_id: Option<Option<UserId>>,
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Department>))]
+    pub department: Option<Option<Department>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<UserAttributes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsors: Option<Sponsors>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,13 +311,16 @@ impl UserChanges {
         self.display_name.is_none()
             && self.email.is_none()
             && self.manager_id.is_none()
+            && self.department.is_none()
+            && self.attributes.is_none()
+            && self.sponsors.is_none()
             && self.enabled.is_none()
             && self.is_admin.is_none()
     }
 }
 
 /// Tells "field absent" (outer `None`, via `default`) from "field is null" (`Some(None)`).
-fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -165,6 +359,47 @@ mod tests {
         assert_eq!(absent.manager_id, None);
         let cleared: Result<UserChanges, _> = serde_json::from_str(r#"{"manager_id":null}"#);
         assert!(matches!(cleared.map(|c| c.manager_id), Ok(Some(None))));
+    }
+
+    #[test]
+    fn attributes_refuse_bad_keys_long_values_and_too_many_entries() {
+        let one = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        assert!(UserAttributes::parse(one("cost_center", "1234")).is_ok());
+        for bad in [
+            one("", "x"),
+            one("Cost", "x"),
+            one("with-dash", "x"),
+            one(&"k".repeat(65), "x"),
+            one("k", &"v".repeat(501)),
+        ] {
+            assert!(UserAttributes::parse(bad.clone()).is_err(), "{bad:?}");
+        }
+        let many = (0..51).map(|i| (format!("k{i}"), String::new())).collect();
+        assert!(UserAttributes::parse(many).is_err());
+    }
+
+    #[test]
+    fn sponsors_are_distinct_and_at_most_twenty() {
+        let id = |n: u128| UserId::from_uuid(uuid::Uuid::from_u128(n));
+        assert!(Sponsors::parse(vec![id(1), id(2)]).is_ok());
+        assert!(Sponsors::parse(vec![id(1), id(1)]).is_err());
+        assert!(Sponsors::parse((0..21).map(id).collect()).is_err());
+    }
+
+    #[test]
+    fn departments_are_trimmed_and_bounded() {
+        assert_eq!(
+            Department::parse("  Finance ").map(String::from),
+            Ok("Finance".into())
+        );
+        assert!(Department::parse(" ").is_err());
+        assert!(Department::parse("d".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn user_changes_tell_absent_from_null_department() {
+        let cleared: Result<UserChanges, _> = serde_json::from_str(r#"{"department":null}"#);
+        assert!(matches!(cleared.map(|c| c.department), Ok(Some(None))));
     }
 
     #[test]

@@ -53,3 +53,133 @@ pub fn may_manage_tokens_of(actor: &Actor, owner: UserId) -> ApiResult<TokenMana
 pub fn operator_may_manage_tokens_of(owner: UserId) -> TokenManagerProof {
     TokenManagerProof { owner }
 }
+
+/// The permissions a catalog proof can carry, as marker types: a service that edits a catalog
+/// takes `&CatalogProof<ManageCatalog>`, and a proof of `Read` does not fit.
+pub mod catalog_permission {
+    use tessera_domain::catalog::CatalogPermission;
+
+    pub trait Permission {
+        const PERMISSION: CatalogPermission;
+    }
+
+    macro_rules! permission {
+        ($name:ident, $variant:ident) => {
+            #[derive(Debug)]
+            pub struct $name;
+            impl Permission for $name {
+                const PERMISSION: CatalogPermission = CatalogPermission::$variant;
+            }
+        };
+    }
+
+    permission!(Read, Read);
+    permission!(ManageCatalog, ManageCatalog);
+    permission!(ManagePackages, ManagePackages);
+    permission!(ManageAssignments, ManageAssignments);
+}
+
+/// Proof that the actor holds permission `P` in one catalog, as an administrator or through
+/// their catalog roles.
+#[derive(Debug)]
+pub struct CatalogProof<P> {
+    catalog: tessera_domain::CatalogId,
+    actor: UserId,
+    _permission: std::marker::PhantomData<P>,
+}
+
+impl<P> CatalogProof<P> {
+    pub fn catalog(&self) -> tessera_domain::CatalogId {
+        self.catalog
+    }
+
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+}
+
+/// Checks that `actor` holds `P` in `catalog`. Someone with no role there learns nothing about
+/// it (404, like a catalog that does not exist); someone with a lesser role gets 403.
+pub async fn authorize_catalog<P: catalog_permission::Permission>(
+    state: &crate::state::AppState,
+    actor: &Actor,
+    catalog: tessera_domain::CatalogId,
+) -> ApiResult<CatalogProof<P>> {
+    use tessera_domain::catalog::CatalogRole;
+    if crate::store::catalogs::find_catalog(&state.db, *catalog.as_uuid())
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound("catalog"));
+    }
+    let proof = CatalogProof {
+        catalog,
+        actor: actor.id,
+        _permission: std::marker::PhantomData,
+    };
+    if actor.is_admin {
+        return Ok(proof);
+    }
+    let roles: Vec<CatalogRole> =
+        crate::store::catalogs::list_roles_of(&state.db, *catalog.as_uuid(), *actor.id.as_uuid())
+            .await?
+            .iter()
+            .filter_map(|role| CatalogRole::parse(role))
+            .collect();
+    if roles.is_empty() {
+        return Err(ApiError::NotFound("catalog"));
+    }
+    if P::PERMISSION.granted_by(&roles) {
+        Ok(proof)
+    } else {
+        Err(ApiError::Forbidden(
+            "Your role in this catalog does not allow this.",
+        ))
+    }
+}
+
+/// Proof that the actor may create catalogs: an administrator or a catalog creator.
+#[derive(Debug)]
+pub struct CatalogCreatorProof {
+    actor: UserId,
+}
+
+impl CatalogCreatorProof {
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+}
+
+pub async fn require_catalog_creator(
+    state: &crate::state::AppState,
+    actor: &Actor,
+) -> ApiResult<CatalogCreatorProof> {
+    if actor.is_admin
+        || crate::store::catalogs::is_catalog_creator(&state.db, *actor.id.as_uuid()).await?
+    {
+        Ok(CatalogCreatorProof { actor: actor.id })
+    } else {
+        Err(ApiError::Forbidden(
+            "Only administrators and catalog creators may create catalogs.",
+        ))
+    }
+}
+
+/// Checks that `actor` holds `P` in the catalog of `package`. A package in a catalog the actor
+/// has no role in is reported as not found.
+pub async fn authorize_package<P: catalog_permission::Permission>(
+    state: &crate::state::AppState,
+    actor: &Actor,
+    package: tessera_domain::AccessPackageId,
+) -> ApiResult<CatalogProof<P>> {
+    let row = crate::store::packages::find_package(&state.db, *package.as_uuid())
+        .await?
+        .ok_or(ApiError::NotFound("access package"))?;
+    let catalog = tessera_domain::CatalogId::from_uuid(row.catalog_id);
+    authorize_catalog::<P>(state, actor, catalog)
+        .await
+        .map_err(|err| match err {
+            ApiError::NotFound(_) => ApiError::NotFound("access package"),
+            other => other,
+        })
+}

@@ -1,10 +1,11 @@
-use actix_web::{HttpResponse, get};
+use actix_web::{HttpResponse, get, web};
 use tessera_domain::problem::Problem;
 use tessera_domain::user::Me;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::service;
+use crate::state::AppState;
 
 /// The signed-in actor.
 #[utoipa::path(
@@ -16,6 +17,6 @@ use crate::service;
     )
 )]
 #[get("/me")]
-pub async fn get_me(actor: Actor) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::session::me(&actor)?))
+pub async fn get_me(state: web::Data<AppState>, actor: Actor) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::session::me(&state, &actor).await?))
 }

@@ -1,8 +1,13 @@
 //! HTTP handlers: one module per resource, one function per action. A handler extracts typed
 //! input, obtains an authorization proof, calls one service function and maps the result.
 
+pub mod applications;
+pub mod catalogs;
+pub mod groups;
 pub mod health;
+pub mod imports;
 pub mod me;
+pub mod packages;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -29,6 +34,50 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(tokens::list_tokens)
         .service(tokens::create_token)
         .service(tokens::revoke_token);
+    cfg.service(groups::list_groups)
+        .service(groups::create_group)
+        .service(groups::get_group)
+        .service(groups::update_group)
+        .service(groups::delete_group)
+        .service(groups::list_group_members)
+        .service(groups::add_group_member)
+        .service(groups::remove_group_member)
+        .service(groups::list_group_owners)
+        .service(groups::add_group_owner)
+        .service(groups::remove_group_owner)
+        .service(applications::list_applications)
+        .service(applications::create_application)
+        .service(applications::get_application)
+        .service(applications::update_application)
+        .service(applications::delete_application)
+        .service(applications::list_app_roles)
+        .service(applications::create_app_role)
+        .service(applications::delete_app_role)
+        .service(applications::list_app_role_assignees)
+        .service(applications::assign_app_role)
+        .service(applications::unassign_app_role)
+        .service(imports::import_directory);
+    cfg.service(catalogs::list_catalogs)
+        .service(catalogs::create_catalog)
+        .service(catalogs::get_catalog)
+        .service(catalogs::update_catalog)
+        .service(catalogs::delete_catalog)
+        .service(catalogs::list_catalog_roles)
+        .service(catalogs::grant_catalog_role)
+        .service(catalogs::revoke_catalog_role)
+        .service(catalogs::list_catalog_resources)
+        .service(catalogs::add_catalog_resource)
+        .service(catalogs::remove_catalog_resource)
+        .service(catalogs::list_catalog_creators)
+        .service(catalogs::grant_catalog_creator)
+        .service(catalogs::revoke_catalog_creator);
+    cfg.service(packages::list_catalog_access_packages)
+        .service(packages::create_access_package)
+        .service(packages::get_access_package)
+        .service(packages::update_access_package)
+        .service(packages::delete_access_package)
+        .service(packages::add_access_package_resource_role)
+        .service(packages::remove_access_package_resource_role);
 }
 
 /// Registers the operational probes, outside `/api/v1`.

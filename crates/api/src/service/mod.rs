@@ -1,6 +1,12 @@
 //! Use cases. Each takes typed input (and, where privileged, an authorization proof), applies
 //! the rules, and calls the store. No HTTP here beyond the error type.
 
+pub mod applications;
+pub mod catalogs;
+pub mod directory;
+pub mod groups;
+pub mod imports;
+pub mod packages;
 pub mod page;
 pub mod session;
 pub mod tokens;

@@ -92,7 +92,10 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
             display_name: actor_view.display_name,
             email: actor_view.email,
             kind: actor_view.kind,
-            roles: GlobalRole::held(actor_view.is_admin),
+            roles: GlobalRole::held(
+                actor_view.is_admin,
+                store::catalogs::is_catalog_creator(&state.db, user.id).await?,
+            ),
             authenticated_by: tessera_domain::user::AuthMethod::Session,
         },
         session_token,
@@ -109,15 +112,17 @@ pub async fn sign_out(state: &AppState, actor: &Actor) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn me(actor: &Actor) -> ApiResult<Me> {
+pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<Me> {
     let view = user_view(&actor.user)?;
+    let is_catalog_creator =
+        store::catalogs::is_catalog_creator(&state.db, *actor.id.as_uuid()).await?;
     Ok(Me {
         id: view.id,
         username: view.username,
         display_name: view.display_name,
         email: view.email,
         kind: view.kind,
-        roles: GlobalRole::held(view.is_admin),
+        roles: GlobalRole::held(view.is_admin, is_catalog_creator),
         authenticated_by: actor.method(),
     })
 }

@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 use tessera_domain::page::{PageQuery, UserPage};
-use tessera_domain::user::{NewUser, UserChanges, UserKind, UserView};
+use tessera_domain::user::{
+    Department, NewUser, Sponsors, UserAttributes, UserChanges, UserKind, UserView,
+};
 use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
 
@@ -31,6 +33,19 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
         email: Email::parse(row.email.clone()).map_err(|_| corrupt("email"))?,
         kind: UserKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
         manager_id: row.manager_id.map(UserId::from_uuid),
+        department: row
+            .department
+            .clone()
+            .map(Department::parse)
+            .transpose()
+            .map_err(|_| corrupt("department"))?,
+        attributes: serde_json::from_str(&row.attributes).map_err(|_| corrupt("attributes"))?,
+        sponsors: row
+            .sponsors
+            .iter()
+            .copied()
+            .map(UserId::from_uuid)
+            .collect(),
         enabled: row.enabled,
         is_admin: row.is_admin,
         last_sign_in_at: row.last_sign_in_at,
@@ -69,6 +84,7 @@ pub async fn create_user(
             "service accounts sign in with API tokens only; leave the password out",
         ));
     }
+    check_sponsors(state, None, &input.sponsors).await?;
     let password_hash = match input.password {
         Some(password) => Some(password::hash_password(password).await?),
         None => None,
@@ -82,6 +98,9 @@ pub async fn create_user(
         manager_id: input.manager_id.map(Uuid::from),
         is_admin: input.is_admin,
         password_hash,
+        department: input.department.map(String::from),
+        attributes: attributes_json(&input.attributes)?,
+        sponsors: sponsor_uuids(&input.sponsors),
         now: Utc::now(),
     };
     let row = store::users::insert_user(&state.db, &record, |row| {
@@ -102,7 +121,7 @@ pub async fn create_user(
             detail: format!("The username {} is taken.", record.username),
             field: Some("username"),
         },
-        StoreError::MissingReference => ApiError::invalid("manager_id", "no user has this id"),
+        StoreError::MissingReference => missing_reference(record.manager_id.is_some()),
         other => other.into(),
     })?;
     tracing::info!(user = %row.id, username = %row.username, "user created");
@@ -134,7 +153,6 @@ pub async fn update_user(
     let current = store::users::find_user(&state.db, *id.as_uuid())
         .await?
         .ok_or(ApiError::NotFound("user"))?;
-    let before = user_view(&current)?;
 
     if id == proof.actor() && (changes.enabled == Some(false) || changes.is_admin == Some(false)) {
         return Err(ApiError::Conflict {
@@ -145,6 +163,19 @@ pub async fn update_user(
             field: None,
         });
     }
+    change_user(state, Some(actor), &current, changes).await
+}
+
+/// Applies `changes` to the user read as `current`, compare-and-set, with the audit event.
+/// `actor` is `None` only for the command line.
+pub(crate) async fn change_user(
+    state: &AppState,
+    actor: Option<&Actor>,
+    current: &UserRow,
+    changes: UserChanges,
+) -> ApiResult<UserView> {
+    let before = user_view(current)?;
+    let id = UserId::from_uuid(current.id);
     let manager_id = match changes.manager_id {
         Some(Some(manager)) => {
             check_manager(state, id, manager).await?;
@@ -153,6 +184,9 @@ pub async fn update_user(
         Some(None) => None,
         None => current.manager_id,
     };
+    if let Some(sponsors) = &changes.sponsors {
+        check_sponsors(state, Some(id), sponsors).await?;
+    }
     let update = UserUpdate {
         email: changes
             .email
@@ -163,6 +197,18 @@ pub async fn update_user(
         manager_id,
         enabled: changes.enabled.unwrap_or(current.enabled),
         is_admin: changes.is_admin.unwrap_or(current.is_admin),
+        department: match changes.department {
+            Some(department) => department.map(String::from),
+            None => current.department.clone(),
+        },
+        attributes: match &changes.attributes {
+            Some(attributes) => attributes_json(attributes)?,
+            None => current.attributes.clone(),
+        },
+        sponsors: match &changes.sponsors {
+            Some(sponsors) => sponsor_uuids(sponsors),
+            None => current.sponsors.clone(),
+        },
     };
     let row = store::users::transition_user(
         &state.db,
@@ -173,7 +219,7 @@ pub async fn update_user(
         |row| {
             let after = user_view(row).ok();
             audit_event(
-                Some(actor),
+                actor,
                 "user.update",
                 "user",
                 row.id.to_string(),
@@ -184,12 +230,56 @@ pub async fn update_user(
     )
     .await
     .map_err(|err| match err {
-        StoreError::MissingReference => ApiError::invalid("manager_id", "no user has this id"),
+        StoreError::MissingReference => missing_reference(update.manager_id.is_some()),
         other => other.into(),
     })?;
     user_view(&row)
 }
 
+/// Refuses sponsors that are the user or do not exist.
+async fn check_sponsors(
+    state: &AppState,
+    user: Option<UserId>,
+    sponsors: &Sponsors,
+) -> ApiResult<()> {
+    if let Some(user) = user
+        && sponsors.ids().contains(&user)
+    {
+        return Err(ApiError::invalid(
+            "sponsors",
+            "a user cannot sponsor themselves",
+        ));
+    }
+    let missing = store::users::find_missing_users(&state.db, &sponsor_uuids(sponsors)).await?;
+    if let Some(first) = missing.first() {
+        return Err(ApiError::invalid(
+            "sponsors",
+            format!("no user has the id {first}"),
+        ));
+    }
+    Ok(())
+}
+
+fn sponsor_uuids(sponsors: &Sponsors) -> Vec<Uuid> {
+    sponsors.ids().iter().map(|id| *id.as_uuid()).collect()
+}
+
+pub(crate) fn attributes_json(attributes: &UserAttributes) -> ApiResult<String> {
+    serde_json::to_string(attributes).map_err(|err| {
+        tracing::error!(error = %err, "attributes do not serialize");
+        ApiError::Internal
+    })
+}
+
+/// The store found a reference missing: the manager (which it checks first), or a sponsor
+/// deleted between the check above and the write.
+fn missing_reference(has_manager: bool) -> ApiError {
+    if has_manager {
+        ApiError::invalid("manager_id", "no user has this id")
+    } else {
+        ApiError::invalid("sponsors", "a sponsor no longer exists")
+    }
+}
 /// Refuses a manager that is the user, does not exist, or would close a management loop.
 async fn check_manager(state: &AppState, user: UserId, manager: UserId) -> ApiResult<()> {
     if manager == user {

@@ -5,7 +5,10 @@
 //! is present, type-checking it once per backend.
 
 pub mod audit;
+pub mod catalogs;
+pub mod directory;
 pub mod keys;
+pub mod packages;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -7,7 +7,7 @@ use super::audit::{AuditEvent, insert_audit_event};
 use super::{Db, StoreError, StoreResult, in_transaction, on_db};
 
 const USER_COLUMNS: &str = "id, username, email, display_name, kind, manager_id, enabled, is_admin, \
-     password_hash, last_sign_in_at, created_at, updated_at, version";
+     password_hash, last_sign_in_at, created_at, updated_at, version, department, attributes";
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -24,6 +24,12 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    pub department: Option<String>,
+    /// A JSON object of string values.
+    pub attributes: String,
+    /// The sponsors' ids, sorted; filled by the functions that return users for display.
+    #[sqlx(skip)]
+    pub sponsors: Vec<Uuid>,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -46,6 +52,10 @@ pub struct NewUserRecord {
     pub manager_id: Option<Uuid>,
     pub is_admin: bool,
     pub password_hash: Option<String>,
+    pub department: Option<String>,
+    /// A JSON object of string values.
+    pub attributes: String,
+    pub sponsors: Vec<Uuid>,
     pub now: DateTime<Utc>,
 }
 
@@ -53,6 +63,94 @@ macro_rules! select_users {
     ($tail:literal) => {
         sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users {}", $tail))
     };
+}
+
+/// Reads one user with their sponsors through `$conn`, a connection of either backend.
+macro_rules! fetch_user_with_sponsors {
+    ($conn:expr, $id:expr) => {{
+        let row = sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
+            .bind($id)
+            .fetch_optional(&mut *$conn)
+            .await?;
+        match row {
+            Some(mut row) => {
+                let sponsors: Vec<(Uuid,)> = sqlx::query_as(
+                    "SELECT sponsor_id FROM user_sponsors WHERE user_id = $1 ORDER BY sponsor_id",
+                )
+                .bind($id)
+                .fetch_all(&mut *$conn)
+                .await?;
+                row.sponsors = sponsors.into_iter().map(|(id,)| id).collect();
+                Some(row)
+            }
+            None => None,
+        }
+    }};
+}
+
+/// Replaces the sponsors of `$user` through `$conn`. A sponsor that does not exist fails on
+/// the foreign key.
+macro_rules! replace_sponsors {
+    ($conn:expr, $user:expr, $sponsors:expr) => {{
+        sqlx::query("DELETE FROM user_sponsors WHERE user_id = $1")
+            .bind($user)
+            .execute(&mut *$conn)
+            .await?;
+        for sponsor in $sponsors {
+            sqlx::query("INSERT INTO user_sponsors (user_id, sponsor_id) VALUES ($1, $2)")
+                .bind($user)
+                .bind(*sponsor)
+                .execute(&mut *$conn)
+                .await?;
+        }
+    }};
+}
+
+/// Fills the sponsors of `rows` with one query.
+async fn attach_sponsors(db: &Db, rows: &mut [UserRow]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let placeholders = (1..=rows.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT user_id, sponsor_id FROM user_sponsors WHERE user_id IN ({placeholders}) \
+         ORDER BY user_id, sponsor_id"
+    );
+    let pairs: Vec<(Uuid, Uuid)> = on_db!(db, pool => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for row in rows.iter() {
+            query = query.bind(row.id);
+        }
+        query.fetch_all(pool).await
+    })?;
+    for row in rows.iter_mut() {
+        row.sponsors = pairs
+            .iter()
+            .filter(|(user, _)| *user == row.id)
+            .map(|(_, sponsor)| *sponsor)
+            .collect();
+    }
+    Ok(())
+}
+
+/// The ids among `ids` that name no user.
+pub async fn find_missing_users(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+    let mut missing = Vec::new();
+    for id in ids {
+        let found: Option<(Uuid,)> = on_db!(db, pool => sqlx::query_as(
+            "SELECT id FROM users WHERE id = $1",
+        )
+        .bind(*id)
+        .fetch_optional(pool)
+        .await)?;
+        if found.is_none() {
+            missing.push(*id);
+        }
+    }
+    Ok(missing)
 }
 
 pub async fn insert_user(
@@ -72,8 +170,8 @@ pub async fn insert_user(
         }
         sqlx::query(
             "INSERT INTO users (id, username, email, display_name, kind, manager_id, enabled, \
-             is_admin, password_hash, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1)",
+             is_admin, password_hash, created_at, updated_at, version, department, attributes) \
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11)",
         )
         .bind(user.id)
         .bind(&user.username)
@@ -84,12 +182,12 @@ pub async fn insert_user(
         .bind(user.is_admin)
         .bind(user.password_hash.as_deref())
         .bind(user.now)
+        .bind(user.department.as_deref())
+        .bind(&user.attributes)
         .execute(&mut *conn)
         .await?;
-        let row = sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
-            .bind(user.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        replace_sponsors!(conn, user.id, &user.sponsors);
+        let row = fetch_user_with_sponsors!(conn, user.id).ok_or(StoreError::Conflict)?;
         insert_audit_event!(&mut *conn, &audit(&row))?;
         Ok::<_, StoreError>(row)
     })
@@ -100,7 +198,9 @@ pub async fn find_user(db: &Db, id: Uuid) -> StoreResult<Option<UserRow>> {
         .bind(id)
         .fetch_optional(pool)
         .await)?;
-    Ok(row)
+    let mut rows: Vec<UserRow> = row.into_iter().collect();
+    attach_sponsors(db, &mut rows).await?;
+    Ok(rows.pop())
 }
 
 pub async fn find_user_by_username(db: &Db, username: &str) -> StoreResult<Option<UserRow>> {
@@ -108,13 +208,15 @@ pub async fn find_user_by_username(db: &Db, username: &str) -> StoreResult<Optio
         .bind(username)
         .fetch_optional(pool)
         .await)?;
-    Ok(row)
+    let mut rows: Vec<UserRow> = row.into_iter().collect();
+    attach_sponsors(db, &mut rows).await?;
+    Ok(rows.pop())
 }
 
 /// Users ordered by username, starting after `after`, at most `limit` of them.
 pub async fn list_users(db: &Db, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRow>> {
     let limit = i64::from(limit);
-    let rows = on_db!(db, pool => match after {
+    let mut rows = on_db!(db, pool => match after {
         Some(after) => sqlx::query_as::<_, UserRow>(select_users!(
             "WHERE username > $1 ORDER BY username LIMIT $2"
         ))
@@ -127,6 +229,7 @@ pub async fn list_users(db: &Db, after: Option<&str>, limit: u32) -> StoreResult
             .fetch_all(pool)
             .await,
     })?;
+    attach_sponsors(db, &mut rows).await?;
     Ok(rows)
 }
 
@@ -144,6 +247,10 @@ pub struct UserUpdate {
     pub manager_id: Option<Uuid>,
     pub enabled: bool,
     pub is_admin: bool,
+    pub department: Option<String>,
+    /// A JSON object of string values.
+    pub attributes: String,
+    pub sponsors: Vec<Uuid>,
 }
 
 /// Writes `update` if the user is still at `seen_version` (compare-and-set), with its audit
@@ -169,7 +276,8 @@ pub async fn transition_user(
         }
         let changed = sqlx::query(
             "UPDATE users SET email = $1, display_name = $2, manager_id = $3, enabled = $4, \
-             is_admin = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+             is_admin = $5, updated_at = $6, version = version + 1, department = $9, \
+             attributes = $10 WHERE id = $7 AND version = $8",
         )
         .bind(&update.email)
         .bind(&update.display_name)
@@ -179,12 +287,15 @@ pub async fn transition_user(
         .bind(now)
         .bind(id)
         .bind(seen_version)
+        .bind(update.department.as_deref())
+        .bind(&update.attributes)
         .execute(&mut *conn)
         .await?
         .rows_affected();
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
+        replace_sponsors!(conn, id, &update.sponsors);
         if !update.enabled {
             sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
                 .bind(now)
@@ -192,10 +303,7 @@ pub async fn transition_user(
                 .execute(&mut *conn)
                 .await?;
         }
-        let row = sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
         insert_audit_event!(&mut *conn, &audit(&row))?;
         Ok::<_, StoreError>(row)
     })

@@ -158,6 +158,9 @@ async fn create_user_directly(state: &AppState, username: &str, is_admin: bool) 
         email: Email::parse("admin@example.org").unwrap(),
         kind: UserKind::Person,
         manager_id: None,
+        department: None,
+        attributes: Default::default(),
+        sponsors: Default::default(),
         password: Some(Password::parse(PASSWORD).unwrap()),
         is_admin,
     };
@@ -227,6 +230,22 @@ impl Session {
 
     pub async fn delete(&self, path: &str) -> Response {
         self.send(Method::DELETE, path, None).await
+    }
+
+    pub async fn put(&self, path: &str) -> Response {
+        self.send(Method::PUT, path, None).await
+    }
+
+    /// Posts `body` as is, with `content_type`.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Response {
+        self.client
+            .post(format!("{}{}", self.base, path))
+            .header("X-CSRF-Token", &self.csrf)
+            .header("Content-Type", content_type)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
     }
 }
 

@@ -4,10 +4,16 @@
 
 mod helpers;
 
+mod applications;
 mod authz;
+mod catalog_authz;
+mod catalogs;
 mod errors;
+mod groups;
 mod health;
+mod import;
 mod openapi;
+mod packages;
 mod session;
 mod spa;
 mod store;

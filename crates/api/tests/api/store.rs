@@ -34,6 +34,9 @@ on_both_backends! {
             manager_id: None,
             enabled: true,
             is_admin: true,
+            department: None,
+            attributes: "{}".into(),
+            sponsors: Vec::new(),
         };
         let audit = |r: &store::users::UserRow| {
             tessera_api::service::audit_event::<(), ()>(None, "user.update", "user", r.id.to_string(), None, None)
@@ -60,6 +63,9 @@ on_both_backends! {
                 manager_id: None,
                 enabled: true,
                 is_admin: true,
+                department: None,
+                attributes: "{}".into(),
+                sponsors: Vec::new(),
             };
             let version = row.version;
             tokio::spawn(async move {

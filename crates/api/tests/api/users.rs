@@ -174,3 +174,117 @@ on_both_backends! {
         assert_eq!(after["display_name"], "Judy Renamed");
     }
 }
+
+on_both_backends! {
+    async fn department_attributes_and_sponsors_are_kept_and_replaced(app: TestApp) {
+        let sam = app.create_user(new_user("sam")).await;
+        let sue = app.create_user(new_user("sue")).await;
+        let (sam_id, sue_id) = (sam["id"].as_str().unwrap(), sue["id"].as_str().unwrap());
+        let mut ids = [sam_id.to_string(), sue_id.to_string()];
+        ids.sort();
+        assert_eq!(sam["department"], Value::Null);
+        assert_eq!(sam["attributes"], json!({}));
+        assert_eq!(sam["sponsors"], json!([]));
+
+        let guest = app
+            .create_user(json!({
+                "username": "guest", "display_name": "Guest", "email": "guest@example.org",
+                "department": " Research ", "attributes": {"cost_center": "1234", "site": "Paris"},
+                "sponsors": [ids[1], ids[0]],
+            }))
+            .await;
+        assert_eq!(guest["department"], "Research");
+        assert_eq!(guest["attributes"], json!({"cost_center": "1234", "site": "Paris"}));
+        assert_eq!(guest["sponsors"], json!(ids), "sponsors are listed by id");
+        let path = format!("/api/v1/users/{}", guest["id"].as_str().unwrap());
+        let fetched: Value = app.admin.get(&path).await.json().await.unwrap();
+        assert_eq!(fetched, guest);
+        let page: Value = app.admin.get("/api/v1/users").await.json().await.unwrap();
+        let listed = page["items"].as_array().unwrap().iter().find(|u| u["username"] == "guest").unwrap();
+        assert_eq!(listed, &guest);
+
+        let changed: Value = app
+            .admin
+            .patch(&path, &json!({"attributes": {"site": "Lyon"}, "sponsors": [sue_id]}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(changed["attributes"], json!({"site": "Lyon"}), "attributes are replaced");
+        assert_eq!(changed["sponsors"], json!([sue_id]));
+        assert_eq!(changed["department"], "Research", "absent fields stay");
+        let cleared: Value = app
+            .admin
+            .patch(&path, &json!({"department": null, "sponsors": []}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cleared["department"], Value::Null);
+        assert_eq!(cleared["sponsors"], json!([]));
+        assert_eq!(cleared["attributes"], json!({"site": "Lyon"}));
+
+        let events = tessera_api::store::audit::list_events_for_target(&app.state().await.db, "user", guest["id"].as_str().unwrap())
+            .await
+            .unwrap();
+        let last = events.last().unwrap();
+        let before: Value = serde_json::from_str(last.before.as_deref().unwrap()).unwrap();
+        let after: Value = serde_json::from_str(last.after.as_deref().unwrap()).unwrap();
+        assert_eq!(before["sponsors"], json!([sue_id]));
+        assert_eq!(before["department"], "Research");
+        assert_eq!(after["sponsors"], json!([]));
+        assert_eq!(after["department"], Value::Null);
+    }
+}
+
+on_both_backends! {
+    async fn invalid_department_attributes_and_sponsors_are_named(app: TestApp) {
+        let sam = app.create_user(new_user("sam")).await;
+        let sam_id = sam["id"].as_str().unwrap();
+        let many: serde_json::Map<String, Value> = (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let base = |extra: Value| {
+            let mut body = json!({"username": "newbie", "display_name": "N", "email": "n@example.org"});
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            body
+        };
+        let cases = [
+            (json!({"department": "d".repeat(101)}), "department"),
+            (json!({"department": ""}), "department"),
+            (json!({"attributes": {"Bad Key": "x"}}), "attributes"),
+            (json!({"attributes": {"ok": "v".repeat(501)}}), "attributes"),
+            (json!({"attributes": {"ok": 5}}), "attributes.ok"),
+            (json!({"attributes": many}), "attributes"),
+            (json!({"sponsors": [sam_id, sam_id]}), "sponsors"),
+            (json!({"sponsors": [uuid::Uuid::new_v4()]}), "sponsors"),
+            (json!({"sponsors": (0..21).map(|_| uuid::Uuid::new_v4()).collect::<Vec<_>>()}), "sponsors"),
+            (json!({"sponsors": ["nope"]}), "sponsors[0]"),
+        ];
+        for (extra, field) in cases {
+            let body = base(extra);
+            let problem = assert_problem(app.admin.post("/api/v1/users", &body).await, 422, "validation_failed").await;
+            assert_eq!(problem_fields(&problem), vec![field.to_string()], "{body}");
+        }
+        let path = format!("/api/v1/users/{sam_id}");
+        let problem = assert_problem(app.admin.patch(&path, &json!({"sponsors": [sam_id]})).await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["sponsors"]);
+        let problem = assert_problem(app.admin.patch(&path, &json!({"sponsors": [uuid::Uuid::new_v4()]})).await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["sponsors"]);
+        let page: Value = app.admin.get("/api/v1/users").await.json().await.unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 2, "no refused input left a user");
+    }
+}
+
+on_both_backends! {
+    async fn a_sponsored_person_signs_in_and_keeps_their_sponsors(app: TestApp) {
+        let sponsor = app.create_user(new_user("sponsor")).await;
+        let mut body = new_user("sponsored");
+        body["sponsors"] = json!([sponsor["id"]]);
+        body["department"] = json!("Guests");
+        app.create_user(body).await;
+        let session = Session::sign_in(&app.base, "sponsored", PASSWORD).await;
+        let me = format!("/api/v1/users/{}", session.id());
+        let fetched: Value = app.admin.get(&me).await.json().await.unwrap();
+        assert_eq!(fetched["sponsors"], json!([sponsor["id"]]));
+        assert!(fetched["last_sign_in_at"].is_string());
+    }
+}

@@ -1,0 +1,185 @@
+//! Groups: administrators create, rename and delete them, and manage their members and owners.
+
+use tessera_domain::directory::{
+    Description, GroupChanges, GroupName, GroupRole, GroupView, NameSearchQuery, NewGroup,
+};
+use tessera_domain::page::{GroupPage, MemberPage, PageQuery};
+use tessera_domain::{GroupId, UserId};
+
+use super::directory;
+use crate::auth::{Actor, AdminProof};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::directory::{Link, Named, NamedRecord, NamedRow};
+
+/// Turns a stored row into its wire form. A row that no longer parses is a server fault.
+pub fn group_view(row: &NamedRow) -> ApiResult<GroupView> {
+    let corrupt = |what: &str| {
+        tracing::error!(group = %row.id, field = what, "stored group does not parse");
+        ApiError::Internal
+    };
+    Ok(GroupView {
+        id: GroupId::from_uuid(row.id),
+        name: GroupName::parse(row.name.clone()).map_err(|_| corrupt("name"))?,
+        description: Description::parse(row.description.clone())
+            .map_err(|_| corrupt("description"))?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn link_of(role: GroupRole) -> Link {
+    match role {
+        GroupRole::Member => Link::GroupMember,
+        GroupRole::Owner => Link::GroupOwner,
+    }
+}
+
+pub async fn list_groups(
+    _: &AdminProof,
+    state: &AppState,
+    query: &NameSearchQuery,
+) -> ApiResult<GroupPage> {
+    let (rows, next_cursor) = directory::list_named(state, Named::Group, query).await?;
+    let items = rows.iter().map(group_view).collect::<ApiResult<Vec<_>>>()?;
+    Ok(GroupPage { items, next_cursor })
+}
+
+pub async fn get_group(_: &AdminProof, state: &AppState, id: GroupId) -> ApiResult<GroupView> {
+    group_view(&directory::find_named(state, Named::Group, *id.as_uuid()).await?)
+}
+
+/// Creates a group. `actor` is `None` only for the command line.
+pub(crate) async fn create_group(
+    state: &AppState,
+    actor: Option<&Actor>,
+    input: NewGroup,
+) -> ApiResult<NamedRow> {
+    let record = NamedRecord {
+        name_key: input.name.key(),
+        name: input.name.to_string(),
+        description: String::from(input.description),
+    };
+    directory::create_named(state, actor, Named::Group, record, group_view).await
+}
+
+pub async fn create_group_as_admin(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    input: NewGroup,
+) -> ApiResult<GroupView> {
+    group_view(&create_group(state, Some(actor), input).await?)
+}
+
+/// Applies `changes` to the group read as `current`. `actor` is `None` only for the command
+/// line.
+pub(crate) async fn change_group(
+    state: &AppState,
+    actor: Option<&Actor>,
+    current: &NamedRow,
+    changes: GroupChanges,
+) -> ApiResult<NamedRow> {
+    let record = directory::changed_record(
+        current,
+        changes.name.as_ref().map(GroupName::as_str),
+        changes.name.as_ref().map(GroupName::key),
+        changes.description.as_ref(),
+    );
+    directory::update_named(state, actor, Named::Group, current, record, group_view).await
+}
+
+pub async fn update_group(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: GroupId,
+    changes: GroupChanges,
+) -> ApiResult<GroupView> {
+    if changes.is_empty() {
+        return Err(ApiError::invalid(
+            "body",
+            "name at least one field to change",
+        ));
+    }
+    let current = directory::find_named(state, Named::Group, *id.as_uuid()).await?;
+    group_view(&change_group(state, Some(actor), &current, changes).await?)
+}
+
+/// Deletes a group; its memberships and ownerships go with it.
+pub async fn delete_group(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: GroupId,
+) -> ApiResult<()> {
+    directory::delete_named(state, actor, Named::Group, *id.as_uuid(), group_view).await
+}
+
+/// The members or owners of a group, by username.
+pub async fn list_group_users(
+    _: &AdminProof,
+    state: &AppState,
+    id: GroupId,
+    role: GroupRole,
+    query: &PageQuery,
+) -> ApiResult<MemberPage> {
+    let group = directory::find_named(state, Named::Group, *id.as_uuid()).await?;
+    directory::list_links(state, link_of(role), group.id, query).await
+}
+
+/// Makes a user a member or owner of a group; doing it twice changes nothing. Answers whether
+/// the user was added. `actor` is `None` only for the command line.
+pub(crate) async fn add_group_user(
+    state: &AppState,
+    actor: Option<&Actor>,
+    group: &NamedRow,
+    role: GroupRole,
+    user: UserId,
+) -> ApiResult<bool> {
+    directory::add_link(
+        state,
+        actor,
+        link_of(role),
+        "group",
+        group.id,
+        group.id,
+        user,
+    )
+    .await
+}
+
+pub async fn add_group_user_as_admin(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: GroupId,
+    role: GroupRole,
+    user: UserId,
+) -> ApiResult<()> {
+    let group = directory::find_named(state, Named::Group, *id.as_uuid()).await?;
+    add_group_user(state, Some(actor), &group, role, user).await?;
+    Ok(())
+}
+
+/// Removes a member or owner; removing someone who is not one is fine.
+pub async fn remove_group_user(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: GroupId,
+    role: GroupRole,
+    user: UserId,
+) -> ApiResult<()> {
+    let group = directory::find_named(state, Named::Group, *id.as_uuid()).await?;
+    directory::remove_link(
+        state,
+        actor,
+        link_of(role),
+        "group",
+        group.id,
+        group.id,
+        user,
+    )
+    .await
+}

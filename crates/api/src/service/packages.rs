@@ -1,0 +1,311 @@
+//! Access packages: what people request, and the resource roles an assignment grants.
+//!
+//! Changing a package's resource roles will also grant or remove them for everyone assigned
+//! the package; assignments arrive with direct assignment and requests.
+
+use chrono::Utc;
+use tessera_domain::catalog::Description;
+use tessera_domain::package::{
+    AccessPackageChanges, AccessPackageView, NewAccessPackage, NewResourceRole, PackageName,
+    ResourceRoleKind, ResourceRoleView,
+};
+use tessera_domain::page::{AccessPackagePage, PageQuery};
+use tessera_domain::{AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId};
+use uuid::Uuid;
+
+use super::audit_event;
+use super::page::PageRequest;
+use crate::auth::Actor;
+use crate::auth::authz::CatalogProof;
+use crate::auth::authz::catalog_permission::{ManagePackages, Read};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::packages::{
+    AddResourceRole, NewPackageRecord, NewResourceRoleRecord, PackageRow, PackageUpdate,
+    ResourceRoleRow,
+};
+use crate::store::{self, StoreError};
+
+fn corrupt(what: &'static str, id: Uuid) -> ApiError {
+    tracing::error!(%id, field = what, "stored access package data does not parse");
+    ApiError::Internal
+}
+
+fn resource_role_view(row: &ResourceRoleRow) -> ApiResult<ResourceRoleView> {
+    Ok(ResourceRoleView {
+        id: row.id,
+        kind: ResourceRoleKind::parse(&row.kind).ok_or_else(|| corrupt("kind", row.id))?,
+        group_id: row.group_id.map(GroupId::from_uuid),
+        application_id: row.application_id.map(ApplicationId::from_uuid),
+        app_role_id: row.app_role_id.map(AppRoleId::from_uuid),
+        resource_name: row.resource_name.clone(),
+        role_name: row.role_name.clone(),
+    })
+}
+
+fn package_view(row: &PackageRow, roles: &[ResourceRoleRow]) -> ApiResult<AccessPackageView> {
+    Ok(AccessPackageView {
+        id: AccessPackageId::from_uuid(row.id),
+        catalog_id: CatalogId::from_uuid(row.catalog_id),
+        name: PackageName::parse(row.name.clone()).map_err(|_| corrupt("name", row.id))?,
+        description: Description::parse(row.description.clone())
+            .map_err(|_| corrupt("description", row.id))?,
+        hidden: row.hidden,
+        resource_roles: roles
+            .iter()
+            .filter(|role| role.package_id == row.id)
+            .map(resource_role_view)
+            .collect::<ApiResult<Vec<_>>>()?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+async fn load(
+    state: &AppState,
+    catalog: CatalogId,
+    id: Uuid,
+) -> ApiResult<(PackageRow, Vec<ResourceRoleRow>)> {
+    let row = store::packages::find_package(&state.db, id)
+        .await?
+        .filter(|row| row.catalog_id == *catalog.as_uuid())
+        .ok_or(ApiError::NotFound("access package"))?;
+    let roles = store::packages::list_resource_roles(&state.db, row.catalog_id, &[row.id]).await?;
+    Ok((row, roles))
+}
+
+fn name_taken(name: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "package_name_taken",
+        detail: format!("The catalog has a package named {name}."),
+        field: Some("name"),
+    }
+}
+
+pub async fn list_packages(
+    proof: &CatalogProof<Read>,
+    state: &AppState,
+    query: &PageQuery,
+) -> ApiResult<AccessPackagePage> {
+    let page = PageRequest::parse(query)?;
+    let catalog = *proof.catalog().as_uuid();
+    let rows =
+        store::packages::list_packages(&state.db, catalog, page.after.as_deref(), page.fetch())
+            .await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.name_key.clone());
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let roles = store::packages::list_resource_roles(&state.db, catalog, &ids).await?;
+    let items = rows
+        .iter()
+        .map(|row| package_view(row, &roles))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(AccessPackagePage { items, next_cursor })
+}
+
+pub async fn create_package(
+    proof: &CatalogProof<ManagePackages>,
+    state: &AppState,
+    actor: &Actor,
+    input: NewAccessPackage,
+) -> ApiResult<AccessPackageView> {
+    let record = NewPackageRecord {
+        id: Uuid::now_v7(),
+        catalog_id: *proof.catalog().as_uuid(),
+        name: input.name.to_string(),
+        name_key: input.name.key(),
+        description: input.description.as_str().to_string(),
+        hidden: input.hidden,
+        now: Utc::now(),
+    };
+    let row = store::packages::insert_package(&state.db, &record, |row| {
+        let after = package_view(row, &[]).ok();
+        audit_event::<AccessPackageView, _>(
+            Some(actor),
+            "access_package.create",
+            "access_package",
+            row.id.to_string(),
+            None,
+            after.as_ref(),
+        )
+    })
+    .await
+    .map_err(|err| match err {
+        StoreError::Duplicate(_) => name_taken(&record.name),
+        other => other.into(),
+    })?;
+    package_view(&row, &[])
+}
+
+pub async fn get_package(
+    proof: &CatalogProof<Read>,
+    state: &AppState,
+    id: AccessPackageId,
+) -> ApiResult<AccessPackageView> {
+    let (row, roles) = load(state, proof.catalog(), *id.as_uuid()).await?;
+    package_view(&row, &roles)
+}
+
+pub async fn update_package(
+    proof: &CatalogProof<ManagePackages>,
+    state: &AppState,
+    actor: &Actor,
+    id: AccessPackageId,
+    changes: AccessPackageChanges,
+) -> ApiResult<AccessPackageView> {
+    if changes.is_empty() {
+        return Err(ApiError::invalid(
+            "body",
+            "name at least one field to change",
+        ));
+    }
+    let (current, roles) = load(state, proof.catalog(), *id.as_uuid()).await?;
+    let before = package_view(&current, &roles)?;
+    let (name, name_key) = match &changes.name {
+        Some(name) => (name.to_string(), name.key()),
+        None => (current.name.clone(), current.name_key.clone()),
+    };
+    let update = PackageUpdate {
+        name: name.clone(),
+        name_key,
+        description: changes
+            .description
+            .map_or(current.description.clone(), |d| d.as_str().to_string()),
+        hidden: changes.hidden.unwrap_or(current.hidden),
+    };
+    let row = store::packages::transition_package(
+        &state.db,
+        current.id,
+        current.version,
+        &update,
+        Utc::now(),
+        |row| {
+            let after = package_view(row, &roles).ok();
+            audit_event(
+                Some(actor),
+                "access_package.update",
+                "access_package",
+                row.id.to_string(),
+                Some(&before),
+                after.as_ref(),
+            )
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        StoreError::Duplicate(_) => name_taken(&name),
+        other => other.into(),
+    })?;
+    package_view(&row, &roles)
+}
+
+pub async fn delete_package(
+    proof: &CatalogProof<ManagePackages>,
+    state: &AppState,
+    actor: &Actor,
+    id: AccessPackageId,
+) -> ApiResult<()> {
+    let (current, roles) = load(state, proof.catalog(), *id.as_uuid()).await?;
+    let before = package_view(&current, &roles)?;
+    let deleted = store::packages::delete_package(&state.db, current.id, |row| {
+        audit_event::<_, AccessPackageView>(
+            Some(actor),
+            "access_package.delete",
+            "access_package",
+            row.id.to_string(),
+            Some(&before),
+            None,
+        )
+    })
+    .await?;
+    if deleted {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("access package"))
+    }
+}
+
+pub async fn add_resource_role(
+    proof: &CatalogProof<ManagePackages>,
+    state: &AppState,
+    actor: &Actor,
+    id: AccessPackageId,
+    input: NewResourceRole,
+) -> ApiResult<ResourceRoleView> {
+    let (package, _) = load(state, proof.catalog(), *id.as_uuid()).await?;
+    let (group_id, app_role_id) = match &input {
+        NewResourceRole::GroupMember { group_id } | NewResourceRole::GroupOwner { group_id } => {
+            (Some(*group_id.as_uuid()), None)
+        }
+        NewResourceRole::AppRole { app_role_id } => (None, Some(*app_role_id.as_uuid())),
+    };
+    let record = NewResourceRoleRecord {
+        id: Uuid::now_v7(),
+        package_id: package.id,
+        catalog_id: package.catalog_id,
+        kind: input.kind().as_str(),
+        group_id,
+        app_role_id,
+        now: Utc::now(),
+    };
+    let added = store::packages::insert_resource_role(&state.db, &record, |row| {
+        let after = resource_role_view(row).ok();
+        audit_event::<ResourceRoleView, _>(
+            Some(actor),
+            "access_package.resource_role.add",
+            "access_package",
+            package.id.to_string(),
+            None,
+            after.as_ref(),
+        )
+    })
+    .await
+    .map_err(|err| match err {
+        StoreError::Duplicate(_) => ApiError::Conflict {
+            code: "resource_role_exists",
+            detail: "The package grants this role already.".into(),
+            field: None,
+        },
+        other => other.into(),
+    })?;
+    match added {
+        AddResourceRole::Added(row) => resource_role_view(&row),
+        AddResourceRole::NotInCatalog => {
+            let field = if group_id.is_some() {
+                "group_id"
+            } else {
+                "app_role_id"
+            };
+            Err(ApiError::invalid(
+                field,
+                "is not a resource of the package's catalog; add it to the catalog first",
+            ))
+        }
+    }
+}
+
+pub async fn remove_resource_role(
+    proof: &CatalogProof<ManagePackages>,
+    state: &AppState,
+    actor: &Actor,
+    id: AccessPackageId,
+    role: Uuid,
+) -> ApiResult<()> {
+    let (package, _) = load(state, proof.catalog(), *id.as_uuid()).await?;
+    let removed = store::packages::delete_resource_role(&state.db, package.id, role, |row| {
+        let before = resource_role_view(row).ok();
+        audit_event::<_, ResourceRoleView>(
+            Some(actor),
+            "access_package.resource_role.remove",
+            "access_package",
+            package.id.to_string(),
+            before.as_ref(),
+            None,
+        )
+    })
+    .await?;
+    if removed {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("resource role of this package"))
+    }
+}

@@ -1,0 +1,496 @@
+//! Catalogs, their delegated roles and resources, and the catalog-creator global role.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::audit::{AuditEvent, insert_audit_event};
+use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+
+const CATALOG_COLUMNS: &str =
+    "id, name, name_key, description, enabled, created_at, updated_at, version";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CatalogRow {
+    pub id: Uuid,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+pub struct NewCatalogRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub enabled: bool,
+    /// Made the first owner in the same transaction.
+    pub first_owner: Option<Uuid>,
+    pub now: DateTime<Utc>,
+}
+
+fn select_catalog() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "SELECT {CATALOG_COLUMNS} FROM catalogs WHERE id = $1"
+    ))
+}
+
+pub async fn insert_catalog(
+    db: &Db,
+    record: &NewCatalogRecord,
+    audit: impl FnOnce(&CatalogRow) -> AuditEvent,
+) -> StoreResult<CatalogRow> {
+    in_transaction!(db, conn => {
+        sqlx::query(
+            "INSERT INTO catalogs (id, name, name_key, description, enabled, created_at, \
+             updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $6, 1)",
+        )
+        .bind(record.id)
+        .bind(&record.name)
+        .bind(&record.name_key)
+        .bind(&record.description)
+        .bind(record.enabled)
+        .bind(record.now)
+        .execute(&mut *conn)
+        .await?;
+        if let Some(owner) = record.first_owner {
+            sqlx::query(
+                "INSERT INTO catalog_role_assignments (catalog_id, user_id, role, granted_at) \
+                 VALUES ($1, $2, 'owner', $3)",
+            )
+            .bind(record.id)
+            .bind(owner)
+            .bind(record.now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let row = sqlx::query_as::<_, CatalogRow>(select_catalog())
+            .bind(record.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+pub async fn find_catalog(db: &Db, id: Uuid) -> StoreResult<Option<CatalogRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, CatalogRow>(select_catalog())
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// Catalogs ordered by name (case-insensitively), after `after` (a `name_key`), optionally
+/// only those where `member` holds a role, optionally whose name contains `search`.
+pub async fn list_catalogs(
+    db: &Db,
+    member: Option<Uuid>,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<CatalogRow>> {
+    let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {CATALOG_COLUMNS} FROM catalogs c WHERE \
+         ($1 IS NULL OR EXISTS (SELECT 1 FROM catalog_role_assignments r \
+                                WHERE r.catalog_id = c.id AND r.user_id = $1)) \
+         AND ($2 IS NULL OR c.name_key LIKE $2 ESCAPE '\\') \
+         AND ($3 IS NULL OR c.name_key > $3) \
+         ORDER BY c.name_key LIMIT $4"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as::<_, CatalogRow>(sql)
+        .bind(member)
+        .bind(pattern.as_deref())
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows)
+}
+
+/// Escapes `%`, `_` and `\` so that user input matches literally inside a LIKE pattern.
+pub fn escape_like(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub struct CatalogUpdate {
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub enabled: bool,
+}
+
+/// Compare-and-set update with its audit event.
+pub async fn transition_catalog(
+    db: &Db,
+    id: Uuid,
+    seen_version: i64,
+    update: &CatalogUpdate,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&CatalogRow) -> AuditEvent,
+) -> StoreResult<CatalogRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE catalogs SET name = $1, name_key = $2, description = $3, enabled = $4, \
+             updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+        )
+        .bind(&update.name)
+        .bind(&update.name_key)
+        .bind(&update.description)
+        .bind(update.enabled)
+        .bind(now)
+        .bind(id)
+        .bind(seen_version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let row = sqlx::query_as::<_, CatalogRow>(select_catalog())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// Why a catalog could not be deleted.
+#[derive(Debug)]
+pub enum DeleteCatalog {
+    Deleted,
+    NotFound,
+    HasPackages(i64),
+}
+
+/// Deletes a catalog that holds no access packages, with its roles and resources. The foreign
+/// key from packages (RESTRICT) backs the count up against a package created meanwhile.
+pub async fn delete_catalog(
+    db: &Db,
+    id: Uuid,
+    audit: impl FnOnce(&CatalogRow) -> AuditEvent,
+) -> StoreResult<DeleteCatalog> {
+    in_transaction!(db, conn => {
+        let Some(row) = sqlx::query_as::<_, CatalogRow>(select_catalog())
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(DeleteCatalog::NotFound);
+        };
+        let (packages,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM access_packages WHERE catalog_id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+        if packages > 0 {
+            return Ok(DeleteCatalog::HasPackages(packages));
+        }
+        sqlx::query("DELETE FROM catalogs WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(DeleteCatalog::Deleted)
+    })
+}
+
+/// The roles `user` holds in `catalog`, as stored strings.
+pub async fn list_roles_of(db: &Db, catalog: Uuid, user: Uuid) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT role FROM catalog_role_assignments WHERE catalog_id = $1 AND user_id = $2 \
+         ORDER BY role",
+    )
+    .bind(catalog)
+    .bind(user)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|(role,)| role).collect())
+}
+
+/// Every catalog role `user` holds, as (catalog, role) pairs.
+pub async fn list_roles_of_user(db: &Db, user: Uuid) -> StoreResult<Vec<(Uuid, String)>> {
+    let rows = on_db!(db, pool => sqlx::query_as(
+        "SELECT catalog_id, role FROM catalog_role_assignments WHERE user_id = $1",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RoleHolderRow {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+pub async fn list_role_holders(db: &Db, catalog: Uuid) -> StoreResult<Vec<RoleHolderRow>> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, RoleHolderRow>(
+        "SELECT r.user_id, u.username, u.display_name, r.role, r.granted_at \
+         FROM catalog_role_assignments r JOIN users u ON u.id = r.user_id \
+         WHERE r.catalog_id = $1 ORDER BY r.role, u.username",
+    )
+    .bind(catalog)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
+/// Grants a role once; granting a held role changes nothing and writes no event.
+pub async fn grant_role(
+    db: &Db,
+    catalog: Uuid,
+    user: Uuid,
+    role: &'static str,
+    now: DateTime<Utc>,
+    audit: impl FnOnce() -> AuditEvent,
+) -> StoreResult<bool> {
+    in_transaction!(db, conn => {
+        let inserted = sqlx::query(
+            "INSERT INTO catalog_role_assignments (catalog_id, user_id, role, granted_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (catalog_id, user_id, role) DO NOTHING",
+        )
+        .bind(catalog)
+        .bind(user)
+        .bind(role)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            insert_audit_event!(&mut *conn, &audit())?;
+        }
+        Ok::<_, StoreError>(inserted == 1)
+    })
+}
+
+/// Revokes a role; revoking one not held changes nothing and writes no event.
+pub async fn revoke_role(
+    db: &Db,
+    catalog: Uuid,
+    user: Uuid,
+    role: &'static str,
+    audit: impl FnOnce() -> AuditEvent,
+) -> StoreResult<bool> {
+    in_transaction!(db, conn => {
+        let deleted = sqlx::query(
+            "DELETE FROM catalog_role_assignments WHERE catalog_id = $1 AND user_id = $2 \
+             AND role = $3",
+        )
+        .bind(catalog)
+        .bind(user)
+        .bind(role)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if deleted == 1 {
+            insert_audit_event!(&mut *conn, &audit())?;
+        }
+        Ok::<_, StoreError>(deleted == 1)
+    })
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ResourceRow {
+    pub kind: String,
+    pub id: Uuid,
+    pub name: String,
+    pub added_at: DateTime<Utc>,
+}
+
+pub async fn list_resources(db: &Db, catalog: Uuid) -> StoreResult<Vec<ResourceRow>> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, ResourceRow>(
+        "SELECT 'group' AS kind, g.id AS id, g.name AS name, r.added_at AS added_at \
+         FROM catalog_resources r JOIN groups g ON g.id = r.group_id WHERE r.catalog_id = $1 \
+         UNION ALL \
+         SELECT 'application' AS kind, a.id AS id, a.name AS name, r.added_at AS added_at \
+         FROM catalog_resources r JOIN applications a ON a.id = r.application_id \
+         WHERE r.catalog_id = $1 ORDER BY kind DESC, name",
+    )
+    .bind(catalog)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
+/// The name of the group or application, if it exists.
+pub async fn find_resource_name(db: &Db, kind: &str, id: Uuid) -> StoreResult<Option<String>> {
+    let sql = if kind == "group" {
+        "SELECT name FROM groups WHERE id = $1"
+    } else {
+        "SELECT name FROM applications WHERE id = $1"
+    };
+    let row: Option<(String,)> = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.map(|(name,)| name))
+}
+
+pub async fn is_group_owner(db: &Db, group: Uuid, user: Uuid) -> StoreResult<bool> {
+    let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM group_owners WHERE group_id = $1 AND user_id = $2",
+    )
+    .bind(group)
+    .bind(user)
+    .fetch_one(pool)
+    .await)?;
+    Ok(count > 0)
+}
+
+/// Adds a resource; one already in the catalog is [`StoreError::Duplicate`].
+pub async fn insert_resource(
+    db: &Db,
+    catalog: Uuid,
+    kind: &str,
+    id: Uuid,
+    now: DateTime<Utc>,
+    audit: impl FnOnce() -> AuditEvent,
+) -> StoreResult<()> {
+    let (group, application) = if kind == "group" {
+        (Some(id), None)
+    } else {
+        (None, Some(id))
+    };
+    in_transaction!(db, conn => {
+        sqlx::query(
+            "INSERT INTO catalog_resources (catalog_id, group_id, application_id, added_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(catalog)
+        .bind(group)
+        .bind(application)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        insert_audit_event!(&mut *conn, &audit())?;
+        Ok::<_, StoreError>(())
+    })
+}
+
+#[derive(Debug)]
+pub enum RemoveResource {
+    Removed,
+    NotInCatalog,
+    /// Resource roles of this many packages in the catalog use it.
+    InUse(i64),
+}
+
+/// Removes a resource that no package of the catalog uses.
+pub async fn delete_resource(
+    db: &Db,
+    catalog: Uuid,
+    kind: &str,
+    id: Uuid,
+    audit: impl FnOnce() -> AuditEvent,
+) -> StoreResult<RemoveResource> {
+    let (usage, delete) = if kind == "group" {
+        (
+            "SELECT COUNT(DISTINCT r.package_id) FROM package_resource_roles r \
+             JOIN access_packages p ON p.id = r.package_id \
+             WHERE p.catalog_id = $1 AND r.group_id = $2",
+            "DELETE FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2",
+        )
+    } else {
+        (
+            "SELECT COUNT(DISTINCT r.package_id) FROM package_resource_roles r \
+             JOIN access_packages p ON p.id = r.package_id \
+             JOIN app_roles ar ON ar.id = r.app_role_id \
+             WHERE p.catalog_id = $1 AND ar.application_id = $2",
+            "DELETE FROM catalog_resources WHERE catalog_id = $1 AND application_id = $2",
+        )
+    };
+    in_transaction!(db, conn => {
+        let (users,): (i64,) = sqlx::query_as(usage)
+            .bind(catalog)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if users > 0 {
+            return Ok(RemoveResource::InUse(users));
+        }
+        let deleted = sqlx::query(delete)
+            .bind(catalog)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(RemoveResource::NotInCatalog);
+        }
+        insert_audit_event!(&mut *conn, &audit())?;
+        Ok::<_, StoreError>(RemoveResource::Removed)
+    })
+}
+
+pub async fn is_catalog_creator(db: &Db, user: Uuid) -> StoreResult<bool> {
+    let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM global_role_assignments WHERE user_id = $1 \
+         AND role = 'catalog_creator'",
+    )
+    .bind(user)
+    .fetch_one(pool)
+    .await)?;
+    Ok(count > 0)
+}
+
+pub async fn list_catalog_creators(db: &Db) -> StoreResult<Vec<RoleHolderRow>> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, RoleHolderRow>(
+        "SELECT g.user_id, u.username, u.display_name, g.role, g.granted_at \
+         FROM global_role_assignments g JOIN users u ON u.id = g.user_id \
+         WHERE g.role = 'catalog_creator' ORDER BY u.username",
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
+pub async fn set_catalog_creator(
+    db: &Db,
+    user: Uuid,
+    grant: bool,
+    now: DateTime<Utc>,
+    audit: impl FnOnce() -> AuditEvent,
+) -> StoreResult<bool> {
+    in_transaction!(db, conn => {
+        let changed = if grant {
+            sqlx::query(
+                "INSERT INTO global_role_assignments (user_id, role, granted_at) \
+                 VALUES ($1, 'catalog_creator', $2) ON CONFLICT (user_id, role) DO NOTHING",
+            )
+            .bind(user)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        } else {
+            sqlx::query(
+                "DELETE FROM global_role_assignments WHERE user_id = $1 AND role = 'catalog_creator'",
+            )
+            .bind(user)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        };
+        if changed == 1 {
+            insert_audit_event!(&mut *conn, &audit())?;
+        }
+        Ok::<_, StoreError>(changed == 1)
+    })
+}

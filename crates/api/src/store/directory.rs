@@ -1,0 +1,467 @@
+//! Groups and applications (named, described, unique by case-insensitive name), app roles, and
+//! the links from them to users: group members, group owners and app role assignees.
+//!
+//! Groups and applications have the same shape, so one set of statements serves both, with the
+//! table chosen by [`Named`]. Table and column names come only from these enums, never from
+//! input.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::audit::{AuditEvent, insert_audit_event};
+use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+
+/// The two kinds of named directory object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    Group,
+    Application,
+}
+
+impl Named {
+    fn table(self) -> &'static str {
+        match self {
+            Named::Group => "groups",
+            Named::Application => "applications",
+        }
+    }
+}
+
+const NAMED_COLUMNS: &str = "id, name, name_key, description, created_at, updated_at, version";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct NamedRow {
+    pub id: Uuid,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// A group or application to insert, or the new values of one.
+pub struct NamedRecord {
+    pub name: String,
+    /// The lowercased name, unique per table.
+    pub name_key: String,
+    pub description: String,
+}
+
+fn select_named(kind: Named, tail: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "SELECT {NAMED_COLUMNS} FROM {} {tail}",
+        kind.table()
+    ))
+}
+
+/// Inserts a group or application with its audit event. A taken name is
+/// [`StoreError::Duplicate`].
+pub async fn insert_named(
+    db: &Db,
+    kind: Named,
+    id: Uuid,
+    record: &NamedRecord,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&NamedRow) -> AuditEvent,
+) -> StoreResult<NamedRow> {
+    let insert = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {} (id, name, name_key, description, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $5, 1)",
+        kind.table()
+    ));
+    in_transaction!(db, conn => {
+        sqlx::query(insert)
+            .bind(id)
+            .bind(&record.name)
+            .bind(&record.name_key)
+            .bind(&record.description)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        let row = sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+pub async fn find_named(db: &Db, kind: Named, id: Uuid) -> StoreResult<Option<NamedRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+pub async fn find_named_by_key(
+    db: &Db,
+    kind: Named,
+    name_key: &str,
+) -> StoreResult<Option<NamedRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE name_key = $1"))
+        .bind(name_key)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Groups or applications ordered by lowercased name, after `after`, whose lowercased name
+/// contains `search` (already lowercased) when given.
+pub async fn list_named(
+    db: &Db,
+    kind: Named,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<NamedRow>> {
+    let pattern = like_pattern(search.unwrap_or_default());
+    let after = after.unwrap_or_default();
+    let sql = select_named(
+        kind,
+        "WHERE name_key LIKE $1 ESCAPE '\\' AND name_key > $2 ORDER BY name_key LIMIT $3",
+    );
+    let rows = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(sql)
+        .bind(&pattern)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows)
+}
+
+/// Writes new values if the row is still at `seen_version` (compare-and-set), with its audit
+/// event. A row that changed meanwhile is [`StoreError::Conflict`]; a taken name
+/// [`StoreError::Duplicate`].
+pub async fn transition_named(
+    db: &Db,
+    kind: Named,
+    id: Uuid,
+    seen_version: i64,
+    update: &NamedRecord,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&NamedRow) -> AuditEvent,
+) -> StoreResult<NamedRow> {
+    let statement = sqlx::AssertSqlSafe(format!(
+        "UPDATE {} SET name = $1, name_key = $2, description = $3, updated_at = $4, \
+         version = version + 1 WHERE id = $5 AND version = $6",
+        kind.table()
+    ));
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(statement)
+            .bind(&update.name)
+            .bind(&update.name_key)
+            .bind(&update.description)
+            .bind(now)
+            .bind(id)
+            .bind(seen_version)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let row = sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// Deletes a group or application (its links and roles go with it) and writes the audit event
+/// made from the row as it was. Answers `false` when there was no such row.
+pub async fn delete_named(
+    db: &Db,
+    kind: Named,
+    id: Uuid,
+    audit: impl FnOnce(&NamedRow) -> AuditEvent,
+) -> StoreResult<bool> {
+    let statement = sqlx::AssertSqlSafe(format!("DELETE FROM {} WHERE id = $1", kind.table()));
+    in_transaction!(db, conn => {
+        let row = sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        sqlx::query(statement).bind(id).execute(&mut *conn).await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(true)
+    })
+}
+
+const ROLE_COLUMNS: &str = "id, application_id, name, name_key, description, created_at";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AppRoleRow {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts an app role with its audit event. A name the application already has is
+/// [`StoreError::Duplicate`]; a vanished application [`StoreError::MissingReference`].
+pub async fn insert_app_role(
+    db: &Db,
+    application_id: Uuid,
+    id: Uuid,
+    record: &NamedRecord,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&AppRoleRow) -> AuditEvent,
+) -> StoreResult<AppRoleRow> {
+    in_transaction!(db, conn => {
+        sqlx::query(
+            "INSERT INTO app_roles (id, application_id, name, name_key, description, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(application_id)
+        .bind(&record.name)
+        .bind(&record.name_key)
+        .bind(&record.description)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// The role `role_id` of application `application_id`.
+pub async fn find_app_role(
+    db: &Db,
+    application_id: Uuid,
+    role_id: Uuid,
+) -> StoreResult<Option<AppRoleRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1 AND application_id = $2"
+    )))
+    .bind(role_id)
+    .bind(application_id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row)
+}
+
+pub async fn find_app_role_by_key(
+    db: &Db,
+    application_id: Uuid,
+    name_key: &str,
+) -> StoreResult<Option<AppRoleRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROLE_COLUMNS} FROM app_roles WHERE application_id = $1 AND name_key = $2"
+    )))
+    .bind(application_id)
+    .bind(name_key)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row)
+}
+
+/// An application's roles ordered by lowercased name, after `after`.
+pub async fn list_app_roles(
+    db: &Db,
+    application_id: Uuid,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<AppRoleRow>> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROLE_COLUMNS} FROM app_roles WHERE application_id = $1 AND name_key > $2 \
+         ORDER BY name_key LIMIT $3"
+    )))
+    .bind(application_id)
+    .bind(after.unwrap_or_default())
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
+/// Deletes an app role of an application (its assignments go with it), with the audit event
+/// made from the row as it was. Answers `false` when there was no such role.
+pub async fn delete_app_role(
+    db: &Db,
+    application_id: Uuid,
+    role_id: Uuid,
+    audit: impl FnOnce(&AppRoleRow) -> AuditEvent,
+) -> StoreResult<bool> {
+    in_transaction!(db, conn => {
+        let row = sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1 AND application_id = $2"
+        )))
+        .bind(role_id)
+        .bind(application_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM app_roles WHERE id = $1")
+            .bind(role_id)
+            .execute(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(true)
+    })
+}
+
+/// The three ways a user is linked into the directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    GroupMember,
+    GroupOwner,
+    AppRoleAssignee,
+}
+
+impl Link {
+    /// Table, column of the group or role, column of the time the link was made.
+    fn parts(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Link::GroupMember => ("group_members", "group_id", "added_at"),
+            Link::GroupOwner => ("group_owners", "group_id", "added_at"),
+            Link::AppRoleAssignee => ("app_role_assignments", "app_role_id", "assigned_at"),
+        }
+    }
+}
+
+/// A linked user, for lists and audit snapshots.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LinkedUserRow {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub since: DateTime<Utc>,
+}
+
+/// What adding a link did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkOutcome {
+    Added,
+    /// The link was there already; nothing was written.
+    AlreadyThere,
+    NoSuchUser,
+}
+
+fn select_linked(link: Link, tail: &str) -> sqlx::AssertSqlSafe<String> {
+    let (table, owner, since) = link.parts();
+    sqlx::AssertSqlSafe(format!(
+        "SELECT u.id AS user_id, u.username, u.display_name, l.{since} AS since \
+         FROM {table} l JOIN users u ON u.id = l.user_id WHERE l.{owner} = $1 {tail}"
+    ))
+}
+
+/// Links `user` to `owner` (a group or an app role) unless it already is; only a new link
+/// writes an audit event. A vanished owner is [`StoreError::MissingReference`].
+pub async fn insert_link(
+    db: &Db,
+    link: Link,
+    owner: Uuid,
+    user: Uuid,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&LinkedUserRow) -> AuditEvent,
+) -> StoreResult<LinkOutcome> {
+    let (table, owner_column, since) = link.parts();
+    let insert = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {table} ({owner_column}, user_id, {since}) VALUES ($1, $2, $3) \
+         ON CONFLICT ({owner_column}, user_id) DO NOTHING"
+    ));
+    in_transaction!(db, conn => {
+        let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_none() {
+            return Ok(LinkOutcome::NoSuchUser);
+        }
+        let added = sqlx::query(insert)
+            .bind(owner)
+            .bind(user)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if added == 0 {
+            return Ok(LinkOutcome::AlreadyThere);
+        }
+        let row = sqlx::query_as::<_, LinkedUserRow>(select_linked(link, "AND l.user_id = $2"))
+            .bind(owner)
+            .bind(user)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(LinkOutcome::Added)
+    })
+}
+
+/// Removes the link of `user` to `owner` if there is one, with the audit event made from the
+/// link as it was. Answers `false`, writing nothing, when there was no link.
+pub async fn delete_link(
+    db: &Db,
+    link: Link,
+    owner: Uuid,
+    user: Uuid,
+    audit: impl FnOnce(&LinkedUserRow) -> AuditEvent,
+) -> StoreResult<bool> {
+    let (table, owner_column, _) = link.parts();
+    let delete = sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE {owner_column} = $1 AND user_id = $2"
+    ));
+    in_transaction!(db, conn => {
+        let row = sqlx::query_as::<_, LinkedUserRow>(select_linked(link, "AND l.user_id = $2"))
+            .bind(owner)
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        sqlx::query(delete).bind(owner).bind(user).execute(&mut *conn).await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(true)
+    })
+}
+
+/// The users linked to `owner`, ordered by username, after `after`.
+pub async fn list_links(
+    db: &Db,
+    link: Link,
+    owner: Uuid,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<LinkedUserRow>> {
+    let sql = select_linked(link, "AND u.username > $2 ORDER BY u.username LIMIT $3");
+    let rows = on_db!(db, pool => sqlx::query_as::<_, LinkedUserRow>(sql)
+        .bind(owner)
+        .bind(after.unwrap_or_default())
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows)
+}

@@ -1,0 +1,299 @@
+//! Access packages and the resource roles they grant.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::audit::{AuditEvent, insert_audit_event};
+use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+
+const PACKAGE_COLUMNS: &str =
+    "id, catalog_id, name, name_key, description, hidden, created_at, updated_at, version";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PackageRow {
+    pub id: Uuid,
+    pub catalog_id: Uuid,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub hidden: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn select_package() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "SELECT {PACKAGE_COLUMNS} FROM access_packages WHERE id = $1"
+    ))
+}
+
+pub struct NewPackageRecord {
+    pub id: Uuid,
+    pub catalog_id: Uuid,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub hidden: bool,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert_package(
+    db: &Db,
+    record: &NewPackageRecord,
+    audit: impl FnOnce(&PackageRow) -> AuditEvent,
+) -> StoreResult<PackageRow> {
+    in_transaction!(db, conn => {
+        sqlx::query(
+            "INSERT INTO access_packages (id, catalog_id, name, name_key, description, hidden, \
+             created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)",
+        )
+        .bind(record.id)
+        .bind(record.catalog_id)
+        .bind(&record.name)
+        .bind(&record.name_key)
+        .bind(&record.description)
+        .bind(record.hidden)
+        .bind(record.now)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query_as::<_, PackageRow>(select_package())
+            .bind(record.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+pub async fn find_package(db: &Db, id: Uuid) -> StoreResult<Option<PackageRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, PackageRow>(select_package())
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// A catalog's packages by name, after `after` (a `name_key`).
+pub async fn list_packages(
+    db: &Db,
+    catalog: Uuid,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<PackageRow>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PACKAGE_COLUMNS} FROM access_packages WHERE catalog_id = $1 \
+         AND ($2 IS NULL OR name_key > $2) ORDER BY name_key LIMIT $3"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as::<_, PackageRow>(sql)
+        .bind(catalog)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows)
+}
+
+pub struct PackageUpdate {
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub hidden: bool,
+}
+
+pub async fn transition_package(
+    db: &Db,
+    id: Uuid,
+    seen_version: i64,
+    update: &PackageUpdate,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&PackageRow) -> AuditEvent,
+) -> StoreResult<PackageRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE access_packages SET name = $1, name_key = $2, description = $3, hidden = $4, \
+             updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+        )
+        .bind(&update.name)
+        .bind(&update.name_key)
+        .bind(&update.description)
+        .bind(update.hidden)
+        .bind(now)
+        .bind(id)
+        .bind(seen_version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let row = sqlx::query_as::<_, PackageRow>(select_package())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+pub async fn delete_package(
+    db: &Db,
+    id: Uuid,
+    audit: impl FnOnce(&PackageRow) -> AuditEvent,
+) -> StoreResult<bool> {
+    in_transaction!(db, conn => {
+        let Some(row) = sqlx::query_as::<_, PackageRow>(select_package())
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM access_packages WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(true)
+    })
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ResourceRoleRow {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub kind: String,
+    pub group_id: Option<Uuid>,
+    pub application_id: Option<Uuid>,
+    pub app_role_id: Option<Uuid>,
+    pub resource_name: String,
+    pub role_name: String,
+}
+
+const RESOURCE_ROLE_SELECT: &str = "SELECT r.id, r.package_id, r.kind, r.group_id, \
+     a.id AS application_id, r.app_role_id, COALESCE(g.name, a.name) AS resource_name, \
+     CASE r.kind WHEN 'group_member' THEN 'Member' WHEN 'group_owner' THEN 'Owner' \
+     ELSE ar.name END AS role_name \
+     FROM package_resource_roles r \
+     LEFT JOIN groups g ON g.id = r.group_id \
+     LEFT JOIN app_roles ar ON ar.id = r.app_role_id \
+     LEFT JOIN applications a ON a.id = ar.application_id";
+
+/// The resource roles of the given packages, ordered by resource and role name.
+pub async fn list_resource_roles(
+    db: &Db,
+    catalog: Uuid,
+    packages: &[Uuid],
+) -> StoreResult<Vec<ResourceRoleRow>> {
+    if packages.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Bounded by the page size (at most 200 packages), so the IN list stays small.
+    let placeholders = (0..packages.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{RESOURCE_ROLE_SELECT} JOIN access_packages p ON p.id = r.package_id \
+         WHERE p.catalog_id = $1 AND r.package_id IN ({placeholders}) \
+         ORDER BY resource_name, role_name"
+    ));
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, ResourceRoleRow>(sql).bind(catalog);
+        for package in packages {
+            query = query.bind(*package);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+pub struct NewResourceRoleRecord {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub catalog_id: Uuid,
+    pub kind: &'static str,
+    pub group_id: Option<Uuid>,
+    pub app_role_id: Option<Uuid>,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub enum AddResourceRole {
+    Added(Box<ResourceRoleRow>),
+    /// The group or the application role's application is not in the package's catalog.
+    NotInCatalog,
+}
+
+/// Adds a resource role if its resource is in the package's catalog, checked in the same
+/// transaction; a role the package grants already is [`StoreError::Duplicate`].
+pub async fn insert_resource_role(
+    db: &Db,
+    record: &NewResourceRoleRecord,
+    audit: impl FnOnce(&ResourceRoleRow) -> AuditEvent,
+) -> StoreResult<AddResourceRole> {
+    let check = sqlx::AssertSqlSafe(if record.group_id.is_some() {
+        "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2".to_string()
+    } else {
+        "SELECT COUNT(*) FROM catalog_resources cr JOIN app_roles ar \
+         ON ar.application_id = cr.application_id WHERE cr.catalog_id = $1 AND ar.id = $2"
+            .to_string()
+    });
+    let resource = record.group_id.or(record.app_role_id);
+    let select = sqlx::AssertSqlSafe(format!("{RESOURCE_ROLE_SELECT} WHERE r.id = $1"));
+    in_transaction!(db, conn => {
+        let (count,): (i64,) = sqlx::query_as(check)
+            .bind(record.catalog_id)
+            .bind(resource)
+            .fetch_one(&mut *conn)
+            .await?;
+        if count == 0 {
+            return Ok(AddResourceRole::NotInCatalog);
+        }
+        sqlx::query(
+            "INSERT INTO package_resource_roles (id, package_id, kind, group_id, app_role_id, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(record.id)
+        .bind(record.package_id)
+        .bind(record.kind)
+        .bind(record.group_id)
+        .bind(record.app_role_id)
+        .bind(record.now)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query_as::<_, ResourceRoleRow>(select)
+            .bind(record.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(AddResourceRole::Added(Box::new(row)))
+    })
+}
+
+pub async fn delete_resource_role(
+    db: &Db,
+    package: Uuid,
+    id: Uuid,
+    audit: impl FnOnce(&ResourceRoleRow) -> AuditEvent,
+) -> StoreResult<bool> {
+    let select = sqlx::AssertSqlSafe(format!(
+        "{RESOURCE_ROLE_SELECT} WHERE r.id = $1 AND r.package_id = $2"
+    ));
+    in_transaction!(db, conn => {
+        let Some(row) = sqlx::query_as::<_, ResourceRoleRow>(select)
+            .bind(id)
+            .bind(package)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM package_resource_roles WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(true)
+    })
+}

@@ -1,0 +1,160 @@
+//! Access packages: bundles of resource roles (group membership or ownership, application
+//! roles) that people request, each living in one catalog.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{CatalogName, Description};
+use crate::{AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId};
+
+/// A package's name follows the rules of a catalog's: 1 to 100 characters, unique within its
+/// catalog regardless of case.
+pub type PackageName = CatalogName;
+
+/// What one resource role of a package grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceRoleKind {
+    /// Membership of a group.
+    GroupMember,
+    /// Ownership of a group.
+    GroupOwner,
+    /// One role of an application.
+    AppRole,
+}
+
+impl ResourceRoleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceRoleKind::GroupMember => "group_member",
+            ResourceRoleKind::GroupOwner => "group_owner",
+            ResourceRoleKind::AppRole => "app_role",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ResourceRoleKind> {
+        match raw {
+            "group_member" => Some(ResourceRoleKind::GroupMember),
+            "group_owner" => Some(ResourceRoleKind::GroupOwner),
+            "app_role" => Some(ResourceRoleKind::AppRole),
+            _ => None,
+        }
+    }
+}
+
+/// Input of `POST /api/v1/access-packages/{id}/resource-roles`. The group or application must
+/// be in the package's catalog.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NewResourceRole {
+    GroupMember { group_id: GroupId },
+    GroupOwner { group_id: GroupId },
+    AppRole { app_role_id: AppRoleId },
+}
+
+impl NewResourceRole {
+    pub fn kind(&self) -> ResourceRoleKind {
+        match self {
+            NewResourceRole::GroupMember { .. } => ResourceRoleKind::GroupMember,
+            NewResourceRole::GroupOwner { .. } => ResourceRoleKind::GroupOwner,
+            NewResourceRole::AppRole { .. } => ResourceRoleKind::AppRole,
+        }
+    }
+}
+
+/// One resource role of a package, with the names people recognise.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ResourceRoleView {
+    #[cfg_attr(feature = "server", schema(value_type = String, format = Uuid))]
+    pub id: uuid::Uuid,
+    pub kind: ResourceRoleKind,
+    /// The group, for `group_member` and `group_owner`.
+    pub group_id: Option<GroupId>,
+    /// The application, for `app_role`.
+    pub application_id: Option<ApplicationId>,
+    pub app_role_id: Option<AppRoleId>,
+    /// The group's or application's name.
+    pub resource_name: String,
+    /// "Member", "Owner", or the application role's name.
+    pub role_name: String,
+}
+
+/// An access package as administrators see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccessPackageView {
+    pub id: AccessPackageId,
+    pub catalog_id: CatalogId,
+    pub name: PackageName,
+    pub description: Description,
+    /// Hidden packages are not listed to requesters; they open by direct link.
+    pub hidden: bool,
+    pub resource_roles: Vec<ResourceRoleView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Input of `POST /api/v1/catalogs/{id}/access-packages`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAccessPackage {
+    pub name: PackageName,
+    #[serde(default)]
+    pub description: Description,
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+/// Input of `PATCH /api/v1/access-packages/{id}`; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AccessPackageChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<PackageName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Description>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+}
+
+impl AccessPackageChanges {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.description.is_none() && self.hidden.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_roles_are_tagged_by_kind_and_refuse_the_wrong_id() {
+        let group: Result<NewResourceRole, _> = serde_json::from_str(
+            r#"{"kind":"group_owner","group_id":"01939b7e-0000-7000-8000-000000000001"}"#,
+        );
+        assert_eq!(
+            group.map(|r| r.kind()).ok(),
+            Some(ResourceRoleKind::GroupOwner)
+        );
+        let mixed: Result<NewResourceRole, _> = serde_json::from_str(
+            r#"{"kind":"app_role","group_id":"01939b7e-0000-7000-8000-000000000001"}"#,
+        );
+        assert!(mixed.is_err());
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in [
+            ResourceRoleKind::GroupMember,
+            ResourceRoleKind::GroupOwner,
+            ResourceRoleKind::AppRole,
+        ] {
+            assert_eq!(ResourceRoleKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+}
