@@ -25,9 +25,11 @@ portal under API tokens, or with `tessera token create`). Browser sessions use t
         (name = "tokens", description = "API tokens for scripts and integrations"),
         (name = "catalogs", description = "Catalogs, their delegated roles and resources"),
         (name = "access packages", description = "Bundles of resource roles that people request"),
+        (name = "policies", description = "Who may request a package, approval, questions, lifecycle"),
         (name = "groups", description = "Groups, their members and owners"),
         (name = "applications", description = "Applications, their app roles and assignees"),
         (name = "directory", description = "Bulk import of users, groups, memberships and applications"),
+        (name = "audit", description = "The trail of administrative changes"),
         (name = "operations", description = "Probes for orchestrators"),
     ),
 )]

@@ -344,8 +344,9 @@ pub struct ImportApplication {
 /// The JSON form of `POST /api/v1/directory/imports` and `tessera import FILE.json`.
 ///
 /// Sections are applied in this order: users (in file order, so a manager must exist or come
-/// earlier), groups, memberships, applications. Each row is applied on its own; a row that does
-/// not parse or does not fit is reported and the others go on. Importing the same file again
+/// earlier), groups, memberships, applications. Each row is applied on its own: a row whose
+/// values break a rule is reported in `rejected` and the others go on, while a row of the wrong
+/// shape (an unknown field, a wrong JSON type) makes the whole file malformed (422). Importing the same file again
 /// changes nothing. Imported users get no password: they cannot sign in until an
 /// administrator sets up their sign-in (for a service account, an API token).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod catalog;
 pub mod directory;
 pub mod ids;
+pub mod incompatibility;
 pub mod package;
 pub mod page;
 pub mod policy;

@@ -158,3 +158,14 @@ mod tests {
         }
     }
 }
+
+/// An assignment policy of a package, as stored: its normalised definition and identity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PolicyView {
+    pub id: crate::PolicyId,
+    pub access_package_id: AccessPackageId,
+    pub definition: crate::policy::PolicyDefinition,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

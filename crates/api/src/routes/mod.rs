@@ -2,12 +2,15 @@
 //! input, obtains an authorization proof, calls one service function and maps the result.
 
 pub mod applications;
+pub mod audit;
 pub mod catalogs;
 pub mod groups;
 pub mod health;
 pub mod imports;
+pub mod incompatibilities;
 pub mod me;
 pub mod packages;
+pub mod policies;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -78,6 +81,18 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(packages::delete_access_package)
         .service(packages::add_access_package_resource_role)
         .service(packages::remove_access_package_resource_role);
+    cfg.service(policies::list_policies)
+        .service(policies::create_policy)
+        .service(policies::get_policy)
+        .service(policies::replace_policy)
+        .service(policies::delete_policy);
+    cfg.service(audit::list_audit_events)
+        .service(audit::export_audit_events);
+    cfg.service(incompatibilities::get_access_package_incompatibilities)
+        .service(incompatibilities::add_incompatible_access_package)
+        .service(incompatibilities::remove_incompatible_access_package)
+        .service(incompatibilities::add_incompatible_group)
+        .service(incompatibilities::remove_incompatible_group);
 }
 
 /// Registers the operational probes, outside `/api/v1`.

@@ -100,8 +100,109 @@ pub async fn import_directory(
     Ok(report)
 }
 
+/// The JSON shape of each kind of row, as the OpenAPI document describes it: fields, their JSON
+/// types, and no others. A row of the wrong shape makes the whole document malformed (422, like
+/// an unknown CSV column); a row of the right shape whose values break a rule is reported in
+/// `rejected` while the others apply.
+mod shape {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+    use tessera_domain::directory::GroupRole;
+    use tessera_domain::user::UserKind;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct User {
+        username: String,
+        display_name: String,
+        email: String,
+        #[serde(default)]
+        kind: Option<UserKind>,
+        #[serde(default)]
+        department: Option<String>,
+        #[serde(default)]
+        manager: Option<String>,
+        #[serde(default)]
+        attributes: Option<BTreeMap<String, String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Group {
+        name: String,
+        #[serde(default)]
+        description: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Membership {
+        group: String,
+        username: String,
+        #[serde(default = "member")]
+        role: GroupRole,
+    }
+
+    fn member() -> GroupRole {
+        GroupRole::Member
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Application {
+        name: String,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        roles: Vec<String>,
+    }
+}
+
+/// Checks that `value` has the shape `T`, reporting the path as `section[index].field`.
+fn check_shape<T: serde::de::DeserializeOwned>(
+    section: &str,
+    index: usize,
+    value: &Value,
+) -> ApiResult<()> {
+    crate::extract::parse_value::<T>(value.clone())
+        .map(|_| ())
+        .map_err(|err| match err {
+            ApiError::Validation(errors) => ApiError::Validation(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = if e.field == "body" {
+                            format!("{section}[{index}]")
+                        } else {
+                            format!("{section}[{index}].{}", e.field)
+                        };
+                        e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })
+}
+
 fn json_rows(body: &[u8]) -> ApiResult<Vec<Row>> {
     let document: ImportDocument = parse_json(body)?;
+    for (index, value) in document.users.iter().enumerate() {
+        check_shape::<shape::User>("users", index, value)?;
+    }
+    for (index, value) in document.groups.iter().enumerate() {
+        check_shape::<shape::Group>("groups", index, value)?;
+    }
+    for (index, value) in document.memberships.iter().enumerate() {
+        check_shape::<shape::Membership>("memberships", index, value)?;
+    }
+    for (index, value) in document.applications.iter().enumerate() {
+        check_shape::<shape::Application>("applications", index, value)?;
+    }
     let sections = [
         (ImportSection::Users, document.users),
         (ImportSection::Groups, document.groups),

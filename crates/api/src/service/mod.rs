@@ -2,12 +2,15 @@
 //! the rules, and calls the store. No HTTP here beyond the error type.
 
 pub mod applications;
+pub mod audit;
 pub mod catalogs;
 pub mod directory;
 pub mod groups;
 pub mod imports;
+pub mod incompatibilities;
 pub mod packages;
 pub mod page;
+pub mod policies;
 pub mod session;
 pub mod tokens;
 pub mod users;

@@ -76,3 +76,58 @@ pub async fn list_events_for_target(
     .await)?;
     Ok(rows)
 }
+
+/// Which events [`list_events`] returns. `None` filters nothing.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub actor_id: Option<Uuid>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// An exact action.
+    pub action: Option<String>,
+    /// A prefix of the action, matched literally.
+    pub action_prefix: Option<String>,
+    /// At or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Strictly before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Events matching `filter`, newest first (ids are UUIDv7), older than the event `before`.
+/// On SQLite, timestamps are RFC 3339 text in UTC, whose order is their text order.
+pub async fn list_events(
+    db: &super::Db,
+    filter: &EventFilter,
+    before: Option<Uuid>,
+    limit: u32,
+) -> super::StoreResult<Vec<AuditRow>> {
+    let prefix = filter
+        .action_prefix
+        .as_deref()
+        .map(|p| format!("{}%", super::catalogs::escape_like(p)));
+    let rows = super::on_db!(db, pool => sqlx::query_as::<_, AuditRow>(
+        "SELECT id, occurred_at, actor_id, actor_name, action, target_type, target_id, before, \
+         after, request_id FROM audit_events WHERE \
+         ($1 IS NULL OR actor_id = $1) \
+         AND ($2 IS NULL OR target_type = $2) \
+         AND ($3 IS NULL OR target_id = $3) \
+         AND ($4 IS NULL OR action = $4) \
+         AND ($5 IS NULL OR action LIKE $5 ESCAPE '\\') \
+         AND ($6 IS NULL OR occurred_at >= $6) \
+         AND ($7 IS NULL OR occurred_at < $7) \
+         AND ($8 IS NULL OR id < $8) \
+         ORDER BY id DESC LIMIT $9",
+    )
+    .bind(filter.actor_id)
+    .bind(filter.target_type.as_deref())
+    .bind(filter.target_id.as_deref())
+    .bind(filter.action.as_deref())
+    .bind(prefix.as_deref())
+    .bind(filter.since)
+    .bind(filter.until)
+    .bind(before)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}

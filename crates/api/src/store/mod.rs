@@ -7,8 +7,10 @@
 pub mod audit;
 pub mod catalogs;
 pub mod directory;
+pub mod incompatibilities;
 pub mod keys;
 pub mod packages;
+pub mod policies;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

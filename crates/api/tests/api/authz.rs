@@ -254,6 +254,8 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             ),
             true,
         ),
+        (call(Method::GET, "/api/v1/audit-events", None), true),
+        (call(Method::GET, "/api/v1/audit-events.csv", None), true),
     ]
 }
 

@@ -127,7 +127,57 @@ const CASES: &[Case] = &[
         name: "remove_access_package_resource_role",
         expected: [401, 404, 403, 204, 403, 404, 204, 204],
     },
+    Case {
+        name: "get_access_package_incompatibilities",
+        expected: READ,
+    },
+    Case {
+        name: "add_incompatible_access_package",
+        expected: [401, 404, 403, 204, 403, 404, 204, 204],
+    },
+    Case {
+        name: "remove_incompatible_access_package",
+        expected: [401, 404, 403, 204, 403, 404, 204, 204],
+    },
+    Case {
+        name: "add_incompatible_group",
+        expected: [401, 404, 403, 204, 403, 404, 204, 204],
+    },
+    Case {
+        name: "remove_incompatible_group",
+        expected: [401, 404, 403, 204, 403, 404, 204, 204],
+    },
+    Case {
+        name: "list_policies",
+        expected: READ,
+    },
+    Case {
+        name: "create_policy",
+        expected: [401, 404, 403, 201, 403, 404, 201, 201],
+    },
+    Case {
+        name: "get_policy",
+        expected: READ,
+    },
+    Case {
+        name: "replace_policy",
+        expected: [401, 404, 403, 200, 403, 404, 200, 200],
+    },
+    Case {
+        name: "delete_policy",
+        expected: [401, 404, 403, 204, 403, 404, 204, 204],
+    },
 ];
+
+/// A policy anyone may request, with no approval.
+fn open_policy(name: &str) -> Value {
+    json!({
+        "name": name,
+        "who_can_request": {"type": "all_members"},
+        "approval": {"type": "none"},
+        "lifecycle": {"expiry": {"type": "never"}},
+    })
+}
 
 /// The operation ids this matrix covers, for the document-coverage test in `authz.rs`.
 pub fn covered_operations() -> Vec<&'static str> {
@@ -146,14 +196,18 @@ struct People {
 
 /// A fresh catalog for one call, with every role handed out; an application with two roles
 /// and a group in it; a package granting the first application role (unless the call deletes
-/// the catalog); and a group the catalog's owner owns but has not added yet.
+/// the catalog); and a group the catalog's owner owns but has not added yet. Separation-of-duties
+/// calls also get a second package in the catalog, which the first lists as incompatible when
+/// the call removes it (and the catalog's group likewise).
 struct Fixture {
     catalog: String,
     group_in_catalog: Uuid,
     group: Uuid,
     package: Option<String>,
     package_role: Option<String>,
+    policy: Option<String>,
     free_app_role: Uuid,
+    other_package: Option<String>,
 }
 
 async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixture {
@@ -220,8 +274,8 @@ async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixtur
     assert_eq!(added.status(), 201);
     let used_app_role = insert_app_role(app, application, "Reader").await;
     let free_app_role = insert_app_role(app, application, "Writer").await;
-    let (package, package_role) = if case == "delete_catalog" {
-        (None, None)
+    let (package, package_role, policy) = if case == "delete_catalog" {
+        (None, None, None)
     } else {
         let package = create_package(&app.admin, &catalog, &format!("Package {n}")).await;
         let package = package["id"].as_str().unwrap().to_string();
@@ -235,10 +289,43 @@ async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixtur
             .json()
             .await
             .unwrap();
+        let policy: Value = app
+            .admin
+            .post(
+                &format!("/api/v1/access-packages/{package}/policies"),
+                &open_policy("Open"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let policy = policy["id"].as_str().unwrap().to_string();
         (
             Some(package),
             Some(role["id"].as_str().unwrap().to_string()),
+            Some(policy),
         )
+    };
+    let other_package = match (&package, case.contains("incompatib")) {
+        (Some(package), true) => {
+            let other = create_package(&app.admin, &catalog, &format!("Other {n}")).await;
+            let other = other["id"].as_str().unwrap().to_string();
+            let p = format!("/api/v1/access-packages/{package}");
+            let link = match case {
+                "remove_incompatible_access_package" => {
+                    Some(format!("{p}/incompatible-packages/{other}"))
+                }
+                "remove_incompatible_group" => {
+                    Some(format!("{p}/incompatible-groups/{group_in_catalog}"))
+                }
+                _ => None,
+            };
+            if let Some(link) = link {
+                assert_eq!(app.admin.put(&link).await.status(), 204);
+            }
+            Some(other)
+        }
+        _ => None,
     };
     Fixture {
         catalog,
@@ -246,7 +333,9 @@ async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixtur
         group,
         package,
         package_role,
+        policy,
         free_app_role,
+        other_package,
     }
 }
 
@@ -260,6 +349,10 @@ fn request(
     let package = format!(
         "/api/v1/access-packages/{}",
         fixture.package.as_deref().unwrap_or_default()
+    );
+    let policy = format!(
+        "{package}/policies/{}",
+        fixture.policy.as_deref().unwrap_or_default()
     );
     match case {
         "list_catalogs" => (Method::GET, "/api/v1/catalogs".into(), None),
@@ -326,6 +419,44 @@ fn request(
             ),
             None,
         ),
+        "list_policies" => (Method::GET, format!("{package}/policies"), None),
+        "create_policy" => (
+            Method::POST,
+            format!("{package}/policies"),
+            Some(open_policy("New")),
+        ),
+        "get_policy" => (Method::GET, policy, None),
+        "replace_policy" => (Method::PUT, policy, Some(open_policy("Renamed"))),
+        "delete_policy" => (Method::DELETE, policy, None),
+        "get_access_package_incompatibilities" => {
+            (Method::GET, format!("{package}/incompatibilities"), None)
+        }
+        "add_incompatible_access_package" => (
+            Method::PUT,
+            format!(
+                "{package}/incompatible-packages/{}",
+                fixture.other_package.as_deref().unwrap_or_default()
+            ),
+            None,
+        ),
+        "remove_incompatible_access_package" => (
+            Method::DELETE,
+            format!(
+                "{package}/incompatible-packages/{}",
+                fixture.other_package.as_deref().unwrap_or_default()
+            ),
+            None,
+        ),
+        "add_incompatible_group" => (
+            Method::PUT,
+            format!("{package}/incompatible-groups/{}", fixture.group),
+            None,
+        ),
+        "remove_incompatible_group" => (
+            Method::DELETE,
+            format!("{package}/incompatible-groups/{}", fixture.group_in_catalog),
+            None,
+        ),
         other => panic!("no request for {other}"),
     }
 }
@@ -341,7 +472,18 @@ async fn snapshot(app: &TestApp, fixture: &Fixture) -> Value {
         "/api/v1/catalogs?limit=200".to_string(),
         "/api/v1/catalog-creators".to_string(),
         format!("{c}/access-packages"),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        fixture
+            .package
+            .as_deref()
+            .map(|package| format!("/api/v1/access-packages/{package}/policies")),
+    ) {
+        parts.push(app.admin.get(&path).await.json::<Value>().await.unwrap());
+    }
+    if let Some(package) = &fixture.package {
+        let path = format!("/api/v1/access-packages/{package}/incompatibilities");
         parts.push(app.admin.get(&path).await.json::<Value>().await.unwrap());
     }
     Value::Array(parts)

@@ -15,141 +15,52 @@ pub async fn create_catalog(session: &Session, name: &str) -> Value {
     response.json().await.unwrap()
 }
 
-/// Inserts a group straight into the directory, optionally owned by `owner`.
+/// Creates a group through the API, optionally owned by the user with id `owner`.
 pub async fn insert_group(app: &TestApp, name: &str, owner: Option<&str>) -> Uuid {
-    let state = app.state().await;
-    let id = Uuid::now_v7();
-    let now = chrono::Utc::now();
-    let owner: Option<Uuid> = owner.map(|o| o.parse().unwrap());
-    match &state.db {
-        tessera_api::store::Db::Sqlite(pool) => {
-            sqlx::query("INSERT INTO groups (id, name, name_key, description, created_at, updated_at) VALUES ($1, $2, $3, '', $4, $4)")
-                .bind(id).bind(name).bind(name.to_lowercase()).bind(now).execute(pool).await.unwrap();
-            if let Some(owner) = owner {
-                sqlx::query(
-                    "INSERT INTO group_owners (group_id, user_id, added_at) VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(owner)
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-            }
-        }
-        tessera_api::store::Db::Postgres(pool) => {
-            sqlx::query("INSERT INTO groups (id, name, name_key, description, created_at, updated_at) VALUES ($1, $2, $3, '', $4, $4)")
-                .bind(id).bind(name).bind(name.to_lowercase()).bind(now).execute(pool).await.unwrap();
-            if let Some(owner) = owner {
-                sqlx::query(
-                    "INSERT INTO group_owners (group_id, user_id, added_at) VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(owner)
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-            }
-        }
+    let response = app
+        .admin
+        .post("/api/v1/groups", &json!({"name": name}))
+        .await;
+    assert_eq!(response.status(), 201, "creating group {name}");
+    let group: Value = response.json().await.unwrap();
+    let id: Uuid = group["id"].as_str().unwrap().parse().unwrap();
+    if let Some(owner) = owner {
+        let added = app
+            .admin
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/groups/{id}/owners/{owner}"),
+                None,
+            )
+            .await;
+        assert_eq!(added.status(), 204);
     }
     id
 }
 
-/// Inserts an application straight into the directory.
+/// Creates an application through the API.
 pub async fn insert_application(app: &TestApp, name: &str) -> Uuid {
-    let state = app.state().await;
-    let id = Uuid::now_v7();
-    let now = chrono::Utc::now();
-    let sql = "INSERT INTO applications (id, name, name_key, description, created_at, updated_at) VALUES ($1, $2, $3, '', $4, $4)";
-    match &state.db {
-        tessera_api::store::Db::Sqlite(pool) => {
-            sqlx::query(sql)
-                .bind(id)
-                .bind(name)
-                .bind(name.to_lowercase())
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-        tessera_api::store::Db::Postgres(pool) => {
-            sqlx::query(sql)
-                .bind(id)
-                .bind(name)
-                .bind(name.to_lowercase())
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-    }
-    id
+    let response = app
+        .admin
+        .post("/api/v1/applications", &json!({"name": name}))
+        .await;
+    assert_eq!(response.status(), 201, "creating application {name}");
+    let application: Value = response.json().await.unwrap();
+    application["id"].as_str().unwrap().parse().unwrap()
 }
 
-/// Inserts an application role straight into the directory.
+/// Creates a role of an application through the API.
 pub async fn insert_app_role(app: &TestApp, application: Uuid, name: &str) -> Uuid {
-    let state = app.state().await;
-    let id = Uuid::now_v7();
-    let now = chrono::Utc::now();
-    let sql = "INSERT INTO app_roles (id, application_id, name, name_key, description, created_at) VALUES ($1, $2, $3, $4, '', $5)";
-    match &state.db {
-        tessera_api::store::Db::Sqlite(pool) => {
-            sqlx::query(sql)
-                .bind(id)
-                .bind(application)
-                .bind(name)
-                .bind(name.to_lowercase())
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-        tessera_api::store::Db::Postgres(pool) => {
-            sqlx::query(sql)
-                .bind(id)
-                .bind(application)
-                .bind(name)
-                .bind(name.to_lowercase())
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-    }
-    id
-}
-
-/// Inserts an access package into a catalog directly (the package API comes later).
-pub async fn insert_package(app: &TestApp, catalog: &str, name: &str) {
-    let state = app.state().await;
-    let catalog: Uuid = catalog.parse().unwrap();
-    let now = chrono::Utc::now();
-    let sql = "INSERT INTO access_packages (id, catalog_id, name, name_key, description, hidden, created_at, updated_at) VALUES ($1, $2, $3, $4, '', FALSE, $5, $5)";
-    match &state.db {
-        tessera_api::store::Db::Sqlite(pool) => {
-            sqlx::query(sql)
-                .bind(Uuid::now_v7())
-                .bind(catalog)
-                .bind(name)
-                .bind(name.to_lowercase())
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-        tessera_api::store::Db::Postgres(pool) => {
-            sqlx::query(sql)
-                .bind(Uuid::now_v7())
-                .bind(catalog)
-                .bind(name)
-                .bind(name.to_lowercase())
-                .bind(now)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-    }
+    let response = app
+        .admin
+        .post(
+            &format!("/api/v1/applications/{application}/roles"),
+            &json!({"name": name}),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "creating app role {name}");
+    let role: Value = response.json().await.unwrap();
+    role["id"].as_str().unwrap().parse().unwrap()
 }
 
 fn catalog_path(catalog: &Value) -> String {
@@ -215,7 +126,7 @@ on_both_backends! {
 on_both_backends! {
     async fn a_catalog_with_packages_cannot_be_deleted(app: TestApp) {
         let catalog = create_catalog(&app.admin, "Engineering").await;
-        insert_package(&app, catalog["id"].as_str().unwrap(), "Build servers").await;
+        crate::packages::create_package(&app.admin, catalog["id"].as_str().unwrap(), "Build servers").await;
         let refused = app.admin.delete(&catalog_path(&catalog)).await;
         let problem = assert_problem(refused, 409, "catalog_has_packages").await;
         assert!(problem["detail"].as_str().unwrap().contains("1 access package"));

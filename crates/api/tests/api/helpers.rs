@@ -179,7 +179,13 @@ pub struct Session {
 
 impl Session {
     pub async fn sign_in(base: &str, username: &str, password: &str) -> Session {
-        let client = Client::builder().cookie_store(true).build().unwrap();
+        // The server drops a connection idle for 5 s (actix's keep-alive). A client that reuses
+        // one at that moment gets `IncompleteMessage`, so it stops reusing them sooner.
+        let client = Client::builder()
+            .cookie_store(true)
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap();
         let response = client
             .post(format!("{base}/api/v1/session"))
             .json(&json!({"username": username, "password": password}))

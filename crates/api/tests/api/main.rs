@@ -5,6 +5,7 @@
 mod helpers;
 
 mod applications;
+mod audit;
 mod authz;
 mod catalog_authz;
 mod catalogs;
@@ -14,6 +15,8 @@ mod health;
 mod import;
 mod openapi;
 mod packages;
+mod policies;
+mod separation_of_duties;
 mod session;
 mod spa;
 mod store;
