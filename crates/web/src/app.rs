@@ -4,8 +4,9 @@ use leptos_router::path;
 
 use crate::components::Shell;
 use crate::pages::{
-    AccessPackagesPage, AdminPage, ApprovalsPage, NotFoundPage, OverviewPage, RequestHistoryPage,
-    ReviewsPage, SignInPage, TokensPage,
+    AccessPackagesPage, AdminPage, ApplicationPage, ApplicationsPage, ApprovalsPage, CatalogPage,
+    CatalogsPage, GroupPage, GroupsPage, NotFoundPage, OverviewPage, PackagePage,
+    RequestHistoryPage, ReviewsPage, SignInPage, TokensPage,
 };
 use crate::state::Session;
 
@@ -26,6 +27,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/admin/catalogs") view=CatalogsPage />
+                    <Route path=path!("/admin/catalogs/:id") view=CatalogPage />
+                    <Route path=path!("/admin/access-packages/:id") view=PackagePage />
+                    <Route path=path!("/admin/groups") view=GroupsPage />
+                    <Route path=path!("/admin/groups/:id") view=GroupPage />
+                    <Route path=path!("/admin/applications") view=ApplicationsPage />
+                    <Route path=path!("/admin/applications/:id") view=ApplicationPage />
                     <Route path=path!("/*any") view=NotFoundPage />
                 </ParentRoute>
             </Routes>

@@ -2,6 +2,11 @@
 //! crate's own rules, and every refusal names its field exactly as the API would, so a form
 //! shows mistakes found here and mistakes found by the server in the same place.
 
+use tessera_domain::catalog::{CatalogChanges, CatalogName, Description, NewCatalog};
+use tessera_domain::directory::{
+    self, AppRoleName, ApplicationName, GroupName, NewAppRole, NewApplication, NewGroup,
+};
+use tessera_domain::package::{AccessPackageChanges, NewAccessPackage};
 use tessera_domain::problem::FieldError;
 use tessera_domain::token::{NewToken, TokenLifetimeDays, TokenName};
 use tessera_domain::user::{NewUser, SignIn, UserKind};
@@ -25,7 +30,7 @@ impl Refusals {
             .ok()
     }
 
-    fn refuse(&mut self, field: &str, message: &str) {
+    pub(crate) fn refuse(&mut self, field: &str, message: &str) {
         self.0.push(FieldError {
             field: field.to_string(),
             message: message.to_string(),
@@ -145,6 +150,111 @@ impl NewTokenForm {
     }
 }
 
+/// The name and description of a catalog or an access package (which share their rules), with
+/// its switch: `enabled` for a catalog, `hidden` for a package.
+#[derive(Clone, Debug, Default)]
+pub struct NamedForm {
+    pub name: String,
+    pub description: String,
+    pub flag: bool,
+}
+
+impl NamedForm {
+    fn parse_parts(&self) -> Result<(CatalogName, Description), ApiError> {
+        let mut refusals = Refusals::default();
+        let name = refusals.check("name", CatalogName::parse(self.name.as_str()));
+        let description =
+            refusals.check("description", Description::parse(self.description.as_str()));
+        match (name, description) {
+            (Some(name), Some(description)) => Ok((name, description)),
+            _ => Err(refusals.into_error()),
+        }
+    }
+
+    pub fn new_catalog(&self) -> Result<NewCatalog, ApiError> {
+        let (name, description) = self.parse_parts()?;
+        Ok(NewCatalog {
+            name,
+            description,
+            enabled: self.flag,
+        })
+    }
+
+    pub fn catalog_changes(&self) -> Result<CatalogChanges, ApiError> {
+        let (name, description) = self.parse_parts()?;
+        Ok(CatalogChanges {
+            name: Some(name),
+            description: Some(description),
+            enabled: Some(self.flag),
+        })
+    }
+
+    pub fn new_package(&self) -> Result<NewAccessPackage, ApiError> {
+        let (name, description) = self.parse_parts()?;
+        Ok(NewAccessPackage {
+            name,
+            description,
+            hidden: self.flag,
+        })
+    }
+
+    pub fn package_changes(&self) -> Result<AccessPackageChanges, ApiError> {
+        let (name, description) = self.parse_parts()?;
+        Ok(AccessPackageChanges {
+            name: Some(name),
+            description: Some(description),
+            hidden: Some(self.flag),
+        })
+    }
+}
+
+/// A group or an application of the directory, or a role of an application: a name and a
+/// description.
+#[derive(Clone, Debug, Default)]
+pub struct DirectoryForm {
+    pub name: String,
+    pub description: String,
+}
+
+impl DirectoryForm {
+    fn description(&self, refusals: &mut Refusals) -> Option<directory::Description> {
+        refusals.check(
+            "description",
+            directory::Description::parse(self.description.as_str()),
+        )
+    }
+
+    pub fn new_group(&self) -> Result<NewGroup, ApiError> {
+        let mut refusals = Refusals::default();
+        let name = refusals.check("name", GroupName::parse(self.name.as_str()));
+        let description = self.description(&mut refusals);
+        match (name, description) {
+            (Some(name), Some(description)) => Ok(NewGroup { name, description }),
+            _ => Err(refusals.into_error()),
+        }
+    }
+
+    pub fn new_application(&self) -> Result<NewApplication, ApiError> {
+        let mut refusals = Refusals::default();
+        let name = refusals.check("name", ApplicationName::parse(self.name.as_str()));
+        let description = self.description(&mut refusals);
+        match (name, description) {
+            (Some(name), Some(description)) => Ok(NewApplication { name, description }),
+            _ => Err(refusals.into_error()),
+        }
+    }
+
+    pub fn new_app_role(&self) -> Result<NewAppRole, ApiError> {
+        let mut refusals = Refusals::default();
+        let name = refusals.check("name", AppRoleName::parse(self.name.as_str()));
+        let description = self.description(&mut refusals);
+        match (name, description) {
+            (Some(name), Some(description)) => Ok(NewAppRole { name, description }),
+            _ => Err(refusals.into_error()),
+        }
+    }
+}
+
 /// A field message as it reads under its input: starting with a capital letter.
 pub fn sentence(message: &str) -> String {
     let mut chars = message.chars();
@@ -246,5 +356,53 @@ mod tests {
     fn field_messages_start_with_a_capital() {
         assert_eq!(sentence("must not be empty"), "Must not be empty");
         assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn a_catalog_form_names_its_bad_name_and_keeps_the_enabled_switch() {
+        let form = NamedForm {
+            name: "  ".into(),
+            description: "Finance".into(),
+            flag: false,
+        };
+        let error = form.new_catalog().err();
+        assert!(error.and_then(|e| e.field_message("name")).is_some());
+        let good = NamedForm {
+            name: " Finance ".into(),
+            ..form
+        };
+        let parsed = good.catalog_changes();
+        assert!(parsed.is_ok(), "{parsed:?}");
+        if let Ok(changes) = parsed {
+            assert_eq!(
+                changes.name.map(|n| n.to_string()).as_deref(),
+                Some("Finance")
+            );
+            assert_eq!(changes.enabled, Some(false));
+        }
+    }
+
+    #[test]
+    fn a_package_form_sets_hidden_from_its_switch() {
+        let form = NamedForm {
+            name: "Laptops".into(),
+            description: String::new(),
+            flag: true,
+        };
+        assert!(form.new_package().is_ok_and(|package| package.hidden));
+    }
+
+    #[test]
+    fn a_directory_form_refuses_an_empty_group_name() {
+        let form = DirectoryForm::default();
+        let error = form.new_group().err();
+        assert!(error.and_then(|e| e.field_message("name")).is_some());
+        let named = DirectoryForm {
+            name: "Sales".into(),
+            description: "Everyone in sales".into(),
+        };
+        assert!(named.new_group().is_ok());
+        assert!(named.new_application().is_ok());
+        assert!(named.new_app_role().is_ok());
     }
 }

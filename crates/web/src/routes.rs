@@ -8,6 +8,10 @@ pub const APPROVALS: &str = "/approvals";
 pub const REVIEWS: &str = "/reviews";
 pub const TOKENS: &str = "/tokens";
 pub const ADMIN: &str = "/admin";
+pub const ADMIN_CATALOGS: &str = "/admin/catalogs";
+pub const ADMIN_GROUPS: &str = "/admin/groups";
+pub const ADMIN_APPLICATIONS: &str = "/admin/applications";
+pub const ADMIN_PACKAGES: &str = "/admin/access-packages";
 
 /// The query parameter of the sign-in page that names the page to return to.
 pub const NEXT_PARAM: &str = "next";

@@ -78,11 +78,37 @@ pub(super) async fn get<T: DeserializeOwned>(
     json_answer(response).await
 }
 
+/// `GET` with query parameters (`q`, `limit`, `cursor`); empty values are left out.
+pub(super) async fn get_with<T: DeserializeOwned>(
+    path: &str,
+    query: &[(&str, String)],
+) -> Result<T, ApiError> {
+    let mut builder = accept_json(Request::get(&url(path)));
+    for (key, value) in query.iter().filter(|(_, value)| !value.is_empty()) {
+        builder = builder.query([(*key, value.as_str())]);
+    }
+    let response = builder.send().await.map_err(unreadable)?;
+    json_answer(response).await
+}
+
+/// The query of a searchable, paged list.
+pub(super) fn search_query(q: &str, page: &PageQuery) -> Vec<(&'static str, String)> {
+    vec![
+        ("q", q.trim().to_string()),
+        (
+            "limit",
+            page.limit.map(|l| l.to_string()).unwrap_or_default(),
+        ),
+        ("cursor", page.cursor.clone().unwrap_or_default()),
+    ]
+}
+
 /// The body-carrying unsafe methods this API uses.
 #[derive(Clone, Copy)]
 pub(super) enum Write {
     Post,
     Patch,
+    Put,
 }
 
 /// `POST` or `PATCH` a JSON body, with the CSRF header.
@@ -94,6 +120,7 @@ where
     let builder = match method {
         Write::Post => Request::post(&url(path)),
         Write::Patch => Request::patch(&url(path)),
+        Write::Put => Request::put(&url(path)),
     };
     let request = with_csrf(accept_json(builder))
         .json(body)
@@ -105,6 +132,16 @@ where
 /// `DELETE`, with the CSRF header; the answer has no body.
 pub(super) async fn delete(path: &str) -> Result<(), ApiError> {
     let response = with_csrf(accept_json(Request::delete(&url(path))))
+        .send()
+        .await
+        .map_err(unreadable)?;
+    empty_answer(response).await
+}
+
+/// `PUT` without a body, with the CSRF header: links such as a membership or a role; the
+/// answer has no body.
+pub(super) async fn put_link(path: &str) -> Result<(), ApiError> {
+    let response = with_csrf(accept_json(Request::put(&url(path))))
         .send()
         .await
         .map_err(unreadable)?;

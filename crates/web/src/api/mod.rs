@@ -13,7 +13,13 @@ mod error;
 pub use error::ApiError;
 
 #[cfg(target_arch = "wasm32")]
+pub mod catalogs;
+#[cfg(target_arch = "wasm32")]
 mod client;
+#[cfg(target_arch = "wasm32")]
+pub mod directory;
+#[cfg(target_arch = "wasm32")]
+pub mod packages;
 #[cfg(target_arch = "wasm32")]
 pub mod session;
 #[cfg(target_arch = "wasm32")]

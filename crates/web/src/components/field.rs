@@ -6,11 +6,12 @@ use crate::forms::sentence;
 #[component]
 pub fn TextField(
     /// The input's `id` and `name`; the error's id is `{id}-error`.
-    id: &'static str,
-    label: &'static str,
+    #[prop(into)]
+    id: String,
+    #[prop(into)] label: String,
     value: RwSignal<String>,
     /// The message for this field, from the form's last refusal.
-    #[prop(into)]
+    #[prop(into, optional)]
     error: Signal<Option<String>>,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
@@ -42,10 +43,10 @@ pub fn TextField(
     };
     view! {
         <div class="field" class:field-invalid=invalid>
-            <label for=id>{label}</label>
-            {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{hint}</p> })}
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{hint}</p> })}
             <input
-                id=id
+                id=id.clone()
                 name=id
                 type=input_type
                 autocomplete=autocomplete
@@ -75,8 +76,8 @@ pub fn TextField(
 /// A checkbox with its label beside it.
 #[component]
 pub fn CheckboxField(
-    id: &'static str,
-    label: &'static str,
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
     checked: RwSignal<bool>,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
@@ -85,13 +86,64 @@ pub fn CheckboxField(
         <div class="field field-check">
             <input
                 type="checkbox"
-                id=id
-                name=id
+                id=id.clone()
+                name=id.clone()
                 aria-describedby=hint.map(|_| hint_id.clone())
                 bind:checked=checked
             />
             <label for=id>{label}</label>
             {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{hint}</p> })}
+        </div>
+    }
+}
+
+/// A labelled multi-line input with its error underneath.
+#[component]
+pub fn TextAreaField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = 3)] rows: u32,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let invalid = move || error.with(Option::is_some);
+    let has_hint = hint.is_some();
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let ids: Vec<&str> = [
+                has_hint.then_some(hint_id.as_str()),
+                invalid().then_some(error_id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=invalid>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{hint}</p> })}
+            <textarea
+                id=id.clone()
+                name=id
+                rows=rows
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=described_by
+                bind:value=value
+            ></textarea>
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! { <p class="field-error" id=error_id.clone()>{sentence(&message)}</p> }
+                    })
+            }}
         </div>
     }
 }

@@ -1,15 +1,19 @@
 //! Reusable pieces of the portal. The look comes from `static/app.css`; these components
 //! only choose classes, never inline styles (the CSP forbids them).
 
+mod admin_nav;
 mod alert;
 mod field;
 mod page;
+mod picker;
 mod shell;
 mod states;
 
+pub use admin_nav::AdminNav;
 pub use alert::{ErrorAlert, Notice, Tone};
-pub use field::{CheckboxField, TextField};
+pub use field::{CheckboxField, TextAreaField, TextField};
 pub use page::{NotBuiltYet, PageHeader};
+pub use picker::{DirectoryKind, DirectoryUsers, SearchSelect, directory_choices};
 pub use shell::Shell;
 pub use states::{EmptyState, ErrorState, Loading};
 

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 /// The `<h1>` of a page; also names the browser tab after it.
 #[component]
 pub fn PageHeader(
-    title: &'static str,
+    #[prop(into)] title: String,
     /// A sentence under the title.
     #[prop(optional)]
     lead: Option<&'static str>,

@@ -9,6 +9,8 @@ use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_navigate};
 
 use super::{ErrorAlert, ErrorState, Loading, busy};
+use tessera_domain::roles::GlobalRole;
+
 use crate::api;
 use crate::routes;
 use crate::state::{Auth, Session, SignedOutReason};
@@ -103,6 +105,37 @@ fn Layout() -> impl IntoView {
     let menu_open = RwSignal::new(false);
     let main_ref = NodeRef::<html::Main>::new();
     let is_admin = Memo::new(move |_| session.is_admin());
+    // People who hold a role in a catalog administer it too. The list answers only the catalogs
+    // they hold a role in, so one item is enough to know.
+    let holds_catalog_role = LocalResource::new(move || {
+        let admin = is_admin.get();
+        async move {
+            !admin
+                && api::catalogs::list(
+                    "",
+                    &tessera_domain::page::PageQuery {
+                        limit: Some(1),
+                        cursor: None,
+                    },
+                )
+                .await
+                .is_ok_and(|page| !page.items.is_empty())
+        }
+    });
+    let is_catalog_creator = Memo::new(move |_| {
+        session
+            .with_me(|me| me.roles.contains(&GlobalRole::CatalogCreator))
+            .unwrap_or(false)
+    });
+    let admin_href = Memo::new(move |_| {
+        if is_admin.get() {
+            Some(routes::ADMIN)
+        } else if is_catalog_creator.get() || holds_catalog_role.get().unwrap_or(false) {
+            Some(routes::ADMIN_CATALOGS)
+        } else {
+            None
+        }
+    });
 
     // The small-screen menu closes once a link has been followed.
     Effect::new(move || {
@@ -191,11 +224,17 @@ fn Layout() -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                    <Show when=move || is_admin.get()>
-                        <li class="sidenav-separated">
-                            <A href=routes::ADMIN>"Admin"</A>
-                        </li>
-                    </Show>
+                    {move || {
+                        admin_href
+                            .get()
+                            .map(|href| {
+                                view! {
+                                    <li class="sidenav-separated">
+                                        <A href=href>"Admin"</A>
+                                    </li>
+                                }
+                            })
+                    }}
                 </ul>
             </nav>
             <main id="main" class="content" tabindex="-1" node_ref=main_ref>

@@ -8,8 +8,8 @@ use tessera_domain::user::{UserChanges, UserKind, UserView};
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextField,
-    Tone, busy,
+    AdminNav, CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
+    TextField, Tone, busy,
 };
 use crate::format::{maybe_timestamp, yes_no};
 use crate::forms::NewUserForm;
@@ -21,12 +21,13 @@ pub fn AdminPage() -> impl IntoView {
     let is_admin = Memo::new(move |_| session.is_admin());
     view! {
         <PageHeader title="Administration" />
+        <AdminNav />
         <Show
             when=move || is_admin.get()
             fallback=|| {
                 view! {
-                    <EmptyState title="You need to be an administrator to use this page.">
-                        <p>"Ask a Tessera administrator if your work needs it."</p>
+                    <EmptyState title="You need to be an administrator to manage users.">
+                        <p>"Ask a Tessera administrator if your work needs it. Catalogs you hold a role in are under “Catalogs”."</p>
                     </EmptyState>
                 }
             }

@@ -1,0 +1,83 @@
+//! `/api/v1/access-packages`: one package, its resource roles and assignment policies.
+
+use tessera_domain::package::{
+    AccessPackageChanges, AccessPackageView, NewResourceRole, PolicyView, ResourceRoleView,
+};
+use tessera_domain::policy::PolicyDefinition;
+use tessera_domain::{AccessPackageId, PolicyId};
+
+use super::ApiError;
+use super::client::{self, Write};
+
+/// `GET /api/v1/access-packages/{id}`.
+pub async fn get(id: AccessPackageId) -> Result<AccessPackageView, ApiError> {
+    client::get(&format!("/access-packages/{id}"), None).await
+}
+
+/// `PATCH /api/v1/access-packages/{id}`.
+pub async fn update(
+    id: AccessPackageId,
+    changes: &AccessPackageChanges,
+) -> Result<AccessPackageView, ApiError> {
+    client::write(Write::Patch, &format!("/access-packages/{id}"), changes).await
+}
+
+/// `DELETE /api/v1/access-packages/{id}`.
+pub async fn delete(id: AccessPackageId) -> Result<(), ApiError> {
+    client::delete(&format!("/access-packages/{id}")).await
+}
+
+/// `POST /api/v1/access-packages/{id}/resource-roles`.
+pub async fn add_role(
+    id: AccessPackageId,
+    role: &NewResourceRole,
+) -> Result<ResourceRoleView, ApiError> {
+    client::write(
+        Write::Post,
+        &format!("/access-packages/{id}/resource-roles"),
+        role,
+    )
+    .await
+}
+
+/// `DELETE /api/v1/access-packages/{id}/resource-roles/{role_id}`.
+pub async fn remove_role(id: AccessPackageId, role: uuid::Uuid) -> Result<(), ApiError> {
+    client::delete(&format!("/access-packages/{id}/resource-roles/{role}")).await
+}
+
+/// `GET /api/v1/access-packages/{id}/policies`.
+pub async fn policies(id: AccessPackageId) -> Result<Vec<PolicyView>, ApiError> {
+    client::get(&format!("/access-packages/{id}/policies"), None).await
+}
+
+/// `POST /api/v1/access-packages/{id}/policies`.
+pub async fn create_policy(
+    id: AccessPackageId,
+    definition: &PolicyDefinition,
+) -> Result<PolicyView, ApiError> {
+    client::write(
+        Write::Post,
+        &format!("/access-packages/{id}/policies"),
+        definition,
+    )
+    .await
+}
+
+/// `PUT /api/v1/access-packages/{id}/policies/{policy_id}`.
+pub async fn replace_policy(
+    id: AccessPackageId,
+    policy: PolicyId,
+    definition: &PolicyDefinition,
+) -> Result<PolicyView, ApiError> {
+    client::write(
+        Write::Put,
+        &format!("/access-packages/{id}/policies/{policy}"),
+        definition,
+    )
+    .await
+}
+
+/// `DELETE /api/v1/access-packages/{id}/policies/{policy_id}`.
+pub async fn delete_policy(id: AccessPackageId, policy: PolicyId) -> Result<(), ApiError> {
+    client::delete(&format!("/access-packages/{id}/policies/{policy}")).await
+}

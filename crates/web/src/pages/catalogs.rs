@@ -1,0 +1,946 @@
+//! Catalogs: the list (searched, paged), a new catalog, and one catalog with its details,
+//! resources, delegated roles and access packages.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use tessera_domain::catalog::{
+    CatalogPermission, CatalogResource, CatalogRole, CatalogView, NewCatalogResource, ResourceKind,
+};
+use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
+use tessera_domain::{CatalogId, UserId};
+
+use super::common::{action_error, field_of, is_admin, may_create_catalogs, param_id};
+use crate::api::{self, ApiError};
+use crate::components::{
+    AdminNav, CheckboxField, DirectoryKind, DirectoryUsers, EmptyState, ErrorAlert, ErrorState,
+    Loading, Notice, PageHeader, SearchSelect, TextAreaField, TextField, Tone, busy,
+    directory_choices,
+};
+use crate::format::{timestamp, yes_no};
+use crate::forms::NamedForm;
+use crate::routes;
+use crate::state::{PagedList, Shape};
+
+pub fn role_label(role: CatalogRole) -> &'static str {
+    match role {
+        CatalogRole::Owner => "Owner",
+        CatalogRole::Reader => "Reader",
+        CatalogRole::AccessPackageManager => "Access package manager",
+        CatalogRole::AccessPackageAssignmentManager => "Access package assignment manager",
+    }
+}
+
+fn kind_label(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Group => "Group",
+        ResourceKind::Application => "Application",
+    }
+}
+
+/// Whether the signed-in person may do `permission` in a catalog: administrators may do all.
+pub fn may(catalog: &CatalogView, permission: CatalogPermission) -> bool {
+    is_admin() || permission.granted_by(&catalog.my_roles)
+}
+
+pub fn catalog_href(id: CatalogId) -> String {
+    format!("{}/{id}", routes::ADMIN_CATALOGS)
+}
+
+#[component]
+pub fn CatalogsPage() -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let catalogs = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
+        let q = query.get_untracked();
+        async move {
+            api::catalogs::list(&q, &page)
+                .await
+                .map(|page| (page.items, page.next_cursor))
+        }
+    });
+    let on_search = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        catalogs.reload();
+    };
+    view! {
+        <PageHeader title="Catalogs" lead="A catalog groups the resources that access packages hand out, and names who manages them." />
+        <AdminNav />
+        <section class="section" aria-labelledby="catalogs-heading">
+            <h2 id="catalogs-heading">"Catalogs"</h2>
+            <form class="form-inline search-form" role="search" on:submit=on_search>
+                <TextField id="catalog-search" label="Search catalogs" input_type="search" value=query />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-secondary">"Search"</button>
+                </div>
+            </form>
+            {move || match catalogs.shape() {
+                Shape::Loading => view! { <Loading label="Loading catalogs…" /> }.into_any(),
+                Shape::Failed(error) => {
+                    view! { <ErrorState error=error retry=Callback::new(move |_| catalogs.reload()) /> }
+                        .into_any()
+                }
+                Shape::Empty => view! { <EmptyState title="No catalogs to show." /> }.into_any(),
+                Shape::Filled => view! { <CatalogTable catalogs=catalogs /> }.into_any(),
+            }}
+            <LoadMore list=catalogs />
+        </section>
+        <Show when=may_create_catalogs>
+            <NewCatalogSection catalogs=catalogs />
+        </Show>
+        <Show when=is_admin>
+            <CatalogCreatorsSection />
+        </Show>
+    }
+}
+
+/// Who may create catalogs besides administrators.
+#[component]
+fn CatalogCreatorsSection() -> impl IntoView {
+    let creators = LocalResource::new(api::catalogs::creators);
+    let users = DirectoryUsers::load();
+    let filter = RwSignal::new(String::new());
+    let chosen = RwSignal::new(String::new());
+    let add = Action::new_local(move |raw: &String| {
+        let user = raw.parse::<UserId>();
+        async move {
+            let Ok(user) = user else {
+                return Err(ApiError::invalid(vec![
+                    tessera_domain::problem::FieldError {
+                        field: "user_id".into(),
+                        message: "choose a person".into(),
+                    },
+                ]));
+            };
+            api::catalogs::add_creator(user).await?;
+            chosen.set(String::new());
+            creators.refetch();
+            Ok::<(), ApiError>(())
+        }
+    });
+    let remove = Action::new_local(move |user: &UserId| {
+        let user = *user;
+        async move {
+            api::catalogs::remove_creator(user).await?;
+            creators.refetch();
+            Ok::<(), ApiError>(())
+        }
+    });
+    let add_error = action_error(add);
+    let remove_error = action_error(remove);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !add.pending().get_untracked() {
+            add.dispatch(chosen.get_untracked());
+        }
+    };
+    view! {
+        <section class="section" aria-labelledby="creators-heading">
+            <h2 id="creators-heading">"Catalog creators"</h2>
+            <p class="section-lead">"People who may create catalogs without being administrators. They become owners of the catalogs they create."</p>
+            {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The person was not removed." /> })}
+            <Transition fallback=|| view! { <Loading label="Loading catalog creators…" /> }>
+                {move || Suspend::new(async move {
+                    match creators.await {
+                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| creators.refetch()) /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <EmptyState title="Only administrators create catalogs." /> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="chips">
+                                {list
+                                    .into_iter()
+                                    .map(|holder| {
+                                        let user = holder.user_id;
+                                        let name = format!("{} ({})", holder.display_name, holder.username);
+                                        view! {
+                                            <li class="chip">
+                                                <span>{name.clone()}</span>
+                                                <button
+                                                    type="button"
+                                                    class="btn btn-ghost btn-small"
+                                                    aria-label=format!("Remove {name} as catalog creator")
+                                                    on:click=move |_| {
+                                                        if !remove.pending().get_untracked() {
+                                                            remove.dispatch(user);
+                                                        }
+                                                    }
+                                                >
+                                                    "Remove"
+                                                </button>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <form class="form form-inline subform" novalidate on:submit=on_submit>
+                {move || add_error.get().map(|error| view! { <ErrorAlert error=error title="The person was not added." /> })}
+                <SearchSelect
+                    id="new-creator"
+                    label="New catalog creator"
+                    value=chosen
+                    filter=filter
+                    choices=Signal::derive(move || users.choices(&filter.get()))
+                    error=field_of(add_error, "user_id")
+                />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-secondary" aria-disabled=move || busy(add.pending().get())>
+                        "Add catalog creator"
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// "Load more" under a paged list, with the error of the last page.
+#[component]
+pub fn LoadMore<T: Clone + Send + Sync + 'static>(list: PagedList<T>) -> impl IntoView {
+    view! {
+        <Show when=move || list.loaded() && list.error().is_some()>
+            {move || list.error().map(|error| view! { <ErrorAlert error=error title="More could not be loaded." /> })}
+        </Show>
+        <Show when=move || list.has_more()>
+            <div class="load-more">
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    aria-disabled=move || busy(list.pending())
+                    on:click=move |_| list.load_more()
+                >
+                    {move || if list.pending() { "Loading…" } else { "Load more" }}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn CatalogTable(catalogs: PagedList<CatalogView>) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="group" aria-labelledby="catalogs-heading" tabindex="0">
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Description"</th>
+                        <th scope="col">"Enabled"</th>
+                        <th scope="col">"Your roles"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        catalogs
+                            .with_items(|all| all.clone())
+                            .into_iter()
+                            .map(|catalog| {
+                                let roles = catalog
+                                    .my_roles
+                                    .iter()
+                                    .map(|role| role_label(*role))
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
+                                view! {
+                                    <tr>
+                                        <th scope="row">
+                                            <A href=catalog_href(catalog.id)>{catalog.name.to_string()}</A>
+                                        </th>
+                                        <td>{catalog.description.as_str().to_string()}</td>
+                                        <td>{yes_no(catalog.enabled)}</td>
+                                        <td>{if roles.is_empty() { "—".to_string() } else { roles }}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn NewCatalogSection(catalogs: PagedList<CatalogView>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let enabled = RwSignal::new(true);
+    let created = RwSignal::new(None::<CatalogView>);
+    let create = Action::new_local(move |form: &NamedForm| {
+        let new = form.new_catalog();
+        async move {
+            let catalog = api::catalogs::create(&new?).await?;
+            name.set(String::new());
+            description.set(String::new());
+            enabled.set(true);
+            catalogs.prepend(catalog.clone());
+            created.set(Some(catalog));
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(create);
+    let name_error = Signal::derive(move || {
+        let error = error.get()?;
+        error
+            .field_message("name")
+            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if create.pending().get_untracked() {
+            return;
+        }
+        created.set(None);
+        create.dispatch(NamedForm {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            flag: enabled.get_untracked(),
+        });
+    };
+    view! {
+        <section class="section" aria-labelledby="new-catalog-heading">
+            <h2 id="new-catalog-heading">"New catalog"</h2>
+            {move || {
+                created
+                    .get()
+                    .map(|catalog| {
+                        view! {
+                            <Notice tone=Tone::Success>
+                                "Catalog “" {catalog.name.to_string()} "” was created. "
+                                <A href=catalog_href(catalog.id)>"Open it"</A>
+                            </Notice>
+                        }
+                    })
+            }}
+            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The catalog was not created." /> })}
+            <form class="form form-grid" novalidate on:submit=on_submit>
+                <TextField id="new-catalog-name" label="Name" value=name error=name_error required=true autocomplete="off" />
+                <TextAreaField id="new-catalog-description" label="Description" value=description error=field_of(error, "description") />
+                <CheckboxField id="new-catalog-enabled" label="Enabled" checked=enabled hint="Packages of a disabled catalog cannot be requested." />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
+                        {move || if create.pending().get() { "Creating…" } else { "Create catalog" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn CatalogPage() -> impl IntoView {
+    let id = param_id::<CatalogId>("id");
+    // Outside the sections, which are drawn again when the catalog is read again after a save.
+    let saved = RwSignal::new(false);
+    let catalog = LocalResource::new(move || {
+        let id = id.get();
+        async move {
+            match id {
+                Some(id) => api::catalogs::get(id).await,
+                None => Err(ApiError::from_response(404, "", None)),
+            }
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the catalog…" /> }>
+            {move || Suspend::new(async move {
+                match catalog.await {
+                    Ok(view) => view! { <CatalogSections catalog=view saved=saved reload=Callback::new(move |_| catalog.refetch()) /> }.into_any(),
+                    Err(error) => view! {
+                        <PageHeader title="Catalog" />
+                        <AdminNav />
+                        <ErrorState error=error retry=Callback::new(move |_| catalog.refetch()) />
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CatalogSections(
+    catalog: CatalogView,
+    saved: RwSignal<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let manage_catalog = may(&catalog, CatalogPermission::ManageCatalog);
+    let manage_packages = may(&catalog, CatalogPermission::ManagePackages);
+    let id = catalog.id;
+    view! {
+        <PageHeader title=catalog.name.to_string() lead="Catalog" />
+        <AdminNav />
+        <p class="breadcrumb">
+            <A href=routes::ADMIN_CATALOGS>"All catalogs"</A>
+        </p>
+        <nav class="tabs" aria-label="Sections of this catalog">
+            <a href="#details">"Details"</a>
+            <a href="#resources">"Resources"</a>
+            <a href="#roles">"Roles"</a>
+            <a href="#packages">"Access packages"</a>
+        </nav>
+        <DetailsSection catalog=catalog.clone() editable=manage_catalog saved=saved reload=reload />
+        <ResourcesSection id=id editable=manage_catalog />
+        <RolesSection id=id editable=manage_catalog />
+        <PackagesSection id=id editable=manage_packages />
+    }
+}
+
+#[component]
+fn DetailsSection(
+    catalog: CatalogView,
+    editable: bool,
+    saved: RwSignal<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let id = catalog.id;
+    let name = RwSignal::new(catalog.name.to_string());
+    let description = RwSignal::new(catalog.description.as_str().to_string());
+    let enabled = RwSignal::new(catalog.enabled);
+    let save = Action::new_local(move |form: &NamedForm| {
+        let changes = form.catalog_changes();
+        async move {
+            api::catalogs::update(id, &changes?).await?;
+            saved.set(true);
+            reload.run(());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(save);
+    let name_error = Signal::derive(move || {
+        let error = error.get()?;
+        error
+            .field_message("name")
+            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
+    });
+    let navigate = use_navigate();
+    let confirming = RwSignal::new(false);
+    let delete = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            api::catalogs::delete(id).await?;
+            navigate(routes::ADMIN_CATALOGS, Default::default());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
+        saved.set(false);
+        save.dispatch(NamedForm {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            flag: enabled.get_untracked(),
+        });
+    };
+    let roles = catalog
+        .my_roles
+        .iter()
+        .map(|role| role_label(*role))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <section class="section" id="details" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Details"</h2>
+            <dl class="facts">
+                <dt>"Enabled"</dt>
+                <dd>{yes_no(catalog.enabled)}</dd>
+                <dt>"Your roles"</dt>
+                <dd>{if roles.is_empty() { "None (administrator)".to_string() } else { roles }}</dd>
+                <dt>"Created"</dt>
+                <dd>{timestamp(&catalog.created_at)}</dd>
+            </dl>
+            {(!editable).then(|| view! { <p>{catalog.description.as_str().to_string()}</p> })}
+            <Show when=move || editable>
+                {move || saved.get().then(|| view! { <Notice tone=Tone::Success>"The catalog was saved."</Notice> })}
+                {move || error.get().map(|error| view! { <ErrorAlert error=error title="The catalog was not saved." /> })}
+                <form class="form form-grid" novalidate on:submit=on_submit>
+                    <TextField id="catalog-name" label="Name" value=name error=name_error required=true autocomplete="off" />
+                    <TextAreaField id="catalog-description" label="Description" value=description error=field_of(error, "description") />
+                    <CheckboxField id="catalog-enabled" label="Enabled" checked=enabled />
+                    <div class="form-actions">
+                        <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
+                            "Save catalog"
+                        </button>
+                    </div>
+                </form>
+                <div class="danger-zone">
+                    {move || {
+                        action_error(delete)
+                            .get()
+                            .map(|error| view! { <ErrorAlert error=error title="The catalog was not deleted." /> })
+                    }}
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
+                                "Delete catalog"
+                            </button>
+                        }
+                    >
+                        <p>"Delete this catalog? This cannot be undone."</p>
+                        <div class="row-actions">
+                            <button
+                                type="button"
+                                class="btn btn-danger"
+                                aria-disabled=move || busy(delete.pending().get())
+                                on:click=move |_| {
+                                    if !delete.pending().get_untracked() {
+                                        delete.dispatch(());
+                                    }
+                                }
+                            >
+                                "Yes, delete the catalog"
+                            </button>
+                            <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
+                                "Keep it"
+                            </button>
+                        </div>
+                    </Show>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ResourcesSection(id: CatalogId, editable: bool) -> impl IntoView {
+    let resources = LocalResource::new(move || api::catalogs::resources(id));
+    let remove = Action::new_local(move |resource: &CatalogResource| {
+        let (kind, resource_id) = (resource.kind, resource.id);
+        async move {
+            api::catalogs::remove_resource(id, kind, resource_id).await?;
+            resources.refetch();
+            Ok::<(), ApiError>(())
+        }
+    });
+    let remove_error = action_error(remove);
+    view! {
+        <section class="section" id="resources" aria-labelledby="resources-heading">
+            <h2 id="resources-heading">"Resources"</h2>
+            <p class="section-lead">"Groups and applications whose roles this catalog's access packages may hand out."</p>
+            {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The resource was not removed." /> })}
+            <Transition fallback=|| view! { <Loading label="Loading resources…" /> }>
+                {move || Suspend::new(async move {
+                    match resources.await {
+                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| resources.refetch()) /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <EmptyState title="This catalog has no resources yet." /> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap" role="group" aria-labelledby="resources-heading" tabindex="0">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Kind"</th>
+                                            <th scope="col">"Added"</th>
+                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|resource| {
+                                                let label = format!("Remove {}", resource.name);
+                                                let row = resource.clone();
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{resource.name.clone()}</th>
+                                                        <td>{kind_label(resource.kind)}</td>
+                                                        <td>{timestamp(&resource.added_at)}</td>
+                                                        <td class="cell-actions">
+                                                            {editable.then(|| view! {
+                                                                <button
+                                                                    type="button"
+                                                                    class="btn btn-danger-outline btn-small"
+                                                                    aria-label=label
+                                                                    on:click=move |_| {
+                                                                        if !remove.pending().get_untracked() {
+                                                                            remove.dispatch(row.clone());
+                                                                        }
+                                                                    }
+                                                                >
+                                                                    "Remove"
+                                                                </button>
+                                                            })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <Show when=move || editable && is_admin()>
+                <AddResourceForm id=id on_added=Callback::new(move |_| resources.refetch()) />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn AddResourceForm(id: CatalogId, on_added: Callback<()>) -> impl IntoView {
+    let kind = RwSignal::new(ResourceKind::Group);
+    let group_filter = RwSignal::new(String::new());
+    let app_filter = RwSignal::new(String::new());
+    let chosen = RwSignal::new(String::new());
+    let groups = directory_choices(
+        DirectoryKind::Groups,
+        group_filter,
+        Signal::derive(move || kind.get() == ResourceKind::Group),
+    );
+    let apps = directory_choices(
+        DirectoryKind::Applications,
+        app_filter,
+        Signal::derive(move || kind.get() == ResourceKind::Application),
+    );
+    let added = RwSignal::new(None::<String>);
+    let add = Action::new_local(move |(kind, raw): &(ResourceKind, String)| {
+        let kind = *kind;
+        let parsed = raw.parse::<uuid::Uuid>();
+        async move {
+            let Ok(resource_id) = parsed else {
+                return Err(ApiError::invalid(vec![
+                    tessera_domain::problem::FieldError {
+                        field: "id".into(),
+                        message: "choose a group or an application".into(),
+                    },
+                ]));
+            };
+            let resource = api::catalogs::add_resource(
+                id,
+                &NewCatalogResource {
+                    kind,
+                    id: resource_id,
+                },
+            )
+            .await?;
+            added.set(Some(resource.name));
+            chosen.set(String::new());
+            on_added.run(());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(add);
+    let chosen_error = Signal::derive(move || {
+        let error = error.get()?;
+        error
+            .field_message("id")
+            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if add.pending().get_untracked() {
+            return;
+        }
+        added.set(None);
+        add.dispatch((kind.get_untracked(), chosen.get_untracked()));
+    };
+    let set_kind = move |new: ResourceKind| {
+        kind.set(new);
+        chosen.set(String::new());
+    };
+    view! {
+        <form class="form subform" novalidate on:submit=on_submit aria-labelledby="add-resource-heading">
+            <h3 id="add-resource-heading">"Add a resource"</h3>
+            {move || added.get().map(|name| view! { <Notice tone=Tone::Success>"“" {name} "” was added."</Notice> })}
+            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The resource was not added." /> })}
+            <fieldset class="choices">
+                <legend>"Kind"</legend>
+                <label class="choice">
+                    <input type="radio" name="resource-kind" prop:checked=move || kind.get() == ResourceKind::Group on:change=move |_| set_kind(ResourceKind::Group) />
+                    "Group"
+                </label>
+                <label class="choice">
+                    <input type="radio" name="resource-kind" prop:checked=move || kind.get() == ResourceKind::Application on:change=move |_| set_kind(ResourceKind::Application) />
+                    "Application"
+                </label>
+            </fieldset>
+            {move || match kind.get() {
+                ResourceKind::Group => view! {
+                    <SearchSelect
+                        id="resource-group"
+                        label="Group"
+                        value=chosen
+                        filter=group_filter
+                        choices=Signal::derive(move || groups.get().and_then(Result::ok).unwrap_or_default())
+                        error=chosen_error
+                    />
+                }
+                .into_any(),
+                ResourceKind::Application => view! {
+                    <SearchSelect
+                        id="resource-application"
+                        label="Application"
+                        value=chosen
+                        filter=app_filter
+                        choices=Signal::derive(move || apps.get().and_then(Result::ok).unwrap_or_default())
+                        error=chosen_error
+                    />
+                }
+                .into_any(),
+            }}
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" aria-disabled=move || busy(add.pending().get())>
+                    "Add resource"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn RolesSection(id: CatalogId, editable: bool) -> impl IntoView {
+    let holders = LocalResource::new(move || api::catalogs::roles(id));
+    let revoke = Action::new_local(move |(role, user): &(CatalogRole, UserId)| {
+        let (role, user) = (*role, *user);
+        async move {
+            api::catalogs::revoke(id, role, user).await?;
+            holders.refetch();
+            Ok::<(), ApiError>(())
+        }
+    });
+    let revoke_error = action_error(revoke);
+    view! {
+        <section class="section" id="roles" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">"Roles"</h2>
+            <p class="section-lead">
+                "Owners manage the catalog; access package managers manage its packages; assignment managers assign them; readers see everything."
+            </p>
+            {move || revoke_error.get().map(|error| view! { <ErrorAlert error=error title="The role was not removed." /> })}
+            <Transition fallback=|| view! { <Loading label="Loading roles…" /> }>
+                {move || Suspend::new(async move {
+                    match holders.await {
+                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| holders.refetch()) /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <EmptyState title="Nobody holds a role in this catalog yet." /> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap" role="group" aria-labelledby="roles-heading" tabindex="0">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Person"</th>
+                                            <th scope="col">"Role"</th>
+                                            <th scope="col">"Since"</th>
+                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|holder| {
+                                                let label = format!("Remove {} as {}", holder.username, role_label(holder.role).to_lowercase());
+                                                let key = (holder.role, holder.user_id);
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{format!("{} ({})", holder.display_name, holder.username)}</th>
+                                                        <td>{role_label(holder.role)}</td>
+                                                        <td>{timestamp(&holder.granted_at)}</td>
+                                                        <td class="cell-actions">
+                                                            {editable.then(|| view! {
+                                                                <button
+                                                                    type="button"
+                                                                    class="btn btn-danger-outline btn-small"
+                                                                    aria-label=label
+                                                                    on:click=move |_| {
+                                                                        if !revoke.pending().get_untracked() {
+                                                                            revoke.dispatch(key);
+                                                                        }
+                                                                    }
+                                                                >
+                                                                    "Remove"
+                                                                </button>
+                                                            })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <Show
+                when=is_admin
+                fallback=|| view! { <p class="field-hint">"Only administrators can grant roles: they can search the directory's users."</p> }
+            >
+                <GrantRoleForm id=id on_granted=Callback::new(move |_| holders.refetch()) />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn GrantRoleForm(id: CatalogId, on_granted: Callback<()>) -> impl IntoView {
+    let users = DirectoryUsers::load();
+    let filter = RwSignal::new(String::new());
+    let user = RwSignal::new(String::new());
+    let role = RwSignal::new(CatalogRole::Owner.as_str().to_string());
+    let grant = Action::new_local(move |(role, user): &(String, String)| {
+        let role = CatalogRole::parse(role);
+        let user = user.parse::<UserId>();
+        async move {
+            let (Some(role), Ok(user)) = (role, user) else {
+                return Err(ApiError::invalid(vec![
+                    tessera_domain::problem::FieldError {
+                        field: "user_id".into(),
+                        message: "choose a person".into(),
+                    },
+                ]));
+            };
+            api::catalogs::grant(id, role, user).await?;
+            on_granted.run(());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(grant);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !grant.pending().get_untracked() {
+            grant.dispatch((role.get_untracked(), user.get_untracked()));
+        }
+    };
+    view! {
+        <form class="form subform" novalidate on:submit=on_submit aria-labelledby="grant-heading">
+            <h3 id="grant-heading">"Grant a role"</h3>
+            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The role was not granted." /> })}
+            <SearchSelect
+                id="grant-user"
+                label="Person"
+                value=user
+                filter=filter
+                choices=Signal::derive(move || users.choices(&filter.get()))
+                error=field_of(error, "user_id")
+            />
+            <div class="field">
+                <label for="grant-role">"Role"</label>
+                <select id="grant-role" on:change=move |ev| role.set(event_target_value(&ev)) prop:value=move || role.get()>
+                    {CatalogRole::ALL
+                        .into_iter()
+                        .map(|r| view! { <option value=r.as_str()>{role_label(r)}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" aria-disabled=move || busy(grant.pending().get())>
+                    "Grant role"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn PackagesSection(id: CatalogId, editable: bool) -> impl IntoView {
+    let packages = LocalResource::new(move || async move {
+        api::catalogs::packages(
+            id,
+            &PageQuery {
+                limit: Some(MAX_PAGE_SIZE),
+                cursor: None,
+            },
+        )
+        .await
+    });
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let hidden = RwSignal::new(false);
+    let create = Action::new_local(move |form: &NamedForm| {
+        let new = form.new_package();
+        async move {
+            api::catalogs::create_package(id, &new?).await?;
+            name.set(String::new());
+            description.set(String::new());
+            hidden.set(false);
+            packages.refetch();
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(create);
+    let name_error = Signal::derive(move || {
+        let error = error.get()?;
+        error
+            .field_message("name")
+            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !create.pending().get_untracked() {
+            create.dispatch(NamedForm {
+                name: name.get_untracked(),
+                description: description.get_untracked(),
+                flag: hidden.get_untracked(),
+            });
+        }
+    };
+    view! {
+        <section class="section" id="packages" aria-labelledby="packages-heading">
+            <h2 id="packages-heading">"Access packages"</h2>
+            <Transition fallback=|| view! { <Loading label="Loading access packages…" /> }>
+                {move || Suspend::new(async move {
+                    match packages.await {
+                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| packages.refetch()) /> }.into_any(),
+                        Ok(page) if page.items.is_empty() => view! { <EmptyState title="This catalog has no access packages yet." /> }.into_any(),
+                        Ok(page) => view! {
+                            <div class="table-wrap" role="group" aria-labelledby="packages-heading" tabindex="0">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Description"</th>
+                                            <th scope="col">"Hidden"</th>
+                                            <th scope="col">"Resource roles"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {page
+                                            .items
+                                            .into_iter()
+                                            .map(|package| view! {
+                                                <tr>
+                                                    <th scope="row">
+                                                        <A href=format!("{}/{}", routes::ADMIN_PACKAGES, package.id)>{package.name.to_string()}</A>
+                                                    </th>
+                                                    <td>{package.description.as_str().to_string()}</td>
+                                                    <td>{yes_no(package.hidden)}</td>
+                                                    <td>{package.resource_roles.len()}</td>
+                                                </tr>
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            {page.next_cursor.is_some().then(|| view! { <p class="table-note">"Only the first 200 packages are shown."</p> })}
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <Show when=move || editable>
+                <form class="form subform" novalidate on:submit=on_submit aria-labelledby="new-package-heading">
+                    <h3 id="new-package-heading">"New access package"</h3>
+                    {move || error.get().map(|error| view! { <ErrorAlert error=error title="The access package was not created." /> })}
+                    <TextField id="new-package-name" label="Package name" value=name error=name_error required=true autocomplete="off" />
+                    <TextAreaField id="new-package-description" label="Package description" value=description error=field_of(error, "description") />
+                    <CheckboxField id="new-package-hidden" label="Hidden" checked=hidden hint="Hidden packages are not listed to requesters; a direct link still works." />
+                    <div class="form-actions">
+                        <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
+                            "Create access package"
+                        </button>
+                    </div>
+                </form>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,553 @@
+//! One access package: its details, the resource roles it hands out, and its assignment
+//! policies with the policy editor.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use tessera_domain::catalog::{CatalogPermission, CatalogView, ResourceKind};
+use tessera_domain::package::{AccessPackageView, NewResourceRole, PolicyView, ResourceRoleKind};
+use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
+use tessera_domain::problem::FieldError;
+use tessera_domain::{AccessPackageId, ApplicationId, GroupId, PolicyId};
+
+use super::catalogs::{catalog_href, may};
+use super::common::{action_error, field_of, param_id};
+use super::policy_editor::{PolicyEditor, can_pick_users, summary};
+use crate::api::{self, ApiError};
+use crate::components::{
+    AdminNav, CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
+    TextAreaField, TextField, Tone, busy,
+};
+use crate::format::{timestamp, yes_no};
+use crate::forms::NamedForm;
+
+fn role_kind_label(kind: ResourceRoleKind) -> &'static str {
+    match kind {
+        ResourceRoleKind::GroupMember => "Group member",
+        ResourceRoleKind::GroupOwner => "Group owner",
+        ResourceRoleKind::AppRole => "Application role",
+    }
+}
+
+#[component]
+pub fn PackagePage() -> impl IntoView {
+    let id = param_id::<AccessPackageId>("id");
+    // Outside the sections, which are drawn again when the package is read again after a save.
+    let saved = RwSignal::new(false);
+    // The package, and its catalog (for the person's roles and the catalog's resources).
+    let loaded = LocalResource::new(move || {
+        let id = id.get();
+        async move {
+            let Some(id) = id else {
+                return Err(ApiError::from_response(404, "", None));
+            };
+            let package = api::packages::get(id).await?;
+            let catalog = api::catalogs::get(package.catalog_id).await?;
+            Ok::<_, ApiError>((package, catalog))
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the access package…" /> }>
+            {move || Suspend::new(async move {
+                match loaded.await {
+                    Ok((package, catalog)) => view! {
+                        <PackageSections package=package catalog=catalog saved=saved reload=Callback::new(move |_| loaded.refetch()) />
+                    }
+                    .into_any(),
+                    Err(error) => view! {
+                        <PageHeader title="Access package" />
+                        <AdminNav />
+                        <ErrorState error=error retry=Callback::new(move |_| loaded.refetch()) />
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PackageSections(
+    package: AccessPackageView,
+    catalog: CatalogView,
+    saved: RwSignal<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let editable = may(&catalog, CatalogPermission::ManagePackages);
+    view! {
+        <PageHeader title=package.name.to_string() lead="Access package" />
+        <AdminNav />
+        <p class="breadcrumb">
+            "Catalog: " <A href=catalog_href(catalog.id)>{catalog.name.to_string()}</A>
+        </p>
+        <nav class="tabs" aria-label="Sections of this access package">
+            <a href="#details">"Details"</a>
+            <a href="#resource-roles">"Resource roles"</a>
+            <a href="#policies">"Policies"</a>
+        </nav>
+        <DetailsSection package=package.clone() editable=editable saved=saved reload=reload />
+        <ResourceRolesSection package=package.clone() editable=editable reload=reload />
+        <PoliciesSection package=package editable=editable />
+    }
+}
+
+#[component]
+fn DetailsSection(
+    package: AccessPackageView,
+    editable: bool,
+    saved: RwSignal<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let id = package.id;
+    let catalog_id = package.catalog_id;
+    let name = RwSignal::new(package.name.to_string());
+    let description = RwSignal::new(package.description.as_str().to_string());
+    let hidden = RwSignal::new(package.hidden);
+    let save = Action::new_local(move |form: &NamedForm| {
+        let changes = form.package_changes();
+        async move {
+            api::packages::update(id, &changes?).await?;
+            saved.set(true);
+            reload.run(());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(save);
+    let name_error = Signal::derive(move || {
+        let error = error.get()?;
+        error
+            .field_message("name")
+            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
+    });
+    let navigate = use_navigate();
+    let confirming = RwSignal::new(false);
+    let delete = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            api::packages::delete(id).await?;
+            navigate(&catalog_href(catalog_id), Default::default());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let delete_error = action_error(delete);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
+        saved.set(false);
+        save.dispatch(NamedForm {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            flag: hidden.get_untracked(),
+        });
+    };
+    view! {
+        <section class="section" id="details" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Details"</h2>
+            <dl class="facts">
+                <dt>"Hidden"</dt>
+                <dd>{yes_no(package.hidden)}</dd>
+                <dt>"Created"</dt>
+                <dd>{timestamp(&package.created_at)}</dd>
+            </dl>
+            {(!editable).then(|| view! { <p>{package.description.as_str().to_string()}</p> })}
+            <Show when=move || editable>
+                {move || saved.get().then(|| view! { <Notice tone=Tone::Success>"The access package was saved."</Notice> })}
+                {move || error.get().map(|error| view! { <ErrorAlert error=error title="The access package was not saved." /> })}
+                <form class="form form-grid" novalidate on:submit=on_submit>
+                    <TextField id="package-name" label="Name" value=name error=name_error required=true autocomplete="off" />
+                    <TextAreaField id="package-description" label="Description" value=description error=field_of(error, "description") />
+                    <CheckboxField id="package-hidden" label="Hidden" checked=hidden hint="Hidden packages are not listed to requesters; a direct link still works." />
+                    <div class="form-actions">
+                        <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
+                            "Save access package"
+                        </button>
+                    </div>
+                </form>
+                <div class="danger-zone">
+                    {move || delete_error.get().map(|error| view! { <ErrorAlert error=error title="The access package was not deleted." /> })}
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
+                                "Delete access package"
+                            </button>
+                        }
+                    >
+                        <p>"Delete this access package and its policies? This cannot be undone."</p>
+                        <div class="row-actions">
+                            <button
+                                type="button"
+                                class="btn btn-danger"
+                                aria-disabled=move || busy(delete.pending().get())
+                                on:click=move |_| {
+                                    if !delete.pending().get_untracked() {
+                                        delete.dispatch(());
+                                    }
+                                }
+                            >
+                                "Yes, delete the access package"
+                            </button>
+                            <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
+                                "Keep it"
+                            </button>
+                        </div>
+                    </Show>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+/// What can be added: a group's membership or ownership, or one role of an application.
+#[derive(Clone, Debug, PartialEq)]
+struct RoleChoice {
+    value: String,
+    label: String,
+    role: NewResourceRole,
+}
+
+async fn role_choices(catalog: tessera_domain::CatalogId) -> Result<Vec<RoleChoice>, ApiError> {
+    let resources = api::catalogs::resources(catalog).await?;
+    let mut choices = Vec::new();
+    for resource in resources {
+        match resource.kind {
+            ResourceKind::Group => {
+                let group_id = GroupId::from_uuid(resource.id);
+                choices.push(RoleChoice {
+                    value: format!("member:{group_id}"),
+                    label: format!("Member of {}", resource.name),
+                    role: NewResourceRole::GroupMember { group_id },
+                });
+                choices.push(RoleChoice {
+                    value: format!("owner:{group_id}"),
+                    label: format!("Owner of {}", resource.name),
+                    role: NewResourceRole::GroupOwner { group_id },
+                });
+            }
+            ResourceKind::Application => {
+                let app = ApplicationId::from_uuid(resource.id);
+                let roles = api::directory::app_roles(
+                    app,
+                    &PageQuery {
+                        limit: Some(MAX_PAGE_SIZE),
+                        cursor: None,
+                    },
+                )
+                .await?;
+                for role in roles.items {
+                    choices.push(RoleChoice {
+                        value: format!("app:{}", role.id),
+                        label: format!("{} in {}", role.name, resource.name),
+                        role: NewResourceRole::AppRole {
+                            app_role_id: role.id,
+                        },
+                    });
+                }
+            }
+        }
+    }
+    Ok(choices)
+}
+
+#[component]
+fn ResourceRolesSection(
+    package: AccessPackageView,
+    editable: bool,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let id = package.id;
+    let catalog = package.catalog_id;
+    let remove = Action::new_local(move |role: &uuid::Uuid| {
+        let role = *role;
+        async move {
+            api::packages::remove_role(id, role).await?;
+            reload.run(());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let remove_error = action_error(remove);
+    let roles = package.resource_roles.clone();
+    view! {
+        <section class="section" id="resource-roles" aria-labelledby="resource-roles-heading">
+            <h2 id="resource-roles-heading">"Resource roles"</h2>
+            <p class="section-lead">"What someone assigned this package receives. Only resources of the catalog can be used."</p>
+            {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The resource role was not removed." /> })}
+            {if roles.is_empty() {
+                view! { <EmptyState title="This package hands out nothing yet." /> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap" role="group" aria-labelledby="resource-roles-heading" tabindex="0">
+                        <table class="table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Resource"</th>
+                                    <th scope="col">"Role"</th>
+                                    <th scope="col">"Kind"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {roles
+                                    .into_iter()
+                                    .map(|role| {
+                                        let role_id = role.id;
+                                        let label = format!("Remove {} of {}", role.role_name, role.resource_name);
+                                        view! {
+                                            <tr>
+                                                <th scope="row">{role.resource_name.clone()}</th>
+                                                <td>{role.role_name.clone()}</td>
+                                                <td>{role_kind_label(role.kind)}</td>
+                                                <td class="cell-actions">
+                                                    {editable.then(|| view! {
+                                                        <button
+                                                            type="button"
+                                                            class="btn btn-danger-outline btn-small"
+                                                            aria-label=label
+                                                            on:click=move |_| {
+                                                                if !remove.pending().get_untracked() {
+                                                                    remove.dispatch(role_id);
+                                                                }
+                                                            }
+                                                        >
+                                                            "Remove"
+                                                        </button>
+                                                    })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any()
+            }}
+            <Show when=move || editable>
+                <AddRoleForm id=id catalog=catalog reload=reload />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn AddRoleForm(
+    id: AccessPackageId,
+    catalog: tessera_domain::CatalogId,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let choices = LocalResource::new(move || role_choices(catalog));
+    let chosen = RwSignal::new(String::new());
+    let add = Action::new_local(move |value: &String| {
+        let role = choices
+            .get_untracked()
+            .and_then(Result::ok)
+            .and_then(|all| all.into_iter().find(|c| c.value == *value))
+            .map(|c| c.role);
+        async move {
+            let Some(role) = role else {
+                return Err(ApiError::invalid(vec![FieldError {
+                    field: "kind".into(),
+                    message: "choose a role of one of the catalog's resources".into(),
+                }]));
+            };
+            api::packages::add_role(id, &role).await?;
+            reload.run(());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(add);
+    let role_error = Signal::derive(move || {
+        let error = error.get()?;
+        error
+            .problem()
+            .and_then(|p| p.errors.first().map(|e| e.message.clone()))
+            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !add.pending().get_untracked() {
+            add.dispatch(chosen.get_untracked());
+        }
+    };
+    view! {
+        <form class="form form-inline subform" novalidate on:submit=on_submit aria-labelledby="add-role-heading">
+            <h3 id="add-role-heading">"Add a resource role"</h3>
+            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The resource role was not added." /> })}
+            <Transition fallback=|| view! { <Loading label="Loading the catalog's resources…" /> }>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| choices.refetch()) /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="field-hint">"The catalog has no resources yet: add a group or an application to the catalog first."</p>
+                        }
+                        .into_any(),
+                        Ok(list) => view! {
+                            <div class="field" class:field-invalid=move || role_error.with(Option::is_some)>
+                                <label for="add-role">"Resource role"</label>
+                                <select
+                                    id="add-role"
+                                    aria-describedby=move || role_error.with(Option::is_some).then_some("add-role-error")
+                                    prop:value=move || chosen.get()
+                                    on:change=move |ev| chosen.set(event_target_value(&ev))
+                                >
+                                    <option value="">"Choose…"</option>
+                                    {list
+                                        .into_iter()
+                                        .map(|c| view! { <option value=c.value>{c.label}</option> })
+                                        .collect_view()}
+                                </select>
+                                {move || role_error.get().map(|m| view! { <p class="field-error" id="add-role-error">{crate::forms::sentence(&m)}</p> })}
+                            </div>
+                            <div class="form-actions">
+                                <button type="submit" class="btn btn-primary" aria-disabled=move || busy(add.pending().get())>
+                                    "Add resource role"
+                                </button>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </form>
+    }
+}
+
+/// What the policies section shows under its list.
+#[derive(Clone, Debug, PartialEq)]
+enum Editing {
+    Nothing,
+    New,
+    Existing(PolicyView),
+}
+
+#[component]
+fn PoliciesSection(package: AccessPackageView, editable: bool) -> impl IntoView {
+    let id = package.id;
+    let policies = LocalResource::new(move || api::packages::policies(id));
+    let editing = RwSignal::new(Editing::Nothing);
+    let saved = RwSignal::new(None::<String>);
+    let remove = Action::new_local(move |policy: &PolicyId| {
+        let policy = *policy;
+        async move {
+            api::packages::delete_policy(id, policy).await?;
+            policies.refetch();
+            Ok::<(), ApiError>(())
+        }
+    });
+    let remove_error = action_error(remove);
+    let package = StoredValue::new(package);
+    view! {
+        <section class="section" id="policies" aria-labelledby="policies-heading">
+            <h2 id="policies-heading">"Policies"</h2>
+            <p class="section-lead">"A policy says who may request this package, who approves, and how long access lasts."</p>
+            {move || saved.get().map(|name| view! { <Notice tone=Tone::Success>"Policy “" {name} "” was saved."</Notice> })}
+            {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The policy was not deleted." /> })}
+            <Transition fallback=|| view! { <Loading label="Loading policies…" /> }>
+                {move || Suspend::new(async move {
+                    match policies.await {
+                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| policies.refetch()) /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <EmptyState title="This package has no policies yet, so nobody can request it." /> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap" role="group" aria-labelledby="policies-heading" tabindex="0">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Policy"</th>
+                                            <th scope="col">"Who can request"</th>
+                                            <th scope="col">"Approval"</th>
+                                            <th scope="col">"Access"</th>
+                                            <th scope="col">"Enabled"</th>
+                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|policy| {
+                                                let (who, approval, expiry) = summary(&policy.definition);
+                                                let name = policy.definition.name.clone();
+                                                let policy_id = policy.id;
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{name.clone()}</th>
+                                                        <td>{who}</td>
+                                                        <td>{approval}</td>
+                                                        <td>{expiry}</td>
+                                                        <td>{yes_no(policy.definition.enabled)}</td>
+                                                        <td class="cell-actions">
+                                                            {editable.then(|| view! {
+                                                                <div class="row-actions">
+                                                                    <button
+                                                                        type="button"
+                                                                        class="btn btn-secondary btn-small"
+                                                                        aria-label=format!("Edit {name}")
+                                                                        on:click=move |_| editing.set(Editing::Existing(policy.clone()))
+                                                                    >
+                                                                        "Edit"
+                                                                    </button>
+                                                                    <button
+                                                                        type="button"
+                                                                        class="btn btn-danger-outline btn-small"
+                                                                        aria-label=format!("Delete {name}")
+                                                                        on:click=move |_| {
+                                                                            if !remove.pending().get_untracked() {
+                                                                                remove.dispatch(policy_id);
+                                                                            }
+                                                                        }
+                                                                    >
+                                                                        "Delete"
+                                                                    </button>
+                                                                </div>
+                                                            })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <Show when=move || editable>
+                {move || match editing.get() {
+                    Editing::Nothing => view! {
+                        <button type="button" class="btn btn-primary" on:click=move |_| { saved.set(None); editing.set(Editing::New) }>
+                            "New policy"
+                        </button>
+                        {(!can_pick_users()).then(|| view! {
+                            <p class="field-hint">"Only administrators can list users and groups, so you can choose managers, sponsors and the package's group owners as approvers."</p>
+                        })}
+                    }
+                    .into_any(),
+                    state => {
+                        let existing = match state {
+                            Editing::Existing(policy) => Some(policy),
+                            Editing::New | Editing::Nothing => None,
+                        };
+                        view! {
+                            <PolicyEditor
+                                package=package.get_value()
+                                existing=existing
+                                on_saved=Callback::new(move |policy: PolicyView| {
+                                    saved.set(Some(policy.definition.name.clone()));
+                                    editing.set(Editing::Nothing);
+                                    policies.refetch();
+                                })
+                                on_cancel=Callback::new(move |_| editing.set(Editing::Nothing))
+                            />
+                        }
+                        .into_any()
+                    }
+                }}
+            </Show>
+        </section>
+    }
+}
