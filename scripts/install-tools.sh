@@ -23,6 +23,13 @@ if ! command -v wasm-bindgen >/dev/null ||
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# wasm-opt shrinks the portal's module (scripts/build-web.sh uses it when present). The npm
+# package ships a working binary; without npm the portal is simply served unoptimised.
+if ! command -v wasm-opt >/dev/null && command -v npm >/dev/null; then
+  log "installing wasm-opt (npm binaryen)"
+  npm install -g --silent binaryen@132.0.0 || echo "warning: wasm-opt not installed" >&2
+fi
+
 [ "$mode" = "--run" ] && exit 0
 
 apt_missing=()
