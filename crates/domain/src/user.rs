@@ -411,3 +411,29 @@ mod tests {
         assert!(message.contains("unknown field `role`"), "{message}");
     }
 }
+
+/// The query of `GET /api/v1/users`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+    /// Only users whose username, display name or e-mail contains this text, ignoring case.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+}
+
+impl UserQuery {
+    pub fn page(&self) -> crate::page::PageQuery {
+        crate::page::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}

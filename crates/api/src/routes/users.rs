@@ -3,7 +3,7 @@ use tessera_domain::UserId;
 use tessera_domain::page::{PageQuery, TokenPage, UserPage};
 use tessera_domain::problem::Problem;
 use tessera_domain::token::{CreatedToken, NewToken};
-use tessera_domain::user::{NewUser, UserChanges, UserView};
+use tessera_domain::user::{NewUser, UserChanges, UserQuery, UserView};
 
 use crate::auth::Actor;
 use crate::auth::authz::{may_manage_tokens_of, require_admin};
@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[utoipa::path(
     operation_id = "list_users",
     tag = "users",
-    params(PageQuery),
+    params(UserQuery),
     responses(
         (status = 200, description = "One page of users", body = UserPage),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -28,7 +28,7 @@ use crate::state::AppState;
 pub async fn list_users(
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<PageQuery>,
+    query: Query<UserQuery>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
     let page = service::users::list_users(&proof, &state, &query.0).await?;

@@ -1,9 +1,9 @@
 //! Managing users: administrators list, create and change people and service accounts.
 
 use chrono::Utc;
-use tessera_domain::page::{PageQuery, UserPage};
+use tessera_domain::page::UserPage;
 use tessera_domain::user::{
-    Department, NewUser, Sponsors, UserAttributes, UserChanges, UserKind, UserView,
+    Department, NewUser, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery, UserView,
 };
 use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
@@ -56,10 +56,21 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
 pub async fn list_users(
     _: &AdminProof,
     state: &AppState,
-    query: &PageQuery,
+    query: &UserQuery,
 ) -> ApiResult<UserPage> {
-    let page = PageRequest::parse(query)?;
-    let rows = store::users::list_users(&state.db, page.after.as_deref(), page.fetch()).await?;
+    let page = PageRequest::parse(&query.page())?;
+    let search = match query.q.as_deref().map(str::trim) {
+        Some(q) if q.chars().count() > 100 => {
+            return Err(ApiError::BadRequest {
+                field: Some("q".into()),
+                message: "must be at most 100 characters".into(),
+            });
+        }
+        Some("") | None => None,
+        Some(q) => Some(q),
+    };
+    let rows =
+        store::users::list_users(&state.db, search, page.after.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
     let items = rows.iter().map(user_view).collect::<ApiResult<Vec<_>>>()?;
     Ok(UserPage { items, next_cursor })

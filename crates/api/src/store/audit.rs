@@ -104,7 +104,7 @@ pub async fn list_events(
     let prefix = filter
         .action_prefix
         .as_deref()
-        .map(|p| format!("{}%", super::catalogs::escape_like(p)));
+        .map(|p| format!("{}%", super::escape_like(p)));
     let rows = super::on_db!(db, pool => sqlx::query_as::<_, AuditRow>(
         "SELECT id, occurred_at, actor_id, actor_name, action, target_type, target_id, before, \
          after, request_id FROM audit_events WHERE \

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, StoreError, StoreResult, escape_like, in_transaction, on_db};
 
 const CATALOG_COLUMNS: &str =
     "id, name, name_key, description, enabled, created_at, updated_at, version";
@@ -110,18 +110,6 @@ pub async fn list_catalogs(
         .fetch_all(pool)
         .await)?;
     Ok(rows)
-}
-
-/// Escapes `%`, `_` and `\` so that user input matches literally inside a LIKE pattern.
-pub fn escape_like(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub struct CatalogUpdate {

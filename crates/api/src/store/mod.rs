@@ -134,6 +134,18 @@ fn unique_field(message: &str) -> &'static str {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Escapes `%`, `_` and `\` so that user input matches literally inside a LIKE pattern.
+pub fn escape_like(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Db {
     /// Connects to the database `url` names. SQLite files are created when missing and run in
     /// WAL mode with foreign keys enforced.

@@ -214,21 +214,25 @@ pub async fn find_user_by_username(db: &Db, username: &str) -> StoreResult<Optio
 }
 
 /// Users ordered by username, starting after `after`, at most `limit` of them.
-pub async fn list_users(db: &Db, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRow>> {
-    let limit = i64::from(limit);
-    let mut rows = on_db!(db, pool => match after {
-        Some(after) => sqlx::query_as::<_, UserRow>(select_users!(
-            "WHERE username > $1 ORDER BY username LIMIT $2"
-        ))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(pool)
-        .await,
-        None => sqlx::query_as::<_, UserRow>(select_users!("ORDER BY username LIMIT $1"))
-            .bind(limit)
-            .fetch_all(pool)
-            .await,
-    })?;
+/// Users ordered by username, starting after `after`, at most `limit` of them, optionally only
+/// those whose username, display name or e-mail contains `search` (ignoring case).
+pub async fn list_users(
+    db: &Db,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<UserRow>> {
+    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let mut rows = on_db!(db, pool => sqlx::query_as::<_, UserRow>(select_users!(
+        "WHERE ($1 IS NULL OR username LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 \
+         ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR username > $2) \
+         ORDER BY username LIMIT $3"
+    ))
+    .bind(pattern.as_deref())
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     attach_sponsors(db, &mut rows).await?;
     Ok(rows)
 }

@@ -288,3 +288,25 @@ on_both_backends! {
         assert!(fetched["last_sign_in_at"].is_string());
     }
 }
+
+on_both_backends! {
+    async fn users_are_found_by_part_of_their_name_or_email(app: TestApp) {
+        app.create_user(json!({"username": "nina", "display_name": "Nina Simone", "email": "nina@jazz.example"})).await;
+        app.create_user(json!({"username": "otto", "display_name": "Otto Wagner", "email": "otto@vienna.example"})).await;
+        app.create_user(json!({"username": "pct", "display_name": "100% sure", "email": "p@example.org"})).await;
+        for (query, expected) in [
+            ("q=SIMONE", vec!["nina"]),
+            ("q=vienna", vec!["otto"]),
+            ("q=IN", vec!["admin", "nina"]),
+            ("q=%25", vec!["pct"]),
+            ("q=", vec!["admin", "nina", "otto", "pct"]),
+        ] {
+            let page: Value = app.admin.get(&format!("/api/v1/users?{query}")).await.json().await.unwrap();
+            let names: Vec<&str> = page["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+            assert_eq!(names, expected, "{query}");
+        }
+        let long = "x".repeat(101);
+        let problem = assert_problem(app.admin.get(&format!("/api/v1/users?q={long}")).await, 400, "bad_request").await;
+        assert_eq!(problem_fields(&problem), vec!["q"]);
+    }
+}
