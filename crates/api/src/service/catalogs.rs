@@ -14,7 +14,7 @@ use tessera_domain::{CatalogId, UserId};
 use uuid::Uuid;
 
 use super::audit_event;
-use super::page::PageRequest;
+use super::page::{PageRequest, parse_search};
 use crate::auth::Actor;
 use crate::auth::authz::catalog_permission::{ManageCatalog, Read};
 use crate::auth::authz::{AdminProof, CatalogCreatorProof, CatalogProof};
@@ -105,16 +105,7 @@ pub async fn list_catalogs(
     query: &CatalogQuery,
 ) -> ApiResult<CatalogPage> {
     let page = PageRequest::parse(&query.page())?;
-    let search = match query.q.as_deref().map(str::trim) {
-        Some(q) if q.chars().count() > 100 => {
-            return Err(ApiError::BadRequest {
-                field: Some("q".into()),
-                message: "must be at most 100 characters".into(),
-            });
-        }
-        Some("") | None => None,
-        Some(q) => Some(q),
-    };
+    let search = parse_search(query.q.as_deref())?;
     let member = (!actor.is_admin).then(|| *actor.id.as_uuid());
     let rows = store::catalogs::list_catalogs(
         &state.db,

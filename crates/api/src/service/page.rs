@@ -53,6 +53,21 @@ impl PageRequest {
     }
 }
 
+/// The longest search text a list endpoint's `q` takes.
+pub const MAX_SEARCH_LEN: usize = 100;
+
+/// A list's `q`: trimmed, `None` when empty, refused (naming `q`) when too long.
+pub fn parse_search(q: Option<&str>) -> ApiResult<Option<&str>> {
+    match q.map(str::trim) {
+        Some(q) if q.chars().count() > MAX_SEARCH_LEN => Err(ApiError::BadRequest {
+            field: Some("q".into()),
+            message: format!("must be at most {MAX_SEARCH_LEN} characters"),
+        }),
+        Some("") | None => Ok(None),
+        Some(q) => Ok(Some(q)),
+    }
+}
+
 fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key.as_bytes())
 }

@@ -9,7 +9,7 @@ use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
 
 use super::audit_event;
-use super::page::PageRequest;
+use super::page::{PageRequest, parse_search};
 use crate::auth::{Actor, AdminProof, password};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -59,16 +59,7 @@ pub async fn list_users(
     query: &UserQuery,
 ) -> ApiResult<UserPage> {
     let page = PageRequest::parse(&query.page())?;
-    let search = match query.q.as_deref().map(str::trim) {
-        Some(q) if q.chars().count() > 100 => {
-            return Err(ApiError::BadRequest {
-                field: Some("q".into()),
-                message: "must be at most 100 characters".into(),
-            });
-        }
-        Some("") | None => None,
-        Some(q) => Some(q),
-    };
+    let search = parse_search(query.q.as_deref())?;
     let rows =
         store::users::list_users(&state.db, search, page.after.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());

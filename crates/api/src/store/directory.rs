@@ -108,19 +108,6 @@ pub async fn find_named_by_key(
     Ok(row)
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// Groups or applications ordered by lowercased name, after `after`, whose lowercased name
 /// contains `search` (already lowercased) when given.
 pub async fn list_named(
@@ -130,7 +117,7 @@ pub async fn list_named(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<NamedRow>> {
-    let pattern = like_pattern(search.unwrap_or_default());
+    let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
     let after = after.unwrap_or_default();
     let sql = select_named(
         kind,
