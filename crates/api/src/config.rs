@@ -25,7 +25,16 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub session: SessionSettings,
     pub sign_in_limit: SignInLimitSettings,
+    pub jobs: JobsSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsSettings {
+    /// Seconds between rounds of scheduled work (starting and expiring assignments); `0`
+    /// runs none in this process, for replicas that only serve requests.
+    pub interval_seconds: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -90,6 +99,9 @@ impl Default for Settings {
                 failures_per_username: 5,
                 attempts_per_address: 30,
                 window_seconds: 15 * 60,
+            },
+            jobs: JobsSettings {
+                interval_seconds: 30,
             },
             log: LogSettings {
                 format: LogFormat::Text,

@@ -29,6 +29,7 @@ portal under API tokens, or with `tessera token create`). Browser sessions use t
         (name = "groups", description = "Groups, their members and owners"),
         (name = "applications", description = "Applications, their app roles and assignees"),
         (name = "directory", description = "Bulk import of users, groups, memberships and applications"),
+        (name = "assignments", description = "Who holds which access package, direct assignment and removal, separation-of-duties reports"),
         (name = "audit", description = "The trail of administrative changes"),
         (name = "operations", description = "Probes for orchestrators"),
     ),

@@ -95,6 +95,10 @@ impl Application {
         let state = AppState::open(settings).await?;
         let state = web::Data::new(state);
         let server = serve(listener, state.clone())?;
+        let interval = state.settings.jobs.interval_seconds;
+        if interval > 0 {
+            crate::jobs::spawn_scheduler(state.clone(), std::time::Duration::from_secs(interval));
+        }
         Ok(Application {
             port,
             server,

@@ -79,3 +79,12 @@ id_type!(
     /// An assignment policy of an access package.
     PolicyId
 );
+id_type!(
+    /// One person's assignment of an access package.
+    AssignmentId
+);
+id_type!(
+    /// A request for an access package: to get, extend or give up access, or an
+    /// administrator's direct assignment or removal.
+    RequestId
+);

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod assignment;
 pub mod audit;
 pub mod catalog;
 pub mod directory;
@@ -10,12 +11,14 @@ pub mod package;
 pub mod page;
 pub mod policy;
 pub mod problem;
+pub mod request;
 pub mod roles;
 pub mod token;
 pub mod user;
 pub mod values;
 
 pub use ids::{
-    AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId, PolicyId, TokenId, UserId,
+    AccessPackageId, AppRoleId, ApplicationId, AssignmentId, CatalogId, GroupId, PolicyId,
+    RequestId, TokenId, UserId,
 };
 pub use values::{DisplayName, Email, Password, Username, ValueError};

@@ -2,6 +2,7 @@
 //! input, obtains an authorization proof, calls one service function and maps the result.
 
 pub mod applications;
+pub mod assignments;
 pub mod audit;
 pub mod catalogs;
 pub mod groups;
@@ -93,6 +94,13 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(incompatibilities::remove_incompatible_access_package)
         .service(incompatibilities::add_incompatible_group)
         .service(incompatibilities::remove_incompatible_group);
+    cfg.service(assignments::create_assignment)
+        .service(assignments::list_assignments)
+        .service(assignments::export_assignments)
+        .service(assignments::get_assignment)
+        .service(assignments::remove_assignment)
+        .service(assignments::list_access_package_conflicts)
+        .service(assignments::export_access_package_conflicts);
 }
 
 /// Registers the operational probes, outside `/api/v1`.

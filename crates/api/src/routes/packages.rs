@@ -122,7 +122,8 @@ pub async fn update_access_package(
     Ok(HttpResponse::Ok().json(package))
 }
 
-/// Deletes an access package.
+/// Deletes an access package nobody holds: one with active (scheduled or delivered)
+/// assignments is refused; its ended assignments go with it.
 #[utoipa::path(
     operation_id = "delete_access_package",
     tag = "access packages",
@@ -132,6 +133,7 @@ pub async fn update_access_package(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such package that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "People hold the package (`package_has_assignments`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/access-packages/{id}")]

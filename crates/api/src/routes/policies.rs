@@ -120,7 +120,8 @@ pub async fn replace_policy(
     Ok(HttpResponse::Ok().json(stored))
 }
 
-/// Deletes an assignment policy.
+/// Deletes an assignment policy no active assignment follows (disable it to stop new requests
+/// and assignments instead); ended assignments keep its name.
 #[utoipa::path(
     operation_id = "delete_policy",
     tag = "policies",
@@ -133,6 +134,7 @@ pub async fn replace_policy(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such package or policy", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Active assignments follow the policy (`policy_has_assignments`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/access-packages/{id}/policies/{policy_id}")]

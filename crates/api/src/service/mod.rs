@@ -2,8 +2,10 @@
 //! the rules, and calls the store. No HTTP here beyond the error type.
 
 pub mod applications;
+pub mod assignments;
 pub mod audit;
 pub mod catalogs;
+pub mod csv;
 pub mod directory;
 pub mod groups;
 pub mod imports;

@@ -1,7 +1,8 @@
 //! Access packages: what people request, and the resource roles an assignment grants.
 //!
-//! Changing a package's resource roles will also grant or remove them for everyone assigned
-//! the package; assignments arrive with direct assignment and requests.
+//! Changing a package's resource roles grants or removes them for everyone the package is
+//! delivered to (the store does it in the same transaction). A package people hold cannot be
+//! deleted.
 
 use chrono::Utc;
 use tessera_domain::catalog::Description;
@@ -24,7 +25,7 @@ use crate::store::packages::{
     AddResourceRole, NewPackageRecord, NewResourceRoleRecord, PackageRow, PackageUpdate,
     ResourceRoleRow,
 };
-use crate::store::{self, StoreError};
+use crate::store::{self, DeleteOutcome, StoreError};
 
 fn corrupt(what: &'static str, id: Uuid) -> ApiError {
     tracing::error!(%id, field = what, "stored access package data does not parse");
@@ -217,10 +218,17 @@ pub async fn delete_package(
         )
     })
     .await?;
-    if deleted {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound("access package"))
+    match deleted {
+        DeleteOutcome::Deleted => Ok(()),
+        DeleteOutcome::NotFound => Err(ApiError::NotFound("access package")),
+        DeleteOutcome::InUse(count) => Err(ApiError::Conflict {
+            code: "package_has_assignments",
+            detail: format!(
+                "{count} people hold or are scheduled to get this package; remove their \
+                 assignments first."
+            ),
+            field: None,
+        }),
     }
 }
 

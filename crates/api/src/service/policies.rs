@@ -18,7 +18,7 @@ use crate::auth::authz::catalog_permission::{ManagePackages, Read};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::policies::{PolicyRecord, PolicyRow};
-use crate::store::{self, StoreError};
+use crate::store::{self, DeleteOutcome, StoreError};
 
 fn policy_view(row: &PolicyRow) -> ApiResult<PolicyView> {
     let policy: ValidPolicy = serde_json::from_str(&row.definition).map_err(|err| {
@@ -239,9 +239,16 @@ pub async fn delete_policy(
         )
     })
     .await?;
-    if deleted {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound("policy of this package"))
+    match deleted {
+        DeleteOutcome::Deleted => Ok(()),
+        DeleteOutcome::NotFound => Err(ApiError::NotFound("policy of this package")),
+        DeleteOutcome::InUse(count) => Err(ApiError::Conflict {
+            code: "policy_has_assignments",
+            detail: format!(
+                "{count} active assignments follow this policy; remove them, or disable the \
+                 policy to stop new requests and assignments."
+            ),
+            field: None,
+        }),
     }
 }

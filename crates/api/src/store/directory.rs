@@ -365,7 +365,8 @@ fn select_linked(link: Link, tail: &str) -> sqlx::AssertSqlSafe<String> {
 }
 
 /// Links `user` to `owner` (a group or an app role) unless it already is; only a new link
-/// writes an audit event. A vanished owner is [`StoreError::MissingReference`].
+/// writes an audit event. A link an assignment made becomes the administrator's: it stays
+/// when the assignment ends. A vanished owner is [`StoreError::MissingReference`].
 pub async fn insert_link(
     db: &Db,
     link: Link,
@@ -377,7 +378,8 @@ pub async fn insert_link(
     let (table, owner_column, since) = link.parts();
     let insert = sqlx::AssertSqlSafe(format!(
         "INSERT INTO {table} ({owner_column}, user_id, {since}) VALUES ($1, $2, $3) \
-         ON CONFLICT ({owner_column}, user_id) DO NOTHING"
+         ON CONFLICT ({owner_column}, user_id) DO UPDATE SET granted_by_assignment = FALSE \
+         WHERE {table}.granted_by_assignment"
     ));
     in_transaction!(db, conn => {
         let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")

@@ -4,6 +4,7 @@
 //! `$1` placeholders on both, and the [`on_db!`] macro runs the same body against whichever pool
 //! is present, type-checking it once per backend.
 
+pub mod assignments;
 pub mod audit;
 pub mod catalogs;
 pub mod directory;
@@ -133,6 +134,15 @@ fn unique_field(message: &str) -> &'static str {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What deleting a row people's access hangs on came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    NotFound,
+    /// Nothing was deleted: this many active assignments depend on the row.
+    InUse(i64),
+}
 
 /// Escapes `%`, `_` and `\` so that user input matches literally inside a LIKE pattern.
 pub fn escape_like(input: &str) -> String {

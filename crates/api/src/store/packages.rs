@@ -3,8 +3,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::assignments::{
+    RoleTable, count_active_assignments, grant_role_to_assignees, revoke_resource_from_assignees,
+};
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, DeleteOutcome, StoreError, StoreResult, in_transaction, on_db};
 
 const PACKAGE_COLUMNS: &str =
     "id, catalog_id, name, name_key, description, hidden, created_at, updated_at, version";
@@ -140,21 +143,25 @@ pub async fn delete_package(
     db: &Db,
     id: Uuid,
     audit: impl FnOnce(&PackageRow) -> AuditEvent,
-) -> StoreResult<bool> {
+) -> StoreResult<DeleteOutcome> {
     in_transaction!(db, conn => {
         let Some(row) = sqlx::query_as::<_, PackageRow>(select_package())
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
         else {
-            return Ok(false);
+            return Ok(DeleteOutcome::NotFound);
         };
+        let active = count_active_assignments!(conn, "package_id", id);
+        if active > 0 {
+            return Ok(DeleteOutcome::InUse(active));
+        }
         sqlx::query("DELETE FROM access_packages WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
         insert_audit_event!(&mut *conn, &audit(&row))?;
-        Ok::<_, StoreError>(true)
+        Ok::<_, StoreError>(DeleteOutcome::Deleted)
     })
 }
 
@@ -226,7 +233,8 @@ pub enum AddResourceRole {
 }
 
 /// Adds a resource role if its resource is in the package's catalog, checked in the same
-/// transaction; a role the package grants already is [`StoreError::Duplicate`].
+/// transaction, and grants it to everyone the package is delivered to; a role the package
+/// grants already is [`StoreError::Duplicate`].
 pub async fn insert_resource_role(
     db: &Db,
     record: &NewResourceRoleRecord,
@@ -262,6 +270,7 @@ pub async fn insert_resource_role(
         .bind(record.now)
         .execute(&mut *conn)
         .await?;
+        grant_role_to_assignees!(conn, record.id, record.now);
         let row = sqlx::query_as::<_, ResourceRoleRow>(select)
             .bind(record.id)
             .fetch_one(&mut *conn)
@@ -271,6 +280,8 @@ pub async fn insert_resource_role(
     })
 }
 
+/// Removes a resource role, and revokes it from everyone the package is delivered to unless
+/// another of their delivered assignments grants it too.
 pub async fn delete_resource_role(
     db: &Db,
     package: Uuid,
@@ -293,6 +304,10 @@ pub async fn delete_resource_role(
             .bind(id)
             .execute(&mut *conn)
             .await?;
+        let table = RoleTable::of_kind(&row.kind).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Decode("unknown resource role kind".into()))
+        })?;
+        revoke_resource_from_assignees!(conn, table, package, row.group_id.or(row.app_role_id));
         insert_audit_event!(&mut *conn, &audit(&row))?;
         Ok::<_, StoreError>(true)
     })

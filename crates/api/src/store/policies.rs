@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::assignments::count_active_assignments;
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, DeleteOutcome, StoreError, StoreResult, in_transaction, on_db};
 
 const POLICY_COLUMNS: &str =
     "id, package_id, name, enabled, definition, created_at, updated_at, version";
@@ -122,12 +123,13 @@ pub async fn transition_policy(
     })
 }
 
+/// Deletes a policy no active assignment follows.
 pub async fn delete_policy(
     db: &Db,
     package: Uuid,
     id: Uuid,
     audit: impl FnOnce(&PolicyRow) -> AuditEvent,
-) -> StoreResult<bool> {
+) -> StoreResult<DeleteOutcome> {
     in_transaction!(db, conn => {
         let Some(row) = sqlx::query_as::<_, PolicyRow>(select_policy())
             .bind(id)
@@ -135,14 +137,18 @@ pub async fn delete_policy(
             .fetch_optional(&mut *conn)
             .await?
         else {
-            return Ok(false);
+            return Ok(DeleteOutcome::NotFound);
         };
+        let active = count_active_assignments!(conn, "policy_id", id);
+        if active > 0 {
+            return Ok(DeleteOutcome::InUse(active));
+        }
         sqlx::query("DELETE FROM assignment_policies WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
         insert_audit_event!(&mut *conn, &audit(&row))?;
-        Ok::<_, StoreError>(true)
+        Ok::<_, StoreError>(DeleteOutcome::Deleted)
     })
 }
 

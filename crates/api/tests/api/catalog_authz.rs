@@ -42,6 +42,8 @@ struct Case {
 //                         anon user  read  pkg   asg   other owner admin
 const READ: [u16; 8] = [401, 404, 200, 200, 200, 404, 200, 200];
 const MANAGE: [u16; 8] = [401, 404, 403, 403, 403, 404, 204, 204];
+/// Reading and changing assignments: every catalog role but reader.
+const ASSIGNMENTS: [u16; 8] = [401, 404, 403, 200, 200, 404, 200, 200];
 const CASES: &[Case] = &[
     Case {
         name: "list_catalogs",
@@ -167,6 +169,34 @@ const CASES: &[Case] = &[
         name: "delete_policy",
         expected: [401, 404, 403, 204, 403, 404, 204, 204],
     },
+    Case {
+        name: "create_assignment",
+        expected: [401, 404, 403, 201, 201, 404, 201, 201],
+    },
+    Case {
+        name: "list_assignments",
+        expected: ASSIGNMENTS,
+    },
+    Case {
+        name: "export_assignments",
+        expected: ASSIGNMENTS,
+    },
+    Case {
+        name: "get_assignment",
+        expected: ASSIGNMENTS,
+    },
+    Case {
+        name: "remove_assignment",
+        expected: ASSIGNMENTS,
+    },
+    Case {
+        name: "list_access_package_conflicts",
+        expected: ASSIGNMENTS,
+    },
+    Case {
+        name: "export_access_package_conflicts",
+        expected: ASSIGNMENTS,
+    },
 ];
 
 /// A policy anyone may request, with no approval.
@@ -208,6 +238,8 @@ struct Fixture {
     policy: Option<String>,
     free_app_role: Uuid,
     other_package: Option<String>,
+    /// The target's assignment of the package, for calls on one assignment.
+    assignment: Option<String>,
 }
 
 async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixture {
@@ -327,6 +359,21 @@ async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixtur
         }
         _ => None,
     };
+    let assignment = match (&package, &policy, case.ends_with("_assignment")) {
+        (Some(package), Some(policy), true) if case != "create_assignment" => {
+            let created = app
+                .admin
+                .post(
+                    &format!("/api/v1/access-packages/{package}/assignments"),
+                    &json!({"policy_id": policy, "user_id": people.target}),
+                )
+                .await;
+            assert_eq!(created.status(), 201);
+            let created: Value = created.json().await.unwrap();
+            Some(created["id"].as_str().unwrap().to_string())
+        }
+        _ => None,
+    };
     Fixture {
         catalog,
         group_in_catalog,
@@ -336,6 +383,7 @@ async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixtur
         policy,
         free_app_role,
         other_package,
+        assignment,
     }
 }
 
@@ -457,6 +505,47 @@ fn request(
             format!("{package}/incompatible-groups/{}", fixture.group_in_catalog),
             None,
         ),
+        "create_assignment" => (
+            Method::POST,
+            format!("{package}/assignments"),
+            Some(json!({"policy_id": fixture.policy, "user_id": people.target})),
+        ),
+        "list_assignments" => (
+            Method::GET,
+            format!(
+                "/api/v1/assignments?access_package_id={}",
+                fixture.package.as_deref().unwrap_or_default()
+            ),
+            None,
+        ),
+        "export_assignments" => (
+            Method::GET,
+            format!(
+                "/api/v1/assignments.csv?access_package_id={}",
+                fixture.package.as_deref().unwrap_or_default()
+            ),
+            None,
+        ),
+        "get_assignment" => (
+            Method::GET,
+            format!(
+                "/api/v1/assignments/{}",
+                fixture.assignment.as_deref().unwrap_or_default()
+            ),
+            None,
+        ),
+        "remove_assignment" => (
+            Method::POST,
+            format!(
+                "/api/v1/assignments/{}/remove",
+                fixture.assignment.as_deref().unwrap_or_default()
+            ),
+            Some(json!({"justification": "left the team"})),
+        ),
+        "list_access_package_conflicts" => (Method::GET, format!("{package}/conflicts"), None),
+        "export_access_package_conflicts" => {
+            (Method::GET, format!("{package}/conflicts.csv"), None)
+        }
         other => panic!("no request for {other}"),
     }
 }
@@ -484,6 +573,8 @@ async fn snapshot(app: &TestApp, fixture: &Fixture) -> Value {
     }
     if let Some(package) = &fixture.package {
         let path = format!("/api/v1/access-packages/{package}/incompatibilities");
+        parts.push(app.admin.get(&path).await.json::<Value>().await.unwrap());
+        let path = format!("/api/v1/assignments?access_package_id={package}");
         parts.push(app.admin.get(&path).await.json::<Value>().await.unwrap());
     }
     Value::Array(parts)

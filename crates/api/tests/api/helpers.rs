@@ -98,6 +98,8 @@ impl TestApp {
             ..Settings::default()
         };
         settings.log.filter = "warn".into();
+        // Tests run scheduled work themselves, with the clock they choose.
+        settings.jobs.interval_seconds = 0;
         adjust(&mut settings);
 
         let app = Application::build(settings.clone()).await.unwrap();

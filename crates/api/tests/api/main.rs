@@ -5,6 +5,7 @@
 mod helpers;
 
 mod applications;
+mod assignments;
 mod audit;
 mod authz;
 mod catalog_authz;

@@ -1,0 +1,41 @@
+//! Background work that runs on a clock: assignments starting and ending on time.
+//!
+//! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
+//! version inside a transaction, so when two replicas pick the same assignment, one changes it
+//! and the other skips it.
+
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::Utc;
+
+use crate::service;
+use crate::state::AppState;
+
+/// Runs rounds of scheduled work every `interval` until the process ends. A failed round is
+/// logged and the next one tries again.
+pub fn spawn_scheduler(
+    state: web::Data<AppState>,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match service::assignments::run_due_work(&state, Utc::now()).await {
+                Ok(work) if work.started + work.ended > 0 => {
+                    tracing::info!(
+                        started = work.started,
+                        ended = work.ended,
+                        "assignments changed on schedule"
+                    );
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "scheduled work failed; retrying next round")
+                }
+            }
+        }
+    })
+}

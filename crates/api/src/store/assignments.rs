@@ -1,0 +1,611 @@
+//! Assignments, and the directory rows they grant.
+//!
+//! Granting and revoking happen in the transaction that changes an assignment's state, so the
+//! directory never disagrees with the assignments. A directory row an assignment created is
+//! marked `granted_by_assignment`; it is removed when no delivered assignment grants it any
+//! more. Rows that existed before (an administrator's, an import's) are never removed here.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::audit::{AuditEvent, insert_audit_event};
+use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+
+/// The directory tables a resource role writes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleTable {
+    GroupMembers,
+    GroupOwners,
+    AppRoleAssignments,
+}
+
+impl RoleTable {
+    pub const ALL: [RoleTable; 3] = [
+        RoleTable::GroupMembers,
+        RoleTable::GroupOwners,
+        RoleTable::AppRoleAssignments,
+    ];
+
+    /// The table that `kind` (a `package_resource_roles.kind`) writes to.
+    pub fn of_kind(kind: &str) -> Option<RoleTable> {
+        RoleTable::ALL
+            .into_iter()
+            .find(|table| table.kind() == kind)
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            RoleTable::GroupMembers => "group_member",
+            RoleTable::GroupOwners => "group_owner",
+            RoleTable::AppRoleAssignments => "app_role",
+        }
+    }
+
+    /// (table, resource column in the table and in `package_resource_roles`, time column)
+    fn parts(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            RoleTable::GroupMembers => ("group_members", "group_id", "added_at"),
+            RoleTable::GroupOwners => ("group_owners", "group_id", "added_at"),
+            RoleTable::AppRoleAssignments => ("app_role_assignments", "app_role_id", "assigned_at"),
+        }
+    }
+
+    /// Grants the roles of this table that package `$1` has to user `$2`, at `$3`.
+    pub(crate) fn grant_package(self) -> sqlx::AssertSqlSafe<String> {
+        let (table, resource, since) = self.parts();
+        let kind = self.kind();
+        sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({resource}, user_id, {since}, granted_by_assignment) \
+             SELECT r.{resource}, $2, $3, TRUE FROM package_resource_roles r \
+             WHERE r.package_id = $1 AND r.kind = '{kind}' \
+             ON CONFLICT ({resource}, user_id) DO NOTHING"
+        ))
+    }
+
+    /// Grants resource role `$1` (if it is of this table) to everyone with a delivered
+    /// assignment of its package, at `$2`.
+    pub(crate) fn grant_role_to_assignees(self) -> sqlx::AssertSqlSafe<String> {
+        let (table, resource, since) = self.parts();
+        let kind = self.kind();
+        sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({resource}, user_id, {since}, granted_by_assignment) \
+             SELECT r.{resource}, a.user_id, $2, TRUE FROM package_resource_roles r \
+             JOIN assignments a ON a.package_id = r.package_id AND a.state = 'delivered' \
+             WHERE r.id = $1 AND r.kind = '{kind}' \
+             ON CONFLICT ({resource}, user_id) DO NOTHING"
+        ))
+    }
+
+    /// The condition that no delivered assignment grants the row `{table}` is looking at.
+    fn not_granted_elsewhere(self) -> String {
+        let (table, resource, _) = self.parts();
+        let kind = self.kind();
+        format!(
+            "NOT EXISTS (SELECT 1 FROM assignments a2 JOIN package_resource_roles r2 \
+             ON r2.package_id = a2.package_id WHERE a2.user_id = {table}.user_id \
+             AND a2.state = 'delivered' AND r2.kind = '{kind}' \
+             AND r2.{resource} = {table}.{resource})"
+        )
+    }
+
+    /// Revokes from user `$2` the roles of this table that package `$1` has, where no other
+    /// delivered assignment grants them. Runs after the assignment left `delivered`.
+    pub(crate) fn revoke_package(self) -> sqlx::AssertSqlSafe<String> {
+        let (table, resource, _) = self.parts();
+        let kind = self.kind();
+        let elsewhere = self.not_granted_elsewhere();
+        sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE user_id = $2 AND granted_by_assignment \
+             AND {resource} IN (SELECT r.{resource} FROM package_resource_roles r \
+             WHERE r.package_id = $1 AND r.kind = '{kind}') AND {elsewhere}"
+        ))
+    }
+
+    /// Revokes resource `$2` of this table from everyone with a delivered assignment of
+    /// package `$1`, where no other delivered assignment grants it. Runs after the package
+    /// stopped granting it.
+    pub(crate) fn revoke_resource_from_assignees(self) -> sqlx::AssertSqlSafe<String> {
+        let (table, resource, _) = self.parts();
+        let elsewhere = self.not_granted_elsewhere();
+        sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE {resource} = $2 AND granted_by_assignment \
+             AND user_id IN (SELECT a.user_id FROM assignments a WHERE a.package_id = $1 \
+             AND a.state = 'delivered') AND {elsewhere}"
+        ))
+    }
+}
+
+/// Grants package `$package`'s resource roles to `$user` through `$conn`, inside a transaction.
+macro_rules! grant_package_roles {
+    ($conn:expr, $package:expr, $user:expr, $now:expr) => {{
+        for table in $crate::store::assignments::RoleTable::ALL {
+            sqlx::query(table.grant_package())
+                .bind($package)
+                .bind($user)
+                .bind($now)
+                .execute(&mut *$conn)
+                .await?;
+        }
+    }};
+}
+
+/// Revokes package `$package`'s resource roles from `$user` where nothing else grants them.
+macro_rules! revoke_package_roles {
+    ($conn:expr, $package:expr, $user:expr) => {{
+        for table in $crate::store::assignments::RoleTable::ALL {
+            sqlx::query(table.revoke_package())
+                .bind($package)
+                .bind($user)
+                .execute(&mut *$conn)
+                .await?;
+        }
+    }};
+}
+
+/// Grants the new resource role `$role` of a package to everyone its package is delivered to.
+macro_rules! grant_role_to_assignees {
+    ($conn:expr, $role:expr, $now:expr) => {{
+        for table in $crate::store::assignments::RoleTable::ALL {
+            sqlx::query(table.grant_role_to_assignees())
+                .bind($role)
+                .bind($now)
+                .execute(&mut *$conn)
+                .await?;
+        }
+    }};
+}
+
+/// Revokes `$resource` (a group or an app role, of `$table`) from everyone package `$package`
+/// is delivered to, where nothing else grants it.
+macro_rules! revoke_resource_from_assignees {
+    ($conn:expr, $table:expr, $package:expr, $resource:expr) => {{
+        let table: $crate::store::assignments::RoleTable = $table;
+        sqlx::query(table.revoke_resource_from_assignees())
+            .bind($package)
+            .bind($resource)
+            .execute(&mut *$conn)
+            .await?;
+    }};
+}
+
+/// How many active (scheduled or delivered) assignments match `$column = $id`, through
+/// `$conn`. Used to refuse deleting a package or policy people still hold.
+macro_rules! count_active_assignments {
+    ($conn:expr, $column:literal, $id:expr) => {{
+        let (count,): (i64,) = sqlx::query_as(concat!(
+            "SELECT COUNT(*) FROM assignments WHERE ",
+            $column,
+            " = $1 AND state IN ('scheduled', 'delivered')"
+        ))
+        .bind($id)
+        .fetch_one(&mut *$conn)
+        .await?;
+        count
+    }};
+}
+
+pub(crate) use {
+    count_active_assignments, grant_role_to_assignees, revoke_resource_from_assignees,
+};
+
+const SELECT_ASSIGNMENT: &str = "SELECT a.id, a.package_id, p.name AS package_name, \
+     p.catalog_id, a.policy_id, a.policy_name, a.user_id, u.username, \
+     u.display_name AS user_display_name, a.state, a.starts_at, a.ends_at, a.justification, \
+     a.answers, a.assigned_by, ab.username AS assigned_by_username, \
+     ab.display_name AS assigned_by_display_name, a.created_at, a.updated_at, a.ended_at, \
+     a.ended_by, eb.username AS ended_by_username, eb.display_name AS ended_by_display_name, \
+     a.version \
+     FROM assignments a JOIN access_packages p ON p.id = a.package_id \
+     JOIN users u ON u.id = a.user_id \
+     LEFT JOIN users ab ON ab.id = a.assigned_by \
+     LEFT JOIN users eb ON eb.id = a.ended_by";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AssignmentRow {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub package_name: String,
+    pub catalog_id: Uuid,
+    pub policy_id: Option<Uuid>,
+    pub policy_name: String,
+    pub user_id: Uuid,
+    pub username: String,
+    pub user_display_name: String,
+    pub state: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub justification: Option<String>,
+    pub answers: String,
+    pub assigned_by: Option<Uuid>,
+    pub assigned_by_username: Option<String>,
+    pub assigned_by_display_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_by: Option<Uuid>,
+    pub ended_by_username: Option<String>,
+    pub ended_by_display_name: Option<String>,
+    pub version: i64,
+}
+
+fn select_by_id() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!("{SELECT_ASSIGNMENT} WHERE a.id = $1"))
+}
+
+/// Access that stands in the way of an assignment under separation of duties.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConflictRow {
+    /// An active assignment of a package the new one is incompatible with, or of a package
+    /// that lists the new one as incompatible.
+    Package {
+        package_id: Uuid,
+        name: String,
+        assignment_id: Uuid,
+    },
+    /// Membership of a group the new package is incompatible with.
+    Group { group_id: Uuid, name: String },
+}
+
+/// Both directions of a package incompatibility: holders of an incompatible package may not
+/// get `$1`, and holders of `$1` may not get a package that lists it. `$2` is the user.
+const CONFLICTING_PACKAGES: &str = "SELECT p.id, p.name, a.id FROM assignments a \
+     JOIN access_packages p ON p.id = a.package_id \
+     WHERE a.user_id = $2 AND a.state IN ('scheduled', 'delivered') AND a.package_id IN ( \
+     SELECT incompatible_package_id FROM package_incompatible_packages WHERE package_id = $1 \
+     UNION SELECT package_id FROM package_incompatible_packages \
+     WHERE incompatible_package_id = $1) ORDER BY p.name_key, p.id";
+
+const CONFLICTING_GROUPS: &str = "SELECT g.id, g.name FROM package_incompatible_groups i \
+     JOIN group_members m ON m.group_id = i.group_id AND m.user_id = $2 \
+     JOIN groups g ON g.id = i.group_id WHERE i.package_id = $1 ORDER BY g.name_key, g.id";
+
+/// What `$user` holds that conflicts with package `$package`, through `$conn`.
+macro_rules! find_conflicts {
+    ($conn:expr, $package:expr, $user:expr) => {{
+        let packages: Vec<(Uuid, String, Uuid)> = sqlx::query_as(CONFLICTING_PACKAGES)
+            .bind($package)
+            .bind($user)
+            .fetch_all(&mut *$conn)
+            .await?;
+        let groups: Vec<(Uuid, String)> = sqlx::query_as(CONFLICTING_GROUPS)
+            .bind($package)
+            .bind($user)
+            .fetch_all(&mut *$conn)
+            .await?;
+        packages
+            .into_iter()
+            .map(|(package_id, name, assignment_id)| ConflictRow::Package {
+                package_id,
+                name,
+                assignment_id,
+            })
+            .chain(
+                groups
+                    .into_iter()
+                    .map(|(group_id, name)| ConflictRow::Group { group_id, name }),
+            )
+            .collect::<Vec<ConflictRow>>()
+    }};
+}
+
+pub struct NewAssignmentRecord {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub policy_id: Uuid,
+    pub policy_name: String,
+    pub user_id: Uuid,
+    /// `scheduled` or `delivered`.
+    pub state: &'static str,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub justification: Option<String>,
+    pub answers: String,
+    pub assigned_by: Option<Uuid>,
+    pub now: DateTime<Utc>,
+}
+
+pub enum InsertAssignment {
+    Inserted(Box<AssignmentRow>),
+    /// Separation of duties forbids it; nothing was written.
+    Conflicts(Vec<ConflictRow>),
+}
+
+/// Inserts an assignment and, when it is delivered, grants its package's resource roles, in
+/// one transaction that first checks separation of duties. A second active assignment of the
+/// same package to the same person is [`StoreError::Duplicate`].
+pub async fn insert_assignment(
+    db: &Db,
+    record: &NewAssignmentRecord,
+    audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
+) -> StoreResult<InsertAssignment> {
+    in_transaction!(db, conn => {
+        let conflicts = find_conflicts!(conn, record.package_id, record.user_id);
+        if !conflicts.is_empty() {
+            return Ok(InsertAssignment::Conflicts(conflicts));
+        }
+        sqlx::query(
+            "INSERT INTO assignments (id, package_id, policy_id, policy_name, user_id, state, \
+             starts_at, ends_at, justification, answers, assigned_by, created_at, updated_at, \
+             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
+        )
+        .bind(record.id)
+        .bind(record.package_id)
+        .bind(record.policy_id)
+        .bind(&record.policy_name)
+        .bind(record.user_id)
+        .bind(record.state)
+        .bind(record.starts_at)
+        .bind(record.ends_at)
+        .bind(record.justification.as_deref())
+        .bind(&record.answers)
+        .bind(record.assigned_by)
+        .bind(record.now)
+        .execute(&mut *conn)
+        .await?;
+        if record.state == "delivered" {
+            grant_package_roles!(conn, record.package_id, record.user_id, record.now);
+        }
+        let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
+            .bind(record.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(InsertAssignment::Inserted(Box::new(row)))
+    })
+}
+
+pub async fn find_assignment(db: &Db, id: Uuid) -> StoreResult<Option<AssignmentRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, AssignmentRow>(select_by_id())
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// Which assignments a list shows. Every `Some` narrows it.
+#[derive(Clone, Debug, Default)]
+pub struct AssignmentFilter {
+    pub catalog: Option<Uuid>,
+    pub package: Option<Uuid>,
+    pub user: Option<Uuid>,
+    /// The states let through; all when empty.
+    pub states: Vec<&'static str>,
+}
+
+/// Assignments matching `filter`, newest first, after the cursor `before` (an id: ids are
+/// time-ordered UUIDv7).
+pub async fn list_assignments(
+    db: &Db,
+    filter: &AssignmentFilter,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<AssignmentRow>> {
+    let mut conditions = Vec::new();
+    let mut binds = Vec::new();
+    let mut narrow = |column: &str, value: Option<Uuid>, op: &str| {
+        if let Some(value) = value {
+            binds.push(value);
+            conditions.push(format!("{column} {op} ${}", binds.len()));
+        }
+    };
+    narrow("p.catalog_id", filter.catalog, "=");
+    narrow("a.package_id", filter.package, "=");
+    narrow("a.user_id", filter.user, "=");
+    narrow("a.id", before, "<");
+    if !filter.states.is_empty() {
+        // The states are the domain's own literals, never client text.
+        let states: Vec<String> = filter.states.iter().map(|s| format!("'{s}'")).collect();
+        conditions.push(format!("a.state IN ({})", states.join(", ")));
+    }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SELECT_ASSIGNMENT} {clause} ORDER BY a.id DESC LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, AssignmentRow>(sql);
+        for value in &binds {
+            query = query.bind(*value);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// How an assignment leaves `delivered` or `scheduled`.
+pub struct EndAssignment {
+    pub id: Uuid,
+    /// The version read; another change since makes this [`StoreError::Conflict`].
+    pub version: i64,
+    /// `expired` or `removed`.
+    pub state: &'static str,
+    pub ended_by: Option<Uuid>,
+    pub now: DateTime<Utc>,
+}
+
+/// Ends an active assignment and revokes what only it granted, compare-and-set on its
+/// version: when someone else changed it first, nothing is written and the answer is
+/// [`StoreError::Conflict`].
+pub async fn end_assignment(
+    db: &Db,
+    end: &EndAssignment,
+    audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
+) -> StoreResult<AssignmentRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE assignments SET state = $1, ended_at = $2, ended_by = $3, updated_at = $2, \
+             version = version + 1 WHERE id = $4 AND version = $5 \
+             AND state IN ('scheduled', 'delivered')",
+        )
+        .bind(end.state)
+        .bind(end.now)
+        .bind(end.ended_by)
+        .bind(end.id)
+        .bind(end.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
+            .bind(end.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        revoke_package_roles!(conn, row.package_id, row.user_id);
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// Delivers a scheduled assignment whose start came, compare-and-set on its version.
+pub async fn start_assignment(
+    db: &Db,
+    id: Uuid,
+    version: i64,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
+) -> StoreResult<AssignmentRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE assignments SET state = 'delivered', updated_at = $1, \
+             version = version + 1 WHERE id = $2 AND version = $3 AND state = 'scheduled'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        grant_package_roles!(conn, row.package_id, row.user_id, now);
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// Scheduled assignments whose start is at or before `now`, oldest first: (id, version).
+pub async fn due_to_start(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id, version FROM assignments WHERE state = 'scheduled' AND starts_at <= $1 \
+         ORDER BY starts_at, id LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// Delivered assignments whose end is at or before `now`, oldest first: (id, version).
+pub async fn due_to_end(db: &Db, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id, version FROM assignments WHERE state = 'delivered' AND ends_at <= $1 \
+         ORDER BY ends_at, id LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// One person who holds package `package` and something it is incompatible with.
+#[derive(Clone, Debug)]
+pub struct HolderConflictRow {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub assignment_id: Uuid,
+    pub conflict: ConflictRow,
+}
+
+/// Holders of `$1` and the active assignments they have of packages incompatible with it,
+/// either way round.
+const HOLDER_PACKAGE_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name, a.id, p.id, \
+     p.name, o.id FROM assignments a JOIN users u ON u.id = a.user_id \
+     JOIN assignments o ON o.user_id = a.user_id AND o.state IN ('scheduled', 'delivered') \
+     JOIN access_packages p ON p.id = o.package_id \
+     WHERE a.package_id = $1 AND a.state IN ('scheduled', 'delivered') AND o.package_id IN ( \
+     SELECT incompatible_package_id FROM package_incompatible_packages WHERE package_id = $1 \
+     UNION SELECT package_id FROM package_incompatible_packages \
+     WHERE incompatible_package_id = $1)";
+
+/// Holders of `$1` who are members of groups it is incompatible with.
+const HOLDER_GROUP_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name, a.id, g.id, \
+     g.name FROM assignments a JOIN users u ON u.id = a.user_id \
+     JOIN package_incompatible_groups i ON i.package_id = a.package_id \
+     JOIN group_members m ON m.group_id = i.group_id AND m.user_id = a.user_id \
+     JOIN groups g ON g.id = i.group_id \
+     WHERE a.package_id = $1 AND a.state IN ('scheduled', 'delivered')";
+
+/// Everyone with an active assignment of `package` who also holds access it is incompatible
+/// with, by username.
+pub async fn list_holder_conflicts(db: &Db, package: Uuid) -> StoreResult<Vec<HolderConflictRow>> {
+    type PackageConflict = (Uuid, String, String, Uuid, Uuid, String, Uuid);
+    type GroupConflict = (Uuid, String, String, Uuid, Uuid, String);
+    let (packages, groups): (Vec<PackageConflict>, Vec<GroupConflict>) = on_db!(db, pool => {
+        let packages = sqlx::query_as(HOLDER_PACKAGE_CONFLICTS)
+            .bind(package)
+            .fetch_all(pool)
+            .await?;
+        let groups = sqlx::query_as(HOLDER_GROUP_CONFLICTS)
+            .bind(package)
+            .fetch_all(pool)
+            .await?;
+        (packages, groups)
+    });
+    let mut rows: Vec<HolderConflictRow> = packages
+        .into_iter()
+        .map(
+            |(user_id, username, display_name, assignment_id, package_id, name, other)| {
+                HolderConflictRow {
+                    user_id,
+                    username,
+                    display_name,
+                    assignment_id,
+                    conflict: ConflictRow::Package {
+                        package_id,
+                        name,
+                        assignment_id: other,
+                    },
+                }
+            },
+        )
+        .chain(groups.into_iter().map(
+            |(user_id, username, display_name, assignment_id, group_id, name)| HolderConflictRow {
+                user_id,
+                username,
+                display_name,
+                assignment_id,
+                conflict: ConflictRow::Group { group_id, name },
+            },
+        ))
+        .collect();
+    rows.sort_by(|a, b| a.username.cmp(&b.username).then(a.user_id.cmp(&b.user_id)));
+    Ok(rows)
+}
+
+/// Whether `user` is a member of at least one of `groups`.
+pub async fn is_member_of_any(db: &Db, user: Uuid, groups: &[Uuid]) -> StoreResult<bool> {
+    for group in groups {
+        let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
+        )
+        .bind(*group)
+        .bind(user)
+        .fetch_one(pool)
+        .await)?;
+        if count > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
