@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::assignment::PersonSummary;
 use crate::catalog::CatalogView;
 use crate::directory::{AppRoleView, ApplicationView, GroupView, MemberView};
 use crate::package::AccessPackageView;
@@ -38,6 +39,7 @@ macro_rules! page_type {
 }
 
 page_type!(UserPage, UserView);
+page_type!(PersonPage, PersonSummary);
 page_type!(TokenPage, TokenView);
 page_type!(CatalogPage, CatalogView);
 page_type!(AccessPackagePage, AccessPackageView);

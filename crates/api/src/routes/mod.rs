@@ -30,6 +30,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(session::sign_out)
         .service(me::get_me)
         .service(users::list_users)
+        .service(users::list_people)
         .service(users::create_user)
         .service(users::get_user)
         .service(users::update_user)

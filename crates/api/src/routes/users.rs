@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use tessera_domain::UserId;
-use tessera_domain::page::{PageQuery, TokenPage, UserPage};
+use tessera_domain::page::{PageQuery, PersonPage, TokenPage, UserPage};
 use tessera_domain::problem::Problem;
 use tessera_domain::token::{CreatedToken, NewToken};
 use tessera_domain::user::{NewUser, UserChanges, UserQuery, UserView};
@@ -32,6 +32,29 @@ pub async fn list_users(
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
     let page = service::users::list_users(&proof, &state, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Finds people to pick (an approver, a person to assign): enabled users whose username,
+/// display name or e-mail contains `q`, by username, with their id, username and display name
+/// only. Anyone signed in.
+#[utoipa::path(
+    operation_id = "list_people",
+    tag = "users",
+    params(UserQuery),
+    responses(
+        (status = 200, description = "One page of people", body = PersonPage),
+        (status = 400, description = "Bad search, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/people")]
+pub async fn list_people(
+    state: web::Data<AppState>,
+    _actor: Actor,
+    query: Query<UserQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = service::users::list_people(&state, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

@@ -1,7 +1,8 @@
 //! Managing users: administrators list, create and change people and service accounts.
 
 use chrono::Utc;
-use tessera_domain::page::UserPage;
+use tessera_domain::assignment::PersonSummary;
+use tessera_domain::page::{PersonPage, UserPage};
 use tessera_domain::user::{
     Department, NewUser, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery, UserView,
 };
@@ -65,6 +66,24 @@ pub async fn list_users(
     let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
     let items = rows.iter().map(user_view).collect::<ApiResult<Vec<_>>>()?;
     Ok(UserPage { items, next_cursor })
+}
+
+/// Enabled users matching the search, as pickers show them.
+pub async fn list_people(state: &AppState, query: &UserQuery) -> ApiResult<PersonPage> {
+    let page = PageRequest::parse(&query.page())?;
+    let search = parse_search(query.q.as_deref())?;
+    let rows =
+        store::users::list_people(&state.db, search, page.after.as_deref(), page.fetch()).await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
+    let items = rows
+        .into_iter()
+        .map(|row| PersonSummary {
+            id: UserId::from_uuid(row.id),
+            username: row.username,
+            display_name: row.display_name,
+        })
+        .collect();
+    Ok(PersonPage { items, next_cursor })
 }
 
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {

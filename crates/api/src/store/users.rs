@@ -237,6 +237,35 @@ pub async fn list_users(
     Ok(rows)
 }
 
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PersonRow {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// Enabled users matching `search` (lowercase), by username, after `after`.
+pub async fn list_people(
+    db: &Db,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<PersonRow>> {
+    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let rows = on_db!(db, pool => sqlx::query_as::<_, PersonRow>(
+        "SELECT id, username, display_name FROM users WHERE enabled \
+         AND ($1 IS NULL OR username LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 \
+         ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR username > $2) \
+         ORDER BY username LIMIT $3",
+    )
+    .bind(pattern.as_deref())
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
 pub async fn count_users(db: &Db) -> StoreResult<i64> {
     let (count,): (i64,) = on_db!(db, pool => sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(pool)

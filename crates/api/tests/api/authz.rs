@@ -90,6 +90,7 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         (call(Method::GET, "/api/v1/me", None), false),
         (call(Method::DELETE, "/api/v1/session", None), false),
         (call(Method::GET, "/api/v1/users", None), true),
+        (call(Method::GET, "/api/v1/people", None), false),
         (
             call(
                 Method::POST,

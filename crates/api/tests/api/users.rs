@@ -310,3 +310,26 @@ on_both_backends! {
         assert_eq!(problem_fields(&problem), vec!["q"]);
     }
 }
+
+on_both_backends! {
+    async fn anyone_signed_in_finds_enabled_people_by_name_and_sees_only_their_names(app: TestApp) {
+        let finder = app.person("finder").await;
+        let alice = app.person("alice").await;
+        app.person("alicia").await;
+        let gone = app.person("alison").await;
+        let disabled = app.admin.patch(&format!("/api/v1/users/{}", gone.id()), &json!({"enabled": false})).await;
+        assert_eq!(disabled.status(), 200);
+
+        let found: Value = finder.get("/api/v1/people?q=ALI&limit=1").await.json().await.unwrap();
+        assert_eq!(found["items"], json!([{"id": alice.id(), "username": "alice", "display_name": "alice Example"}]));
+        let cursor = found["next_cursor"].as_str().unwrap();
+        let rest: Value = finder.get(&format!("/api/v1/people?q=ali&cursor={cursor}")).await.json().await.unwrap();
+        let names: Vec<&str> = rest["items"].as_array().unwrap().iter().map(|p| p["username"].as_str().unwrap()).collect();
+        assert_eq!(names, ["alicia"], "disabled people are not offered");
+        assert_eq!(rest["next_cursor"], Value::Null);
+
+        let response = finder.get(&format!("/api/v1/people?q={}", "x".repeat(101))).await;
+        assert_problem(response, 400, "bad_request").await;
+        assert_eq!(app.anonymous().get(app.url("/api/v1/people")).send().await.unwrap().status(), 401);
+    }
+}
