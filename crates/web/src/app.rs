@@ -4,9 +4,9 @@ use leptos_router::path;
 
 use crate::components::Shell;
 use crate::pages::{
-    AccessPackagesPage, AdminPage, ApplicationPage, ApplicationsPage, ApprovalsPage, CatalogPage,
-    CatalogsPage, GroupPage, GroupsPage, NotFoundPage, OverviewPage, PackagePage,
-    RequestHistoryPage, ReviewsPage, SignInPage, TokensPage,
+    AccessPackagesPage, AdminPage, ApplicationPage, ApplicationsPage, ApprovalsPage, AuditPage,
+    CatalogPage, CatalogsPage, GroupPage, GroupsPage, ImportPage, NotFoundPage, OverviewPage,
+    PackagePage, RequestHistoryPage, ReviewsPage, SignInPage, TokensPage,
 };
 use crate::state::Session;
 
@@ -34,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/groups/:id") view=GroupPage />
                     <Route path=path!("/admin/applications") view=ApplicationsPage />
                     <Route path=path!("/admin/applications/:id") view=ApplicationPage />
+                    <Route path=path!("/admin/import") view=ImportPage />
+                    <Route path=path!("/admin/audit") view=AuditPage />
                     <Route path=path!("/*any") view=NotFoundPage />
                 </ParentRoute>
             </Routes>

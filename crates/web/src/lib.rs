@@ -2,8 +2,10 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod audit;
 pub mod format;
 pub mod forms;
+pub mod import_file;
 pub mod routes;
 
 #[cfg(target_arch = "wasm32")]

@@ -12,6 +12,8 @@ pub const ADMIN_CATALOGS: &str = "/admin/catalogs";
 pub const ADMIN_GROUPS: &str = "/admin/groups";
 pub const ADMIN_APPLICATIONS: &str = "/admin/applications";
 pub const ADMIN_PACKAGES: &str = "/admin/access-packages";
+pub const ADMIN_IMPORT: &str = "/admin/import";
+pub const ADMIN_AUDIT: &str = "/admin/audit";
 
 /// The query parameter of the sign-in page that names the page to return to.
 pub const NEXT_PARAM: &str = "next";

@@ -161,3 +161,18 @@ where
     let response = request.send().await.map_err(unreadable)?;
     json_answer(response).await
 }
+
+/// `POST` a body that is not JSON, such as an uploaded file, with its media type and the CSRF
+/// header.
+pub(super) async fn post_body<T: DeserializeOwned>(
+    path: &str,
+    media_type: &str,
+    body: wasm_bindgen::JsValue,
+) -> Result<T, ApiError> {
+    let request = with_csrf(accept_json(Request::post(&url(path))))
+        .header("Content-Type", media_type)
+        .body(body)
+        .map_err(unreadable)?;
+    let response = request.send().await.map_err(unreadable)?;
+    json_answer(response).await
+}

@@ -13,11 +13,15 @@ mod error;
 pub use error::ApiError;
 
 #[cfg(target_arch = "wasm32")]
+pub mod audit;
+#[cfg(target_arch = "wasm32")]
 pub mod catalogs;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod directory;
+#[cfg(target_arch = "wasm32")]
+pub mod imports;
 #[cfg(target_arch = "wasm32")]
 pub mod packages;
 #[cfg(target_arch = "wasm32")]

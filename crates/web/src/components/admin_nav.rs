@@ -28,6 +28,12 @@ pub fn AdminNav() -> impl IntoView {
                     <li>
                         <A href=routes::ADMIN_APPLICATIONS>"Applications"</A>
                     </li>
+                    <li>
+                        <A href=routes::ADMIN_IMPORT>"Import"</A>
+                    </li>
+                    <li>
+                        <A href=routes::ADMIN_AUDIT>"Audit"</A>
+                    </li>
                 </Show>
             </ul>
         </nav>

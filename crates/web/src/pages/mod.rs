@@ -1,9 +1,11 @@
 //! One module per route.
 
 mod admin;
+mod audit;
 mod catalogs;
 mod common;
 mod directory;
+mod import;
 mod not_found;
 mod overview;
 mod package;
@@ -13,8 +15,10 @@ mod sign_in;
 mod tokens;
 
 pub use admin::AdminPage;
+pub use audit::AuditPage;
 pub use catalogs::{CatalogPage, CatalogsPage};
 pub use directory::{ApplicationPage, ApplicationsPage, GroupPage, GroupsPage};
+pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
 pub use package::PackagePage;

@@ -1,0 +1,359 @@
+//! The audit page's pure parts: its filter form parsed with the domain's rules, the filters
+//! written as a query (for the list and the CSV link), and how an event reads in a row.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use tessera_domain::UserId;
+use tessera_domain::audit::{ActionFilter, AuditEventView, AuditExportQuery, TargetType};
+use tessera_domain::problem::FieldError;
+
+use crate::api::ApiError;
+
+/// The path of the CSV export, under the API's base.
+pub const CSV_EXPORT_PATH: &str = "/api/v1/audit-events.csv";
+
+/// The filters as typed. Each field is named as the API names its query parameter, so a
+/// refusal found here and one from the server show at the same input.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditFilterForm {
+    /// A user id, as chosen in the actor picker ("" for anyone).
+    pub actor_id: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    /// `2025-03-04T14:05` as a `datetime-local` input gives it, read as UTC.
+    pub since: String,
+    pub until: String,
+}
+
+impl AuditFilterForm {
+    pub fn parse(&self) -> Result<AuditExportQuery, ApiError> {
+        let mut refusals = Vec::new();
+        let mut refuse = |field: &str, message: String| {
+            refusals.push(FieldError {
+                field: field.to_string(),
+                message,
+            })
+        };
+        let actor_id = match present(&self.actor_id) {
+            None => None,
+            Some(raw) => raw
+                .parse::<UserId>()
+                .map_err(|_| refuse("actor_id", "choose a person from the list".into()))
+                .ok(),
+        };
+        let action = match present(&self.action) {
+            None => None,
+            Some(raw) => ActionFilter::parse(raw)
+                .map_err(|error| refuse("action", error.0))
+                .ok(),
+        };
+        let target_type = match present(&self.target_type) {
+            None => None,
+            Some(raw) => TargetType::parse(raw)
+                .map_err(|error| refuse("target_type", error.0))
+                .ok(),
+        };
+        let target_id = match present(&self.target_id) {
+            None => None,
+            Some(raw) => uuid::Uuid::parse_str(raw)
+                .map_err(|_| {
+                    refuse(
+                        "target_id",
+                        "must be an id such as 0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into(),
+                    )
+                })
+                .ok(),
+        };
+        let since = match present(&self.since) {
+            None => None,
+            Some(raw) => instant(raw)
+                .map_err(|message| refuse("since", message))
+                .ok(),
+        };
+        let until = match present(&self.until) {
+            None => None,
+            Some(raw) => instant(raw)
+                .map_err(|message| refuse("until", message))
+                .ok(),
+        };
+        if let (Some(since), Some(until)) = (since, until)
+            && until <= since
+        {
+            refuse("until", "must be later than since".into());
+        }
+        if !refusals.is_empty() {
+            return Err(ApiError::invalid(refusals));
+        }
+        Ok(AuditExportQuery {
+            actor_id,
+            target_type,
+            target_id,
+            action,
+            since,
+            until,
+        })
+    }
+}
+
+fn present(raw: &str) -> Option<&str> {
+    Some(raw.trim()).filter(|raw| !raw.is_empty())
+}
+
+/// A moment typed as a `datetime-local` value (to the minute or the second) in UTC, or as
+/// RFC 3339 with its own offset.
+fn instant(raw: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .into_iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+        .map(|naive| naive.and_utc())
+        .ok_or_else(|| "must be a date and time such as 2025-03-04T14:05".to_string())
+}
+
+/// The filters as query parameters, in a stable order; absent filters are left out.
+pub fn query_pairs(filters: &AuditExportQuery) -> Vec<(&'static str, String)> {
+    let instant = |at: &DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    [
+        ("actor_id", filters.actor_id.map(|id| id.to_string())),
+        ("action", filters.action.as_ref().map(ToString::to_string)),
+        (
+            "target_type",
+            filters.target_type.as_ref().map(|t| t.as_str().to_string()),
+        ),
+        ("target_id", filters.target_id.map(|id| id.to_string())),
+        ("since", filters.since.as_ref().map(instant)),
+        ("until", filters.until.as_ref().map(instant)),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.map(|value| (key, value)))
+    .collect()
+}
+
+/// The link that downloads the events these filters match as CSV.
+pub fn csv_href(filters: &AuditExportQuery) -> String {
+    let query = query_pairs(filters)
+        .into_iter()
+        .map(|(key, value)| format!("{key}={}", encode(&value)))
+        .collect::<Vec<_>>()
+        .join("&");
+    if query.is_empty() {
+        CSV_EXPORT_PATH.to_string()
+    } else {
+        format!("{CSV_EXPORT_PATH}?{query}")
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// When an event happened, to the second: changes made in one minute are told apart.
+pub fn occurred(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Who made a change: the username they had then, or the system for the command line.
+pub fn actor(event: &AuditEventView) -> String {
+    event
+        .actor_name
+        .clone()
+        .unwrap_or_else(|| "Tessera (system)".to_string())
+}
+
+/// A readable name of the changed object, taken from its snapshot (after the change, else
+/// before it): a username, or the name of a group, catalog, package…
+pub fn target_name(event: &AuditEventView) -> Option<String> {
+    [event.after.as_ref(), event.before.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|snapshot| {
+            ["username", "name"].into_iter().find_map(|key| {
+                snapshot
+                    .get(key)
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|name| !name.trim().is_empty())
+                    .map(str::to_string)
+            })
+        })
+}
+
+/// A snapshot for people: indented JSON, or a word when there is none.
+pub fn snapshot(value: Option<&serde_json::Value>, absent: &str) -> String {
+    value
+        .and_then(|value| serde_json::to_string_pretty(value).ok())
+        .unwrap_or_else(|| absent.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> AuditEventView {
+        AuditEventView {
+            id: uuid::Uuid::nil(),
+            occurred_at: Utc
+                .with_ymd_and_hms(2025, 3, 4, 14, 5, 9)
+                .single()
+                .unwrap_or_default(),
+            actor_id: None,
+            actor_name: None,
+            action: "user.create".into(),
+            target_type: "user".into(),
+            target_id: "x".into(),
+            before,
+            after,
+            request_id: None,
+        }
+    }
+
+    fn fields(error: ApiError) -> Vec<(String, String)> {
+        error
+            .problem()
+            .map(|problem| {
+                problem
+                    .errors
+                    .iter()
+                    .map(|e| (e.field.clone(), e.message.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_empty_form_filters_nothing() {
+        let query = AuditFilterForm::default().parse().map(|q| query_pairs(&q));
+        assert_eq!(query, Ok(Vec::new()));
+    }
+
+    #[test]
+    fn every_filter_is_parsed_and_written_in_the_apis_words() {
+        let form = AuditFilterForm {
+            actor_id: "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into(),
+            action: " user.* ".into(),
+            target_type: "access_package".into(),
+            target_id: "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c".into(),
+            since: "2025-03-04T14:05".into(),
+            until: "2025-03-05T00:00:30".into(),
+        };
+        let pairs = form.parse().map(|q| query_pairs(&q));
+        let expected: Vec<(&str, String)> = vec![
+            ("actor_id", "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into()),
+            ("action", "user.*".into()),
+            ("target_type", "access_package".into()),
+            ("target_id", "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c".into()),
+            ("since", "2025-03-04T14:05:00Z".into()),
+            ("until", "2025-03-05T00:00:30Z".into()),
+        ];
+        assert_eq!(pairs, Ok(expected));
+    }
+
+    #[test]
+    fn each_bad_filter_is_refused_at_its_own_field() {
+        let form = AuditFilterForm {
+            actor_id: "someone".into(),
+            action: "User Create".into(),
+            target_type: "a.b".into(),
+            target_id: "42".into(),
+            since: "yesterday".into(),
+            until: String::new(),
+        };
+        let refused: Vec<String> = form
+            .parse()
+            .err()
+            .map(fields)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(field, _)| field)
+            .collect();
+        assert_eq!(
+            refused,
+            ["actor_id", "action", "target_type", "target_id", "since"]
+        );
+    }
+
+    #[test]
+    fn until_must_come_after_since() {
+        let form = AuditFilterForm {
+            since: "2025-03-04T14:05".into(),
+            until: "2025-03-04T14:05".into(),
+            ..AuditFilterForm::default()
+        };
+        let refused = form.parse().err().map(fields).unwrap_or_default();
+        assert_eq!(
+            refused,
+            [("until".to_string(), "must be later than since".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_rfc_3339_instant_keeps_its_offset() {
+        let form = AuditFilterForm {
+            since: "2025-03-04T16:05:00+02:00".into(),
+            ..AuditFilterForm::default()
+        };
+        let pairs = form.parse().map(|q| query_pairs(&q));
+        assert_eq!(
+            pairs,
+            Ok(vec![("since", "2025-03-04T14:05:00Z".to_string())])
+        );
+    }
+
+    #[test]
+    fn the_csv_link_carries_the_filters_encoded() {
+        let form = AuditFilterForm {
+            action: "user.*".into(),
+            since: "2025-03-04T14:05".into(),
+            ..AuditFilterForm::default()
+        };
+        let href = form.parse().map(|q| csv_href(&q));
+        assert_eq!(
+            href.as_deref(),
+            Ok("/api/v1/audit-events.csv?action=user.%2A&since=2025-03-04T14%3A05%3A00Z")
+        );
+        assert_eq!(csv_href(&AuditExportQuery::default()), CSV_EXPORT_PATH);
+    }
+
+    #[test]
+    fn an_event_is_named_after_its_snapshot() {
+        let created = event(None, Some(json!({"username": "ada", "name": "x"})));
+        assert_eq!(target_name(&created).as_deref(), Some("ada"));
+        let deleted = event(Some(json!({"name": "Finance"})), None);
+        assert_eq!(target_name(&deleted).as_deref(), Some("Finance"));
+        assert_eq!(target_name(&event(None, Some(json!([1, 2])))), None);
+    }
+
+    #[test]
+    fn a_change_without_an_actor_was_made_by_the_system() {
+        assert_eq!(actor(&event(None, None)), "Tessera (system)");
+        assert_eq!(
+            occurred(&event(None, None).occurred_at),
+            "2025-03-04 14:05:09 UTC"
+        );
+    }
+
+    #[test]
+    fn snapshots_read_as_indented_json() {
+        assert_eq!(snapshot(None, "Nothing"), "Nothing");
+        assert_eq!(
+            snapshot(Some(&json!({"a": 1})), "Nothing"),
+            "{\n  \"a\": 1\n}"
+        );
+    }
+}
