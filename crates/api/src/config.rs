@@ -27,13 +27,102 @@ pub struct Settings {
     pub sign_in_limit: SignInLimitSettings,
     pub jobs: JobsSettings,
     pub log: LogSettings,
+    /// The SMTP server that notifications are e-mailed through. Without it, notifications are
+    /// only shown in the portal and wait in the outbox until it is configured.
+    #[serde(default)]
+    pub smtp: Option<SmtpSettings>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// The SMTP server's host name (checked against its certificate with TLS).
+    pub host: String,
+    #[serde(default = "SmtpSettings::default_port")]
+    pub port: u16,
+    /// The sender: `tessera@example.org` or `Tessera <tessera@example.org>`.
+    pub from: String,
+    /// For servers that want a sign-in; needs `password` and a TLS `security`.
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub username: Option<String>,
+    /// Never written out: `skip_serializing` keeps it out of every serialized copy.
+    #[serde(default, skip_serializing, deserialize_with = "secret_text_or_number")]
+    pub password: Option<secrecy::SecretString>,
+    /// `none` (plain SMTP), `starttls` (upgrade, required) or `tls` (TLS from the start).
+    #[serde(default = "SmtpSettings::default_security")]
+    pub security: SmtpSecurity,
+    /// How long one step of talking to the server may take.
+    #[serde(default = "SmtpSettings::default_timeout_seconds")]
+    pub timeout_seconds: u64,
+}
+
+impl SmtpSettings {
+    fn default_port() -> u16 {
+        25
+    }
+
+    fn default_security() -> SmtpSecurity {
+        SmtpSecurity::Starttls
+    }
+
+    fn default_timeout_seconds() -> u64 {
+        30
+    }
+
+    /// A server on this machine, where credentials in clear text do not cross a network.
+    fn is_loopback(&self) -> bool {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// Environment values are parsed, so `TESSERA_SMTP__PASSWORD=123456` arrives as a number:
+/// credentials take numbers and booleans as the text they were written as.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Unsigned(u64),
+        Signed(i64),
+        Float(f64),
+        Bool(bool),
+    }
+    Ok(
+        Option::<Scalar>::deserialize(deserializer)?.map(|scalar| match scalar {
+            Scalar::Text(text) => text,
+            Scalar::Unsigned(n) => n.to_string(),
+            Scalar::Signed(n) => n.to_string(),
+            Scalar::Float(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }),
+    )
+}
+
+fn secret_text_or_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<secrecy::SecretString>, D::Error> {
+    Ok(text_or_number(deserializer)?.map(secrecy::SecretString::from))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobsSettings {
-    /// Seconds between rounds of scheduled work (starting and expiring assignments); `0`
-    /// runs none in this process, for replicas that only serve requests.
+    /// Seconds between rounds of scheduled work (starting and expiring assignments, e-mailing
+    /// notifications); `0` runs none in this process, for replicas that only serve requests.
     pub interval_seconds: u64,
 }
 
@@ -107,6 +196,7 @@ impl Default for Settings {
                 format: LogFormat::Text,
                 filter: "info".into(),
             },
+            smtp: None,
         }
     }
 }
@@ -200,6 +290,9 @@ impl Settings {
                 reason: "must be between 1024 and 67108864".into(),
             });
         }
+        if let Some(smtp) = &self.smtp {
+            smtp.validate()?;
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
             return Err(ConfigError::Invalid {
                 setting: "log.filter",
@@ -236,6 +329,51 @@ impl Settings {
                 !(url.scheme() == "http" && loopback)
             }
         }
+    }
+}
+
+impl SmtpSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.host.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                setting: "smtp.host",
+                reason: "must not be empty".into(),
+            });
+        }
+        if self.port == 0 {
+            return Err(ConfigError::Invalid {
+                setting: "smtp.port",
+                reason: "must be between 1 and 65535".into(),
+            });
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid {
+                setting: "smtp.from",
+                reason: "must be an address such as tessera@example.org or \
+                         `Tessera <tessera@example.org>`"
+                    .into(),
+            });
+        }
+        if self.username.is_some() != self.password.is_some() {
+            return Err(ConfigError::Invalid {
+                setting: "smtp.username",
+                reason: "username and password go together".into(),
+            });
+        }
+        if self.username.is_some() && self.security == SmtpSecurity::None && !self.is_loopback() {
+            return Err(ConfigError::Invalid {
+                setting: "smtp.security",
+                reason: "must be starttls or tls when signing in to a server on another machine"
+                    .into(),
+            });
+        }
+        if !(1..=600).contains(&self.timeout_seconds) {
+            return Err(ConfigError::Invalid {
+                setting: "smtp.timeout_seconds",
+                reason: "must be between 1 and 600".into(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -316,6 +454,81 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(err.contains("listen_port"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_is_optional_and_read_from_the_environment_with_numeric_secrets_kept_as_text() {
+        use secrecy::ExposeSecret;
+        figment::Jail::expect_with(|jail| {
+            let settings =
+                Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(settings.smtp.is_none());
+
+            jail.set_env("TESSERA_SMTP__HOST", "localhost");
+            jail.set_env("TESSERA_SMTP__FROM", "Tessera <tessera@example.org>");
+            jail.set_env("TESSERA_SMTP__PORT", "2525");
+            jail.set_env("TESSERA_SMTP__SECURITY", "none");
+            jail.set_env("TESSERA_SMTP__USERNAME", "mailer");
+            jail.set_env("TESSERA_SMTP__PASSWORD", "123456");
+            let settings =
+                Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            let smtp = settings.smtp.clone().ok_or("smtp missing")?;
+            assert_eq!(smtp.host, "localhost");
+            assert_eq!(smtp.port, 2525);
+            assert_eq!(smtp.security, SmtpSecurity::None);
+            assert_eq!(smtp.timeout_seconds, 30);
+            assert_eq!(smtp.username.as_deref(), Some("mailer"));
+            assert_eq!(
+                smtp.password
+                    .as_ref()
+                    .map(|p| p.expose_secret().to_string()),
+                Some("123456".to_string())
+            );
+            assert!(!format!("{settings:?}").contains("123456"));
+
+            jail.set_env("TESSERA_SMTP__HOSTNAME", "x");
+            let typo = Settings::load(None, &Overrides::default())
+                .err()
+                .map(|e| e.to_string());
+            assert!(typo.is_some_and(|e| e.contains("hostname")));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_credentials_in_clear_text_to_another_machine_and_a_bad_sender_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "tessera.toml",
+                "[smtp]\nhost = \"mail.example.org\"\nfrom = \"tessera@example.org\"\n\
+                 security = \"none\"\nusername = \"u\"\npassword = \"p\"\n",
+            )?;
+            let err = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("`smtp.security`"), "{err}");
+
+            jail.create_file(
+                "tessera.toml",
+                "[smtp]\nhost = \"mail.example.org\"\nfrom = \"not an address\"\n",
+            )?;
+            let err = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("`smtp.from`"), "{err}");
+
+            jail.create_file(
+                "tessera.toml",
+                "[smtp]\nhost = \"mail.example.org\"\nfrom = \"tessera@example.org\"\n",
+            )?;
+            let settings = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            let smtp = settings.smtp.ok_or("smtp missing")?;
+            assert_eq!((smtp.port, smtp.security), (25, SmtpSecurity::Starttls));
             Ok(())
         });
     }

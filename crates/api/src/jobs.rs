@@ -1,8 +1,9 @@
-//! Background work that runs on a clock: assignments starting and ending on time.
+//! Background work that runs on a clock: assignments starting and ending on time, requests
+//! escalating, timing out and starting, and notifications e-mailed from the outbox.
 //!
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
 //! version inside a transaction, so when two replicas pick the same assignment, one changes it
-//! and the other skips it.
+//! and the other skips it. A notification is e-mailed by the worker whose claim on it won.
 
 use std::time::Duration;
 
@@ -34,6 +35,21 @@ pub fn spawn_scheduler(
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "scheduled work failed; retrying next round")
+                }
+            }
+            match service::requests::run_due_requests(&state, Utc::now()).await {
+                Ok(moved) if moved > 0 => tracing::info!(moved, "requests moved on schedule"),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "scheduled request work failed; retrying next round")
+                }
+            }
+            // Notifications come after the assignment work, so that those it wrote go out now.
+            match service::notifications::deliver_due(&state, Utc::now()).await {
+                Ok(sent) if sent > 0 => tracing::info!(sent, "notifications e-mailed"),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "e-mailing notifications failed; retrying next round")
                 }
             }
         }

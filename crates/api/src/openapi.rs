@@ -30,7 +30,10 @@ portal under API tokens, or with `tessera token create`). Browser sessions use t
         (name = "applications", description = "Applications, their app roles and assignees"),
         (name = "directory", description = "Bulk import of users, groups, memberships and applications"),
         (name = "assignments", description = "Who holds which access package, direct assignment and removal, separation-of-duties reports"),
+        (name = "my access", description = "What the caller may request, holds, and needs to act on"),
+        (name = "requests", description = "Asking for access, approvals, cancellation and request history"),
         (name = "audit", description = "The trail of administrative changes"),
+        (name = "notifications", description = "What people are told: approvals waiting, decisions, access delivered and ending"),
         (name = "operations", description = "Probes for orchestrators"),
     ),
 )]

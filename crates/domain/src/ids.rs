@@ -88,3 +88,7 @@ id_type!(
     /// administrator's direct assignment or removal.
     RequestId
 );
+id_type!(
+    /// A notification to one person: shown in the portal and e-mailed.
+    NotificationId
+);

@@ -1,12 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod assignment;
 pub mod audit;
 pub mod catalog;
 pub mod directory;
 pub mod ids;
 pub mod incompatibility;
+pub mod notification;
 pub mod package;
 pub mod page;
 pub mod policy;
@@ -17,6 +19,7 @@ pub mod token;
 pub mod user;
 pub mod values;
 
+pub use ids::NotificationId;
 pub use ids::{
     AccessPackageId, AppRoleId, ApplicationId, AssignmentId, CatalogId, GroupId, PolicyId,
     RequestId, TokenId, UserId,

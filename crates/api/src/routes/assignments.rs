@@ -1,5 +1,6 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
+use tessera_domain::access::RequestView;
 use tessera_domain::assignment::{
     AssignmentPage, AssignmentQuery, AssignmentView, ConflictView, NewAssignment, RemoveAssignment,
 };
@@ -12,11 +13,12 @@ use crate::auth::authz::{authorize_catalog, authorize_package, require_admin};
 use crate::error::ApiResult;
 use crate::extract::{Json, Query};
 use crate::service;
-use crate::service::assignments::ListScope;
+use crate::service::assignments::{DirectAssignment, ListScope};
 use crate::state::AppState;
 
 /// Gives a person an access package under one of its policies (a direct assignment). The
-/// policy must be enabled and must not require approval; the person must be in its scope;
+/// policy must be enabled; when it requires approval, the assignment becomes a request that
+/// waits for its approvers (202, the request). The person must be in its scope;
 /// dates must fit its expiry (a later start schedules the assignment); answers must satisfy its
 /// questions. Refused when the person already holds the package, or holds access it is
 /// incompatible with (separation of duties, `separation_of_duties`). A delivered assignment
@@ -29,10 +31,11 @@ use crate::state::AppState;
     request_body = NewAssignment,
     responses(
         (status = 201, description = "Assigned (delivered, or scheduled for a later start)", body = AssignmentView),
+        (status = 202, description = "The policy requires approval: a request waits for its approvers", body = RequestView),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such package that you may see", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already assigned, a separation-of-duties conflict, or a policy that is disabled or requires approval; `code` says which", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already assigned or requested, a separation-of-duties conflict, or a disabled policy; `code` says which", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -45,14 +48,17 @@ pub async fn create_assignment(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let proof = authorize_package::<ManageAssignments>(&state, &actor, id).await?;
-    let assignment =
-        service::assignments::create_assignment(&proof, &state, &actor, id, input.0).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/assignments/{}", assignment.id),
-        ))
-        .json(assignment))
+    match service::assignments::create_assignment(&proof, &state, &actor, id, input.0).await? {
+        DirectAssignment::Assigned(assignment) => Ok(HttpResponse::Created()
+            .insert_header((
+                header::LOCATION,
+                format!("/api/v1/assignments/{}", assignment.id),
+            ))
+            .json(assignment)),
+        DirectAssignment::AwaitingApproval(request) => Ok(HttpResponse::Accepted()
+            .insert_header((header::LOCATION, format!("/api/v1/requests/{}", request.id)))
+            .json(request)),
+    }
 }
 
 /// Who may list: administrators everything; others must name a package or a catalog where

@@ -1,6 +1,7 @@
 //! HTTP handlers: one module per resource, one function per action. A handler extracts typed
 //! input, obtains an authorization proof, calls one service function and maps the result.
 
+pub mod access;
 pub mod applications;
 pub mod assignments;
 pub mod audit;
@@ -10,8 +11,10 @@ pub mod health;
 pub mod imports;
 pub mod incompatibilities;
 pub mod me;
+pub mod notifications;
 pub mod packages;
 pub mod policies;
+pub mod requests;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -102,6 +105,19 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(assignments::remove_assignment)
         .service(assignments::list_access_package_conflicts)
         .service(assignments::export_access_package_conflicts);
+    cfg.service(notifications::list_my_notifications)
+        .service(notifications::mark_notification_read)
+        .service(notifications::mark_all_notifications_read);
+    cfg.service(requests::submit_request)
+        .service(requests::get_request)
+        .service(requests::decide_request)
+        .service(requests::cancel_request)
+        .service(requests::list_my_requests)
+        .service(requests::list_my_approvals)
+        .service(access::list_available_packages)
+        .service(access::get_request_options)
+        .service(access::list_my_assignments)
+        .service(access::get_overview);
 }
 
 /// Registers the operational probes, outside `/api/v1`.

@@ -5,13 +5,15 @@
 //! A direct assignment follows its policy: the policy must be enabled, the person must be in
 //! its scope (who can request; an administrators-only policy takes anyone), the dates must fit
 //! its expiry and the answers its questions. A policy that requires approval does not let an
-//! assignment manager skip it (the reference product's rule).
+//! assignment manager skip it (the reference product's rule): the assignment becomes a request
+//! that waits for the policy's approvers.
 
 use chrono::{DateTime, Utc};
 use tessera_domain::assignment::{
     self, AssignmentPage, AssignmentQuery, AssignmentState, AssignmentView, ConflictView,
     ConflictingAccess, NewAssignment, PersonSummary, RemoveAssignment,
 };
+use tessera_domain::notification::NotificationKind;
 use tessera_domain::policy::{self, Answer, Audience, ValidPolicy};
 use tessera_domain::problem::FieldError;
 use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, GroupId, PolicyId, UserId};
@@ -142,29 +144,49 @@ fn conflict_view(row: &ConflictRow) -> ConflictingAccess {
     }
 }
 
-fn describe(conflicts: &[ConflictRow]) -> String {
-    let named: Vec<String> = conflicts
+/// What `user` holds that `package` is incompatible with, in words, e.g. "the access package
+/// Payments".
+pub async fn conflicts_of(state: &AppState, package: Uuid, user: Uuid) -> ApiResult<Vec<String>> {
+    Ok(store::assignments::conflicts_for(&state.db, package, user)
+        .await?
         .iter()
-        .map(|conflict| match conflict {
-            ConflictRow::Package { name, .. } => format!("the access package {name}"),
-            ConflictRow::Group { name, .. } => format!("membership of the group {name}"),
-        })
-        .collect();
+        .map(name_conflict)
+        .collect())
+}
+
+fn name_conflict(conflict: &ConflictRow) -> String {
+    match conflict {
+        ConflictRow::Package { name, .. } => format!("the access package {name}"),
+        ConflictRow::Group { name, .. } => format!("membership of the group {name}"),
+    }
+}
+
+fn describe(conflicts: &[ConflictRow]) -> String {
+    let named: Vec<String> = conflicts.iter().map(name_conflict).collect();
     format!(
         "Separation of duties: the person holds {}, which this package is incompatible with.",
         named.join(", ")
     )
 }
 
+/// What a direct assignment came to.
+pub enum DirectAssignment {
+    /// Delivered, or scheduled for a later start.
+    Assigned(Box<AssignmentView>),
+    /// The policy requires approval: a request now waits for its approvers.
+    AwaitingApproval(Box<tessera_domain::access::RequestView>),
+}
+
 /// Gives a person a package under one of its policies. The whole input is checked before
-/// anything is written, and every problem found is reported at once.
+/// anything is written, and every problem found is reported at once. Under a policy that
+/// requires approval, the assignment becomes a request for the approvers.
 pub async fn create_assignment(
     proof: &CatalogProof<ManageAssignments>,
     state: &AppState,
     actor: &Actor,
     package: AccessPackageId,
     input: NewAssignment,
-) -> ApiResult<AssignmentView> {
+) -> ApiResult<DirectAssignment> {
     let package = store::packages::find_package(&state.db, *package.as_uuid())
         .await?
         .filter(|row| row.catalog_id == *proof.catalog().as_uuid())
@@ -179,15 +201,6 @@ pub async fn create_assignment(
         return Err(ApiError::Conflict {
             code: "policy_disabled",
             detail: "The policy is disabled: it takes no new assignments.".into(),
-            field: Some("policy_id"),
-        });
-    }
-    if policy.requires_approval() {
-        return Err(ApiError::Conflict {
-            code: "approval_required",
-            detail: "The policy requires approval, which a direct assignment cannot skip. \
-                     Choose a policy without approval stages."
-                .into(),
             field: Some("policy_id"),
         });
     }
@@ -215,6 +228,19 @@ pub async fn create_assignment(
     let (Some(schedule), Some(answers), true) = (schedule, answers, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
+    if policy.requires_approval() {
+        let add = super::requests::AdminAdd {
+            policy_id: policy_row.id,
+            policy,
+            target: input.user_id,
+            justification: input.justification.map(String::from),
+            answers,
+            start_at: input.starts_at,
+            ends_at: input.ends_at,
+        };
+        let request = super::requests::submit_admin_add(state, actor, &package, add).await?;
+        return Ok(DirectAssignment::AwaitingApproval(Box::new(request)));
+    }
 
     let record = NewAssignmentRecord {
         id: Uuid::now_v7(),
@@ -254,7 +280,9 @@ pub async fn create_assignment(
         other => other.into(),
     })?;
     match inserted {
-        InsertAssignment::Inserted(row) => assignment_view(&row),
+        InsertAssignment::Inserted(row) => {
+            Ok(DirectAssignment::Assigned(Box::new(assignment_view(&row)?)))
+        }
         InsertAssignment::Conflicts(conflicts) => Err(ApiError::Conflict {
             code: "separation_of_duties",
             detail: describe(&conflicts),
@@ -292,7 +320,14 @@ pub async fn remove_assignment(
         now: Utc::now(),
     };
     let justification = input.justification;
-    let ended = store::assignments::end_assignment(&state.db, &end, |row| {
+    let note = access_note(
+        state,
+        &row,
+        NotificationKind::AccessRemoved,
+        &format!("Your access to {} was removed", row.package_name),
+        "An administrator removed this access. What it granted is gone, unless other access of yours grants it too.",
+    );
+    let ended = store::assignments::end_assignment(&state.db, &end, &[note], |row| {
         #[derive(serde::Serialize)]
         struct Removed<'a> {
             #[serde(flatten)]
@@ -372,6 +407,37 @@ pub async fn list_assignments(
         page.fetch(),
     )
     .await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
+    let items = rows
+        .iter()
+        .map(assignment_view)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(AssignmentPage { items, next_cursor })
+}
+
+/// The caller's own assignments (`query.user_id` is the caller): what "My access" lists.
+pub async fn list_own(state: &AppState, query: &AssignmentQuery) -> ApiResult<AssignmentPage> {
+    let page = PageRequest::parse(&tessera_domain::page::PageQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    })?;
+    let before = match page.after.as_deref() {
+        None => None,
+        Some(raw) => Some(Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest {
+            field: Some("cursor".into()),
+            message: "is not a cursor this API handed out".into(),
+        })?),
+    };
+    let filter = AssignmentFilter {
+        user: query.user_id.map(|id| *id.as_uuid()),
+        states: query
+            .state
+            .map(|state| state.states().iter().map(|s| s.as_str()).collect())
+            .unwrap_or_default(),
+        ..AssignmentFilter::default()
+    };
+    let rows =
+        store::assignments::list_assignments(&state.db, &filter, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     let items = rows
         .iter()
@@ -513,13 +579,15 @@ pub async fn export_conflicts(
 pub struct DueWork {
     pub started: usize,
     pub ended: usize,
+    /// Expiry reminders sent.
+    pub reminded: usize,
 }
 
 /// How many due assignments one round handles of each kind; the next round takes the rest.
 const DUE_BATCH: u32 = 200;
 
-/// Starts the scheduled assignments whose start came and expires the delivered ones whose end
-/// passed, as of `now`. Each is a compare-and-set: when several replicas run this at once,
+/// Starts the scheduled assignments whose start came, expires the delivered ones whose end
+/// passed, removes the access of disabled accounts and sends expiry reminders, as of `now`. Each is a compare-and-set: when several replicas run this at once,
 /// each assignment changes exactly once and the others skip it.
 pub async fn run_due_work(state: &AppState, now: DateTime<Utc>) -> ApiResult<DueWork> {
     let mut work = DueWork::default();
@@ -543,6 +611,9 @@ pub async fn run_due_work(state: &AppState, now: DateTime<Utc>) -> ApiResult<Due
         }
     }
     for (id, version) in store::assignments::due_to_end(&state.db, now, DUE_BATCH).await? {
+        let Some(row) = store::assignments::find_assignment(&state.db, id).await? else {
+            continue;
+        };
         let end = EndAssignment {
             id,
             version,
@@ -550,7 +621,14 @@ pub async fn run_due_work(state: &AppState, now: DateTime<Utc>) -> ApiResult<Due
             ended_by: None,
             now,
         };
-        let ended = store::assignments::end_assignment(&state.db, &end, |row| {
+        let note = access_note(
+            state,
+            &row,
+            NotificationKind::AccessExpired,
+            &format!("Your access to {} has ended", row.package_name),
+            "This access reached its planned end. Ask for it again in the portal if you still need it.",
+        );
+        let ended = store::assignments::end_assignment(&state.db, &end, &[note], |row| {
             let after = assignment_view(row).ok();
             audit_event::<(), _>(
                 None,
@@ -568,5 +646,92 @@ pub async fn run_due_work(state: &AppState, now: DateTime<Utc>) -> ApiResult<Due
             Err(other) => return Err(other.into()),
         }
     }
+    work.ended += end_access_of_disabled(state, now).await?;
+    work.reminded += send_expiry_reminders(state, now).await?;
     Ok(work)
+}
+
+/// Reminds people 14 days and 1 day before their access ends (once each; one that is already
+/// within a day gets only the last), with a link to extend it.
+async fn send_expiry_reminders(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    let mut sent = 0;
+    for days in REMINDER_DAYS {
+        for (id, user, package, ends_at) in
+            store::assignments::due_reminders(&state.db, now, days, DUE_BATCH).await?
+        {
+            let when = ends_at.format("%Y-%m-%d %H:%M UTC").to_string();
+            let note = super::notifications::render(
+                UserId::from_uuid(user),
+                NotificationKind::ExpiryReminder,
+                &format!("Your access to {package} ends soon"),
+                &[
+                    &format!("Your access to {package} ends on {when}."),
+                    "If you still need it, ask to extend it in the portal.",
+                ],
+                &[("Access package", &package), ("Ends", &when)],
+                "/access-packages?tab=active",
+                &state.settings.public_url(),
+            );
+            if store::assignments::record_reminder(&state.db, id, days, &note).await? {
+                sent += 1;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Reminders before an assignment ends, in days; the nearest first, so that access already
+/// close to its end gets the last reminder only.
+const REMINDER_DAYS: [i64; 2] = [1, 14];
+
+/// A notification to an assignment's holder about it.
+fn access_note(
+    state: &AppState,
+    row: &AssignmentRow,
+    kind: NotificationKind,
+    subject: &str,
+    line: &str,
+) -> crate::store::notifications::NewNotification {
+    super::notifications::render(
+        UserId::from_uuid(row.user_id),
+        kind,
+        subject,
+        &[line],
+        &[("Access package", &row.package_name)],
+        "/access-packages?tab=expired",
+        &state.settings.public_url(),
+    )
+}
+
+/// Removes every active assignment of a disabled account (and so its resource roles). Runs on
+/// schedule and right after an account is disabled.
+pub async fn end_access_of_disabled(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    let mut count = 0;
+    for (id, version) in store::assignments::active_of_disabled_users(&state.db, DUE_BATCH).await? {
+        let end = EndAssignment {
+            id,
+            version,
+            state: AssignmentState::Removed.as_str(),
+            ended_by: None,
+            now,
+        };
+        let ended = store::assignments::end_assignment(&state.db, &end, &[], |row| {
+            let after = assignment_view(row).ok();
+            audit_event::<(), _>(
+                None,
+                "assignment.remove_disabled_user",
+                "assignment",
+                row.id.to_string(),
+                None,
+                after.as_ref(),
+            )
+        })
+        .await;
+        match ended {
+            Ok(_) => count += 1,
+            Err(StoreError::Conflict) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(count)
 }

@@ -1,6 +1,7 @@
 //! Use cases. Each takes typed input (and, where privileged, an authorization proof), applies
 //! the rules, and calls the store. No HTTP here beyond the error type.
 
+pub mod access;
 pub mod applications;
 pub mod assignments;
 pub mod audit;
@@ -10,9 +11,11 @@ pub mod directory;
 pub mod groups;
 pub mod imports;
 pub mod incompatibilities;
+pub mod notifications;
 pub mod packages;
 pub mod page;
 pub mod policies;
+pub mod requests;
 pub mod session;
 pub mod tokens;
 pub mod users;

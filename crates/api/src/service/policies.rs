@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 use tessera_domain::package::PolicyView;
-use tessera_domain::policy::{self, PolicyDefinition, ReferenceTarget, ValidPolicy};
+use tessera_domain::policy::{self, Audience, PolicyDefinition, ReferenceTarget, ValidPolicy};
 use tessera_domain::problem::FieldError;
 use tessera_domain::{AccessPackageId, PolicyId};
 use uuid::Uuid;
@@ -118,12 +118,25 @@ fn record(id: Uuid, package: Uuid, policy: &ValidPolicy) -> ApiResult<PolicyReco
         tracing::error!(error = %err, "policy does not serialize");
         ApiError::Internal
     })?;
+    let (audience, requester_users, requester_groups) = match policy.audience() {
+        Audience::SpecificUsersAndGroups { users, groups } => (
+            "specific_users_and_groups",
+            users.iter().map(|u| *u.as_uuid()).collect(),
+            groups.iter().map(|g| *g.as_uuid()).collect(),
+        ),
+        Audience::AllMembers => ("all_members", Vec::new(), Vec::new()),
+        Audience::AllUsers => ("all_users", Vec::new(), Vec::new()),
+        Audience::Nobody => ("nobody", Vec::new(), Vec::new()),
+    };
     Ok(PolicyRecord {
         id,
         package_id: package,
         name: policy.name().to_string(),
         enabled: policy.enabled(),
         definition,
+        audience,
+        requester_users,
+        requester_groups,
         now: Utc::now(),
     })
 }
@@ -245,8 +258,8 @@ pub async fn delete_policy(
         DeleteOutcome::InUse(count) => Err(ApiError::Conflict {
             code: "policy_has_assignments",
             detail: format!(
-                "{count} active assignments follow this policy; remove them, or disable the \
-                 policy to stop new requests and assignments."
+                "{count} active assignments or open requests follow this policy; end them, or \
+                 disable the policy to stop new requests and assignments."
             ),
             field: None,
         }),

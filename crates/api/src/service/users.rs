@@ -254,6 +254,17 @@ pub(crate) async fn change_user(
         StoreError::MissingReference => missing_reference(update.manager_id.is_some()),
         other => other.into(),
     })?;
+    if current.enabled && !row.enabled {
+        // A disabled account keeps no access and no open request. The scheduler does this too;
+        // doing it now closes the gap until its next round.
+        let now = Utc::now();
+        if let Err(err) = super::assignments::end_access_of_disabled(state, now).await {
+            tracing::error!(error = %err, "ending a disabled user's access failed; the scheduler retries");
+        }
+        if let Err(err) = super::requests::close_requests_of_disabled(state, now).await {
+            tracing::error!(error = %err, "closing a disabled user's requests failed; the scheduler retries");
+        }
+    }
     user_view(&row)
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
+use super::notifications::{NewNotification, insert_notification};
 use super::{Db, StoreError, StoreResult, in_transaction, on_db};
 
 /// The directory tables a resource role writes to.
@@ -184,10 +185,6 @@ macro_rules! count_active_assignments {
     }};
 }
 
-pub(crate) use {
-    count_active_assignments, grant_role_to_assignees, revoke_resource_from_assignees,
-};
-
 const SELECT_ASSIGNMENT: &str = "SELECT a.id, a.package_id, p.name AS package_name, \
      p.catalog_id, a.policy_id, a.policy_name, a.user_id, u.username, \
      u.display_name AS user_display_name, a.state, a.starts_at, a.ends_at, a.justification, \
@@ -228,7 +225,7 @@ pub struct AssignmentRow {
     pub version: i64,
 }
 
-fn select_by_id() -> sqlx::AssertSqlSafe<String> {
+pub(crate) fn select_by_id() -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(format!("{SELECT_ASSIGNMENT} WHERE a.id = $1"))
 }
 
@@ -248,26 +245,27 @@ pub enum ConflictRow {
 
 /// Both directions of a package incompatibility: holders of an incompatible package may not
 /// get `$1`, and holders of `$1` may not get a package that lists it. `$2` is the user.
-const CONFLICTING_PACKAGES: &str = "SELECT p.id, p.name, a.id FROM assignments a \
+pub(crate) const CONFLICTING_PACKAGES: &str = "SELECT p.id, p.name, a.id FROM assignments a \
      JOIN access_packages p ON p.id = a.package_id \
      WHERE a.user_id = $2 AND a.state IN ('scheduled', 'delivered') AND a.package_id IN ( \
      SELECT incompatible_package_id FROM package_incompatible_packages WHERE package_id = $1 \
      UNION SELECT package_id FROM package_incompatible_packages \
      WHERE incompatible_package_id = $1) ORDER BY p.name_key, p.id";
 
-const CONFLICTING_GROUPS: &str = "SELECT g.id, g.name FROM package_incompatible_groups i \
+pub(crate) const CONFLICTING_GROUPS: &str = "SELECT g.id, g.name FROM package_incompatible_groups i \
      JOIN group_members m ON m.group_id = i.group_id AND m.user_id = $2 \
      JOIN groups g ON g.id = i.group_id WHERE i.package_id = $1 ORDER BY g.name_key, g.id";
 
 /// What `$user` holds that conflicts with package `$package`, through `$conn`.
 macro_rules! find_conflicts {
     ($conn:expr, $package:expr, $user:expr) => {{
-        let packages: Vec<(Uuid, String, Uuid)> = sqlx::query_as(CONFLICTING_PACKAGES)
+        use $crate::store::assignments::{CONFLICTING_GROUPS, CONFLICTING_PACKAGES, ConflictRow};
+        let packages: Vec<(uuid::Uuid, String, uuid::Uuid)> = sqlx::query_as(CONFLICTING_PACKAGES)
             .bind($package)
             .bind($user)
             .fetch_all(&mut *$conn)
             .await?;
-        let groups: Vec<(Uuid, String)> = sqlx::query_as(CONFLICTING_GROUPS)
+        let groups: Vec<(uuid::Uuid, String)> = sqlx::query_as(CONFLICTING_GROUPS)
             .bind($package)
             .bind($user)
             .fetch_all(&mut *$conn)
@@ -285,6 +283,41 @@ macro_rules! find_conflicts {
                     .map(|(group_id, name)| ConflictRow::Group { group_id, name }),
             )
             .collect::<Vec<ConflictRow>>()
+    }};
+}
+
+/// Inserts an assignment row and, when it is delivered, grants its package's resource roles,
+/// through `$conn` inside a transaction. Separation of duties is the caller's to check first.
+macro_rules! insert_assignment_row {
+    ($conn:expr, $record:expr) => {{
+        let record: &$crate::store::assignments::NewAssignmentRecord = $record;
+        sqlx::query(
+            "INSERT INTO assignments (id, package_id, policy_id, policy_name, user_id, state, \
+             starts_at, ends_at, justification, answers, assigned_by, created_at, updated_at, \
+             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
+        )
+        .bind(record.id)
+        .bind(record.package_id)
+        .bind(record.policy_id)
+        .bind(&record.policy_name)
+        .bind(record.user_id)
+        .bind(record.state)
+        .bind(record.starts_at)
+        .bind(record.ends_at)
+        .bind(record.justification.as_deref())
+        .bind(&record.answers)
+        .bind(record.assigned_by)
+        .bind(record.now)
+        .execute(&mut *$conn)
+        .await?;
+        if record.state == "delivered" {
+            $crate::store::assignments::grant_package_roles!(
+                $conn,
+                record.package_id,
+                record.user_id,
+                record.now
+            );
+        }
     }};
 }
 
@@ -323,28 +356,7 @@ pub async fn insert_assignment(
         if !conflicts.is_empty() {
             return Ok(InsertAssignment::Conflicts(conflicts));
         }
-        sqlx::query(
-            "INSERT INTO assignments (id, package_id, policy_id, policy_name, user_id, state, \
-             starts_at, ends_at, justification, answers, assigned_by, created_at, updated_at, \
-             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
-        )
-        .bind(record.id)
-        .bind(record.package_id)
-        .bind(record.policy_id)
-        .bind(&record.policy_name)
-        .bind(record.user_id)
-        .bind(record.state)
-        .bind(record.starts_at)
-        .bind(record.ends_at)
-        .bind(record.justification.as_deref())
-        .bind(&record.answers)
-        .bind(record.assigned_by)
-        .bind(record.now)
-        .execute(&mut *conn)
-        .await?;
-        if record.state == "delivered" {
-            grant_package_roles!(conn, record.package_id, record.user_id, record.now);
-        }
+        insert_assignment_row!(conn, record);
         let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
             .bind(record.id)
             .fetch_one(&mut *conn)
@@ -432,6 +444,7 @@ pub struct EndAssignment {
 pub async fn end_assignment(
     db: &Db,
     end: &EndAssignment,
+    notes: &[NewNotification],
     audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
 ) -> StoreResult<AssignmentRow> {
     in_transaction!(db, conn => {
@@ -457,6 +470,9 @@ pub async fn end_assignment(
             .await?;
         revoke_package_roles!(conn, row.package_id, row.user_id);
         insert_audit_event!(&mut *conn, &audit(&row))?;
+        for note in notes {
+            insert_notification!(&mut *conn, note)?;
+        }
         Ok::<_, StoreError>(row)
     })
 }
@@ -515,6 +531,67 @@ pub async fn due_to_end(db: &Db, now: DateTime<Utc>, limit: u32) -> StoreResult<
     ));
     let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
     Ok(rows)
+}
+
+/// Active assignments of disabled users, (id, version): access a disabled account must not
+/// keep.
+pub async fn active_of_disabled_users(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT a.id, a.version FROM assignments a JOIN users u ON u.id = a.user_id \
+         WHERE NOT u.enabled AND a.state IN ('scheduled', 'delivered') ORDER BY a.id LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// Delivered assignments ending within `days` days of `now` whose reminder for that many
+/// days (or fewer) was not sent: (id, user, package name, end).
+pub async fn due_reminders(
+    db: &Db,
+    now: DateTime<Utc>,
+    days: i64,
+    limit: u32,
+) -> StoreResult<Vec<(Uuid, Uuid, String, DateTime<Utc>)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT a.id, a.user_id, p.name, a.ends_at FROM assignments a \
+         JOIN access_packages p ON p.id = a.package_id \
+         WHERE a.state = 'delivered' AND a.ends_at IS NOT NULL AND a.ends_at > $1 \
+         AND a.ends_at <= $2 AND (a.reminded_days IS NULL OR a.reminded_days > $3) \
+         ORDER BY a.ends_at, a.id LIMIT {limit}"
+    ));
+    let until = now + chrono::TimeDelta::days(days);
+    let rows = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(now)
+        .bind(until)
+        .bind(days)
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows)
+}
+
+/// Records that the `days` reminder of assignment `id` went out, with its notification, once:
+/// a reminder another replica sent first is `false`.
+pub async fn record_reminder(
+    db: &Db,
+    id: Uuid,
+    days: i64,
+    note: &NewNotification,
+) -> StoreResult<bool> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE assignments SET reminded_days = $1 WHERE id = $2 AND state = 'delivered' \
+             AND (reminded_days IS NULL OR reminded_days > $1)",
+        )
+        .bind(days)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            insert_notification!(&mut *conn, note)?;
+        }
+        Ok::<_, StoreError>(changed == 1)
+    })
 }
 
 /// One person who holds package `package` and something it is incompatible with.
@@ -593,6 +670,16 @@ pub async fn list_holder_conflicts(db: &Db, package: Uuid) -> StoreResult<Vec<Ho
     Ok(rows)
 }
 
+/// What `user` holds that conflicts with `package` (outside a transaction: for checks before
+/// one, and for telling people why they cannot request).
+pub async fn conflicts_for(db: &Db, package: Uuid, user: Uuid) -> StoreResult<Vec<ConflictRow>> {
+    let conflicts = on_db!(db, pool => {
+        let mut conn = pool.acquire().await?;
+        find_conflicts!(conn, package, user)
+    });
+    Ok(conflicts)
+}
+
 /// Whether `user` is a member of at least one of `groups`.
 pub async fn is_member_of_any(db: &Db, user: Uuid, groups: &[Uuid]) -> StoreResult<bool> {
     for group in groups {
@@ -609,3 +696,8 @@ pub async fn is_member_of_any(db: &Db, user: Uuid, groups: &[Uuid]) -> StoreResu
     }
     Ok(false)
 }
+
+pub(crate) use {
+    count_active_assignments, find_conflicts, grant_package_roles, grant_role_to_assignees,
+    insert_assignment_row, revoke_package_roles, revoke_resource_from_assignees,
+};

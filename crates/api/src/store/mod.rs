@@ -4,14 +4,17 @@
 //! `$1` placeholders on both, and the [`on_db!`] macro runs the same body against whichever pool
 //! is present, type-checking it once per backend.
 
+pub mod access;
 pub mod assignments;
 pub mod audit;
 pub mod catalogs;
 pub mod directory;
 pub mod incompatibilities;
 pub mod keys;
+pub mod notifications;
 pub mod packages;
 pub mod policies;
+pub mod requests;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -35,7 +35,43 @@ pub struct PolicyRecord {
     pub name: String,
     pub enabled: bool,
     pub definition: String,
+    /// Who may request, copied out of the definition so that "what may I request" is a query:
+    /// `specific_users_and_groups`, `all_members`, `all_users` or `nobody`.
+    pub audience: &'static str,
+    /// The users and groups named, for `specific_users_and_groups`.
+    pub requester_users: Vec<Uuid>,
+    pub requester_groups: Vec<Uuid>,
     pub now: DateTime<Utc>,
+}
+
+/// Writes the queryable copy of a policy's audience through `$conn`.
+macro_rules! write_audience {
+    ($conn:expr, $record:expr) => {{
+        let record: &PolicyRecord = $record;
+        sqlx::query("UPDATE assignment_policies SET audience = $1 WHERE id = $2")
+            .bind(record.audience)
+            .bind(record.id)
+            .execute(&mut *$conn)
+            .await?;
+        sqlx::query("DELETE FROM policy_requesters WHERE policy_id = $1")
+            .bind(record.id)
+            .execute(&mut *$conn)
+            .await?;
+        for user in &record.requester_users {
+            sqlx::query("INSERT INTO policy_requesters (policy_id, user_id) VALUES ($1, $2)")
+                .bind(record.id)
+                .bind(*user)
+                .execute(&mut *$conn)
+                .await?;
+        }
+        for group in &record.requester_groups {
+            sqlx::query("INSERT INTO policy_requesters (policy_id, group_id) VALUES ($1, $2)")
+                .bind(record.id)
+                .bind(*group)
+                .execute(&mut *$conn)
+                .await?;
+        }
+    }};
 }
 
 pub async fn insert_policy(
@@ -56,6 +92,7 @@ pub async fn insert_policy(
         .bind(record.now)
         .execute(&mut *conn)
         .await?;
+        write_audience!(conn, record);
         let row = sqlx::query_as::<_, PolicyRow>(select_policy())
             .bind(record.id)
             .bind(record.package_id)
@@ -113,6 +150,7 @@ pub async fn transition_policy(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
+        write_audience!(conn, record);
         let row = sqlx::query_as::<_, PolicyRow>(select_policy())
             .bind(record.id)
             .bind(record.package_id)
@@ -123,7 +161,7 @@ pub async fn transition_policy(
     })
 }
 
-/// Deletes a policy no active assignment follows.
+/// Deletes a policy no active assignment or open request follows.
 pub async fn delete_policy(
     db: &Db,
     package: Uuid,
@@ -140,8 +178,15 @@ pub async fn delete_policy(
             return Ok(DeleteOutcome::NotFound);
         };
         let active = count_active_assignments!(conn, "policy_id", id);
-        if active > 0 {
-            return Ok(DeleteOutcome::InUse(active));
+        let (open,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM requests WHERE policy_id = $1 \
+             AND state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if active + open > 0 {
+            return Ok(DeleteOutcome::InUse(active + open));
         }
         sqlx::query("DELETE FROM assignment_policies WHERE id = $1")
             .bind(id)

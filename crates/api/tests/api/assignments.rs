@@ -334,8 +334,10 @@ on_both_backends! {
             "lifecycle": {"expiry": {"type": "never"}},
         });
         let (gated, gated_policy) = shop.package(&app, "Gated", &[], approval).await;
-        let refused = assign(&app.admin, &gated, json!({"policy_id": gated_policy, "user_id": alice.id()})).await;
-        assert_problem(refused, 409, "approval_required").await;
+        let waiting = assign(&app.admin, &gated, json!({"policy_id": gated_policy, "user_id": alice.id()})).await;
+        assert_eq!(waiting.status(), 202, "the assignment waits for the approvers as a request");
+        let waiting: Value = waiting.json().await.unwrap();
+        assert_eq!(waiting["state"], "pending_approval");
         let mut disabled_policy = admin_policy(json!({"type": "never"}));
         disabled_policy["enabled"] = json!(false);
         let (off, off_policy) = shop.package(&app, "Off", &[], disabled_policy).await;
@@ -535,5 +537,29 @@ on_both_backends! {
         assert_eq!(ended["policy_id"], Value::Null);
         assert_eq!(ended["policy_name"], "Administrators assign");
         assert_eq!(app.admin.delete(&p).await.status(), 204);
+    }
+}
+
+on_both_backends! {
+    async fn people_are_reminded_before_their_access_ends_and_told_when_it_has(app: TestApp) {
+        let alice = app.person("alice").await;
+        let shop = Shop::open(&app, "Reminded").await;
+        let (package, policy) = shop.package(&app, "Reminded", &[], admin_policy(json!({"type": "after_days", "days": 30}))).await;
+        assigned(&app.admin, &package, &policy, &alice.id()).await;
+        let kinds = || async {
+            let page: Value = alice.get("/api/v1/me/notifications").await.json().await.unwrap();
+            page["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let state = app.state().await;
+        let now = Utc::now();
+        assert_eq!(run_due_work(&state, now + Duration::days(10)).await.unwrap().reminded, 0);
+        assert_eq!(run_due_work(&state, now + Duration::days(17)).await.unwrap().reminded, 1);
+        assert_eq!(run_due_work(&state, now + Duration::days(18)).await.unwrap().reminded, 0, "once");
+        assert_eq!(run_due_work(&state, now + Duration::days(29) + Duration::hours(12)).await.unwrap().reminded, 1);
+        let work = run_due_work(&state, now + Duration::days(31)).await.unwrap();
+        assert_eq!((work.ended, work.reminded), (1, 0));
+        assert_eq!(kinds().await, ["access_expired", "expiry_reminder", "expiry_reminder"]);
+        let page: Value = alice.get("/api/v1/me/notifications").await.json().await.unwrap();
+        assert_eq!(page["items"][2]["subject"], "Your access to Reminded ends soon");
     }
 }

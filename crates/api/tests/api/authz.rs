@@ -24,6 +24,9 @@ struct Targets {
     role: String,
     /// A user named as the second id of a path (a member, owner or assignee).
     member: String,
+    /// The id of an object the caller may not see (a request, a notification), for calls
+    /// whose answer does not depend on it existing.
+    unseen: String,
 }
 
 impl Targets {
@@ -33,6 +36,7 @@ impl Targets {
             application: "{id}".into(),
             role: "{role_id}".into(),
             member: "{user_id}".into(),
+            unseen: "{id}".into(),
         }
     }
 
@@ -68,6 +72,7 @@ impl Targets {
             application,
             role: role["id"].as_str().unwrap().to_string(),
             member: member.to_string(),
+            unseen: uuid::Uuid::now_v7().to_string(),
         }
     }
 }
@@ -83,7 +88,8 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             .replace("{group}", &targets.group)
             .replace("{application}", &targets.application)
             .replace("{role}", &targets.role)
-            .replace("{member}", &targets.member),
+            .replace("{member}", &targets.member)
+            .replace("{unseen}", &targets.unseen),
         body,
     };
     vec![
@@ -91,6 +97,47 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         (call(Method::DELETE, "/api/v1/session", None), false),
         (call(Method::GET, "/api/v1/users", None), true),
         (call(Method::GET, "/api/v1/people", None), false),
+        (
+            call(
+                Method::POST,
+                "/api/v1/requests",
+                Some(json!({"access_package_id": uuid::Uuid::nil(), "ask": "add"})),
+            ),
+            false,
+        ),
+        (call(Method::GET, "/api/v1/requests/{unseen}", None), false),
+        (
+            call(
+                Method::POST,
+                "/api/v1/requests/{unseen}/decision",
+                Some(json!({"stage": 0, "verdict": "approve"})),
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/requests/{unseen}/cancel",
+                Some(json!({})),
+            ),
+            false,
+        ),
+        (call(Method::GET, "/api/v1/me/requests", None), false),
+        (call(Method::GET, "/api/v1/me/approvals", None), false),
+        (
+            call(Method::GET, "/api/v1/me/available-packages", None),
+            false,
+        ),
+        (call(Method::GET, "/api/v1/me/assignments", None), false),
+        (call(Method::GET, "/api/v1/me/overview", None), false),
+        (
+            call(
+                Method::GET,
+                "/api/v1/access-packages/{unseen}/request-options",
+                None,
+            ),
+            false,
+        ),
         (
             call(
                 Method::POST,
@@ -257,6 +304,15 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         ),
         (call(Method::GET, "/api/v1/audit-events", None), true),
         (call(Method::GET, "/api/v1/audit-events.csv", None), true),
+        (call(Method::GET, "/api/v1/me/notifications", None), false),
+        (
+            call(Method::POST, "/api/v1/me/notifications/{unseen}/read", None),
+            false,
+        ),
+        (
+            call(Method::POST, "/api/v1/me/notifications/read-all", None),
+            false,
+        ),
     ]
 }
 

@@ -1,0 +1,104 @@
+use actix_web::{HttpResponse, get, web};
+use tessera_domain::AccessPackageId;
+use tessera_domain::access::{
+    AvailableQuery, MyAssignmentsQuery, Overview, PackageCardPage, RequestOptions,
+    RequestOptionsQuery,
+};
+use tessera_domain::assignment::AssignmentPage;
+use tessera_domain::problem::Problem;
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::extract::Query;
+use crate::service;
+use crate::state::AppState;
+
+/// The packages the caller may request, by name: catalog enabled, package not hidden, and an
+/// enabled policy whose "who can request" includes them. `q` searches names, descriptions
+/// and resource names. Anyone signed in.
+#[utoipa::path(
+    operation_id = "list_available_packages",
+    tag = "my access",
+    params(AvailableQuery),
+    responses(
+        (status = 200, description = "One page of packages", body = PackageCardPage),
+        (status = 400, description = "A bad search, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/available-packages")]
+pub async fn list_available_packages(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<AvailableQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = service::access::available(&state, &actor, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Whether the caller (or a direct report, `target_user_id`) can ask for a package now, and if
+/// not, why: not in any policy's scope, already assigned, a request already open, a
+/// separation-of-duties conflict naming the access in the way, or a disabled catalog. Lists
+/// the policies they may request through, with their questions and rules. Works for hidden
+/// packages: a direct link opens them. Anyone signed in.
+#[utoipa::path(
+    operation_id = "get_request_options",
+    tag = "my access",
+    params(("id" = AccessPackageId, Path, description = "The package's id"), RequestOptionsQuery),
+    responses(
+        (status = 200, description = "What the caller can request", body = RequestOptions),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The target is not a direct report of the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-packages/{id}/request-options")]
+pub async fn get_request_options(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<AccessPackageId>,
+    query: Query<RequestOptionsQuery>,
+) -> ApiResult<HttpResponse> {
+    let options =
+        service::access::request_options(&state, &actor, id.into_inner(), query.0.target_user_id)
+            .await?;
+    Ok(HttpResponse::Ok().json(options))
+}
+
+/// The caller's own access: `active` (scheduled or delivered, the default), `expired`,
+/// `removed` or one state, newest first.
+#[utoipa::path(
+    operation_id = "list_my_assignments",
+    tag = "my access",
+    params(MyAssignmentsQuery),
+    responses(
+        (status = 200, description = "One page of assignments", body = AssignmentPage),
+        (status = 400, description = "A bad state, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/assignments")]
+pub async fn list_my_assignments(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<MyAssignmentsQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = service::access::my_assignments(&state, &actor, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// What needs the caller's attention: approvals waiting for them, their requests in flight,
+/// their access ending within 14 days.
+#[utoipa::path(
+    operation_id = "get_overview",
+    tag = "my access",
+    responses(
+        (status = 200, description = "The overview", body = Overview),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/overview")]
+pub async fn get_overview(state: web::Data<AppState>, actor: Actor) -> ApiResult<HttpResponse> {
+    let overview = service::access::overview(&state, &actor).await?;
+    Ok(HttpResponse::Ok().json(overview))
+}

@@ -1,0 +1,208 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use tessera_domain::RequestId;
+use tessera_domain::access::{
+    ApprovalList, ApprovalQuery, CancelInput, DecisionInput, NewRequestInput, RequestPage,
+    RequestView,
+};
+use tessera_domain::page::PageQuery;
+use tessera_domain::problem::Problem;
+
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::service;
+use crate::state::AppState;
+use crate::store::requests::RequestList;
+
+fn idempotency_key(request: &HttpRequest) -> ApiResult<Option<String>> {
+    match request.headers().get("Idempotency-Key") {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .map(|key| Some(key.to_string()))
+            .map_err(|_| ApiError::BadRequest {
+                field: Some("Idempotency-Key".into()),
+                message: "must be visible ASCII characters".into(),
+            }),
+    }
+}
+
+/// Asks for an access package (`add`), to keep it longer (`extend`) or to give it up
+/// (`remove`), for oneself or for a direct report. The request is checked against the
+/// policy (scope, dates, justification, answers) and separation of duties; it then waits for
+/// approval, or is delivered at once when the policy needs none. Send `Idempotency-Key` to
+/// make retries safe: the same key answers with the request it made first (200). Anyone
+/// signed in.
+#[utoipa::path(
+    operation_id = "submit_request",
+    tag = "requests",
+    request_body = NewRequestInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 visible ASCII characters; a retry with the same key never makes a second request")),
+    responses(
+        (status = 201, description = "Submitted", body = RequestView),
+        (status = 200, description = "This key made this request before", body = RequestView),
+        (status = 400, description = "A bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already assigned, a request already open, a separation-of-duties conflict, or the policy does not allow it; `code` says which", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests")]
+pub async fn submit_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    request: HttpRequest,
+    input: Json<NewRequestInput>,
+) -> ApiResult<HttpResponse> {
+    let key = idempotency_key(&request)?;
+    let submitted = service::requests::submit(&state, &actor, input.0, key).await?;
+    let mut response = if submitted.replayed {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Created()
+    };
+    Ok(response
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/requests/{}", submitted.view.id),
+        ))
+        .json(submitted.view))
+}
+
+/// One request, with its stages, decisions and timeline. Its requester, its target, the
+/// approvers it asked, assignment managers of its catalog and administrators.
+#[utoipa::path(
+    operation_id = "get_request",
+    tag = "requests",
+    params(("id" = RequestId, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request", body = RequestView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/requests/{id}")]
+pub async fn get_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<RequestId>,
+) -> ApiResult<HttpResponse> {
+    let view = service::requests::get_request(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Approves or denies the current stage of a request. Only that stage's approvers, never the
+/// target or the requester; the first decision decides the stage, and any denial ends the
+/// request. When several approvers decide at once, one wins and the others get 409.
+#[utoipa::path(
+    operation_id = "decide_request",
+    tag = "requests",
+    params(("id" = RequestId, Path, description = "The request's id")),
+    request_body = DecisionInput,
+    responses(
+        (status = 200, description = "Decided; the request as it now is", body = RequestView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an approver of the current stage, or your own request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Decided already, not the current stage, or no longer pending", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A justification is required", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/decision")]
+pub async fn decide_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<RequestId>,
+    input: Json<DecisionInput>,
+) -> ApiResult<HttpResponse> {
+    let view = service::requests::decide(&state, &actor, id.into_inner(), input.0).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Withdraws a request not yet delivered. Its requester or target; assignment managers of its
+/// catalog and administrators for anyone's.
+#[utoipa::path(
+    operation_id = "cancel_request",
+    tag = "requests",
+    params(("id" = RequestId, Path, description = "The request's id")),
+    request_body = CancelInput,
+    responses(
+        (status = 200, description = "Canceled", body = RequestView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not your request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Delivered, delivering or closed already", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/requests/{id}/cancel")]
+pub async fn cancel_request(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<RequestId>,
+    input: Json<CancelInput>,
+) -> ApiResult<HttpResponse> {
+    let justification = input.0.justification.map(String::from);
+    let view = service::requests::cancel(&state, &actor, id.into_inner(), justification).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The caller's request history: requests they made or that were made for them, newest
+/// first.
+#[utoipa::path(
+    operation_id = "list_my_requests",
+    tag = "requests",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of requests", body = RequestPage),
+        (status = 400, description = "A bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/requests")]
+pub async fn list_my_requests(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = service::requests::list(
+        &state,
+        RequestList::Mine(*actor.id.as_uuid()),
+        false,
+        &query.0,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The caller's approvals: `pending` (waiting for their decision) or `history` (requests they
+/// decided), newest first.
+#[utoipa::path(
+    operation_id = "list_my_approvals",
+    tag = "requests",
+    params(ApprovalQuery),
+    responses(
+        (status = 200, description = "One page of requests", body = RequestPage),
+        (status = 400, description = "A bad list, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/approvals")]
+pub async fn list_my_approvals(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<ApprovalQuery>,
+) -> ApiResult<HttpResponse> {
+    let user = *actor.id.as_uuid();
+    let list = match query.0.list.unwrap_or_default() {
+        ApprovalList::Pending => RequestList::AwaitingDecisionBy(user),
+        ApprovalList::History => RequestList::DecidedBy(user),
+    };
+    let page_query = PageQuery {
+        limit: query.0.limit,
+        cursor: query.0.cursor.clone(),
+    };
+    let page = service::requests::list(&state, list, false, &page_query).await?;
+    Ok(HttpResponse::Ok().json(page))
+}

@@ -1,0 +1,220 @@
+//! My Access: the packages someone may request, whether and how they may request one, their
+//! own assignments, and the overview of what needs their attention.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, Utc};
+use tessera_domain::access::{
+    AvailableQuery, Blocker, MyAssignmentsQuery, Overview, PackageCard, PackageCardPage,
+    RequestOptions, RequestablePolicy,
+};
+use tessera_domain::assignment::{AssignmentPage, AssignmentState};
+use tessera_domain::page::PageQuery;
+use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, PolicyId, RequestId, UserId};
+use uuid::Uuid;
+
+use super::page::{PageRequest, parse_search};
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store;
+use crate::store::access::PackageCardRow;
+use crate::store::assignments::AssignmentFilter;
+use crate::store::requests::RequestList;
+
+async fn cards(state: &AppState, rows: &[PackageCardRow]) -> ApiResult<Vec<PackageCard>> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut resources: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    for (package, name) in store::access::resource_names(&state.db, &ids).await? {
+        resources.entry(package).or_default().push(name);
+    }
+    Ok(rows
+        .iter()
+        .map(|row| PackageCard {
+            id: AccessPackageId::from_uuid(row.id),
+            catalog_id: CatalogId::from_uuid(row.catalog_id),
+            catalog_name: row.catalog_name.clone(),
+            name: row.name.clone(),
+            description: row.description.clone(),
+            resources: resources.remove(&row.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+const CURSOR_SEPARATOR: char = '\u{1f}';
+
+/// The packages the caller may request, by name, searchable by name, description and
+/// resource names.
+pub async fn available(
+    state: &AppState,
+    actor: &Actor,
+    query: &AvailableQuery,
+) -> ApiResult<PackageCardPage> {
+    let page = PageRequest::parse(&PageQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    })?;
+    let search = parse_search(query.q.as_deref())?;
+    let after = match page.after.as_deref() {
+        None => None,
+        Some(raw) => {
+            let parsed = raw
+                .split_once(CURSOR_SEPARATOR)
+                .and_then(|(key, id)| Uuid::parse_str(id).ok().map(|id| (key.to_string(), id)));
+            Some(parsed.ok_or_else(|| ApiError::BadRequest {
+                field: Some("cursor".into()),
+                message: "is not a cursor this API handed out".into(),
+            })?)
+        }
+    };
+    let me = store::users::find_user(&state.db, *actor.id.as_uuid())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let rows =
+        store::access::list_available(&state.db, me.id, &me.kind, search, after, page.fetch())
+            .await?;
+    let (rows, next_cursor) = page.finish(rows, |row| {
+        format!("{}{CURSOR_SEPARATOR}{}", row.name_key, row.id)
+    });
+    Ok(PackageCardPage {
+        items: cards(state, &rows).await?,
+        next_cursor,
+    })
+}
+
+/// Whether the caller (or their report `target`) can ask for `package` now, why not, and the
+/// policies they may use. Hidden packages answer too: a direct link opens them.
+pub async fn request_options(
+    state: &AppState,
+    actor: &Actor,
+    package: AccessPackageId,
+    target: Option<UserId>,
+) -> ApiResult<RequestOptions> {
+    let (row, catalog_enabled) = store::access::find_card(&state.db, *package.as_uuid())
+        .await?
+        .ok_or(ApiError::NotFound("access package"))?;
+    let caller = *actor.id.as_uuid();
+    let target = target.map_or(caller, |id| *id.as_uuid());
+    let target_row = store::users::find_user(&state.db, target)
+        .await?
+        .filter(|user| target == caller || user.manager_id == Some(caller))
+        .ok_or_else(|| ApiError::invalid("target_user_id", "is not one of your direct reports"))?;
+    let mut blockers = Vec::new();
+    if !catalog_enabled {
+        blockers.push(Blocker::CatalogDisabled);
+    }
+    let mut policies = Vec::new();
+    for policy_row in store::policies::list_policies(&state.db, row.id).await? {
+        let policy: tessera_domain::policy::ValidPolicy =
+            serde_json::from_str(&policy_row.definition).map_err(|_| ApiError::Internal)?;
+        let on_behalf_ok = target == caller || policy.requester().on_behalf_of_direct_reports();
+        if policy.enabled()
+            && on_behalf_ok
+            && super::requests::in_audience(state, policy.audience(), target, &target_row.kind)
+                .await?
+        {
+            policies.push(RequestablePolicy {
+                id: PolicyId::from_uuid(policy_row.id),
+                requires_approval: policy.requires_approval(),
+                definition: policy.to_definition(),
+            });
+        }
+    }
+    if policies.is_empty() {
+        blockers.push(Blocker::NotInScope);
+    }
+    let filter = AssignmentFilter {
+        package: Some(row.id),
+        user: Some(target),
+        states: vec!["scheduled", "delivered"],
+        ..AssignmentFilter::default()
+    };
+    if let Some(held) = store::assignments::list_assignments(&state.db, &filter, None, 1)
+        .await?
+        .first()
+    {
+        blockers.push(Blocker::AlreadyAssigned {
+            assignment_id: AssignmentId::from_uuid(held.id),
+        });
+    }
+    if let Some(open) = store::requests::find_open_request(&state.db, row.id, target).await? {
+        blockers.push(Blocker::PendingRequest {
+            request_id: RequestId::from_uuid(open.id),
+        });
+    }
+    let conflicting = super::assignments::conflicts_of(state, row.id, target).await?;
+    if !conflicting.is_empty() {
+        blockers.push(Blocker::Conflict { conflicting });
+    }
+    let package = cards(state, std::slice::from_ref(&row))
+        .await?
+        .pop()
+        .ok_or(ApiError::Internal)?;
+    Ok(RequestOptions {
+        package,
+        can_request: blockers.is_empty(),
+        blockers,
+        policies,
+    })
+}
+
+/// The caller's assignments: `active` (the default), `expired`, or any other state filter.
+pub async fn my_assignments(
+    state: &AppState,
+    actor: &Actor,
+    query: &MyAssignmentsQuery,
+) -> ApiResult<AssignmentPage> {
+    let scope_query = tessera_domain::assignment::AssignmentQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+        user_id: Some(actor.id),
+        state: Some(
+            query
+                .state
+                .unwrap_or(tessera_domain::assignment::StateFilter::Active),
+        ),
+        ..Default::default()
+    };
+    super::assignments::list_own(state, &scope_query).await
+}
+
+/// What needs the caller's attention.
+pub async fn overview(state: &AppState, actor: &Actor) -> ApiResult<Overview> {
+    let me = *actor.id.as_uuid();
+    let first_page = PageQuery {
+        limit: Some(20),
+        cursor: None,
+    };
+    let waiting = super::requests::list(
+        state,
+        RequestList::AwaitingDecisionBy(me),
+        false,
+        &first_page,
+    )
+    .await?;
+    let in_flight = super::requests::list(state, RequestList::Mine(me), true, &first_page).await?;
+    let filter = AssignmentFilter {
+        user: Some(me),
+        states: vec![AssignmentState::Delivered.as_str()],
+        ..AssignmentFilter::default()
+    };
+    let soon = Utc::now() + Duration::days(14);
+    let mut expiring: Vec<_> = store::assignments::list_assignments(&state.db, &filter, None, 500)
+        .await?
+        .into_iter()
+        .filter(|row| row.ends_at.is_some_and(|end| end <= soon))
+        .collect();
+    expiring.sort_by_key(|row| row.ends_at);
+    let expiring_soon = expiring
+        .iter()
+        .map(super::assignments::assignment_view)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Overview {
+        approvals_waiting_count: store::requests::count_awaiting_decision(&state.db, me).await?,
+        approvals_waiting: waiting.items,
+        requests_in_flight: in_flight.items,
+        expiring_soon,
+        reviews_waiting_count: 0,
+        unread_notifications: store::notifications::count_unread(&state.db, me).await?,
+    })
+}

@@ -1,0 +1,607 @@
+//! Requests: their rows, who may decide them now, the decisions made, and delivery.
+//!
+//! A request's full state is the domain's `RequestRecord` as JSON; columns copy out what lists
+//! and the scheduler query. Every change is a compare-and-set on `version`, written with its
+//! audit event (and, for delivery, the assignment change) in one transaction: when two
+//! approvers or two replicas act at once, one wins and the other gets [`StoreError::Conflict`].
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::assignments::{
+    AssignmentRow, ConflictRow, EndAssignment, NewAssignmentRecord, find_conflicts,
+    insert_assignment_row, revoke_package_roles,
+};
+use super::audit::{AuditEvent, insert_audit_event};
+use super::notifications::{NewNotification, insert_notification};
+use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+
+const SELECT_REQUEST: &str = "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, \
+     r.policy_id, r.policy_name, r.kind, r.state, r.requester_id, r.target_id, r.assignment_id, \
+     r.justification, r.answers, r.ends_at, r.outcome, r.record, r.due_at, r.created_at, \
+     r.updated_at, r.version \
+     FROM requests r JOIN access_packages p ON p.id = r.package_id";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RequestRow {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub package_name: String,
+    pub catalog_id: Uuid,
+    pub policy_id: Option<Uuid>,
+    pub policy_name: String,
+    pub kind: String,
+    pub state: String,
+    pub requester_id: Option<Uuid>,
+    pub target_id: Uuid,
+    pub assignment_id: Option<Uuid>,
+    pub justification: Option<String>,
+    pub answers: String,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub record: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn select_where(condition: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!("{SELECT_REQUEST} WHERE {condition}"))
+}
+
+/// What a transition writes: the new state and record, and who may decide next.
+pub struct RequestWrite {
+    pub state: &'static str,
+    pub record: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    /// Who may decide now; empty unless pending approval.
+    pub approvers: Vec<Uuid>,
+    pub now: DateTime<Utc>,
+}
+
+/// Rewrites the approvers of request `$id` through `$conn`.
+macro_rules! replace_approvers {
+    ($conn:expr, $id:expr, $approvers:expr) => {{
+        sqlx::query("DELETE FROM request_approvers WHERE request_id = $1")
+            .bind($id)
+            .execute(&mut *$conn)
+            .await?;
+        for user in $approvers {
+            sqlx::query(
+                "INSERT INTO request_approvers (request_id, user_id) VALUES ($1, $2) \
+                 ON CONFLICT (request_id, user_id) DO NOTHING",
+            )
+            .bind($id)
+            .bind(*user)
+            .execute(&mut *$conn)
+            .await?;
+        }
+    }};
+}
+
+pub struct NewRequestRow {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub policy_id: Uuid,
+    pub policy_name: String,
+    pub kind: &'static str,
+    pub requester_id: Uuid,
+    pub target_id: Uuid,
+    pub assignment_id: Option<Uuid>,
+    pub justification: Option<String>,
+    pub answers: String,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub write: RequestWrite,
+}
+
+pub enum InsertRequest {
+    Inserted(Box<RequestRow>),
+    /// The caller sent this idempotency key before: the request it made then.
+    Replayed(Box<RequestRow>),
+}
+
+/// Inserts a submitted request, remembering `idempotency` (user, key) when given. A second
+/// open request for the same person and package is [`StoreError::Duplicate`].
+pub async fn insert_request(
+    db: &Db,
+    new: &NewRequestRow,
+    idempotency: Option<(Uuid, &str)>,
+    notes: &[NewNotification],
+    audit: impl FnOnce(&RequestRow) -> AuditEvent,
+) -> StoreResult<InsertRequest> {
+    in_transaction!(db, conn => {
+        if let Some((user, key)) = idempotency {
+            let seen: Option<(Uuid,)> = sqlx::query_as(
+                "SELECT request_id FROM request_idempotency WHERE user_id = $1 AND key = $2",
+            )
+            .bind(user)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some((request,)) = seen {
+                let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
+                    .bind(request)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                return Ok(InsertRequest::Replayed(Box::new(row)));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO requests (id, package_id, policy_id, policy_name, kind, state, \
+             requester_id, target_id, assignment_id, justification, answers, ends_at, outcome, \
+             record, due_at, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $16, 1)",
+        )
+        .bind(new.id)
+        .bind(new.package_id)
+        .bind(new.policy_id)
+        .bind(&new.policy_name)
+        .bind(new.kind)
+        .bind(new.write.state)
+        .bind(new.requester_id)
+        .bind(new.target_id)
+        .bind(new.assignment_id)
+        .bind(new.justification.as_deref())
+        .bind(&new.answers)
+        .bind(new.ends_at)
+        .bind(new.write.outcome.as_deref())
+        .bind(&new.write.record)
+        .bind(new.write.due_at)
+        .bind(new.write.now)
+        .execute(&mut *conn)
+        .await?;
+        replace_approvers!(conn, new.id, &new.write.approvers);
+        if let Some((user, key)) = idempotency {
+            sqlx::query(
+                "INSERT INTO request_idempotency (user_id, key, request_id, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(user)
+            .bind(key)
+            .bind(new.id)
+            .bind(new.write.now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
+            .bind(new.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        for note in notes {
+            insert_notification!(&mut *conn, note)?;
+        }
+        Ok::<_, StoreError>(InsertRequest::Inserted(Box::new(row)))
+    })
+}
+
+/// The request an idempotency key made, if any.
+pub async fn find_by_idempotency_key(
+    db: &Db,
+    user: Uuid,
+    key: &str,
+) -> StoreResult<Option<RequestRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, RequestRow>(select_where(
+        "r.id = (SELECT request_id FROM request_idempotency WHERE user_id = $1 AND key = $2)",
+    ))
+    .bind(user)
+    .bind(key)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row)
+}
+
+/// A decision to record with a transition, for the approvers' history.
+pub struct DecisionRow {
+    pub stage: i64,
+    pub approver: Uuid,
+    pub verdict: &'static str,
+}
+
+/// Writes a transition of request `id` if it is still at `version`.
+pub async fn update_request(
+    db: &Db,
+    id: Uuid,
+    version: i64,
+    write: &RequestWrite,
+    decision: Option<&DecisionRow>,
+    notes: &[NewNotification],
+    audit: impl FnOnce(&RequestRow) -> AuditEvent,
+) -> StoreResult<RequestRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
+             updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+        )
+        .bind(write.state)
+        .bind(&write.record)
+        .bind(write.due_at)
+        .bind(write.outcome.as_deref())
+        .bind(write.now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        replace_approvers!(conn, id, &write.approvers);
+        if let Some(decision) = decision {
+            sqlx::query(
+                "INSERT INTO request_decisions (request_id, stage, approver_id, verdict, \
+                 decided_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(decision.stage)
+            .bind(decision.approver)
+            .bind(decision.verdict)
+            .bind(write.now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        for note in notes {
+            insert_notification!(&mut *conn, note)?;
+        }
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// What delivering a request changes.
+pub enum Delivery {
+    /// A new assignment (checked for separation of duties in the transaction).
+    Add(NewAssignmentRecord),
+    /// A new end for the delivered assignment `id`, if it is still at `version`.
+    Extend {
+        assignment: Uuid,
+        version: i64,
+        ends_at: Option<DateTime<Utc>>,
+    },
+    /// The end of an active assignment.
+    Remove(EndAssignment),
+}
+
+/// How a delivery went.
+pub enum Delivered {
+    Done {
+        request: Box<RequestRow>,
+        assignment: Box<AssignmentRow>,
+    },
+    /// Nothing changed on the resources: the request records `failed` instead.
+    Failed {
+        request: Box<RequestRow>,
+        reason: String,
+    },
+}
+
+/// What a delivery writes on the request, and tells, when it is done and when it failed.
+pub struct DeliveryOutcomes<'a> {
+    pub done: &'a RequestWrite,
+    pub done_notes: &'a [NewNotification],
+    /// Written with the failure's reason as its outcome.
+    pub failed: &'a RequestWrite,
+    pub failed_notes: &'a [NewNotification],
+}
+
+/// Delivers request `id` (at `version`, in state `delivering`): applies `delivery` and writes
+/// the `done` outcome in one transaction; when the delivery cannot be applied (a
+/// separation-of-duties conflict, the assignment changed or ended), writes the `failed`
+/// outcome with the reason instead.
+pub async fn deliver_request(
+    db: &Db,
+    id: Uuid,
+    version: i64,
+    delivery: &Delivery,
+    outcomes: &DeliveryOutcomes<'_>,
+    audit: impl FnOnce(&RequestRow, Option<&AssignmentRow>) -> Vec<AuditEvent>,
+) -> StoreResult<Delivered> {
+    in_transaction!(db, conn => {
+        let (found,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM requests WHERE id = $1 AND version = $2 AND state = 'delivering'",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_one(&mut *conn)
+        .await?;
+        if found == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let applied: Result<Uuid, String> = match delivery {
+            Delivery::Add(record) => {
+                let conflicts = find_conflicts!(conn, record.package_id, record.user_id);
+                if conflicts.is_empty() {
+                    insert_assignment_row!(conn, record);
+                    Ok(record.id)
+                } else {
+                    let names: Vec<String> = conflicts
+                        .iter()
+                        .map(|conflict| match conflict {
+                            ConflictRow::Package { name, .. } => format!("the package {name}"),
+                            ConflictRow::Group { name, .. } => format!("the group {name}"),
+                        })
+                        .collect();
+                    Err(format!(
+                        "Separation of duties: the person holds {}, which this package is \
+                         incompatible with.",
+                        names.join(", ")
+                    ))
+                }
+            }
+            Delivery::Extend { assignment, version, ends_at } => {
+                let changed = sqlx::query(
+                    "UPDATE assignments SET ends_at = $1, updated_at = $2, reminded_days = NULL, \
+                     version = version + 1 WHERE id = $3 AND version = $4 AND state = 'delivered'",
+                )
+                .bind(*ends_at)
+                .bind(outcomes.done.now)
+                .bind(*assignment)
+                .bind(*version)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if changed == 1 {
+                    Ok(*assignment)
+                } else {
+                    Err("The assignment changed or ended before the extension.".to_string())
+                }
+            }
+            Delivery::Remove(end) => {
+                let changed = sqlx::query(
+                    "UPDATE assignments SET state = $1, ended_at = $2, ended_by = $3, \
+                     updated_at = $2, version = version + 1 WHERE id = $4 \
+                     AND state IN ('scheduled', 'delivered')",
+                )
+                .bind(end.state)
+                .bind(end.now)
+                .bind(end.ended_by)
+                .bind(end.id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if changed == 1 {
+                    let (package, user): (Uuid, Uuid) = sqlx::query_as(
+                        "SELECT package_id, user_id FROM assignments WHERE id = $1",
+                    )
+                    .bind(end.id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    revoke_package_roles!(conn, package, user);
+                    Ok(end.id)
+                } else {
+                    Err("The assignment had ended already.".to_string())
+                }
+            }
+        };
+        let (write, assignment_id, reason) = match &applied {
+            Ok(assignment) => (outcomes.done, Some(*assignment), None),
+            Err(reason) => (outcomes.failed, None, Some(reason.clone())),
+        };
+        sqlx::query(
+            "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
+             assignment_id = COALESCE($5, assignment_id), updated_at = $6, \
+             version = version + 1 WHERE id = $7",
+        )
+        .bind(write.state)
+        .bind(&write.record)
+        .bind(write.due_at)
+        .bind(reason.as_deref().or(write.outcome.as_deref()))
+        .bind(assignment_id)
+        .bind(write.now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        replace_approvers!(conn, id, &write.approvers);
+        let request = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let assignment = match assignment_id {
+            Some(assignment) => Some(
+                sqlx::query_as::<_, AssignmentRow>(super::assignments::select_by_id())
+                    .bind(assignment)
+                    .fetch_one(&mut *conn)
+                    .await?,
+            ),
+            None => None,
+        };
+        for event in audit(&request, assignment.as_ref()) {
+            insert_audit_event!(&mut *conn, &event)?;
+        }
+        let notes = if assignment.is_some() {
+            outcomes.done_notes
+        } else {
+            outcomes.failed_notes
+        };
+        for note in notes {
+            insert_notification!(&mut *conn, note)?;
+        }
+        Ok::<_, StoreError>(match (assignment, reason) {
+            (Some(assignment), _) => Delivered::Done {
+                request: Box::new(request),
+                assignment: Box::new(assignment),
+            },
+            (None, reason) => Delivered::Failed {
+                request: Box::new(request),
+                reason: reason.unwrap_or_default(),
+            },
+        })
+    })
+}
+
+pub async fn find_request(db: &Db, id: Uuid) -> StoreResult<Option<RequestRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// The open request of `target` for `package`, if any.
+pub async fn find_open_request(
+    db: &Db,
+    package: Uuid,
+    target: Uuid,
+) -> StoreResult<Option<RequestRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, RequestRow>(select_where(
+        "r.package_id = $1 AND r.target_id = $2 \
+         AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')",
+    ))
+    .bind(package)
+    .bind(target)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row)
+}
+
+/// Which requests a list shows.
+pub enum RequestList {
+    /// Made by or for the user.
+    Mine(Uuid),
+    /// Waiting for the user's decision.
+    AwaitingDecisionBy(Uuid),
+    /// Decided (at some stage) by the user.
+    DecidedBy(Uuid),
+}
+
+/// A page of requests, newest first, before the cursor id `before`. `open_only` keeps the
+/// ones not yet final.
+pub async fn list_requests(
+    db: &Db,
+    list: &RequestList,
+    open_only: bool,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<RequestRow>> {
+    let (condition, user) = match list {
+        RequestList::Mine(user) => ("(r.target_id = $1 OR r.requester_id = $1)", *user),
+        RequestList::AwaitingDecisionBy(user) => (
+            "r.state = 'pending_approval' AND r.id IN \
+             (SELECT request_id FROM request_approvers WHERE user_id = $1)",
+            *user,
+        ),
+        RequestList::DecidedBy(user) => (
+            "r.id IN (SELECT request_id FROM request_decisions WHERE approver_id = $1)",
+            *user,
+        ),
+    };
+    let open = if open_only {
+        " AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')"
+    } else {
+        ""
+    };
+    let cursor = if before.is_some() {
+        " AND r.id < $2"
+    } else {
+        ""
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SELECT_REQUEST} WHERE {condition}{open}{cursor} ORDER BY r.id DESC LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, RequestRow>(sql).bind(user);
+        if let Some(before) = before {
+            query = query.bind(before);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// How many requests wait for `user`'s decision.
+pub async fn count_awaiting_decision(db: &Db, user: Uuid) -> StoreResult<i64> {
+    let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM requests r JOIN request_approvers a ON a.request_id = r.id \
+         WHERE a.user_id = $1 AND r.state = 'pending_approval'",
+    )
+    .bind(user)
+    .fetch_one(pool)
+    .await)?;
+    Ok(count)
+}
+
+/// Requests time alone moves on at or before `now`: (id, version), soonest first.
+pub async fn due_requests(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id, version FROM requests WHERE due_at IS NOT NULL AND due_at <= $1 \
+         ORDER BY due_at, id LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// Names of the given users, for views: (id, username, display name).
+pub async fn people(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<(Uuid, String, String)>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT id, username, display_name FROM users WHERE id IN ({})",
+            placeholders.join(", ")
+        ));
+        let rows: Vec<(Uuid, String, String)> = on_db!(db, pool => {
+            let mut query = sqlx::query_as(sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Open requests whose target is disabled: (id, version).
+pub async fn open_requests_of_disabled_users(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT r.id, r.version FROM requests r JOIN users u ON u.id = r.target_id \
+         WHERE NOT u.enabled AND r.state IN ('submitted', 'pending_approval', 'scheduled') \
+         ORDER BY r.id LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// The members (`owners` false) or owners of `group`.
+pub async fn group_people(db: &Db, group: Uuid, owners: bool) -> StoreResult<Vec<Uuid>> {
+    let sql = if owners {
+        "SELECT user_id FROM group_owners WHERE group_id = $1"
+    } else {
+        "SELECT user_id FROM group_members WHERE group_id = $1"
+    };
+    let rows: Vec<(Uuid,)> =
+        on_db!(db, pool => sqlx::query_as(sql).bind(group).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Which of `ids` are enabled users.
+pub async fn enabled_among(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM users WHERE enabled AND id IN ({})",
+            placeholders.join(", ")
+        ));
+        let rows: Vec<(Uuid,)> = on_db!(db, pool => {
+            let mut query = sqlx::query_as(sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        found.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(found)
+}

@@ -1,0 +1,288 @@
+//! The wire types of "My Access": finding packages, asking for them, following requests,
+//! deciding approvals, and the overview of what needs someone's attention.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::assignment::{AssignmentView, Justification, PersonSummary};
+use crate::policy::{AnswerInput, PolicyDefinition};
+use crate::request::{RequestKind, RequestState, Verdict};
+use crate::{AccessPackageId, AssignmentId, CatalogId, PolicyId, RequestId, UserId};
+
+/// A package someone may look at in the portal, with its resources by name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PackageCard {
+    pub id: AccessPackageId,
+    pub catalog_id: CatalogId,
+    pub catalog_name: String,
+    pub name: String,
+    pub description: String,
+    /// "Group member: Finance", "Ledger: Clerk", in name order.
+    pub resources: Vec<String>,
+}
+
+/// One page of packages, by name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PackageCardPage {
+    pub items: Vec<PackageCard>,
+    pub next_cursor: Option<String>,
+}
+
+/// The query of `GET /api/v1/me/available-packages`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct AvailableQuery {
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+    /// Only packages whose name, description or resource names contain this, ignoring case.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+}
+
+/// Why someone cannot ask for a package now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Blocker {
+    /// No enabled policy of the package lets them request it.
+    NotInScope,
+    /// They hold it already (or will, from a scheduled start).
+    AlreadyAssigned { assignment_id: AssignmentId },
+    /// A request of theirs for it is still open.
+    PendingRequest { request_id: RequestId },
+    /// Separation of duties: they hold access the package is incompatible with.
+    Conflict { conflicting: Vec<String> },
+    /// The package's catalog is disabled.
+    CatalogDisabled,
+}
+
+/// A policy as a requester sees it: what it asks and allows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RequestablePolicy {
+    pub id: PolicyId,
+    /// The policy's name, description, questions, approval stages and lifecycle.
+    pub definition: PolicyDefinition,
+    pub requires_approval: bool,
+}
+
+/// `GET /api/v1/access-packages/{id}/request-options`: whether the caller can ask for the
+/// package (for themselves, or for `for` when given), and under which policies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RequestOptions {
+    pub package: PackageCard,
+    pub can_request: bool,
+    /// Why not, when `can_request` is false; empty otherwise.
+    pub blockers: Vec<Blocker>,
+    /// The policies they may request through (even when a blocker stands in the way now).
+    pub policies: Vec<RequestablePolicy>,
+}
+
+/// The query of `GET /api/v1/access-packages/{id}/request-options`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct RequestOptionsQuery {
+    /// A direct report to ask for, instead of oneself.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub target_user_id: Option<UserId>,
+}
+
+/// What a person asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Ask {
+    /// To get the package.
+    Add,
+    /// To keep it longer.
+    Extend,
+    /// To give it up.
+    Remove,
+}
+
+/// Input of `POST /api/v1/requests`. Send an `Idempotency-Key` header to make retries safe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewRequestInput {
+    pub access_package_id: AccessPackageId,
+    /// The policy to request under. For `extend` and `remove`, the assignment's own policy
+    /// is used and this may be left out.
+    #[serde(default)]
+    pub policy_id: Option<PolicyId>,
+    pub ask: Ask,
+    /// Who the access is for: a direct report of the caller. Leave out to ask for oneself.
+    #[serde(default)]
+    pub target_user_id: Option<UserId>,
+    #[serde(default)]
+    pub justification: Option<Justification>,
+    #[serde(default)]
+    pub answers: Vec<AnswerInput>,
+    /// When access should start, where the policy lets requesters choose dates.
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When access should end, where the policy lets requesters choose dates.
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// One approval stage as people see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct StageView {
+    pub index: usize,
+    pub started_at: Option<DateTime<Utc>>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub approvers: Vec<PersonSummary>,
+    pub used_fallback: bool,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub escalation_approvers: Vec<PersonSummary>,
+    pub approver_justification_required: bool,
+    pub decision: Option<DecisionView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DecisionView {
+    pub by: PersonSummary,
+    pub verdict: Verdict,
+    pub justification: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// One entry of a request's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    /// Such as `submitted`, `stage_started`, `approved`, `denied`, `escalated`, `timed_out`,
+    /// `canceled`, `delivered`, `delivery_failed`.
+    pub event: String,
+    /// What happened, in words.
+    pub summary: String,
+}
+
+/// A request as its requester, target, approvers and managers see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RequestView {
+    pub id: RequestId,
+    pub access_package_id: AccessPackageId,
+    pub access_package_name: String,
+    pub policy_id: Option<PolicyId>,
+    pub policy_name: String,
+    pub kind: RequestKind,
+    pub state: RequestState,
+    pub requester: PersonSummary,
+    pub target: PersonSummary,
+    pub justification: Option<String>,
+    #[cfg_attr(feature = "server", schema(value_type = Vec<crate::policy::Answer>))]
+    pub answers: Vec<crate::policy::Answer>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub submitted_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Why it was refused or failed, when it was.
+    pub outcome: Option<String>,
+    pub stages: Vec<StageView>,
+    /// The assignment it created, extended or removed, once delivered.
+    pub assignment_id: Option<AssignmentId>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One page of requests, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RequestPage {
+    pub items: Vec<RequestView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Input of `POST /api/v1/requests/{id}/decision`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// The stage decided (0-based): it must be the current one, so a decision made on a stale
+    /// page never lands on a later stage.
+    pub stage: usize,
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub justification: Option<Justification>,
+}
+
+/// Which approvals to list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalList {
+    /// Requests waiting for the caller's decision.
+    #[default]
+    Pending,
+    /// Requests the caller decided.
+    History,
+}
+
+/// The query of `GET /api/v1/me/approvals`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalQuery {
+    #[cfg_attr(feature = "server", param(inline))]
+    pub list: Option<ApprovalList>,
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+}
+
+/// Input of `POST /api/v1/requests/{id}/cancel`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    #[serde(default)]
+    pub justification: Option<Justification>,
+}
+
+/// The query of `GET /api/v1/me/assignments`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct MyAssignmentsQuery {
+    #[cfg_attr(feature = "server", param(inline))]
+    pub state: Option<crate::assignment::StateFilter>,
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+}
+
+/// `GET /api/v1/me/overview`: what needs the caller's attention.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Overview {
+    /// Requests waiting for the caller's decision, oldest first (at most 20).
+    pub approvals_waiting: Vec<RequestView>,
+    pub approvals_waiting_count: i64,
+    /// The caller's own requests (or made for them) still open.
+    pub requests_in_flight: Vec<RequestView>,
+    /// The caller's access ending within 14 days, soonest first.
+    pub expiring_soon: Vec<AssignmentView>,
+    /// Access reviews waiting for the caller; none until access reviews exist.
+    pub reviews_waiting_count: i64,
+    pub unread_notifications: i64,
+}

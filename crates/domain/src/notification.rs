@@ -1,0 +1,157 @@
+//! Notifications as the portal shows them: what happened that a person should know or act on,
+//! with a link into the portal. The same notification is e-mailed when SMTP is configured; the
+//! portal list works without it.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::NotificationId;
+
+/// What a notification is about. Stored as its `snake_case` name; add a variant when a new
+/// event needs people told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A request waits for the recipient's decision.
+    ApprovalNeeded,
+    /// A request still waits for the recipient's decision, close to its deadline.
+    ApprovalReminder,
+    /// The recipient's request (or one made for them) was approved.
+    RequestApproved,
+    /// The recipient's request (or one made for them) was denied.
+    RequestDenied,
+    /// The recipient's request expired undecided.
+    RequestExpired,
+    /// Access the recipient asked for (or was given) is now theirs.
+    AccessDelivered,
+    /// Delivering access failed; an administrator needs to look.
+    DeliveryFailed,
+    /// The recipient's access ends soon; they may ask to extend it.
+    ExpiryReminder,
+    /// The recipient's access ended at its planned end.
+    AccessExpired,
+    /// The recipient's access was removed.
+    AccessRemoved,
+    /// An access review started that the recipient has to carry out.
+    ReviewStarted,
+    /// An access review the recipient has to carry out ends soon.
+    ReviewReminder,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 12] = [
+        NotificationKind::ApprovalNeeded,
+        NotificationKind::ApprovalReminder,
+        NotificationKind::RequestApproved,
+        NotificationKind::RequestDenied,
+        NotificationKind::RequestExpired,
+        NotificationKind::AccessDelivered,
+        NotificationKind::DeliveryFailed,
+        NotificationKind::ExpiryReminder,
+        NotificationKind::AccessExpired,
+        NotificationKind::AccessRemoved,
+        NotificationKind::ReviewStarted,
+        NotificationKind::ReviewReminder,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::ApprovalNeeded => "approval_needed",
+            NotificationKind::ApprovalReminder => "approval_reminder",
+            NotificationKind::RequestApproved => "request_approved",
+            NotificationKind::RequestDenied => "request_denied",
+            NotificationKind::RequestExpired => "request_expired",
+            NotificationKind::AccessDelivered => "access_delivered",
+            NotificationKind::DeliveryFailed => "delivery_failed",
+            NotificationKind::ExpiryReminder => "expiry_reminder",
+            NotificationKind::AccessExpired => "access_expired",
+            NotificationKind::AccessRemoved => "access_removed",
+            NotificationKind::ReviewStarted => "review_started",
+            NotificationKind::ReviewReminder => "review_reminder",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<NotificationKind> {
+        NotificationKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == raw)
+    }
+}
+
+impl fmt::Display for NotificationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One notification, as its recipient reads it in the portal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct NotificationView {
+    pub id: NotificationId,
+    pub kind: NotificationKind,
+    pub subject: String,
+    /// The message as plain text, as e-mailed.
+    pub body_text: String,
+    /// Where in the portal to act on it: a path such as `/requests/…`.
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+    /// When the recipient marked it read; absent while unread.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// The query of `GET /api/v1/me/notifications`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct NotificationQuery {
+    /// `true`: only notifications not yet marked read.
+    pub unread: Option<bool>,
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+}
+
+impl NotificationQuery {
+    pub fn page(&self) -> crate::page::PageQuery {
+        crate::page::PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+/// One page of the caller's notifications, newest first. `next_cursor` is absent on the last
+/// page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct NotificationPage {
+    pub items: Vec<NotificationView>,
+    pub next_cursor: Option<String>,
+    /// How many of the caller's notifications are unread, across all pages.
+    pub unread_count: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_parses_from_its_own_name_and_serializes_to_it() {
+        for kind in NotificationKind::ALL {
+            assert_eq!(NotificationKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::String(kind.as_str().into()))
+            );
+        }
+        assert_eq!(NotificationKind::parse("approval-needed"), None);
+    }
+}
