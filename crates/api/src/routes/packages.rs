@@ -122,8 +122,9 @@ pub async fn update_access_package(
     Ok(HttpResponse::Ok().json(package))
 }
 
-/// Deletes an access package nobody holds: one with active (scheduled or delivered)
-/// assignments is refused; its ended assignments go with it.
+/// Deletes an access package. Its active assignments end first: their holders lose the
+/// package's resource roles, except those another assignment grants. Its policies, assignments
+/// and requests go with it; the audit trail keeps the record.
 #[utoipa::path(
     operation_id = "delete_access_package",
     tag = "access packages",
@@ -133,7 +134,6 @@ pub async fn update_access_package(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such package that you may see", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "People hold the package (`package_has_assignments`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/access-packages/{id}")]

@@ -1,8 +1,8 @@
 //! Access packages: what people request, and the resource roles an assignment grants.
 //!
 //! Changing a package's resource roles grants or removes them for everyone the package is
-//! delivered to (the store does it in the same transaction). A package people hold cannot be
-//! deleted.
+//! delivered to (the store does it in the same transaction). Deleting a package ends its
+//! assignments the same way: nobody keeps access through a package that no longer exists.
 
 use chrono::Utc;
 use tessera_domain::catalog::Description;
@@ -207,28 +207,28 @@ pub async fn delete_package(
 ) -> ApiResult<()> {
     let (current, roles) = load(state, proof.catalog(), *id.as_uuid()).await?;
     let before = package_view(&current, &roles)?;
-    let deleted = store::packages::delete_package(&state.db, current.id, |row| {
-        audit_event::<_, AccessPackageView>(
+    let deleted = store::packages::delete_package(&state.db, current.id, Utc::now(), |row, ended| {
+        #[derive(serde::Serialize)]
+        struct Deleted {
+            ended_assignments: usize,
+        }
+        audit_event(
             Some(actor),
             "access_package.delete",
             "access_package",
             row.id.to_string(),
             Some(&before),
-            None,
+            Some(&Deleted {
+                ended_assignments: ended,
+            }),
         )
     })
     .await?;
     match deleted {
         DeleteOutcome::Deleted => Ok(()),
-        DeleteOutcome::NotFound => Err(ApiError::NotFound("access package")),
-        DeleteOutcome::InUse(count) => Err(ApiError::Conflict {
-            code: "package_has_assignments",
-            detail: format!(
-                "{count} people hold or are scheduled to get this package; remove their \
-                 assignments first."
-            ),
-            field: None,
-        }),
+        DeleteOutcome::NotFound | DeleteOutcome::InUse(_) => {
+            Err(ApiError::NotFound("access package"))
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::assignments::{
-    RoleTable, count_active_assignments, grant_role_to_assignees, revoke_resource_from_assignees,
+    RoleTable, grant_role_to_assignees, revoke_package_roles, revoke_resource_from_assignees,
 };
 use super::audit::{AuditEvent, insert_audit_event};
 use super::{Db, DeleteOutcome, StoreError, StoreResult, in_transaction, on_db};
@@ -139,10 +139,14 @@ pub async fn transition_package(
     })
 }
 
+/// Deletes a package: its active assignments end first (their holders lose what no other
+/// assignment grants), then the package goes with its policies, assignments and requests.
+/// `audit` receives the package and how many assignments ended.
 pub async fn delete_package(
     db: &Db,
     id: Uuid,
-    audit: impl FnOnce(&PackageRow) -> AuditEvent,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&PackageRow, usize) -> AuditEvent,
 ) -> StoreResult<DeleteOutcome> {
     in_transaction!(db, conn => {
         let Some(row) = sqlx::query_as::<_, PackageRow>(select_package())
@@ -152,15 +156,31 @@ pub async fn delete_package(
         else {
             return Ok(DeleteOutcome::NotFound);
         };
-        let active = count_active_assignments!(conn, "package_id", id);
-        if active > 0 {
-            return Ok(DeleteOutcome::InUse(active));
+        // Its holders lose what only this package granted, while its resource roles still say
+        // what that is; their assignments and open requests then go with the package.
+        let holders: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT user_id FROM assignments WHERE package_id = $1 \
+             AND state IN ('scheduled', 'delivered')",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE assignments SET state = 'removed', ended_at = $2, updated_at = $2, \
+             version = version + 1 WHERE package_id = $1 AND state IN ('scheduled', 'delivered')",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        for (user,) in &holders {
+            revoke_package_roles!(conn, id, *user);
         }
         sqlx::query("DELETE FROM access_packages WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event!(&mut *conn, &audit(&row, holders.len()))?;
         Ok::<_, StoreError>(DeleteOutcome::Deleted)
     })
 }

@@ -522,21 +522,46 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn packages_and_policies_people_hold_cannot_be_deleted(app: TestApp) {
+    async fn a_policy_people_hold_stays_and_a_deleted_package_takes_its_access_along(app: TestApp) {
         let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
         let shop = Shop::open(&app, "Held").await;
-        let (package, policy) = shop.package(&app, "Held", &[], admin_policy(json!({"type": "never"}))).await;
+        let group = insert_group(&app, "Held group", None).await;
+        shop.add_group(&app, group).await;
+        let grants = [json!({"kind": "group_member", "group_id": group})];
+        let policy_body = admin_policy(json!({"type": "never"}));
+        let (package, policy) = shop.package(&app, "Held", &grants, policy_body.clone()).await;
+        let (other, other_policy) = shop.package(&app, "Also held", &grants, policy_body).await;
         let assignment = assigned(&app.admin, &package, &policy, &alice.id()).await;
+        assigned(&app.admin, &package, &policy, &bob.id()).await;
+        assigned(&app.admin, &other, &other_policy, &bob.id()).await;
         let p = format!("/api/v1/access-packages/{package}");
         assert_problem(app.admin.delete(&format!("{p}/policies/{policy}")).await, 409, "policy_has_assignments").await;
-        assert_problem(app.admin.delete(&p).await, 409, "package_has_assignments").await;
 
         assert_eq!(remove(&app.admin, &id(&assignment)).await.status(), 200);
-        assert_eq!(app.admin.delete(&format!("{p}/policies/{policy}")).await.status(), 204);
-        let ended: Value = app.admin.get(&format!("/api/v1/assignments/{}", id(&assignment))).await.json().await.unwrap();
+        let again = assigned(&app.admin, &package, &policy, &alice.id()).await;
+        assert_eq!(again["state"], "delivered");
+        assert_eq!(members(&app, group).await, ["alice", "bob"]);
+
+        // Deleting the package ends its assignments: alice loses the membership, bob keeps it
+        // through the other package.
+        assert_eq!(app.admin.delete(&p).await.status(), 204);
+        assert_eq!(members(&app, group).await, ["bob"]);
+        let left: Value = app.admin.get(&format!("/api/v1/assignments?user_id={}", alice.id())).await.json().await.unwrap();
+        assert_eq!(left["items"], json!([]));
+        let state = app.state().await;
+        let events = tessera_api::store::audit::list_events_for_target(&state.db, "access_package", &package).await.unwrap();
+        let deleted = events.iter().find(|event| event.action == "access_package.delete").unwrap();
+        assert_eq!(deleted.after.as_deref(), Some(r#"{"ended_assignments":2}"#));
+
+        // A policy whose assignments ended can go.
+        let other_assignments: Value = app.admin.get(&format!("/api/v1/assignments?access_package_id={other}")).await.json().await.unwrap();
+        let bobs = id(&other_assignments["items"][0]);
+        assert_eq!(remove(&app.admin, &bobs).await.status(), 200);
+        assert_eq!(app.admin.delete(&format!("/api/v1/access-packages/{other}/policies/{other_policy}")).await.status(), 204);
+        let ended: Value = app.admin.get(&format!("/api/v1/assignments/{bobs}")).await.json().await.unwrap();
         assert_eq!(ended["policy_id"], Value::Null);
         assert_eq!(ended["policy_name"], "Administrators assign");
-        assert_eq!(app.admin.delete(&p).await.status(), 204);
     }
 }
 

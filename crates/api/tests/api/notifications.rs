@@ -600,3 +600,49 @@ on_both_backends! {
         assert_problem(unknown, 400, "bad_request").await;
     }
 }
+
+
+mod requests_by_email {
+    use super::*;
+    use crate::requests::{asked, offer, one_stage};
+
+    async fn run(backend: Backend) {
+        let smtp = SmtpServer::start().await;
+        let app = spawn(backend, Some(smtp.settings())).await;
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        let b = bob.id();
+        let offer = offer(&app, "Ledger", move |_| one_stage(&[&b])).await;
+        let request = asked(&alice, &offer, serde_json::json!({})).await;
+        let state = app.state().await;
+        assert_eq!(deliver_due(&state, Utc::now()).await.unwrap(), 1);
+        let mail = smtp.accepted();
+        assert_eq!(mail.len(), 1);
+        assert_eq!(mail[0].rcpt_to, ["bob@example.org"], "the approver is asked");
+        assert_eq!(mail[0].header("subject"), "Approve access to Ledger for alice Example?");
+        assert!(mail[0].part("text/plain").contains(&format!("{PORTAL}approvals")));
+
+        let decided = bob
+            .post(
+                &format!("/api/v1/requests/{}/decision", request["id"].as_str().unwrap()),
+                &serde_json::json!({"stage": 0, "verdict": "approve"}),
+            )
+            .await;
+        assert_eq!(decided.status(), 200);
+        assert_eq!(deliver_due(&state, Utc::now()).await.unwrap(), 1);
+        let mail = smtp.accepted();
+        assert_eq!(mail.len(), 2);
+        assert_eq!(mail[1].rcpt_to, ["alice@example.org"], "the requester hears it is ready");
+        assert_eq!(mail[1].header("subject"), "Access to Ledger is ready");
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}

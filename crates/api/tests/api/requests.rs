@@ -17,13 +17,13 @@ fn id(value: &Value) -> String {
 }
 
 /// A catalog with one group resource, and a package granting its membership under `policy`.
-struct Offer {
-    package: String,
-    policy: String,
-    group: Uuid,
+pub struct Offer {
+    pub package: String,
+    pub policy: String,
+    pub group: Uuid,
 }
 
-async fn offer(app: &TestApp, name: &str, policy: impl FnOnce(Uuid) -> Value) -> Offer {
+pub async fn offer(app: &TestApp, name: &str, policy: impl FnOnce(Uuid) -> Value) -> Offer {
     let catalog = id(&create_catalog(&app.admin, &format!("{name} catalog")).await);
     let group = insert_group(app, &format!("{name} group"), None).await;
     let added = app
@@ -79,7 +79,7 @@ fn open_policy(_: Uuid) -> Value {
 }
 
 /// One stage decided by `approvers` (user ids), timing out after 14 days.
-fn one_stage(approvers: &[&str]) -> Value {
+pub fn one_stage(approvers: &[&str]) -> Value {
     let specs: Vec<Value> = approvers
         .iter()
         .map(|user| json!({"type": "user", "user_id": user}))
@@ -103,7 +103,7 @@ async fn ask(session: &Session, offer: &Offer, extra: Value) -> reqwest::Respons
     session.post("/api/v1/requests", &body).await
 }
 
-async fn asked(session: &Session, offer: &Offer, extra: Value) -> Value {
+pub async fn asked(session: &Session, offer: &Offer, extra: Value) -> Value {
     let response = ask(session, offer, extra).await;
     let status = response.status();
     let body: Value = response.json().await.unwrap();
