@@ -207,23 +207,24 @@ pub async fn delete_package(
 ) -> ApiResult<()> {
     let (current, roles) = load(state, proof.catalog(), *id.as_uuid()).await?;
     let before = package_view(&current, &roles)?;
-    let deleted = store::packages::delete_package(&state.db, current.id, Utc::now(), |row, ended| {
-        #[derive(serde::Serialize)]
-        struct Deleted {
-            ended_assignments: usize,
-        }
-        audit_event(
-            Some(actor),
-            "access_package.delete",
-            "access_package",
-            row.id.to_string(),
-            Some(&before),
-            Some(&Deleted {
-                ended_assignments: ended,
-            }),
-        )
-    })
-    .await?;
+    let deleted =
+        store::packages::delete_package(&state.db, current.id, Utc::now(), |row, ended| {
+            #[derive(serde::Serialize)]
+            struct Deleted {
+                ended_assignments: usize,
+            }
+            audit_event(
+                Some(actor),
+                "access_package.delete",
+                "access_package",
+                row.id.to_string(),
+                Some(&before),
+                Some(&Deleted {
+                    ended_assignments: ended,
+                }),
+            )
+        })
+        .await?;
     match deleted {
         DeleteOutcome::Deleted => Ok(()),
         DeleteOutcome::NotFound | DeleteOutcome::InUse(_) => {

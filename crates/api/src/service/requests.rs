@@ -40,8 +40,8 @@ use crate::store::assignments::{
 };
 use crate::store::notifications::NewNotification;
 use crate::store::requests::{
-    DecisionRow, Delivered, Delivery, DeliveryOutcomes, InsertRequest, NewRequestRow,
-    RequestList, RequestRow, RequestWrite,
+    DecisionRow, Delivered, Delivery, DeliveryOutcomes, InsertRequest, NewRequestRow, RequestList,
+    RequestRow, RequestWrite,
 };
 use crate::store::{self, StoreError};
 

@@ -601,7 +601,6 @@ on_both_backends! {
     }
 }
 
-
 mod requests_by_email {
     use super::*;
     use crate::requests::{asked, offer, one_stage};
@@ -618,13 +617,27 @@ mod requests_by_email {
         assert_eq!(deliver_due(&state, Utc::now()).await.unwrap(), 1);
         let mail = smtp.accepted();
         assert_eq!(mail.len(), 1);
-        assert_eq!(mail[0].rcpt_to, ["bob@example.org"], "the approver is asked");
-        assert_eq!(mail[0].header("subject"), "Approve access to Ledger for alice Example?");
-        assert!(mail[0].part("text/plain").contains(&format!("{PORTAL}approvals")));
+        assert_eq!(
+            mail[0].rcpt_to,
+            ["bob@example.org"],
+            "the approver is asked"
+        );
+        assert_eq!(
+            mail[0].header("subject"),
+            "Approve access to Ledger for alice Example?"
+        );
+        assert!(
+            mail[0]
+                .part("text/plain")
+                .contains(&format!("{PORTAL}approvals"))
+        );
 
         let decided = bob
             .post(
-                &format!("/api/v1/requests/{}/decision", request["id"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/requests/{}/decision",
+                    request["id"].as_str().unwrap()
+                ),
                 &serde_json::json!({"stage": 0, "verdict": "approve"}),
             )
             .await;
@@ -632,7 +645,11 @@ mod requests_by_email {
         assert_eq!(deliver_due(&state, Utc::now()).await.unwrap(), 1);
         let mail = smtp.accepted();
         assert_eq!(mail.len(), 2);
-        assert_eq!(mail[1].rcpt_to, ["alice@example.org"], "the requester hears it is ready");
+        assert_eq!(
+            mail[1].rcpt_to,
+            ["alice@example.org"],
+            "the requester hears it is ready"
+        );
         assert_eq!(mail[1].header("subject"), "Access to Ledger is ready");
     }
 
