@@ -1,9 +1,21 @@
 //! A small demo organisation, seeded on the first start of `tessera demo`: an administrator,
-//! a manager and two people who report to her, and a service account.
+//! a manager and two people who report to her, and a service account; groups and an
+//! application; a catalog with three access packages (one anyone gets at once, one the
+//! requester's manager approves, one only administrators assign) and a request from Alice
+//! waiting for Maria's approval.
+//!
+//! Everything after the users is made through the same services (and authorization checks)
+//! the API uses, acting as the demo administrator.
 
+use serde_json::json;
+use tessera_domain::directory::GroupRole;
 use tessera_domain::user::{NewUser, UserKind};
 use tessera_domain::{DisplayName, Email, Password, UserId, Username};
 
+use crate::auth::Actor;
+use crate::auth::actor::Via;
+use crate::auth::authz::catalog_permission::{ManageCatalog, ManagePackages};
+use crate::auth::authz::{authorize_catalog, require_admin, require_catalog_creator};
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 use crate::state::AppState;
@@ -13,9 +25,9 @@ pub const DEMO_PASSWORD: &str = "tessera-demo";
 
 pub const SIGN_IN_HELP: &str = "Demo sign-in names (password: tessera-demo):\n  \
     admin  Ada Admin, global administrator\n  \
-    maria  Maria Manager, manager of alice and bob\n  \
+    maria  Maria Manager, manager of alice and bob; Alice's ledger request waits for her\n  \
     alice  Alice Analyst\n  \
-    bob    Bob Builder";
+    bob    Bob Builder, in Sales";
 
 struct DemoUser {
     username: &'static str,
@@ -97,6 +109,227 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         let user = service::users::create_user(state, None, input).await?;
         created.push((person.username, user.id));
     }
+    let id_of = |name: &str| {
+        created
+            .iter()
+            .find(|(username, _)| *username == name)
+            .map(|(_, id)| *id)
+            .ok_or(ApiError::Internal)
+    };
+    seed_access(
+        state,
+        id_of("admin")?,
+        id_of("maria")?,
+        id_of("alice")?,
+        id_of("bob")?,
+    )
+    .await?;
     tracing::info!(users = created.len(), "demo organisation seeded");
     Ok(true)
+}
+
+/// The signed-in person `id`, as the services see a caller.
+async fn acting_as(state: &AppState, id: UserId) -> ApiResult<Actor> {
+    let user = store::users::find_user(&state.db, *id.as_uuid())
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok(Actor {
+        id,
+        username: user.username.clone(),
+        is_admin: user.is_admin,
+        kind: UserKind::Person,
+        via: Via::Session {
+            session_id: uuid::Uuid::nil(),
+        },
+        user,
+    })
+}
+
+fn input<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> ApiResult<T> {
+    serde_json::from_value(value).map_err(|err| {
+        tracing::error!(error = %err, "demo input does not parse");
+        ApiError::Internal
+    })
+}
+
+async fn seed_access(
+    state: &AppState,
+    admin: UserId,
+    maria: UserId,
+    alice: UserId,
+    bob: UserId,
+) -> ApiResult<()> {
+    let actor = acting_as(state, admin).await?;
+    let proof = require_admin(&actor)?;
+    let mut groups = Vec::new();
+    for (name, description) in [
+        ("Engineering wiki", "Editors of the engineering wiki"),
+        ("Finance", "The finance team's shared drive and mailbox"),
+        ("Sales", "The sales team"),
+    ] {
+        let group = service::groups::create_group_as_admin(
+            &proof,
+            state,
+            &actor,
+            input(json!({"name": name, "description": description}))?,
+        )
+        .await?;
+        groups.push(group.id);
+    }
+    let (wiki, finance, sales) = (groups[0], groups[1], groups[2]);
+    service::groups::add_group_user_as_admin(
+        &proof,
+        state,
+        &actor,
+        finance,
+        GroupRole::Owner,
+        maria,
+    )
+    .await?;
+    service::groups::add_group_user_as_admin(&proof, state, &actor, sales, GroupRole::Member, bob)
+        .await?;
+    let ledger = service::applications::create_application_as_admin(
+        &proof,
+        state,
+        &actor,
+        input(json!({"name": "Ledger", "description": "Accounting"}))?,
+    )
+    .await?;
+    let clerk = service::applications::create_app_role_as_admin(
+        &proof,
+        state,
+        &actor,
+        ledger.id,
+        input(json!({"name": "Clerk"}))?,
+    )
+    .await?;
+
+    let creator = require_catalog_creator(state, &actor).await?;
+    let catalog = service::catalogs::create_catalog(
+        &creator,
+        state,
+        &actor,
+        input(json!({"name": "General", "description": "Access most people need"}))?,
+    )
+    .await?;
+    let manage = authorize_catalog::<ManageCatalog>(state, &actor, catalog.id).await?;
+    for (kind, id) in [
+        ("group", *wiki.as_uuid()),
+        ("group", *finance.as_uuid()),
+        ("application", *ledger.id.as_uuid()),
+    ] {
+        service::catalogs::add_resource(
+            &manage,
+            state,
+            &actor,
+            input(json!({"kind": kind, "id": id}))?,
+        )
+        .await?;
+    }
+    let packages = authorize_catalog::<ManagePackages>(state, &actor, catalog.id).await?;
+    let offers = [
+        (
+            "Wiki editors",
+            "Edit the engineering wiki.",
+            vec![json!({"kind": "group_member", "group_id": wiki})],
+            json!({
+                "name": "Anyone in the company",
+                "who_can_request": {"type": "all_members"},
+                "approval": {"type": "none"},
+                "lifecycle": {
+                    "expiry": {"type": "after_days", "days": 90},
+                    "extension": {"type": "allowed", "approval_required": false},
+                    "self_removal_allowed": true,
+                },
+            }),
+        ),
+        (
+            "Finance ledger",
+            "Clerk access to the Ledger and the finance share.",
+            vec![
+                json!({"kind": "group_member", "group_id": finance}),
+                json!({"kind": "app_role", "app_role_id": clerk.id}),
+            ],
+            json!({
+                "name": "Employees, approved by their manager",
+                "who_can_request": {"type": "all_members"},
+                "approval": {"type": "required", "stages": [{
+                    "primary_approvers": [{"type": "manager"}],
+                    "fallback_approvers": [{"type": "user", "user_id": admin}],
+                    "timeout_days": 14,
+                    "approver_justification_required": true,
+                }]},
+                "requester": {
+                    "justification_required": true,
+                    "questions": [{"type": "short_text", "id": "cost_center",
+                        "text": "Which cost center?", "required": true}],
+                },
+                "lifecycle": {
+                    "expiry": {"type": "after_days", "days": 180},
+                    "extension": {"type": "allowed", "approval_required": true},
+                    "self_removal_allowed": true,
+                },
+            }),
+        ),
+        (
+            "Finance administration",
+            "Owners of the finance share; assigned by administrators.",
+            vec![json!({"kind": "group_owner", "group_id": finance})],
+            json!({
+                "name": "Administrators assign",
+                "who_can_request": {"type": "nobody"},
+                "approval": {"type": "none"},
+                "lifecycle": {"expiry": {"type": "never"}},
+            }),
+        ),
+    ];
+    let mut made = Vec::new();
+    for (name, description, roles, policy) in offers {
+        let package = service::packages::create_package(
+            &packages,
+            state,
+            &actor,
+            input(json!({"name": name, "description": description}))?,
+        )
+        .await?;
+        for role in roles {
+            service::packages::add_resource_role(
+                &packages,
+                state,
+                &actor,
+                package.id,
+                input(role)?,
+            )
+            .await?;
+        }
+        service::policies::create_policy(&packages, state, &actor, package.id, input(policy)?)
+            .await?;
+        made.push(package.id);
+    }
+    // Separation of duties: salespeople may not get the finance ledger.
+    service::incompatibilities::add_incompatible_group(&packages, state, &actor, made[1], sales)
+        .await?;
+
+    // Alice asks for the ledger; Maria, her manager, has it waiting on her overview.
+    let alice = acting_as(state, alice).await?;
+    let options = service::access::request_options(state, &alice, made[1], None).await?;
+    let policy = options
+        .policies
+        .first()
+        .map(|p| p.id)
+        .ok_or(ApiError::Internal)?;
+    service::requests::submit(
+        state,
+        &alice,
+        input(json!({
+            "access_package_id": made[1],
+            "policy_id": policy,
+            "ask": "add",
+            "justification": "Month-end close",
+            "answers": [{"question_id": "cost_center", "value": "CC-4100"}],
+        }))?,
+        None,
+    )
+    .await?;
+    Ok(())
 }

@@ -719,3 +719,23 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn the_demo_organisation_shows_every_flow(app: TestApp) {
+        // The demo seeds only an empty directory; this app has its administrator already, so
+        // seed a second, empty database the same way the `demo` command does.
+        let _ = &app;
+        let (url, _dir) = fresh_database(app.backend).await;
+        let settings = tessera_api::config::Settings { database_url: url, ..app.settings.clone() };
+        let state = tessera_api::state::AppState::open(settings).await.unwrap();
+        assert!(tessera_api::demo::seed(&state).await.unwrap());
+        assert!(!tessera_api::demo::seed(&state).await.unwrap(), "seeding twice changes nothing");
+        let maria = tessera_api::store::users::find_user_by_username(&state.db, "maria").await.unwrap().unwrap();
+        let waiting = tessera_api::store::requests::count_awaiting_decision(&state.db, maria.id).await.unwrap();
+        assert_eq!(waiting, 1, "Alice's ledger request waits for Maria");
+        let bob = tessera_api::store::users::find_user_by_username(&state.db, "bob").await.unwrap().unwrap();
+        let available = tessera_api::store::access::list_available(&state.db, bob.id, "person", None, None, 10).await.unwrap();
+        let names: Vec<&str> = available.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Finance ledger", "Wiki editors"], "administrator-only packages are not offered");
+    }
+}
