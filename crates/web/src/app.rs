@@ -6,7 +6,8 @@ use crate::components::Shell;
 use crate::pages::{
     AccessPackagesPage, AdminPage, ApplicationPage, ApplicationsPage, ApprovalsPage, AuditPage,
     CatalogPage, CatalogsPage, GroupPage, GroupsPage, ImportPage, NotFoundPage, OverviewPage,
-    PackagePage, RequestHistoryPage, ReviewsPage, SignInPage, TokensPage,
+    PackagePage, RequestHistoryPage, RequestPackagePage, RequestPage, ReviewsPage, SignInPage,
+    TokensPage,
 };
 use crate::state::Session;
 
@@ -22,7 +23,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("/access-packages") view=AccessPackagesPage />
+                    <Route path=path!("/access-packages/:id") view=RequestPackagePage />
                     <Route path=path!("/requests") view=RequestHistoryPage />
+                    <Route path=path!("/requests/:id") view=RequestPage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/tokens") view=TokensPage />

@@ -146,7 +146,7 @@ pub fn csv_href(filters: &AuditExportQuery) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters.
-fn encode(raw: &str) -> String {
+pub(crate) fn encode(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for byte in raw.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

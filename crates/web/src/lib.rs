@@ -2,10 +2,12 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod assignments;
 pub mod audit;
 pub mod format;
 pub mod forms;
 pub mod import_file;
+pub mod my_access;
 pub mod routes;
 
 #[cfg(target_arch = "wasm32")]

@@ -129,6 +129,30 @@ where
     json_answer(response).await
 }
 
+/// `POST` a JSON body, with the CSRF header, to an endpoint whose successes differ by status
+/// (`201` with one type, `202` with another): the status, and the body still to be read.
+pub(super) async fn post_for_status<B>(
+    path: &str,
+    body: &B,
+) -> Result<(u16, serde_json::Value), ApiError>
+where
+    B: Serialize + ?Sized,
+{
+    let request = with_csrf(accept_json(Request::post(&url(path))))
+        .json(body)
+        .map_err(unreadable)?;
+    let response = request.send().await.map_err(unreadable)?;
+    if !response.ok() {
+        return Err(failure(response).await);
+    }
+    let status = response.status();
+    let value = response
+        .json::<serde_json::Value>()
+        .await
+        .map_err(unreadable)?;
+    Ok((status, value))
+}
+
 /// `DELETE`, with the CSRF header; the answer has no body.
 pub(super) async fn delete(path: &str) -> Result<(), ApiError> {
     let response = with_csrf(accept_json(Request::delete(&url(path))))
@@ -172,6 +196,24 @@ pub(super) async fn post_body<T: DeserializeOwned>(
     let request = with_csrf(accept_json(Request::post(&url(path))))
         .header("Content-Type", media_type)
         .body(body)
+        .map_err(unreadable)?;
+    let response = request.send().await.map_err(unreadable)?;
+    json_answer(response).await
+}
+
+/// `POST` a JSON body with the CSRF header and one more header, such as `Idempotency-Key`.
+pub(super) async fn post_with_header<B, T>(
+    path: &str,
+    header: (&str, &str),
+    body: &B,
+) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    let request = with_csrf(accept_json(Request::post(&url(path))))
+        .header(header.0, header.1)
+        .json(body)
         .map_err(unreadable)?;
     let response = request.send().await.map_err(unreadable)?;
     json_answer(response).await

@@ -13,6 +13,10 @@ mod error;
 pub use error::ApiError;
 
 #[cfg(target_arch = "wasm32")]
+pub mod access;
+#[cfg(target_arch = "wasm32")]
+pub mod assignments;
+#[cfg(target_arch = "wasm32")]
 pub mod audit;
 #[cfg(target_arch = "wasm32")]
 pub mod catalogs;
@@ -24,6 +28,10 @@ pub mod directory;
 pub mod imports;
 #[cfg(target_arch = "wasm32")]
 pub mod packages;
+#[cfg(target_arch = "wasm32")]
+pub mod people;
+#[cfg(target_arch = "wasm32")]
+pub mod requests;
 #[cfg(target_arch = "wasm32")]
 pub mod session;
 #[cfg(target_arch = "wasm32")]

@@ -1,77 +1,157 @@
 //! Choosing one thing from the directory: a search box that narrows a `<select>`.
 //!
-//! Users are listed by `GET /users` (which has no search parameter), so they are read once per
-//! page, up to one full page of 200, and narrowed here; groups and applications are searched by
-//! the server (`?q=`).
+//! Everything is searched by the server (`?q=`): people with `GET /people`, which anyone signed
+//! in may use, so catalog owners and package managers pick people too; groups and applications
+//! with their administrators-only lists. Typing is debounced, so one search goes out when the
+//! person pauses rather than one per key.
+
+use std::collections::HashMap;
+use std::time::Duration;
 
 use leptos::prelude::*;
+use tessera_domain::assignment::PersonSummary;
 use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
-use tessera_domain::user::UserView;
 
 use crate::api::{self, ApiError};
+use crate::assignments::person;
 use crate::forms::sentence;
 use crate::state::Session;
 
 /// One choice: the value sent (an id) and what people read.
 pub type Choice = (String, String);
 
-/// The directory's users, read once for every picker of a page.
+/// How long typing must pause before a search goes out.
+const SEARCH_DELAY: Duration = Duration::from_millis(250);
+
+/// The names of the people that the pickers of one form have found, so that chosen people
+/// keep their names when a search moves on (or in lists of chosen people).
 #[derive(Clone, Copy)]
-pub struct DirectoryUsers(pub LocalResource<Result<Vec<UserView>, ApiError>>);
+pub struct PeopleNames(RwSignal<HashMap<String, String>>);
 
-impl DirectoryUsers {
-    /// Only administrators may list users; for anyone else the list stays empty rather than
-    /// asking for a `403`.
-    pub fn load() -> Self {
-        let admin = Session::expect().is_admin();
-        Self(LocalResource::new(move || async move {
-            if !admin {
-                return Ok(Vec::new());
-            }
-            api::users::list(&PageQuery {
-                limit: Some(MAX_PAGE_SIZE),
-                cursor: None,
+impl Default for PeopleNames {
+    fn default() -> Self {
+        Self(RwSignal::new(HashMap::new()))
+    }
+}
+
+impl PeopleNames {
+    fn learn(&self, people: &[PersonSummary]) {
+        let learned: Vec<Choice> = people
+            .iter()
+            .map(|found| (found.id.to_string(), person(found)))
+            .filter(|(id, label)| {
+                self.0
+                    .try_with_untracked(|names| names.get(id) != Some(label))
+                    .unwrap_or(false)
             })
-            .await
-            .map(|page| page.items)
-        }))
+            .collect();
+        if !learned.is_empty() {
+            self.0.try_update(|names| names.extend(learned));
+        }
     }
 
-    /// The users whose username or display name contains `filter`, as choices.
-    pub fn choices(&self, filter: &str) -> Vec<Choice> {
-        let filter = filter.trim().to_lowercase();
-        self.0
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|user| user.enabled)
-            .filter(|user| {
-                filter.is_empty()
-                    || user.username.as_str().contains(&filter)
-                    || user.display_name.as_str().to_lowercase().contains(&filter)
-            })
-            .map(|user| {
-                (
-                    user.id.to_string(),
-                    format!("{} ({})", user.display_name, user.username),
-                )
-            })
-            .collect()
+    /// The name of a person id, if a search found them (tracked).
+    pub fn get(&self, id: &str) -> Option<String> {
+        self.0.with(|names| names.get(id).cloned())
     }
 
-    /// The display name of a user id, for lists of chosen people.
+    /// The name of a person id, or the id itself when no search found them yet (tracked).
     pub fn name_of(&self, id: &str) -> String {
-        self.0
+        self.get(id).unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// `source`, once it has stopped changing for [`SEARCH_DELAY`].
+fn settled(source: RwSignal<String>) -> ReadSignal<String> {
+    let (value, set_value) = signal(source.get_untracked());
+    let mut settle = debounce(SEARCH_DELAY, move |text: String| {
+        if value.try_with_untracked(|current| *current != text) == Some(true) {
+            set_value.try_set(text);
+        }
+    });
+    Effect::new(move |_| settle(source.get()));
+    value
+}
+
+/// A labelled person picker: a search box whose text the server searches (`GET /people?q=`),
+/// narrowing a `<select>`. The chosen person stays a choice while other searches run.
+#[component]
+pub fn PersonPicker(
+    /// The select's id; the search box is `{id}-search`.
+    #[prop(into)]
+    id: String,
+    #[prop(into)] label: String,
+    /// The chosen person's id ("" for none).
+    value: RwSignal<String>,
+    /// The search box's text; the picker keeps its own when none is given.
+    #[prop(optional)]
+    filter: Option<RwSignal<String>>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(into, default = "Choose…".into())] placeholder: String,
+    /// Where the names found are kept; the picker keeps its own when none is given.
+    #[prop(optional)]
+    names: Option<PeopleNames>,
+) -> impl IntoView {
+    let filter = filter.unwrap_or_else(|| RwSignal::new(String::new()));
+    let names = names.unwrap_or_default();
+    let session = Session::expect();
+    let query = settled(filter);
+    let found = LocalResource::new(move || {
+        let q = query.get();
+        async move {
+            let page = api::people::search(
+                &q,
+                &PageQuery {
+                    limit: Some(MAX_PAGE_SIZE),
+                    cursor: None,
+                },
+            )
+            .await?;
+            names.learn(&page.items);
+            Ok::<_, ApiError>(page)
+        }
+    });
+    let choices = Signal::derive(move || {
+        let mut choices: Vec<Choice> = found
             .get()
             .and_then(Result::ok)
-            .and_then(|users| {
-                users
-                    .into_iter()
-                    .find(|user| user.id.to_string() == id)
-                    .map(|user| format!("{} ({})", user.display_name, user.username))
+            .map(|page| {
+                page.items
+                    .iter()
+                    .map(|found| (found.id.to_string(), person(found)))
+                    .collect()
             })
-            .unwrap_or_else(|| id.to_string())
+            .unwrap_or_default();
+        let chosen = value.get();
+        if !chosen.is_empty() && !choices.iter().any(|(id, _)| *id == chosen) {
+            let name = names.name_of(&chosen);
+            choices.insert(0, (chosen, name));
+        }
+        choices
+    });
+    let note = Signal::derive(move || match found.get()? {
+        Err(error) => {
+            session.notice(&error);
+            Some(format!("People could not be searched: {}", error.message()))
+        }
+        Ok(page) if page.next_cursor.is_some() => Some(format!(
+            "Only the first {MAX_PAGE_SIZE} matches are listed: type more of the name to find others."
+        )),
+        Ok(page) if page.items.is_empty() => Some("Nobody matches this search.".to_string()),
+        Ok(_) => None,
+    });
+    view! {
+        <SearchSelect
+            id=id
+            label=label
+            value=value
+            filter=filter
+            choices=choices
+            error=error
+            placeholder=placeholder
+            search_placeholder="Type part of a name"
+            note=note
+        />
     }
 }
 
@@ -137,9 +217,16 @@ pub fn SearchSelect(
     /// Shown as the empty first choice.
     #[prop(into, default = "Choose…".into())]
     placeholder: String,
+    /// The search box's placeholder.
+    #[prop(default = "Type to narrow the list")]
+    search_placeholder: &'static str,
+    /// A line under the list, such as "Nobody matches this search."
+    #[prop(into, optional)]
+    note: Signal<Option<String>>,
 ) -> impl IntoView {
     let search_id = format!("{id}-search");
     let error_id = format!("{id}-error");
+    let note_id = format!("{id}-note");
     let invalid = move || error.with(Option::is_some);
     let search_label = format!("Search {}", label.to_lowercase());
     view! {
@@ -150,7 +237,7 @@ pub fn SearchSelect(
                 type="search"
                 class="picker-search"
                 aria-label=search_label
-                placeholder="Type to narrow the list"
+                placeholder=search_placeholder
                 autocomplete="off"
                 bind:value=filter
             />
@@ -159,7 +246,17 @@ pub fn SearchSelect(
                 aria-invalid=move || invalid().then_some("true")
                 aria-describedby={
                     let error_id = error_id.clone();
-                    move || invalid().then(|| error_id.clone())
+                    let note_id = note_id.clone();
+                    move || {
+                        let ids: Vec<&str> = [
+                            note.with(Option::is_some).then_some(note_id.as_str()),
+                            invalid().then_some(error_id.as_str()),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                        (!ids.is_empty()).then(|| ids.join(" "))
+                    }
                 }
                 prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
@@ -177,6 +274,9 @@ pub fn SearchSelect(
                         .collect_view()
                 }}
             </select>
+            {move || {
+                note.get().map(|note| view! { <p class="field-hint" id=note_id.clone()>{note}</p> })
+            }}
             {move || {
                 error
                     .get()

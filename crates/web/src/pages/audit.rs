@@ -12,8 +12,7 @@ use super::common::{field_of, is_admin};
 use crate::api::{self, ApiError};
 use crate::audit::{AuditFilterForm, actor, csv_href, occurred, snapshot, target_name};
 use crate::components::{
-    AdminNav, DirectoryUsers, EmptyState, ErrorAlert, ErrorState, Loading, PageHeader,
-    SearchSelect, TextField,
+    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, PageHeader, PersonPicker, TextField,
 };
 use crate::state::{PagedList, Shape};
 
@@ -38,7 +37,6 @@ pub fn AuditPage() -> impl IntoView {
 /// other filters are never shown under these.
 #[component]
 fn AuditTrail() -> impl IntoView {
-    let users = DirectoryUsers::load();
     let actor_search = RwSignal::new(String::new());
     let actor_id = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
@@ -105,12 +103,11 @@ fn AuditTrail() -> impl IntoView {
                 novalidate
                 on:submit=on_submit
             >
-                <SearchSelect
+                <PersonPicker
                     id="audit-actor"
                     label="Actor"
                     value=actor_id
                     filter=actor_search
-                    choices=Signal::derive(move || users.choices(&actor_search.get()))
                     error=field_of(refusal, "actor_id")
                     placeholder="Anyone"
                 />

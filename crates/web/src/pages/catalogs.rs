@@ -1,5 +1,5 @@
 //! Catalogs: the list (searched, paged), a new catalog, and one catalog with its details,
-//! resources, delegated roles and access packages.
+//! resources, delegated roles, access packages and (see `assignments.rs`) assignments.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -11,11 +11,12 @@ use tessera_domain::catalog::{
 use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::{CatalogId, UserId};
 
+use super::assignments::CatalogAssignmentsSection;
 use super::common::{action_error, field_of, is_admin, may_create_catalogs, param_id};
 use crate::api::{self, ApiError};
 use crate::components::{
-    AdminNav, CheckboxField, DirectoryKind, DirectoryUsers, EmptyState, ErrorAlert, ErrorState,
-    Loading, Notice, PageHeader, SearchSelect, TextAreaField, TextField, Tone, busy,
+    AdminNav, CheckboxField, DirectoryKind, EmptyState, ErrorAlert, ErrorState, Loading, Notice,
+    PageHeader, PersonPicker, SearchSelect, TextAreaField, TextField, Tone, busy,
     directory_choices,
 };
 use crate::format::{timestamp, yes_no};
@@ -98,8 +99,6 @@ pub fn CatalogsPage() -> impl IntoView {
 #[component]
 fn CatalogCreatorsSection() -> impl IntoView {
     let creators = LocalResource::new(api::catalogs::creators);
-    let users = DirectoryUsers::load();
-    let filter = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
     let add = Action::new_local(move |raw: &String| {
         let user = raw.parse::<UserId>();
@@ -178,12 +177,10 @@ fn CatalogCreatorsSection() -> impl IntoView {
             </Transition>
             <form class="form form-inline subform" novalidate on:submit=on_submit>
                 {move || add_error.get().map(|error| view! { <ErrorAlert error=error title="The person was not added." /> })}
-                <SearchSelect
+                <PersonPicker
                     id="new-creator"
                     label="New catalog creator"
                     value=chosen
-                    filter=filter
-                    choices=Signal::derive(move || users.choices(&filter.get()))
                     error=field_of(add_error, "user_id")
                 />
                 <div class="form-actions">
@@ -368,6 +365,7 @@ fn CatalogSections(
 ) -> impl IntoView {
     let manage_catalog = may(&catalog, CatalogPermission::ManageCatalog);
     let manage_packages = may(&catalog, CatalogPermission::ManagePackages);
+    let manage_assignments = may(&catalog, CatalogPermission::ManageAssignments);
     let id = catalog.id;
     view! {
         <PageHeader title=catalog.name.to_string() lead="Catalog" />
@@ -380,11 +378,13 @@ fn CatalogSections(
             <a href="#resources">"Resources"</a>
             <a href="#roles">"Roles"</a>
             <a href="#packages">"Access packages"</a>
+            {manage_assignments.then(|| view! { <a href="#assignments">"Assignments"</a> })}
         </nav>
         <DetailsSection catalog=catalog.clone() editable=manage_catalog saved=saved reload=reload />
         <ResourcesSection id=id editable=manage_catalog />
         <RolesSection id=id editable=manage_catalog />
         <PackagesSection id=id editable=manage_packages />
+        {manage_assignments.then(|| view! { <CatalogAssignmentsSection catalog=id /> })}
     }
 }
 
@@ -771,10 +771,7 @@ fn RolesSection(id: CatalogId, editable: bool) -> impl IntoView {
                     }
                 })}
             </Transition>
-            <Show
-                when=is_admin
-                fallback=|| view! { <p class="field-hint">"Only administrators can grant roles: they can search the directory's users."</p> }
-            >
+            <Show when=move || editable>
                 <GrantRoleForm id=id on_granted=Callback::new(move |_| holders.refetch()) />
             </Show>
         </section>
@@ -783,8 +780,6 @@ fn RolesSection(id: CatalogId, editable: bool) -> impl IntoView {
 
 #[component]
 fn GrantRoleForm(id: CatalogId, on_granted: Callback<()>) -> impl IntoView {
-    let users = DirectoryUsers::load();
-    let filter = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
     let role = RwSignal::new(CatalogRole::Owner.as_str().to_string());
     let grant = Action::new_local(move |(role, user): &(String, String)| {
@@ -815,14 +810,7 @@ fn GrantRoleForm(id: CatalogId, on_granted: Callback<()>) -> impl IntoView {
         <form class="form subform" novalidate on:submit=on_submit aria-labelledby="grant-heading">
             <h3 id="grant-heading">"Grant a role"</h3>
             {move || error.get().map(|error| view! { <ErrorAlert error=error title="The role was not granted." /> })}
-            <SearchSelect
-                id="grant-user"
-                label="Person"
-                value=user
-                filter=filter
-                choices=Signal::derive(move || users.choices(&filter.get()))
-                error=field_of(error, "user_id")
-            />
+            <PersonPicker id="grant-user" label="Person" value=user error=field_of(error, "user_id") />
             <div class="field">
                 <label for="grant-role">"Role"</label>
                 <select id="grant-role" on:change=move |ev| role.set(event_target_value(&ev)) prop:value=move || role.get()>

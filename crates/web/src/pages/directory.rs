@@ -13,8 +13,8 @@ use super::catalogs::LoadMore;
 use super::common::{action_error, field_of, is_admin, param_id};
 use crate::api::{self, ApiError};
 use crate::components::{
-    AdminNav, DirectoryUsers, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
-    SearchSelect, TextAreaField, TextField, Tone, busy,
+    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, PersonPicker,
+    TextAreaField, TextField, Tone, busy,
 };
 use crate::format::timestamp;
 use crate::forms::DirectoryForm;
@@ -312,8 +312,6 @@ fn GroupLinks(id: GroupId, role: GroupRole) -> impl IntoView {
             .await
             .map(|page| (page.items, page.next_cursor))
     });
-    let users = DirectoryUsers::load();
-    let filter = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
     let add = Action::new_local(move |raw: &String| {
         let user = raw.parse::<UserId>();
@@ -405,12 +403,10 @@ fn GroupLinks(id: GroupId, role: GroupRole) -> impl IntoView {
             <LoadMore list=list />
             <form class="form form-inline subform" novalidate on:submit=on_submit>
                 {move || add_error.get().map(|error| view! { <ErrorAlert error=error title=format!("The {noun} was not added.") /> })}
-                <SearchSelect
+                <PersonPicker
                     id=format!("add-{}", role.as_str())
                     label=format!("New {noun}")
                     value=chosen
-                    filter=filter
-                    choices=Signal::derive(move || users.choices(&filter.get()))
                     error=field_of(add_error, "user_id")
                 />
                 <div class="form-actions">

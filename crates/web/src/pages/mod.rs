@@ -1,6 +1,9 @@
 //! One module per route.
 
+mod access_packages;
 mod admin;
+mod approvals;
+mod assignments;
 mod audit;
 mod catalogs;
 mod common;
@@ -11,10 +14,14 @@ mod overview;
 mod package;
 mod placeholders;
 mod policy_editor;
+mod request_panel;
+mod requests;
 mod sign_in;
 mod tokens;
 
+pub use access_packages::AccessPackagesPage;
 pub use admin::AdminPage;
+pub use approvals::ApprovalsPage;
 pub use audit::AuditPage;
 pub use catalogs::{CatalogPage, CatalogsPage};
 pub use directory::{ApplicationPage, ApplicationsPage, GroupPage, GroupsPage};
@@ -22,6 +29,8 @@ pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
 pub use package::PackagePage;
-pub use placeholders::{AccessPackagesPage, ApprovalsPage, RequestHistoryPage, ReviewsPage};
+pub use placeholders::ReviewsPage;
+pub use request_panel::RequestPackagePage;
+pub use requests::{RequestHistoryPage, RequestPage};
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;

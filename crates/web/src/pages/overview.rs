@@ -1,52 +1,156 @@
-use leptos::prelude::*;
+//! The landing page: what needs the signed-in person's attention, from `GET /me/overview`:
+//! approvals waiting for them, their own requests in flight, their access ending within 14
+//! days (with a way to extend it), and access reviews.
 
-use crate::components::PageHeader;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use tessera_domain::access::Overview;
+
+use super::access_packages::extend_href;
+use super::requests::{request_href, state_badge, when};
+use crate::api;
+use crate::components::{ErrorState, Loading, PageHeader};
+use crate::my_access::PackagesTab;
+use crate::routes;
 use crate::state::Session;
 
-/// The parts of the overview, each waiting for its API.
-const CARDS: [(&str, &str); 4] = [
-    (
-        "Approvals waiting",
-        "Requests that wait for your decision will be counted here.",
-    ),
-    (
-        "Reviews waiting",
-        "Access reviews that you need to complete will be counted here.",
-    ),
-    (
-        "Your requests in progress",
-        "Access you asked for that is not yet delivered will be listed here.",
-    ),
-    (
-        "Access expiring soon",
-        "Access of yours that ends in the coming days will be listed here, so you can extend it.",
-    ),
-];
+/// How many items each card lists; the pages behind the cards list them all.
+const SHOWN: usize = 5;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let session = Session::expect();
+    let overview = LocalResource::new(api::access::overview);
     view! {
         <PageHeader title="Overview" />
         <p class="welcome">"Welcome, " {move || session.display_name()} "."</p>
-        <div class="card-grid">
-            {CARDS
-                .into_iter()
-                .enumerate()
-                .map(|(index, (title, what))| {
-                    let heading_id = format!("overview-card-{index}");
-                    let labelled_by = heading_id.clone();
-                    view! {
-                        <section class="card" aria-labelledby=labelled_by>
-                            <h2 id=heading_id>{title}</h2>
-                            <p>{what}</p>
-                            <p class="card-note">
-                                "Not built yet: this part of Tessera arrives in a later release."
-                            </p>
-                        </section>
+        <Transition fallback=|| view! { <Loading label="Loading what needs your attention…" /> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! { <OverviewCards overview=overview /> }.into_any(),
+                    Err(error) => view! {
+                        <ErrorState error=error retry=Callback::new(move |_| overview.refetch()) />
                     }
-                })
-                .collect_view()}
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn OverviewCards(overview: Overview) -> impl IntoView {
+    let waiting = overview.approvals_waiting_count;
+    let approvals: Vec<_> = overview.approvals_waiting.into_iter().take(SHOWN).collect();
+    let in_flight_count = overview.requests_in_flight.len();
+    let in_flight: Vec<_> = overview
+        .requests_in_flight
+        .into_iter()
+        .take(SHOWN)
+        .collect();
+    let expiring = overview.expiring_soon;
+    view! {
+        <div class="card-grid">
+            <section class="card" aria-labelledby="overview-approvals">
+                <h2 id="overview-approvals">"Approvals waiting"</h2>
+                <p class="card-count">
+                    {waiting}
+                    <span class="visually-hidden">
+                        {if waiting == 1 { " request waits" } else { " requests wait" }}
+                        " for your decision"
+                    </span>
+                </p>
+                {if approvals.is_empty() {
+                    view! { <p>"Nothing waits for your decision."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="item-list">
+                            {approvals
+                                .into_iter()
+                                .map(|request| view! {
+                                    <li>
+                                        <A href=routes::APPROVALS>{request.access_package_name.clone()}</A>
+                                        <span class="item-meta">
+                                            "for " {request.target.display_name.clone()} ", asked "
+                                            {when(request.submitted_at)}
+                                        </span>
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }}
+                <p class="card-note"><A href=routes::APPROVALS>"Go to Approvals"</A></p>
+            </section>
+            <section class="card" aria-labelledby="overview-requests">
+                <h2 id="overview-requests">"Your requests in progress"</h2>
+                {if in_flight.is_empty() {
+                    view! { <p>"None: everything you asked for is settled."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="item-list">
+                            {in_flight
+                                .into_iter()
+                                .map(|request| view! {
+                                    <li>
+                                        <A href=request_href(request.id)>{request.access_package_name.clone()}</A>
+                                        " " {state_badge(request.state)}
+                                        <span class="item-meta">"submitted " {when(request.submitted_at)}</span>
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }}
+                <p class="card-note">
+                    <A href=routes::REQUESTS>
+                        {if in_flight_count > SHOWN { "See all in Request history" } else { "Go to Request history" }}
+                    </A>
+                </p>
+            </section>
+            <section class="card" aria-labelledby="overview-expiring">
+                <h2 id="overview-expiring">"Access expiring soon"</h2>
+                {if expiring.is_empty() {
+                    view! { <p>"None of your access ends in the next 14 days."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="item-list">
+                            {expiring
+                                .into_iter()
+                                .map(|assignment| {
+                                    let label = format!("Extend {}", assignment.access_package_name);
+                                    view! {
+                                        <li class="item-with-action">
+                                            <span>
+                                                {assignment.access_package_name.clone()}
+                                                <span class="item-meta">
+                                                    "ends " {assignment.ends_at.map(when)}
+                                                </span>
+                                            </span>
+                                            <a
+                                                class="btn btn-secondary btn-small"
+                                                href=extend_href(assignment.id)
+                                                aria-label=label
+                                            >
+                                                "Extend"
+                                            </a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }}
+                <p class="card-note"><a href=PackagesTab::Active.href(routes::ACCESS_PACKAGES)>"See all your access"</a></p>
+            </section>
+            <section class="card" aria-labelledby="overview-reviews">
+                <h2 id="overview-reviews">"Reviews waiting"</h2>
+                <p class="card-count">{overview.reviews_waiting_count}</p>
+                <p>"Access reviews are not built yet: this part of Tessera arrives in a later release."</p>
+            </section>
         </div>
     }
 }

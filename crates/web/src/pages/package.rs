@@ -1,5 +1,6 @@
-//! One access package: its details, the resource roles it hands out, and its assignment
-//! policies with the policy editor.
+//! One access package: its details, the resource roles it hands out, its assignment policies
+//! with the policy editor, and (see `assignments.rs`) who holds it and the separation-of-duties
+//! report.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -11,9 +12,10 @@ use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::problem::FieldError;
 use tessera_domain::{AccessPackageId, ApplicationId, GroupId, PolicyId};
 
+use super::assignments::{ConflictsSection, PackageAssignmentsSection};
 use super::catalogs::{catalog_href, may};
 use super::common::{action_error, field_of, param_id};
-use super::policy_editor::{PolicyEditor, can_pick_users, summary};
+use super::policy_editor::{PolicyEditor, can_pick_groups, summary};
 use crate::api::{self, ApiError};
 use crate::components::{
     AdminNav, CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
@@ -75,6 +77,10 @@ fn PackageSections(
     reload: Callback<()>,
 ) -> impl IntoView {
     let editable = may(&catalog, CatalogPermission::ManagePackages);
+    let manage_assignments = may(&catalog, CatalogPermission::ManageAssignments);
+    // Counts assignments made or removed here; the conflicts report is read again after each.
+    let assignments_changed = RwSignal::new(0_u32);
+    let package_id = package.id;
     view! {
         <PageHeader title=package.name.to_string() lead="Access package" />
         <AdminNav />
@@ -85,10 +91,18 @@ fn PackageSections(
             <a href="#details">"Details"</a>
             <a href="#resource-roles">"Resource roles"</a>
             <a href="#policies">"Policies"</a>
+            {manage_assignments.then(|| view! {
+                <a href="#assignments">"Assignments"</a>
+                <a href="#conflicts">"Separation of duties"</a>
+            })}
         </nav>
         <DetailsSection package=package.clone() editable=editable saved=saved reload=reload />
         <ResourceRolesSection package=package.clone() editable=editable reload=reload />
-        <PoliciesSection package=package editable=editable />
+        <PoliciesSection package=package.clone() editable=editable />
+        {manage_assignments.then(|| view! {
+            <PackageAssignmentsSection package=package changed=assignments_changed />
+            <ConflictsSection package=package_id changed=assignments_changed />
+        })}
     }
 }
 
@@ -522,8 +536,8 @@ fn PoliciesSection(package: AccessPackageView, editable: bool) -> impl IntoView 
                         <button type="button" class="btn btn-primary" on:click=move |_| { saved.set(None); editing.set(Editing::New) }>
                             "New policy"
                         </button>
-                        {(!can_pick_users()).then(|| view! {
-                            <p class="field-hint">"Only administrators can list users and groups, so you can choose managers, sponsors and the package's group owners as approvers."</p>
+                        {(!can_pick_groups()).then(|| view! {
+                            <p class="field-hint">"Only administrators can list groups, so you can choose people, managers, sponsors and the package's group owners as approvers, but not other groups."</p>
                         })}
                     }
                     .into_any(),

@@ -21,8 +21,8 @@ use tessera_domain::{GroupId, UserId};
 use super::common::is_admin;
 use crate::api;
 use crate::components::{
-    CheckboxField, DirectoryKind, DirectoryUsers, ErrorAlert, SearchSelect, TextAreaField,
-    TextField, busy, directory_choices,
+    CheckboxField, DirectoryKind, ErrorAlert, PeopleNames, PersonPicker, SearchSelect,
+    TextAreaField, TextField, busy, directory_choices,
 };
 use crate::forms::sentence;
 
@@ -767,10 +767,10 @@ fn remove_item<T: Send + Sync + 'static>(rows: RwSignal<Vec<T>>, index: usize) {
 
 // ---------- the view ----------
 
-/// What pickers need: the directory's users and the groups of this package.
+/// What pickers need: the names of the people found so far and the groups of this package.
 #[derive(Clone)]
 struct Directory {
-    users: DirectoryUsers,
+    people: PeopleNames,
     package_groups: Vec<(String, String)>,
     /// The editor's owner. Rows added by a click get their signals from it: created in an
     /// event handler, they would belong to whatever ran last and could be disposed with it.
@@ -805,7 +805,7 @@ pub fn PolicyEditor(
         .collect();
     package_groups.dedup();
     let directory = StoredValue::new(Directory {
-        users: DirectoryUsers::load(),
+        people: PeopleNames::default(),
         package_groups,
         owner: Owner::current().unwrap_or_default(),
     });
@@ -942,7 +942,7 @@ fn WhoSection(
     errors: Errors,
     directory: StoredValue<Directory>,
 ) -> impl IntoView {
-    let users = directory.with_value(|d| d.users);
+    let people = directory.with_value(|d| d.people);
     let user_filter = RwSignal::new(String::new());
     let user_choice = RwSignal::new(String::new());
     let group_filter = RwSignal::new(String::new());
@@ -1013,7 +1013,7 @@ fn WhoSection(
                                 .into_iter()
                                 .enumerate()
                                 .map(|(index, id)| {
-                                    let name = users.name_of(&id);
+                                    let name = people.name_of(&id);
                                     let error = at(errors, format!("who_can_request.users[{index}]"));
                                     view! {
                                         <li class="chip">
@@ -1029,7 +1029,7 @@ fn WhoSection(
                         }}
                     </ul>
                     <div class="form-inline">
-                        <SearchSelect id="who-user" label="User who may request" value=user_choice filter=user_filter choices=Signal::derive(move || users.choices(&user_filter.get())) />
+                        <PersonPicker id="who-user" label="User who may request" value=user_choice filter=user_filter names=people />
                         <div class="form-actions">
                             <button type="button" class="btn btn-secondary" on:click=add_user>"Add user"</button>
                         </div>
@@ -1313,7 +1313,7 @@ fn ApproverEditor(
 ) -> impl IntoView {
     let error = at(errors, path);
     let kind_id = format!("{id}-kind");
-    let users = directory.with_value(|d| d.users);
+    let people = directory.with_value(|d| d.people);
     let package_groups = directory.with_value(|d| d.package_groups.clone());
     let groups = directory_choices(
         DirectoryKind::Groups,
@@ -1350,7 +1350,7 @@ fn ApproverEditor(
                 let id = id.clone();
                 move || match row.kind.get() {
                     ApproverKind::User => view! {
-                        <SearchSelect id=format!("{id}-user") label="User" value=row.target filter=row.filter choices=Signal::derive(move || users.choices(&row.filter.get())) error=error />
+                        <PersonPicker id=format!("{id}-user") label="User" value=row.target filter=row.filter error=error names=people />
                     }
                     .into_any(),
                     ApproverKind::GroupMembers => view! {
@@ -1572,7 +1572,8 @@ pub fn summary(definition: &PolicyDefinition) -> (String, String, String) {
     (who, approval, expiry)
 }
 
-/// Whether the person can pick users: only administrators can list them.
-pub fn can_pick_users() -> bool {
+/// Whether the person can pick groups: only administrators can list them. Anyone can pick
+/// people.
+pub fn can_pick_groups() -> bool {
     is_admin()
 }

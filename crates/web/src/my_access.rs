@@ -1,0 +1,1113 @@
+//! The pure parts of "My Access" (the overview, access packages, request history and
+//! approvals): which tab a query names, how requests, blockers and refusals read in words, and
+//! the request, extension, removal, cancellation and decision forms parsed into the domain's
+//! inputs, with every refusal at the JSON path the API would use (`policy_id`, `justification`,
+//! `answers[2].value`, `ends_at`…), so local and server refusals show at the same control.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use tessera_domain::access::{
+    Ask, Blocker, CancelInput, DecisionInput, DecisionView, NewRequestInput, RequestView,
+    RequestablePolicy, StageView,
+};
+use tessera_domain::assignment::{Justification, StateFilter};
+use tessera_domain::policy::{
+    self, Answer, AnswerInput, AnswerValue, AnswerValueInput, ApprovalDefinition, ExtensionRule,
+    PolicyDefinition, QuestionDefinition,
+};
+use tessera_domain::problem::FieldError;
+use tessera_domain::request::{RequestKind, RequestState, Verdict};
+use tessera_domain::{AccessPackageId, UserId};
+
+use crate::api::ApiError;
+use crate::assignments::{AnswerDraft, local_date_time};
+
+/// The tabs of the access packages page, named by its `?tab=` query.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PackagesTab {
+    /// Packages one may request.
+    #[default]
+    Available,
+    /// One's access now (scheduled or delivered).
+    Active,
+    /// One's access that expired or was removed.
+    Expired,
+}
+
+impl PackagesTab {
+    pub const ALL: [PackagesTab; 3] = [
+        PackagesTab::Available,
+        PackagesTab::Active,
+        PackagesTab::Expired,
+    ];
+
+    /// Anything unknown is the first tab.
+    pub fn parse(raw: Option<&str>) -> Self {
+        match raw {
+            Some("active") => PackagesTab::Active,
+            Some("expired") => PackagesTab::Expired,
+            _ => PackagesTab::Available,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PackagesTab::Available => "Available",
+            PackagesTab::Active => "Active",
+            PackagesTab::Expired => "Expired",
+        }
+    }
+
+    /// The tab's address under `base` (the page's path).
+    pub fn href(self, base: &str) -> String {
+        match self {
+            PackagesTab::Available => base.to_string(),
+            PackagesTab::Active => format!("{base}?tab=active"),
+            PackagesTab::Expired => format!("{base}?tab=expired"),
+        }
+    }
+}
+
+/// The tabs of the approvals page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ApprovalsTab {
+    #[default]
+    Pending,
+    History,
+}
+
+impl ApprovalsTab {
+    pub const ALL: [ApprovalsTab; 2] = [ApprovalsTab::Pending, ApprovalsTab::History];
+
+    pub fn parse(raw: Option<&str>) -> Self {
+        match raw {
+            Some("history") => ApprovalsTab::History,
+            _ => ApprovalsTab::Pending,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApprovalsTab::Pending => "Pending",
+            ApprovalsTab::History => "History",
+        }
+    }
+
+    pub fn href(self, base: &str) -> String {
+        match self {
+            ApprovalsTab::Pending => base.to_string(),
+            ApprovalsTab::History => format!("{base}?tab=history"),
+        }
+    }
+}
+
+/// The `state` query value of `GET /me/assignments`.
+pub fn state_filter_value(filter: StateFilter) -> &'static str {
+    match filter {
+        StateFilter::Active => "active",
+        StateFilter::Scheduled => "scheduled",
+        StateFilter::Delivered => "delivered",
+        StateFilter::Expired => "expired",
+        StateFilter::Removed => "removed",
+    }
+}
+
+/// Who a request panel asks for, to word what stands in the way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whom<'a> {
+    Myself,
+    /// A direct report, by name.
+    Other(&'a str),
+}
+
+/// `A`, `A and B`, `A, B and C`.
+pub fn joined(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Why a package cannot be requested now, in a sentence.
+pub fn describe_blocker(blocker: &Blocker, whom: Whom<'_>) -> String {
+    match (blocker, whom) {
+        (Blocker::NotInScope, Whom::Myself) => {
+            "No policy of this package lets you request it. Ask the package's owner if you need it."
+                .to_string()
+        }
+        (Blocker::NotInScope, Whom::Other(name)) => {
+            format!("No policy of this package lets you request it for {name}.")
+        }
+        (Blocker::AlreadyAssigned { .. }, Whom::Myself) => {
+            "You already have this package.".to_string()
+        }
+        (Blocker::AlreadyAssigned { .. }, Whom::Other(name)) => {
+            format!("{name} already has this package.")
+        }
+        (Blocker::PendingRequest { .. }, Whom::Myself) => {
+            "You already asked for this package, and that request is still open.".to_string()
+        }
+        (Blocker::PendingRequest { .. }, Whom::Other(name)) => {
+            format!("A request of this package for {name} is still open.")
+        }
+        (Blocker::Conflict { conflicting }, whom) => {
+            let holder = match whom {
+                Whom::Myself => "you hold".to_string(),
+                Whom::Other(name) => format!("{name} holds"),
+            };
+            if conflicting.is_empty() {
+                format!("Separation of duties: this package is incompatible with access {holder}.")
+            } else {
+                format!(
+                    "Separation of duties: this package is incompatible with access {holder}: {}.",
+                    joined(conflicting)
+                )
+            }
+        }
+        (Blocker::CatalogDisabled, _) => {
+            "The catalog of this package is disabled, so its packages cannot be requested now."
+                .to_string()
+        }
+    }
+}
+
+pub fn request_state_label(state: RequestState) -> &'static str {
+    match state {
+        RequestState::Submitted => "Submitted",
+        RequestState::PendingApproval => "Pending approval",
+        RequestState::Scheduled => "Scheduled",
+        RequestState::Delivering => "Delivering",
+        RequestState::Delivered => "Delivered",
+        RequestState::PartiallyDelivered => "Partially delivered",
+        RequestState::DeliveryFailed => "Delivery failed",
+        RequestState::Denied => "Denied",
+        RequestState::Canceled => "Canceled",
+        RequestState::Expired => "Expired",
+    }
+}
+
+/// The classes of a request state's badge.
+pub fn request_state_badge(state: RequestState) -> &'static str {
+    match state {
+        RequestState::Submitted
+        | RequestState::PendingApproval
+        | RequestState::Scheduled
+        | RequestState::Delivering => "badge badge-info",
+        RequestState::Delivered => "badge badge-success",
+        RequestState::PartiallyDelivered | RequestState::DeliveryFailed | RequestState::Denied => {
+            "badge badge-danger"
+        }
+        RequestState::Canceled | RequestState::Expired => "badge badge-neutral",
+    }
+}
+
+pub fn request_kind_label(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::UserAdd => "Request access",
+        RequestKind::UserExtend => "Extend access",
+        RequestKind::UserRemove => "Remove access",
+        RequestKind::AdminAdd => "Direct assignment",
+        RequestKind::AdminRemove => "Removal by an administrator",
+    }
+}
+
+pub fn verdict_label(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Approve => "Approved",
+        Verdict::Deny => "Denied",
+    }
+}
+
+/// Whether someone asked for another person (a manager for a report, an administrator).
+pub fn on_behalf(request: &RequestView) -> bool {
+    request.requester.id != request.target.id
+}
+
+/// The stage waiting for a decision, if the request waits for one.
+pub fn current_stage(request: &RequestView) -> Option<&StageView> {
+    if request.state != RequestState::PendingApproval {
+        return None;
+    }
+    request
+        .stages
+        .iter()
+        .find(|stage| stage.started_at.is_some() && stage.decision.is_none())
+}
+
+/// The decision `me` made on a request, if any.
+pub fn decision_by(request: &RequestView, me: UserId) -> Option<&DecisionView> {
+    request
+        .stages
+        .iter()
+        .filter_map(|stage| stage.decision.as_ref())
+        .find(|decision| decision.by.id == me)
+}
+
+/// Whether `me` may withdraw the request: it is not delivered yet, and it is theirs.
+pub fn can_cancel(request: &RequestView, me: UserId) -> bool {
+    request.state.is_cancelable() && (request.requester.id == me || request.target.id == me)
+}
+
+/// Whether `me` may ask again for what a closed request of theirs asked: access they did not
+/// get because it was denied, expired undecided or was canceled.
+pub fn can_resubmit(request: &RequestView, me: UserId) -> bool {
+    let closed_without_access = match request.state {
+        RequestState::Denied | RequestState::Expired | RequestState::Canceled => true,
+        RequestState::Submitted
+        | RequestState::PendingApproval
+        | RequestState::Scheduled
+        | RequestState::Delivering
+        | RequestState::Delivered
+        | RequestState::PartiallyDelivered
+        | RequestState::DeliveryFailed => false,
+    };
+    closed_without_access && request.kind == RequestKind::UserAdd && request.requester.id == me
+}
+
+/// The people who may decide a stage, by name (escalation approvers too, once escalated).
+pub fn stage_approvers(stage: &StageView) -> String {
+    let names: Vec<String> = stage
+        .approvers
+        .iter()
+        .chain(
+            stage
+                .escalated_at
+                .map_or(&[][..], |_| &stage.escalation_approvers[..]),
+        )
+        .map(|person| person.display_name.clone())
+        .collect();
+    if names.is_empty() {
+        "Nobody".to_string()
+    } else {
+        joined(&names)
+    }
+}
+
+/// An accepted answer as text.
+pub fn answer_text(value: &AnswerValue) -> String {
+    match value {
+        AnswerValue::Text(text) | AnswerValue::Choice(text) => text.clone(),
+        AnswerValue::Choices(choices) => choices.join(", "),
+    }
+}
+
+/// Whether a policy needs approval, in words.
+pub fn approval_words(policy: &RequestablePolicy) -> String {
+    match (&policy.definition.approval, policy.requires_approval) {
+        (ApprovalDefinition::Required { stages }, true) if stages.len() > 1 => {
+            format!("Needs approval, in {} stages.", stages.len())
+        }
+        (_, true) => "Needs approval.".to_string(),
+        (_, false) => "No approval needed: access is given at once.".to_string(),
+    }
+}
+
+/// What a policy says about extending or removing access held under it: `Ok` with a hint when
+/// it allows it, `Err` with the reason when it does not.
+pub fn change_allowed(
+    definition: &PolicyDefinition,
+    ask: Ask,
+) -> Result<&'static str, &'static str> {
+    match ask {
+        Ask::Extend => match definition.lifecycle.extension {
+            ExtensionRule::NotAllowed {} => {
+                Err("The policy of this access does not allow extending it.")
+            }
+            ExtensionRule::Allowed {
+                approval_required: true,
+            } => Ok("An extension goes through the policy's approval."),
+            ExtensionRule::Allowed {
+                approval_required: false,
+            } => Ok("An extension needs no approval."),
+        },
+        Ask::Remove => {
+            if definition.lifecycle.self_removal_allowed {
+                Ok("You lose the access at once.")
+            } else {
+                Err("The policy of this access does not let you remove it yourself.")
+            }
+        }
+        Ask::Add => Ok(""),
+    }
+}
+
+/// A `409` in words people can act on; `None` leaves the server's own detail, which for
+/// separation of duties names the access in the way.
+pub fn conflict_words(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "already_assigned" => "This access is already assigned, so there is nothing to request.",
+        "request_pending" => {
+            "A request for this package is already open. Follow it in Request history, or cancel it there first."
+        }
+        "removal_not_allowed" => {
+            "The policy of this access does not let you remove it yourself. Ask the package's owner."
+        }
+        "extension_not_allowed" => "The policy of this access does not allow extending it.",
+        "does_not_expire" => "This access does not expire, so there is nothing to extend.",
+        "not_assigned" => "This access is no longer assigned.",
+        "catalog_disabled" => {
+            "The catalog of this package is disabled, so the package cannot be requested now."
+        }
+        "policy_disabled" => {
+            "This policy was disabled and takes no new requests. Choose another policy, or reload the page."
+        }
+        "already_decided" | "stage_not_current" => {
+            "Someone decided first: this request no longer waits for your decision."
+        }
+        "request_not_pending" | "stage_timed_out" => {
+            "This request no longer waits for your decision."
+        }
+        _ => return None,
+    })
+}
+
+/// One sentence for a refused write: the words of [`conflict_words`] for a `409`, else the
+/// server's.
+pub fn refusal_message(error: &ApiError) -> String {
+    error
+        .problem()
+        .filter(|problem| problem.status == 409)
+        .and_then(|problem| conflict_words(&problem.code))
+        .map(str::to_string)
+        .unwrap_or_else(|| error.message())
+}
+
+/// Whether a decision was refused because the request moved on (someone else decided, or it
+/// closed): the list should be read again.
+pub fn decided_elsewhere(error: &ApiError) -> bool {
+    error.status() == Some(409)
+}
+
+/// The pattern a text question's answer must match, if it has one.
+pub fn question_pattern(question: &QuestionDefinition) -> Option<&str> {
+    match question {
+        QuestionDefinition::ShortText { regex, .. }
+        | QuestionDefinition::LongText { regex, .. } => regex.as_deref(),
+        QuestionDefinition::SingleChoice { .. } | QuestionDefinition::MultipleChoice { .. } => None,
+    }
+}
+
+fn question_id(question: &QuestionDefinition) -> &str {
+    match question {
+        QuestionDefinition::ShortText { id, .. }
+        | QuestionDefinition::LongText { id, .. }
+        | QuestionDefinition::SingleChoice { id, .. }
+        | QuestionDefinition::MultipleChoice { id, .. } => id,
+    }
+}
+
+/// The answers of an earlier request, as drafts for the same questions asked again (a
+/// resubmission). Questions the earlier request did not answer, or that are new, stay blank.
+pub fn drafts_from(questions: &[QuestionDefinition], earlier: &[Answer]) -> Vec<AnswerDraft> {
+    questions
+        .iter()
+        .map(|question| {
+            let given = earlier
+                .iter()
+                .find(|answer| answer.question_id().as_str() == question_id(question));
+            match given.map(Answer::value) {
+                None => AnswerDraft::default(),
+                Some(AnswerValue::Text(text) | AnswerValue::Choice(text)) => AnswerDraft {
+                    text: text.clone(),
+                    chosen: Vec::new(),
+                },
+                Some(AnswerValue::Choices(chosen)) => AnswerDraft {
+                    text: String::new(),
+                    chosen: chosen.clone(),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Every question's answer, blank or not, in the policy's order, so that refusals name
+/// `answers[i]` of question `i`.
+fn answer_inputs(questions: &[QuestionDefinition], drafts: &[AnswerDraft]) -> Vec<AnswerInput> {
+    questions
+        .iter()
+        .enumerate()
+        .map(|(index, question)| {
+            let draft = drafts.get(index).cloned().unwrap_or_default();
+            let value = match question {
+                QuestionDefinition::MultipleChoice { choices, .. } => AnswerValueInput::Many(
+                    choices
+                        .iter()
+                        .filter(|choice| draft.chosen.contains(choice))
+                        .cloned()
+                        .collect(),
+                ),
+                QuestionDefinition::ShortText { .. }
+                | QuestionDefinition::LongText { .. }
+                | QuestionDefinition::SingleChoice { .. } => AnswerValueInput::One(draft.text),
+            };
+            AnswerInput {
+                question_id: question_id(question).to_string(),
+                value,
+            }
+        })
+        .collect()
+}
+
+fn present(raw: &str) -> Option<&str> {
+    Some(raw.trim()).filter(|raw| !raw.is_empty())
+}
+
+/// Collects the refusals of one form.
+#[derive(Default)]
+struct Refusals(Vec<FieldError>);
+
+impl Refusals {
+    fn refuse(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// A justification as typed: absent when blank (refused when `required`).
+    fn justification(&mut self, raw: &str, required: Option<&str>) -> Option<Justification> {
+        match present(raw) {
+            None => {
+                if let Some(message) = required {
+                    self.refuse("justification", message);
+                }
+                None
+            }
+            Some(raw) => Justification::parse(raw)
+                .map_err(|error| self.refuse("justification", error.0))
+                .ok(),
+        }
+    }
+
+    /// A moment typed in a `datetime-local` input, read with `to_utc` (the browser's time zone).
+    fn moment(
+        &mut self,
+        field: &str,
+        raw: &str,
+        to_utc: &impl Fn(NaiveDateTime) -> Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        let raw = present(raw)?;
+        match local_date_time(raw) {
+            None => {
+                self.refuse(field, "must be a date and time such as 2025-03-04T14:05");
+                None
+            }
+            Some(naive) => {
+                let at = to_utc(naive);
+                if at.is_none() {
+                    self.refuse(field, "does not exist in your time zone");
+                }
+                at
+            }
+        }
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(ApiError::invalid(self.0)),
+        }
+    }
+}
+
+/// The request panel's form as typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestForm {
+    pub policy_id: String,
+    /// The direct report asked for; `None` for oneself.
+    pub target_user_id: Option<UserId>,
+    pub justification: String,
+    /// `2025-03-04T14:05` as a `datetime-local` input gives it, in the browser's time zone.
+    pub starts_at: String,
+    pub ends_at: String,
+    /// One per question of the chosen policy, in its order.
+    pub answers: Vec<AnswerDraft>,
+}
+
+impl RequestForm {
+    /// The request to send, checked with the domain's own rules against the chosen policy (one
+    /// of `policies`); `to_utc` reads a local date and time in the browser's time zone. Dates
+    /// are sent only when the policy lets requesters choose them.
+    pub fn parse(
+        &self,
+        package: AccessPackageId,
+        policies: &[RequestablePolicy],
+        to_utc: impl Fn(NaiveDateTime) -> Option<DateTime<Utc>>,
+    ) -> Result<NewRequestInput, ApiError> {
+        let mut refusals = Refusals::default();
+        let chosen = policies
+            .iter()
+            .find(|policy| policy.id.to_string() == self.policy_id.trim());
+        let Some(policy) = chosen else {
+            refusals.refuse("policy_id", "choose a policy");
+            return refusals.finish(None);
+        };
+        let requester = &policy.definition.requester;
+        let justification = refusals.justification(
+            &self.justification,
+            requester
+                .justification_required
+                .then_some("this policy requires a justification"),
+        );
+        let (starts_at, ends_at) = if requester.may_choose_dates {
+            let start = refusals.moment("starts_at", &self.starts_at, &to_utc);
+            let end = refusals.moment("ends_at", &self.ends_at, &to_utc);
+            if let (Some(start), Some(end)) = (start, end)
+                && end <= start
+            {
+                refusals.refuse("ends_at", "must be after the start");
+            }
+            (start, end)
+        } else {
+            (None, None)
+        };
+        let answers = answer_inputs(&requester.questions, &self.answers);
+        // A policy that no longer passes here (a rule tightened since it was saved) is left to
+        // the server to judge.
+        if let Ok(valid) = policy::validate(&policy.definition)
+            && let Err(found) = policy::validate_answers(&valid, &answers)
+        {
+            refusals.0.extend(found);
+        }
+        refusals.finish(Some(NewRequestInput {
+            access_package_id: package,
+            policy_id: Some(policy.id),
+            ask: Ask::Add,
+            target_user_id: self.target_user_id,
+            justification,
+            answers,
+            starts_at,
+            ends_at,
+        }))
+    }
+}
+
+/// The form that extends or removes one's own access.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChangeForm {
+    pub justification: String,
+    /// The end asked for, when extending under a policy that lets requesters choose dates.
+    pub ends_at: String,
+}
+
+impl ChangeForm {
+    /// `policy` is the definition of the policy the access was given under, when known; the
+    /// server checks again either way.
+    pub fn parse(
+        &self,
+        ask: Ask,
+        package: AccessPackageId,
+        policy: Option<&PolicyDefinition>,
+        to_utc: impl Fn(NaiveDateTime) -> Option<DateTime<Utc>>,
+    ) -> Result<NewRequestInput, ApiError> {
+        let mut refusals = Refusals::default();
+        let extending = ask == Ask::Extend;
+        let required = extending
+            && policy.is_some_and(|definition| definition.requester.justification_required);
+        let justification = refusals.justification(
+            &self.justification,
+            required.then_some("this policy requires a justification"),
+        );
+        let ends_at = if extending {
+            refusals.moment("ends_at", &self.ends_at, &to_utc)
+        } else {
+            None
+        };
+        refusals.finish(Some(NewRequestInput {
+            access_package_id: package,
+            policy_id: None,
+            ask,
+            target_user_id: None,
+            justification,
+            answers: Vec::new(),
+            starts_at: None,
+            ends_at,
+        }))
+    }
+}
+
+/// An approver's decision on the current stage.
+pub fn decision(
+    stage: &StageView,
+    verdict: Verdict,
+    justification: &str,
+) -> Result<DecisionInput, ApiError> {
+    let mut refusals = Refusals::default();
+    let justification = refusals.justification(
+        justification,
+        stage
+            .approver_justification_required
+            .then_some("this stage requires a justification"),
+    );
+    refusals.finish(Some(DecisionInput {
+        stage: stage.index,
+        verdict,
+        justification,
+    }))
+}
+
+/// The body of a cancellation: the reason, when one is given.
+pub fn cancellation(reason: &str) -> Result<CancelInput, ApiError> {
+    let mut refusals = Refusals::default();
+    let justification = refusals.justification(reason, None);
+    refusals.finish(Some(CancelInput { justification }))
+}
+
+/// What a submitted request means for the person who made it, in a sentence.
+pub fn submitted_words(request: &RequestView) -> String {
+    let package = &request.access_package_name;
+    match (request.kind, request.state) {
+        (_, RequestState::PendingApproval | RequestState::Submitted) => {
+            format!("Your request for {package} was submitted and waits for approval.")
+        }
+        (_, RequestState::Scheduled) => {
+            format!("Your request for {package} was approved and is scheduled for its start.")
+        }
+        (RequestKind::UserRemove | RequestKind::AdminRemove, RequestState::Delivered) => {
+            format!("Your access to {package} was removed.")
+        }
+        (RequestKind::UserExtend, RequestState::Delivered) => {
+            format!("Your access to {package} was extended.")
+        }
+        (_, RequestState::Delivered | RequestState::Delivering) => {
+            format!("Your request for {package} was granted.")
+        }
+        (_, state) => format!(
+            "Your request for {package} is {}.",
+            request_state_label(state).to_lowercase()
+        ),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+    use tessera_domain::PolicyId;
+
+    use super::*;
+
+    const PACKAGE: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5a";
+    const POLICY: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    const ALICE: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c";
+    const BOB: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5d";
+
+    fn package() -> AccessPackageId {
+        PACKAGE.parse().unwrap()
+    }
+
+    fn policy(requester: serde_json::Value, lifecycle: serde_json::Value) -> RequestablePolicy {
+        RequestablePolicy {
+            id: POLICY.parse::<PolicyId>().unwrap(),
+            definition: serde_json::from_value(json!({
+                "name": "Staff",
+                "who_can_request": {"type": "all_users"},
+                "approval": {"type": "none"},
+                "requester": requester,
+                "lifecycle": lifecycle,
+            }))
+            .unwrap(),
+            requires_approval: false,
+        }
+    }
+
+    fn with_question() -> RequestablePolicy {
+        policy(
+            json!({
+                "justification_required": true,
+                "may_choose_dates": true,
+                "questions": [
+                    {"type": "short_text", "id": "badge", "text": "Badge number", "required": true,
+                     "regex": "[0-9]{4}"},
+                    {"type": "multiple_choice", "id": "sites", "text": "Sites",
+                     "choices": ["Oslo", "Lyon", "Pune"]},
+                ],
+            }),
+            json!({"expiry": {"type": "after_days", "days": 30}}),
+        )
+    }
+
+    fn utc(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        Some(naive.and_utc())
+    }
+
+    fn fields(error: &ApiError) -> Vec<String> {
+        error
+            .problem()
+            .unwrap()
+            .errors
+            .iter()
+            .map(|e| e.field.clone())
+            .collect()
+    }
+
+    fn request(
+        state: RequestState,
+        kind: RequestKind,
+        requester: &str,
+        target: &str,
+    ) -> RequestView {
+        serde_json::from_value(json!({
+            "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60",
+            "access_package_id": PACKAGE,
+            "access_package_name": "Finance",
+            "policy_id": POLICY,
+            "policy_name": "Staff",
+            "kind": kind,
+            "state": state,
+            "requester": {"id": requester, "username": "r", "display_name": "Requester"},
+            "target": {"id": target, "username": "t", "display_name": "Target"},
+            "justification": null,
+            "answers": [],
+            "starts_at": null,
+            "ends_at": null,
+            "submitted_at": "2026-01-01T10:00:00Z",
+            "closed_at": null,
+            "outcome": null,
+            "stages": [
+                {"index": 0, "started_at": "2026-01-01T10:00:00Z", "deadline_at": null,
+                 "approvers": [{"id": BOB, "username": "bob", "display_name": "Bob Builder"}],
+                 "used_fallback": false, "escalated_at": null, "escalation_approvers": [],
+                 "approver_justification_required": false,
+                 "decision": {"by": {"id": BOB, "username": "bob", "display_name": "Bob Builder"},
+                              "verdict": "approve", "justification": "ok",
+                              "at": "2026-01-01T11:00:00Z"}},
+                {"index": 1, "started_at": "2026-01-01T11:00:00Z", "deadline_at": null,
+                 "approvers": [{"id": BOB, "username": "bob", "display_name": "Bob Builder"},
+                               {"id": ALICE, "username": "ada", "display_name": "Ada Admin"}],
+                 "used_fallback": false, "escalated_at": null, "escalation_approvers": [],
+                 "approver_justification_required": true, "decision": null},
+            ],
+            "assignment_id": null,
+            "timeline": [],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn tabs_are_read_from_the_query_and_written_back() {
+        assert_eq!(PackagesTab::parse(None), PackagesTab::Available);
+        assert_eq!(PackagesTab::parse(Some("expired")), PackagesTab::Expired);
+        assert_eq!(PackagesTab::parse(Some("nonsense")), PackagesTab::Available);
+        for tab in PackagesTab::ALL {
+            let href = tab.href("/access-packages");
+            let query = href.split_once("tab=").map(|(_, tab)| tab);
+            assert_eq!(PackagesTab::parse(query), tab);
+        }
+        assert_eq!(ApprovalsTab::parse(Some("history")), ApprovalsTab::History);
+        assert_eq!(ApprovalsTab::Pending.href("/approvals"), "/approvals");
+    }
+
+    #[test]
+    fn blockers_read_as_sentences_naming_the_person_and_the_conflicting_access() {
+        assert_eq!(
+            describe_blocker(
+                &Blocker::AlreadyAssigned {
+                    assignment_id: PACKAGE.parse().unwrap()
+                },
+                Whom::Other("Bob Builder")
+            ),
+            "Bob Builder already has this package."
+        );
+        let conflict = Blocker::Conflict {
+            conflicting: vec!["Payments".into(), "Group member: Auditors".into()],
+        };
+        assert_eq!(
+            describe_blocker(&conflict, Whom::Myself),
+            "Separation of duties: this package is incompatible with access you hold: Payments and Group member: Auditors."
+        );
+        assert!(describe_blocker(&Blocker::NotInScope, Whom::Myself).contains("No policy"));
+        assert!(describe_blocker(&Blocker::CatalogDisabled, Whom::Myself).contains("disabled"));
+    }
+
+    #[test]
+    fn lists_are_joined_with_and() {
+        assert_eq!(joined(&[]), "");
+        assert_eq!(joined(&["A".into()]), "A");
+        assert_eq!(joined(&["A".into(), "B".into(), "C".into()]), "A, B and C");
+    }
+
+    #[test]
+    fn a_complete_form_becomes_a_request_with_every_answer_in_question_order() {
+        let form = RequestForm {
+            policy_id: POLICY.into(),
+            target_user_id: None,
+            justification: "  Month-end close  ".into(),
+            starts_at: "2030-01-01T09:00".into(),
+            ends_at: String::new(),
+            answers: vec![
+                AnswerDraft {
+                    text: "1234".into(),
+                    chosen: vec![],
+                },
+                AnswerDraft {
+                    text: String::new(),
+                    chosen: vec!["Pune".into(), "Oslo".into()],
+                },
+            ],
+        };
+        let input = form.parse(package(), &[with_question()], utc).unwrap();
+        assert_eq!(input.ask, Ask::Add);
+        assert_eq!(
+            input.policy_id.map(|id| id.to_string()).as_deref(),
+            Some(POLICY)
+        );
+        assert_eq!(
+            input.justification.as_ref().map(Justification::as_str),
+            Some("Month-end close")
+        );
+        assert_eq!(
+            input.starts_at,
+            Some(Utc.with_ymd_and_hms(2030, 1, 1, 9, 0, 0).unwrap())
+        );
+        assert_eq!(input.answers[0].question_id, "badge");
+        // Choices are sent in the policy's order.
+        assert_eq!(
+            input.answers[1].value,
+            AnswerValueInput::Many(vec!["Oslo".into(), "Pune".into()])
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_fields_the_api_would_name() {
+        let form = RequestForm {
+            policy_id: POLICY.into(),
+            answers: vec![AnswerDraft::default(), AnswerDraft::default()],
+            starts_at: "2030-01-02T09:00".into(),
+            ends_at: "2030-01-01T09:00".into(),
+            ..RequestForm::default()
+        };
+        let error = form.parse(package(), &[with_question()], utc).unwrap_err();
+        assert_eq!(
+            fields(&error),
+            ["justification", "ends_at", "answers[0].value"]
+        );
+        assert_eq!(
+            error.field_message("answers[0].value").as_deref(),
+            Some("this question needs an answer")
+        );
+    }
+
+    #[test]
+    fn an_answer_not_matching_its_pattern_is_refused_at_the_answer() {
+        let form = RequestForm {
+            policy_id: POLICY.into(),
+            justification: "why".into(),
+            answers: vec![
+                AnswerDraft {
+                    text: "12".into(),
+                    chosen: vec![],
+                },
+                AnswerDraft::default(),
+            ],
+            ..RequestForm::default()
+        };
+        let error = form.parse(package(), &[with_question()], utc).unwrap_err();
+        assert_eq!(fields(&error), ["answers[0].value"]);
+        assert_eq!(
+            question_pattern(&with_question().definition.requester.questions[0]),
+            Some("[0-9]{4}")
+        );
+    }
+
+    #[test]
+    fn without_a_chosen_policy_the_policy_is_refused() {
+        let error = RequestForm::default()
+            .parse(package(), &[with_question()], utc)
+            .unwrap_err();
+        assert_eq!(fields(&error), ["policy_id"]);
+    }
+
+    #[test]
+    fn dates_are_not_sent_when_the_policy_does_not_let_requesters_choose_them() {
+        let plain = policy(json!({}), json!({"expiry": {"type": "never"}}));
+        let form = RequestForm {
+            policy_id: POLICY.into(),
+            starts_at: "not a date".into(),
+            ..RequestForm::default()
+        };
+        let input = form.parse(package(), &[plain], utc).unwrap();
+        assert_eq!((input.starts_at, input.justification), (None, None));
+    }
+
+    #[test]
+    fn a_resubmission_keeps_the_answers_of_questions_still_asked() {
+        let earlier: Vec<Answer> = serde_json::from_value(json!([
+            {"question_id": "sites", "question": "Sites", "answer": {"type": "choices", "value": ["Lyon"]}},
+            {"question_id": "gone", "question": "Old", "answer": {"type": "text", "value": "x"}},
+        ]))
+        .unwrap();
+        let drafts = drafts_from(&with_question().definition.requester.questions, &earlier);
+        assert_eq!(drafts[0], AnswerDraft::default());
+        assert_eq!(drafts[1].chosen, ["Lyon"]);
+    }
+
+    #[test]
+    fn an_extension_needs_the_justification_its_policy_requires_and_a_removal_does_not() {
+        let definition = with_question().definition;
+        let form = ChangeForm::default();
+        let error = form
+            .parse(Ask::Extend, package(), Some(&definition), utc)
+            .unwrap_err();
+        assert_eq!(fields(&error), ["justification"]);
+        let removal = form
+            .parse(Ask::Remove, package(), Some(&definition), utc)
+            .unwrap();
+        assert_eq!((removal.ask, removal.policy_id), (Ask::Remove, None));
+    }
+
+    #[test]
+    fn what_a_policy_allows_for_held_access_is_said_before_asking() {
+        let strict = policy(
+            json!({}),
+            json!({"expiry": {"type": "after_days", "days": 5}}),
+        );
+        assert!(change_allowed(&strict.definition, Ask::Extend).is_err());
+        assert!(change_allowed(&strict.definition, Ask::Remove).is_err());
+        let lenient = policy(
+            json!({}),
+            json!({"expiry": {"type": "after_days", "days": 5},
+                   "extension": {"type": "allowed", "approval_required": true},
+                   "self_removal_allowed": true}),
+        );
+        assert_eq!(
+            change_allowed(&lenient.definition, Ask::Extend),
+            Ok("An extension goes through the policy's approval.")
+        );
+        assert!(change_allowed(&lenient.definition, Ask::Remove).is_ok());
+    }
+
+    #[test]
+    fn the_current_stage_is_the_first_started_and_undecided_one() {
+        let pending = request(
+            RequestState::PendingApproval,
+            RequestKind::UserAdd,
+            ALICE,
+            ALICE,
+        );
+        assert_eq!(current_stage(&pending).map(|s| s.index), Some(1));
+        let denied = request(RequestState::Denied, RequestKind::UserAdd, ALICE, ALICE);
+        assert_eq!(current_stage(&denied), None);
+        assert_eq!(
+            stage_approvers(&pending.stages[1]),
+            "Bob Builder and Ada Admin"
+        );
+        let bob = BOB.parse().unwrap();
+        assert_eq!(
+            decision_by(&pending, bob).map(|d| d.verdict),
+            Some(Verdict::Approve)
+        );
+    }
+
+    #[test]
+    fn a_decision_needs_a_justification_only_when_the_stage_says_so() {
+        let pending = request(
+            RequestState::PendingApproval,
+            RequestKind::UserAdd,
+            ALICE,
+            ALICE,
+        );
+        let error = decision(&pending.stages[1], Verdict::Deny, " ").unwrap_err();
+        assert_eq!(
+            error.field_message("justification").as_deref(),
+            Some("this stage requires a justification")
+        );
+        let input = decision(&pending.stages[1], Verdict::Approve, "Needed for the audit").unwrap();
+        assert_eq!((input.stage, input.verdict), (1, Verdict::Approve));
+        assert!(decision(&pending.stages[0], Verdict::Approve, "").is_ok());
+    }
+
+    #[test]
+    fn only_ones_own_open_requests_are_canceled_and_closed_add_requests_resubmitted() {
+        let alice = ALICE.parse().unwrap();
+        let bob = BOB.parse().unwrap();
+        let pending = request(
+            RequestState::PendingApproval,
+            RequestKind::UserAdd,
+            ALICE,
+            ALICE,
+        );
+        assert!(can_cancel(&pending, alice));
+        assert!(!can_cancel(&pending, bob));
+        assert!(!can_resubmit(&pending, alice));
+        let denied = request(RequestState::Denied, RequestKind::UserAdd, ALICE, ALICE);
+        assert!(can_resubmit(&denied, alice));
+        assert!(!can_resubmit(&denied, bob));
+        let removal = request(
+            RequestState::Canceled,
+            RequestKind::UserRemove,
+            ALICE,
+            ALICE,
+        );
+        assert!(!can_resubmit(&removal, alice));
+        assert!(!on_behalf(&pending));
+        assert!(on_behalf(&request(
+            RequestState::Denied,
+            RequestKind::UserAdd,
+            BOB,
+            ALICE
+        )));
+    }
+
+    #[test]
+    fn conflicts_read_in_words_and_other_refusals_keep_the_servers() {
+        let body = r#"{"type":"about:blank","title":"Conflict","status":409,
+            "code":"request_pending","detail":"A request for this person and package is already open."}"#;
+        let error = ApiError::from_response(409, body, None);
+        assert!(refusal_message(&error).contains("Request history"));
+        let body = r#"{"type":"about:blank","title":"Conflict","status":409,
+            "code":"separation_of_duties","detail":"Separation of duties: the person holds Payments."}"#;
+        let error = ApiError::from_response(409, body, None);
+        assert_eq!(
+            refusal_message(&error),
+            "Separation of duties: the person holds Payments."
+        );
+        assert!(decided_elsewhere(&error));
+        assert_eq!(
+            conflict_words("already_decided"),
+            Some("Someone decided first: this request no longer waits for your decision.")
+        );
+    }
+
+    #[test]
+    fn a_submitted_request_is_described_by_what_happens_next() {
+        let pending = request(
+            RequestState::PendingApproval,
+            RequestKind::UserAdd,
+            ALICE,
+            ALICE,
+        );
+        assert_eq!(
+            submitted_words(&pending),
+            "Your request for Finance was submitted and waits for approval."
+        );
+        let removed = request(
+            RequestState::Delivered,
+            RequestKind::UserRemove,
+            ALICE,
+            ALICE,
+        );
+        assert_eq!(
+            submitted_words(&removed),
+            "Your access to Finance was removed."
+        );
+    }
+
+    #[test]
+    fn a_cancellation_reason_is_optional() {
+        assert_eq!(cancellation("  ").unwrap(), CancelInput::default());
+        assert!(
+            cancellation("No longer needed")
+                .unwrap()
+                .justification
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn state_filters_are_spelled_as_the_api_spells_them() {
+        assert_eq!(state_filter_value(StateFilter::Removed), "removed");
+        assert_eq!(state_filter_value(StateFilter::Active), "active");
+    }
+}

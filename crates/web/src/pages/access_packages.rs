@@ -1,0 +1,650 @@
+//! Access packages, for everyone: the packages one may request (searched by the server, a page
+//! at a time), one's access now, with Extend and Remove, and one's access that expired or was
+//! removed. Requesting one package is the request panel (`request_panel.rs`).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use tessera_domain::access::{Ask, PackageCard, RequestView};
+use tessera_domain::assignment::{AssignmentState, AssignmentView, StateFilter};
+use tessera_domain::page::DEFAULT_PAGE_SIZE;
+use tessera_domain::{AccessPackageId, AssignmentId, RequestId};
+
+use super::catalogs::LoadMore;
+use super::requests::{request_href, when};
+use crate::api::{self, ApiError};
+use crate::assignments::{end_label, person, state_badge, state_label};
+use crate::components::{
+    EmptyState, ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy,
+};
+use crate::forms::sentence;
+use crate::my_access::{
+    ChangeForm, PackagesTab, change_allowed, joined, refusal_message, submitted_words,
+};
+use crate::routes;
+use crate::state::{PagedList, Session, Shape};
+
+/// How long typing in the search box must pause before a search goes out.
+const SEARCH_DELAY: Duration = Duration::from_millis(250);
+
+/// The request panel of a package.
+pub fn package_href(id: AccessPackageId) -> String {
+    format!("{}/{id}", routes::ACCESS_PACKAGES)
+}
+
+/// The Active tab with the extension of one assignment opened.
+pub fn extend_href(id: AssignmentId) -> String {
+    format!(
+        "{}&extend={id}",
+        PackagesTab::Active.href(routes::ACCESS_PACKAGES)
+    )
+}
+
+/// A local date and time in the browser's time zone, as the browser reads it (daylight saving
+/// included); `None` when the browser cannot place it.
+pub fn browser_time(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let part = |value: u32| i32::try_from(value).ok();
+    let date = js_sys::Date::new_with_year_month_day_hr_min_sec(
+        u32::try_from(naive.year()).ok()?,
+        part(naive.month0())?,
+        part(naive.day())?,
+        part(naive.hour())?,
+        part(naive.minute())?,
+        part(naive.second())?,
+    );
+    let millis = date.get_time();
+    if !millis.is_finite() {
+        return None;
+    }
+    // Whole milliseconds since 1970, well within i64.
+    DateTime::from_timestamp_millis(millis.round() as i64)
+}
+
+/// A refused write, in words people can act on (see [`refusal_message`]).
+#[component]
+pub fn RefusalAlert(error: ApiError, #[prop(into)] title: String) -> impl IntoView {
+    Session::expect().notice(&error);
+    let message = refusal_message(&error);
+    let request_id = error.request_id().map(str::to_string);
+    view! {
+        <div class="alert alert-error" role="alert">
+            <p class="alert-title">{title}</p>
+            <p>{message}</p>
+            {request_id
+                .map(|id| {
+                    view! { <p class="alert-meta">"Reference for support: " <code>{id}</code></p> }
+                })}
+        </div>
+    }
+}
+
+/// A labelled text area whose label says whether it must be filled in, with its error.
+#[component]
+pub fn JustificationField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    #[prop(into)] required: Signal<bool>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let invalid = move || error.with(Option::is_some);
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let ids: Vec<&str> = [
+                hint.map(|_| hint_id.as_str()),
+                invalid().then_some(error_id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=invalid>
+            <label for=id.clone()>
+                {label} " "
+                <span class="required-mark">
+                    {move || if required.get() { "(required)" } else { "(optional)" }}
+                </span>
+            </label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{hint}</p> })}
+            <textarea
+                id=id.clone()
+                name=id
+                rows=3
+                aria-required=move || required.get().then_some("true")
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=described_by
+                bind:value=value
+            ></textarea>
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! { <p class="field-error" id=error_id.clone()>{sentence(&message)}</p> }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[component]
+pub fn AccessPackagesPage() -> impl IntoView {
+    let query = use_query_map();
+    let tab = Memo::new(move |_| PackagesTab::parse(query.with(|q| q.get("tab")).as_deref()));
+    let extend = Memo::new(move |_| query.with(|q| q.get("extend")?.parse::<AssignmentId>().ok()));
+    view! {
+        <PageHeader
+            title="Access packages"
+            lead="Ask for the access you need, and keep track of the access you have."
+        />
+        <nav class="subnav" aria-label="Access packages">
+            <ul>
+                {PackagesTab::ALL
+                    .into_iter()
+                    .map(|shown| {
+                        view! {
+                            <li>
+                                <a
+                                    href=shown.href(routes::ACCESS_PACKAGES)
+                                    aria-current=move || (tab.get() == shown).then_some("page")
+                                >
+                                    {shown.label()}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+        {move || match tab.get() {
+            PackagesTab::Available => view! { <AvailablePackages /> }.into_any(),
+            PackagesTab::Active => {
+                view! { <ActiveAccess open_extend=extend.get_untracked() /> }.into_any()
+            }
+            PackagesTab::Expired => view! { <PastAccess /> }.into_any(),
+        }}
+    }
+}
+
+/// `source`, once it has stopped changing for [`SEARCH_DELAY`], trimmed.
+fn settled(source: RwSignal<String>) -> ReadSignal<String> {
+    let (value, set_value) = signal(source.get_untracked().trim().to_string());
+    let mut settle = debounce(SEARCH_DELAY, move |text: String| {
+        let text = text.trim().to_string();
+        if value.try_with_untracked(|current| *current != text) == Some(true) {
+            set_value.try_set(text);
+        }
+    });
+    Effect::new(move |_| settle(source.get()));
+    value
+}
+
+#[component]
+fn AvailablePackages() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let query = settled(search);
+    view! {
+        <section class="section" aria-labelledby="available-heading">
+            <h2 id="available-heading" class="visually-hidden">"Available access packages"</h2>
+            <form class="form search-form" role="search" on:submit=move |ev: SubmitEvent| ev.prevent_default()>
+                <div class="field">
+                    <label for="package-search">"Search access packages"</label>
+                    <input
+                        id="package-search"
+                        type="search"
+                        autocomplete="off"
+                        placeholder="A name, a description or a resource"
+                        bind:value=search
+                    />
+                </div>
+            </form>
+            {move || {
+                let q = query.get();
+                view! { <PackageCards q=q /> }
+            }}
+        </section>
+    }
+}
+
+/// The packages one search finds, a page at a time.
+#[component]
+fn PackageCards(q: String) -> impl IntoView {
+    let searched = q.clone();
+    let cards = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
+        let q = searched.clone();
+        async move {
+            api::access::available(&q, &page)
+                .await
+                .map(|page| (page.items, page.next_cursor))
+        }
+    });
+    view! {
+        {move || match cards.shape() {
+            Shape::Loading => view! { <Loading label="Loading access packages…" /> }.into_any(),
+            Shape::Failed(error) => {
+                view! { <ErrorState error=error retry=Callback::new(move |_| cards.reload()) /> }
+                    .into_any()
+            }
+            Shape::Empty if q.is_empty() => view! {
+                <EmptyState title="No access packages are available to you.">
+                    <p>"If you need access, ask the owner of the catalog that holds it for a direct link."</p>
+                </EmptyState>
+            }
+            .into_any(),
+            Shape::Empty => {
+                view! { <EmptyState title=format!("No access package matches “{q}”.") /> }.into_any()
+            }
+            Shape::Filled => view! {
+                <ul class="card-grid package-grid" aria-label="Access packages you can request">
+                    <For each=move || cards.with_items(Vec::clone) key=|card| card.id let(card)>
+                        <PackageCardItem card=card />
+                    </For>
+                </ul>
+            }
+            .into_any(),
+        }}
+        <LoadMore list=cards />
+    }
+}
+
+#[component]
+fn PackageCardItem(card: PackageCard) -> impl IntoView {
+    let heading_id = format!("package-{}", card.id);
+    view! {
+        <li class="card package-card" aria-labelledby=heading_id.clone()>
+            <h3 id=heading_id.clone()>
+                <A href=package_href(card.id)>{card.name.clone()}</A>
+            </h3>
+            <p class="item-meta">"Catalog: " {card.catalog_name.clone()}</p>
+            {(!card.description.is_empty()).then(|| view! { <p>{card.description.clone()}</p> })}
+            {(!card.resources.is_empty()).then(|| view! {
+                <p class="card-note">"Gives: " {joined(&card.resources)}</p>
+            })}
+        </li>
+    }
+}
+
+/// What the last extension or removal came to.
+#[derive(Clone, Debug, PartialEq)]
+struct Changed {
+    words: String,
+    request: RequestId,
+}
+
+#[component]
+fn ActiveAccess(open_extend: Option<AssignmentId>) -> impl IntoView {
+    let changed = RwSignal::new(None::<Changed>);
+    let open = RwSignal::new(open_extend.map(|id| (id, Ask::Extend)));
+    let held = PagedList::new(DEFAULT_PAGE_SIZE, |page| async move {
+        api::access::my_assignments(StateFilter::Active, &page)
+            .await
+            .map(|page| (page.items, page.next_cursor))
+    });
+    let on_done = Callback::new(move |request: RequestView| {
+        changed.set(Some(Changed {
+            words: submitted_words(&request),
+            request: request.id,
+        }));
+        open.set(None);
+        held.reload();
+    });
+    view! {
+        <section class="section" aria-labelledby="active-heading">
+            <h2 id="active-heading" class="visually-hidden">"Your access"</h2>
+            {move || changed.get().map(|changed| view! {
+                <Notice tone=Tone::Success>
+                    <p>{changed.words} " " <A href=request_href(changed.request)>"See the request"</A></p>
+                </Notice>
+            })}
+            {move || match held.shape() {
+                Shape::Loading => view! { <Loading label="Loading your access…" /> }.into_any(),
+                Shape::Failed(error) => {
+                    view! { <ErrorState error=error retry=Callback::new(move |_| held.reload()) /> }
+                        .into_any()
+                }
+                Shape::Empty => view! {
+                    <EmptyState title="You have no access packages yet.">
+                        <p>
+                            "Find what you need under "
+                            <a href=PackagesTab::Available.href(routes::ACCESS_PACKAGES)>"Available"</a>
+                            "."
+                        </p>
+                    </EmptyState>
+                }
+                .into_any(),
+                Shape::Filled => view! {
+                    <div class="table-wrap" role="group" aria-labelledby="active-heading" tabindex="0">
+                        <table class="table table-wrapping">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Access package"</th>
+                                    <th scope="col">"Policy"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Starts"</th>
+                                    <th scope="col">"Ends"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <For
+                                    each=move || held.with_items(Vec::clone)
+                                    key=|assignment| (assignment.id, assignment.state, assignment.ends_at)
+                                    let(assignment)
+                                >
+                                    <HeldRow assignment=assignment open=open on_done=on_done />
+                                </For>
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            <LoadMore list=held />
+        </section>
+    }
+}
+
+/// One assignment held now, with Extend (when it ends) and Remove, each opening its form in a
+/// row underneath.
+#[component]
+fn HeldRow(
+    assignment: AssignmentView,
+    open: RwSignal<Option<(AssignmentId, Ask)>>,
+    on_done: Callback<RequestView>,
+) -> impl IntoView {
+    let id = assignment.id;
+    let name = assignment.access_package_name.clone();
+    let extendable = assignment.state == AssignmentState::Delivered && assignment.ends_at.is_some();
+    let form_id = format!("change-{id}");
+    let is_open = move |ask: Ask| open.with(|open| *open == Some((id, ask)));
+    let toggle = move |ask: Ask| {
+        open.update(|open| {
+            *open = if *open == Some((id, ask)) {
+                None
+            } else {
+                Some((id, ask))
+            }
+        })
+    };
+    let shown = Memo::new(move |_| {
+        open.with(|open| open.filter(|(open, _)| *open == id).map(|(_, ask)| ask))
+    });
+    let stored = StoredValue::new(assignment.clone());
+    view! {
+        <tr>
+            <th scope="row">{name.clone()}</th>
+            <td>{assignment.policy_name.clone()}</td>
+            <td><span class=state_badge(assignment.state)>{state_label(assignment.state)}</span></td>
+            <td>{when(assignment.starts_at)}</td>
+            <td>
+                {match assignment.ends_at {
+                    Some(at) => when(at).into_any(),
+                    None => "No end".into_any(),
+                }}
+            </td>
+            <td class="cell-actions">
+                <div class="row-actions">
+                    {extendable.then(|| view! {
+                        <button
+                            type="button"
+                            class="btn btn-secondary btn-small"
+                            aria-label=format!("Extend {name}")
+                            aria-expanded=move || if is_open(Ask::Extend) { "true" } else { "false" }
+                            aria-controls=form_id.clone()
+                            on:click=move |_| toggle(Ask::Extend)
+                        >
+                            "Extend"
+                        </button>
+                    })}
+                    <button
+                        type="button"
+                        class="btn btn-danger-outline btn-small"
+                        aria-label=format!("Remove {name}")
+                        aria-expanded=move || if is_open(Ask::Remove) { "true" } else { "false" }
+                        aria-controls=format!("change-{id}")
+                        on:click=move |_| toggle(Ask::Remove)
+                    >
+                        "Remove"
+                    </button>
+                </div>
+            </td>
+        </tr>
+        {move || shown.get().map(|ask| view! {
+            <tr class="confirm-row" id=format!("change-{id}")>
+                <td colspan="6">
+                    <ChangeAccess
+                        assignment=stored.get_value()
+                        ask=ask
+                        on_done=on_done
+                        on_close=Callback::new(move |_| open.set(None))
+                    />
+                </td>
+            </tr>
+        })}
+    }
+}
+
+/// Extending or removing one's own access: a request with `ask` set, for the package of the
+/// assignment. What its policy allows is read first, so the form can say it before asking.
+#[component]
+fn ChangeAccess(
+    assignment: AssignmentView,
+    ask: Ask,
+    on_done: Callback<RequestView>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let package = assignment.access_package_id;
+    let policy_id = assignment.policy_id;
+    let name = assignment.access_package_name.clone();
+    let options = LocalResource::new(move || api::access::request_options(package, None));
+    // The policy the access was given under, when the person may still request through it.
+    let definition = Memo::new(move |_| {
+        options
+            .get()
+            .and_then(Result::ok)
+            .and_then(|options| {
+                options
+                    .policies
+                    .into_iter()
+                    .find(|policy| Some(policy.id) == policy_id)
+            })
+            .map(|policy| policy.definition)
+    });
+    let checked = Memo::new(move |_| options.get().is_some());
+    let allowed = Memo::new(move |_| {
+        definition.with(|definition| definition.as_ref().map(|d| change_allowed(d, ask)))
+    });
+    let justification = RwSignal::new(String::new());
+    let ends_at = RwSignal::new(String::new());
+    let key = StoredValue::new(api::requests::new_idempotency_key());
+    let send = Action::new_local(move |form: &ChangeForm| {
+        let parsed = definition.with_untracked(|definition| {
+            form.parse(ask, package, definition.as_ref(), browser_time)
+        });
+        let key = key.get_value();
+        async move {
+            let request = api::requests::submit(&parsed?, &key).await?;
+            on_done.run(request);
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = Signal::derive(move || send.value().get().and_then(Result::err));
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if send.pending().get_untracked() {
+            return;
+        }
+        send.dispatch(ChangeForm {
+            justification: justification.get_untracked(),
+            ends_at: ends_at.get_untracked(),
+        });
+    };
+    let extending = ask == Ask::Extend;
+    let heading = if extending {
+        format!("Extend your access to {name}")
+    } else {
+        format!("Remove your access to {name}")
+    };
+    let may_choose_end = Memo::new(move |_| {
+        extending && definition.with(|d| d.as_ref().is_some_and(|d| d.requester.may_choose_dates))
+    });
+    let required = Signal::derive(move || {
+        extending
+            && definition.with(|d| {
+                d.as_ref()
+                    .is_some_and(|d| d.requester.justification_required)
+            })
+    });
+    let refused = move || matches!(allowed.get(), Some(Err(_)));
+    let heading_id = format!("change-{}-heading", assignment.id);
+    let submit_class = if extending {
+        "btn btn-primary"
+    } else {
+        "btn btn-danger"
+    };
+    view! {
+        <form class="form confirm" novalidate on:submit=on_submit aria-labelledby=heading_id.clone()>
+            <p class="alert-title" id=heading_id.clone()>{heading}</p>
+            {move || match allowed.get() {
+                None if !checked.get() => view! { <p class="field-hint">"Checking what the policy allows…"</p> }.into_any(),
+                None => ().into_any(),
+                Some(Ok(hint)) => view! { <p class="field-hint">{hint}</p> }.into_any(),
+                Some(Err(reason)) => view! { <p class="field-warning">{reason}</p> }.into_any(),
+            }}
+            {move || {
+                error
+                    .get()
+                    .filter(|error| {
+                        error.field_message("justification").is_none()
+                            && error.field_message("ends_at").is_none()
+                    })
+                    .map(|error| {
+                        let title = if extending {
+                            "Your access was not extended."
+                        } else {
+                            "Your access was not removed."
+                        };
+                        view! { <RefusalAlert error=error title=title /> }
+                    })
+            }}
+            <Show when=move || !refused()>
+                <Show when=move || may_choose_end.get()>
+                    <TextField
+                        id=format!("change-{}-ends", assignment.id)
+                        label="New end"
+                        input_type="datetime-local"
+                        value=ends_at
+                        error=Signal::derive(move || error.get()?.field_message("ends_at"))
+                        hint="Optional, in your time zone. Left empty, the policy decides."
+                    />
+                </Show>
+                <JustificationField
+                    id=format!("change-{}-justification", assignment.id)
+                    label=if extending { "Justification" } else { "Reason" }
+                    value=justification
+                    required=required
+                    error=Signal::derive(move || error.get()?.field_message("justification"))
+                />
+            </Show>
+            <div class="form-actions">
+                <Show when=move || !refused()>
+                    <button type="submit" class=submit_class aria-disabled=move || busy(send.pending().get())>
+                        {if extending { "Request extension" } else { "Yes, remove my access" }}
+                    </button>
+                </Show>
+                <button type="button" class="btn btn-secondary" on:click=move |_| on_close.run(())>
+                    {if extending { "Cancel" } else { "Keep it" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Access one held: expired, and removed.
+#[component]
+fn PastAccess() -> impl IntoView {
+    view! {
+        <PastList filter=StateFilter::Expired heading_id="expired-heading" heading="Expired" empty="None of your access has expired." />
+        <PastList filter=StateFilter::Removed heading_id="removed-heading" heading="Removed" empty="None of your access was removed." />
+    }
+}
+
+#[component]
+fn PastList(
+    filter: StateFilter,
+    heading_id: &'static str,
+    heading: &'static str,
+    empty: &'static str,
+) -> impl IntoView {
+    let past = PagedList::new(DEFAULT_PAGE_SIZE, move |page| async move {
+        api::access::my_assignments(filter, &page)
+            .await
+            .map(|page| (page.items, page.next_cursor))
+    });
+    view! {
+        <section class="section" aria-labelledby=heading_id>
+            <h2 id=heading_id>{heading}</h2>
+            {move || match past.shape() {
+                Shape::Loading => view! { <Loading /> }.into_any(),
+                Shape::Failed(error) => {
+                    view! { <ErrorState error=error retry=Callback::new(move |_| past.reload()) /> }
+                        .into_any()
+                }
+                Shape::Empty => view! { <EmptyState title=empty /> }.into_any(),
+                Shape::Filled => view! {
+                    <div class="table-wrap" role="group" aria-labelledby=heading_id tabindex="0">
+                        <table class="table table-wrapping">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Access package"</th>
+                                    <th scope="col">"Policy"</th>
+                                    <th scope="col">"Started"</th>
+                                    <th scope="col">"Ended"</th>
+                                    <th scope="col">"Ended by"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <For each=move || past.with_items(Vec::clone) key=|assignment| assignment.id let(assignment)>
+                                    <tr>
+                                        <th scope="row">{assignment.access_package_name.clone()}</th>
+                                        <td>{assignment.policy_name.clone()}</td>
+                                        <td>{when(assignment.starts_at)}</td>
+                                        <td>{end_label(&assignment)}</td>
+                                        <td>
+                                            {assignment
+                                                .ended_by
+                                                .as_ref()
+                                                .map_or_else(|| "—".to_string(), person)}
+                                        </td>
+                                        <td class="cell-actions">
+                                            <A href=package_href(assignment.access_package_id)>
+                                                <span>"Request again"</span>
+                                                <span class="visually-hidden">
+                                                    " " {assignment.access_package_name.clone()}
+                                                </span>
+                                            </A>
+                                        </td>
+                                    </tr>
+                                </For>
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            <LoadMore list=past />
+        </section>
+    }
+}

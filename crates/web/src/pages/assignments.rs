@@ -1,0 +1,976 @@
+//! Assignments in the administration area: the assignments of one access package (with the
+//! "New assignment" form and removal) and of one catalog, and a package's separation-of-duties
+//! report. Shown to administrators and to catalog owners, access package managers and
+//! assignment managers, as the API allows.
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use tessera_domain::assignment::{
+    AssignmentQuery, AssignmentState, AssignmentView, ConflictingAccess, NewAssignment,
+};
+use tessera_domain::package::{AccessPackageView, PolicyView};
+use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
+use tessera_domain::{AccessPackageId, AssignmentId, CatalogId};
+
+use super::catalogs::LoadMore;
+use super::common::{action_error, field_of};
+use crate::api::assignments::Created;
+use crate::api::{self, ApiError};
+use crate::assignments::{
+    AnswerDraft, NewAssignmentForm, PolicyUse, QuestionKind, QuestionView, StateChoice,
+    conflict_kind, conflicts_csv_href, csv_href, end_label, expiry_hint, message_under, person,
+    removal, state_badge, state_label,
+};
+use crate::components::{
+    EmptyState, ErrorAlert, ErrorState, Loading, Notice, PeopleNames, PersonPicker, TextAreaField,
+    TextField, Tone, busy,
+};
+use crate::format::timestamp;
+use crate::forms::sentence;
+use crate::routes;
+use crate::state::{PagedList, Shape};
+
+fn package_href(id: AccessPackageId) -> String {
+    format!("{}/{id}", routes::ADMIN_PACKAGES)
+}
+
+/// A local date and time in the browser's time zone, as the browser reads it (daylight saving
+/// included); `None` when the browser cannot place it.
+fn browser_time(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let part = |value: u32| i32::try_from(value).ok();
+    let date = js_sys::Date::new_with_year_month_day_hr_min_sec(
+        u32::try_from(naive.year()).ok()?,
+        part(naive.month0())?,
+        part(naive.day())?,
+        part(naive.hour())?,
+        part(naive.minute())?,
+        part(naive.second())?,
+    );
+    let millis = date.get_time();
+    if !millis.is_finite() {
+        return None;
+    }
+    // Whole milliseconds since 1970, well within i64.
+    DateTime::from_timestamp_millis(millis.round() as i64)
+}
+
+/// The state filter of an assignment list.
+#[component]
+fn StateSelect(#[prop(into)] id: String, value: RwSignal<StateChoice>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id.clone()>"State"</label>
+            <select
+                id=id
+                prop:value=move || value.get().value()
+                on:change=move |ev| value.set(StateChoice::parse(&event_target_value(&ev)))
+            >
+                {StateChoice::ALL
+                    .into_iter()
+                    .map(|choice| {
+                        view! {
+                            <option value=choice.value() selected=move || value.get() == choice>
+                                {choice.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// The assignments of one access package: filtered by state, removable, with the form that
+/// assigns someone.
+#[component]
+pub fn PackageAssignmentsSection(
+    package: AccessPackageView,
+    /// Counts changes to the package's assignments; the conflicts report follows it.
+    changed: RwSignal<u32>,
+) -> impl IntoView {
+    let id = package.id;
+    let state = RwSignal::new(StateChoice::Active);
+    let filters = Memo::new(move |_| AssignmentQuery {
+        access_package_id: Some(id),
+        state: state.get().filter(),
+        ..Default::default()
+    });
+    let assigning = RwSignal::new(false);
+    // What the last assignment came to, in words.
+    let outcome = RwSignal::new(None::<String>);
+    let package = StoredValue::new(package);
+    let on_done = Callback::new(move |said: String| {
+        assigning.set(false);
+        outcome.set(Some(said));
+        changed.update(|count| *count += 1);
+    });
+    view! {
+        <section class="section" id="assignments" aria-labelledby="assignments-heading">
+            <div class="section-heading">
+                <h2 id="assignments-heading">"Assignments"</h2>
+                <a
+                    class="btn btn-secondary btn-small"
+                    href=move || csv_href(&filters.get())
+                    download="assignments.csv"
+                >
+                    "Download CSV"
+                </a>
+            </div>
+            <p class="section-lead">
+                "Who holds this package, newest first. The CSV holds the assignments the filter matches."
+            </p>
+            {move || outcome.get().map(|said| view! { <Notice tone=Tone::Success>{said}</Notice> })}
+            <div class="form-inline search-form assignment-filters" role="search" aria-label="Filter assignments">
+                <StateSelect id="package-assignments-state" value=state />
+            </div>
+            {move || {
+                let filters = filters.get();
+                view! {
+                    <AssignmentList
+                        filters=filters
+                        show_package=false
+                        changed=changed
+                        heading="assignments-heading"
+                    />
+                }
+            }}
+            {move || {
+                if assigning.get() {
+                    view! {
+                        <AssignForm
+                            package=package.get_value()
+                            on_done=on_done
+                            on_close=Callback::new(move |_| assigning.set(false))
+                        />
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="button"
+                            class="btn btn-primary"
+                            on:click=move |_| {
+                                outcome.set(None);
+                                assigning.set(true);
+                            }
+                        >
+                            "New assignment"
+                        </button>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// What a direct assignment came to, in words; `who` names the person when the answer does not.
+fn outcome_notice(created: &Created, who: &str) -> String {
+    let assignment = match created {
+        Created::Assigned(assignment) => assignment,
+        Created::AwaitingApproval => {
+            return format!(
+                "The policy requires approval: a request to give {who} this package now waits for its approvers."
+            );
+        }
+    };
+    let who = person(&assignment.user);
+    match assignment.state {
+        AssignmentState::Scheduled => format!(
+            "{who} was assigned the package; the access starts {}.",
+            timestamp(&assignment.starts_at)
+        ),
+        AssignmentState::Delivered | AssignmentState::Expired | AssignmentState::Removed => {
+            format!(
+                "{who} was assigned the package; the access is {}.",
+                state_label(assignment.state).to_lowercase()
+            )
+        }
+    }
+}
+
+/// Every assignment of one catalog, filtered by state, package and person.
+#[component]
+pub fn CatalogAssignmentsSection(catalog: CatalogId) -> impl IntoView {
+    let packages = LocalResource::new(move || async move {
+        api::catalogs::packages(
+            catalog,
+            &PageQuery {
+                limit: Some(MAX_PAGE_SIZE),
+                cursor: None,
+            },
+        )
+        .await
+    });
+    let state = RwSignal::new(StateChoice::Active);
+    let package = RwSignal::new(String::new());
+    let user = RwSignal::new(String::new());
+    let user_search = RwSignal::new(String::new());
+    let filters = Memo::new(move |_| AssignmentQuery {
+        catalog_id: Some(catalog),
+        access_package_id: package.get().parse().ok(),
+        user_id: user.get().parse().ok(),
+        state: state.get().filter(),
+        ..Default::default()
+    });
+    let changed = RwSignal::new(0_u32);
+    let clear = move |_| {
+        state.set(StateChoice::Active);
+        package.set(String::new());
+        user.set(String::new());
+        user_search.set(String::new());
+    };
+    view! {
+        <section class="section" id="assignments" aria-labelledby="assignments-heading">
+            <div class="section-heading">
+                <h2 id="assignments-heading">"Assignments"</h2>
+                <a
+                    class="btn btn-secondary btn-small"
+                    href=move || csv_href(&filters.get())
+                    download="assignments.csv"
+                >
+                    "Download CSV"
+                </a>
+            </div>
+            <p class="section-lead">
+                "Who holds the access packages of this catalog, newest first. The CSV holds the assignments the filters match."
+            </p>
+            {move || {
+                packages
+                    .get()
+                    .and_then(Result::err)
+                    .map(|error| view! { <ErrorAlert error=error title="The catalog's access packages could not be listed." /> })
+            }}
+            <div class="form-inline search-form assignment-filters" role="search" aria-label="Filter assignments">
+                <StateSelect id="catalog-assignments-state" value=state />
+                <div class="field">
+                    <label for="catalog-assignments-package">"Access package"</label>
+                    <select
+                        id="catalog-assignments-package"
+                        prop:value=move || package.get()
+                        on:change=move |ev| package.set(event_target_value(&ev))
+                    >
+                        <option value="">"All access packages"</option>
+                        {move || {
+                            let chosen = package.get();
+                            packages
+                                .get()
+                                .and_then(Result::ok)
+                                .map(|page| page.items)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|item| {
+                                    let value = item.id.to_string();
+                                    let selected = value == chosen;
+                                    view! { <option value=value selected=selected>{item.name.to_string()}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <PersonPicker
+                    id="catalog-assignments-person"
+                    label="Person"
+                    value=user
+                    filter=user_search
+                    placeholder="Anyone"
+                />
+                <div class="form-actions">
+                    <button type="button" class="btn btn-secondary" on:click=clear>
+                        "Clear filters"
+                    </button>
+                </div>
+            </div>
+            {move || {
+                let filters = filters.get();
+                view! {
+                    <AssignmentList
+                        filters=filters
+                        show_package=true
+                        changed=changed
+                        heading="assignments-heading"
+                    />
+                }
+            }}
+        </section>
+    }
+}
+
+/// The assignments one set of filters matches, a page at a time.
+#[component]
+fn AssignmentList(
+    filters: AssignmentQuery,
+    show_package: bool,
+    changed: RwSignal<u32>,
+    heading: &'static str,
+) -> impl IntoView {
+    let list = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
+        let filters = filters.clone();
+        async move {
+            api::assignments::list(&filters, &page)
+                .await
+                .map(|page| (page.items, page.next_cursor))
+        }
+    });
+    // Assignments made or removed elsewhere on the page: read the list again.
+    Effect::new(move |seen: Option<u32>| {
+        let now = changed.get();
+        if seen.is_some_and(|seen| seen != now) {
+            list.reload();
+        }
+        now
+    });
+    let confirming = RwSignal::new(None::<AssignmentId>);
+    let removed = RwSignal::new(None::<String>);
+    let on_removed = Callback::new(move |assignment: AssignmentView| {
+        confirming.set(None);
+        removed.set(Some(person(&assignment.user)));
+        changed.update(|count| *count += 1);
+    });
+    view! {
+        {move || {
+            removed
+                .get()
+                .map(|who| view! { <Notice tone=Tone::Success>{format!("The assignment of {who} was removed.")}</Notice> })
+        }}
+        {move || match list.shape() {
+            Shape::Loading => view! { <Loading label="Loading assignments…" /> }.into_any(),
+            Shape::Failed(error) => {
+                view! { <ErrorState error=error retry=Callback::new(move |_| list.reload()) /> }
+                    .into_any()
+            }
+            Shape::Empty => view! { <EmptyState title="No assignments match." /> }.into_any(),
+            Shape::Filled => view! {
+                <div class="table-wrap" role="group" aria-labelledby=heading tabindex="0">
+                    <table class="table assignment-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Person"</th>
+                                {show_package.then(|| view! { <th scope="col">"Access package"</th> })}
+                                <th scope="col">"State"</th>
+                                <th scope="col">"Starts"</th>
+                                <th scope="col">"Ends"</th>
+                                <th scope="col">"Policy"</th>
+                                <th scope="col">"Assigned by"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {move || {
+                                list.with_items(|all| {
+                                    all.iter()
+                                        .map(|assignment| view! {
+                                            <AssignmentRow
+                                                assignment=assignment.clone()
+                                                show_package=show_package
+                                                confirming=confirming
+                                                on_removed=on_removed
+                                            />
+                                        })
+                                        .collect_view()
+                                })
+                            }}
+                        </tbody>
+                    </table>
+                </div>
+            }
+            .into_any(),
+        }}
+        <LoadMore list=list />
+    }
+}
+
+/// One assignment, and under it, on demand, the confirmation of its removal.
+#[component]
+fn AssignmentRow(
+    assignment: AssignmentView,
+    show_package: bool,
+    /// The assignment whose removal is being confirmed; one at a time.
+    confirming: RwSignal<Option<AssignmentId>>,
+    on_removed: Callback<AssignmentView>,
+) -> impl IntoView {
+    let id = assignment.id;
+    let who = person(&assignment.user);
+    let reason = RwSignal::new(String::new());
+    let remove = Action::new_local(move |reason: &String| {
+        let removal = removal(reason);
+        async move {
+            let removed = api::assignments::remove(id, &removal?).await?;
+            on_removed.run(removed);
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(remove);
+    let open = move || confirming.get() == Some(id);
+    let columns = if show_package { 8 } else { 7 };
+    let confirm_id = format!("remove-{id}");
+    let reason_id = format!("remove-{id}-reason");
+    let assigned_by = assignment
+        .assigned_by
+        .as_ref()
+        .map(person)
+        .unwrap_or_else(|| "—".to_string());
+    let remove_button = assignment.state.is_active().then(|| {
+        let label = format!("Remove the assignment of {who}");
+        let controls = confirm_id.clone();
+        view! {
+            <button
+                type="button"
+                class="btn btn-danger-outline btn-small"
+                aria-label=label
+                aria-controls=controls
+                aria-expanded=move || if open() { "true" } else { "false" }
+                on:click=move |_| confirming.set(Some(id))
+            >
+                "Remove"
+            </button>
+        }
+    });
+    let package_cell = show_package.then(|| {
+        let href = package_href(assignment.access_package_id);
+        let name = assignment.access_package_name.clone();
+        view! {
+            <td>
+                <A href=href>{name}</A>
+            </td>
+        }
+    });
+    let confirmation = move || {
+        open().then(|| {
+            let who = who.clone();
+            view! {
+                <tr id=confirm_id.clone() class="confirm-row">
+                    <td colspan=columns>
+                        <div class="confirm" role="group" aria-label=format!("Remove the assignment of {who}")>
+                            <p>
+                                "Remove the assignment of " <strong>{who.clone()}</strong>
+                                "? They lose the package's resource roles now, except those another of their assignments gives them."
+                            </p>
+                            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The assignment was not removed." /> })}
+                            <TextAreaField
+                                id=reason_id.clone()
+                                label="Reason (optional)"
+                                value=reason
+                                error=field_of(error, "justification")
+                                hint="Kept in the audit trail."
+                                rows=2
+                            />
+                            <div class="row-actions">
+                                <button
+                                    type="button"
+                                    class="btn btn-danger"
+                                    aria-disabled=move || busy(remove.pending().get())
+                                    on:click=move |_| {
+                                        if !remove.pending().get_untracked() {
+                                            remove.dispatch(reason.get_untracked());
+                                        }
+                                    }
+                                >
+                                    "Yes, remove the assignment"
+                                </button>
+                                <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(None)>
+                                    "Keep it"
+                                </button>
+                            </div>
+                        </div>
+                    </td>
+                </tr>
+            }
+        })
+    };
+    view! {
+        <tr>
+            <th scope="row">{person(&assignment.user)}</th>
+            {package_cell}
+            <td>
+                <span class=state_badge(assignment.state)>{state_label(assignment.state)}</span>
+            </td>
+            <td>{timestamp(&assignment.starts_at)}</td>
+            <td>{end_label(&assignment)}</td>
+            <td>{assignment.policy_name.clone()}</td>
+            <td>{assigned_by}</td>
+            <td class="cell-actions">{remove_button}</td>
+        </tr>
+        {confirmation}
+    }
+}
+
+/// "New assignment": reads the package's policies when opened, so that it offers them as they
+/// are now.
+#[component]
+fn AssignForm(
+    package: AccessPackageView,
+    /// Called with what the assignment came to, in words.
+    on_done: Callback<String>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let id = package.id;
+    let policies = LocalResource::new(move || api::packages::policies(id));
+    // Not a `Suspend`: the form closes itself once the assignment is made, and its reactive
+    // values must be disposed with the views that read them.
+    move || match policies.get() {
+        None => view! { <Loading label="Loading the package's policies…" /> }.into_any(),
+        Some(Err(error)) => {
+            view! { <ErrorState error=error retry=Callback::new(move |_| policies.refetch()) /> }
+                .into_any()
+        }
+        Some(Ok(list)) if list.is_empty() => view! {
+            <EmptyState title="This package has no policies yet.">
+                <p>"People are assigned under a policy: add one without approval first."</p>
+                <button type="button" class="btn btn-secondary" on:click=move |_| on_close.run(())>
+                    "Close"
+                </button>
+            </EmptyState>
+        }
+        .into_any(),
+        Some(Ok(list)) => view! {
+            <AssignFields package=id policies=list on_done=on_done on_close=on_close />
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn AssignFields(
+    package: AccessPackageId,
+    policies: Vec<PolicyView>,
+    on_done: Callback<String>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    // Offered first: a policy the API accepts for a direct assignment.
+    let first = policies
+        .iter()
+        .find(|policy| PolicyUse::of(&policy.definition) == PolicyUse::Usable)
+        .or(policies.first())
+        .map(|policy| policy.id.to_string())
+        .unwrap_or_default();
+    let policies = StoredValue::new(policies);
+    let policy_id = RwSignal::new(first);
+    let chosen = Memo::new(move |_| {
+        let id = policy_id.get();
+        policies.with_value(|all| {
+            all.iter()
+                .find(|policy| policy.id.to_string() == id)
+                .map(|policy| policy.definition.clone())
+        })
+    });
+    let answers = RwSignal::new(AnswerDraft::blank_for(chosen.get_untracked().as_ref()));
+    let user = RwSignal::new(String::new());
+    let starts_at = RwSignal::new(String::new());
+    let ends_at = RwSignal::new(String::new());
+    let justification = RwSignal::new(String::new());
+    let names = PeopleNames::default();
+
+    let create = Action::new_local(move |new: &NewAssignment| {
+        let new = new.clone();
+        let who = names
+            .get(&new.user_id.to_string())
+            .unwrap_or_else(|| "the person".to_string());
+        async move {
+            let created = api::assignments::create(package, &new).await?;
+            on_done.run(outcome_notice(&created, &who));
+            Ok::<(), ApiError>(())
+        }
+    });
+    // Refused here, or by the server: both are shown at the controls their paths name.
+    let refused_here = RwSignal::new(None::<ApiError>);
+    let error = Signal::derive(move || {
+        refused_here
+            .get()
+            .or_else(|| create.value().get().and_then(Result::err))
+    });
+
+    let choose_policy = move |id: String| {
+        policy_id.set(id);
+        answers.set(AnswerDraft::blank_for(chosen.get_untracked().as_ref()));
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if create.pending().get_untracked() {
+            return;
+        }
+        let form = NewAssignmentForm {
+            policy_id: policy_id.get_untracked(),
+            user_id: user.get_untracked(),
+            starts_at: starts_at.get_untracked(),
+            ends_at: ends_at.get_untracked(),
+            justification: justification.get_untracked(),
+            answers: answers.get_untracked(),
+        };
+        match form.parse(chosen.get_untracked().as_ref(), browser_time) {
+            Ok(new) => {
+                refused_here.set(None);
+                create.value().set(None);
+                create.dispatch(new);
+            }
+            Err(refusal) => refused_here.set(Some(refusal)),
+        }
+    };
+
+    let policy_error = field_of(error, "policy_id");
+    let policy_use = Memo::new(move |_| chosen.with(|d| d.as_ref().map(PolicyUse::of)));
+    let policy_described_by = move || {
+        let ids: Vec<&str> = [
+            Some("assignment-policy-expiry"),
+            policy_use
+                .get()
+                .and_then(PolicyUse::warning)
+                .map(|_| "assignment-policy-warning"),
+            policy_error
+                .with(Option::is_some)
+                .then_some("assignment-policy-error"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        ids.join(" ")
+    };
+    let answers_error = Signal::derive(move || error.get()?.field_message("answers"));
+
+    view! {
+        <form class="form subform assign-form" novalidate on:submit=on_submit aria-labelledby="new-assignment-heading">
+            <h3 id="new-assignment-heading">"New assignment"</h3>
+            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The person was not assigned." /> })}
+            <div class="field" class:field-invalid=move || policy_error.with(Option::is_some)>
+                <label for="assignment-policy">"Policy"</label>
+                <select
+                    id="assignment-policy"
+                    aria-invalid=move || policy_error.with(Option::is_some).then_some("true")
+                    aria-describedby=policy_described_by
+                    prop:value=move || policy_id.get()
+                    on:change=move |ev| choose_policy(event_target_value(&ev))
+                >
+                    {policies
+                        .get_value()
+                        .into_iter()
+                        .map(|policy| {
+                            let value = policy.id.to_string();
+                            let selected = value == policy_id.get_untracked();
+                            let label = format!(
+                                "{}{}",
+                                policy.definition.name,
+                                PolicyUse::of(&policy.definition).suffix()
+                            );
+                            view! { <option value=value selected=selected>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                <p class="field-hint" id="assignment-policy-expiry">
+                    {move || chosen.with(|d| d.as_ref().map(expiry_hint))}
+                </p>
+                {move || {
+                    policy_use
+                        .get()
+                        .and_then(PolicyUse::warning)
+                        .map(|warning| view! { <p class="field-warning" id="assignment-policy-warning">{warning}</p> })
+                }}
+                {move || {
+                    policy_error
+                        .get()
+                        .map(|message| view! { <p class="field-error" id="assignment-policy-error">{sentence(&message)}</p> })
+                }}
+            </div>
+            <PersonPicker id="assignment-person" label="Person" value=user error=field_of(error, "user_id") names=names />
+            <TextField
+                id="assignment-starts"
+                label="Starts"
+                input_type="datetime-local"
+                value=starts_at
+                error=field_of(error, "starts_at")
+                hint="Optional, in your time zone. Left empty, the access starts now; a later start schedules it."
+            />
+            <TextField
+                id="assignment-ends"
+                label="Ends"
+                input_type="datetime-local"
+                value=ends_at
+                error=field_of(error, "ends_at")
+                hint="Optional, in your time zone. Left empty, the policy decides; an end may not be later than it allows."
+            />
+            <TextAreaField
+                id="assignment-justification"
+                label="Justification"
+                value=justification
+                error=field_of(error, "justification")
+                hint="Optional. Why the person gets the access; kept with the assignment and in the audit trail."
+            />
+            {move || {
+                let questions: Vec<QuestionView> = chosen.with(|definition| {
+                    definition
+                        .as_ref()
+                        .map(|d| d.requester.questions.iter().map(QuestionView::of).collect())
+                        .unwrap_or_default()
+                });
+                (!questions.is_empty()).then(|| view! {
+                    <fieldset class="panel assignment-questions">
+                        <legend>"Questions of the policy"</legend>
+                        <p class="field-hint">"Answered on the person's behalf; kept with the assignment."</p>
+                        {move || answers_error.get().map(|message| view! { <p class="field-error" role="alert">{sentence(&message)}</p> })}
+                        {questions
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, question)| view! { <QuestionInput index=index question=question answers=answers error=error /> })
+                            .collect_view()}
+                    </fieldset>
+                })
+            }}
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
+                    {move || if create.pending().get() { "Assigning…" } else { "Assign" }}
+                </button>
+                <button type="button" class="btn btn-secondary" on:click=move |_| on_close.run(())>
+                    "Cancel"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// A question's words, marked when it must be answered.
+fn question_label(text: String, required: bool) -> impl IntoView {
+    view! {
+        {text}
+        {required.then(|| view! { " " <span class="required-mark">"(required)"</span> })}
+    }
+}
+
+/// One question of the chosen policy, with the refusal of its answer (`answers[index]…`).
+#[component]
+fn QuestionInput(
+    index: usize,
+    question: QuestionView,
+    answers: RwSignal<Vec<AnswerDraft>>,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    let id = format!("answer-{index}");
+    let error_id = format!("{id}-error");
+    let legend_id = format!("{id}-legend");
+    let path = format!("answers[{index}]");
+    let message = Signal::derive(move || error.get().and_then(|e| message_under(&e, &path)));
+    let invalid = move || message.with(Option::is_some);
+    let aria_invalid = move || invalid().then_some("true");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || invalid().then(|| error_id.clone())
+    };
+    let required = question.required.then_some("true");
+    let text = move || {
+        answers.with(|all| {
+            all.get(index)
+                .map(|answer| answer.text.clone())
+                .unwrap_or_default()
+        })
+    };
+    let set_text = move |value: String| {
+        answers.update(|all| {
+            if let Some(answer) = all.get_mut(index) {
+                answer.text = value;
+            }
+        })
+    };
+    let error_line = move || {
+        message
+            .get()
+            .map(|m| view! { <p class="field-error" id=error_id.clone()>{sentence(&m)}</p> })
+    };
+    let label = question_label(question.text.clone(), question.required);
+    match question.kind {
+        QuestionKind::ShortText => view! {
+            <div class="field" class:field-invalid=invalid>
+                <label for=id.clone()>{label}</label>
+                <input
+                    id=id.clone()
+                    name=id
+                    type="text"
+                    autocomplete="off"
+                    aria-required=required
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                    prop:value=text
+                    on:input=move |ev| set_text(event_target_value(&ev))
+                />
+                {error_line}
+            </div>
+        }
+        .into_any(),
+        QuestionKind::LongText => view! {
+            <div class="field" class:field-invalid=invalid>
+                <label for=id.clone()>{label}</label>
+                <textarea
+                    id=id.clone()
+                    name=id
+                    rows=3
+                    aria-required=required
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                    prop:value=text
+                    on:input=move |ev| set_text(event_target_value(&ev))
+                ></textarea>
+                {error_line}
+            </div>
+        }
+        .into_any(),
+        QuestionKind::SingleChoice(choices) => {
+            // An optional question can be left unanswered again.
+            let options: Vec<(String, String)> = (!question.required)
+                .then(|| (String::new(), "No answer".to_string()))
+                .into_iter()
+                .chain(choices.into_iter().map(|choice| (choice.clone(), choice)))
+                .collect();
+            view! {
+                <fieldset
+                    class="answer-choices"
+                    class:answer-invalid=invalid
+                    role="radiogroup"
+                    aria-labelledby=legend_id.clone()
+                    aria-required=required
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                >
+                    <legend id=legend_id.clone()>{label}</legend>
+                    <div class="choices">
+                        {options
+                            .into_iter()
+                            .map(|(value, shown)| {
+                                let checked = value.clone();
+                                view! {
+                                    <label class="choice">
+                                        <input
+                                            type="radio"
+                                            name=id.clone()
+                                            value=value.clone()
+                                            prop:checked=move || text() == checked
+                                            on:change=move |_| set_text(value.clone())
+                                        />
+                                        <span>{shown}</span>
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                    {error_line}
+                </fieldset>
+            }
+            .into_any()
+        }
+        QuestionKind::MultipleChoice(choices) => view! {
+            <fieldset
+                class="answer-choices"
+                class:answer-invalid=invalid
+                aria-labelledby=legend_id.clone()
+                aria-invalid=aria_invalid
+                aria-describedby=described_by
+            >
+                <legend id=legend_id.clone()>{label}</legend>
+                <div class="choices">
+                    {choices
+                        .into_iter()
+                        .map(|choice| {
+                            let checked = choice.clone();
+                            let toggled = choice.clone();
+                            view! {
+                                <label class="choice">
+                                    <input
+                                        type="checkbox"
+                                        name=id.clone()
+                                        value=choice.clone()
+                                        prop:checked=move || {
+                                            answers.with(|all| {
+                                                all.get(index).is_some_and(|a| a.chosen.contains(&checked))
+                                            })
+                                        }
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            answers.update(|all| {
+                                                if let Some(answer) = all.get_mut(index) {
+                                                    answer.toggle(&toggled, on);
+                                                }
+                                            });
+                                        }
+                                    />
+                                    <span>{choice}</span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                {error_line}
+            </fieldset>
+        }
+        .into_any(),
+    }
+}
+
+/// The separation-of-duties report of one package: who holds it together with access it is
+/// incompatible with.
+#[component]
+pub fn ConflictsSection(
+    package: AccessPackageId,
+    /// Read again whenever the package's assignments change.
+    changed: RwSignal<u32>,
+) -> impl IntoView {
+    let conflicts = LocalResource::new(move || {
+        changed.track();
+        api::assignments::conflicts(package)
+    });
+    view! {
+        <section class="section" id="conflicts" aria-labelledby="conflicts-heading">
+            <div class="section-heading">
+                <h2 id="conflicts-heading">"Separation of duties conflicts"</h2>
+                <a class="btn btn-secondary btn-small" href=conflicts_csv_href(package) download="conflicts.csv">
+                    "Download CSV"
+                </a>
+            </div>
+            <p class="section-lead">
+                "People holding this package who also hold access it is incompatible with: another access package, or membership of a group."
+            </p>
+            <Transition fallback=|| view! { <Loading label="Loading conflicts…" /> }>
+                {move || Suspend::new(async move {
+                    match conflicts.await {
+                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| conflicts.refetch()) /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <EmptyState title="Nobody holding this package holds incompatible access." /> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap" role="group" aria-labelledby="conflicts-heading" tabindex="0">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Person"</th>
+                                            <th scope="col">"Conflicting access"</th>
+                                            <th scope="col">"Kind"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|conflict| {
+                                                let (kind, name) = conflict_kind(&conflict.conflicting);
+                                                let name = name.to_string();
+                                                let access = match &conflict.conflicting {
+                                                    ConflictingAccess::AccessPackage { access_package_id, .. } => view! {
+                                                        <A href=package_href(*access_package_id)>{name}</A>
+                                                    }
+                                                    .into_any(),
+                                                    ConflictingAccess::Group { .. } => view! { {name} }.into_any(),
+                                                };
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{person(&conflict.user)}</th>
+                                                        <td>{access}</td>
+                                                        <td>{kind}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

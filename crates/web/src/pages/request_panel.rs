@@ -1,0 +1,777 @@
+//! The request panel of one access package (`/access-packages/{id}`), opened from the list or
+//! by a direct link (hidden packages too): what stands in the way, in words, or the policy to
+//! ask under, its questions, a justification, dates when the policy lets requesters choose
+//! them, and, for managers, a direct report to ask for. `?resubmit={request}` fills it in from
+//! an earlier request that was denied, expired or canceled.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use tessera_domain::access::{
+    Blocker, NewRequestInput, PackageCard, RequestOptions, RequestView, RequestablePolicy,
+};
+use tessera_domain::policy::QuestionDefinition;
+use tessera_domain::{AccessPackageId, RequestId, UserId};
+
+use super::access_packages::{JustificationField, RefusalAlert, browser_time};
+use super::common::param_id;
+use super::requests::request_href;
+use crate::api::{self, ApiError};
+use crate::assignments::{AnswerDraft, QuestionKind, QuestionView, expiry_hint, message_under};
+use crate::components::{
+    ErrorState, Loading, Notice, PageHeader, PeopleNames, PersonPicker, TextField, Tone, busy,
+};
+use crate::forms::sentence;
+use crate::my_access::{
+    PackagesTab, RequestForm, Whom, approval_words, describe_blocker, drafts_from, joined,
+    on_behalf, question_pattern, submitted_words,
+};
+use crate::routes;
+
+#[component]
+pub fn RequestPackagePage() -> impl IntoView {
+    let id = param_id::<AccessPackageId>("id");
+    let query = use_query_map();
+    move || {
+        let resubmit = query
+            .with_untracked(|q| q.get("resubmit"))
+            .and_then(|raw| raw.parse::<RequestId>().ok());
+        match id.get() {
+            Some(package) => {
+                view! { <RequestPanel package=package resubmit=resubmit /> }.into_any()
+            }
+            None => view! {
+                <PageHeader title="Access package" />
+                <ErrorState error=ApiError::from_response(404, "", None) />
+            }
+            .into_any(),
+        }
+    }
+}
+
+/// Reads the earlier request to fill the panel in from, if any. One that cannot be read, or
+/// was for another package, fills in nothing.
+#[component]
+fn RequestPanel(package: AccessPackageId, resubmit: Option<RequestId>) -> impl IntoView {
+    let earlier = LocalResource::new(move || async move {
+        match resubmit {
+            Some(id) => api::requests::get(id)
+                .await
+                .ok()
+                .filter(|request| request.access_package_id == package),
+            None => None,
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <Loading label="Loading the access package…" /> }>
+            {move || Suspend::new(async move {
+                let earlier = earlier.await;
+                view! { <PanelBody package=package earlier=earlier /> }
+            })}
+        </Suspense>
+    }
+}
+
+/// Who the panel asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Myself,
+    Report(UserId),
+    /// "Someone who reports to me" is chosen, but not the person yet.
+    NobodyYet,
+}
+
+impl Target {
+    fn user(self) -> Option<UserId> {
+        match self {
+            Target::Report(id) => Some(id),
+            Target::Myself | Target::NobodyYet => None,
+        }
+    }
+}
+
+#[component]
+fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl IntoView {
+    let earlier_report = earlier
+        .as_ref()
+        .filter(|request| on_behalf(request))
+        .map(|request| request.target.id.to_string());
+    let for_report = RwSignal::new(earlier_report.is_some());
+    let report = RwSignal::new(earlier_report.unwrap_or_default());
+    let names = PeopleNames::default();
+    let target = Memo::new(move |_| {
+        if !for_report.get() {
+            Target::Myself
+        } else {
+            report
+                .with(|id| id.parse::<UserId>().ok())
+                .map_or(Target::NobodyYet, Target::Report)
+        }
+    });
+    let options = LocalResource::new(move || {
+        let target = target.get();
+        async move {
+            match target {
+                Target::NobodyYet => Ok(None),
+                Target::Myself | Target::Report(_) => {
+                    api::access::request_options(package, target.user())
+                        .await
+                        .map(Some)
+                }
+            }
+        }
+    });
+    let loaded = move || options.get().and_then(Result::ok).flatten();
+    // The package as last read, kept while another person's options load.
+    let card = Memo::new(move |previous: Option<&Option<PackageCard>>| {
+        loaded()
+            .map(|options| options.package)
+            .or_else(|| previous.cloned().flatten())
+    });
+    // Offered once any answer shows a policy that lets managers ask for their reports.
+    let offers_on_behalf = Memo::new(move |previous: Option<&bool>| {
+        previous.copied().unwrap_or(false)
+            || for_report.get()
+            || loaded().is_some_and(|options| {
+                options
+                    .policies
+                    .iter()
+                    .any(|policy| policy.definition.requester.on_behalf_of_direct_reports)
+            })
+    });
+    let report_error =
+        Signal::derive(move || options.get()?.err()?.field_message("target_user_id"));
+    let report_name = Signal::derive(move || {
+        let id = report.get();
+        names.get(&id).unwrap_or_else(|| "this person".to_string())
+    });
+    let earlier = StoredValue::new(earlier);
+    view! {
+        {move || {
+            let title = card.with(|card| card.as_ref().map(|card| card.name.clone()));
+            view! { <PageHeader title=title.unwrap_or_else(|| "Access package".to_string()) /> }
+        }}
+        <p class="breadcrumb">
+            <A href=routes::ACCESS_PACKAGES>"Access packages"</A>
+        </p>
+        {move || card.get().map(|card| view! { <PackageFacts card=card /> })}
+        <Show when=move || offers_on_behalf.get()>
+            <fieldset class="field request-for">
+                <legend>"Request for"</legend>
+                <div class="choices">
+                    <label class="choice">
+                        <input
+                            type="radio"
+                            name="request-for"
+                            value="myself"
+                            prop:checked=move || !for_report.get()
+                            on:change=move |_| for_report.set(false)
+                        />
+                        <span>"Myself"</span>
+                    </label>
+                    <label class="choice">
+                        <input
+                            type="radio"
+                            name="request-for"
+                            value="report"
+                            prop:checked=move || for_report.get()
+                            on:change=move |_| for_report.set(true)
+                        />
+                        <span>
+                            "Someone who reports to me"
+                            <span class="choice-hint">"You answer the policy's questions for them; Tessera checks that they report to you."</span>
+                        </span>
+                    </label>
+                </div>
+                <Show when=move || for_report.get()>
+                    <PersonPicker
+                        id="request-target"
+                        label="Person"
+                        value=report
+                        names=names
+                        error=report_error
+                        placeholder="Choose the person…"
+                    />
+                </Show>
+            </fieldset>
+        </Show>
+        <Transition fallback=|| view! { <Loading label="Checking what you can request…" /> }>
+            {move || Suspend::new(async move {
+                match options.await {
+                    Ok(None) => view! {
+                        <p class="section-lead">"Choose the person you ask for."</p>
+                    }
+                    .into_any(),
+                    Ok(Some(options)) => {
+                        let target = target.get_untracked();
+                        let whom = match target {
+                            Target::Report(_) => Some(report_name.get_untracked()),
+                            Target::Myself | Target::NobodyYet => None,
+                        };
+                        view! {
+                            <RequestBody
+                                package=package
+                                options=options
+                                target=target.user()
+                                whom=whom
+                                earlier=earlier.get_value()
+                            />
+                        }
+                        .into_any()
+                    }
+                    // Shown at the person picker.
+                    Err(error) if error.field_message("target_user_id").is_some() => ().into_any(),
+                    Err(error) => view! {
+                        <ErrorState error=error retry=Callback::new(move |_| options.refetch()) />
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PackageFacts(card: PackageCard) -> impl IntoView {
+    view! {
+        {(!card.description.is_empty()).then(|| view! { <p class="lead package-lead">{card.description.clone()}</p> })}
+        <dl class="facts package-facts">
+            <dt>"Catalog"</dt>
+            <dd>{card.catalog_name.clone()}</dd>
+            <dt>"Gives"</dt>
+            <dd>
+                {if card.resources.is_empty() {
+                    "Nothing yet".to_string()
+                } else {
+                    joined(&card.resources)
+                }}
+            </dd>
+        </dl>
+    }
+}
+
+#[component]
+fn RequestBody(
+    package: AccessPackageId,
+    options: RequestOptions,
+    target: Option<UserId>,
+    /// The direct report's name, when asking for one.
+    whom: Option<String>,
+    earlier: Option<RequestView>,
+) -> impl IntoView {
+    if !options.blockers.is_empty() {
+        return view! { <Blockers blockers=options.blockers whom=whom /> }.into_any();
+    }
+    view! {
+        <RequestFormPanel
+            package=package
+            policies=options.policies
+            target=target
+            earlier=earlier
+        />
+    }
+    .into_any()
+}
+
+/// What stands in the way, each reason in words, with a link where one helps.
+#[component]
+fn Blockers(blockers: Vec<Blocker>, whom: Option<String>) -> impl IntoView {
+    let title = match &whom {
+        None => "You can't request this package now".to_string(),
+        Some(name) => format!("You can't request this package for {name} now"),
+    };
+    view! {
+        <section class="section" aria-labelledby="blockers-heading">
+            <div class="alert alert-info blockers">
+                <h2 class="alert-title" id="blockers-heading">{title}</h2>
+                <ul>
+                    {blockers
+                        .into_iter()
+                        .map(|blocker| {
+                            let words = describe_blocker(
+                                &blocker,
+                                whom.as_deref().map_or(Whom::Myself, Whom::Other),
+                            );
+                            let link = match &blocker {
+                                Blocker::PendingRequest { request_id } => Some(
+                                    view! { " " <A href=request_href(*request_id)>"See the request"</A> }
+                                        .into_any(),
+                                ),
+                                Blocker::AlreadyAssigned { .. } if whom.is_none() => Some(
+                                    view! {
+                                        " "
+                                        <a href=PackagesTab::Active.href(routes::ACCESS_PACKAGES)>
+                                            "See your access"
+                                        </a>
+                                    }
+                                    .into_any(),
+                                ),
+                                Blocker::NotInScope
+                                | Blocker::AlreadyAssigned { .. }
+                                | Blocker::Conflict { .. }
+                                | Blocker::CatalogDisabled => None,
+                            };
+                            view! { <li>{words} {link}</li> }
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        </section>
+    }
+}
+
+/// The form of a request: policy, questions, justification, dates. Sent with one
+/// `Idempotency-Key` for this form, reused when a submission is tried again (after a lost
+/// answer, or refused fields corrected), so that the same form never makes two requests.
+#[component]
+fn RequestFormPanel(
+    package: AccessPackageId,
+    policies: Vec<RequestablePolicy>,
+    target: Option<UserId>,
+    earlier: Option<RequestView>,
+) -> impl IntoView {
+    let first = earlier
+        .as_ref()
+        .and_then(|request| request.policy_id)
+        .filter(|id| policies.iter().any(|policy| policy.id == *id))
+        .or_else(|| policies.first().map(|policy| policy.id))
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    let several = policies.len() > 1;
+    let policies = StoredValue::new(policies);
+    let policy_id = RwSignal::new(first);
+    let chosen = Memo::new(move |_| {
+        let id = policy_id.get();
+        policies.with_value(|all| {
+            all.iter()
+                .find(|policy| policy.id.to_string() == id)
+                .cloned()
+        })
+    });
+    let questions_of = move |policy: Option<&RequestablePolicy>| -> Vec<QuestionDefinition> {
+        policy.map_or_else(Vec::new, |policy| {
+            policy.definition.requester.questions.clone()
+        })
+    };
+    let initial_answers = chosen.with_untracked(|policy| {
+        let questions = questions_of(policy.as_ref());
+        match &earlier {
+            Some(earlier) => drafts_from(&questions, &earlier.answers),
+            None => vec![AnswerDraft::default(); questions.len()],
+        }
+    });
+    let answers = RwSignal::new(initial_answers);
+    let justification = RwSignal::new(
+        earlier
+            .as_ref()
+            .and_then(|request| request.justification.clone())
+            .unwrap_or_default(),
+    );
+    let starts_at = RwSignal::new(String::new());
+    let ends_at = RwSignal::new(String::new());
+
+    let key = StoredValue::new(api::requests::new_idempotency_key());
+    let submit = Action::new_local(move |input: &NewRequestInput| {
+        let input = input.clone();
+        let key = key.get_value();
+        async move { api::requests::submit(&input, &key).await }
+    });
+    let submitted = Memo::new(move |_| submit.value().get().and_then(Result::ok));
+    let refused_here = RwSignal::new(None::<ApiError>);
+    let error = Signal::derive(move || {
+        refused_here
+            .get()
+            .or_else(|| submit.value().get().and_then(Result::err))
+    });
+    let field = move |name: &'static str| Signal::derive(move || error.get()?.field_message(name));
+
+    let choose_policy = move |id: String| {
+        policy_id.set(id);
+        let count = chosen.with_untracked(|policy| questions_of(policy.as_ref()).len());
+        answers.set(vec![AnswerDraft::default(); count]);
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if submit.pending().get_untracked() {
+            return;
+        }
+        let form = RequestForm {
+            policy_id: policy_id.get_untracked(),
+            target_user_id: target,
+            justification: justification.get_untracked(),
+            starts_at: starts_at.get_untracked(),
+            ends_at: ends_at.get_untracked(),
+            answers: answers.get_untracked(),
+        };
+        match policies.with_value(|all| form.parse(package, all, browser_time)) {
+            Ok(input) => {
+                refused_here.set(None);
+                submit.value().set(None);
+                submit.dispatch(input);
+            }
+            Err(refusal) => refused_here.set(Some(refusal)),
+        }
+    };
+
+    let policy_error = field("policy_id");
+    let required = Signal::derive(move || {
+        chosen.with(|policy| {
+            policy
+                .as_ref()
+                .is_some_and(|policy| policy.definition.requester.justification_required)
+        })
+    });
+    let may_choose_dates = Memo::new(move |_| {
+        chosen.with(|policy| {
+            policy
+                .as_ref()
+                .is_some_and(|policy| policy.definition.requester.may_choose_dates)
+        })
+    });
+    let answers_error = field("answers");
+    let target_error = field("target_user_id");
+
+    let form = move || {
+        view! {
+            <form class="form request-form" novalidate on:submit=on_submit aria-labelledby="request-heading">
+                <h2 id="request-heading">"Request access"</h2>
+                {move || error.get().map(|error| view! { <RefusalAlert error=error title="Your request was not submitted." /> })}
+                {move || target_error.get().map(|message| view! { <p class="field-error">{sentence(&message)}</p> })}
+                {if several {
+                    view! {
+                        <fieldset
+                            class="field"
+                            class:field-invalid=move || policy_error.with(Option::is_some)
+                            aria-describedby=move || policy_error.with(Option::is_some).then_some("request-policy-error")
+                        >
+                            <legend>"Policy"</legend>
+                            <div class="choices">
+                                {policies
+                                    .get_value()
+                                    .into_iter()
+                                    .map(|policy| {
+                                        let value = policy.id.to_string();
+                                        let checked = value.clone();
+                                        let chosen_value = value.clone();
+                                        view! {
+                                            <label class="choice">
+                                                <input
+                                                    type="radio"
+                                                    name="request-policy"
+                                                    value=value
+                                                    prop:checked=move || policy_id.with(|id| *id == checked)
+                                                    on:change=move |_| choose_policy(chosen_value.clone())
+                                                />
+                                                <span>
+                                                    {policy.definition.name.clone()}
+                                                    {(!policy.definition.description.is_empty()).then(|| view! {
+                                                        <span class="choice-hint">{policy.definition.description.clone()}</span>
+                                                    })}
+                                                    <span class="choice-hint">
+                                                        {approval_words(&policy)} " " {expiry_hint(&policy.definition)}
+                                                    </span>
+                                                </span>
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                            {move || policy_error.get().map(|m| view! { <p class="field-error" id="request-policy-error">{sentence(&m)}</p> })}
+                        </fieldset>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <div class="policy-summary">
+                            {move || chosen.get().map(|policy| view! {
+                                <dl class="facts">
+                                    <dt>"Policy"</dt>
+                                    <dd>
+                                        {policy.definition.name.clone()}
+                                        {(!policy.definition.description.is_empty()).then(|| view! {
+                                            <span class="choice-hint">{policy.definition.description.clone()}</span>
+                                        })}
+                                    </dd>
+                                    <dt>"Approval"</dt>
+                                    <dd>{approval_words(&policy)}</dd>
+                                    <dt>"Access"</dt>
+                                    <dd>{expiry_hint(&policy.definition)}</dd>
+                                </dl>
+                            })}
+                            {move || policy_error.get().map(|m| view! { <p class="field-error">{sentence(&m)}</p> })}
+                        </div>
+                    }
+                    .into_any()
+                }}
+                {move || {
+                    let questions = chosen.with(|policy| questions_of(policy.as_ref()));
+                    (!questions.is_empty()).then(|| view! {
+                        <fieldset class="panel request-questions">
+                            <legend>"Questions"</legend>
+                            {move || answers_error.get().map(|message| view! { <p class="field-error" role="alert">{sentence(&message)}</p> })}
+                            {questions
+                                .into_iter()
+                                .enumerate()
+                                .map(|(index, question)| view! {
+                                    <RequestQuestion index=index question=question answers=answers error=error />
+                                })
+                                .collect_view()}
+                        </fieldset>
+                    })
+                }}
+                <JustificationField
+                    id="request-justification"
+                    label="Justification"
+                    value=justification
+                    required=required
+                    error=field("justification")
+                    hint="Why you need this access. Approvers read it."
+                />
+                <Show when=move || may_choose_dates.get()>
+                    <TextField
+                        id="request-starts"
+                        label="Starts"
+                        input_type="datetime-local"
+                        value=starts_at
+                        error=field("starts_at")
+                        hint="Optional, in your time zone. Left empty, access starts once the request is granted."
+                    />
+                    <TextField
+                        id="request-ends"
+                        label="Ends"
+                        input_type="datetime-local"
+                        value=ends_at
+                        error=field("ends_at")
+                        hint="Optional, in your time zone. Left empty, the policy decides; it may not be later than the policy allows."
+                    />
+                </Show>
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" aria-disabled=move || busy(submit.pending().get())>
+                        {move || if submit.pending().get() { "Submitting…" } else { "Submit request" }}
+                    </button>
+                </div>
+            </form>
+        }
+    };
+
+    view! {
+        <section class="section" aria-labelledby="request-heading">
+            {move || match submitted.get() {
+                Some(request) => view! { <Submitted request=request /> }.into_any(),
+                None => form().into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Submitted(request: RequestView) -> impl IntoView {
+    view! {
+        <h2 id="request-heading">"Request submitted"</h2>
+        <Notice tone=Tone::Success>
+            <p>{submitted_words(&request)}</p>
+            <p>
+                <A href=request_href(request.id)>"Follow it in Request history"</A>
+            </p>
+        </Notice>
+    }
+}
+
+/// A question's words, marked when it must be answered.
+fn question_label(text: String, required: bool) -> impl IntoView {
+    view! {
+        {text}
+        {required.then(|| view! { " " <span class="required-mark">"(required)"</span> })}
+    }
+}
+
+/// One question of the chosen policy, with the refusal of its answer (`answers[index]…`).
+#[component]
+fn RequestQuestion(
+    index: usize,
+    question: QuestionDefinition,
+    answers: RwSignal<Vec<AnswerDraft>>,
+    error: Signal<Option<ApiError>>,
+) -> impl IntoView {
+    let pattern = question_pattern(&question).map(str::to_string);
+    let question = QuestionView::of(&question);
+    let id = format!("request-answer-{index}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let legend_id = format!("{id}-legend");
+    let path = format!("answers[{index}]");
+    let message = Signal::derive(move || error.get().and_then(|e| message_under(&e, &path)));
+    let invalid = move || message.with(Option::is_some);
+    let aria_invalid = move || invalid().then_some("true");
+    let has_hint = pattern.is_some();
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let ids: Vec<&str> = [
+                has_hint.then_some(hint_id.as_str()),
+                invalid().then_some(error_id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let required = question.required.then_some("true");
+    let text = move || {
+        answers.with(|all| {
+            all.get(index)
+                .map(|answer| answer.text.clone())
+                .unwrap_or_default()
+        })
+    };
+    let set_text = move |value: String| {
+        answers.update(|all| {
+            if let Some(answer) = all.get_mut(index) {
+                answer.text = value;
+            }
+        })
+    };
+    let hint = pattern.map(|pattern| {
+        view! {
+            <p class="field-hint" id=hint_id.clone()>
+                "Answer in the expected form: " <code>{pattern}</code>
+            </p>
+        }
+    });
+    let error_line = move || {
+        message
+            .get()
+            .map(|m| view! { <p class="field-error" id=error_id.clone()>{sentence(&m)}</p> })
+    };
+    let label = question_label(question.text.clone(), question.required);
+    match question.kind {
+        QuestionKind::ShortText => view! {
+            <div class="field" class:field-invalid=invalid>
+                <label for=id.clone()>{label}</label>
+                {hint}
+                <input
+                    id=id.clone()
+                    name=id
+                    type="text"
+                    autocomplete="off"
+                    aria-required=required
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                    prop:value=text
+                    on:input=move |ev| set_text(event_target_value(&ev))
+                />
+                {error_line}
+            </div>
+        }
+        .into_any(),
+        QuestionKind::LongText => view! {
+            <div class="field" class:field-invalid=invalid>
+                <label for=id.clone()>{label}</label>
+                {hint}
+                <textarea
+                    id=id.clone()
+                    name=id
+                    rows=3
+                    aria-required=required
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                    prop:value=text
+                    on:input=move |ev| set_text(event_target_value(&ev))
+                ></textarea>
+                {error_line}
+            </div>
+        }
+        .into_any(),
+        QuestionKind::SingleChoice(choices) => {
+            // An optional question can be left unanswered again.
+            let options: Vec<(String, String)> = (!question.required)
+                .then(|| (String::new(), "No answer".to_string()))
+                .into_iter()
+                .chain(choices.into_iter().map(|choice| (choice.clone(), choice)))
+                .collect();
+            view! {
+                <fieldset
+                    class="field question-choices"
+                    class:field-invalid=invalid
+                    role="radiogroup"
+                    aria-labelledby=legend_id.clone()
+                    aria-required=required
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                >
+                    <legend id=legend_id.clone()>{label}</legend>
+                    <div class="choices">
+                        {options
+                            .into_iter()
+                            .map(|(value, shown)| {
+                                let checked = value.clone();
+                                view! {
+                                    <label class="choice">
+                                        <input
+                                            type="radio"
+                                            name=id.clone()
+                                            value=value.clone()
+                                            prop:checked=move || text() == checked
+                                            on:change=move |_| set_text(value.clone())
+                                        />
+                                        <span>{shown}</span>
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                    {error_line}
+                </fieldset>
+            }
+            .into_any()
+        }
+        QuestionKind::MultipleChoice(choices) => view! {
+            <fieldset
+                class="field question-choices"
+                class:field-invalid=invalid
+                aria-labelledby=legend_id.clone()
+                aria-invalid=aria_invalid
+                aria-describedby=described_by
+            >
+                <legend id=legend_id.clone()>{label}</legend>
+                <div class="choices">
+                    {choices
+                        .into_iter()
+                        .map(|choice| {
+                            let checked = choice.clone();
+                            let toggled = choice.clone();
+                            view! {
+                                <label class="choice">
+                                    <input
+                                        type="checkbox"
+                                        name=id.clone()
+                                        value=choice.clone()
+                                        prop:checked=move || {
+                                            answers.with(|all| {
+                                                all.get(index).is_some_and(|a| a.chosen.contains(&checked))
+                                            })
+                                        }
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            answers.update(|all| {
+                                                if let Some(answer) = all.get_mut(index) {
+                                                    answer.toggle(&toggled, on);
+                                                }
+                                            });
+                                        }
+                                    />
+                                    <span>{choice}</span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                {error_line}
+            </fieldset>
+        }
+        .into_any(),
+    }
+}
