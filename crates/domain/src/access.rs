@@ -18,7 +18,7 @@ pub struct PackageCard {
     pub catalog_name: String,
     pub name: String,
     pub description: String,
-    /// "Group member: Finance", "Ledger: Clerk", in name order.
+    /// "Member of Finance", "Owner of Finance", "Ledger: Clerk", in name order.
     pub resources: Vec<String>,
 }
 

@@ -803,7 +803,10 @@ async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
             };
             match (held, &policy) {
                 (Some(held), Some(policy)) => {
-                    let policy_end = policy.lifecycle().expiry().end_for(now);
+                    // An extension adds the policy's duration to what is left: counted from
+                    // the current end (or now, if that passed), never moving the end earlier.
+                    let base = held.ends_at.map_or(now, |end| end.max(now));
+                    let policy_end = policy.lifecycle().expiry().end_for(base);
                     let ends_at = row.ends_at.or(policy_end).max(held.ends_at);
                     Ok(Delivery::Extend {
                         assignment: held.id,

@@ -479,7 +479,7 @@ on_both_backends! {
         assert_eq!(extend["kind"], "user_extend");
         assert_eq!(extend["state"], "delivered");
         let after: chrono::DateTime<Utc> = read("alice").await["items"][0]["ends_at"].as_str().unwrap().parse().unwrap();
-        assert!(after >= before);
+        assert_eq!((after - before).num_days(), 30, "the policy's 30 days are added to what is left");
 
         let remove = alice.post("/api/v1/requests", &json!({"access_package_id": offer.package, "ask": "remove"})).await;
         assert_eq!(remove.status(), 201);
