@@ -92,3 +92,15 @@ id_type!(
     /// A notification to one person: shown in the portal and e-mailed.
     NotificationId
 );
+id_type!(
+    /// An access review definition: what is reviewed, by whom, on which schedule.
+    ReviewDefinitionId
+);
+id_type!(
+    /// One occurrence of an access review definition for one resource.
+    ReviewInstanceId
+);
+id_type!(
+    /// One person's access under review in one review instance.
+    ReviewItemId
+);

@@ -14,6 +14,7 @@ pub mod page;
 pub mod policy;
 pub mod problem;
 pub mod request;
+pub mod review;
 pub mod roles;
 pub mod token;
 pub mod user;
@@ -24,4 +25,5 @@ pub use ids::{
     AccessPackageId, AppRoleId, ApplicationId, AssignmentId, CatalogId, GroupId, PolicyId,
     RequestId, TokenId, UserId,
 };
+pub use ids::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
 pub use values::{DisplayName, Email, Password, Username, ValueError};

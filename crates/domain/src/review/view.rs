@@ -1,0 +1,350 @@
+//! What the API sends and receives about reviews, besides the definition input.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::decision::{
+    ApplyOutcome, FinalOutcome, OutcomeBasis, ReviewDecision, ReviewOutcome, ReviewVerdict,
+};
+use super::definition::{ReviewDefinitionInput, ReviewedResource, ValidReviewDefinition};
+use super::instance::{ReviewInstance, ReviewInstanceState, Stop};
+use super::item::ReviewItem;
+use super::recommendation::{Recommendation, RecommendedVerdict};
+use crate::assignment::{Justification, PersonSummary};
+use crate::problem::FieldError;
+use crate::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
+
+/// The most items one bulk action names.
+pub const MAX_BULK_ITEMS: usize = 500;
+
+/// A review definition as read: `GET /api/v1/access-reviews/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReviewDefinitionView {
+    pub id: ReviewDefinitionId,
+    /// Normalised, as an edit form starts from it.
+    pub definition: ReviewDefinitionInput,
+    /// The sum of the stage durations.
+    pub instance_duration_days: u16,
+    /// How many occurrences have started.
+    pub occurrences_started: u32,
+    /// When the next occurrence starts (in the past when it is due and about to start);
+    /// absent once the series is over.
+    pub next_start_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ReviewDefinitionView {
+    pub fn new(
+        id: ReviewDefinitionId,
+        definition: &ValidReviewDefinition,
+        occurrences_started: u32,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> ReviewDefinitionView {
+        ReviewDefinitionView {
+            id,
+            definition: definition.to_input(),
+            instance_duration_days: definition.instance_duration_days(),
+            occurrences_started,
+            next_start_at: definition
+                .next_occurrence(occurrences_started, now)
+                .map(|occurrence| occurrence.starts_at),
+            created_at,
+            updated_at,
+        }
+    }
+}
+
+/// How far an instance got, counted over its items: each item by the outcome of the last stage
+/// it reached (its decision, or not reviewed), and once completed, by its final outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReviewProgress {
+    pub total: usize,
+    /// Every item but the not reviewed.
+    pub decided: usize,
+    pub approved: usize,
+    pub denied: usize,
+    pub dont_know: usize,
+    pub not_reviewed: usize,
+    /// Items the no-response rule decided, once completed.
+    pub by_no_response_rule: usize,
+    /// Items still reviewed in the current stage, while in progress.
+    pub in_current_stage: usize,
+}
+
+impl ReviewProgress {
+    pub fn of(instance: &ReviewInstance, items: &[ReviewItem]) -> ReviewProgress {
+        let current = instance.current_stage();
+        let mut progress = ReviewProgress::default();
+        for item in items
+            .iter()
+            .filter(|item| item.instance_id() == instance.id())
+        {
+            let outcome = match item.final_outcome() {
+                Some(final_outcome) => {
+                    if let OutcomeBasis::NoResponse { .. } = final_outcome.basis {
+                        progress.by_no_response_rule += 1;
+                    }
+                    final_outcome.outcome
+                }
+                None => item.latest_outcome(),
+            };
+            progress.total += 1;
+            match outcome {
+                ReviewOutcome::Approve => progress.approved += 1,
+                ReviewOutcome::Deny => progress.denied += 1,
+                ReviewOutcome::DontKnow => progress.dont_know += 1,
+                ReviewOutcome::NotReviewed => progress.not_reviewed += 1,
+            }
+            if current == Some(item.stage()) {
+                progress.in_current_stage += 1;
+            }
+        }
+        progress.decided = progress.total - progress.not_reviewed;
+        progress
+    }
+}
+
+/// A review instance as listed and read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReviewInstanceView {
+    pub id: ReviewInstanceId,
+    pub definition_id: ReviewDefinitionId,
+    /// The definition's name.
+    pub name: String,
+    pub resource: ReviewedResource,
+    /// The group's, application's or access package's name.
+    pub resource_name: String,
+    /// Which occurrence of the definition; the first is 0.
+    pub occurrence: u32,
+    pub state: ReviewInstanceState,
+    /// The stage reviewers decide in, while in progress; the first is 0.
+    pub current_stage: Option<usize>,
+    pub stage_count: usize,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub current_stage_ends_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Present when an administrator ended it early.
+    pub stopped: Option<Stop>,
+    pub applied_at: Option<DateTime<Utc>>,
+    pub progress: ReviewProgress,
+}
+
+impl ReviewInstanceView {
+    pub fn new(
+        instance: &ReviewInstance,
+        name: String,
+        resource_name: String,
+        progress: ReviewProgress,
+    ) -> ReviewInstanceView {
+        let current_stage = instance.current_stage();
+        ReviewInstanceView {
+            id: instance.id(),
+            definition_id: instance.definition_id(),
+            name,
+            resource: instance.resource(),
+            resource_name,
+            occurrence: instance.occurrence(),
+            state: instance.state(),
+            current_stage,
+            stage_count: instance.stages().len(),
+            starts_at: instance.starts_at(),
+            ends_at: instance.ends_at(),
+            current_stage_ends_at: current_stage.map(|stage| instance.stage_ends_at(stage)),
+            started_at: instance.started_at(),
+            completed_at: instance.completed_at(),
+            stopped: instance.stopped().copied(),
+            applied_at: instance.applied_at(),
+            progress,
+        }
+    }
+}
+
+/// A recommendation as reviewers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RecommendationView {
+    pub verdict: RecommendedVerdict,
+    pub reason: Recommendation,
+    /// The reason in words, such as "no sign-in in the last 30 days".
+    pub message: String,
+}
+
+/// What an earlier stage concluded about an item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct StageDecision {
+    pub stage: usize,
+    pub outcome: ReviewOutcome,
+    pub decision: Option<ReviewDecision>,
+}
+
+/// Who is looking at an item: reviewers see earlier stages only when the definition shows
+/// them; administrators see everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemAudience {
+    Reviewer,
+    Administrator,
+}
+
+/// One item as a reviewer or an administrator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReviewItemView {
+    pub id: ReviewItemId,
+    pub instance_id: ReviewInstanceId,
+    /// The person whose access is reviewed.
+    pub person: PersonSummary,
+    /// The access reviewed: the instance's resource.
+    pub access: ReviewedResource,
+    pub access_name: String,
+    /// As known when the instance started.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub recommendation: RecommendationView,
+    /// The last stage the item reached; the first is 0.
+    pub stage: usize,
+    /// Whether the person reviews their own access in that stage: answer yes (approve) or no
+    /// (deny).
+    pub self_review: bool,
+    /// The latest decision in that stage.
+    pub decision: Option<ReviewDecision>,
+    /// What earlier stages concluded, when the viewer may see it; empty otherwise.
+    pub earlier_decisions: Vec<StageDecision>,
+    pub final_outcome: Option<FinalOutcome>,
+    pub applied: Option<ApplyOutcome>,
+}
+
+impl ReviewItemView {
+    pub fn new(
+        instance: &ReviewInstance,
+        item: &ReviewItem,
+        person: PersonSummary,
+        access_name: String,
+        audience: ItemAudience,
+    ) -> ReviewItemView {
+        let shown = match audience {
+            ItemAudience::Administrator => true,
+            ItemAudience::Reviewer => instance.settings().show_earlier_decisions,
+        };
+        let last = item.last_stage();
+        let stage = item.stage();
+        let earlier_decisions = if shown {
+            item.stages()[..stage]
+                .iter()
+                .enumerate()
+                .map(|(index, earlier)| StageDecision {
+                    stage: index,
+                    outcome: earlier.outcome(),
+                    decision: earlier.decision.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ReviewItemView {
+            id: item.id(),
+            instance_id: item.instance_id(),
+            person,
+            access: instance.resource(),
+            access_name,
+            last_sign_in_at: item.last_sign_in_at(),
+            recommendation: RecommendationView {
+                verdict: item.recommendation().verdict(),
+                reason: item.recommendation(),
+                message: item.recommendation().message(),
+            },
+            stage,
+            self_review: last.is_some_and(|last| last.self_review),
+            decision: last.and_then(|last| last.decision.clone()),
+            earlier_decisions,
+            final_outcome: item.final_outcome(),
+            applied: item.applied(),
+        }
+    }
+}
+
+/// Input of `POST /api/v1/access-review-items/{id}/decision`. Named `ReviewDecisionInput` in
+/// the OpenAPI document, apart from the approval's [`crate::access::DecisionInput`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = ReviewDecisionInput))]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    pub verdict: ReviewVerdict,
+    /// Required when the review requires justification; shown to other reviewers.
+    #[serde(default)]
+    pub justification: Option<Justification>,
+}
+
+/// Input of `POST /api/v1/access-reviews/instances/{id}/decisions`: one verdict for several
+/// items, each decided or refused on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkDecisionInput {
+    /// 1 to 500 items, each once.
+    pub item_ids: Vec<ReviewItemId>,
+    pub verdict: ReviewVerdict,
+    #[serde(default)]
+    pub justification: Option<Justification>,
+}
+
+impl BulkDecisionInput {
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        into_result(item_ids(&self.item_ids))
+    }
+}
+
+/// Input of `POST /api/v1/access-reviews/instances/{id}/accept-recommendations`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRecommendationsInput {
+    /// 1 to 500 items; when left out, every item the caller has not decided yet in the
+    /// current stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_ids: Option<Vec<ReviewItemId>>,
+}
+
+impl AcceptRecommendationsInput {
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        into_result(self.item_ids.as_deref().map(item_ids).unwrap_or_default())
+    }
+}
+
+fn item_ids(ids: &[ReviewItemId]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut error = |field: String, message: String| errors.push(FieldError { field, message });
+    if ids.is_empty() {
+        error("item_ids".into(), "name at least one item".into());
+    } else if ids.len() > MAX_BULK_ITEMS {
+        error(
+            "item_ids".into(),
+            format!("may name at most {MAX_BULK_ITEMS} items"),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (index, id) in ids.iter().enumerate() {
+        if !seen.insert(id) {
+            error(format!("item_ids[{index}]"), "is listed twice".into());
+        }
+    }
+    errors
+}
+
+fn into_result(errors: Vec<FieldError>) -> Result<(), Vec<FieldError>> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
