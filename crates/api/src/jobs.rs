@@ -44,6 +44,13 @@ pub fn spawn_scheduler(
                     tracing::error!(error = %err, "scheduled request work failed; retrying next round")
                 }
             }
+            match service::reviews::run_due_reviews(&state, Utc::now()).await {
+                Ok(moved) if moved > 0 => tracing::info!(moved, "access reviews moved on schedule"),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "scheduled review work failed; retrying next round")
+                }
+            }
             // Notifications come after the assignment work, so that those it wrote go out now.
             match service::notifications::deliver_due(&state, Utc::now()).await {
                 Ok(sent) if sent > 0 => tracing::info!(sent, "notifications e-mailed"),

@@ -32,6 +32,7 @@ portal under API tokens, or with `tessera token create`). Browser sessions use t
         (name = "assignments", description = "Who holds which access package, direct assignment and removal, separation-of-duties reports"),
         (name = "my access", description = "What the caller may request, holds, and needs to act on"),
         (name = "requests", description = "Asking for access, approvals, cancellation and request history"),
+        (name = "access reviews", description = "Recurring reviews of who holds access, with recommendations, stages and applied results"),
         (name = "audit", description = "The trail of administrative changes"),
         (name = "notifications", description = "What people are told: approvals waiting, decisions, access delivered and ending"),
         (name = "operations", description = "Probes for orchestrators"),

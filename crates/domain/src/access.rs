@@ -282,7 +282,7 @@ pub struct Overview {
     pub requests_in_flight: Vec<RequestView>,
     /// The caller's access ending within 14 days, soonest first.
     pub expiring_soon: Vec<AssignmentView>,
-    /// Access reviews waiting for the caller; none until access reviews exist.
+    /// Access reviews with people waiting for the caller's decision.
     pub reviews_waiting_count: i64,
     pub unread_notifications: i64,
 }

@@ -39,10 +39,12 @@ pub enum NotificationKind {
     ReviewStarted,
     /// An access review the recipient has to carry out ends soon.
     ReviewReminder,
+    /// An access review the recipient set up has ended.
+    ReviewEnded,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 13] = [
         NotificationKind::ApprovalNeeded,
         NotificationKind::ApprovalReminder,
         NotificationKind::RequestApproved,
@@ -55,6 +57,7 @@ impl NotificationKind {
         NotificationKind::AccessRemoved,
         NotificationKind::ReviewStarted,
         NotificationKind::ReviewReminder,
+        NotificationKind::ReviewEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl NotificationKind {
             NotificationKind::AccessRemoved => "access_removed",
             NotificationKind::ReviewStarted => "review_started",
             NotificationKind::ReviewReminder => "review_reminder",
+            NotificationKind::ReviewEnded => "review_ended",
         }
     }
 

@@ -108,7 +108,8 @@ pub use schedule::{
 };
 pub use view::{
     AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience, RecommendationView,
-    ReviewDefinitionView, ReviewInstanceView, ReviewItemView, ReviewProgress, StageDecision,
+    ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage, ReviewInstanceView,
+    ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewProgress, StageDecision,
 };
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod packages;
 pub mod policies;
 pub mod requests;
+pub mod reviews;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -118,6 +119,21 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(access::get_request_options)
         .service(access::list_my_assignments)
         .service(access::get_overview);
+    cfg.service(reviews::create_access_review)
+        .service(reviews::list_access_reviews)
+        .service(reviews::get_access_review)
+        .service(reviews::replace_access_review)
+        .service(reviews::delete_access_review)
+        .service(reviews::list_access_review_instances)
+        .service(reviews::list_my_access_reviews)
+        .service(reviews::get_access_review_instance)
+        .service(reviews::list_access_review_items)
+        .service(reviews::export_access_review_results)
+        .service(reviews::stop_access_review_instance)
+        .service(reviews::apply_access_review_instance)
+        .service(reviews::decide_access_review_item)
+        .service(reviews::decide_access_review_items)
+        .service(reviews::accept_access_review_recommendations);
 }
 
 /// Registers the operational probes, outside `/api/v1`.

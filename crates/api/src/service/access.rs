@@ -214,7 +214,7 @@ pub async fn overview(state: &AppState, actor: &Actor) -> ApiResult<Overview> {
         approvals_waiting: waiting.items,
         requests_in_flight: in_flight.items,
         expiring_soon,
-        reviews_waiting_count: 0,
+        reviews_waiting_count: store::reviews::count_reviews_waiting(&state.db, me).await?,
         unread_notifications: store::notifications::count_unread(&state.db, me).await?,
     })
 }

@@ -16,6 +16,7 @@ pub mod packages;
 pub mod page;
 pub mod policies;
 pub mod requests;
+pub mod reviews;
 pub mod session;
 pub mod tokens;
 pub mod users;

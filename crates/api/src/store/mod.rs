@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod packages;
 pub mod policies;
 pub mod requests;
+pub mod reviews;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

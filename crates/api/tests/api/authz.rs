@@ -132,6 +132,104 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         (call(Method::GET, "/api/v1/me/overview", None), false),
         (
             call(
+                Method::POST,
+                "/api/v1/access-reviews",
+                Some(json!({"name": "x"})),
+            ),
+            false,
+        ),
+        (call(Method::GET, "/api/v1/access-reviews", None), false),
+        (
+            call(Method::GET, "/api/v1/access-reviews/{unseen}", None),
+            false,
+        ),
+        (
+            call(
+                Method::PUT,
+                "/api/v1/access-reviews/{unseen}",
+                Some(json!({"name": "x"})),
+            ),
+            false,
+        ),
+        (
+            call(Method::DELETE, "/api/v1/access-reviews/{unseen}", None),
+            false,
+        ),
+        (
+            call(
+                Method::GET,
+                "/api/v1/access-reviews/{unseen}/instances",
+                None,
+            ),
+            false,
+        ),
+        (call(Method::GET, "/api/v1/me/access-reviews", None), false),
+        (
+            call(
+                Method::GET,
+                "/api/v1/access-review-instances/{unseen}",
+                None,
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::GET,
+                "/api/v1/access-review-instances/{unseen}/items",
+                None,
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::GET,
+                "/api/v1/access-review-instances/{unseen}/results.csv",
+                None,
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-review-instances/{unseen}/stop",
+                None,
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-review-instances/{unseen}/apply",
+                None,
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-review-items/{unseen}/decision",
+                Some(json!({"verdict": "approve"})),
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-review-instances/{unseen}/decisions",
+                Some(json!({"item_ids": [uuid::Uuid::nil()], "verdict": "approve"})),
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-review-instances/{unseen}/accept-recommendations",
+                Some(json!({})),
+            ),
+            false,
+        ),
+        (
+            call(
                 Method::GET,
                 "/api/v1/access-packages/{unseen}/request-options",
                 None,

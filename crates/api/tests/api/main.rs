@@ -19,6 +19,7 @@ mod openapi;
 mod packages;
 mod policies;
 mod requests;
+mod reviews;
 mod separation_of_duties;
 mod session;
 mod spa;

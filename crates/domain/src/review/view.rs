@@ -348,3 +348,48 @@ fn into_result(errors: Vec<FieldError>) -> Result<(), Vec<FieldError>> {
         Err(errors)
     }
 }
+
+/// One page of review definitions, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReviewDefinitionPage {
+    pub items: Vec<ReviewDefinitionView>,
+    pub next_cursor: Option<String>,
+}
+
+/// One page of review instances, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReviewInstancePage {
+    pub items: Vec<ReviewInstanceView>,
+    pub next_cursor: Option<String>,
+}
+
+/// One page of review items, by the reviewed person's username.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReviewItemPage {
+    pub items: Vec<ReviewItemView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The query of `GET /api/v1/access-review-instances/{id}/items`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewItemQuery {
+    /// Only the items the caller reviews in the current stage. Reviewers always get those;
+    /// those who manage the review get every item unless they ask for theirs.
+    pub mine: Option<bool>,
+    /// Only items with this outcome so far (the final one once completed).
+    #[cfg_attr(feature = "server", param(inline))]
+    pub outcome: Option<ReviewOutcome>,
+    /// Only people whose username or display name contains this, ignoring case.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,395 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use tessera_domain::page::PageQuery;
+use tessera_domain::problem::Problem;
+use tessera_domain::review::{
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ReviewDefinitionInput,
+    ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage, ReviewInstanceView,
+    ReviewItemPage, ReviewItemQuery, ReviewItemView,
+};
+use tessera_domain::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::extract::{Json, Query};
+use crate::service;
+use crate::service::reviews::ItemOutcome;
+use crate::state::AppState;
+
+/// Creates an access review definition: what is reviewed (groups' members, applications'
+/// assignees, or an access package's assignments), by whom, in up to three stages, when (once
+/// or recurring), and with which settings. One instance per reviewed resource starts at each
+/// occurrence. Administrators; catalog owners for reviews of their catalogs' packages.
+#[utoipa::path(
+    operation_id = "create_access_review",
+    tag = "access reviews",
+    request_body = ReviewDefinitionInput,
+    responses(
+        (status = 201, description = "Created", body = ReviewDefinitionView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such access package that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors` by JSON path", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-reviews")]
+pub async fn create_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    input: Json<ReviewDefinitionInput>,
+) -> ApiResult<HttpResponse> {
+    let view = service::reviews::create_definition(&state, &actor, input.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/access-reviews/{}", view.id),
+        ))
+        .json(view))
+}
+
+/// The review definitions the caller manages, newest first: all for administrators; those of
+/// their catalogs' packages for catalog owners.
+#[utoipa::path(
+    operation_id = "list_access_reviews",
+    tag = "access reviews",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of definitions", body = ReviewDefinitionPage),
+        (status = 400, description = "A bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-reviews")]
+pub async fn list_access_reviews(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = service::reviews::list_definitions(&state, &actor, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One review definition, with when its next occurrence starts.
+#[utoipa::path(
+    operation_id = "get_access_review",
+    tag = "access reviews",
+    params(("id" = ReviewDefinitionId, Path, description = "The definition's id")),
+    responses(
+        (status = 200, description = "The definition", body = ReviewDefinitionView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such review that you manage", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-reviews/{id}")]
+pub async fn get_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewDefinitionId>,
+) -> ApiResult<HttpResponse> {
+    let view = service::reviews::get_definition(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Replaces a review definition. Instances already planned keep the settings they started
+/// with; the change applies from the next occurrence. A series that has started keeps its
+/// first start.
+#[utoipa::path(
+    operation_id = "replace_access_review",
+    tag = "access reviews",
+    params(("id" = ReviewDefinitionId, Path, description = "The definition's id")),
+    request_body = ReviewDefinitionInput,
+    responses(
+        (status = 200, description = "Replaced", body = ReviewDefinitionView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such review that you manage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors` by JSON path", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/access-reviews/{id}")]
+pub async fn replace_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewDefinitionId>,
+    input: Json<ReviewDefinitionInput>,
+) -> ApiResult<HttpResponse> {
+    let view =
+        service::reviews::replace_definition(&state, &actor, id.into_inner(), input.0).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Deletes a review definition with its instances and their results (the audit trail keeps
+/// the decisions).
+#[utoipa::path(
+    operation_id = "delete_access_review",
+    tag = "access reviews",
+    params(("id" = ReviewDefinitionId, Path, description = "The definition's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such review that you manage", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/access-reviews/{id}")]
+pub async fn delete_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewDefinitionId>,
+) -> ApiResult<HttpResponse> {
+    service::reviews::delete_definition(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The history of a definition: its instances, newest first, with their progress.
+#[utoipa::path(
+    operation_id = "list_access_review_instances",
+    tag = "access reviews",
+    params(("id" = ReviewDefinitionId, Path, description = "The definition's id"), PageQuery),
+    responses(
+        (status = 200, description = "One page of instances", body = ReviewInstancePage),
+        (status = 400, description = "A bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such review that you manage", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-reviews/{id}/instances")]
+pub async fn list_access_review_instances(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewDefinitionId>,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page =
+        service::reviews::list_instances(&state, &actor, Some(id.into_inner()), &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The access reviews waiting for the caller: in-progress instances where they review people
+/// in the current stage, with the due date and progress.
+#[utoipa::path(
+    operation_id = "list_my_access_reviews",
+    tag = "access reviews",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of instances", body = ReviewInstancePage),
+        (status = 400, description = "A bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/access-reviews")]
+pub async fn list_my_access_reviews(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = service::reviews::list_instances(&state, &actor, None, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One instance with its progress. Those who manage the review, and its reviewers.
+#[utoipa::path(
+    operation_id = "get_access_review_instance",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    responses(
+        (status = 200, description = "The instance", body = ReviewInstanceView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-review-instances/{id}")]
+pub async fn get_access_review_instance(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+) -> ApiResult<HttpResponse> {
+    let view = service::reviews::get_instance(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// An instance's items by person: a reviewer's own items in the current stage (`mine`), or,
+/// for those who manage the review, every item (the results), filtered by outcome and name.
+#[utoipa::path(
+    operation_id = "list_access_review_items",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id"), ReviewItemQuery),
+    responses(
+        (status = 200, description = "One page of items", body = ReviewItemPage),
+        (status = 400, description = "A bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A reviewer asking for every item", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-review-instances/{id}/items")]
+pub async fn list_access_review_items(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+    query: Query<ReviewItemQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = service::reviews::list_items(&state, &actor, id.into_inner(), &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// An instance's results as CSV (RFC 4180, a header row): one row per person with the
+/// outcome, who decided, why, the recommendation and what applying did.
+#[utoipa::path(
+    operation_id = "export_access_review_results",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    responses(
+        (status = 200, description = "The results as CSV", body = String, content_type = "text/csv"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-review-instances/{id}/results.csv")]
+pub async fn export_access_review_results(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+) -> ApiResult<HttpResponse> {
+    let csv = service::reviews::export_results(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"review-results.csv\"",
+        ))
+        .body(csv))
+}
+
+/// Ends an instance early: undecided items follow the no-response rule; with automatic
+/// apply, the results apply at once. Those who manage the review.
+#[utoipa::path(
+    operation_id = "stop_access_review_instance",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    responses(
+        (status = 200, description = "Stopped", body = ReviewInstanceView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not in progress, or changed meanwhile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-review-instances/{id}/stop")]
+pub async fn stop_access_review_instance(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+) -> ApiResult<HttpResponse> {
+    let view = service::reviews::stop_instance(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Applies a completed instance's results: denied people lose the access reviewed (a role
+/// still granted by another assignment stays), and each item records what happened. Those who
+/// manage the review.
+#[utoipa::path(
+    operation_id = "apply_access_review_instance",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    responses(
+        (status = 200, description = "Applied", body = ReviewInstanceView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not completed, or applied already", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-review-instances/{id}/apply")]
+pub async fn apply_access_review_instance(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+) -> ApiResult<HttpResponse> {
+    let view = service::reviews::apply_results(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Decides one item, or changes the decision, while its stage runs: approve, deny or don't
+/// know (in a self-review: approve to keep, deny to give up). Only the item's reviewers in the
+/// current stage; never one's own access outside a self-review.
+#[utoipa::path(
+    operation_id = "decide_access_review_item",
+    tag = "access reviews",
+    params(("id" = ReviewItemId, Path, description = "The item's id")),
+    request_body = DecisionInput,
+    responses(
+        (status = 200, description = "Decided", body = ReviewItemView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer of this item now, or one's own access", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The stage ended, or the review moved on meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A justification is required, or an answer a self-review does not take", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-review-items/{id}/decision")]
+pub async fn decide_access_review_item(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewItemId>,
+    input: Json<DecisionInput>,
+) -> ApiResult<HttpResponse> {
+    let view = service::reviews::decide(&state, &actor, id.into_inner(), input.0).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// One verdict for several of the caller's items; each is decided or refused on its own.
+#[utoipa::path(
+    operation_id = "decide_access_review_items",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    request_body = BulkDecisionInput,
+    responses(
+        (status = 200, description = "What happened to each item", body = Vec<ItemOutcome>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The stage ended, or the review moved on meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No items, too many, or a justification is required", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-review-instances/{id}/decisions")]
+pub async fn decide_access_review_items(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+    input: Json<BulkDecisionInput>,
+) -> ApiResult<HttpResponse> {
+    let outcomes = service::reviews::decide_many(&state, &actor, id.into_inner(), input.0).await?;
+    Ok(HttpResponse::Ok().json(outcomes))
+}
+
+/// Accepts the recommendation for the given items, or for every item the caller has not
+/// decided yet in the current stage.
+#[utoipa::path(
+    operation_id = "accept_access_review_recommendations",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    request_body = AcceptRecommendationsInput,
+    responses(
+        (status = 200, description = "What happened to each item", body = Vec<ItemOutcome>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The stage ended, or the review moved on meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No items, or too many", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-review-instances/{id}/accept-recommendations")]
+pub async fn accept_access_review_recommendations(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+    input: Json<AcceptRecommendationsInput>,
+) -> ApiResult<HttpResponse> {
+    let outcomes =
+        service::reviews::accept_recommendations(&state, &actor, id.into_inner(), input.0).await?;
+    Ok(HttpResponse::Ok().json(outcomes))
+}

@@ -1,0 +1,775 @@
+//! Access reviews: definitions, instances, items and who reviews them.
+//!
+//! An instance of a large group has thousands of items: they are inserted in multi-row
+//! statements, and a decision touches one item. Transitions of a whole instance rewrite the
+//! items they changed and the reviewer table in one transaction, compare-and-set on the
+//! instance's version (and each item's), so a decision racing a stage's end loses cleanly.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::audit::{AuditEvent, insert_audit_event};
+use super::notifications::{NewNotification, insert_notification};
+use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+
+const DEFINITION_COLUMNS: &str = "id, name, definition, package_id, created_by, \
+     occurrences_started, next_start_at, created_at, updated_at, version";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DefinitionRow {
+    pub id: Uuid,
+    pub name: String,
+    pub definition: String,
+    pub package_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub occurrences_started: i64,
+    pub next_start_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn select_definition() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "SELECT {DEFINITION_COLUMNS} FROM review_definitions WHERE id = $1"
+    ))
+}
+
+pub struct DefinitionWrite {
+    pub name: String,
+    pub definition: String,
+    pub package_id: Option<Uuid>,
+    pub next_start_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert_definition(
+    db: &Db,
+    id: Uuid,
+    created_by: Uuid,
+    write: &DefinitionWrite,
+    audit: impl FnOnce(&DefinitionRow) -> AuditEvent,
+) -> StoreResult<DefinitionRow> {
+    in_transaction!(db, conn => {
+        sqlx::query(
+            "INSERT INTO review_definitions (id, name, definition, package_id, created_by, \
+             occurrences_started, next_start_at, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, 1)",
+        )
+        .bind(id)
+        .bind(&write.name)
+        .bind(&write.definition)
+        .bind(write.package_id)
+        .bind(created_by)
+        .bind(write.next_start_at)
+        .bind(write.now)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query_as::<_, DefinitionRow>(select_definition())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+pub async fn find_definition(db: &Db, id: Uuid) -> StoreResult<Option<DefinitionRow>> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, DefinitionRow>(select_definition())
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// Definitions newest first, before the cursor id. `owner` limits them to the access-package
+/// reviews of catalogs that user owns.
+pub async fn list_definitions(
+    db: &Db,
+    owner: Option<Uuid>,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<DefinitionRow>> {
+    let mut conditions = vec!["TRUE".to_string()];
+    if owner.is_some() {
+        conditions.push(
+            "package_id IN (SELECT p.id FROM access_packages p JOIN catalog_role_assignments r \
+             ON r.catalog_id = p.catalog_id WHERE r.user_id = $1 AND r.role = 'owner')"
+                .into(),
+        );
+    }
+    if before.is_some() {
+        let n = if owner.is_some() { 2 } else { 1 };
+        conditions.push(format!("id < ${n}"));
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {DEFINITION_COLUMNS} FROM review_definitions WHERE {} ORDER BY id DESC LIMIT {limit}",
+        conditions.join(" AND ")
+    ));
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, DefinitionRow>(sql);
+        if let Some(owner) = owner {
+            query = query.bind(owner);
+        }
+        if let Some(before) = before {
+            query = query.bind(before);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// Replaces a definition if it is still at `version`.
+pub async fn replace_definition(
+    db: &Db,
+    id: Uuid,
+    version: i64,
+    write: &DefinitionWrite,
+    audit: impl FnOnce(&DefinitionRow) -> AuditEvent,
+) -> StoreResult<DefinitionRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE review_definitions SET name = $1, definition = $2, package_id = $3, \
+             next_start_at = $4, updated_at = $5, version = version + 1 \
+             WHERE id = $6 AND version = $7",
+        )
+        .bind(&write.name)
+        .bind(&write.definition)
+        .bind(write.package_id)
+        .bind(write.next_start_at)
+        .bind(write.now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let row = sqlx::query_as::<_, DefinitionRow>(select_definition())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}
+
+/// Deletes a definition with its instances and items.
+pub async fn delete_definition(
+    db: &Db,
+    id: Uuid,
+    audit: impl FnOnce(&DefinitionRow) -> AuditEvent,
+) -> StoreResult<bool> {
+    in_transaction!(db, conn => {
+        let Some(row) = sqlx::query_as::<_, DefinitionRow>(select_definition())
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM review_definitions WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(true)
+    })
+}
+
+/// Definitions whose next occurrence is due: (id, version).
+pub async fn due_definitions(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id, version FROM review_definitions WHERE next_start_at IS NOT NULL \
+         AND next_start_at <= $1 ORDER BY next_start_at, id LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+pub struct InstanceInsert {
+    pub id: Uuid,
+    pub occurrence: i64,
+    pub resource: String,
+    pub resource_name: String,
+    pub state: &'static str,
+    pub record: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Records that the occurrence of definition `id` (at `version`) started: its instances, the
+/// new count and the next start. Compare-and-set, so one replica plans it.
+pub async fn plan_occurrence(
+    db: &Db,
+    id: Uuid,
+    version: i64,
+    occurrences_started: i64,
+    next_start_at: Option<DateTime<Utc>>,
+    instances: &[InstanceInsert],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE review_definitions SET occurrences_started = $1, next_start_at = $2, \
+             version = version + 1 WHERE id = $3 AND version = $4",
+        )
+        .bind(occurrences_started)
+        .bind(next_start_at)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        for instance in instances {
+            sqlx::query(
+                "INSERT INTO review_instances (id, definition_id, occurrence, resource, \
+                 resource_name, state, record, due_at, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) \
+                 ON CONFLICT (definition_id, occurrence, resource) DO NOTHING",
+            )
+            .bind(instance.id)
+            .bind(id)
+            .bind(instance.occurrence)
+            .bind(&instance.resource)
+            .bind(&instance.resource_name)
+            .bind(instance.state)
+            .bind(&instance.record)
+            .bind(instance.due_at)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok::<_, StoreError>(())
+    })
+}
+
+const INSTANCE_SELECT: &str = "SELECT i.id, i.definition_id, d.name AS definition_name, \
+     d.package_id, i.occurrence, i.resource, i.resource_name, i.state, i.record, i.due_at, \
+     i.created_at, i.updated_at, i.version \
+     FROM review_instances i JOIN review_definitions d ON d.id = i.definition_id";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InstanceRow {
+    pub id: Uuid,
+    pub definition_id: Uuid,
+    pub definition_name: String,
+    pub package_id: Option<Uuid>,
+    pub occurrence: i64,
+    pub resource: String,
+    pub resource_name: String,
+    pub state: String,
+    pub record: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+pub async fn find_instance(db: &Db, id: Uuid) -> StoreResult<Option<InstanceRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("{INSTANCE_SELECT} WHERE i.id = $1"));
+    let row = on_db!(db, pool => sqlx::query_as::<_, InstanceRow>(sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// Which instances a list shows, newest first.
+pub enum InstanceList {
+    OfDefinition(Uuid),
+    /// In progress, with items the user reviews in the current stage.
+    ReviewedBy(Uuid),
+}
+
+pub async fn list_instances(
+    db: &Db,
+    list: &InstanceList,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<InstanceRow>> {
+    let (condition, id) = match list {
+        InstanceList::OfDefinition(id) => ("i.definition_id = $1", *id),
+        InstanceList::ReviewedBy(user) => (
+            "i.state = 'in_progress' AND i.id IN (SELECT instance_id FROM review_item_reviewers \
+             WHERE user_id = $1)",
+            *user,
+        ),
+    };
+    let cursor = if before.is_some() {
+        " AND i.id < $2"
+    } else {
+        ""
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{INSTANCE_SELECT} WHERE {condition}{cursor} ORDER BY i.id DESC LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, InstanceRow>(sql).bind(id);
+        if let Some(before) = before {
+            query = query.bind(before);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// How many in-progress instances have items waiting for the user.
+pub async fn count_reviews_waiting(db: &Db, user: Uuid) -> StoreResult<i64> {
+    let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(
+        "SELECT COUNT(DISTINCT r.instance_id) FROM review_item_reviewers r \
+         JOIN review_instances i ON i.id = r.instance_id \
+         WHERE r.user_id = $1 AND i.state = 'in_progress'",
+    )
+    .bind(user)
+    .fetch_one(pool)
+    .await)?;
+    Ok(count)
+}
+
+pub async fn due_instances(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id, version FROM review_instances WHERE due_at IS NOT NULL AND due_at <= $1 \
+         ORDER BY due_at, id LIMIT {limit}"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ItemRow {
+    pub id: Uuid,
+    pub instance_id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub outcome: String,
+    pub record: String,
+    pub version: i64,
+}
+
+const ITEM_SELECT: &str = "SELECT it.id, it.instance_id, it.user_id, u.username, \
+     u.display_name, it.outcome, it.record, it.version \
+     FROM review_items it JOIN users u ON u.id = it.user_id";
+
+pub async fn find_item(db: &Db, id: Uuid) -> StoreResult<Option<ItemRow>> {
+    let sql = sqlx::AssertSqlSafe(format!("{ITEM_SELECT} WHERE it.id = $1"));
+    let row = on_db!(db, pool => sqlx::query_as::<_, ItemRow>(sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
+}
+
+/// Which items a list shows, by person.
+#[derive(Clone, Debug, Default)]
+pub struct ItemFilter {
+    /// Only items this user reviews in the current stage.
+    pub reviewer: Option<Uuid>,
+    pub outcome: Option<&'static str>,
+    /// Lowercase text in the person's username or display name.
+    pub search: Option<String>,
+    /// Only these items.
+    pub ids: Option<Vec<Uuid>>,
+}
+
+/// The items of `instance` the filter lets through, by username then id, after `after`
+/// (username, id); all of them when `limit` is `None`.
+pub async fn list_items(
+    db: &Db,
+    instance: Uuid,
+    filter: &ItemFilter,
+    after: Option<(String, Uuid)>,
+    limit: Option<u32>,
+) -> StoreResult<Vec<ItemRow>> {
+    enum Bind {
+        Id(Uuid),
+        Text(String),
+    }
+    let mut binds = vec![Bind::Id(instance)];
+    let mut conditions = vec!["it.instance_id = $1".to_string()];
+    if let Some(reviewer) = filter.reviewer {
+        binds.push(Bind::Id(reviewer));
+        conditions.push(format!(
+            "it.id IN (SELECT item_id FROM review_item_reviewers WHERE instance_id = $1 \
+             AND user_id = ${})",
+            binds.len()
+        ));
+    }
+    if let Some(outcome) = filter.outcome {
+        // One of the domain's own outcome literals.
+        conditions.push(format!("it.outcome = '{outcome}'"));
+    }
+    if let Some(search) = &filter.search {
+        binds.push(Bind::Text(format!("%{}%", super::escape_like(search))));
+        let n = binds.len();
+        conditions.push(format!(
+            "(u.username LIKE ${n} ESCAPE '\\' OR LOWER(u.display_name) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if let Some(ids) = &filter.ids {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut placeholders = Vec::new();
+        for id in ids {
+            binds.push(Bind::Id(*id));
+            placeholders.push(format!("${}", binds.len()));
+        }
+        conditions.push(format!("it.id IN ({})", placeholders.join(", ")));
+    }
+    if let Some((username, id)) = after {
+        binds.push(Bind::Text(username));
+        let a = binds.len();
+        binds.push(Bind::Id(id));
+        let b = binds.len();
+        conditions.push(format!(
+            "(u.username > ${a} OR (u.username = ${a} AND it.id > ${b}))"
+        ));
+    }
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{ITEM_SELECT} WHERE {} ORDER BY u.username, it.id{limit}",
+        conditions.join(" AND ")
+    ));
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, ItemRow>(sql);
+        for bind in &binds {
+            query = match bind {
+                Bind::Id(id) => query.bind(*id),
+                Bind::Text(text) => query.bind(text.clone()),
+            };
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// One item as written.
+pub struct ItemWrite {
+    pub id: Uuid,
+    /// The version read; another change since makes the whole write [`StoreError::Conflict`].
+    pub version: i64,
+    pub outcome: &'static str,
+    pub record: String,
+}
+
+pub struct NewItem {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub outcome: &'static str,
+    pub record: String,
+}
+
+/// What an instance transition writes.
+pub struct InstanceWrite {
+    pub state: &'static str,
+    pub record: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+/// Rows per multi-row INSERT: well under both databases' limits on bound values.
+const ROWS_PER_INSERT: usize = 300;
+
+/// Writes an instance transition: the instance (compare-and-set on `version`), new items,
+/// changed items (each compare-and-set), and, when given, the reviewers of every item in the
+/// current stage (replacing the old), with notifications and audit events.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_instance(
+    db: &Db,
+    id: Uuid,
+    version: i64,
+    write: &InstanceWrite,
+    new_items: &[NewItem],
+    changed_items: &[ItemWrite],
+    reviewers: Option<&[(Uuid, Uuid)]>,
+    notes: &[NewNotification],
+    audit: &[AuditEvent],
+) -> StoreResult<()> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE review_instances SET state = $1, record = $2, due_at = $3, updated_at = $4, \
+             version = version + 1 WHERE id = $5 AND version = $6",
+        )
+        .bind(write.state)
+        .bind(&write.record)
+        .bind(write.due_at)
+        .bind(write.now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        for chunk in new_items.chunks(ROWS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = i * 5;
+                    format!("(${}, ${}, ${}, ${}, ${}, 1)", n + 1, n + 2, n + 3, n + 4, n + 5)
+                })
+                .collect();
+            let sql = sqlx::AssertSqlSafe(format!(
+                "INSERT INTO review_items (id, instance_id, user_id, outcome, record, version) \
+                 VALUES {}",
+                values.join(", ")
+            ));
+            let mut query = sqlx::query(sql);
+            for item in chunk {
+                query = query
+                    .bind(item.id)
+                    .bind(id)
+                    .bind(item.user_id)
+                    .bind(item.outcome)
+                    .bind(item.record.as_str());
+            }
+            query.execute(&mut *conn).await?;
+        }
+        for item in changed_items {
+            let changed = sqlx::query(
+                "UPDATE review_items SET outcome = $1, record = $2, version = version + 1 \
+                 WHERE id = $3 AND version = $4",
+            )
+            .bind(item.outcome)
+            .bind(&item.record)
+            .bind(item.id)
+            .bind(item.version)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        if let Some(reviewers) = reviewers {
+            sqlx::query("DELETE FROM review_item_reviewers WHERE instance_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            for chunk in reviewers.chunks(ROWS_PER_INSERT) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("(${}, $1, ${})", i * 2 + 2, i * 2 + 3))
+                    .collect();
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO review_item_reviewers (item_id, instance_id, user_id) VALUES {}",
+                    values.join(", ")
+                ));
+                let mut query = sqlx::query(sql).bind(id);
+                for (item, user) in chunk {
+                    query = query.bind(*item).bind(*user);
+                }
+                query.execute(&mut *conn).await?;
+            }
+        }
+        for note in notes {
+            insert_notification!(&mut *conn, note)?;
+        }
+        for event in audit {
+            insert_audit_event!(&mut *conn, event)?;
+        }
+        Ok::<_, StoreError>(())
+    })
+}
+
+/// Writes decided items (each compare-and-set) with their audit events, while the instance is
+/// still at `instance_version`: a decision racing the end of its stage loses.
+pub async fn write_decisions(
+    db: &Db,
+    instance: Uuid,
+    instance_version: i64,
+    items: &[ItemWrite],
+    audit: &[AuditEvent],
+) -> StoreResult<()> {
+    in_transaction!(db, conn => {
+        let (current,): (i64,) = sqlx::query_as("SELECT version FROM review_instances WHERE id = $1")
+            .bind(instance)
+            .fetch_one(&mut *conn)
+            .await?;
+        if current != instance_version {
+            return Err(StoreError::Conflict);
+        }
+        for item in items {
+            let changed = sqlx::query(
+                "UPDATE review_items SET outcome = $1, record = $2, version = version + 1 \
+                 WHERE id = $3 AND version = $4",
+            )
+            .bind(item.outcome)
+            .bind(&item.record)
+            .bind(item.id)
+            .bind(item.version)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        for event in audit {
+            insert_audit_event!(&mut *conn, event)?;
+        }
+        Ok::<_, StoreError>(())
+    })
+}
+
+/// A person in scope of a review when it starts.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ScopedPerson {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+/// The members of `group`.
+pub async fn group_scope(db: &Db, group: Uuid) -> StoreResult<Vec<ScopedPerson>> {
+    scope(
+        db,
+        "SELECT u.id, u.created_at, u.last_sign_in_at FROM group_members m \
+         JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY u.id",
+        group,
+        None,
+    )
+    .await
+}
+
+/// Everyone holding a role of `application`.
+pub async fn application_scope(db: &Db, application: Uuid) -> StoreResult<Vec<ScopedPerson>> {
+    scope(
+        db,
+        "SELECT u.id, u.created_at, u.last_sign_in_at FROM users u WHERE u.id IN \
+         (SELECT a.user_id FROM app_role_assignments a JOIN app_roles r ON r.id = a.app_role_id \
+         WHERE r.application_id = $1) ORDER BY u.id",
+        application,
+        None,
+    )
+    .await
+}
+
+/// Everyone with a delivered assignment of `package` (under `policy`, when given).
+pub async fn package_scope(
+    db: &Db,
+    package: Uuid,
+    policy: Option<Uuid>,
+) -> StoreResult<Vec<ScopedPerson>> {
+    match policy {
+        None => {
+            scope(
+                db,
+                "SELECT u.id, u.created_at, u.last_sign_in_at FROM assignments a \
+             JOIN users u ON u.id = a.user_id WHERE a.package_id = $1 AND a.state = 'delivered' \
+             ORDER BY u.id",
+                package,
+                None,
+            )
+            .await
+        }
+        Some(policy) => {
+            scope(
+                db,
+                "SELECT u.id, u.created_at, u.last_sign_in_at FROM assignments a \
+             JOIN users u ON u.id = a.user_id WHERE a.package_id = $1 AND a.state = 'delivered' \
+             AND a.policy_id = $2 ORDER BY u.id",
+                package,
+                Some(policy),
+            )
+            .await
+        }
+    }
+}
+
+async fn scope(
+    db: &Db,
+    sql: &'static str,
+    id: Uuid,
+    second: Option<Uuid>,
+) -> StoreResult<Vec<ScopedPerson>> {
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, ScopedPerson>(sql).bind(id);
+        if let Some(second) = second {
+            query = query.bind(second);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// Every user's manager and whether they are enabled: what reviewer resolution needs, read in
+/// one query however many people are reviewed.
+pub async fn managers_and_enabled(db: &Db) -> StoreResult<Vec<(Uuid, Option<Uuid>, bool)>> {
+    let rows = on_db!(db, pool => sqlx::query_as(
+        "SELECT id, manager_id, enabled FROM users",
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
+/// Removes `user`'s membership of `group` after a review denied it, unless a delivered
+/// assignment grants it: (removed, whether there was anything to remove).
+pub async fn remove_group_member(db: &Db, group: Uuid, user: Uuid) -> StoreResult<(bool, bool)> {
+    in_transaction!(db, conn => {
+        let (held,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
+        )
+        .bind(group)
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+        let removed = sqlx::query(
+            "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND NOT EXISTS ( \
+             SELECT 1 FROM assignments a JOIN package_resource_roles r \
+             ON r.package_id = a.package_id WHERE a.user_id = $2 AND a.state = 'delivered' \
+             AND r.kind = 'group_member' AND r.group_id = $1)",
+        )
+        .bind(group)
+        .bind(user)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok::<_, StoreError>((removed > 0, held > 0))
+    })
+}
+
+/// Removes `user`'s roles of `application` after a review denied them, except those a
+/// delivered assignment grants: (removed, whether there was anything to remove).
+pub async fn remove_application_roles(
+    db: &Db,
+    application: Uuid,
+    user: Uuid,
+) -> StoreResult<(bool, bool)> {
+    in_transaction!(db, conn => {
+        let (held,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM app_role_assignments a JOIN app_roles r ON r.id = a.app_role_id \
+             WHERE r.application_id = $1 AND a.user_id = $2",
+        )
+        .bind(application)
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+        let removed = sqlx::query(
+            "DELETE FROM app_role_assignments WHERE user_id = $2 AND app_role_id IN \
+             (SELECT id FROM app_roles WHERE application_id = $1) AND NOT EXISTS ( \
+             SELECT 1 FROM assignments a JOIN package_resource_roles r \
+             ON r.package_id = a.package_id WHERE a.user_id = $2 AND a.state = 'delivered' \
+             AND r.kind = 'app_role' AND r.app_role_id = app_role_assignments.app_role_id)",
+        )
+        .bind(application)
+        .bind(user)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok::<_, StoreError>((removed > 0, held > 0))
+    })
+}
