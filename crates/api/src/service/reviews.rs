@@ -815,13 +815,14 @@ async fn resource_name(state: &AppState, resource: ReviewedResource) -> ApiResul
     Ok(name.unwrap_or_else(|| "(deleted)".into()))
 }
 
-fn reviewer_pairs(items: &[ReviewItem], in_progress: bool) -> Vec<(Uuid, Uuid)> {
-    if !in_progress {
+/// Who reviews which item now: the reviewers of the items in the instance's current stage.
+fn reviewer_pairs(instance: &ReviewInstance, items: &[ReviewItem]) -> Vec<(Uuid, Uuid)> {
+    let Some(current) = instance.current_stage() else {
         return Vec::new();
-    }
+    };
     items
         .iter()
-        .filter(|item| item.final_outcome().is_none())
+        .filter(|item| item.final_outcome().is_none() && item.stages().len() == current + 1)
         .filter_map(|item| item.last_stage().map(|stage| (item, stage)))
         .flat_map(|(item, stage)| {
             stage
@@ -929,7 +930,7 @@ async fn start_instance(state: &AppState, row: &InstanceRow, now: DateTime<Utc>)
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let reviewers = reviewer_pairs(&items, true);
+    let reviewers = reviewer_pairs(&instance, &items);
     let notes = notes_to(
         state,
         reviewers.iter().map(|(_, user)| UserId::from_uuid(*user)),
@@ -1163,7 +1164,7 @@ async fn advance_instance(
                         .unwrap_or_default()
                 })
                 .map_err(refusal)?;
-            let reviewers: BTreeSet<UserId> = reviewer_pairs(&items, true)
+            let reviewers: BTreeSet<UserId> = reviewer_pairs(&instance, &items)
                 .into_iter()
                 .map(|(_, user)| UserId::from_uuid(user))
                 .collect();
@@ -1184,8 +1185,7 @@ async fn advance_instance(
         ReviewDueAction::Start | ReviewDueAction::Apply => return Ok(()),
     };
     let changed = changed_items(&rows, &before, &items)?;
-    let in_progress = instance.state() == review::ReviewInstanceState::InProgress;
-    let reviewers = reviewer_pairs(&items, in_progress);
+    let reviewers = reviewer_pairs(&instance, &items);
     let audit = [audit_event::<(), _>(
         None,
         match action {

@@ -369,3 +369,64 @@ on_both_backends! {
         assert_problem(app.admin.get(&format!("/api/v1/access-reviews/{}", id(&created))).await, 404, "not_found").await;
     }
 }
+
+on_both_backends! {
+    async fn later_stages_review_what_moves_on_and_reminders_reach_the_undecided(app: TestApp) {
+        let maria = app.person("maria").await;
+        let auditor = app.person("auditor").await;
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        for report in [&alice, &bob] {
+            set_manager(&app, report, &maria).await;
+        }
+        let group = insert_group(&app, "Vault", None).await;
+        for person in [&alice, &bob] {
+            assert_eq!(app.admin.put(&format!("/api/v1/groups/{group}/members/{}", person.id())).await.status(), 204);
+        }
+        create(&app.admin, &json!({
+            "name": "Two stages",
+            "scope": {"resources": {"type": "groups", "group_ids": [group]}},
+            "stages": [
+                {
+                    "reviewers": [{"type": "manager"}],
+                    "fallback_reviewers": [{"type": "user", "user_id": auditor.id()}],
+                    "duration_days": 4,
+                    "decisions_that_move_on": ["approve"],
+                },
+                {"reviewers": [{"type": "user", "user_id": auditor.id()}], "duration_days": 4},
+            ],
+            "schedule": {"type": "one_time", "starts_at": soon()},
+            "settings": {"show_earlier_decisions": true},
+        })).await;
+        let state = app.state().await;
+        let start = Utc::now() + Duration::minutes(1);
+        run_due_reviews(&state, start).await.unwrap();
+        let instance = id(&my_reviews(&maria).await[0]);
+        assert!(my_reviews(&auditor).await.is_empty(), "the second stage has not started");
+        let items = my_items(&maria, &instance).await;
+        assert_eq!(decide(&maria, item_of(&items, "alice"), "approve", None).await.status(), 200);
+
+        // Halfway through, only reviewers with undecided items are reminded.
+        run_due_reviews(&state, start + Duration::days(2) + Duration::hours(1)).await.unwrap();
+        let notes: Value = maria.get("/api/v1/me/notifications").await.json().await.unwrap();
+        let kinds: Vec<&str> = notes["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["review_reminder", "review_started"]);
+
+        run_due_reviews(&state, start + Duration::days(4) + Duration::hours(1)).await.unwrap();
+        assert!(my_reviews(&maria).await.is_empty(), "maria's stage is over");
+        let auditors = my_items(&auditor, &instance).await;
+        let names: Vec<&str> = auditors.iter().map(|item| item["person"]["username"].as_str().unwrap()).collect();
+        assert_eq!(names, ["alice"], "only what stage one approved moves on");
+        assert_eq!(auditors[0]["earlier_decisions"][0]["outcome"], "approve");
+        assert_eq!(decide(&auditor, &auditors[0], "deny", None).await.status(), 200);
+        // A decision in a stage that ended is refused.
+        assert_problem(decide(&maria, item_of(&items, "bob"), "deny", None).await, 404, "not_found").await;
+
+        run_due_reviews(&state, start + Duration::days(9)).await.unwrap();
+        let results: Value = app.admin.get(&format!("/api/v1/access-review-instances/{instance}/items")).await.json().await.unwrap();
+        let outcomes: Vec<(&str, &str)> = results["items"].as_array().unwrap().iter()
+            .map(|item| (item["person"]["username"].as_str().unwrap(), item["final_outcome"]["outcome"].as_str().unwrap()))
+            .collect();
+        assert_eq!(outcomes, [("alice", "deny"), ("bob", "not_reviewed")]);
+    }
+}
