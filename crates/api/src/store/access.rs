@@ -24,6 +24,10 @@ const IN_AUDIENCE: &str = "ap.enabled AND (ap.audience = 'all_users' \
 /// Packages `user` may request, by name: catalog enabled, package not hidden, an enabled
 /// policy whose audience includes them. `search` (lowercase) matches the name, description or
 /// a resource's name. `after` is the last (name key, id) seen.
+///
+/// The statement is built for what is asked, rather than with `$n IS NULL OR …` branches, so
+/// that each database plans the query it runs; the search is one set of matching package ids
+/// (a union of three plain scans), not a subquery per package.
 pub async fn list_available(
     db: &Db,
     user: Uuid,
@@ -33,35 +37,50 @@ pub async fn list_available(
     limit: u32,
 ) -> StoreResult<Vec<PackageCardRow>> {
     let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let mut conditions = vec![
+        "c.enabled".to_string(),
+        "NOT p.hidden".to_string(),
+        format!(
+            "EXISTS (SELECT 1 FROM assignment_policies ap WHERE ap.package_id = p.id AND \
+             {IN_AUDIENCE})"
+        ),
+    ];
+    let mut next = 3;
+    if pattern.is_some() {
+        conditions.push(format!(
+            "p.id IN (SELECT id FROM access_packages WHERE name_key LIKE ${next} ESCAPE '\\' \
+             OR LOWER(description) LIKE ${next} ESCAPE '\\' \
+             UNION SELECT r.package_id FROM package_resource_roles r \
+             JOIN groups g ON g.id = r.group_id WHERE g.name_key LIKE ${next} ESCAPE '\\' \
+             UNION SELECT r.package_id FROM package_resource_roles r \
+             JOIN app_roles ar ON ar.id = r.app_role_id \
+             JOIN applications a ON a.id = ar.application_id \
+             WHERE a.name_key LIKE ${next} ESCAPE '\\' OR ar.name_key LIKE ${next} ESCAPE '\\')"
+        ));
+        next += 1;
+    }
+    if after.is_some() {
+        conditions.push(format!(
+            "(p.name_key > ${next} OR (p.name_key = ${next} AND p.id > ${}))",
+            next + 1
+        ));
+    }
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, p.description \
          FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id \
-         WHERE c.enabled AND NOT p.hidden \
-         AND EXISTS (SELECT 1 FROM assignment_policies ap WHERE ap.package_id = p.id \
-             AND {IN_AUDIENCE}) \
-         AND ($3 IS NULL OR p.name_key LIKE $3 ESCAPE '\\' \
-             OR LOWER(p.description) LIKE $3 ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM package_resource_roles r \
-                 LEFT JOIN groups g ON g.id = r.group_id \
-                 LEFT JOIN app_roles ar ON ar.id = r.app_role_id \
-                 LEFT JOIN applications a ON a.id = ar.application_id \
-                 WHERE r.package_id = p.id AND (g.name_key LIKE $3 ESCAPE '\\' \
-                     OR a.name_key LIKE $3 ESCAPE '\\' OR ar.name_key LIKE $3 ESCAPE '\\'))) \
-         AND ($4 IS NULL OR p.name_key > $4 OR (p.name_key = $4 AND p.id > $5)) \
-         ORDER BY p.name_key, p.id LIMIT {limit}"
+         WHERE {} ORDER BY p.name_key, p.id LIMIT {limit}",
+        conditions.join(" AND ")
     ));
-    let (after_key, after_id) = match after {
-        Some((key, id)) => (Some(key), Some(id)),
-        None => (None, None),
-    };
-    let rows = on_db!(db, pool => sqlx::query_as::<_, PackageCardRow>(sql)
-        .bind(user)
-        .bind(kind)
-        .bind(pattern.as_deref())
-        .bind(after_key.as_deref())
-        .bind(after_id)
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, PackageCardRow>(sql).bind(user).bind(kind);
+        if let Some(pattern) = &pattern {
+            query = query.bind(pattern.clone());
+        }
+        if let Some((key, id)) = &after {
+            query = query.bind(key.clone()).bind(*id);
+        }
+        query.fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
