@@ -112,8 +112,10 @@ async fn main() {
         };
         println!("{}: {verdict} the 10 s target", run.backend);
     }
-    std::fs::create_dir_all("target/bench").ok();
-    std::fs::write("target/bench/reviews.md", table).ok();
+    // Next to the workspace's build output, whatever directory cargo runs the bench in.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
+    std::fs::create_dir_all(&dir).ok();
+    std::fs::write(dir.join("reviews.md"), table).ok();
 }
 
 fn backend_name(backend: &str) -> &'static str {
