@@ -287,10 +287,10 @@ pub struct AssignmentView {
 #[cfg_attr(feature = "server", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentQuery {
-    /// Items per page, 1 to 200 (default 50). Not used by the CSV export.
+    /// Items per page, 1 to 200 (default 50).
     #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
-    /// `next_cursor` from the previous page. Not used by the CSV export.
+    /// `next_cursor` from the previous page.
     #[cfg_attr(feature = "server", param(max_length = 512))]
     pub cursor: Option<String>,
     /// Only assignments of packages in this catalog. Callers who are not administrators must
@@ -306,6 +306,40 @@ pub struct AssignmentQuery {
     /// Only assignments in this state; `active` means scheduled or delivered.
     #[cfg_attr(feature = "server", param(inline))]
     pub state: Option<StateFilter>,
+}
+
+/// The query of the assignment CSV export: the filters of [`AssignmentQuery`], without paging.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentExportQuery {
+    /// Only assignments of packages in this catalog. Callers who are not administrators must
+    /// name a catalog or a package where they manage assignments.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub catalog_id: Option<CatalogId>,
+    /// Only assignments of this package.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub access_package_id: Option<AccessPackageId>,
+    /// Only this person's assignments.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub user_id: Option<UserId>,
+    /// Only assignments in this state; `active` means scheduled or delivered.
+    #[cfg_attr(feature = "server", param(inline))]
+    pub state: Option<StateFilter>,
+}
+
+impl From<AssignmentExportQuery> for AssignmentQuery {
+    fn from(query: AssignmentExportQuery) -> AssignmentQuery {
+        AssignmentQuery {
+            limit: None,
+            cursor: None,
+            catalog_id: query.catalog_id,
+            access_package_id: query.access_package_id,
+            user_id: query.user_id,
+            state: query.state,
+        }
+    }
 }
 
 /// A state, or `active` for scheduled and delivered together.

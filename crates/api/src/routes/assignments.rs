@@ -2,7 +2,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use tessera_domain::access::RequestView;
 use tessera_domain::assignment::{
-    AssignmentPage, AssignmentQuery, AssignmentView, ConflictView, NewAssignment, RemoveAssignment,
+    AssignmentExportQuery, AssignmentPage, AssignmentQuery, AssignmentView, ConflictView,
+    NewAssignment, RemoveAssignment,
 };
 use tessera_domain::problem::Problem;
 use tessera_domain::{AccessPackageId, AssignmentId};
@@ -106,12 +107,11 @@ pub async fn list_assignments(
 }
 
 /// The assignments the filters match as CSV (RFC 4180, a header row), newest first, at most
-/// 10,000; when more match, `Tessera-Truncated: true` says so. `limit` and `cursor` are not
-/// used. The same callers as the list.
+/// 10,000; when more match, `Tessera-Truncated: true` says so. The same callers as the list.
 #[utoipa::path(
     operation_id = "export_assignments",
     tag = "assignments",
-    params(AssignmentQuery),
+    params(AssignmentExportQuery),
     responses(
         (status = 200, description = "The assignments as CSV", body = String, content_type = "text/csv",
             headers(("Tessera-Truncated" = String, description = "`true` when more assignments matched than the export holds"))),
@@ -125,10 +125,11 @@ pub async fn list_assignments(
 pub async fn export_assignments(
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<AssignmentQuery>,
+    query: Query<AssignmentExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let scope = list_scope(&state, &actor, &query.0).await?;
-    let export = service::assignments::export_assignments(&scope, &state, &query.0).await?;
+    let query = AssignmentQuery::from(query.0);
+    let scope = list_scope(&state, &actor, &query).await?;
+    let export = service::assignments::export_assignments(&scope, &state, &query).await?;
     let mut response = HttpResponse::Ok();
     response
         .content_type("text/csv; charset=utf-8")
