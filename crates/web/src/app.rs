@@ -4,10 +4,11 @@ use leptos_router::path;
 
 use crate::components::Shell;
 use crate::pages::{
-    AccessPackagesPage, AdminPage, ApplicationPage, ApplicationsPage, ApprovalsPage, AuditPage,
-    CatalogPage, CatalogsPage, GroupPage, GroupsPage, ImportPage, NotFoundPage, OverviewPage,
-    PackagePage, RequestHistoryPage, RequestPackagePage, RequestPage, ReviewsPage, SignInPage,
-    TokensPage,
+    AccessPackagesPage, AdminPage, AdminReviewsPage, ApplicationPage, ApplicationsPage,
+    ApprovalsPage, AuditPage, CatalogPage, CatalogsPage, EditReviewPage, GroupPage, GroupsPage,
+    ImportPage, NewReviewPage, NotFoundPage, OverviewPage, PackagePage, RequestHistoryPage,
+    RequestPackagePage, RequestPage, ReviewDefinitionPage, ReviewInstanceAdminPage, ReviewPage,
+    ReviewsPage, SignInPage, TokensPage,
 };
 use crate::state::Session;
 
@@ -28,6 +29,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/requests/:id") view=RequestPage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/reviews") view=ReviewsPage />
+                    <Route path=path!("/reviews/:id") view=ReviewPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/admin") view=AdminPage />
                     <Route path=path!("/admin/catalogs") view=CatalogsPage />
@@ -39,6 +41,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/applications/:id") view=ApplicationPage />
                     <Route path=path!("/admin/import") view=ImportPage />
                     <Route path=path!("/admin/audit") view=AuditPage />
+                    <Route path=path!("/admin/access-reviews") view=AdminReviewsPage />
+                    <Route path=path!("/admin/access-reviews/new") view=NewReviewPage />
+                    <Route path=path!("/admin/access-reviews/:id") view=ReviewDefinitionPage />
+                    <Route path=path!("/admin/access-reviews/:id/edit") view=EditReviewPage />
+                    <Route
+                        path=path!("/admin/access-review-instances/:id")
+                        view=ReviewInstanceAdminPage
+                    />
                     <Route path=path!("/*any") view=NotFoundPage />
                 </ParentRoute>
             </Routes>

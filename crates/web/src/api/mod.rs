@@ -33,6 +33,8 @@ pub mod people;
 #[cfg(target_arch = "wasm32")]
 pub mod requests;
 #[cfg(target_arch = "wasm32")]
+pub mod reviews;
+#[cfg(target_arch = "wasm32")]
 pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod tokens;

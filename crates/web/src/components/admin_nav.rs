@@ -21,6 +21,9 @@ pub fn AdminNav() -> impl IntoView {
                 <li>
                     <A href=routes::ADMIN_CATALOGS>"Catalogs"</A>
                 </li>
+                <li>
+                    <A href=routes::ADMIN_REVIEWS>"Access reviews"</A>
+                </li>
                 <Show when=move || is_admin.get()>
                     <li>
                         <A href=routes::ADMIN_GROUPS>"Groups"</A>

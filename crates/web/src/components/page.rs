@@ -18,16 +18,3 @@ pub fn PageHeader(
         </div>
     }
 }
-
-/// A page whose feature does not exist yet. Says so, instead of showing made-up content.
-#[component]
-pub fn NotBuiltYet(title: &'static str, what: &'static str) -> impl IntoView {
-    view! {
-        <PageHeader title=title />
-        <div class="state state-empty">
-            <p class="state-title">"Not available yet"</p>
-            <p>{what}</p>
-            <p>"This part of Tessera is not built yet. It arrives in a later release."</p>
-        </div>
-    }
-}

@@ -12,10 +12,12 @@ mod import;
 mod not_found;
 mod overview;
 mod package;
-mod placeholders;
 mod policy_editor;
 mod request_panel;
 mod requests;
+mod review_admin;
+mod review_editor;
+mod reviews;
 mod sign_in;
 mod tokens;
 
@@ -29,8 +31,11 @@ pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
 pub use package::PackagePage;
-pub use placeholders::ReviewsPage;
 pub use request_panel::RequestPackagePage;
 pub use requests::{RequestHistoryPage, RequestPage};
+pub use review_admin::{
+    AdminReviewsPage, EditReviewPage, NewReviewPage, ReviewDefinitionPage, ReviewInstanceAdminPage,
+};
+pub use reviews::{ReviewPage, ReviewsPage};
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;

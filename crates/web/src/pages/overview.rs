@@ -1,6 +1,6 @@
 //! The landing page: what needs the signed-in person's attention, from `GET /me/overview`:
 //! approvals waiting for them, their own requests in flight, their access ending within 14
-//! days (with a way to extend it), and access reviews.
+//! days (with a way to extend it), and the access reviews waiting for them.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -148,8 +148,21 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="overview-reviews">
                 <h2 id="overview-reviews">"Reviews waiting"</h2>
-                <p class="card-count">{overview.reviews_waiting_count}</p>
-                <p>"Access reviews are not built yet: this part of Tessera arrives in a later release."</p>
+                <p class="card-count">
+                    {overview.reviews_waiting_count}
+                    <span class="visually-hidden">
+                        {if overview.reviews_waiting_count == 1 { " review waits" } else { " reviews wait" }}
+                        " for your decisions"
+                    </span>
+                </p>
+                <p>
+                    {if overview.reviews_waiting_count == 0 {
+                        "No access review waits for you."
+                    } else {
+                        "Reviews ask whether people should keep their access."
+                    }}
+                </p>
+                <p class="card-note"><A href=routes::REVIEWS>"Go to Access reviews"</A></p>
             </section>
         </div>
     }
