@@ -379,12 +379,18 @@ async fn all_items(state: &AppState, instance: Uuid) -> ApiResult<(Vec<ItemRow>,
 async fn instance_view(state: &AppState, row: &InstanceRow) -> ApiResult<ReviewInstanceView> {
     let instance = instance_of(row)?;
     let (_, items) = all_items(state, row.id).await?;
-    Ok(ReviewInstanceView::new(
+    let mut view = ReviewInstanceView::new(
         &instance,
         row.definition_name.clone(),
         row.resource_name.clone(),
         ReviewProgress::of(&instance, &items),
-    ))
+    );
+    if let Some(definition) = store::reviews::find_definition(&state.db, row.definition_id).await? {
+        view.description_for_reviewers = definition_of(&definition)?
+            .description_for_reviewers()
+            .to_string();
+    }
+    Ok(view)
 }
 
 /// How the caller relates to an instance: a manager of its definition, a reviewer of some of

@@ -137,6 +137,10 @@ pub struct ReviewInstanceView {
     pub stopped: Option<Stop>,
     pub applied_at: Option<DateTime<Utc>>,
     pub progress: ReviewProgress,
+    /// Whether every decision needs a reason.
+    pub justification_required: bool,
+    /// What the definition tells reviewers.
+    pub description_for_reviewers: String,
 }
 
 impl ReviewInstanceView {
@@ -165,6 +169,8 @@ impl ReviewInstanceView {
             stopped: instance.stopped().copied(),
             applied_at: instance.applied_at(),
             progress,
+            justification_required: instance.settings().justification_required,
+            description_for_reviewers: String::new(),
         }
     }
 }
