@@ -430,3 +430,46 @@ on_both_backends! {
         assert_eq!(outcomes, [("alice", "deny"), ("bob", "not_reviewed")]);
     }
 }
+
+on_both_backends! {
+    async fn group_owners_review_and_fallback_reviewers_stand_in(app: TestApp) {
+        let owner = app.person("owner").await;
+        let fallback = app.person("fallback").await;
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        let owned = insert_group(&app, "Owned", Some(owner.id().as_str())).await;
+        let orphan = insert_group(&app, "Orphan", None).await;
+        for group in [owned, orphan] {
+            for person in [&alice, &bob] {
+                assert_eq!(app.admin.put(&format!("/api/v1/groups/{group}/members/{}", person.id())).await.status(), 204);
+            }
+        }
+        let definition = create(&app.admin, &json!({
+            "name": "Owners decide",
+            "scope": {"resources": {"type": "groups", "group_ids": [owned, orphan]}},
+            "stages": [{
+                "reviewers": [{"type": "group_owners"}],
+                "fallback_reviewers": [{"type": "user", "user_id": fallback.id()}],
+                "duration_days": 7,
+            }],
+            "schedule": {"type": "one_time", "starts_at": soon()},
+        })).await;
+        let state = app.state().await;
+        run_due_reviews(&state, Utc::now() + Duration::minutes(1)).await.unwrap();
+        // One instance per group: the owner reviews hers, the fallback the group without owners.
+        let history: Value = app.admin.get(&format!("/api/v1/access-reviews/{}/instances", id(&definition))).await.json().await.unwrap();
+        assert_eq!(history["items"].as_array().unwrap().len(), 2);
+        let owners = my_reviews(&owner).await;
+        assert_eq!(owners.len(), 1);
+        assert_eq!(owners[0]["resource_name"], "Owned");
+        let fallbacks = my_reviews(&fallback).await;
+        assert_eq!(fallbacks.len(), 1);
+        assert_eq!(fallbacks[0]["resource_name"], "Orphan");
+        assert_eq!(my_items(&owner, &id(&owners[0])).await.len(), 2);
+        let items = my_items(&fallback, &id(&fallbacks[0])).await;
+        assert_eq!(items.len(), 2);
+        // The fallback cannot decide the owned group's items.
+        let theirs = my_items(&owner, &id(&owners[0])).await;
+        assert_problem(decide(&fallback, &theirs[0], "approve", None).await, 404, "not_found").await;
+    }
+}
