@@ -60,10 +60,8 @@ pub async fn list_available(
         next += 1;
     }
     if after.is_some() {
-        conditions.push(format!(
-            "(p.name_key > ${next} OR (p.name_key = ${next} AND p.id > ${}))",
-            next + 1
-        ));
+        // A row comparison: both databases use it as the index condition on (name_key, id).
+        conditions.push(format!("(p.name_key, p.id) > (${next}, ${})", next + 1));
     }
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, p.description \

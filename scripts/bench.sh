@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The request benchmark: seeds SQLite and PostgreSQL with 50,000 people, 20,000 access packages
+# and 300,000 assignments, then measures search, lists, submit and approve against a bare
+# baseline and each database's raw commit rate. Builds in release; the tables are printed and
+# written to target/bench/requests.md. Sizes: TESSERA_BENCH_* (see crates/api/benches/requests.rs),
+# e.g. a quick smoke run:
+#   TESSERA_BENCH_USERS=2000 TESSERA_BENCH_PACKAGES=1000 TESSERA_BENCH_ASSIGNMENTS=10000 \
+#   TESSERA_BENCH_READ_OPS=200 TESSERA_BENCH_WRITE_OPS=50 scripts/bench.sh
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+case ",${TESSERA_BENCH_BACKENDS:-sqlite,postgres}," in
+  *,postgres,* | *,postgresql,*)
+    # Only the local server is ours to start; a TEST_POSTGRES_URL elsewhere must be up already.
+    if [ -z "${TEST_POSTGRES_URL:-}" ]; then
+      scripts/start-postgres.sh
+    fi
+    ;;
+esac
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+cargo bench -p tessera-api --bench requests
