@@ -702,14 +702,16 @@ on_both_backends! {
             let person = app.person(&format!("person{n}")).await;
             requests.push(id(&asked(&person, &offer, json!({})).await));
         }
-        // Two replicas: two connection pools on one database, each running the same rounds.
-        let one = app.state().await;
-        let two = app.state().await;
+        // Two replicas: two more application instances on the same database, each running the
+        // same rounds of scheduled work.
+        let first = tessera_api::startup::Application::build(app.settings.clone()).await.unwrap();
+        let second = tessera_api::startup::Application::build(app.settings.clone()).await.unwrap();
+        let (one, two) = (first.state(), second.state());
         let escalate_at = Utc::now() + Duration::days(9);
-        let (x, y) = tokio::join!(run_due_requests(&one, escalate_at), run_due_requests(&two, escalate_at));
+        let (x, y) = tokio::join!(run_due_requests(one, escalate_at), run_due_requests(two, escalate_at));
         assert_eq!(x.unwrap() + y.unwrap(), requests.len());
         let expire_at = Utc::now() + Duration::days(15);
-        let (x, y) = tokio::join!(run_due_requests(&one, expire_at), run_due_requests(&two, expire_at));
+        let (x, y) = tokio::join!(run_due_requests(one, expire_at), run_due_requests(two, expire_at));
         assert_eq!(x.unwrap() + y.unwrap(), requests.len());
         for request in &requests {
             let actions: Vec<String> = tessera_api::store::audit::list_events_for_target(&one.db, "request", request)
