@@ -6,7 +6,11 @@
 # e.g. a quick smoke run:
 #   TESSERA_BENCH_USERS=2000 TESSERA_BENCH_PACKAGES=1000 TESSERA_BENCH_ASSIGNMENTS=10000 \
 #   TESSERA_BENCH_READ_OPS=200 TESSERA_BENCH_WRITE_OPS=50 scripts/bench.sh
+# `scripts/bench.sh reviews` runs the access review benchmark instead: starting an instance of
+# 10,000 items on both databases (target/bench/reviews.md).
 set -euo pipefail
+
+bench="${1:-requests}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -21,4 +25,4 @@ case ",${TESSERA_BENCH_BACKENDS:-sqlite,postgres}," in
 esac
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
-cargo bench -p tessera-api --bench requests
+cargo bench -p tessera-api --bench "$bench"
