@@ -107,9 +107,10 @@ pub use schedule::{
     next_start_after, occurrence_start,
 };
 pub use view::{
-    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience, RecommendationView,
-    ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage, ReviewInstanceView,
-    ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewProgress, StageDecision,
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience, PolicyReviewInput,
+    RecommendationView, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
+    ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewProgress,
+    StageDecision,
 };
 
 #[cfg(test)]

@@ -133,7 +133,10 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(reviews::apply_access_review_instance)
         .service(reviews::decide_access_review_item)
         .service(reviews::decide_access_review_items)
-        .service(reviews::accept_access_review_recommendations);
+        .service(reviews::accept_access_review_recommendations)
+        .service(reviews::get_policy_access_review)
+        .service(reviews::put_policy_access_review)
+        .service(reviews::delete_policy_access_review);
 }
 
 /// Registers the operational probes, outside `/api/v1`.

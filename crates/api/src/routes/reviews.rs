@@ -3,13 +3,17 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use tessera_domain::page::PageQuery;
 use tessera_domain::problem::Problem;
 use tessera_domain::review::{
-    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ReviewDefinitionInput,
-    ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage, ReviewInstanceView,
-    ReviewItemPage, ReviewItemQuery, ReviewItemView,
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, PolicyReviewInput,
+    ReviewDefinitionInput, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
+    ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView,
 };
-use tessera_domain::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
+use tessera_domain::{
+    AccessPackageId, PolicyId, ReviewDefinitionId, ReviewInstanceId, ReviewItemId,
+};
 
 use crate::auth::Actor;
+use crate::auth::authz::authorize_package;
+use crate::auth::authz::catalog_permission::{ManagePackages, Read};
 use crate::error::ApiResult;
 use crate::extract::{Json, Query};
 use crate::service;
@@ -392,4 +396,94 @@ pub async fn accept_access_review_recommendations(
     let outcomes =
         service::reviews::accept_recommendations(&state, &actor, id.into_inner(), input.0).await?;
     Ok(HttpResponse::Ok().json(outcomes))
+}
+
+/// The access review a policy carries for its own assignments, if it carries one. Anyone with
+/// a role in the package's catalog, and administrators.
+#[utoipa::path(
+    operation_id = "get_policy_access_review",
+    tag = "access reviews",
+    params(
+        ("id" = AccessPackageId, Path, description = "The package's id"),
+        ("policy_id" = PolicyId, Path, description = "The policy's id"),
+    ),
+    responses(
+        (status = 200, description = "The review definition the policy carries", body = ReviewDefinitionView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package or policy that you may see, or the policy carries no review", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-packages/{id}/policies/{policy_id}/access-review")]
+pub async fn get_policy_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(AccessPackageId, PolicyId)>,
+) -> ApiResult<HttpResponse> {
+    let (package, policy) = path.into_inner();
+    let proof = authorize_package::<Read>(&state, &actor, package).await?;
+    let view = service::reviews::get_policy_review(&proof, &state, package, policy).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Sets the access review a policy carries: a review of the people holding the package under
+/// this policy, with the given reviewers, stages, schedule and settings. Creates it, or replaces
+/// it (occurrences already started are kept). It goes with the policy when the policy is
+/// deleted. Catalog owners, access package managers and administrators.
+#[utoipa::path(
+    operation_id = "put_policy_access_review",
+    tag = "access reviews",
+    params(
+        ("id" = AccessPackageId, Path, description = "The package's id"),
+        ("policy_id" = PolicyId, Path, description = "The policy's id"),
+    ),
+    request_body = PolicyReviewInput,
+    responses(
+        (status = 200, description = "The review definition the policy carries", body = ReviewDefinitionView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package or policy that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors` by JSON path", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/access-packages/{id}/policies/{policy_id}/access-review")]
+pub async fn put_policy_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(AccessPackageId, PolicyId)>,
+    input: Json<PolicyReviewInput>,
+) -> ApiResult<HttpResponse> {
+    let (package, policy) = path.into_inner();
+    let proof = authorize_package::<ManagePackages>(&state, &actor, package).await?;
+    let view =
+        service::reviews::put_policy_review(&proof, &state, &actor, package, policy, input.0)
+            .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Removes the access review a policy carries, with its instances and results.
+#[utoipa::path(
+    operation_id = "delete_policy_access_review",
+    tag = "access reviews",
+    params(
+        ("id" = AccessPackageId, Path, description = "The package's id"),
+        ("policy_id" = PolicyId, Path, description = "The policy's id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package or policy that you may see, or the policy carries no review", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/access-packages/{id}/policies/{policy_id}/access-review")]
+pub async fn delete_policy_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(AccessPackageId, PolicyId)>,
+) -> ApiResult<HttpResponse> {
+    let (package, policy) = path.into_inner();
+    let proof = authorize_package::<ManagePackages>(&state, &actor, package).await?;
+    service::reviews::delete_policy_review(&proof, &state, &actor, package, policy).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -43,18 +43,21 @@ pub struct DefinitionWrite {
     pub now: DateTime<Utc>,
 }
 
+/// Inserts a definition; `policy` names the policy that carries it, if one does (a policy
+/// carries at most one: a second is [`StoreError::Duplicate`]).
 pub async fn insert_definition(
     db: &Db,
     id: Uuid,
     created_by: Uuid,
+    policy: Option<Uuid>,
     write: &DefinitionWrite,
     audit: impl FnOnce(&DefinitionRow) -> AuditEvent,
 ) -> StoreResult<DefinitionRow> {
     in_transaction!(db, conn => {
         sqlx::query(
             "INSERT INTO review_definitions (id, name, definition, package_id, created_by, \
-             occurrences_started, next_start_at, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, 1)",
+             occurrences_started, next_start_at, created_at, updated_at, version, policy_id) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, 1, $8)",
         )
         .bind(id)
         .bind(&write.name)
@@ -63,6 +66,7 @@ pub async fn insert_definition(
         .bind(created_by)
         .bind(write.next_start_at)
         .bind(write.now)
+        .bind(policy)
         .execute(&mut *conn)
         .await?;
         let row = sqlx::query_as::<_, DefinitionRow>(select_definition())
@@ -72,6 +76,21 @@ pub async fn insert_definition(
         insert_audit_event!(&mut *conn, &audit(&row))?;
         Ok::<_, StoreError>(row)
     })
+}
+
+/// The definition policy `policy` carries, if any.
+pub async fn find_definition_of_policy(
+    db: &Db,
+    policy: Uuid,
+) -> StoreResult<Option<DefinitionRow>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {DEFINITION_COLUMNS} FROM review_definitions WHERE policy_id = $1"
+    ));
+    let row = on_db!(db, pool => sqlx::query_as::<_, DefinitionRow>(sql)
+        .bind(policy)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row)
 }
 
 pub async fn find_definition(db: &Db, id: Uuid) -> StoreResult<Option<DefinitionRow>> {

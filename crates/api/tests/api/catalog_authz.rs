@@ -197,7 +197,27 @@ const CASES: &[Case] = &[
         name: "export_access_package_conflicts",
         expected: ASSIGNMENTS,
     },
+    Case {
+        name: "get_policy_access_review",
+        expected: READ,
+    },
+    Case {
+        name: "put_policy_access_review",
+        expected: [401, 404, 403, 200, 403, 404, 200, 200],
+    },
+    Case {
+        name: "delete_policy_access_review",
+        expected: [401, 404, 403, 204, 403, 404, 204, 204],
+    },
 ];
+
+/// The review a policy may carry: the policy's reviewers decide once, a week from now.
+fn policy_review(reviewer: &str) -> Value {
+    json!({
+        "stages": [{"reviewers": [{"type": "user", "user_id": reviewer}], "duration_days": 7}],
+        "schedule": {"type": "one_time", "starts_at": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339()},
+    })
+}
 
 /// A policy anyone may request, with no approval.
 fn open_policy(name: &str) -> Value {
@@ -359,6 +379,24 @@ async fn fixture(app: &TestApp, people: &People, n: usize, case: &str) -> Fixtur
         }
         _ => None,
     };
+    if let (Some(package), Some(policy), true) = (
+        &package,
+        &policy,
+        matches!(
+            case,
+            "get_policy_access_review" | "delete_policy_access_review"
+        ),
+    ) {
+        let put = app
+            .admin
+            .send(
+                Method::PUT,
+                &format!("/api/v1/access-packages/{package}/policies/{policy}/access-review"),
+                Some(&policy_review(&people.target)),
+            )
+            .await;
+        assert_eq!(put.status(), 200);
+    }
     let assignment = match (&package, &policy, case.ends_with("_assignment")) {
         (Some(package), Some(policy), true) if case != "create_assignment" => {
             let created = app
@@ -546,6 +584,13 @@ fn request(
         "export_access_package_conflicts" => {
             (Method::GET, format!("{package}/conflicts.csv"), None)
         }
+        "get_policy_access_review" => (Method::GET, format!("{policy}/access-review"), None),
+        "put_policy_access_review" => (
+            Method::PUT,
+            format!("{policy}/access-review"),
+            Some(policy_review(&people.target)),
+        ),
+        "delete_policy_access_review" => (Method::DELETE, format!("{policy}/access-review"), None),
         other => panic!("no request for {other}"),
     }
 }
@@ -576,6 +621,12 @@ async fn snapshot(app: &TestApp, fixture: &Fixture) -> Value {
         parts.push(app.admin.get(&path).await.json::<Value>().await.unwrap());
         let path = format!("/api/v1/assignments?access_package_id={package}");
         parts.push(app.admin.get(&path).await.json::<Value>().await.unwrap());
+        if let Some(policy) = &fixture.policy {
+            let path = format!("/api/v1/access-packages/{package}/policies/{policy}/access-review");
+            let review = app.admin.get(&path).await.json::<Value>().await.unwrap();
+            // The problem of a missing review carries a fresh request id: compare its code.
+            parts.push(review.get("code").cloned().unwrap_or(review));
+        }
     }
     Value::Array(parts)
 }

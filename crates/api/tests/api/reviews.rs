@@ -473,3 +473,53 @@ on_both_backends! {
         assert_problem(decide(&fallback, &theirs[0], "approve", None).await, 404, "not_found").await;
     }
 }
+
+on_both_backends! {
+    async fn a_policy_carries_the_review_of_its_own_assignments(app: TestApp) {
+        let reviewer = app.person("reviewer").await;
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        let offer = offer(&app, "Carried", |_| json!({
+            "name": "Anyone", "who_can_request": {"type": "all_members"},
+            "approval": {"type": "none"}, "lifecycle": {"expiry": {"type": "never"}},
+        })).await;
+        // A second policy of the same package: its holders are not in the first policy's review.
+        let other = app.admin.post(&format!("/api/v1/access-packages/{}/policies", offer.package), &json!({
+            "name": "Administrators assign", "who_can_request": {"type": "nobody"},
+            "approval": {"type": "none"}, "lifecycle": {"expiry": {"type": "never"}},
+        })).await;
+        let other: Value = other.json().await.unwrap();
+        asked(&alice, &offer, json!({})).await;
+        let direct = app.admin.post(&format!("/api/v1/access-packages/{}/assignments", offer.package),
+            &json!({"policy_id": id(&other), "user_id": bob.id()})).await;
+        assert_eq!(direct.status(), 201);
+
+        let path = format!("/api/v1/access-packages/{}/policies/{}/access-review", offer.package, offer.policy);
+        assert_problem(app.admin.get(&path).await, 404, "not_found").await;
+        let mut body = json!({
+            "stages": [{"reviewers": [{"type": "user", "user_id": reviewer.id()}], "duration_days": 0}],
+            "schedule": {"type": "recurring", "starts_at": soon(), "frequency": "quarterly"},
+        });
+        let refused = app.admin.send(reqwest::Method::PUT, &path, Some(&body)).await;
+        let problem = assert_problem(refused, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), ["stages[0].duration_days"]);
+        body["stages"][0]["duration_days"] = json!(14);
+        let carried = app.admin.send(reqwest::Method::PUT, &path, Some(&body)).await;
+        assert_eq!(carried.status(), 200);
+        let carried: Value = carried.json().await.unwrap();
+        assert_eq!(carried["definition"]["name"], "Carried: Anyone");
+        assert_eq!(carried["definition"]["scope"]["resources"]["policy_id"], offer.policy.as_str());
+        let again = app.admin.send(reqwest::Method::PUT, &path, Some(&body)).await;
+        assert_eq!(again.json::<Value>().await.unwrap()["id"], carried["id"], "one review per policy");
+
+        let state = app.state().await;
+        run_due_reviews(&state, Utc::now() + Duration::minutes(1)).await.unwrap();
+        let instance = id(&my_reviews(&reviewer).await[0]);
+        let items = my_items(&reviewer, &instance).await;
+        let names: Vec<&str> = items.iter().map(|item| item["person"]["username"].as_str().unwrap()).collect();
+        assert_eq!(names, ["alice"], "only the policy's own assignments are reviewed");
+
+        assert_eq!(app.admin.delete(&path).await.status(), 204);
+        assert_problem(app.admin.get(&format!("/api/v1/access-reviews/{}", id(&carried))).await, 404, "not_found").await;
+    }
+}

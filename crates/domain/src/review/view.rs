@@ -399,3 +399,47 @@ pub struct ReviewItemQuery {
     #[cfg_attr(feature = "server", param(max_length = 512))]
     pub cursor: Option<String>,
 }
+
+/// The review a policy carries for its own assignments: `PUT
+/// /api/v1/access-packages/{id}/policies/{policy_id}/access-review`. The scope is the policy's
+/// assignments; the rest is as in a [`ReviewDefinitionInput`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PolicyReviewInput {
+    /// Shown to reviewers: at most 1000 characters.
+    #[serde(default)]
+    pub description_for_reviewers: String,
+    /// Only people inactive for some days, or everyone (the default).
+    #[serde(default)]
+    pub filter: super::definition::FilterInput,
+    pub stages: Vec<super::definition::StageInput>,
+    pub schedule: super::schedule::ScheduleInput,
+    #[serde(default)]
+    pub settings: super::definition::SettingsInput,
+}
+
+impl PolicyReviewInput {
+    /// The whole definition this makes for the policy `policy` of package `package`.
+    pub fn into_definition(
+        self,
+        name: String,
+        package: crate::AccessPackageId,
+        policy: crate::PolicyId,
+    ) -> ReviewDefinitionInput {
+        ReviewDefinitionInput {
+            name,
+            description_for_reviewers: self.description_for_reviewers,
+            scope: super::definition::ScopeInput {
+                resources: super::definition::ResourcesInput::AccessPackage {
+                    access_package_id: package,
+                    policy_id: Some(policy),
+                },
+                filter: self.filter,
+            },
+            stages: self.stages,
+            schedule: self.schedule,
+            settings: self.settings,
+        }
+    }
+}
