@@ -61,10 +61,7 @@ pub async fn available(
             let parsed = raw
                 .split_once(CURSOR_SEPARATOR)
                 .and_then(|(key, id)| Uuid::parse_str(id).ok().map(|id| (key.to_string(), id)));
-            Some(parsed.ok_or_else(|| ApiError::BadRequest {
-                field: Some("cursor".into()),
-                message: "is not a cursor this API handed out".into(),
-            })?)
+            Some(parsed.ok_or_else(super::page::not_a_cursor)?)
         }
     };
     let me = store::users::find_user(&state.db, *actor.id.as_uuid())

@@ -113,17 +113,16 @@ fn invalid_at(field: &str, message: impl Into<String>) -> FieldError {
     }
 }
 
-/// Whether `user` is someone the policy lets request (or be assigned).
+/// Whether `user` may be assigned under a policy with this audience: anyone under an
+/// administrators-only policy or one open to everyone (members or all users), otherwise the
+/// people it names, as for requests.
 async fn in_scope(state: &AppState, audience: &Audience, user: Uuid) -> ApiResult<bool> {
-    Ok(match audience {
-        Audience::Nobody | Audience::AllUsers | Audience::AllMembers => true,
-        Audience::SpecificUsersAndGroups { users, groups } => {
-            users.iter().any(|listed| *listed.as_uuid() == user) || {
-                let groups: Vec<Uuid> = groups.iter().map(|g: &GroupId| *g.as_uuid()).collect();
-                store::assignments::is_member_of_any(&state.db, user, &groups).await?
-            }
+    match audience {
+        Audience::Nobody | Audience::AllUsers | Audience::AllMembers => Ok(true),
+        Audience::SpecificUsersAndGroups { .. } => {
+            super::requests::in_audience(state, audience, user, "person").await
         }
-    })
+    }
 }
 
 fn conflict_view(row: &ConflictRow) -> ConflictingAccess {
@@ -393,13 +392,7 @@ pub async fn list_assignments(
         limit: query.limit,
         cursor: query.cursor.clone(),
     })?;
-    let before = match page.after.as_deref() {
-        None => None,
-        Some(raw) => Some(Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest {
-            field: Some("cursor".into()),
-            message: "is not a cursor this API handed out".into(),
-        })?),
-    };
+    let before = page.after_id()?;
     let rows = store::assignments::list_assignments(
         &state.db,
         &filter(scope, query),
@@ -421,13 +414,7 @@ pub async fn list_own(state: &AppState, query: &AssignmentQuery) -> ApiResult<As
         limit: query.limit,
         cursor: query.cursor.clone(),
     })?;
-    let before = match page.after.as_deref() {
-        None => None,
-        Some(raw) => Some(Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest {
-            field: Some("cursor".into()),
-            message: "is not a cursor this API handed out".into(),
-        })?),
-    };
+    let before = page.after_id()?;
     let filter = AssignmentFilter {
         user: query.user_id.map(|id| *id.as_uuid()),
         states: query

@@ -74,13 +74,7 @@ pub async fn list_events(
 ) -> ApiResult<AuditPage> {
     let filter = event_filter(&query.filters())?;
     let page = PageRequest::parse(&query.page())?;
-    let before = match page.after.as_deref() {
-        None => None,
-        Some(after) => Some(Uuid::parse_str(after).map_err(|_| ApiError::BadRequest {
-            field: Some("cursor".into()),
-            message: "is not a cursor this API handed out".into(),
-        })?),
-    };
+    let before = page.after_id()?;
     let rows = store::audit::list_events(&state.db, &filter, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     Ok(AuditPage {

@@ -209,17 +209,6 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-fn cursor_id(after: Option<&str>) -> ApiResult<Option<Uuid>> {
-    after
-        .map(|after| {
-            Uuid::parse_str(after).map_err(|_| ApiError::BadRequest {
-                field: Some("cursor".into()),
-                message: "is not a cursor this API handed out".into(),
-            })
-        })
-        .transpose()
-}
-
 fn notification_view(row: NotificationRow) -> Option<NotificationView> {
     let Some(kind) = NotificationKind::parse(&row.kind) else {
         tracing::warn!(notification = %row.id, kind = %row.kind, "notification of an unknown kind");
@@ -243,7 +232,7 @@ pub async fn list_mine(
     query: &NotificationQuery,
 ) -> ApiResult<NotificationPage> {
     let page = PageRequest::parse(&query.page())?;
-    let before = cursor_id(page.after.as_deref())?;
+    let before = page.after_id()?;
     let recipient = *actor.id.as_uuid();
     let unread_only = query.unread.unwrap_or(false);
     let rows = store::notifications::list_for_recipient(

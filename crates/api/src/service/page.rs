@@ -23,12 +23,17 @@ impl PageRequest {
         }
         let after = match &query.cursor {
             None => None,
-            Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| ApiError::BadRequest {
-                field: Some("cursor".into()),
-                message: "is not a cursor this API handed out".into(),
-            })?),
+            Some(cursor) => Some(decode_cursor(cursor).ok_or_else(not_a_cursor)?),
         };
         Ok(PageRequest { limit, after })
+    }
+
+    /// The cursor of a list ordered by id (time-ordered UUIDv7): the last id seen, if any.
+    pub fn after_id(&self) -> ApiResult<Option<uuid::Uuid>> {
+        self.after
+            .as_deref()
+            .map(|after| uuid::Uuid::parse_str(after).map_err(|_| not_a_cursor()))
+            .transpose()
     }
 
     /// How many rows to fetch: one more than the page, to know whether another page follows.
@@ -50,6 +55,14 @@ impl PageRequest {
             None
         };
         (rows, next)
+    }
+}
+
+/// The answer to a cursor this API did not hand out.
+pub fn not_a_cursor() -> ApiError {
+    ApiError::BadRequest {
+        field: Some("cursor".into()),
+        message: "is not a cursor this API handed out".into(),
     }
 }
 

@@ -1286,18 +1286,6 @@ pub async fn cancel(
     request_view(state, &updated).await
 }
 
-fn page_before(page: &PageRequest) -> ApiResult<Option<Uuid>> {
-    match page.after.as_deref() {
-        None => Ok(None),
-        Some(raw) => Uuid::parse_str(raw)
-            .map(Some)
-            .map_err(|_| ApiError::BadRequest {
-                field: Some("cursor".into()),
-                message: "is not a cursor this API handed out".into(),
-            }),
-    }
-}
-
 /// A page of requests from `list`, newest first.
 pub async fn list(
     state: &AppState,
@@ -1306,7 +1294,7 @@ pub async fn list(
     query: &tessera_domain::page::PageQuery,
 ) -> ApiResult<RequestPage> {
     let page = PageRequest::parse(query)?;
-    let before = page_before(&page)?;
+    let before = page.after_id()?;
     let rows =
         store::requests::list_requests(&state.db, &list, open_only, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());

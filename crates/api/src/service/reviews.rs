@@ -271,7 +271,7 @@ pub async fn list_definitions(
     query: &PageQuery,
 ) -> ApiResult<review::ReviewDefinitionPage> {
     let page = PageRequest::parse(query)?;
-    let before = cursor_id(&page)?;
+    let before = page.after_id()?;
     let owner = (!actor.is_admin).then_some(*actor.id.as_uuid());
     let rows = store::reviews::list_definitions(&state.db, owner, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
@@ -355,18 +355,6 @@ pub async fn delete_definition(
         Ok(())
     } else {
         Err(ApiError::NotFound("access review"))
-    }
-}
-
-fn cursor_id(page: &PageRequest) -> ApiResult<Option<Uuid>> {
-    match page.after.as_deref() {
-        None => Ok(None),
-        Some(raw) => Uuid::parse_str(raw)
-            .map(Some)
-            .map_err(|_| ApiError::BadRequest {
-                field: Some("cursor".into()),
-                message: "is not a cursor this API handed out".into(),
-            }),
     }
 }
 
@@ -456,7 +444,7 @@ pub async fn list_instances(
         None => InstanceList::ReviewedBy(*actor.id.as_uuid()),
     };
     let page = PageRequest::parse(query)?;
-    let before = cursor_id(&page)?;
+    let before = page.after_id()?;
     let rows = store::reviews::list_instances(&state.db, &list, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     let mut items = Vec::with_capacity(rows.len());
@@ -504,10 +492,7 @@ pub async fn list_items(
         Some(raw) => Some(
             raw.split_once(ITEM_CURSOR_SEPARATOR)
                 .and_then(|(name, id)| Uuid::parse_str(id).ok().map(|id| (name.to_string(), id)))
-                .ok_or_else(|| ApiError::BadRequest {
-                    field: Some("cursor".into()),
-                    message: "is not a cursor this API handed out".into(),
-                })?,
+                .ok_or_else(super::page::not_a_cursor)?,
         ),
     };
     let filter = ItemFilter {

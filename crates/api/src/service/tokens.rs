@@ -96,13 +96,7 @@ pub async fn list_tokens(
     query: &PageQuery,
 ) -> ApiResult<TokenPage> {
     let page = PageRequest::parse(query)?;
-    let before = match &page.after {
-        Some(key) => Some(Uuid::parse_str(key).map_err(|_| ApiError::BadRequest {
-            field: Some("cursor".into()),
-            message: "is not a cursor this API handed out".into(),
-        })?),
-        None => None,
-    };
+    let before = page.after_id()?;
     let rows =
         store::tokens::list_tokens_of(&state.db, *proof.owner().as_uuid(), before, page.fetch())
             .await?;
