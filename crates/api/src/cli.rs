@@ -214,6 +214,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                     UserKind::Person
                 },
                 manager_id,
+                user_type: Default::default(),
                 department: None,
                 attributes: Default::default(),
                 sponsors: Default::default(),

@@ -1,5 +1,6 @@
 //! A small demo organisation, seeded on the first start of `tessera demo`: an administrator,
-//! a manager and two people who report to her, and a service account; groups and an
+//! a manager and two people who report to her, a guest she sponsors, and a service account;
+//! groups and an
 //! application; a catalog with three access packages (one anyone gets at once, one the
 //! requester's manager approves, one only administrators assign) and a request from Alice
 //! waiting for Maria's approval.
@@ -9,7 +10,7 @@
 
 use serde_json::json;
 use tessera_domain::directory::GroupRole;
-use tessera_domain::user::{NewUser, UserKind};
+use tessera_domain::user::{NewUser, Sponsors, UserKind, UserType};
 use tessera_domain::{DisplayName, Email, Password, UserId, Username};
 
 use crate::auth::Actor;
@@ -27,7 +28,8 @@ pub const SIGN_IN_HELP: &str = "Demo sign-in names (password: tessera-demo):\n  
     admin  Ada Admin, global administrator\n  \
     maria  Maria Manager, manager of alice and bob; Alice's ledger request waits for her\n  \
     alice  Alice Analyst\n  \
-    bob    Bob Builder, in Sales";
+    bob    Bob Builder, in Sales\n  \
+    gina   Gina Guest, a contractor (guest) in the Engineering wiki group, sponsored by maria";
 
 struct DemoUser {
     username: &'static str,
@@ -35,15 +37,20 @@ struct DemoUser {
     manager: Option<&'static str>,
     is_admin: bool,
     kind: UserKind,
+    user_type: UserType,
+    /// Who vouches for a guest.
+    sponsor: Option<&'static str>,
 }
 
-const PEOPLE: [DemoUser; 5] = [
+const PEOPLE: [DemoUser; 6] = [
     DemoUser {
         username: "admin",
         display_name: "Ada Admin",
         manager: None,
         is_admin: true,
         kind: UserKind::Person,
+        user_type: UserType::Member,
+        sponsor: None,
     },
     DemoUser {
         username: "maria",
@@ -51,6 +58,8 @@ const PEOPLE: [DemoUser; 5] = [
         manager: None,
         is_admin: false,
         kind: UserKind::Person,
+        user_type: UserType::Member,
+        sponsor: None,
     },
     DemoUser {
         username: "alice",
@@ -58,6 +67,8 @@ const PEOPLE: [DemoUser; 5] = [
         manager: Some("maria"),
         is_admin: false,
         kind: UserKind::Person,
+        user_type: UserType::Member,
+        sponsor: None,
     },
     DemoUser {
         username: "bob",
@@ -65,6 +76,8 @@ const PEOPLE: [DemoUser; 5] = [
         manager: Some("maria"),
         is_admin: false,
         kind: UserKind::Person,
+        user_type: UserType::Member,
+        sponsor: None,
     },
     DemoUser {
         username: "hr-sync",
@@ -72,6 +85,17 @@ const PEOPLE: [DemoUser; 5] = [
         manager: None,
         is_admin: false,
         kind: UserKind::ServiceAccount,
+        user_type: UserType::Member,
+        sponsor: None,
+    },
+    DemoUser {
+        username: "gina",
+        display_name: "Gina Guest",
+        manager: None,
+        is_admin: false,
+        kind: UserKind::Person,
+        user_type: UserType::Guest,
+        sponsor: Some("maria"),
     },
 ];
 
@@ -83,12 +107,17 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
     }
     let mut created: Vec<(&str, UserId)> = Vec::new();
     for person in &PEOPLE {
-        let manager_id = person.manager.and_then(|m| {
-            created
-                .iter()
-                .find(|(name, _)| *name == m)
-                .map(|(_, id)| *id)
-        });
+        let earlier = |wanted: Option<&str>| {
+            wanted.and_then(|w| {
+                created
+                    .iter()
+                    .find(|(name, _)| *name == w)
+                    .map(|(_, id)| *id)
+            })
+        };
+        let manager_id = earlier(person.manager);
+        let sponsors = Sponsors::parse(earlier(person.sponsor).into_iter().collect())
+            .map_err(|_| ApiError::Internal)?;
         let invalid = |_| ApiError::Internal;
         let input = NewUser {
             username: Username::parse(person.username).map_err(invalid)?,
@@ -96,10 +125,11 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
             email: Email::parse(format!("{}@demo.tessera.test", person.username))
                 .map_err(invalid)?,
             kind: person.kind,
+            user_type: person.user_type,
             manager_id,
             department: None,
             attributes: Default::default(),
-            sponsors: Default::default(),
+            sponsors,
             password: match person.kind {
                 UserKind::Person => Some(Password::parse(DEMO_PASSWORD).map_err(invalid)?),
                 UserKind::ServiceAccount => None,
@@ -122,6 +152,7 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         id_of("maria")?,
         id_of("alice")?,
         id_of("bob")?,
+        id_of("gina")?,
     )
     .await?;
     tracing::info!(users = created.len(), "demo organisation seeded");
@@ -158,6 +189,7 @@ async fn seed_access(
     maria: UserId,
     alice: UserId,
     bob: UserId,
+    gina: UserId,
 ) -> ApiResult<()> {
     let actor = acting_as(state, admin).await?;
     let proof = require_admin(&actor)?;
@@ -187,6 +219,8 @@ async fn seed_access(
     )
     .await?;
     service::groups::add_group_user_as_admin(&proof, state, &actor, sales, GroupRole::Member, bob)
+        .await?;
+    service::groups::add_group_user_as_admin(&proof, state, &actor, wiki, GroupRole::Member, gina)
         .await?;
     let ledger = service::applications::create_application_as_admin(
         &proof,

@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::user::{Department, UserAttributes, UserKind};
+use crate::user::{Department, UserAttributes, UserKind, UserType};
 use crate::values::ValueError;
 use crate::{AppRoleId, ApplicationId, DisplayName, Email, GroupId, UserId, Username};
 
@@ -292,6 +292,9 @@ pub struct ImportUser {
     /// Only for new users: an existing user's kind cannot change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<UserKind>,
+    /// `member` (the default for a new user) or `guest`; given for an existing user, it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<UserType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<Department>,
     /// The manager's username: an existing user, or one earlier in the file.
@@ -429,17 +432,18 @@ pub struct ImportReport {
 /// (an empty cell is an absent field; a value in a column the type does not read rejects the
 /// row):
 ///
-/// - `user`: `username`, `display_name`, `email`, `kind`, `department`, `manager`,
+/// - `user`: `username`, `display_name`, `email`, `kind`, `user_type`, `department`, `manager`,
 ///   `attributes` (`key=value` pairs separated by `;`)
 /// - `group`: `name`, `description`
 /// - `membership`: `group`, `username`, `role` (`member` or `owner`, default `member`)
 /// - `application`: `name`, `description`, `roles` (role names separated by `;`)
-pub const IMPORT_CSV_COLUMNS: [&str; 13] = [
+pub const IMPORT_CSV_COLUMNS: [&str; 14] = [
     "type",
     "username",
     "display_name",
     "email",
     "kind",
+    "user_type",
     "department",
     "manager",
     "attributes",

@@ -73,7 +73,6 @@
 //!   [`ReviewInstance::next_due`] says what time alone lets happen next.
 //! - Tessera remembers only the latest decision per stage; the audit trail keeps the others
 //!   ([`ReviewEvent::Decided`] says what each replaced).
-//! - There is no "guests only" filter: Tessera has no guest accounts yet ([`FilterInput`]).
 
 pub mod decision;
 pub mod definition;
@@ -110,7 +109,7 @@ pub use view::{
     AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience, PolicyReviewInput,
     RecommendationView, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
     ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewProgress,
-    StageDecision,
+    ReviewResultsQuery, StageDecision,
 };
 
 #[cfg(test)]

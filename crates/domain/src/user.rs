@@ -201,6 +201,35 @@ impl UserKind {
     }
 }
 
+/// Whether a person belongs to the organisation or is a guest from outside it (a contractor, a
+/// partner's employee). A guest signs in like anyone else, but policies for "all members" leave
+/// them out, and access reviews can be limited to guests. Service accounts are always members.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UserType {
+    #[default]
+    Member,
+    Guest,
+}
+
+impl UserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Member => "member",
+            UserType::Guest => "guest",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "member" => Some(UserType::Member),
+            "guest" => Some(UserType::Guest),
+            _ => None,
+        }
+    }
+}
+
 /// The signed-in actor, as `GET /api/v1/me` returns it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -234,6 +263,7 @@ pub struct UserView {
     pub display_name: DisplayName,
     pub email: Email,
     pub kind: UserKind,
+    pub user_type: UserType,
     pub manager_id: Option<UserId>,
     pub department: Option<Department>,
     pub attributes: UserAttributes,
@@ -255,6 +285,9 @@ pub struct NewUser {
     pub email: Email,
     #[serde(default)]
     pub kind: UserKind,
+    /// `guest` only for a person.
+    #[serde(default)]
+    pub user_type: UserType,
     #[serde(default)]
     pub manager_id: Option<UserId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,6 +315,9 @@ pub struct UserChanges {
     pub display_name: Option<DisplayName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
+    /// Turns a guest into a member or back; `guest` only for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<UserType>,
     #[serde(
         default,
         deserialize_with = "present_or_null",
@@ -310,6 +346,7 @@ impl UserChanges {
     pub fn is_empty(&self) -> bool {
         self.display_name.is_none()
             && self.email.is_none()
+            && self.user_type.is_none()
             && self.manager_id.is_none()
             && self.department.is_none()
             && self.attributes.is_none()

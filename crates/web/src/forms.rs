@@ -94,6 +94,7 @@ impl NewUserForm {
                 display_name,
                 email,
                 kind: UserKind::Person,
+                user_type: Default::default(),
                 manager_id: None,
                 department: None,
                 attributes: Default::default(),

@@ -5,7 +5,7 @@ use tessera_domain::problem::Problem;
 use tessera_domain::review::{
     AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, PolicyReviewInput,
     ReviewDefinitionInput, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
-    ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView,
+    ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewResultsQuery,
 };
 use tessera_domain::{
     AccessPackageId, PolicyId, ReviewDefinitionId, ReviewInstanceId, ReviewItemId,
@@ -241,11 +241,12 @@ pub async fn list_access_review_items(
 }
 
 /// An instance's results as CSV (RFC 4180, a header row): one row per person with the
-/// outcome, who decided, why, the recommendation and what applying did.
+/// outcome, who decided, why, the recommendation and what applying did; filtered like the
+/// item list.
 #[utoipa::path(
     operation_id = "export_access_review_results",
     tag = "access reviews",
-    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id"), ReviewResultsQuery),
     responses(
         (status = 200, description = "The results as CSV", body = String, content_type = "text/csv"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -258,8 +259,9 @@ pub async fn export_access_review_results(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<ReviewInstanceId>,
+    query: Query<ReviewResultsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let csv = service::reviews::export_results(&state, &actor, id.into_inner()).await?;
+    let csv = service::reviews::export_results(&state, &actor, id.into_inner(), &query.0).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

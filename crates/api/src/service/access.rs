@@ -67,9 +67,15 @@ pub async fn available(
     let me = store::users::find_user(&state.db, *actor.id.as_uuid())
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    let rows =
-        store::access::list_available(&state.db, me.id, &me.kind, search, after, page.fetch())
-            .await?;
+    let rows = store::access::list_available(
+        &state.db,
+        me.id,
+        me.is_member(),
+        search,
+        after,
+        page.fetch(),
+    )
+    .await?;
     let (rows, next_cursor) = page.finish(rows, |row| {
         format!("{}{CURSOR_SEPARATOR}{}", row.name_key, row.id)
     });
@@ -107,8 +113,13 @@ pub async fn request_options(
         let on_behalf_ok = target == caller || policy.requester().on_behalf_of_direct_reports();
         if policy.enabled()
             && on_behalf_ok
-            && super::requests::in_audience(state, policy.audience(), target, &target_row.kind)
-                .await?
+            && super::requests::in_audience(
+                state,
+                policy.audience(),
+                target,
+                target_row.is_member(),
+            )
+            .await?
         {
             policies.push(RequestablePolicy {
                 id: PolicyId::from_uuid(policy_row.id),

@@ -30,6 +30,7 @@ use crate::store::assignments::{
     AssignmentFilter, AssignmentRow, ConflictRow, EndAssignment, InsertAssignment,
     NewAssignmentRecord,
 };
+use crate::store::users::UserRow;
 use crate::store::{self, StoreError};
 
 /// The most rows one CSV export holds.
@@ -114,14 +115,12 @@ fn invalid_at(field: &str, message: impl Into<String>) -> FieldError {
 }
 
 /// Whether `user` may be assigned under a policy with this audience: anyone under an
-/// administrators-only policy or one open to everyone (members or all users), otherwise the
-/// people it names, as for requests.
-async fn in_scope(state: &AppState, audience: &Audience, user: Uuid) -> ApiResult<bool> {
+/// administrators-only policy, otherwise the people who could request through it (so a policy
+/// for all members takes no guest).
+async fn in_scope(state: &AppState, audience: &Audience, user: &UserRow) -> ApiResult<bool> {
     match audience {
-        Audience::Nobody | Audience::AllUsers | Audience::AllMembers => Ok(true),
-        Audience::SpecificUsersAndGroups { .. } => {
-            super::requests::in_audience(state, audience, user, "person").await
-        }
+        Audience::Nobody => Ok(true),
+        _ => super::requests::in_audience(state, audience, user.id, user.is_member()).await,
     }
 }
 
@@ -212,7 +211,7 @@ pub async fn create_assignment(
         Some(row) if !row.enabled => {
             errors.push(invalid_at("user_id", "is disabled and cannot get access"))
         }
-        Some(_) if !in_scope(state, policy.audience(), user).await? => errors.push(invalid_at(
+        Some(row) if !in_scope(state, policy.audience(), &row).await? => errors.push(invalid_at(
             "user_id",
             "is not among the people this policy is for (who can request)",
         )),

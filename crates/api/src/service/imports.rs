@@ -109,7 +109,7 @@ mod shape {
 
     use serde::Deserialize;
     use tessera_domain::directory::GroupRole;
-    use tessera_domain::user::UserKind;
+    use tessera_domain::user::{UserKind, UserType};
 
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -120,6 +120,8 @@ mod shape {
         email: String,
         #[serde(default)]
         kind: Option<UserKind>,
+        #[serde(default)]
+        user_type: Option<UserType>,
         #[serde(default)]
         department: Option<String>,
         #[serde(default)]
@@ -385,6 +387,7 @@ async fn apply_user(
             display_name: input.display_name,
             email: input.email,
             kind: input.kind.unwrap_or_default(),
+            user_type: input.user_type.unwrap_or_default(),
             manager_id,
             department: input.department,
             attributes: input.attributes.unwrap_or_default(),
@@ -411,6 +414,7 @@ async fn apply_user(
     let changes = UserChanges {
         display_name: Some(input.display_name).filter(|n| *n != view.display_name),
         email: Some(input.email).filter(|e| *e != view.email),
+        user_type: input.user_type.filter(|t| *t != view.user_type),
         manager_id: manager_id.filter(|m| Some(*m) != view.manager_id).map(Some),
         department: input
             .department

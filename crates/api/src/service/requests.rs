@@ -320,17 +320,18 @@ fn new_request_refusal(refusal: NewRequestRefusal) -> ApiError {
     }
 }
 
-/// Whether `user` (of `kind`) is among the people `audience` lets request.
+/// Whether `user` is among the people `audience` lets request; `is_member` says whether they
+/// are a member of the organisation ([`UserRow::is_member`](crate::store::users::UserRow::is_member)).
 pub async fn in_audience(
     state: &AppState,
     audience: &Audience,
     user: Uuid,
-    kind: &str,
+    is_member: bool,
 ) -> ApiResult<bool> {
     Ok(match audience {
         Audience::Nobody => false,
         Audience::AllUsers => true,
-        Audience::AllMembers => kind == "person",
+        Audience::AllMembers => is_member,
         Audience::SpecificUsersAndGroups { users, groups } => {
             users.iter().any(|listed| *listed.as_uuid() == user) || {
                 let groups: Vec<Uuid> = groups.iter().map(|g| *g.as_uuid()).collect();
@@ -459,7 +460,7 @@ pub async fn submit(
                 policy_row(state, package.id, input.policy_id.map(|id| *id.as_uuid())).await?;
             if policy.enabled()
                 && policy.audience().accepts_requests()
-                && !in_audience(state, policy.audience(), target, &target_row.kind).await?
+                && !in_audience(state, policy.audience(), target, target_row.is_member()).await?
             {
                 return Err(ApiError::invalid(
                     "policy_id",

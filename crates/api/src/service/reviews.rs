@@ -893,7 +893,14 @@ async fn start_instance(state: &AppState, row: &InstanceRow, now: DateTime<Utc>)
     let filter = definition.filter();
     let people: Vec<NewReviewItem> = scoped
         .into_iter()
-        .filter(|person| filter.includes(person.last_sign_in_at, person.created_at, now))
+        .filter(|person| {
+            filter.includes(
+                person.user_type == "guest",
+                person.last_sign_in_at,
+                person.created_at,
+                now,
+            )
+        })
         .map(|person| NewReviewItem {
             id: ReviewItemId::from_uuid(Uuid::now_v7()),
             person: UserId::from_uuid(person.id),
@@ -1310,6 +1317,7 @@ pub async fn export_results(
     state: &AppState,
     actor: &Actor,
     id: ReviewInstanceId,
+    query: &review::ReviewResultsQuery,
 ) -> ApiResult<Vec<u8>> {
     let (row, audience) = visible_instance(state, actor, id).await?;
     if audience != ItemAudience::Administrator {
@@ -1317,7 +1325,14 @@ pub async fn export_results(
             "Only those who manage the review may export its results.",
         ));
     }
-    let (rows, items) = all_items(state, row.id).await?;
+    let filter = ItemFilter {
+        reviewer: None,
+        outcome: query.outcome.map(|outcome| outcome.as_str()),
+        search: parse_search(query.q.as_deref())?.map(str::to_lowercase),
+        ids: None,
+    };
+    let rows = store::reviews::list_items(&state.db, row.id, &filter, None, None).await?;
+    let items = rows.iter().map(item_of).collect::<ApiResult<Vec<_>>>()?;
     let names: BTreeMap<Uuid, String> = {
         let deciders: Vec<Uuid> = items
             .iter()

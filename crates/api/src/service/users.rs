@@ -4,7 +4,8 @@ use chrono::Utc;
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::page::{PersonPage, UserPage};
 use tessera_domain::user::{
-    Department, NewUser, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery, UserView,
+    Department, NewUser, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery, UserType,
+    UserView,
 };
 use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
@@ -33,6 +34,7 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
             .map_err(|_| corrupt("display_name"))?,
         email: Email::parse(row.email.clone()).map_err(|_| corrupt("email"))?,
         kind: UserKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+        user_type: UserType::parse(&row.user_type).ok_or_else(|| corrupt("user_type"))?,
         manager_id: row.manager_id.map(UserId::from_uuid),
         department: row
             .department
@@ -105,6 +107,7 @@ pub async fn create_user(
             "service accounts sign in with API tokens only; leave the password out",
         ));
     }
+    check_user_type(input.kind, input.user_type)?;
     check_sponsors(state, None, &input.sponsors).await?;
     let password_hash = match input.password {
         Some(password) => Some(password::hash_password(password).await?),
@@ -116,6 +119,7 @@ pub async fn create_user(
         email: input.email.to_string(),
         display_name: input.display_name.to_string(),
         kind: input.kind.as_str(),
+        user_type: input.user_type.as_str(),
         manager_id: input.manager_id.map(Uuid::from),
         is_admin: input.is_admin,
         password_hash,
@@ -187,6 +191,17 @@ pub async fn update_user(
     change_user(state, Some(actor), &current, changes).await
 }
 
+/// Only a person can be a guest: a service account belongs to the organisation that runs it.
+fn check_user_type(kind: UserKind, user_type: UserType) -> ApiResult<()> {
+    if kind == UserKind::ServiceAccount && user_type == UserType::Guest {
+        return Err(ApiError::invalid(
+            "user_type",
+            "a service account cannot be a guest; only people can",
+        ));
+    }
+    Ok(())
+}
+
 /// Applies `changes` to the user read as `current`, compare-and-set, with the audit event.
 /// `actor` is `None` only for the command line.
 pub(crate) async fn change_user(
@@ -208,7 +223,10 @@ pub(crate) async fn change_user(
     if let Some(sponsors) = &changes.sponsors {
         check_sponsors(state, Some(id), sponsors).await?;
     }
+    let user_type = changes.user_type.unwrap_or(before.user_type);
+    check_user_type(before.kind, user_type)?;
     let update = UserUpdate {
+        user_type: user_type.as_str(),
         email: changes
             .email
             .map_or(current.email.clone(), |e| e.to_string()),

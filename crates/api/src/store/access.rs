@@ -14,9 +14,10 @@ pub struct PackageCardRow {
     pub description: String,
 }
 
-/// A policy `ap` lets user `$1` (of kind `$2`) request through it.
+/// A policy `ap` lets user `$1` request through it; `$2` says whether they are a member (a
+/// person of the organisation: neither a service account nor a guest).
 const IN_AUDIENCE: &str = "ap.enabled AND (ap.audience = 'all_users' \
-     OR (ap.audience = 'all_members' AND $2 = 'person') \
+     OR (ap.audience = 'all_members' AND $2) \
      OR (ap.audience = 'specific_users_and_groups' AND EXISTS (SELECT 1 FROM policy_requesters pr \
          WHERE pr.policy_id = ap.id AND (pr.user_id = $1 OR pr.group_id IN \
          (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = $1)))))";
@@ -31,7 +32,7 @@ const IN_AUDIENCE: &str = "ap.enabled AND (ap.audience = 'all_users' \
 pub async fn list_available(
     db: &Db,
     user: Uuid,
-    kind: &str,
+    is_member: bool,
     search: Option<&str>,
     after: Option<(String, Uuid)>,
     limit: u32,
@@ -70,7 +71,7 @@ pub async fn list_available(
         conditions.join(" AND ")
     ));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, PackageCardRow>(sql).bind(user).bind(kind);
+        let mut query = sqlx::query_as::<_, PackageCardRow>(sql).bind(user).bind(is_member);
         if let Some(pattern) = &pattern {
             query = query.bind(pattern.clone());
         }

@@ -649,13 +649,15 @@ pub struct ScopedPerson {
     pub id: Uuid,
     pub created_at: DateTime<Utc>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// `member` or `guest`.
+    pub user_type: String,
 }
 
 /// The members of `group`.
 pub async fn group_scope(db: &Db, group: Uuid) -> StoreResult<Vec<ScopedPerson>> {
     scope(
         db,
-        "SELECT u.id, u.created_at, u.last_sign_in_at FROM group_members m \
+        "SELECT u.id, u.created_at, u.last_sign_in_at, u.user_type FROM group_members m \
          JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY u.id",
         group,
         None,
@@ -667,7 +669,7 @@ pub async fn group_scope(db: &Db, group: Uuid) -> StoreResult<Vec<ScopedPerson>>
 pub async fn application_scope(db: &Db, application: Uuid) -> StoreResult<Vec<ScopedPerson>> {
     scope(
         db,
-        "SELECT u.id, u.created_at, u.last_sign_in_at FROM users u WHERE u.id IN \
+        "SELECT u.id, u.created_at, u.last_sign_in_at, u.user_type FROM users u WHERE u.id IN \
          (SELECT a.user_id FROM app_role_assignments a JOIN app_roles r ON r.id = a.app_role_id \
          WHERE r.application_id = $1) ORDER BY u.id",
         application,
@@ -686,7 +688,7 @@ pub async fn package_scope(
         None => {
             scope(
                 db,
-                "SELECT u.id, u.created_at, u.last_sign_in_at FROM assignments a \
+                "SELECT u.id, u.created_at, u.last_sign_in_at, u.user_type FROM assignments a \
              JOIN users u ON u.id = a.user_id WHERE a.package_id = $1 AND a.state = 'delivered' \
              ORDER BY u.id",
                 package,
@@ -697,7 +699,7 @@ pub async fn package_scope(
         Some(policy) => {
             scope(
                 db,
-                "SELECT u.id, u.created_at, u.last_sign_in_at FROM assignments a \
+                "SELECT u.id, u.created_at, u.last_sign_in_at, u.user_type FROM assignments a \
              JOIN users u ON u.id = a.user_id WHERE a.package_id = $1 AND a.state = 'delivered' \
              AND a.policy_id = $2 ORDER BY u.id",
                 package,

@@ -34,13 +34,13 @@ pub async fn find_session_user(
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<UserRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(
-        "SELECT u.id, u.username, u.email, u.display_name, u.kind, u.manager_id, u.enabled, \
-         u.is_admin, u.password_hash, u.last_sign_in_at, u.created_at, u.updated_at, u.version, \
-         u.department, u.attributes FROM sessions s JOIN users u ON u.id = s.user_id \
+    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(concat!(
+        "SELECT ",
+        super::users::user_columns!("u."),
+        " FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.user_id = $2 AND s.ended_at IS NULL AND s.expires_at > $3 \
          AND u.enabled",
-    )
+    ))
     .bind(session_id)
     .bind(user_id)
     .bind(now)

@@ -145,12 +145,12 @@ pub async fn find_live_token_owner(
         #[sqlx(flatten)]
         user: UserRow,
     }
-    let found = on_db!(db, pool => sqlx::query_as::<_, Found>(
-        "SELECT t.id AS token_id, u.id, u.username, u.email, u.display_name, u.kind, \
-         u.manager_id, u.enabled, u.is_admin, u.password_hash, u.last_sign_in_at, u.created_at, \
-         u.updated_at, u.version, u.department, u.attributes FROM api_tokens t JOIN users u ON u.id = t.owner_id \
+    let found = on_db!(db, pool => sqlx::query_as::<_, Found>(concat!(
+        "SELECT t.id AS token_id, ",
+        super::users::user_columns!("u."),
+        " FROM api_tokens t JOIN users u ON u.id = t.owner_id \
          WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.enabled",
-    )
+    ))
     .bind(secret_hash)
     .bind(now)
     .fetch_optional(pool)

@@ -6,8 +6,49 @@ use uuid::Uuid;
 use super::audit::{AuditEvent, insert_audit_event};
 use super::{Db, StoreError, StoreResult, in_transaction, on_db};
 
-const USER_COLUMNS: &str = "id, username, email, display_name, kind, manager_id, enabled, is_admin, \
-     password_hash, last_sign_in_at, created_at, updated_at, version, department, attributes";
+/// The columns a [`UserRow`] reads, each prefixed with `$p` (a table alias such as `"u."`), as
+/// one string literal.
+macro_rules! user_columns {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "username, ",
+            $p,
+            "email, ",
+            $p,
+            "display_name, ",
+            $p,
+            "kind, ",
+            $p,
+            "manager_id, ",
+            $p,
+            "enabled, ",
+            $p,
+            "is_admin, ",
+            $p,
+            "password_hash, ",
+            $p,
+            "last_sign_in_at, ",
+            $p,
+            "created_at, ",
+            $p,
+            "updated_at, ",
+            $p,
+            "version, ",
+            $p,
+            "department, ",
+            $p,
+            "attributes, ",
+            $p,
+            "user_type"
+        )
+    };
+}
+pub(crate) use user_columns;
+
+const USER_COLUMNS: &str = user_columns!("");
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -27,9 +68,19 @@ pub struct UserRow {
     pub department: Option<String>,
     /// A JSON object of string values.
     pub attributes: String,
+    /// `member` or `guest`.
+    pub user_type: String,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
     #[sqlx(skip)]
     pub sponsors: Vec<Uuid>,
+}
+
+impl UserRow {
+    /// A person of the organisation: neither a service account nor a guest. Policies for "all
+    /// members" are for them.
+    pub fn is_member(&self) -> bool {
+        self.kind == "person" && self.user_type == "member"
+    }
 }
 
 impl std::fmt::Debug for UserRow {
@@ -49,6 +100,7 @@ pub struct NewUserRecord {
     pub email: String,
     pub display_name: String,
     pub kind: &'static str,
+    pub user_type: &'static str,
     pub manager_id: Option<Uuid>,
     pub is_admin: bool,
     pub password_hash: Option<String>,
@@ -170,8 +222,8 @@ pub async fn insert_user(
         }
         sqlx::query(
             "INSERT INTO users (id, username, email, display_name, kind, manager_id, enabled, \
-             is_admin, password_hash, created_at, updated_at, version, department, attributes) \
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11)",
+             is_admin, password_hash, created_at, updated_at, version, department, attributes, \
+             user_type) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11, $12)",
         )
         .bind(user.id)
         .bind(&user.username)
@@ -184,6 +236,7 @@ pub async fn insert_user(
         .bind(user.now)
         .bind(user.department.as_deref())
         .bind(&user.attributes)
+        .bind(user.user_type)
         .execute(&mut *conn)
         .await?;
         replace_sponsors!(conn, user.id, &user.sponsors);
@@ -276,6 +329,8 @@ pub async fn count_users(db: &Db) -> StoreResult<i64> {
 /// The new values of a user's editable fields.
 pub struct UserUpdate {
     pub email: String,
+    /// `member` or `guest`.
+    pub user_type: &'static str,
     pub display_name: String,
     pub manager_id: Option<Uuid>,
     pub enabled: bool,
@@ -310,7 +365,7 @@ pub async fn transition_user(
         let changed = sqlx::query(
             "UPDATE users SET email = $1, display_name = $2, manager_id = $3, enabled = $4, \
              is_admin = $5, updated_at = $6, version = version + 1, department = $9, \
-             attributes = $10 WHERE id = $7 AND version = $8",
+             attributes = $10, user_type = $11 WHERE id = $7 AND version = $8",
         )
         .bind(&update.email)
         .bind(&update.display_name)
@@ -322,6 +377,7 @@ pub async fn transition_user(
         .bind(seen_version)
         .bind(update.department.as_deref())
         .bind(&update.attributes)
+        .bind(update.user_type)
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -159,6 +159,7 @@ async fn create_user_directly(state: &AppState, username: &str, is_admin: bool) 
         display_name: DisplayName::parse("Ada Admin").unwrap(),
         email: Email::parse("admin@example.org").unwrap(),
         kind: UserKind::Person,
+        user_type: Default::default(),
         manager_id: None,
         department: None,
         attributes: Default::default(),

@@ -12,6 +12,7 @@ mod catalog_authz;
 mod catalogs;
 mod errors;
 mod groups;
+mod guests;
 mod health;
 mod import;
 mod notifications;

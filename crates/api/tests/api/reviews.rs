@@ -204,6 +204,13 @@ on_both_backends! {
         assert_eq!(applied, [("bob", "removed"), ("carol", "not_applicable")]);
         let csv = app.admin.get(&format!("/api/v1/access-review-instances/{instance}/results.csv")).await.text().await.unwrap();
         assert!(csv.lines().any(|line| line.contains(",bob,") && line.contains(",deny,maria,left the team,")), "{csv}");
+        // The download follows the page's filters.
+        let approved_only = app.admin.get(&format!("/api/v1/access-review-instances/{instance}/results.csv?outcome=approve")).await.text().await.unwrap();
+        let people: Vec<&str> = approved_only.lines().skip(1).map(|line| line.split(',').nth(2).unwrap()).collect();
+        assert_eq!(people, ["alice"], "{approved_only}");
+        let searched = app.admin.get(&format!("/api/v1/access-review-instances/{instance}/results.csv?q=CAR")).await.text().await.unwrap();
+        assert_eq!(searched.lines().count(), 2, "{searched}");
+        assert_problem(app.admin.get(&format!("/api/v1/access-review-instances/{instance}/results.csv?outcome=maybe")).await, 400, "bad_request").await;
         assert!(my_reviews(&maria).await.is_empty(), "nothing waits for maria any more");
 
         let history: Value = app.admin.get(&format!("/api/v1/access-reviews/{}/instances", id(&definition))).await.json().await.unwrap();

@@ -31,6 +31,7 @@ on_both_backends! {
         let update = store::users::UserUpdate {
             email: row.email.clone(),
             display_name: "First".into(),
+            user_type: "member",
             manager_id: None,
             enabled: true,
             is_admin: true,
@@ -60,6 +61,7 @@ on_both_backends! {
             let update = store::users::UserUpdate {
                 email: row.email.clone(),
                 display_name: format!("Name {i}"),
+                user_type: "member",
                 manager_id: None,
                 enabled: true,
                 is_admin: true,

@@ -84,11 +84,8 @@ pub enum ResourcesInput {
     },
 }
 
-/// Which holders of the access are reviewed.
-///
-/// There is no "guests only": Tessera's directory has no guest accounts yet, and a filter that
-/// matches nobody would create reviews that are empty without saying why. When guests arrive,
-/// they become a new variant; the tagged shape keeps existing definitions valid.
+/// Which holders of the access are reviewed: everyone, only guests, or only the inactive
+/// (optionally only inactive guests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -96,11 +93,17 @@ pub enum FilterInput {
     /// Everyone.
     // `{}` so that serde refuses `{"type":"all","days":30}` instead of ignoring the days.
     All {},
+    /// Only guests (people from outside the organisation), as they are when each instance
+    /// starts.
+    GuestsOnly {},
     /// Only people with no sign-in in the last `days` days (1 to 730), decided when each
-    /// instance starts. Accounts created within that window are left out.
+    /// instance starts. Accounts created within that window are left out. With `guests_only`,
+    /// only such guests.
     InactiveForDays {
         #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 730))]
         days: u32,
+        #[serde(default)]
+        guests_only: bool,
     },
 }
 
@@ -255,28 +258,34 @@ pub enum ReviewedResource {
     },
 }
 
-/// A validated scope filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PersonFilter {
-    All,
-    InactiveForDays(u16),
+/// A validated scope filter: both conditions must hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PersonFilter {
+    pub guests_only: bool,
+    /// Only people inactive for this many days.
+    pub inactive_days: Option<u16>,
 }
 
 impl PersonFilter {
-    /// Whether a person is reviewed, judged when the instance starts: everyone, or the
-    /// inactive ([`super::recommendation::is_inactive`]).
+    /// Everyone.
+    pub const ALL: PersonFilter = PersonFilter {
+        guests_only: false,
+        inactive_days: None,
+    };
+
+    /// Whether a person is reviewed, judged when the instance starts: `guest` says whether
+    /// they are a guest; inactivity is [`super::recommendation::is_inactive`].
     pub fn includes(
         self,
+        guest: bool,
         last_sign_in: Option<DateTime<Utc>>,
         created_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> bool {
-        match self {
-            PersonFilter::All => true,
-            PersonFilter::InactiveForDays(days) => {
+        (guest || !self.guests_only)
+            && self.inactive_days.is_none_or(|days| {
                 super::recommendation::is_inactive(last_sign_in, created_at, days, now)
-            }
-        }
+            })
     }
 }
 
@@ -514,10 +523,21 @@ impl ValidReviewDefinition {
             scope: ScopeInput {
                 resources,
                 filter: match self.filter {
-                    PersonFilter::All => FilterInput::All {},
-                    PersonFilter::InactiveForDays(days) => FilterInput::InactiveForDays {
+                    PersonFilter {
+                        guests_only,
+                        inactive_days: Some(days),
+                    } => FilterInput::InactiveForDays {
                         days: u32::from(days),
+                        guests_only,
                     },
+                    PersonFilter {
+                        guests_only: true,
+                        inactive_days: None,
+                    } => FilterInput::GuestsOnly {},
+                    PersonFilter {
+                        guests_only: false,
+                        inactive_days: None,
+                    } => FilterInput::All {},
                 },
             },
             stages: self
@@ -721,13 +741,20 @@ fn id_list<T: Ord>(errors: &mut Errors, at: &str, ids: &[T]) -> bool {
 
 fn validate_filter(errors: &mut Errors, filter: FilterInput) -> Option<PersonFilter> {
     match filter {
-        FilterInput::All {} => Some(PersonFilter::All),
-        FilterInput::InactiveForDays { days } => {
+        FilterInput::All {} => Some(PersonFilter::ALL),
+        FilterInput::GuestsOnly {} => Some(PersonFilter {
+            guests_only: true,
+            inactive_days: None,
+        }),
+        FilterInput::InactiveForDays { days, guests_only } => {
             match u16::try_from(days)
                 .ok()
                 .filter(|days| (1..=MAX_INACTIVE_DAYS).contains(days))
             {
-                Some(days) => Some(PersonFilter::InactiveForDays(days)),
+                Some(days) => Some(PersonFilter {
+                    guests_only,
+                    inactive_days: Some(days),
+                }),
                 None => {
                     errors.add(
                         "scope.filter.days",

@@ -400,6 +400,21 @@ pub struct ReviewItemQuery {
     pub cursor: Option<String>,
 }
 
+/// The query of `GET /api/v1/access-review-instances/{id}/results.csv`: the same filters as the
+/// item list, so that the download holds what the page shows.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewResultsQuery {
+    /// Only items with this outcome so far (the final one once completed).
+    #[cfg_attr(feature = "server", param(inline))]
+    pub outcome: Option<ReviewOutcome>,
+    /// Only people whose username or display name contains this, ignoring case.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+}
+
 /// The review a policy carries for its own assignments: `PUT
 /// /api/v1/access-packages/{id}/policies/{policy_id}/access-review`. The scope is the policy's
 /// assignments; the rest is as in a [`ReviewDefinitionInput`].
@@ -410,7 +425,7 @@ pub struct PolicyReviewInput {
     /// Shown to reviewers: at most 1000 characters.
     #[serde(default)]
     pub description_for_reviewers: String,
-    /// Only people inactive for some days, or everyone (the default).
+    /// Everyone (the default), only guests, or only people inactive for some days.
     #[serde(default)]
     pub filter: super::definition::FilterInput,
     pub stages: Vec<super::definition::StageInput>,

@@ -114,7 +114,13 @@ fn the_base_definition_is_valid() {
     let definition = valid(base());
     assert_eq!(definition.name(), "Quarterly engineering review");
     assert_eq!(definition.resources().len(), 2);
-    assert_eq!(definition.filter(), PersonFilter::InactiveForDays(90));
+    assert_eq!(
+        definition.filter(),
+        PersonFilter {
+            guests_only: false,
+            inactive_days: Some(90)
+        }
+    );
     assert_eq!(definition.instance_duration_days(), 21);
     assert!(definition.stages()[0].is_self_review());
     assert_eq!(
@@ -502,8 +508,8 @@ fn serde_refuses_what_is_malformed() {
             vec![("/scope/guests_only", Some(json!(true)))],
         ),
         (
-            "a guests filter",
-            vec![("/scope/filter", Some(json!({ "type": "guests_only" })))],
+            "an unknown filter",
+            vec![("/scope/filter", Some(json!({ "type": "contractors_only" })))],
         ),
         (
             "days on the everyone filter",
@@ -572,7 +578,7 @@ fn settings_have_defaults_and_reminders_are_on() {
             show_earlier_decisions: false,
         }
     );
-    assert_eq!(definition.filter(), PersonFilter::All);
+    assert_eq!(definition.filter(), PersonFilter::ALL);
     assert_eq!(
         definition.schedule().recurrence(),
         Recurrence::Repeats {
@@ -769,12 +775,60 @@ fn the_inactivity_filter_selects_by_last_sign_in_or_creation() {
     let now = at(NOW);
     let old = at("2020-01-01T00:00:00Z");
     let filter = definition.filter();
-    assert!(filter.includes(None, old, now), "never signed in");
-    assert!(filter.includes(Some(at("2026-02-01T00:00:00Z")), old, now));
-    assert!(!filter.includes(Some(at("2026-05-01T00:00:00Z")), old, now));
+    assert!(filter.includes(false, None, old, now), "never signed in");
+    assert!(filter.includes(false, Some(at("2026-02-01T00:00:00Z")), old, now));
+    assert!(!filter.includes(false, Some(at("2026-05-01T00:00:00Z")), old, now));
     assert!(
-        !filter.includes(None, at("2026-05-01T00:00:00Z"), now),
+        !filter.includes(false, None, at("2026-05-01T00:00:00Z"), now),
         "a new account is not inactive"
     );
-    assert!(PersonFilter::All.includes(None, old, now));
+    assert!(PersonFilter::ALL.includes(false, None, old, now));
+}
+
+#[test]
+fn the_guest_filter_keeps_only_guests_and_combines_with_inactivity() {
+    let now = at(NOW);
+    let old = at("2020-01-01T00:00:00Z");
+    let recent = Some(at("2026-05-01T00:00:00Z"));
+    let filter_of = |filter: Value| {
+        let mut input = base();
+        input["scope"]["filter"] = filter;
+        valid(input).filter()
+    };
+    let guests = filter_of(json!({ "type": "guests_only" }));
+    assert!(guests.includes(true, recent, old, now));
+    assert!(
+        !guests.includes(false, None, old, now),
+        "a member is left out"
+    );
+    let inactive_guests =
+        filter_of(json!({ "type": "inactive_for_days", "days": 90, "guests_only": true }));
+    assert!(inactive_guests.includes(true, None, old, now));
+    assert!(
+        !inactive_guests.includes(true, recent, old, now),
+        "an active guest"
+    );
+    assert!(
+        !inactive_guests.includes(false, None, old, now),
+        "an inactive member"
+    );
+    let inactive = filter_of(json!({ "type": "inactive_for_days", "days": 90 }));
+    assert!(inactive.includes(false, None, old, now));
+    assert!(inactive.includes(true, None, old, now));
+}
+
+#[test]
+fn every_filter_survives_the_round_trip_through_its_input() {
+    for filter in [
+        json!({ "type": "all" }),
+        json!({ "type": "guests_only" }),
+        json!({ "type": "inactive_for_days", "days": 30, "guests_only": false }),
+        json!({ "type": "inactive_for_days", "days": 30, "guests_only": true }),
+    ] {
+        let mut input = base();
+        input["scope"]["filter"] = filter.clone();
+        let definition = valid(input);
+        let again = serde_json::to_value(definition.to_input().scope.filter).unwrap_or_default();
+        assert_eq!(again, filter);
+    }
 }
