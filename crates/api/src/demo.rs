@@ -2,8 +2,8 @@
 //! a manager and two people who report to her, a guest she sponsors, and a service account;
 //! groups and an
 //! application; a catalog with three access packages (one anyone gets at once, one the
-//! requester's manager approves, one only administrators assign) and a request from Alice
-//! waiting for Maria's approval.
+//! requester's manager approves, one only administrators assign), a request from Alice
+//! waiting for Maria's approval, and a quarterly review of the wiki group's guests by Maria.
 //!
 //! Everything after the users is made through the same services (and authorization checks)
 //! the API uses, acting as the demo administrator.
@@ -26,7 +26,8 @@ pub const DEMO_PASSWORD: &str = "tessera-demo";
 
 pub const SIGN_IN_HELP: &str = "Demo sign-in names (password: tessera-demo):\n  \
     admin  Ada Admin, global administrator\n  \
-    maria  Maria Manager, manager of alice and bob; Alice's ledger request waits for her\n  \
+    maria  Maria Manager, manager of alice and bob; Alice's ledger request and a review of\n         \
+    the wiki's guests wait for her\n  \
     alice  Alice Analyst\n  \
     bob    Bob Builder, in Sales\n  \
     gina   Gina Guest, a contractor (guest) in the Engineering wiki group, sponsored by maria";
@@ -363,6 +364,31 @@ async fn seed_access(
             "answers": [{"question_id": "cost_center", "value": "CC-4100"}],
         }))?,
         None,
+    )
+    .await?;
+
+    // Every quarter Maria, who sponsors the guests, confirms the guests in the wiki group still
+    // need it; the first review starts at once, so Gina's access waits on Maria's overview.
+    service::reviews::create_definition(
+        state,
+        &actor,
+        input(json!({
+            "name": "Guests in the engineering wiki",
+            "description_for_reviewers": "Keep a guest only while their contract runs.",
+            "scope": {
+                "resources": {"type": "groups", "group_ids": [wiki]},
+                "filter": {"type": "guests_only"},
+            },
+            "stages": [{
+                "reviewers": [{"type": "user", "user_id": maria}],
+                "duration_days": 14,
+            }],
+            "schedule": {
+                "type": "recurring",
+                "starts_at": chrono::Utc::now(),
+                "frequency": "quarterly",
+            },
+        }))?,
     )
     .await?;
     Ok(())

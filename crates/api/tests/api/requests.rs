@@ -739,5 +739,14 @@ on_both_backends! {
         let available = tessera_api::store::access::list_available(&state.db, bob.id, true, None, None, 10).await.unwrap();
         let names: Vec<&str> = available.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["Finance ledger", "Wiki editors"], "administrator-only packages are not offered");
+        let gina = tessera_api::store::users::find_user_by_username(&state.db, "gina").await.unwrap().unwrap();
+        assert!(!gina.is_member(), "gina is a guest");
+        let available = tessera_api::store::access::list_available(&state.db, gina.id, gina.is_member(), None, None, 10).await.unwrap();
+        assert!(available.is_empty(), "the demo's packages are for members");
+        // The guests' review starts with the scheduler's first round: one item, Gina's, for Maria.
+        tessera_api::service::reviews::run_due_reviews(&state, chrono::Utc::now()).await.unwrap();
+        let reviews = tessera_api::store::reviews::list_instances(&state.db, &tessera_api::store::reviews::InstanceList::ReviewedBy(maria.id), None, 10).await.unwrap();
+        assert_eq!(reviews.len(), 1);
+        assert_eq!(reviews[0].resource_name, "Engineering wiki");
     }
 }
