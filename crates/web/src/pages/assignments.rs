@@ -16,12 +16,12 @@ use tessera_domain::{AccessPackageId, AssignmentId, CatalogId};
 
 use super::catalogs::LoadMore;
 use super::common::{action_error, field_of};
+use super::questions::{AnsweredIn, PolicyQuestions};
 use crate::api::assignments::Created;
 use crate::api::{self, ApiError};
 use crate::assignments::{
-    AnswerDraft, NewAssignmentForm, PolicyUse, QuestionKind, QuestionView, StateChoice,
-    conflict_kind, conflicts_csv_href, csv_href, end_label, expiry_hint, message_under, person,
-    removal, state_badge, state_label,
+    AnswerDraft, NewAssignmentForm, PolicyUse, StateChoice, conflict_kind, conflicts_csv_href,
+    csv_href, end_label, expiry_hint, person, removal, state_badge, state_label,
 };
 use crate::components::{
     EmptyState, ErrorAlert, ErrorState, Loading, Notice, PeopleNames, PersonPicker, TextAreaField,
@@ -627,7 +627,6 @@ fn AssignFields(
         .collect();
         ids.join(" ")
     };
-    let answers_error = Signal::derive(move || error.get()?.field_message("answers"));
 
     view! {
         <form class="form subform assign-form" novalidate on:submit=on_submit aria-labelledby="new-assignment-heading">
@@ -697,24 +696,20 @@ fn AssignFields(
                 hint="Optional. Why the person gets the access; kept with the assignment and in the audit trail."
             />
             {move || {
-                let questions: Vec<QuestionView> = chosen.with(|definition| {
+                let questions = chosen.with(|definition| {
                     definition
                         .as_ref()
-                        .map(|d| d.requester.questions.iter().map(QuestionView::of).collect())
+                        .map(|d| d.requester.questions.clone())
                         .unwrap_or_default()
                 });
-                (!questions.is_empty()).then(|| view! {
-                    <fieldset class="panel assignment-questions">
-                        <legend>"Questions of the policy"</legend>
-                        <p class="field-hint">"Answered on the person's behalf; kept with the assignment."</p>
-                        {move || answers_error.get().map(|message| view! { <p class="field-error" role="alert">{sentence(&message)}</p> })}
-                        {questions
-                            .into_iter()
-                            .enumerate()
-                            .map(|(index, question)| view! { <QuestionInput index=index question=question answers=answers error=error /> })
-                            .collect_view()}
-                    </fieldset>
-                })
+                view! {
+                    <PolicyQuestions
+                        answered_in=AnsweredIn::Assignment
+                        questions=questions
+                        answers=answers
+                        error=error
+                    />
+                }
             }}
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
@@ -725,181 +720,6 @@ fn AssignFields(
                 </button>
             </div>
         </form>
-    }
-}
-
-/// A question's words, marked when it must be answered.
-fn question_label(text: String, required: bool) -> impl IntoView {
-    view! {
-        {text}
-        {required.then(|| view! { " " <span class="required-mark">"(required)"</span> })}
-    }
-}
-
-/// One question of the chosen policy, with the refusal of its answer (`answers[index]…`).
-#[component]
-fn QuestionInput(
-    index: usize,
-    question: QuestionView,
-    answers: RwSignal<Vec<AnswerDraft>>,
-    error: Signal<Option<ApiError>>,
-) -> impl IntoView {
-    let id = format!("answer-{index}");
-    let error_id = format!("{id}-error");
-    let legend_id = format!("{id}-legend");
-    let path = format!("answers[{index}]");
-    let message = Signal::derive(move || error.get().and_then(|e| message_under(&e, &path)));
-    let invalid = move || message.with(Option::is_some);
-    let aria_invalid = move || invalid().then_some("true");
-    let described_by = {
-        let error_id = error_id.clone();
-        move || invalid().then(|| error_id.clone())
-    };
-    let required = question.required.then_some("true");
-    let text = move || {
-        answers.with(|all| {
-            all.get(index)
-                .map(|answer| answer.text.clone())
-                .unwrap_or_default()
-        })
-    };
-    let set_text = move |value: String| {
-        answers.update(|all| {
-            if let Some(answer) = all.get_mut(index) {
-                answer.text = value;
-            }
-        })
-    };
-    let error_line = move || {
-        message
-            .get()
-            .map(|m| view! { <p class="field-error" id=error_id.clone()>{sentence(&m)}</p> })
-    };
-    let label = question_label(question.text.clone(), question.required);
-    match question.kind {
-        QuestionKind::ShortText => view! {
-            <div class="field" class:field-invalid=invalid>
-                <label for=id.clone()>{label}</label>
-                <input
-                    id=id.clone()
-                    name=id
-                    type="text"
-                    autocomplete="off"
-                    aria-required=required
-                    aria-invalid=aria_invalid
-                    aria-describedby=described_by
-                    prop:value=text
-                    on:input=move |ev| set_text(event_target_value(&ev))
-                />
-                {error_line}
-            </div>
-        }
-        .into_any(),
-        QuestionKind::LongText => view! {
-            <div class="field" class:field-invalid=invalid>
-                <label for=id.clone()>{label}</label>
-                <textarea
-                    id=id.clone()
-                    name=id
-                    rows=3
-                    aria-required=required
-                    aria-invalid=aria_invalid
-                    aria-describedby=described_by
-                    prop:value=text
-                    on:input=move |ev| set_text(event_target_value(&ev))
-                ></textarea>
-                {error_line}
-            </div>
-        }
-        .into_any(),
-        QuestionKind::SingleChoice(choices) => {
-            // An optional question can be left unanswered again.
-            let options: Vec<(String, String)> = (!question.required)
-                .then(|| (String::new(), "No answer".to_string()))
-                .into_iter()
-                .chain(choices.into_iter().map(|choice| (choice.clone(), choice)))
-                .collect();
-            view! {
-                <fieldset
-                    class="answer-choices"
-                    class:answer-invalid=invalid
-                    role="radiogroup"
-                    aria-labelledby=legend_id.clone()
-                    aria-required=required
-                    aria-invalid=aria_invalid
-                    aria-describedby=described_by
-                >
-                    <legend id=legend_id.clone()>{label}</legend>
-                    <div class="choices">
-                        {options
-                            .into_iter()
-                            .map(|(value, shown)| {
-                                let checked = value.clone();
-                                view! {
-                                    <label class="choice">
-                                        <input
-                                            type="radio"
-                                            name=id.clone()
-                                            value=value.clone()
-                                            prop:checked=move || text() == checked
-                                            on:change=move |_| set_text(value.clone())
-                                        />
-                                        <span>{shown}</span>
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                    </div>
-                    {error_line}
-                </fieldset>
-            }
-            .into_any()
-        }
-        QuestionKind::MultipleChoice(choices) => view! {
-            <fieldset
-                class="answer-choices"
-                class:answer-invalid=invalid
-                aria-labelledby=legend_id.clone()
-                aria-invalid=aria_invalid
-                aria-describedby=described_by
-            >
-                <legend id=legend_id.clone()>{label}</legend>
-                <div class="choices">
-                    {choices
-                        .into_iter()
-                        .map(|choice| {
-                            let checked = choice.clone();
-                            let toggled = choice.clone();
-                            view! {
-                                <label class="choice">
-                                    <input
-                                        type="checkbox"
-                                        name=id.clone()
-                                        value=choice.clone()
-                                        prop:checked=move || {
-                                            answers.with(|all| {
-                                                all.get(index).is_some_and(|a| a.chosen.contains(&checked))
-                                            })
-                                        }
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            answers.update(|all| {
-                                                if let Some(answer) = all.get_mut(index) {
-                                                    answer.toggle(&toggled, on);
-                                                }
-                                            });
-                                        }
-                                    />
-                                    <span>{choice}</span>
-                                </label>
-                            }
-                        })
-                        .collect_view()}
-                </div>
-                {error_line}
-            </fieldset>
-        }
-        .into_any(),
     }
 }
 

@@ -16,16 +16,17 @@ use tessera_domain::{AccessPackageId, RequestId, UserId};
 
 use super::access_packages::{JustificationField, RefusalAlert, browser_time};
 use super::common::param_id;
+use super::questions::{AnsweredIn, PolicyQuestions};
 use super::requests::request_href;
 use crate::api::{self, ApiError};
-use crate::assignments::{AnswerDraft, QuestionKind, QuestionView, expiry_hint, message_under};
+use crate::assignments::{AnswerDraft, expiry_hint};
 use crate::components::{
     ErrorState, Loading, Notice, PageHeader, PeopleNames, PersonPicker, TextField, Tone, busy,
 };
 use crate::forms::sentence;
 use crate::my_access::{
     PackagesTab, RequestForm, Whom, approval_words, describe_blocker, drafts_from, joined,
-    on_behalf, question_pattern, submitted_words,
+    on_behalf, submitted_words,
 };
 use crate::routes;
 
@@ -429,7 +430,6 @@ fn RequestFormPanel(
                 .is_some_and(|policy| policy.definition.requester.may_choose_dates)
         })
     });
-    let answers_error = field("answers");
     let target_error = field("target_user_id");
 
     let form = move || {
@@ -506,19 +506,14 @@ fn RequestFormPanel(
                 }}
                 {move || {
                     let questions = chosen.with(|policy| questions_of(policy.as_ref()));
-                    (!questions.is_empty()).then(|| view! {
-                        <fieldset class="panel request-questions">
-                            <legend>"Questions"</legend>
-                            {move || answers_error.get().map(|message| view! { <p class="field-error" role="alert">{sentence(&message)}</p> })}
-                            {questions
-                                .into_iter()
-                                .enumerate()
-                                .map(|(index, question)| view! {
-                                    <RequestQuestion index=index question=question answers=answers error=error />
-                                })
-                                .collect_view()}
-                        </fieldset>
-                    })
+                    view! {
+                        <PolicyQuestions
+                            answered_in=AnsweredIn::Request
+                            questions=questions
+                            answers=answers
+                            error=error
+                        />
+                    }
                 }}
                 <JustificationField
                     id="request-justification"
@@ -575,203 +570,5 @@ fn Submitted(request: RequestView) -> impl IntoView {
                 <A href=request_href(request.id)>"Follow it in Request history"</A>
             </p>
         </Notice>
-    }
-}
-
-/// A question's words, marked when it must be answered.
-fn question_label(text: String, required: bool) -> impl IntoView {
-    view! {
-        {text}
-        {required.then(|| view! { " " <span class="required-mark">"(required)"</span> })}
-    }
-}
-
-/// One question of the chosen policy, with the refusal of its answer (`answers[index]…`).
-#[component]
-fn RequestQuestion(
-    index: usize,
-    question: QuestionDefinition,
-    answers: RwSignal<Vec<AnswerDraft>>,
-    error: Signal<Option<ApiError>>,
-) -> impl IntoView {
-    let pattern = question_pattern(&question).map(str::to_string);
-    let question = QuestionView::of(&question);
-    let id = format!("request-answer-{index}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let legend_id = format!("{id}-legend");
-    let path = format!("answers[{index}]");
-    let message = Signal::derive(move || error.get().and_then(|e| message_under(&e, &path)));
-    let invalid = move || message.with(Option::is_some);
-    let aria_invalid = move || invalid().then_some("true");
-    let has_hint = pattern.is_some();
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let ids: Vec<&str> = [
-                has_hint.then_some(hint_id.as_str()),
-                invalid().then_some(error_id.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    let required = question.required.then_some("true");
-    let text = move || {
-        answers.with(|all| {
-            all.get(index)
-                .map(|answer| answer.text.clone())
-                .unwrap_or_default()
-        })
-    };
-    let set_text = move |value: String| {
-        answers.update(|all| {
-            if let Some(answer) = all.get_mut(index) {
-                answer.text = value;
-            }
-        })
-    };
-    let hint = pattern.map(|pattern| {
-        view! {
-            <p class="field-hint" id=hint_id.clone()>
-                "Answer in the expected form: " <code>{pattern}</code>
-            </p>
-        }
-    });
-    let error_line = move || {
-        message
-            .get()
-            .map(|m| view! { <p class="field-error" id=error_id.clone()>{sentence(&m)}</p> })
-    };
-    let label = question_label(question.text.clone(), question.required);
-    match question.kind {
-        QuestionKind::ShortText => view! {
-            <div class="field" class:field-invalid=invalid>
-                <label for=id.clone()>{label}</label>
-                {hint}
-                <input
-                    id=id.clone()
-                    name=id
-                    type="text"
-                    autocomplete="off"
-                    aria-required=required
-                    aria-invalid=aria_invalid
-                    aria-describedby=described_by
-                    prop:value=text
-                    on:input=move |ev| set_text(event_target_value(&ev))
-                />
-                {error_line}
-            </div>
-        }
-        .into_any(),
-        QuestionKind::LongText => view! {
-            <div class="field" class:field-invalid=invalid>
-                <label for=id.clone()>{label}</label>
-                {hint}
-                <textarea
-                    id=id.clone()
-                    name=id
-                    rows=3
-                    aria-required=required
-                    aria-invalid=aria_invalid
-                    aria-describedby=described_by
-                    prop:value=text
-                    on:input=move |ev| set_text(event_target_value(&ev))
-                ></textarea>
-                {error_line}
-            </div>
-        }
-        .into_any(),
-        QuestionKind::SingleChoice(choices) => {
-            // An optional question can be left unanswered again.
-            let options: Vec<(String, String)> = (!question.required)
-                .then(|| (String::new(), "No answer".to_string()))
-                .into_iter()
-                .chain(choices.into_iter().map(|choice| (choice.clone(), choice)))
-                .collect();
-            view! {
-                <fieldset
-                    class="field question-choices"
-                    class:field-invalid=invalid
-                    role="radiogroup"
-                    aria-labelledby=legend_id.clone()
-                    aria-required=required
-                    aria-invalid=aria_invalid
-                    aria-describedby=described_by
-                >
-                    <legend id=legend_id.clone()>{label}</legend>
-                    <div class="choices">
-                        {options
-                            .into_iter()
-                            .map(|(value, shown)| {
-                                let checked = value.clone();
-                                view! {
-                                    <label class="choice">
-                                        <input
-                                            type="radio"
-                                            name=id.clone()
-                                            value=value.clone()
-                                            prop:checked=move || text() == checked
-                                            on:change=move |_| set_text(value.clone())
-                                        />
-                                        <span>{shown}</span>
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                    </div>
-                    {error_line}
-                </fieldset>
-            }
-            .into_any()
-        }
-        QuestionKind::MultipleChoice(choices) => view! {
-            <fieldset
-                class="field question-choices"
-                class:field-invalid=invalid
-                aria-labelledby=legend_id.clone()
-                aria-invalid=aria_invalid
-                aria-describedby=described_by
-            >
-                <legend id=legend_id.clone()>{label}</legend>
-                <div class="choices">
-                    {choices
-                        .into_iter()
-                        .map(|choice| {
-                            let checked = choice.clone();
-                            let toggled = choice.clone();
-                            view! {
-                                <label class="choice">
-                                    <input
-                                        type="checkbox"
-                                        name=id.clone()
-                                        value=choice.clone()
-                                        prop:checked=move || {
-                                            answers.with(|all| {
-                                                all.get(index).is_some_and(|a| a.chosen.contains(&checked))
-                                            })
-                                        }
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            answers.update(|all| {
-                                                if let Some(answer) = all.get_mut(index) {
-                                                    answer.toggle(&toggled, on);
-                                                }
-                                            });
-                                        }
-                                    />
-                                    <span>{choice}</span>
-                                </label>
-                            }
-                        })
-                        .collect_view()}
-                </div>
-                {error_line}
-            </fieldset>
-        }
-        .into_any(),
     }
 }
