@@ -28,6 +28,14 @@ _RUNNING_AT = re.compile(r"Tessera is running at (http://\S+?)/?\s*$", re.MULTIL
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+
+def server_env() -> dict[str, str]:
+    """This process's environment for the server, without `TESSERA_BIN`: it names the binary
+    for this harness only, and the server refuses `TESSERA_*` keys that are not settings."""
+    env = {key: value for key, value in os.environ.items() if key != "TESSERA_BIN"}
+    env["NO_COLOR"] = "1"
+    return env
+
 class ServerError(RuntimeError):
     """The server could not be started or did not stop as it should."""
 
@@ -76,8 +84,7 @@ class TesseraServer:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self, timeout: float = READY_TIMEOUT_S) -> "TesseraServer":
-        env = dict(os.environ)
-        env["NO_COLOR"] = "1"
+        env = server_env()
         # Every test signs in from 127.0.0.1: the per-address budget (30 per 15 minutes by
         # default) would refuse the suite's later sign-ins. Throttling has its own API tests.
         env.setdefault("TESSERA_SIGN_IN_LIMIT__ATTEMPTS_PER_ADDRESS", "100000")
@@ -198,7 +205,7 @@ class TesseraServer:
                 "1",
             ],
             cwd=REPO_ROOT,
-            env={**os.environ, "NO_COLOR": "1"},
+            env=server_env(),
             capture_output=True,
             text=True,
             timeout=60,

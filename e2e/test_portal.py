@@ -24,7 +24,7 @@ MAIN_LINKS = [
     "Access reviews",
     "API tokens",
 ]
-DEMO_USERNAMES = ["admin", "maria", "alice", "bob", "hr-sync"]
+DEMO_USERNAMES = ["admin", "maria", "alice", "bob", "hr-sync", "gina"]
 
 
 # -- helpers --------------------------------------------------------------------------------------

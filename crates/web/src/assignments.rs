@@ -119,7 +119,8 @@ pub fn query_pairs(filters: &AssignmentQuery) -> Vec<(&'static str, String)> {
     .collect()
 }
 
-fn with_query(path: &str, pairs: Vec<(&'static str, String)>) -> String {
+/// `path` with these query pairs, percent-encoded; `path` alone when there are none.
+pub(crate) fn with_query(path: &str, pairs: Vec<(&'static str, String)>) -> String {
     let query = pairs
         .into_iter()
         .map(|(key, value)| format!("{key}={}", encode(&value)))

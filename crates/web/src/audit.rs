@@ -133,16 +133,7 @@ pub fn query_pairs(filters: &AuditExportQuery) -> Vec<(&'static str, String)> {
 
 /// The link that downloads the events these filters match as CSV.
 pub fn csv_href(filters: &AuditExportQuery) -> String {
-    let query = query_pairs(filters)
-        .into_iter()
-        .map(|(key, value)| format!("{key}={}", encode(&value)))
-        .collect::<Vec<_>>()
-        .join("&");
-    if query.is_empty() {
-        CSV_EXPORT_PATH.to_string()
-    } else {
-        format!("{CSV_EXPORT_PATH}?{query}")
-    }
+    crate::assignments::with_query(CSV_EXPORT_PATH, query_pairs(filters))
 }
 
 /// Percent-encodes everything but unreserved characters.

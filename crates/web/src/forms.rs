@@ -9,7 +9,7 @@ use tessera_domain::directory::{
 use tessera_domain::package::{AccessPackageChanges, NewAccessPackage};
 use tessera_domain::problem::FieldError;
 use tessera_domain::token::{NewToken, TokenLifetimeDays, TokenName};
-use tessera_domain::user::{NewUser, SignIn, UserKind};
+use tessera_domain::user::{NewUser, SignIn, UserKind, UserType};
 use tessera_domain::{DisplayName, Email, Password, Username, ValueError};
 
 use crate::api::ApiError;
@@ -68,13 +68,15 @@ impl SignInForm {
     }
 }
 
-/// The "New user" form of the administration page: a person who signs in with a password.
+/// The "New user" form of the administration page: a person who signs in with a password, a
+/// member of the organisation or a guest from outside it.
 #[derive(Clone, Debug, Default)]
 pub struct NewUserForm {
     pub username: String,
     pub display_name: String,
     pub email: String,
     pub password: String,
+    pub user_type: UserType,
     pub is_admin: bool,
 }
 
@@ -94,7 +96,7 @@ impl NewUserForm {
                 display_name,
                 email,
                 kind: UserKind::Person,
-                user_type: Default::default(),
+                user_type: self.user_type,
                 manager_id: None,
                 department: None,
                 attributes: Default::default(),
@@ -275,6 +277,7 @@ mod tests {
             display_name: "Ada Lovelace".into(),
             email: "ada@example.org".into(),
             password: "correct horse battery".into(),
+            user_type: UserType::Member,
             is_admin: true,
         }
     }
@@ -286,9 +289,23 @@ mod tests {
         if let Ok(user) = parsed {
             assert_eq!(user.username.as_str(), "ada");
             assert_eq!(user.kind, UserKind::Person);
+            assert_eq!(user.user_type, UserType::Member);
             assert!(user.password.is_some());
             assert!(user.is_admin);
         }
+    }
+
+    #[test]
+    fn a_new_guest_is_sent_as_a_guest() {
+        let form = NewUserForm {
+            user_type: UserType::Guest,
+            ..valid_user()
+        };
+        let sent = form.parse().map(|user| serde_json::to_value(&user).ok());
+        assert!(
+            matches!(&sent, Ok(Some(value)) if value["user_type"] == "guest" && value["kind"] == "person"),
+            "{sent:?}"
+        );
     }
 
     #[test]
@@ -298,6 +315,7 @@ mod tests {
             display_name: " ".into(),
             email: "nope".into(),
             password: "short".into(),
+            user_type: UserType::Guest,
             is_admin: false,
         };
         let error = form.parse().err();

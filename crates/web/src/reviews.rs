@@ -12,10 +12,11 @@ use tessera_domain::assignment::Justification;
 use tessera_domain::problem::{FieldError, Problem};
 use tessera_domain::review::{
     self, AcceptRecommendationsInput, ApplyOutcome, BulkDecisionInput, DecisionInput,
-    DecisionSource, EndInput, FilterInput, Frequency, NoResponseRule, RecommendationsInput,
-    RecommendedVerdict, ResourcesInput, ReviewDefinitionInput, ReviewInstanceState,
-    ReviewInstanceView, ReviewItemView, ReviewOutcome, ReviewProgress, ReviewVerdict,
-    ReviewedResource, ReviewerSpec, ScheduleInput, ScopeInput, SettingsInput, StageInput,
+    DecisionSource, EndInput, FilterInput, Frequency, NoResponseRule, PolicyReviewInput,
+    RecommendationsInput, RecommendedVerdict, ResourcesInput, ReviewDefinitionInput,
+    ReviewInstanceState, ReviewInstanceView, ReviewItemView, ReviewOutcome, ReviewProgress,
+    ReviewVerdict, ReviewedResource, ReviewerSpec, ScheduleInput, ScopeInput, SettingsInput,
+    StageInput,
 };
 use tessera_domain::{AccessPackageId, GroupId, PolicyId, ReviewInstanceId, ReviewItemId, UserId};
 
@@ -322,7 +323,41 @@ pub fn scope_summary(scope: &ScopeInput) -> String {
     };
     match scope.filter {
         FilterInput::All {} => what,
-        FilterInput::InactiveForDays { days } => format!("{what}, inactive for {days} days"),
+        FilterInput::GuestsOnly {} => format!("{what}, guests only"),
+        FilterInput::InactiveForDays {
+            days,
+            guests_only: false,
+        } => format!("{what}, inactive for {days} days"),
+        FilterInput::InactiveForDays {
+            days,
+            guests_only: true,
+        } => format!("{what}, guests inactive for {days} days"),
+    }
+}
+
+/// Who of the holders is reviewed, in words: "Only guests inactive for 30 days".
+pub fn filter_summary(filter: FilterInput) -> String {
+    match filter {
+        FilterInput::All {} => "Everyone".to_string(),
+        FilterInput::GuestsOnly {} => "Only guests".to_string(),
+        FilterInput::InactiveForDays {
+            days,
+            guests_only: false,
+        } => format!("Only people inactive for {days} days"),
+        FilterInput::InactiveForDays {
+            days,
+            guests_only: true,
+        } => format!("Only guests inactive for {days} days"),
+    }
+}
+
+/// Whether reviewers see recommendations, in words.
+pub fn recommendations_summary(recommendations: RecommendationsInput) -> String {
+    match recommendations {
+        RecommendationsInput::Off {} => "Off".to_string(),
+        RecommendationsInput::LastSignIn { look_back_days } => {
+            format!("From sign-ins in the last {look_back_days} days")
+        }
     }
 }
 
@@ -511,9 +546,18 @@ impl ItemQuery {
     }
 }
 
-/// The link that downloads all of an instance's results as CSV (the export is not filtered).
-pub fn results_csv_href(instance: ReviewInstanceId) -> String {
-    format!("/api/v1/access-review-instances/{instance}/results.csv")
+/// The link that downloads an instance's results as CSV, with the outcome and name filters of
+/// `query` (the export holds every item, not only the caller's).
+pub fn results_csv_href(instance: ReviewInstanceId, query: &ItemQuery) -> String {
+    let pairs = query
+        .pairs()
+        .into_iter()
+        .filter(|(key, _)| *key != "mine")
+        .collect();
+    crate::assignments::with_query(
+        &format!("/api/v1/access-review-instances/{instance}/results.csv"),
+        pairs,
+    )
 }
 
 // ---------- the definition editor's form ----------
@@ -696,6 +740,9 @@ pub struct DefinitionDraft {
     pub access_package_id: String,
     /// "" for every policy of the package.
     pub policy_id: String,
+    /// Only guests, people from outside the organisation; with `inactive_only`, only the
+    /// inactive among them.
+    pub guests_only: bool,
     pub inactive_only: bool,
     pub inactive_days: String,
     pub stages: Vec<StageDraft>,
@@ -727,6 +774,7 @@ impl DefinitionDraft {
             application_ids: Vec::new(),
             access_package_id: String::new(),
             policy_id: String::new(),
+            guests_only: false,
             inactive_only: false,
             inactive_days: "90".into(),
             stages: vec![StageDraft::default()],
@@ -772,9 +820,14 @@ impl DefinitionDraft {
                 draft.policy_id = policy_id.map(|id| id.to_string()).unwrap_or_default();
             }
         }
-        if let FilterInput::InactiveForDays { days } = input.scope.filter {
-            draft.inactive_only = true;
-            draft.inactive_days = days.to_string();
+        match input.scope.filter {
+            FilterInput::All {} => {}
+            FilterInput::GuestsOnly {} => draft.guests_only = true,
+            FilterInput::InactiveForDays { days, guests_only } => {
+                draft.guests_only = guests_only;
+                draft.inactive_only = true;
+                draft.inactive_days = days.to_string();
+            }
         }
         draft.stages = input.stages.iter().map(StageDraft::of).collect();
         if let ScheduleInput::Recurring { frequency, end, .. } = &input.schedule {
@@ -852,16 +905,17 @@ impl DefinitionDraft {
                 },
             },
         };
-        let filter = if self.inactive_only {
-            FilterInput::InactiveForDays {
+        let filter = match (self.inactive_only, self.guests_only) {
+            (true, guests_only) => FilterInput::InactiveForDays {
                 days: form.number(
                     &self.inactive_days,
                     "scope.filter.days",
                     "must be a whole number of days",
                 ),
-            }
-        } else {
-            FilterInput::All {}
+                guests_only,
+            },
+            (false, true) => FilterInput::GuestsOnly {},
+            (false, false) => FilterInput::All {},
         };
         let last = self.stages.len().saturating_sub(1);
         let stages = self
@@ -925,6 +979,71 @@ impl DefinitionDraft {
         };
         form.finish(input)
     }
+}
+
+// ---------- the review a policy carries ----------
+
+/// Stands in for the name while the form of a policy's review is checked: the name is not
+/// sent, as the server names the review after the package and the policy.
+const POLICY_REVIEW_NAME: &str = "Review of a policy";
+
+impl DefinitionDraft {
+    /// A new review of the people holding a package under one policy: every quarter, from
+    /// `starts_at` (local).
+    pub fn for_policy(starts_at: NaiveDateTime) -> Self {
+        DefinitionDraft {
+            scope: ScopeKind::AccessPackage,
+            schedule: ScheduleKind::Recurring,
+            ..DefinitionDraft::new(starts_at)
+        }
+    }
+
+    /// The review the policy `policy` of package `package` carries, as `PUT
+    /// .../access-review` takes it: this form's description, filter, stages, schedule and
+    /// settings, checked as [`DefinitionDraft::parse`] checks a whole definition (its name and
+    /// resources being the policy's), with every refusal at the form's path.
+    pub fn parse_policy_review(
+        &self,
+        package: AccessPackageId,
+        policy: PolicyId,
+        to_utc: impl Fn(NaiveDateTime) -> Option<DateTime<Utc>>,
+    ) -> Result<PolicyReviewInput, Vec<FieldError>> {
+        let whole = DefinitionDraft {
+            name: POLICY_REVIEW_NAME.to_string(),
+            scope: ScopeKind::AccessPackage,
+            access_package_id: package.to_string(),
+            policy_id: policy.to_string(),
+            ..self.clone()
+        };
+        let input = whole.parse(to_utc)?;
+        Ok(PolicyReviewInput {
+            description_for_reviewers: input.description_for_reviewers,
+            filter: input.scope.filter,
+            stages: input.stages,
+            schedule: input.schedule,
+            settings: input.settings,
+        })
+    }
+}
+
+/// The server's refusals of a policy's review, at the paths of the editor's form: the body's
+/// `filter` is the form's `scope.filter` (the server may name either).
+pub fn policy_review_errors(errors: &[FieldError]) -> Vec<FieldError> {
+    errors
+        .iter()
+        .map(|error| {
+            let field = match error.field.strip_prefix("filter") {
+                Some(rest) if rest.is_empty() || rest.starts_with('.') => {
+                    format!("scope.filter{rest}")
+                }
+                _ => error.field.clone(),
+            };
+            FieldError {
+                field,
+                message: error.message.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Refusals found while reading the form, and what stood in for the values refused, so that
@@ -1124,6 +1243,7 @@ mod tests {
     const USER: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c";
     const PACKAGE: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5d";
     const ITEM: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5e";
+    const POLICY: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5f";
 
     /// The browser's time zone in these tests: UTC.
     fn utc(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
@@ -1209,7 +1329,7 @@ mod tests {
             value["scope"],
             json!({
                 "resources": {"type": "access_package", "access_package_id": PACKAGE},
-                "filter": {"type": "inactive_for_days", "days": 60}
+                "filter": {"type": "inactive_for_days", "days": 60, "guests_only": false}
             })
         );
         assert_eq!(
@@ -1405,6 +1525,16 @@ mod tests {
                 ("q", "a b".to_string())
             ]
         );
+        let instance = ReviewInstanceId::from_uuid(uuid::Uuid::nil());
+        assert_eq!(
+            results_csv_href(instance, &results),
+            "/api/v1/access-review-instances/00000000-0000-0000-0000-000000000000/results.csv\
+             ?outcome=deny&q=a%20b"
+        );
+        assert_eq!(
+            results_csv_href(instance, &ItemQuery::default()),
+            "/api/v1/access-review-instances/00000000-0000-0000-0000-000000000000/results.csv"
+        );
         assert_eq!(
             OutcomeChoice::parse("dont_know"),
             OutcomeChoice::Only(ReviewOutcome::DontKnow)
@@ -1459,6 +1589,149 @@ mod tests {
         assert_eq!(
             schedule_summary(&recurring),
             "Every six months from 2030-03-04 14:05 UTC, 3 times"
+        );
+    }
+
+    #[test]
+    fn guests_only_is_sent_alone_or_with_inactivity_and_reads_back() {
+        let mut draft = manager_review_of_one_group();
+        draft.guests_only = true;
+        let guests = draft.parse(utc).unwrap();
+        assert_eq!(
+            serde_json::to_value(guests.scope.filter).unwrap(),
+            json!({"type": "guests_only"})
+        );
+        assert_eq!(DefinitionDraft::of(&guests, |at| at.naive_utc()), draft);
+        assert_eq!(
+            scope_summary(&guests.scope),
+            "Members of 1 group, guests only"
+        );
+        assert_eq!(filter_summary(guests.scope.filter), "Only guests");
+
+        draft.inactive_only = true;
+        draft.inactive_days = "45".into();
+        let inactive_guests = draft.parse(utc).unwrap();
+        assert_eq!(
+            serde_json::to_value(inactive_guests.scope.filter).unwrap(),
+            json!({"type": "inactive_for_days", "days": 45, "guests_only": true})
+        );
+        assert_eq!(
+            DefinitionDraft::of(&inactive_guests, |at| at.naive_utc()),
+            draft
+        );
+        assert_eq!(
+            scope_summary(&inactive_guests.scope),
+            "Members of 1 group, guests inactive for 45 days"
+        );
+        assert_eq!(
+            filter_summary(inactive_guests.scope.filter),
+            "Only guests inactive for 45 days"
+        );
+        assert_eq!(
+            filter_summary(FilterInput::InactiveForDays {
+                days: 45,
+                guests_only: false
+            }),
+            "Only people inactive for 45 days"
+        );
+        assert_eq!(filter_summary(FilterInput::All {}), "Everyone");
+    }
+
+    fn quarterly_review_by_a_user() -> DefinitionDraft {
+        let mut draft = DefinitionDraft::for_policy(start());
+        draft.stages[0].reviewers = vec![ReviewerDraft {
+            kind: ReviewerKind::User,
+            target: USER.into(),
+        }];
+        draft
+    }
+
+    #[test]
+    fn a_policys_review_is_sent_without_the_name_and_resources_the_policy_decides() {
+        let package: AccessPackageId = PACKAGE.parse().unwrap();
+        let policy: PolicyId = POLICY.parse().unwrap();
+        let input = quarterly_review_by_a_user()
+            .parse_policy_review(package, policy, utc)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&input).unwrap(),
+            json!({
+                "description_for_reviewers": "",
+                "filter": {"type": "all"},
+                "stages": [{
+                    "reviewers": [{"type": "user", "user_id": USER}],
+                    "fallback_reviewers": [],
+                    "duration_days": 14
+                }],
+                "schedule": {
+                    "type": "recurring",
+                    "starts_at": "2030-03-04T14:05:00Z",
+                    "frequency": "quarterly",
+                    "end": {"type": "never"}
+                },
+                "settings": {
+                    "justification_required": false,
+                    "recommendations": {"type": "last_sign_in", "look_back_days": 30},
+                    "if_no_response": "no_change",
+                    "auto_apply": false,
+                    "reminders": true,
+                    "show_earlier_decisions": false
+                }
+            })
+        );
+        // The stored review, as the server answers it, opens in the form as it was written.
+        let stored = input
+            .clone()
+            .into_definition("Ledger: Staff".into(), package, policy);
+        let again = DefinitionDraft::of(&stored, |at| at.naive_utc());
+        assert_eq!(
+            again.parse_policy_review(package, policy, utc).unwrap(),
+            input
+        );
+    }
+
+    #[test]
+    fn a_policys_review_is_refused_at_the_forms_paths_and_never_for_its_name() {
+        let package: AccessPackageId = PACKAGE.parse().unwrap();
+        let policy: PolicyId = POLICY.parse().unwrap();
+        let mut draft = quarterly_review_by_a_user();
+        draft.stages[0].reviewers[0].kind = ReviewerKind::Manager;
+        draft.inactive_only = true;
+        draft.inactive_days = "soon".into();
+        let errors = draft.parse_policy_review(package, policy, utc).unwrap_err();
+        let found = fields(&errors);
+        assert!(found.contains(&"scope.filter.days"), "{found:?}");
+        assert!(found.contains(&"stages[0].fallback_reviewers"), "{found:?}");
+        assert!(
+            !found
+                .iter()
+                .any(|field| *field == "name" || field.starts_with("scope.resources")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_servers_refusals_of_a_policys_review_land_on_the_forms_fields() {
+        let refused = |field: &str| FieldError {
+            field: field.into(),
+            message: "no".into(),
+        };
+        let mapped = policy_review_errors(&[
+            refused("filter.days"),
+            refused("filter"),
+            refused("scope.filter.days"),
+            refused("stages[0].reviewers[0].user_id"),
+            refused("filtered"),
+        ]);
+        assert_eq!(
+            fields(&mapped),
+            vec![
+                "scope.filter.days",
+                "scope.filter",
+                "scope.filter.days",
+                "stages[0].reviewers[0].user_id",
+                "filtered"
+            ]
         );
     }
 

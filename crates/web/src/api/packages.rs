@@ -1,9 +1,11 @@
-//! `/api/v1/access-packages`: one package, its resource roles and assignment policies.
+//! `/api/v1/access-packages`: one package, its resource roles and assignment policies, and
+//! the access review a policy carries.
 
 use tessera_domain::package::{
     AccessPackageChanges, AccessPackageView, NewResourceRole, PolicyView, ResourceRoleView,
 };
 use tessera_domain::policy::PolicyDefinition;
+use tessera_domain::review::{PolicyReviewInput, ReviewDefinitionView};
 use tessera_domain::{AccessPackageId, PolicyId};
 
 use super::ApiError;
@@ -80,4 +82,36 @@ pub async fn replace_policy(
 /// `DELETE /api/v1/access-packages/{id}/policies/{policy_id}`.
 pub async fn delete_policy(id: AccessPackageId, policy: PolicyId) -> Result<(), ApiError> {
     client::delete(&format!("/access-packages/{id}/policies/{policy}")).await
+}
+
+fn review_path(id: AccessPackageId, policy: PolicyId) -> String {
+    format!("/access-packages/{id}/policies/{policy}/access-review")
+}
+
+/// `GET /api/v1/access-packages/{id}/policies/{policy_id}/access-review`: the review the
+/// policy carries, `None` when it carries none (the server's `404`).
+pub async fn policy_review(
+    id: AccessPackageId,
+    policy: PolicyId,
+) -> Result<Option<ReviewDefinitionView>, ApiError> {
+    match client::get(&review_path(id, policy), None).await {
+        Ok(view) => Ok(Some(view)),
+        Err(error) if error.status() == Some(404) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// `PUT /api/v1/access-packages/{id}/policies/{policy_id}/access-review`: sets it up, or
+/// replaces it.
+pub async fn put_policy_review(
+    id: AccessPackageId,
+    policy: PolicyId,
+    input: &PolicyReviewInput,
+) -> Result<ReviewDefinitionView, ApiError> {
+    client::write(Write::Put, &review_path(id, policy), input).await
+}
+
+/// `DELETE /api/v1/access-packages/{id}/policies/{policy_id}/access-review`.
+pub async fn delete_policy_review(id: AccessPackageId, policy: PolicyId) -> Result<(), ApiError> {
+    client::delete(&review_path(id, policy)).await
 }

@@ -1,10 +1,11 @@
-//! Administration: for now, the directory's users.
+//! Administration: for now, the directory's users: people, members of the organisation or
+//! guests from outside it, and service accounts.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use tessera_domain::UserId;
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
-use tessera_domain::user::{UserChanges, UserKind, UserView};
+use tessera_domain::user::{UserChanges, UserKind, UserType, UserView};
 
 use crate::api::{self, ApiError};
 use crate::components::{
@@ -44,6 +45,14 @@ fn kind_label(kind: UserKind) -> &'static str {
     }
 }
 
+/// A person's type with an article, as a notice says it: "is now a guest".
+fn user_type_phrase(user_type: UserType) -> &'static str {
+    match user_type {
+        UserType::Member => "a member",
+        UserType::Guest => "a guest",
+    }
+}
+
 #[component]
 fn UsersSection() -> impl IntoView {
     let users = PagedList::new(DEFAULT_PAGE_SIZE, |page| async move {
@@ -69,6 +78,23 @@ fn UsersSection() -> impl IntoView {
             Ok::<(), ApiError>(())
         }
     });
+    let set_type = Action::new_local(move |change: &(UserId, UserType)| {
+        let (id, user_type) = *change;
+        let changes = UserChanges {
+            user_type: Some(user_type),
+            ..UserChanges::default()
+        };
+        async move {
+            let user = api::users::update(id, &changes).await?;
+            changed.set(Some(format!(
+                "{} is now {}.",
+                user.username,
+                user_type_phrase(user.user_type)
+            )));
+            users.replace(user, |row| row.id == id);
+            Ok::<(), ApiError>(())
+        }
+    });
 
     view! {
         <section class="section" aria-labelledby="users-heading">
@@ -79,6 +105,7 @@ fn UsersSection() -> impl IntoView {
                     .value()
                     .get()
                     .and_then(Result::err)
+                    .or_else(|| set_type.value().get().and_then(Result::err))
                     .map(|error| view! { <ErrorAlert error=error title="The user was not changed." /> })
             }}
             {move || {
@@ -94,7 +121,8 @@ fn UsersSection() -> impl IntoView {
                         view! { <EmptyState title="There are no users yet." /> }.into_any()
                     }
                     Shape::Filled => {
-                        view! { <UsersTable users=users set_enabled=set_enabled /> }.into_any()
+                        view! { <UsersTable users=users set_enabled=set_enabled set_type=set_type /> }
+                            .into_any()
                     }
                 }
             }}
@@ -122,6 +150,7 @@ fn UsersSection() -> impl IntoView {
 fn UsersTable(
     users: PagedList<UserView>,
     set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
+    set_type: Action<(UserId, UserType), Result<(), ApiError>>,
 ) -> impl IntoView {
     let ids = move || users.with_items(|all| all.iter().map(|user| user.id).collect::<Vec<_>>());
     view! {
@@ -143,7 +172,7 @@ fn UsersTable(
                 </thead>
                 <tbody>
                     <For each=ids key=|id| *id let(id)>
-                        <UserRow id=id users=users set_enabled=set_enabled />
+                        <UserRow id=id users=users set_enabled=set_enabled set_type=set_type />
                     </For>
                 </tbody>
             </table>
@@ -158,6 +187,7 @@ fn UserRow(
     id: UserId,
     users: PagedList<UserView>,
     set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
+    set_type: Action<(UserId, UserType), Result<(), ApiError>>,
 ) -> impl IntoView {
     let user =
         Memo::new(move |_| users.with_items(|all| all.iter().find(|user| user.id == id).cloned()));
@@ -171,12 +201,34 @@ fn UserRow(
                 .input()
                 .with(|input| matches!(input, Some((pending_id, _)) if *pending_id == id))
     };
+    // Only people are members or guests: service accounts belong to the organisation.
+    let person = move || {
+        user.with(|user| {
+            user.as_ref()
+                .is_some_and(|user| user.kind == UserKind::Person)
+        })
+    };
+    let guest = move || {
+        user.with(|user| {
+            user.as_ref()
+                .is_some_and(|user| user.user_type == UserType::Guest)
+        })
+    };
+    let type_pending = move || {
+        set_type.pending().get()
+            && set_type
+                .input()
+                .with(|input| matches!(input, Some((pending_id, _)) if *pending_id == id))
+    };
     view! {
         <tr class:row-disabled=move || !enabled()>
             <th scope="row">{cell(|user| user.username.to_string())}</th>
             <td>{cell(|user| user.display_name.to_string())}</td>
             <td>{cell(|user| user.email.to_string())}</td>
-            <td>{cell(|user| kind_label(user.kind).to_string())}</td>
+            <td>
+                {cell(|user| kind_label(user.kind).to_string())}
+                {move || guest().then(|| view! { " " <span class="badge badge-info">"Guest"</span> })}
+            </td>
             <td>{cell(|user| yes_no(user.is_admin).to_string())}</td>
             <td>
                 <span class=move || {
@@ -185,6 +237,30 @@ fn UserRow(
             </td>
             <td>{cell(|user| maybe_timestamp(user.last_sign_in_at.as_ref(), "Never"))}</td>
             <td class="cell-actions">
+                <div class="row-actions">
+                {move || person().then(|| view! {
+                    <button
+                        type="button"
+                        class="btn btn-secondary btn-small"
+                        aria-label=move || {
+                            let username = cell(|user| user.username.to_string())();
+                            if guest() {
+                                format!("Make {username} a member")
+                            } else {
+                                format!("Make {username} a guest")
+                            }
+                        }
+                        aria-disabled=move || busy(type_pending())
+                        on:click=move |_| {
+                            if !set_type.pending().get_untracked() {
+                                let to = if guest() { UserType::Member } else { UserType::Guest };
+                                set_type.dispatch((id, to));
+                            }
+                        }
+                    >
+                        {move || if guest() { "Make member" } else { "Make guest" }}
+                    </button>
+                })}
                 <button
                     type="button"
                     class=move || {
@@ -207,6 +283,7 @@ fn UserRow(
                 >
                     {move || if enabled() { "Disable" } else { "Enable" }}
                 </button>
+                </div>
             </td>
         </tr>
     }
@@ -218,6 +295,7 @@ fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
     let display_name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let user_type = RwSignal::new(UserType::Member);
     let is_admin = RwSignal::new(false);
     let created = RwSignal::new(None::<String>);
 
@@ -230,6 +308,7 @@ fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
             display_name.set(String::new());
             email.set(String::new());
             password.set(String::new());
+            user_type.set(UserType::Member);
             is_admin.set(false);
             users.prepend(user);
             Ok::<(), ApiError>(())
@@ -258,6 +337,7 @@ fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
             display_name: display_name.get_untracked(),
             email: email.get_untracked(),
             password: password.get_untracked(),
+            user_type: user_type.get_untracked(),
             is_admin: is_admin.get_untracked(),
         });
     };
@@ -313,6 +393,7 @@ fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
                     required=true
                     autocomplete="new-password"
                 />
+                <UserTypeChoice value=user_type error=field_error("user_type") />
                 <CheckboxField
                     id="new-is-admin"
                     label="Administrator"
@@ -326,5 +407,47 @@ fn NewUserSection(users: PagedList<UserView>) -> impl IntoView {
                 </div>
             </form>
         </section>
+    }
+}
+
+/// Member or guest, for a person.
+#[component]
+fn UserTypeChoice(value: RwSignal<UserType>, error: Signal<Option<String>>) -> impl IntoView {
+    let options = [
+        (UserType::Member, "Member", "Of the organisation."),
+        (
+            UserType::Guest,
+            "Guest",
+            "From outside the organisation. Signs in like anyone else; policies for “All members” leave guests out.",
+        ),
+    ];
+    view! {
+        <fieldset class="choices field-check" aria-describedby=move || error.with(Option::is_some).then_some("new-user-type-error")>
+            <legend>"Type"</legend>
+            {options
+                .into_iter()
+                .map(|(option, label, hint)| {
+                    let id = format!("new-user-type-{}", option.as_str());
+                    view! {
+                        <label class="choice">
+                            <input
+                                type="radio"
+                                id=id
+                                name="new-user-type"
+                                prop:checked=move || value.get() == option
+                                on:change=move |_| value.set(option)
+                            />
+                            <span>
+                                {label}
+                                <span class="choice-hint">{hint}</span>
+                            </span>
+                        </label>
+                    }
+                })
+                .collect_view()}
+            {move || error.get().map(|message| view! {
+                <p class="field-error" id="new-user-type-error">{crate::forms::sentence(&message)}</p>
+            })}
+        </fieldset>
     }
 }

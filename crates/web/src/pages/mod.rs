@@ -13,6 +13,7 @@ mod not_found;
 mod overview;
 mod package;
 mod policy_editor;
+mod policy_review;
 mod questions;
 mod request_panel;
 mod requests;

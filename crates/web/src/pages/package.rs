@@ -1,6 +1,6 @@
 //! One access package: its details, the resource roles it hands out, its assignment policies
-//! with the policy editor, and (see `assignments.rs`) who holds it and the separation-of-duties
-//! report.
+//! with the policy editor and the access review each policy carries (`policy_review.rs`), and
+//! (see `assignments.rs`) who holds it and the separation-of-duties report.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -16,6 +16,7 @@ use super::assignments::{ConflictsSection, PackageAssignmentsSection};
 use super::catalogs::{catalog_href, may};
 use super::common::{action_error, field_of, param_id};
 use super::policy_editor::{PolicyEditor, can_pick_groups, summary};
+use super::policy_review::PolicyReviewSection;
 use crate::api::{self, ApiError};
 use crate::components::{
     AdminNav, CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
@@ -78,6 +79,7 @@ fn PackageSections(
 ) -> impl IntoView {
     let editable = may(&catalog, CatalogPermission::ManagePackages);
     let manage_assignments = may(&catalog, CatalogPermission::ManageAssignments);
+    let manage_catalog = may(&catalog, CatalogPermission::ManageCatalog);
     // Counts assignments made or removed here; the conflicts report is read again after each.
     let assignments_changed = RwSignal::new(0_u32);
     let package_id = package.id;
@@ -98,7 +100,11 @@ fn PackageSections(
         </nav>
         <DetailsSection package=package.clone() editable=editable saved=saved reload=reload />
         <ResourceRolesSection package=package.clone() editable=editable reload=reload />
-        <PoliciesSection package=package.clone() editable=editable />
+        <PoliciesSection
+            package=package.clone()
+            editable=editable
+            manage_catalog=manage_catalog
+        />
         {manage_assignments.then(|| view! {
             <PackageAssignmentsSection package=package changed=assignments_changed />
             <ConflictsSection package=package_id changed=assignments_changed />
@@ -436,10 +442,18 @@ enum Editing {
     Nothing,
     New,
     Existing(PolicyView),
+    /// The access review the policy carries.
+    Review(PolicyView),
 }
 
 #[component]
-fn PoliciesSection(package: AccessPackageView, editable: bool) -> impl IntoView {
+fn PoliciesSection(
+    package: AccessPackageView,
+    /// Whether the signed-in person may change the package's policies and their reviews.
+    editable: bool,
+    /// Whether they may manage the catalog, and so open the pages of its reviews.
+    manage_catalog: bool,
+) -> impl IntoView {
     let id = package.id;
     let policies = LocalResource::new(move || api::packages::policies(id));
     let editing = RwSignal::new(Editing::Nothing);
@@ -493,16 +507,32 @@ fn PoliciesSection(package: AccessPackageView, editable: bool) -> impl IntoView 
                                                         <td>{expiry}</td>
                                                         <td>{yes_no(policy.definition.enabled)}</td>
                                                         <td class="cell-actions">
-                                                            {editable.then(|| view! {
-                                                                <div class="row-actions">
-                                                                    <button
-                                                                        type="button"
-                                                                        class="btn btn-secondary btn-small"
-                                                                        aria-label=format!("Edit {name}")
-                                                                        on:click=move |_| editing.set(Editing::Existing(policy.clone()))
-                                                                    >
-                                                                        "Edit"
-                                                                    </button>
+                                                            <div class="row-actions">
+                                                                {editable.then(|| {
+                                                                    let policy = policy.clone();
+                                                                    view! {
+                                                                        <button
+                                                                            type="button"
+                                                                            class="btn btn-secondary btn-small"
+                                                                            aria-label=format!("Edit {name}")
+                                                                            on:click=move |_| editing.set(Editing::Existing(policy.clone()))
+                                                                        >
+                                                                            "Edit"
+                                                                        </button>
+                                                                    }
+                                                                })}
+                                                                <button
+                                                                    type="button"
+                                                                    class="btn btn-secondary btn-small"
+                                                                    aria-label=format!("Access review of {name}")
+                                                                    on:click=move |_| {
+                                                                        saved.set(None);
+                                                                        editing.set(Editing::Review(policy.clone()));
+                                                                    }
+                                                                >
+                                                                    "Access review"
+                                                                </button>
+                                                                {editable.then(|| view! {
                                                                     <button
                                                                         type="button"
                                                                         class="btn btn-danger-outline btn-small"
@@ -515,8 +545,8 @@ fn PoliciesSection(package: AccessPackageView, editable: bool) -> impl IntoView 
                                                                     >
                                                                         "Delete"
                                                                     </button>
-                                                                </div>
-                                                            })}
+                                                                })}
+                                                            </div>
                                                         </td>
                                                     </tr>
                                                 }
@@ -530,38 +560,47 @@ fn PoliciesSection(package: AccessPackageView, editable: bool) -> impl IntoView 
                     }
                 })}
             </Transition>
-            <Show when=move || editable>
-                {move || match editing.get() {
-                    Editing::Nothing => view! {
-                        <button type="button" class="btn btn-primary" on:click=move |_| { saved.set(None); editing.set(Editing::New) }>
-                            "New policy"
-                        </button>
-                        {(!can_pick_groups()).then(|| view! {
-                            <p class="field-hint">"Only administrators can list groups, so you can choose people, managers, sponsors and the package's group owners as approvers, but not other groups."</p>
-                        })}
+            {move || match editing.get() {
+                Editing::Review(policy) => view! {
+                    <PolicyReviewSection
+                        package=package.with_value(|p| p.id)
+                        policy=policy
+                        editable=editable
+                        may_open_definition=manage_catalog
+                        on_close=Callback::new(move |_| editing.set(Editing::Nothing))
+                    />
+                }
+                .into_any(),
+                _ if !editable => ().into_any(),
+                Editing::Nothing => view! {
+                    <button type="button" class="btn btn-primary" on:click=move |_| { saved.set(None); editing.set(Editing::New) }>
+                        "New policy"
+                    </button>
+                    {(!can_pick_groups()).then(|| view! {
+                        <p class="field-hint">"Only administrators can list groups, so you can choose people, managers, sponsors and the package's group owners as approvers, but not other groups."</p>
+                    })}
+                }
+                .into_any(),
+                state => {
+                    let existing = match state {
+                        Editing::Existing(policy) => Some(policy),
+                        Editing::New | Editing::Nothing | Editing::Review(_) => None,
+                    };
+                    view! {
+                        <PolicyEditor
+                            package=package.get_value()
+                            existing=existing
+                            on_saved=Callback::new(move |policy: PolicyView| {
+                                saved.set(Some(policy.definition.name.clone()));
+                                editing.set(Editing::Nothing);
+                                policies.refetch();
+                            })
+                            on_cancel=Callback::new(move |_| editing.set(Editing::Nothing))
+                        />
                     }
-                    .into_any(),
-                    state => {
-                        let existing = match state {
-                            Editing::Existing(policy) => Some(policy),
-                            Editing::New | Editing::Nothing => None,
-                        };
-                        view! {
-                            <PolicyEditor
-                                package=package.get_value()
-                                existing=existing
-                                on_saved=Callback::new(move |policy: PolicyView| {
-                                    saved.set(Some(policy.definition.name.clone()));
-                                    editing.set(Editing::Nothing);
-                                    policies.refetch();
-                                })
-                                on_cancel=Callback::new(move |_| editing.set(Editing::Nothing))
-                            />
-                        }
-                        .into_any()
-                    }
-                }}
-            </Show>
+                    .into_any()
+                }
+            }}
         </section>
     }
 }

@@ -10,8 +10,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::review::{
-    EndInput, FilterInput, RecommendationsInput, ResourcesInput, ReviewDefinitionView,
-    ReviewInstanceView, ReviewItemView, ScheduleInput,
+    EndInput, ResourcesInput, ReviewDefinitionView, ReviewInstanceView, ReviewItemView,
+    ScheduleInput,
 };
 use tessera_domain::{ReviewDefinitionId, ReviewInstanceId};
 
@@ -28,10 +28,10 @@ use crate::components::{
 use crate::format::yes_no;
 use crate::forms::sentence;
 use crate::reviews::{
-    ItemQuery, OutcomeChoice, apply_label, can_apply, can_stop, decided_label, no_response_label,
-    outcome_badge, outcome_label, recommended_label, resource_kind_label, results_csv_href,
-    schedule_summary, scope_summary, source_label, stage_summary, stage_text, state_badge,
-    state_label,
+    ItemQuery, OutcomeChoice, apply_label, can_apply, can_stop, decided_label, filter_summary,
+    no_response_label, outcome_badge, outcome_label, recommendations_summary, recommended_label,
+    resource_kind_label, results_csv_href, schedule_summary, scope_summary, source_label,
+    stage_summary, stage_text, state_badge, state_label,
 };
 use crate::routes;
 use crate::state::{PagedList, Shape};
@@ -305,32 +305,9 @@ fn DefinitionDetails(
     delete: Action<ReviewDefinitionId, Result<(), ApiError>>,
 ) -> impl IntoView {
     let id = view.id;
-    let definition = view.definition.clone();
-    let settings = definition.settings;
-    let resources = definition.scope.resources.clone();
-    let names = LocalResource::new(move || resource_names(resources.clone()));
-    let recommendations = match settings.recommendations {
-        RecommendationsInput::Off {} => "Off".to_string(),
-        RecommendationsInput::LastSignIn { look_back_days } => {
-            format!("From sign-ins in the last {look_back_days} days")
-        }
-    };
-    let filter = match definition.scope.filter {
-        FilterInput::All {} => "Everyone".to_string(),
-        FilterInput::InactiveForDays { days } => format!("Only people inactive for {days} days"),
-    };
-    let ends = match &definition.schedule {
-        ScheduleInput::OneTime { .. } => None,
-        ScheduleInput::Recurring { end, .. } => Some(match end {
-            EndInput::Never {} => "Never".to_string(),
-            EndInput::OnDate { at } => {
-                format!("No review starts after {}", crate::format::timestamp(at))
-            }
-            EndInput::AfterOccurrences { occurrences } => format!("After {occurrences} reviews"),
-        }),
-    };
+    let name = view.definition.name.clone();
     view! {
-        <PageHeader title=definition.name.clone() lead="Access review" />
+        <PageHeader title=name lead="Access review" />
         <AdminNav />
         <p class="breadcrumb"><A href=routes::ADMIN_REVIEWS>"All access reviews"</A></p>
         <section class="section" aria-labelledby="definition-heading">
@@ -338,50 +315,7 @@ fn DefinitionDetails(
                 <h2 id="definition-heading">"Definition"</h2>
                 <a class="btn btn-secondary" href=edit_href(id)>"Edit access review"</a>
             </div>
-            <dl class="facts">
-                <dt>"Scope"</dt>
-                <dd>{scope_summary(&definition.scope)}</dd>
-                <dt>"Resources"</dt>
-                <dd>{move || names.get().map(|names| names.join(", ")).unwrap_or_else(|| "…".to_string())}</dd>
-                <dt>"People"</dt>
-                <dd>{filter}</dd>
-                <dt>"Schedule"</dt>
-                <dd>{schedule_summary(&definition.schedule)}</dd>
-                {ends.map(|ends| view! { <dt>"Ends"</dt> <dd>{ends}</dd> })}
-                <dt>"Next start"</dt>
-                <dd>{next_start(&view)}</dd>
-                <dt>"Reviews started"</dt>
-                <dd>{view.occurrences_started}</dd>
-                <dt>"Each review lasts"</dt>
-                <dd>{format!("{} days", view.instance_duration_days)}</dd>
-                {definition
-                    .stages
-                    .iter()
-                    .enumerate()
-                    .map(|(index, stage)| view! {
-                        <dt>{format!("Stage {}", index + 1)}</dt>
-                        <dd>{stage_summary(stage)}</dd>
-                    })
-                    .collect_view()}
-                <dt>"Justification required"</dt>
-                <dd>{yes_no(settings.justification_required)}</dd>
-                <dt>"Recommendations"</dt>
-                <dd>{recommendations}</dd>
-                <dt>"If reviewers don't respond"</dt>
-                <dd>{no_response_label(settings.if_no_response)}</dd>
-                <dt>"Results applied automatically"</dt>
-                <dd>{yes_no(settings.auto_apply)}</dd>
-                <dt>"Reminders"</dt>
-                <dd>{yes_no(settings.reminders)}</dd>
-                {(definition.stages.len() > 1).then(|| view! {
-                    <dt>"Earlier decisions shown"</dt>
-                    <dd>{yes_no(settings.show_earlier_decisions)}</dd>
-                })}
-                {(!definition.description_for_reviewers.is_empty()).then(|| view! {
-                    <dt>"Description for reviewers"</dt>
-                    <dd class="prose">{definition.description_for_reviewers.clone()}</dd>
-                })}
-            </dl>
+            <DefinitionFacts view=view with_resources=true />
             <div class="danger-zone">
                 <Show
                     when=move || confirming.get()
@@ -412,6 +346,76 @@ fn DefinitionDetails(
                 </Show>
             </div>
         </section>
+    }
+}
+
+/// What a definition is, as a list of facts: who is reviewed, when, by whom, and how. The
+/// scope and the names of its resources are left out where the page already says them, as on
+/// a policy, which carries the review of its own assignments.
+#[component]
+pub fn DefinitionFacts(view: ReviewDefinitionView, with_resources: bool) -> impl IntoView {
+    let definition = view.definition.clone();
+    let settings = definition.settings;
+    let resources = definition.scope.resources.clone();
+    let names =
+        with_resources.then(|| LocalResource::new(move || resource_names(resources.clone())));
+    let ends = match &definition.schedule {
+        ScheduleInput::OneTime { .. } => None,
+        ScheduleInput::Recurring { end, .. } => Some(match end {
+            EndInput::Never {} => "Never".to_string(),
+            EndInput::OnDate { at } => {
+                format!("No review starts after {}", crate::format::timestamp(at))
+            }
+            EndInput::AfterOccurrences { occurrences } => format!("After {occurrences} reviews"),
+        }),
+    };
+    view! {
+        <dl class="facts">
+            {names.map(|names| view! {
+                <dt>"Scope"</dt>
+                <dd>{scope_summary(&definition.scope)}</dd>
+                <dt>"Resources"</dt>
+                <dd>{move || names.get().map(|names| names.join(", ")).unwrap_or_else(|| "…".to_string())}</dd>
+            })}
+            <dt>"People"</dt>
+            <dd>{filter_summary(definition.scope.filter)}</dd>
+            <dt>"Schedule"</dt>
+            <dd>{schedule_summary(&definition.schedule)}</dd>
+            {ends.map(|ends| view! { <dt>"Ends"</dt> <dd>{ends}</dd> })}
+            <dt>"Next start"</dt>
+            <dd>{next_start(&view)}</dd>
+            <dt>"Reviews started"</dt>
+            <dd>{view.occurrences_started}</dd>
+            <dt>"Each review lasts"</dt>
+            <dd>{format!("{} days", view.instance_duration_days)}</dd>
+            {definition
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(index, stage)| view! {
+                    <dt>{format!("Stage {}", index + 1)}</dt>
+                    <dd>{stage_summary(stage)}</dd>
+                })
+                .collect_view()}
+            <dt>"Justification required"</dt>
+            <dd>{yes_no(settings.justification_required)}</dd>
+            <dt>"Recommendations"</dt>
+            <dd>{recommendations_summary(settings.recommendations)}</dd>
+            <dt>"If reviewers don't respond"</dt>
+            <dd>{no_response_label(settings.if_no_response)}</dd>
+            <dt>"Results applied automatically"</dt>
+            <dd>{yes_no(settings.auto_apply)}</dd>
+            <dt>"Reminders"</dt>
+            <dd>{yes_no(settings.reminders)}</dd>
+            {(definition.stages.len() > 1).then(|| view! {
+                <dt>"Earlier decisions shown"</dt>
+                <dd>{yes_no(settings.show_earlier_decisions)}</dd>
+            })}
+            {(!definition.description_for_reviewers.is_empty()).then(|| view! {
+                <dt>"Description for reviewers"</dt>
+                <dd class="prose">{definition.description_for_reviewers.clone()}</dd>
+            })}
+        </dl>
     }
 }
 
@@ -708,8 +712,16 @@ fn ResultsSection(id: ReviewInstanceId, changed: RwSignal<u32>) -> impl IntoView
                 </div>
                 <div class="form-actions">
                     <button type="submit" class="btn btn-secondary">"Show results"</button>
-                    <a class="btn btn-ghost" href=results_csv_href(id) download="">
-                        "Download CSV of all results"
+                    <a
+                        class="btn btn-ghost"
+                        href=move || results_csv_href(id, &ItemQuery {
+                            mine: false,
+                            outcome: outcome.get(),
+                            q: search.get(),
+                        })
+                        download=""
+                    >
+                        "Download CSV"
                     </a>
                 </div>
             </form>

@@ -1,6 +1,11 @@
 //! The access review definition editor: what is reviewed (groups, applications, or an access
-//! package and optionally one of its policies; everyone or only the inactive), one to three
-//! stages with their reviewers and fallback reviewers, the schedule, and the settings.
+//! package and optionally one of its policies; everyone, only guests, only the inactive, or
+//! only inactive guests), one to three stages with their reviewers and fallback reviewers, the
+//! schedule, and the settings.
+//!
+//! The same editor sets up the review a policy carries for its own assignments
+//! ([`ReviewedPolicy`]): the review's name and resources are then the policy's, and the editor
+//! leaves them out.
 //!
 //! The form is a tree of signals. On submit it is read into a [`DefinitionDraft`], which
 //! `crate::reviews` turns into the domain's `ReviewDefinitionInput` (and checks with the
@@ -16,9 +21,10 @@ use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::problem::FieldError;
 use tessera_domain::review::definition::MAX_STAGES;
 use tessera_domain::review::{
-    Frequency, NoResponseRule, ReviewDefinitionInput, ReviewDefinitionView, ReviewOutcome,
+    Frequency, NoResponseRule, PolicyReviewInput, ReviewDefinitionInput, ReviewDefinitionView,
+    ReviewOutcome,
 };
-use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, GroupId};
+use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, GroupId, PolicyId};
 
 use super::common::is_admin;
 use crate::api;
@@ -30,7 +36,7 @@ use crate::forms::sentence;
 use crate::reviews::{
     DefinitionDraft, EndKind, NO_RESPONSE_RULES, ReviewerDraft, ReviewerKind, ScheduleKind,
     ScopeKind, StageDraft, frequency_label, messages_at, messages_under, no_response_label,
-    no_response_value, outcome_label, parse_frequency, parse_no_response,
+    no_response_value, outcome_label, parse_frequency, parse_no_response, policy_review_errors,
 };
 
 type Errors = RwSignal<Vec<FieldError>>;
@@ -179,6 +185,7 @@ struct EditorForm {
     catalog_id: RwSignal<String>,
     access_package_id: RwSignal<String>,
     policy_id: RwSignal<String>,
+    guests_only: RwSignal<bool>,
     inactive_only: RwSignal<bool>,
     inactive_days: RwSignal<String>,
     stages: RwSignal<Vec<StageRow>>,
@@ -208,6 +215,7 @@ impl EditorForm {
             catalog_id: RwSignal::new(String::new()),
             access_package_id: RwSignal::new(d.access_package_id.clone()),
             policy_id: RwSignal::new(d.policy_id.clone()),
+            guests_only: RwSignal::new(d.guests_only),
             inactive_only: RwSignal::new(d.inactive_only),
             inactive_days: RwSignal::new(d.inactive_days.clone()),
             stages: RwSignal::new(d.stages.iter().map(StageRow::new).collect()),
@@ -236,6 +244,7 @@ impl EditorForm {
             application_ids: self.application_ids.get_untracked(),
             access_package_id: self.access_package_id.get_untracked(),
             policy_id: self.policy_id.get_untracked(),
+            guests_only: self.guests_only.get_untracked(),
             inactive_only: self.inactive_only.get_untracked(),
             inactive_days: self.inactive_days.get_untracked(),
             stages: self
@@ -299,16 +308,35 @@ fn owned<T>(shared: StoredValue<Shared>, make: impl FnOnce() -> T) -> T {
 
 // ---------- the editor ----------
 
+/// The policy whose own review the editor sets up: the review's name and what it reviews are
+/// the policy's, and it is saved with `PUT .../policies/{policy_id}/access-review`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReviewedPolicy {
+    pub package: AccessPackageId,
+    pub policy: PolicyId,
+}
+
+/// What the editor sends.
+#[derive(Clone)]
+enum Outgoing {
+    Definition(ReviewDefinitionInput),
+    Policy(ReviewedPolicy, PolicyReviewInput),
+}
+
 #[component]
 pub fn ReviewEditor(
     /// The definition being changed; `None` for a new one.
     existing: Option<ReviewDefinitionView>,
+    /// Set when the review is the one a policy carries.
+    #[prop(optional)]
+    policy: Option<ReviewedPolicy>,
     on_saved: Callback<ReviewDefinitionView>,
     on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let draft = match &existing {
-        Some(view) => DefinitionDraft::of(&view.definition, browser_local),
-        None => {
+    let draft = match (&existing, policy) {
+        (Some(view), _) => DefinitionDraft::of(&view.definition, browser_local),
+        (None, Some(_)) => DefinitionDraft::for_policy(browser_now()),
+        (None, None) => {
             let mut draft = DefinitionDraft::new(browser_now());
             // Catalog owners review their access packages: groups and applications are listed
             // to administrators only.
@@ -329,12 +357,17 @@ pub fn ReviewEditor(
         learn_names(shared, &view.definition);
     }
     let editing = existing.as_ref().map(|view| view.id);
-    let save = Action::new_local(move |input: &ReviewDefinitionInput| {
-        let input = input.clone();
+    let save = Action::new_local(move |outgoing: &Outgoing| {
+        let outgoing = outgoing.clone();
         async move {
-            let saved = match editing {
-                Some(id) => api::reviews::replace(id, &input).await,
-                None => api::reviews::create(&input).await,
+            let saved = match outgoing {
+                Outgoing::Definition(input) => match editing {
+                    Some(id) => api::reviews::replace(id, &input).await,
+                    None => api::reviews::create(&input).await,
+                },
+                Outgoing::Policy(target, input) => {
+                    api::packages::put_policy_review(target.package, target.policy, &input).await
+                }
             };
             match saved {
                 Ok(view) => {
@@ -342,12 +375,14 @@ pub fn ReviewEditor(
                     Ok(())
                 }
                 Err(error) => {
-                    errors.set(
-                        error
-                            .problem()
-                            .map(|p| p.errors.clone())
-                            .unwrap_or_default(),
-                    );
+                    let found = error
+                        .problem()
+                        .map(|p| p.errors.clone())
+                        .unwrap_or_default();
+                    errors.set(match policy {
+                        Some(_) => policy_review_errors(&found),
+                        None => found,
+                    });
                     Err(error)
                 }
             }
@@ -359,11 +394,18 @@ pub fn ReviewEditor(
         if save.pending().get_untracked() {
             return;
         }
-        match form.draft().parse(browser_time) {
-            Ok(input) => {
+        let draft = form.draft();
+        let parsed = match policy {
+            None => draft.parse(browser_time).map(Outgoing::Definition),
+            Some(target) => draft
+                .parse_policy_review(target.package, target.policy, browser_time)
+                .map(|input| Outgoing::Policy(target, input)),
+        };
+        match parsed {
+            Ok(outgoing) => {
                 errors.set(Vec::new());
                 local_refusal.set(false);
-                save.dispatch(input);
+                save.dispatch(outgoing);
             }
             Err(refusals) => {
                 errors.set(refusals);
@@ -378,14 +420,21 @@ pub fn ReviewEditor(
             save.value().get().and_then(Result::err)
         }
     });
-    let heading = if existing.is_some() {
-        "Change the access review"
-    } else {
-        "New access review"
+    let heading = match (existing.is_some(), policy.is_some()) {
+        (true, false) => "Change the access review",
+        (false, false) => "New access review",
+        (true, true) => "Change the access review of this policy",
+        (false, true) => "Set up an access review of this policy",
+    };
+    // On a package's page, the editor sits under the policy's section heading.
+    let heading = match policy {
+        None => view! { <h2 id="review-editor-heading" class="visually-hidden">{heading}</h2> }
+            .into_any(),
+        Some(_) => view! { <h4 id="review-editor-heading">{heading}</h4> }.into_any(),
     };
     view! {
         <form class="form policy-editor review-editor" novalidate on:submit=on_submit aria-labelledby="review-editor-heading">
-            <h2 id="review-editor-heading" class="visually-hidden">{heading}</h2>
+            {heading}
             {move || server_error.get().map(|error| view! { <ErrorAlert error=error title="The access review was not saved." /> })}
             {move || {
                 (local_refusal.get() && !errors.with(Vec::is_empty)).then(|| view! {
@@ -402,7 +451,9 @@ pub fn ReviewEditor(
             }}
             <fieldset class="panel">
                 <legend>"Review"</legend>
-                <TextField id="review-name" label="Name" value=form.name error=at(errors, "name".into()) required=true autocomplete="off" />
+                {policy.is_none().then(|| view! {
+                    <TextField id="review-name" label="Name" value=form.name error=at(errors, "name".into()) required=true autocomplete="off" />
+                })}
                 <TextAreaField
                     id="review-description"
                     label="Description for reviewers"
@@ -411,7 +462,10 @@ pub fn ReviewEditor(
                     hint="Optional. Shown to reviewers with what they review."
                 />
             </fieldset>
-            <ScopeSection form=form errors=errors shared=shared />
+            {match policy {
+                None => view! { <ScopeSection form=form errors=errors shared=shared /> }.into_any(),
+                Some(_) => view! { <PolicyScopeSection form=form errors=errors /> }.into_any(),
+            }}
             <StagesSection form=form errors=errors shared=shared />
             <ScheduleSection form=form errors=errors />
             <SettingsSection form=form errors=errors />
@@ -539,23 +593,49 @@ fn ScopeSection(form: EditorForm, errors: Errors, shared: StoredValue<Shared>) -
                 .into_any(),
                 ScopeKind::AccessPackage => view! { <PackageScope form=form errors=errors /> }.into_any(),
             }}
-            <CheckboxField
-                id="review-inactive-only"
-                label="Only people who have been inactive"
-                checked=form.inactive_only
-                hint="Review only people with no sign-in for a number of days, decided when each review starts."
-            />
-            <Show when=move || form.inactive_only.get()>
-                <TextField
-                    id="review-inactive-days"
-                    label="Days without sign-in"
-                    value=form.inactive_days
-                    error=at(errors, "scope.filter".into())
-                    hint="1 to 730 days."
-                    inputmode="numeric"
-                />
-            </Show>
+            <PeopleFilter form=form errors=errors />
         </fieldset>
+    }
+}
+
+/// Who of a policy's assignees is reviewed: the resources are the policy's own.
+#[component]
+fn PolicyScopeSection(form: EditorForm, errors: Errors) -> impl IntoView {
+    view! {
+        <fieldset class="panel">
+            <legend>"Who is reviewed"</legend>
+            <p class="field-hint">"The people assigned this access package under this policy."</p>
+            <PeopleFilter form=form errors=errors />
+        </fieldset>
+    }
+}
+
+/// Which of the holders are reviewed: only guests, only the inactive, or both at once.
+#[component]
+fn PeopleFilter(form: EditorForm, errors: Errors) -> impl IntoView {
+    view! {
+        <CheckboxField
+            id="review-guests-only"
+            label="Only guests"
+            checked=form.guests_only
+            hint="Review only people from outside the organisation, as they are when each review starts."
+        />
+        <CheckboxField
+            id="review-inactive-only"
+            label="Only people who have been inactive"
+            checked=form.inactive_only
+            hint="Review only people with no sign-in for a number of days, decided when each review starts."
+        />
+        <Show when=move || form.inactive_only.get()>
+            <TextField
+                id="review-inactive-days"
+                label="Days without sign-in"
+                value=form.inactive_days
+                error=at(errors, "scope.filter".into())
+                hint="1 to 730 days."
+                inputmode="numeric"
+            />
+        </Show>
     }
 }
 
