@@ -162,7 +162,6 @@ fn UsersTable(
                         <th scope="col">"Display name"</th>
                         <th scope="col">"Email"</th>
                         <th scope="col">"Kind"</th>
-                        <th scope="col">"Admin"</th>
                         <th scope="col">"Enabled"</th>
                         <th scope="col">"Last sign-in"</th>
                         <th scope="col">
@@ -228,8 +227,11 @@ fn UserRow(
             <td>
                 {cell(|user| kind_label(user.kind).to_string())}
                 {move || guest().then(|| view! { " " <span class="badge badge-info">"Guest"</span> })}
+                {move || {
+                    user.with(|user| user.as_ref().is_some_and(|user| user.is_admin))
+                        .then(|| view! { " " <span class="badge badge-neutral">"Administrator"</span> })
+                }}
             </td>
-            <td>{cell(|user| yes_no(user.is_admin).to_string())}</td>
             <td>
                 <span class=move || {
                     if enabled() { "badge badge-success" } else { "badge badge-neutral" }
@@ -422,7 +424,7 @@ fn UserTypeChoice(value: RwSignal<UserType>, error: Signal<Option<String>>) -> i
         ),
     ];
     view! {
-        <fieldset class="choices field-check" aria-describedby=move || error.with(Option::is_some).then_some("new-user-type-error")>
+        <fieldset class="choices" aria-describedby=move || error.with(Option::is_some).then_some("new-user-type-error")>
             <legend>"Type"</legend>
             {options
                 .into_iter()
