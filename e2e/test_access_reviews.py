@@ -4,8 +4,9 @@ applied and that person's access is gone.
 Through the API, the administrator makes a group with two new people who report to maria, and a
 one-time review of the group's membership by each person's manager, starting now and applying its
 results automatically. In the browser, maria opens the review from "Access reviews", approves one
-person and denies the other with a justification; then the administrator stops the review from
-the administration area, which applies the results. The API then shows the denied person out of
+person and denies the other with a justification; then the administrator opens the definition
+(which names them, by name, as the fallback reviewer) and stops the review from the
+administration area, which applies the results. The API then shows the denied person out of
 the group and the approved one still in it.
 
 Reviews start on the scheduler's round, so this module runs its own server whose scheduler runs
@@ -217,6 +218,10 @@ def test_a_manager_reviews_their_reports_denies_one_and_the_applied_review_remov
     expect(page.get_by_role("heading", level=1, name="Access reviews")).to_be_visible()
     page.get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    # The definition names its fallback reviewer, as the API stores them by id.
+    expect(page.get_by_role("region", name="Definition")).to_contain_text(
+        f"Their managers; fallback: {ADMIN.display_name} ({ADMIN.username}); 7 days"
+    )
     page.get_by_role("link", name="Review 1").click()
     expect(page.get_by_role("heading", name="Review 1", exact=True)).to_be_visible()
     page.get_by_role("button", name="Stop review").click()

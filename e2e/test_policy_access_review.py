@@ -130,7 +130,7 @@ def test_an_administrator_sets_up_a_quarterly_review_of_a_policy_by_the_packages
     expect(section.get_by_text("This policy carries the access review")).to_be_visible()
     expect(section.get_by_role("link", name=review_name)).to_be_visible()
     expect(section).to_contain_text("Quarterly from")
-    expect(section).to_contain_text("A user; 14 days")
+    expect(section).to_contain_text("Maria Manager (maria); 14 days")
     screenshot(page, "policy-review-set-up.png")
 
     stored = api(admin_api, "GET", review_path, 200)

@@ -249,6 +249,8 @@ pub struct PersonSummary {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
+    /// Whether the person is a guest from outside the organisation (`user_type` `guest`).
+    pub guest: bool,
 }
 
 /// One assignment as read.

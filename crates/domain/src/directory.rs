@@ -165,6 +165,26 @@ pub struct GroupView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A group as anyone signed in may see it: its id and name, to show what a policy or an access
+/// review names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct GroupSummary {
+    pub id: GroupId,
+    pub name: String,
+}
+
+/// The query of `GET /api/v1/group-names`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct GroupNamesQuery {
+    /// The groups' ids, comma-separated, at most 100. Ids that name no group are left out.
+    #[cfg_attr(feature = "server", param(value_type = String, example = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"))]
+    pub ids: crate::ids::IdList<GroupId>,
+}
+
 /// Input of `POST /api/v1/groups`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

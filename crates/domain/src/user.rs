@@ -474,3 +474,42 @@ impl UserQuery {
         }
     }
 }
+
+/// The query of `GET /api/v1/people`: a search, or the people with the given ids.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct PeopleQuery {
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+    /// Only people whose username, display name or e-mail contains this text, ignoring case.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+    /// Instead of a search, the people with these ids: comma-separated, at most 100. Disabled
+    /// people are included (a definition may still name someone since disabled); ids that
+    /// name nobody are left out. The answer is one page. Not with `q`, `limit` or `cursor`.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, example = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"))]
+    #[serde(default)]
+    pub ids: Option<crate::ids::IdList<UserId>>,
+}
+
+impl PeopleQuery {
+    /// The search part, as the users list takes it.
+    pub fn search(&self) -> UserQuery {
+        UserQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+            q: self.q.clone(),
+        }
+    }
+
+    /// Whether a search parameter is given along with `ids`, which answers on its own.
+    pub fn mixes_ids_and_search(&self) -> bool {
+        self.ids.is_some() && (self.q.is_some() || self.limit.is_some() || self.cursor.is_some())
+    }
+}

@@ -757,6 +757,7 @@ mod tests {
             id: USER.parse().unwrap(),
             username: "ada".into(),
             display_name: "Ada".into(),
+            guest: false,
         };
         AssignmentView {
             id: POLICY.parse().unwrap(),

@@ -8,6 +8,7 @@ pub mod format;
 pub mod forms;
 pub mod import_file;
 pub mod my_access;
+pub mod names;
 pub mod reviews;
 pub mod routes;
 

@@ -21,8 +21,10 @@ use tessera_domain::review::{
 use tessera_domain::{AccessPackageId, GroupId, PolicyId, ReviewInstanceId, ReviewItemId, UserId};
 
 use crate::api::ApiError;
-use crate::assignments::local_date_time;
+use crate::assignments::{local_date_time, person};
 use crate::format::timestamp;
+use crate::forms::sentence;
+use crate::names::KnownNames;
 
 // ---------- what the API answers ----------
 
@@ -361,31 +363,55 @@ pub fn recommendations_summary(recommendations: RecommendationsInput) -> String 
     }
 }
 
-pub fn reviewer_label(spec: &ReviewerSpec) -> &'static str {
+/// Who reviews, as words inside a sentence: "their managers", "Maria Manager (maria)",
+/// "members of Finance". A user or group whose name is not known (yet) reads as "a user" or
+/// "members of a group".
+pub fn reviewer_label(spec: &ReviewerSpec, known: &KnownNames) -> String {
     match spec {
-        ReviewerSpec::SelfReview {} => "The people themselves",
-        ReviewerSpec::Manager {} => "Their managers",
-        ReviewerSpec::GroupOwners {} => "The group's owners",
-        ReviewerSpec::User { .. } => "A user",
-        ReviewerSpec::GroupMembers { .. } => "Members of a group",
+        ReviewerSpec::SelfReview {} => "the people themselves".to_string(),
+        ReviewerSpec::Manager {} => "their managers".to_string(),
+        ReviewerSpec::GroupOwners {} => "the group's owners".to_string(),
+        ReviewerSpec::User { user_id } => known
+            .person(*user_id)
+            .map_or_else(|| "a user".to_string(), person),
+        ReviewerSpec::GroupMembers { group_id } => match known.group(*group_id) {
+            Some(name) => format!("members of {name}"),
+            None => "members of a group".to_string(),
+        },
     }
 }
 
-/// One stage in words: "Their managers; fallback: a user; 14 days".
-pub fn stage_summary(stage: &StageInput) -> String {
+/// The users and the groups that the stages name as reviewers, for asking their names.
+pub fn named_reviewers(stages: &[StageInput]) -> (Vec<UserId>, Vec<GroupId>) {
+    let mut people = Vec::new();
+    let mut groups = Vec::new();
+    for stage in stages {
+        for spec in stage.reviewers.iter().chain(&stage.fallback_reviewers) {
+            match spec {
+                ReviewerSpec::User { user_id } => people.push(*user_id),
+                ReviewerSpec::GroupMembers { group_id } => groups.push(*group_id),
+                ReviewerSpec::SelfReview {}
+                | ReviewerSpec::Manager {}
+                | ReviewerSpec::GroupOwners {} => {}
+            }
+        }
+    }
+    (people, groups)
+}
+
+/// One stage in words, naming the users and groups `known` has names for: "Their managers;
+/// fallback: Maria Manager (maria); 14 days".
+pub fn stage_summary(stage: &StageInput, known: &KnownNames) -> String {
     let names = |specs: &[ReviewerSpec]| {
         specs
             .iter()
-            .map(reviewer_label)
+            .map(|spec| reviewer_label(spec, known))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut text = names(&stage.reviewers);
+    let mut text = sentence(&names(&stage.reviewers));
     if !stage.fallback_reviewers.is_empty() {
-        text.push_str(&format!(
-            "; fallback: {}",
-            names(&stage.fallback_reviewers).to_lowercase()
-        ));
+        text.push_str(&format!("; fallback: {}", names(&stage.fallback_reviewers)));
     }
     text.push_str(&format!(
         "; {}",
@@ -1235,6 +1261,8 @@ pub fn messages_at(errors: &[FieldError], path: &str) -> Option<String> {
 mod tests {
     use chrono::TimeZone;
     use serde_json::json;
+    use tessera_domain::assignment::PersonSummary;
+    use tessera_domain::directory::GroupSummary;
 
     use super::*;
 
@@ -1578,7 +1606,7 @@ mod tests {
         );
         assert_eq!(scope_summary(&input.scope), "Members of 1 group");
         assert_eq!(
-            stage_summary(&input.stages[0]),
+            stage_summary(&input.stages[0], &KnownNames::default()),
             "Their managers; fallback: a user; 14 days"
         );
         let recurring = ScheduleInput::Recurring {
@@ -1589,6 +1617,45 @@ mod tests {
         assert_eq!(
             schedule_summary(&recurring),
             "Every six months from 2030-03-04 14:05 UTC, 3 times"
+        );
+    }
+
+    #[test]
+    fn stages_name_the_users_and_groups_whose_names_are_known() {
+        let mut draft = manager_review_of_one_group();
+        draft.stages[0].reviewers = vec![
+            ReviewerDraft {
+                kind: ReviewerKind::GroupMembers,
+                target: OTHER_GROUP.into(),
+            },
+            ReviewerDraft {
+                kind: ReviewerKind::Manager,
+                target: String::new(),
+            },
+        ];
+        let input = draft.parse(utc).unwrap();
+        let (people, groups) = named_reviewers(&input.stages);
+        assert_eq!(people, [USER.parse::<UserId>().unwrap()]);
+        assert_eq!(groups, [OTHER_GROUP.parse::<GroupId>().unwrap()]);
+
+        let mut known = KnownNames::default();
+        assert_eq!(
+            stage_summary(&input.stages[0], &known),
+            "Members of a group, their managers; fallback: a user; 14 days"
+        );
+        known.learn_people(&[PersonSummary {
+            id: people[0],
+            username: "maria".into(),
+            display_name: "Maria Manager".into(),
+            guest: false,
+        }]);
+        known.learn_groups(&[GroupSummary {
+            id: groups[0],
+            name: "Finance".into(),
+        }]);
+        assert_eq!(
+            stage_summary(&input.stages[0], &known),
+            "Members of Finance, their managers; fallback: Maria Manager (maria); 14 days"
         );
     }
 

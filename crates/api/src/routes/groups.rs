@@ -1,7 +1,10 @@
-//! Groups and their members and owners. Administrators only.
+//! Groups and their members and owners. Administrators only, but for the names of groups by
+//! id, which anyone signed in may read.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use tessera_domain::directory::{GroupChanges, GroupRole, GroupView, NameSearchQuery, NewGroup};
+use tessera_domain::directory::{
+    GroupChanges, GroupNamesQuery, GroupRole, GroupSummary, GroupView, NameSearchQuery, NewGroup,
+};
 use tessera_domain::page::{GroupPage, MemberPage, PageQuery};
 use tessera_domain::problem::Problem;
 use tessera_domain::{GroupId, UserId};
@@ -34,6 +37,29 @@ pub async fn list_groups(
     let proof = require_admin(&actor)?;
     let page = service::groups::list_groups(&proof, &state, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Names groups by id, for anyone signed in: the groups among `ids`, by name, with their id and
+/// name only, so that a policy or an access review can show the groups it refers to. Ids that
+/// name no group are left out.
+#[utoipa::path(
+    operation_id = "list_group_names",
+    tag = "groups",
+    params(GroupNamesQuery),
+    responses(
+        (status = 200, description = "The groups found, by name", body = [GroupSummary]),
+        (status = 400, description = "Missing or bad ids, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/group-names")]
+pub async fn list_group_names(
+    state: web::Data<AppState>,
+    _actor: Actor,
+    query: Query<GroupNamesQuery>,
+) -> ApiResult<HttpResponse> {
+    let groups = service::groups::list_group_names(&state, &query.0.ids).await?;
+    Ok(HttpResponse::Ok().json(groups))
 }
 
 /// Creates a group. Names are unique regardless of case.

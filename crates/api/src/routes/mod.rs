@@ -44,6 +44,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(tokens::create_token)
         .service(tokens::revoke_token);
     cfg.service(groups::list_groups)
+        .service(groups::list_group_names)
         .service(groups::create_group)
         .service(groups::get_group)
         .service(groups::update_group)

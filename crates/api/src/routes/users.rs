@@ -3,7 +3,7 @@ use tessera_domain::UserId;
 use tessera_domain::page::{PageQuery, PersonPage, TokenPage, UserPage};
 use tessera_domain::problem::Problem;
 use tessera_domain::token::{CreatedToken, NewToken};
-use tessera_domain::user::{NewUser, UserChanges, UserQuery, UserView};
+use tessera_domain::user::{NewUser, PeopleQuery, UserChanges, UserQuery, UserView};
 
 use crate::auth::Actor;
 use crate::auth::authz::{may_manage_tokens_of, require_admin};
@@ -36,15 +36,17 @@ pub async fn list_users(
 }
 
 /// Finds people to pick (an approver, a person to assign): enabled users whose username,
-/// display name or e-mail contains `q`, by username, with their id, username and display name
-/// only. Anyone signed in.
+/// display name or e-mail contains `q`, by username. Or, with `ids`, names the people a policy
+/// or an access review refers to: those users, disabled ones included, by username, in one
+/// page; ids that name nobody are left out. Each with their id, username, display name and
+/// whether they are a guest only. Anyone signed in.
 #[utoipa::path(
     operation_id = "list_people",
     tag = "users",
-    params(UserQuery),
+    params(PeopleQuery),
     responses(
         (status = 200, description = "One page of people", body = PersonPage),
-        (status = 400, description = "Bad search, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad search, limit, cursor or ids, named in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -52,7 +54,7 @@ pub async fn list_users(
 pub async fn list_people(
     state: web::Data<AppState>,
     _actor: Actor,
-    query: Query<UserQuery>,
+    query: Query<PeopleQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = service::users::list_people(&state, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))

@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use super::audit_event;
 use super::page::PageRequest;
+use super::users::is_guest;
 use crate::auth::Actor;
 use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::auth::authz::{AdminProof, CatalogProof};
@@ -41,12 +42,19 @@ fn corrupt(what: &'static str, id: Uuid) -> ApiError {
     ApiError::Internal
 }
 
-fn person(id: Option<Uuid>, username: Option<&str>, name: Option<&str>) -> Option<PersonSummary> {
-    match (id, username, name) {
-        (Some(id), Some(username), Some(name)) => Some(PersonSummary {
+/// A person an assignment names through an outer join: absent once that account is deleted.
+fn person(
+    id: Option<Uuid>,
+    username: Option<&str>,
+    name: Option<&str>,
+    user_type: Option<&str>,
+) -> Option<PersonSummary> {
+    match (id, username, name, user_type) {
+        (Some(id), Some(username), Some(name), Some(user_type)) => Some(PersonSummary {
             id: UserId::from_uuid(id),
             username: username.to_string(),
             display_name: name.to_string(),
+            guest: is_guest(user_type),
         }),
         _ => None,
     }
@@ -66,6 +74,7 @@ pub fn assignment_view(row: &AssignmentRow) -> ApiResult<AssignmentView> {
             id: UserId::from_uuid(row.user_id),
             username: row.username.clone(),
             display_name: row.user_display_name.clone(),
+            guest: is_guest(&row.user_type),
         },
         state: AssignmentState::parse(&row.state).ok_or_else(|| corrupt("state", row.id))?,
         starts_at: row.starts_at,
@@ -76,6 +85,7 @@ pub fn assignment_view(row: &AssignmentRow) -> ApiResult<AssignmentView> {
             row.assigned_by,
             row.assigned_by_username.as_deref(),
             row.assigned_by_display_name.as_deref(),
+            row.assigned_by_user_type.as_deref(),
         ),
         created_at: row.created_at,
         ended_at: row.ended_at,
@@ -83,6 +93,7 @@ pub fn assignment_view(row: &AssignmentRow) -> ApiResult<AssignmentView> {
             row.ended_by,
             row.ended_by_username.as_deref(),
             row.ended_by_display_name.as_deref(),
+            row.ended_by_user_type.as_deref(),
         ),
     })
 }
@@ -515,6 +526,7 @@ pub async fn list_conflicts(
                 id: UserId::from_uuid(row.user_id),
                 username: row.username.clone(),
                 display_name: row.display_name.clone(),
+                guest: is_guest(&row.user_type),
             },
             assignment_id: AssignmentId::from_uuid(row.assignment_id),
             conflicting: conflict_view(&row.conflict),

@@ -1,15 +1,19 @@
 //! Groups: administrators create, rename and delete them, and manage their members and owners.
 
 use tessera_domain::directory::{
-    Description, GroupChanges, GroupName, GroupRole, GroupView, NameSearchQuery, NewGroup,
+    Description, GroupChanges, GroupName, GroupRole, GroupSummary, GroupView, NameSearchQuery,
+    NewGroup,
 };
+use tessera_domain::ids::IdList;
 use tessera_domain::page::{GroupPage, MemberPage, PageQuery};
 use tessera_domain::{GroupId, UserId};
+use uuid::Uuid;
 
 use super::directory;
 use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::store;
 use crate::store::directory::{Link, Named, NamedRecord, NamedRow};
 
 /// Turns a stored row into its wire form. A row that no longer parses is a server fault.
@@ -43,6 +47,23 @@ pub async fn list_groups(
     let (rows, next_cursor) = directory::list_named(state, Named::Group, query).await?;
     let items = rows.iter().map(group_view).collect::<ApiResult<Vec<_>>>()?;
     Ok(GroupPage { items, next_cursor })
+}
+
+/// The names of the groups among `ids`, by name, for anyone signed in: a policy or an access
+/// review that names a group shows its name to people who may not list the directory.
+pub async fn list_group_names(
+    state: &AppState,
+    ids: &IdList<GroupId>,
+) -> ApiResult<Vec<GroupSummary>> {
+    let ids: Vec<Uuid> = ids.ids().iter().map(|id| *id.as_uuid()).collect();
+    let rows = store::directory::find_named_by_ids(&state.db, Named::Group, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| GroupSummary {
+            id: GroupId::from_uuid(row.id),
+            name: row.name,
+        })
+        .collect())
 }
 
 pub async fn get_group(_: &AdminProof, state: &AppState, id: GroupId) -> ApiResult<GroupView> {

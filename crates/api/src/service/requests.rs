@@ -935,10 +935,10 @@ async fn notes_for(
     event: &RequestEvent,
 ) -> ApiResult<Vec<NewNotification>> {
     let ids = [*request.requester().as_uuid(), *request.target().as_uuid()];
-    let names: BTreeMap<Uuid, String> = store::requests::people(&state.db, &ids)
+    let names: BTreeMap<Uuid, String> = store::users::find_people(&state.db, &ids)
         .await?
         .into_iter()
-        .map(|(id, _, name)| (id, name))
+        .map(|row| (row.id, row.display_name))
         .collect();
     let name = |id: UserId| names.get(id.as_uuid()).cloned().unwrap_or_default();
     let (requester, target) = (name(request.requester()), name(request.target()));
@@ -1053,10 +1053,10 @@ async fn delivery_notes(
     request: &Request,
 ) -> ApiResult<(Vec<NewNotification>, Vec<NewNotification>)> {
     let ids = [*request.target().as_uuid()];
-    let target = store::requests::people(&state.db, &ids)
+    let target = store::users::find_people(&state.db, &ids)
         .await?
         .into_iter()
-        .map(|(_, _, name)| name)
+        .map(|row| row.display_name)
         .next()
         .unwrap_or_default();
     let link = format!("/requests/{}", request.id());
@@ -1466,21 +1466,21 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
         ids.insert(*cancellation.by.as_uuid());
     }
     let ids: Vec<Uuid> = ids.into_iter().collect();
-    let names: BTreeMap<Uuid, (String, String)> = store::requests::people(&state.db, &ids)
+    let names: BTreeMap<Uuid, PersonSummary> = store::users::find_people(&state.db, &ids)
         .await?
-        .into_iter()
-        .map(|(id, username, name)| (id, (username, name)))
+        .iter()
+        .map(|row| (row.id, super::users::person_summary(row)))
         .collect();
     let person = |id: UserId| {
-        let (username, display_name) = names
+        names
             .get(id.as_uuid())
             .cloned()
-            .unwrap_or_else(|| ("(deleted)".into(), "(deleted user)".into()));
-        PersonSummary {
-            id,
-            username,
-            display_name,
-        }
+            .unwrap_or_else(|| PersonSummary {
+                id,
+                username: "(deleted)".into(),
+                display_name: "(deleted user)".into(),
+                guest: false,
+            })
     };
     let mut timeline = vec![TimelineEntry {
         at: request.submitted_at(),

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use super::audit_event;
 use super::notifications::render;
 use super::page::{PageRequest, parse_search};
+use super::users::is_guest;
 use crate::auth::Actor;
 use crate::auth::authz::authorize_package;
 use crate::auth::authz::catalog_permission::ManageCatalog;
@@ -459,6 +460,7 @@ fn person(row: &ItemRow) -> PersonSummary {
         id: UserId::from_uuid(row.user_id),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
+        guest: is_guest(&row.user_type),
     }
 }
 
@@ -1345,10 +1347,10 @@ pub async fn export_results(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        store::requests::people(&state.db, &deciders)
+        store::users::find_people(&state.db, &deciders)
             .await?
             .into_iter()
-            .map(|(id, username, _)| (id, username))
+            .map(|row| (row.id, row.username))
             .collect()
     };
     let records = rows.iter().zip(items.iter()).map(|(row, item)| {

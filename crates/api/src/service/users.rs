@@ -4,8 +4,8 @@ use chrono::Utc;
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::page::{PersonPage, UserPage};
 use tessera_domain::user::{
-    Department, NewUser, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery, UserType,
-    UserView,
+    Department, NewUser, PeopleQuery, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery,
+    UserType, UserView,
 };
 use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use super::page::{PageRequest, parse_search};
 use crate::auth::{Actor, AdminProof, password};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::users::{NewUserRecord, UserRow, UserUpdate};
+use crate::store::users::{NewUserRecord, PersonRow, UserRow, UserUpdate};
 use crate::store::{self, StoreError};
 
 /// How far up a management chain a loop check walks; deeper chains are refused.
@@ -70,21 +70,44 @@ pub async fn list_users(
     Ok(UserPage { items, next_cursor })
 }
 
-/// Enabled users matching the search, as pickers show them.
-pub async fn list_people(state: &AppState, query: &UserQuery) -> ApiResult<PersonPage> {
+/// Whether a stored `user_type` is a guest's.
+pub(crate) fn is_guest(user_type: &str) -> bool {
+    UserType::parse(user_type) == Some(UserType::Guest)
+}
+
+pub(crate) fn person_summary(row: &PersonRow) -> PersonSummary {
+    PersonSummary {
+        id: UserId::from_uuid(row.id),
+        username: row.username.clone(),
+        display_name: row.display_name.clone(),
+        guest: is_guest(&row.user_type),
+    }
+}
+
+/// People as pickers and summaries show them: enabled users matching the search, or the
+/// users with the given ids, disabled ones too, since what names them may predate that.
+pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<PersonPage> {
+    if query.mixes_ids_and_search() {
+        return Err(ApiError::BadRequest {
+            field: Some("ids".into()),
+            message: "cannot be combined with q, limit or cursor".into(),
+        });
+    }
+    if let Some(ids) = &query.ids {
+        let ids: Vec<Uuid> = ids.ids().iter().map(|id| *id.as_uuid()).collect();
+        let rows = store::users::find_people(&state.db, &ids).await?;
+        return Ok(PersonPage {
+            items: rows.iter().map(person_summary).collect(),
+            next_cursor: None,
+        });
+    }
+    let query = query.search();
     let page = PageRequest::parse(&query.page())?;
     let search = parse_search(query.q.as_deref())?;
     let rows =
         store::users::list_people(&state.db, search, page.after.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
-    let items = rows
-        .into_iter()
-        .map(|row| PersonSummary {
-            id: UserId::from_uuid(row.id),
-            username: row.username,
-            display_name: row.display_name,
-        })
-        .collect();
+    let items = rows.iter().map(person_summary).collect();
     Ok(PersonPage { items, next_cursor })
 }
 

@@ -187,11 +187,11 @@ macro_rules! count_active_assignments {
 
 const SELECT_ASSIGNMENT: &str = "SELECT a.id, a.package_id, p.name AS package_name, \
      p.catalog_id, a.policy_id, a.policy_name, a.user_id, u.username, \
-     u.display_name AS user_display_name, a.state, a.starts_at, a.ends_at, a.justification, \
-     a.answers, a.assigned_by, ab.username AS assigned_by_username, \
-     ab.display_name AS assigned_by_display_name, a.created_at, a.updated_at, a.ended_at, \
-     a.ended_by, eb.username AS ended_by_username, eb.display_name AS ended_by_display_name, \
-     a.version \
+     u.display_name AS user_display_name, u.user_type, a.state, a.starts_at, a.ends_at, \
+     a.justification, a.answers, a.assigned_by, ab.username AS assigned_by_username, \
+     ab.display_name AS assigned_by_display_name, ab.user_type AS assigned_by_user_type, \
+     a.created_at, a.updated_at, a.ended_at, a.ended_by, eb.username AS ended_by_username, \
+     eb.display_name AS ended_by_display_name, eb.user_type AS ended_by_user_type, a.version \
      FROM assignments a JOIN access_packages p ON p.id = a.package_id \
      JOIN users u ON u.id = a.user_id \
      LEFT JOIN users ab ON ab.id = a.assigned_by \
@@ -208,6 +208,8 @@ pub struct AssignmentRow {
     pub user_id: Uuid,
     pub username: String,
     pub user_display_name: String,
+    /// The person's `member` or `guest`.
+    pub user_type: String,
     pub state: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
@@ -216,12 +218,14 @@ pub struct AssignmentRow {
     pub assigned_by: Option<Uuid>,
     pub assigned_by_username: Option<String>,
     pub assigned_by_display_name: Option<String>,
+    pub assigned_by_user_type: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub ended_by: Option<Uuid>,
     pub ended_by_username: Option<String>,
     pub ended_by_display_name: Option<String>,
+    pub ended_by_user_type: Option<String>,
     pub version: i64,
 }
 
@@ -600,14 +604,16 @@ pub struct HolderConflictRow {
     pub user_id: Uuid,
     pub username: String,
     pub display_name: String,
+    /// `member` or `guest`.
+    pub user_type: String,
     pub assignment_id: Uuid,
     pub conflict: ConflictRow,
 }
 
 /// Holders of `$1` and the active assignments they have of packages incompatible with it,
 /// either way round.
-const HOLDER_PACKAGE_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name, a.id, p.id, \
-     p.name, o.id FROM assignments a JOIN users u ON u.id = a.user_id \
+const HOLDER_PACKAGE_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name, u.user_type, \
+     a.id, p.id, p.name, o.id FROM assignments a JOIN users u ON u.id = a.user_id \
      JOIN assignments o ON o.user_id = a.user_id AND o.state IN ('scheduled', 'delivered') \
      JOIN access_packages p ON p.id = o.package_id \
      WHERE a.package_id = $1 AND a.state IN ('scheduled', 'delivered') AND o.package_id IN ( \
@@ -616,8 +622,8 @@ const HOLDER_PACKAGE_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name,
      WHERE incompatible_package_id = $1)";
 
 /// Holders of `$1` who are members of groups it is incompatible with.
-const HOLDER_GROUP_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name, a.id, g.id, \
-     g.name FROM assignments a JOIN users u ON u.id = a.user_id \
+const HOLDER_GROUP_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name, u.user_type, \
+     a.id, g.id, g.name FROM assignments a JOIN users u ON u.id = a.user_id \
      JOIN package_incompatible_groups i ON i.package_id = a.package_id \
      JOIN group_members m ON m.group_id = i.group_id AND m.user_id = a.user_id \
      JOIN groups g ON g.id = i.group_id \
@@ -626,8 +632,8 @@ const HOLDER_GROUP_CONFLICTS: &str = "SELECT u.id, u.username, u.display_name, a
 /// Everyone with an active assignment of `package` who also holds access it is incompatible
 /// with, by username.
 pub async fn list_holder_conflicts(db: &Db, package: Uuid) -> StoreResult<Vec<HolderConflictRow>> {
-    type PackageConflict = (Uuid, String, String, Uuid, Uuid, String, Uuid);
-    type GroupConflict = (Uuid, String, String, Uuid, Uuid, String);
+    type PackageConflict = (Uuid, String, String, String, Uuid, Uuid, String, Uuid);
+    type GroupConflict = (Uuid, String, String, String, Uuid, Uuid, String);
     let (packages, groups): (Vec<PackageConflict>, Vec<GroupConflict>) = on_db!(db, pool => {
         let packages = sqlx::query_as(HOLDER_PACKAGE_CONFLICTS)
             .bind(package)
@@ -642,11 +648,21 @@ pub async fn list_holder_conflicts(db: &Db, package: Uuid) -> StoreResult<Vec<Ho
     let mut rows: Vec<HolderConflictRow> = packages
         .into_iter()
         .map(
-            |(user_id, username, display_name, assignment_id, package_id, name, other)| {
+            |(
+                user_id,
+                username,
+                display_name,
+                user_type,
+                assignment_id,
+                package_id,
+                name,
+                other,
+            )| {
                 HolderConflictRow {
                     user_id,
                     username,
                     display_name,
+                    user_type,
                     assignment_id,
                     conflict: ConflictRow::Package {
                         package_id,
@@ -657,12 +673,15 @@ pub async fn list_holder_conflicts(db: &Db, package: Uuid) -> StoreResult<Vec<Ho
             },
         )
         .chain(groups.into_iter().map(
-            |(user_id, username, display_name, assignment_id, group_id, name)| HolderConflictRow {
-                user_id,
-                username,
-                display_name,
-                assignment_id,
-                conflict: ConflictRow::Group { group_id, name },
+            |(user_id, username, display_name, user_type, assignment_id, group_id, name)| {
+                HolderConflictRow {
+                    user_id,
+                    username,
+                    display_name,
+                    user_type,
+                    assignment_id,
+                    conflict: ConflictRow::Group { group_id, name },
+                }
             },
         ))
         .collect();

@@ -132,6 +132,29 @@ pub async fn list_named(
     Ok(rows)
 }
 
+/// The groups or applications among `ids`, by lowercased name; ids that name none are left
+/// out.
+pub async fn find_named_by_ids(db: &Db, kind: Named, ids: &[Uuid]) -> StoreResult<Vec<NamedRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = select_named(
+        kind,
+        &format!(
+            "WHERE id IN ({}) ORDER BY name_key",
+            super::placeholders(ids.len())
+        ),
+    );
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, NamedRow>(sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
 /// Writes new values if the row is still at `seen_version` (compare-and-set), with its audit
 /// event. A row that changed meanwhile is [`StoreError::Conflict`]; a taken name
 /// [`StoreError::Duplicate`].

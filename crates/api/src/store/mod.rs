@@ -148,6 +148,14 @@ pub enum DeleteOutcome {
     InUse(i64),
 }
 
+/// `$1, $2, …, $count`: the placeholders of an `IN (…)` list bound one value each.
+pub(crate) fn placeholders(count: usize) -> String {
+    (1..=count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Escapes `%`, `_` and `\` so that user input matches literally inside a LIKE pattern.
 pub fn escape_like(input: &str) -> String {
     let mut out = String::with_capacity(input.len());

@@ -541,27 +541,6 @@ pub async fn due_requests(
     Ok(rows)
 }
 
-/// Names of the given users, for views: (id, username, display name).
-pub async fn people(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<(Uuid, String, String)>> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT id, username, display_name FROM users WHERE id IN ({})",
-            placeholders.join(", ")
-        ));
-        let rows: Vec<(Uuid, String, String)> = on_db!(db, pool => {
-            let mut query = sqlx::query_as(sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await
-        })?;
-        found.extend(rows);
-    }
-    Ok(found)
-}
-
 /// Open requests whose target is disabled: (id, version).
 pub async fn open_requests_of_disabled_users(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
     let sql = sqlx::AssertSqlSafe(format!(

@@ -373,13 +373,15 @@ pub struct ItemRow {
     pub user_id: Uuid,
     pub username: String,
     pub display_name: String,
+    /// The person's `member` or `guest`.
+    pub user_type: String,
     pub outcome: String,
     pub record: String,
     pub version: i64,
 }
 
 const ITEM_SELECT: &str = "SELECT it.id, it.instance_id, it.user_id, u.username, \
-     u.display_name, it.outcome, it.record, it.version \
+     u.display_name, u.user_type, it.outcome, it.record, it.version \
      FROM review_items it JOIN users u ON u.id = it.user_id";
 
 pub async fn find_item(db: &Db, id: Uuid) -> StoreResult<Option<ItemRow>> {

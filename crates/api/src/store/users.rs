@@ -290,11 +290,35 @@ pub async fn list_users(
     Ok(rows)
 }
 
+/// A person as lists name them.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PersonRow {
     pub id: Uuid,
     pub username: String,
     pub display_name: String,
+    /// `member` or `guest`.
+    pub user_type: String,
+}
+
+/// The users among `ids`, enabled or not, by username; ids that name nobody are left out.
+pub async fn find_people(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<PersonRow>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT id, username, display_name, user_type FROM users WHERE id IN ({})",
+            super::placeholders(chunk.len())
+        ));
+        let rows: Vec<PersonRow> = on_db!(db, pool => {
+            let mut query = sqlx::query_as(sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        found.extend(rows);
+    }
+    found.sort_by(|a, b| a.username.cmp(&b.username));
+    Ok(found)
 }
 
 /// Enabled users matching `search` (lowercase), by username, after `after`.
@@ -306,7 +330,7 @@ pub async fn list_people(
 ) -> StoreResult<Vec<PersonRow>> {
     let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
     let rows = on_db!(db, pool => sqlx::query_as::<_, PersonRow>(
-        "SELECT id, username, display_name FROM users WHERE enabled \
+        "SELECT id, username, display_name, user_type FROM users WHERE enabled \
          AND ($1 IS NULL OR username LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 \
          ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR username > $2) \
          ORDER BY username LIMIT $3",

@@ -433,7 +433,7 @@ on_both_backends! {
 
         let report: Value = app.admin.get(&format!("{p}/conflicts")).await.json().await.unwrap();
         assert_eq!(report, json!([{
-            "user": {"id": dave.id(), "username": "dave", "display_name": "dave Example"},
+            "user": {"id": dave.id(), "username": "dave", "display_name": "dave Example", "guest": false},
             "assignment_id": id(&dave_payments),
             "conflicting": {"kind": "access_package", "access_package_id": approvals, "name": "Approvals",
                 "assignment_id": report[0]["conflicting"]["assignment_id"]},

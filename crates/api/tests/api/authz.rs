@@ -269,6 +269,7 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         ),
         (call(Method::DELETE, "/api/v1/tokens/{token}", None), false),
         (call(Method::GET, "/api/v1/groups", None), true),
+        (call(Method::GET, "/api/v1/group-names", None), false),
         (
             call(
                 Method::POST,

@@ -310,3 +310,35 @@ on_both_backends! {
         assert_eq!(fetched["name"], "First");
     }
 }
+
+on_both_backends! {
+    async fn people_who_cannot_list_groups_still_read_their_names_by_id(app: TestApp) {
+        let reader = app.person("reader").await;
+        let finance = create_group(&app, "Finance").await;
+        let audit = create_group(&app, "Audit").await;
+        assert_eq!(reader.get("/api/v1/groups").await.status(), 403);
+        let nobody = uuid::Uuid::now_v7();
+
+        let path = format!("/api/v1/group-names?ids={},{nobody},{}", finance["id"].as_str().unwrap(), audit["id"].as_str().unwrap());
+        let named: Value = reader.get(&path).await.json().await.unwrap();
+        assert_eq!(
+            named,
+            json!([
+                {"id": audit["id"], "name": "Audit"},
+                {"id": finance["id"], "name": "Finance"},
+            ]),
+            "by name, the id and name only, the unknown left out"
+        );
+
+        let one = uuid::Uuid::now_v7();
+        let too_many = vec![one.to_string(); 101].join(",");
+        for query in ["", "ids=nope", "ids=", &format!("ids={too_many}"), &format!("ids={one}&q=fin")] {
+            let response = reader.get(&format!("/api/v1/group-names?{query}")).await;
+            let problem = assert_problem(response, 400, "bad_request").await;
+            let field = if query.contains("q=") { "q" } else { "ids" };
+            assert_eq!(problem_fields(&problem), vec![field], "{query}");
+        }
+        let anonymous = app.anonymous().get(app.url(&format!("/api/v1/group-names?ids={one}"))).send().await.unwrap();
+        assert_problem(anonymous, 401, "unauthenticated").await;
+    }
+}

@@ -321,7 +321,7 @@ on_both_backends! {
         assert_eq!(disabled.status(), 200);
 
         let found: Value = finder.get("/api/v1/people?q=ALI&limit=1").await.json().await.unwrap();
-        assert_eq!(found["items"], json!([{"id": alice.id(), "username": "alice", "display_name": "alice Example"}]));
+        assert_eq!(found["items"], json!([{"id": alice.id(), "username": "alice", "display_name": "alice Example", "guest": false}]));
         let cursor = found["next_cursor"].as_str().unwrap();
         let rest: Value = finder.get(&format!("/api/v1/people?q=ali&cursor={cursor}")).await.json().await.unwrap();
         let names: Vec<&str> = rest["items"].as_array().unwrap().iter().map(|p| p["username"].as_str().unwrap()).collect();
@@ -331,5 +331,63 @@ on_both_backends! {
         let response = finder.get(&format!("/api/v1/people?q={}", "x".repeat(101))).await;
         assert_problem(response, 400, "bad_request").await;
         assert_eq!(app.anonymous().get(app.url("/api/v1/people")).send().await.unwrap().status(), 401);
+    }
+}
+
+on_both_backends! {
+    async fn anyone_signed_in_names_people_by_id_disabled_and_guests_included(app: TestApp) {
+        let finder = app.person("finder").await;
+        let alice = app.person("alice").await;
+        let gone = app.person("gone").await;
+        app.admin.patch(&format!("/api/v1/users/{}", gone.id()), &json!({"enabled": false})).await;
+        let gwen = app.create_user(json!({
+            "username": "gwen", "display_name": "Gwen Guest", "email": "gwen@partner.example",
+            "user_type": "guest",
+        }))
+        .await;
+        let gwen = gwen["id"].as_str().unwrap();
+        let nobody = uuid::Uuid::now_v7();
+
+        let path = format!("/api/v1/people?ids={gwen},{nobody},{},{},{gwen}", gone.id(), alice.id());
+        let named: Value = finder.get(&path).await.json().await.unwrap();
+        assert_eq!(
+            named,
+            json!({
+                "items": [
+                    {"id": alice.id(), "username": "alice", "display_name": "alice Example", "guest": false},
+                    {"id": gone.id(), "username": "gone", "display_name": "gone Example", "guest": false},
+                    {"id": gwen, "username": "gwen", "display_name": "Gwen Guest", "guest": true},
+                ],
+                "next_cursor": null,
+            }),
+            "by username, the disabled included, the unknown left out, each once"
+        );
+        let searched: Value = finder.get("/api/v1/people?q=gwen").await.json().await.unwrap();
+        assert_eq!(searched["items"][0]["guest"], true, "a search marks guests too");
+    }
+}
+
+on_both_backends! {
+    async fn naming_people_by_id_refuses_bad_ids_naming_the_field(app: TestApp) {
+        let finder = app.person("finder").await;
+        let one = uuid::Uuid::now_v7();
+        let too_many = vec![one.to_string(); 101].join(",");
+        for query in [
+            "ids=nope".to_string(),
+            format!("ids={one},nope"),
+            format!("ids={one},"),
+            "ids=".to_string(),
+            format!("ids={too_many}"),
+            format!("ids={one}&q=ali"),
+            format!("ids={one}&limit=5"),
+        ] {
+            let response = finder.get(&format!("/api/v1/people?{query}")).await;
+            let problem = assert_problem(response, 400, "bad_request").await;
+            assert_eq!(problem_fields(&problem), vec!["ids"], "{query}");
+        }
+        let most = vec![one.to_string(); 100].join(",");
+        assert_eq!(finder.get(&format!("/api/v1/people?ids={most}")).await.status(), 200);
+        let anonymous = app.anonymous().get(app.url(&format!("/api/v1/people?ids={one}"))).send().await.unwrap();
+        assert_problem(anonymous, 401, "unauthenticated").await;
     }
 }

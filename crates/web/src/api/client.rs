@@ -103,6 +103,14 @@ pub(super) fn search_query(q: &str, page: &PageQuery) -> Vec<(&'static str, Stri
     ]
 }
 
+/// Ids as a lookup's `ids` parameter takes them: comma-separated.
+pub(super) fn id_list(ids: &[impl ToString]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The body-carrying unsafe methods this API uses.
 #[derive(Clone, Copy)]
 pub(super) enum Write {

@@ -1,17 +1,25 @@
-//! `/api/v1/groups` and `/api/v1/applications` (administrators only).
+//! `/api/v1/groups` and `/api/v1/applications` (administrators only), and the names of groups
+//! by id (anyone signed in).
 
 use tessera_domain::directory::{
-    AppRoleView, ApplicationView, GroupRole, GroupView, NewAppRole, NewApplication, NewGroup,
+    AppRoleView, ApplicationView, GroupRole, GroupSummary, GroupView, NewAppRole, NewApplication,
+    NewGroup,
 };
 use tessera_domain::page::{AppRolePage, ApplicationPage, GroupPage, MemberPage, PageQuery};
 use tessera_domain::{AppRoleId, ApplicationId, GroupId, UserId};
 
 use super::ApiError;
-use super::client::{self, Write, search_query};
+use super::client::{self, Write, id_list, search_query};
 
 /// `GET /api/v1/groups?q=&limit=&cursor=`.
 pub async fn groups(q: &str, page: &PageQuery) -> Result<GroupPage, ApiError> {
     client::get_with("/groups", &search_query(q, page)).await
+}
+
+/// `GET /api/v1/group-names?ids=`: the groups with these ids (at most 100), their id and name
+/// only; ids that name no group are left out.
+pub async fn group_names(ids: &[GroupId]) -> Result<Vec<GroupSummary>, ApiError> {
+    client::get_with("/group-names", &[("ids", id_list(ids))]).await
 }
 
 /// `POST /api/v1/groups`.

@@ -13,7 +13,7 @@ pub use admin_nav::AdminNav;
 pub use alert::{ErrorAlert, Notice, Tone};
 pub use field::{CheckboxField, TextAreaField, TextField};
 pub use page::PageHeader;
-pub use picker::{DirectoryKind, PeopleNames, PersonPicker, SearchSelect, directory_choices};
+pub use picker::{DirectoryKind, DirectoryNames, PersonPicker, SearchSelect, directory_choices};
 pub use shell::Shell;
 pub use states::{EmptyState, ErrorState, Loading};
 

@@ -1,63 +1,118 @@
-//! Choosing one thing from the directory: a search box that narrows a `<select>`.
+//! Choosing one thing from the directory: a search box that narrows a `<select>`, and the
+//! names of the people and groups chosen.
 //!
 //! Everything is searched by the server (`?q=`): people with `GET /people`, which anyone signed
 //! in may use, so catalog owners and package managers pick people too; groups and applications
 //! with their administrators-only lists. Typing is debounced, so one search goes out when the
-//! person pauses rather than one per key.
+//! person pauses rather than one per key. What is already chosen is named by id
+//! (`GET /people?ids=`, `GET /group-names?ids=`), which anyone signed in may read too.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use tessera_domain::assignment::PersonSummary;
+use tessera_domain::directory::GroupSummary;
 use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
+use tessera_domain::{GroupId, UserId};
 
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::forms::sentence;
+use crate::names::{Choice, KnownNames, keep_chosen, person_choice};
 use crate::state::Session;
-
-/// One choice: the value sent (an id) and what people read.
-pub type Choice = (String, String);
 
 /// How long typing must pause before a search goes out.
 const SEARCH_DELAY: Duration = Duration::from_millis(250);
 
-/// The names of the people that the pickers of one form have found, so that chosen people
-/// keep their names when a search moves on (or in lists of chosen people).
+/// The names of the people and groups that one page or form shows: those its pickers have
+/// found, and those it asked for by id, so that chosen people and groups keep their names when
+/// a search moves on, and a stored policy or review names whom it refers to.
 #[derive(Clone, Copy)]
-pub struct PeopleNames(RwSignal<HashMap<String, String>>);
+pub struct DirectoryNames(RwSignal<KnownNames>);
 
-impl Default for PeopleNames {
+impl Default for DirectoryNames {
     fn default() -> Self {
-        Self(RwSignal::new(HashMap::new()))
+        Self(RwSignal::new(KnownNames::default()))
     }
 }
 
-impl PeopleNames {
+impl DirectoryNames {
     fn learn(&self, people: &[PersonSummary]) {
-        let learned: Vec<Choice> = people
-            .iter()
-            .map(|found| (found.id.to_string(), person(found)))
-            .filter(|(id, label)| {
-                self.0
-                    .try_with_untracked(|names| names.get(id) != Some(label))
-                    .unwrap_or(false)
-            })
-            .collect();
-        if !learned.is_empty() {
-            self.0.try_update(|names| names.extend(learned));
+        self.0
+            .try_maybe_update(|known| (known.learn_people(people), ()));
+    }
+
+    /// Keeps the name of a group picked from a list.
+    pub fn learn_group(&self, id: &str, name: String) {
+        if let Ok(id) = id.parse::<GroupId>() {
+            self.0
+                .try_maybe_update(|known| (known.learn_groups(&[GroupSummary { id, name }]), ()));
         }
     }
 
-    /// The name of a person id, if a search found them (tracked).
-    pub fn get(&self, id: &str) -> Option<String> {
-        self.0.with(|names| names.get(id).cloned())
+    /// Reads `known` (tracked): summaries re-render as names arrive.
+    pub fn with<R>(&self, read: impl FnOnce(&KnownNames) -> R) -> R {
+        self.0.with(read)
     }
 
-    /// The name of a person id, or the id itself when no search found them yet (tracked).
+    fn person(&self, id: &str) -> Option<PersonSummary> {
+        let id = id.parse::<UserId>().ok()?;
+        self.0.with(|known| known.person(id).cloned())
+    }
+
+    /// The name of a person id, if known (tracked).
+    pub fn get(&self, id: &str) -> Option<String> {
+        self.person(id).as_ref().map(person)
+    }
+
+    /// The name of a person id, or the id itself while it is not known (tracked).
     pub fn name_of(&self, id: &str) -> String {
         self.get(id).unwrap_or_else(|| id.to_string())
+    }
+
+    /// The name of a group id, if known (tracked).
+    pub fn group_name(&self, id: &str) -> Option<String> {
+        let id = id.parse::<GroupId>().ok()?;
+        self.0.with(|known| known.group(id).map(str::to_string))
+    }
+
+    /// Asks the server for the names of the people and groups among these ids that are not
+    /// known yet, each once. A name that cannot be read leaves the words used without one.
+    pub fn load(
+        &self,
+        people: impl IntoIterator<Item = UserId>,
+        groups: impl IntoIterator<Item = GroupId>,
+    ) {
+        let Some((people, groups)) = self
+            .0
+            .try_update_untracked(|known| (known.ask_people(people), known.ask_groups(groups)))
+        else {
+            return;
+        };
+        if people.is_empty() && groups.is_empty() {
+            return;
+        }
+        let names = self.0;
+        leptos::task::spawn_local(async move {
+            for batch in people {
+                if let Ok(page) = api::people::named(&batch).await {
+                    names.try_maybe_update(|known| (known.learn_people(&page.items), ()));
+                }
+            }
+            for batch in groups {
+                if let Ok(found) = api::directory::group_names(&batch).await {
+                    names.try_maybe_update(|known| (known.learn_groups(&found), ()));
+                }
+            }
+        });
+    }
+
+    /// [`load`](Self::load) for ids as forms hold them; text that is no id is skipped.
+    pub fn load_text(&self, people: &[String], groups: &[String]) {
+        self.load(
+            people.iter().filter_map(|id| id.parse().ok()),
+            groups.iter().filter_map(|id| id.parse().ok()),
+        );
     }
 }
 
@@ -90,10 +145,12 @@ pub fn PersonPicker(
     #[prop(into, default = "Choose…".into())] placeholder: String,
     /// Where the names found are kept; the picker keeps its own when none is given.
     #[prop(optional)]
-    names: Option<PeopleNames>,
+    names: Option<DirectoryNames>,
 ) -> impl IntoView {
     let filter = filter.unwrap_or_else(|| RwSignal::new(String::new()));
     let names = names.unwrap_or_default();
+    // A form opened on a stored value names its person, whom no search has found yet.
+    Effect::new(move || names.load_text(&[value.get()], &[]));
     let session = Session::expect();
     let query = settled(filter);
     let found = LocalResource::new(move || {
@@ -112,22 +169,22 @@ pub fn PersonPicker(
         }
     });
     let choices = Signal::derive(move || {
-        let mut choices: Vec<Choice> = found
+        let choices: Vec<Choice> = found
             .get()
             .and_then(Result::ok)
             .map(|page| {
                 page.items
                     .iter()
-                    .map(|found| (found.id.to_string(), person(found)))
+                    .map(|found| (found.id.to_string(), person_choice(found)))
                     .collect()
             })
             .unwrap_or_default();
         let chosen = value.get();
-        if !chosen.is_empty() && !choices.iter().any(|(id, _)| *id == chosen) {
-            let name = names.name_of(&chosen);
-            choices.insert(0, (chosen, name));
-        }
-        choices
+        keep_chosen(choices, &chosen, || {
+            names
+                .person(&chosen)
+                .map_or_else(|| chosen.clone(), |known| person_choice(&known))
+        })
     });
     let note = Signal::derive(move || match found.get()? {
         Err(error) => {

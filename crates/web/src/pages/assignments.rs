@@ -24,8 +24,8 @@ use crate::assignments::{
     csv_href, end_label, expiry_hint, person, removal, state_badge, state_label,
 };
 use crate::components::{
-    EmptyState, ErrorAlert, ErrorState, Loading, Notice, PeopleNames, PersonPicker, TextAreaField,
-    TextField, Tone, busy,
+    DirectoryNames, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PersonPicker,
+    TextAreaField, TextField, Tone, busy,
 };
 use crate::format::timestamp;
 use crate::forms::sentence;
@@ -561,7 +561,7 @@ fn AssignFields(
     let starts_at = RwSignal::new(String::new());
     let ends_at = RwSignal::new(String::new());
     let justification = RwSignal::new(String::new());
-    let names = PeopleNames::default();
+    let names = DirectoryNames::default();
 
     let create = Action::new_local(move |new: &NewAssignment| {
         let new = new.clone();

@@ -21,10 +21,11 @@ use tessera_domain::{GroupId, UserId};
 use super::common::is_admin;
 use crate::api;
 use crate::components::{
-    CheckboxField, DirectoryKind, ErrorAlert, PeopleNames, PersonPicker, SearchSelect,
+    CheckboxField, DirectoryKind, DirectoryNames, ErrorAlert, PersonPicker, SearchSelect,
     TextAreaField, TextField, busy, directory_choices,
 };
 use crate::forms::sentence;
+use crate::names::{keep_chosen, named_in_policy};
 
 type Errors = RwSignal<Vec<FieldError>>;
 
@@ -767,10 +768,11 @@ fn remove_item<T: Send + Sync + 'static>(rows: RwSignal<Vec<T>>, index: usize) {
 
 // ---------- the view ----------
 
-/// What pickers need: the names of the people found so far and the groups of this package.
+/// What pickers need: the names of the people and groups known so far and the groups of this
+/// package.
 #[derive(Clone)]
 struct Directory {
-    people: PeopleNames,
+    names: DirectoryNames,
     package_groups: Vec<(String, String)>,
     /// The editor's owner. Rows added by a click get their signals from it: created in an
     /// event handler, they would belong to whatever ran last and could be disposed with it.
@@ -804,8 +806,15 @@ pub fn PolicyEditor(
         .filter_map(|role| Some((role.group_id?.to_string(), role.resource_name.clone())))
         .collect();
     package_groups.dedup();
+    let names = DirectoryNames::default();
+    // A stored policy names people and groups by id: ask for their names, which anyone signed
+    // in may read, though only administrators may list the groups.
+    if let Some(existing) = &existing {
+        let (people, groups) = named_in_policy(&existing.definition);
+        names.load(people, groups);
+    }
     let directory = StoredValue::new(Directory {
-        people: PeopleNames::default(),
+        names,
         package_groups,
         owner: Owner::current().unwrap_or_default(),
     });
@@ -942,7 +951,7 @@ fn WhoSection(
     errors: Errors,
     directory: StoredValue<Directory>,
 ) -> impl IntoView {
-    let people = directory.with_value(|d| d.people);
+    let names = directory.with_value(|d| d.names);
     let user_filter = RwSignal::new(String::new());
     let user_choice = RwSignal::new(String::new());
     let group_filter = RwSignal::new(String::new());
@@ -952,7 +961,6 @@ fn WhoSection(
         group_filter,
         Signal::derive(move || form.who.get() == Who::Specific),
     );
-    let group_names = RwSignal::new(Vec::<(String, String)>::new());
     let add_user = move |_| {
         let id = user_choice.get_untracked();
         if !id.is_empty() && !form.users.with_untracked(|all| all.contains(&id)) {
@@ -965,12 +973,12 @@ fn WhoSection(
         if id.is_empty() {
             return;
         }
-        if let Some(name) = groups
+        if let Some((_, name)) = groups
             .get_untracked()
             .and_then(Result::ok)
             .and_then(|all| all.into_iter().find(|(gid, _)| *gid == id))
         {
-            group_names.update(|names| names.push(name));
+            names.learn_group(&id, name);
         }
         if !form.groups.with_untracked(|all| all.contains(&id)) {
             form.groups.update(|all| all.push(id));
@@ -978,13 +986,8 @@ fn WhoSection(
         group_choice.set(String::new());
     };
     let group_name = move |id: &str| {
-        group_names
-            .with(|names| {
-                names
-                    .iter()
-                    .find(|(gid, _)| gid == id)
-                    .map(|(_, n)| n.clone())
-            })
+        names
+            .group_name(id)
             .unwrap_or_else(|| format!("Group {id}"))
     };
     view! {
@@ -1013,7 +1016,7 @@ fn WhoSection(
                                 .into_iter()
                                 .enumerate()
                                 .map(|(index, id)| {
-                                    let name = people.name_of(&id);
+                                    let name = names.name_of(&id);
                                     let error = at(errors, format!("who_can_request.users[{index}]"));
                                     view! {
                                         <li class="chip">
@@ -1029,7 +1032,7 @@ fn WhoSection(
                         }}
                     </ul>
                     <div class="form-inline">
-                        <PersonPicker id="who-user" label="User who may request" value=user_choice filter=user_filter names=people />
+                        <PersonPicker id="who-user" label="User who may request" value=user_choice filter=user_filter names=names />
                         <div class="form-actions">
                             <button type="button" class="btn btn-secondary" on:click=add_user>"Add user"</button>
                         </div>
@@ -1313,13 +1316,21 @@ fn ApproverEditor(
 ) -> impl IntoView {
     let error = at(errors, path);
     let kind_id = format!("{id}-kind");
-    let people = directory.with_value(|d| d.people);
+    let names = directory.with_value(|d| d.names);
     let package_groups = directory.with_value(|d| d.package_groups.clone());
     let groups = directory_choices(
         DirectoryKind::Groups,
         row.filter,
         Signal::derive(move || row.kind.get() == ApproverKind::GroupMembers),
     );
+    // The chosen group stays a choice, by name, for those who may not list groups too.
+    let group_choices = Signal::derive(move || {
+        let found = groups.get().and_then(Result::ok).unwrap_or_default();
+        let chosen = row.target.get();
+        keep_chosen(found, &chosen, || {
+            names.group_name(&chosen).unwrap_or_else(|| chosen.clone())
+        })
+    });
     let kinds: Vec<ApproverKind> = ApproverKind::ALL
         .into_iter()
         .filter(|kind| relative || !kind.relative())
@@ -1350,11 +1361,11 @@ fn ApproverEditor(
                 let id = id.clone();
                 move || match row.kind.get() {
                     ApproverKind::User => view! {
-                        <PersonPicker id=format!("{id}-user") label="User" value=row.target filter=row.filter error=error names=people />
+                        <PersonPicker id=format!("{id}-user") label="User" value=row.target filter=row.filter error=error names=names />
                     }
                     .into_any(),
                     ApproverKind::GroupMembers => view! {
-                        <SearchSelect id=format!("{id}-group") label="Group" value=row.target filter=row.filter choices=Signal::derive(move || groups.get().and_then(Result::ok).unwrap_or_default()) error=error />
+                        <SearchSelect id=format!("{id}-group") label="Group" value=row.target filter=row.filter choices=group_choices error=error />
                     }
                     .into_any(),
                     ApproverKind::GroupOwners => {

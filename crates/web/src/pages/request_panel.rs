@@ -21,7 +21,7 @@ use super::requests::request_href;
 use crate::api::{self, ApiError};
 use crate::assignments::{AnswerDraft, expiry_hint};
 use crate::components::{
-    ErrorState, Loading, Notice, PageHeader, PeopleNames, PersonPicker, TextField, Tone, busy,
+    DirectoryNames, ErrorState, Loading, Notice, PageHeader, PersonPicker, TextField, Tone, busy,
 };
 use crate::forms::sentence;
 use crate::my_access::{
@@ -100,7 +100,7 @@ fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl Int
         .map(|request| request.target.id.to_string());
     let for_report = RwSignal::new(earlier_report.is_some());
     let report = RwSignal::new(earlier_report.unwrap_or_default());
-    let names = PeopleNames::default();
+    let names = DirectoryNames::default();
     let target = Memo::new(move |_| {
         if !for_report.get() {
             Target::Myself

@@ -23,15 +23,16 @@ use super::reviews::progress_bar;
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::components::{
-    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, Tone, busy,
+    AdminNav, DirectoryNames, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
+    Tone, busy,
 };
 use crate::format::yes_no;
 use crate::forms::sentence;
 use crate::reviews::{
     ItemQuery, OutcomeChoice, apply_label, can_apply, can_stop, decided_label, filter_summary,
-    no_response_label, outcome_badge, outcome_label, recommendations_summary, recommended_label,
-    resource_kind_label, results_csv_href, schedule_summary, scope_summary, source_label,
-    stage_summary, stage_text, state_badge, state_label,
+    named_reviewers, no_response_label, outcome_badge, outcome_label, recommendations_summary,
+    recommended_label, resource_kind_label, results_csv_href, schedule_summary, scope_summary,
+    source_label, stage_summary, stage_text, state_badge, state_label,
 };
 use crate::routes;
 use crate::state::{PagedList, Shape};
@@ -359,6 +360,10 @@ pub fn DefinitionFacts(view: ReviewDefinitionView, with_resources: bool) -> impl
     let resources = definition.scope.resources.clone();
     let names =
         with_resources.then(|| LocalResource::new(move || resource_names(resources.clone())));
+    // The stages name their users and groups by id; their names come after.
+    let reviewers = DirectoryNames::default();
+    let (people, groups) = named_reviewers(&definition.stages);
+    reviewers.load(people, groups);
     let ends = match &definition.schedule {
         ScheduleInput::OneTime { .. } => None,
         ScheduleInput::Recurring { end, .. } => Some(match end {
@@ -392,9 +397,12 @@ pub fn DefinitionFacts(view: ReviewDefinitionView, with_resources: bool) -> impl
                 .stages
                 .iter()
                 .enumerate()
-                .map(|(index, stage)| view! {
-                    <dt>{format!("Stage {}", index + 1)}</dt>
-                    <dd>{stage_summary(stage)}</dd>
+                .map(|(index, stage)| {
+                    let stage = stage.clone();
+                    view! {
+                        <dt>{format!("Stage {}", index + 1)}</dt>
+                        <dd>{move || reviewers.with(|known| stage_summary(&stage, known))}</dd>
+                    }
                 })
                 .collect_view()}
             <dt>"Justification required"</dt>

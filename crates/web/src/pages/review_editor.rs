@@ -24,19 +24,21 @@ use tessera_domain::review::{
     Frequency, NoResponseRule, PolicyReviewInput, ReviewDefinitionInput, ReviewDefinitionView,
     ReviewOutcome,
 };
-use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, GroupId, PolicyId};
+use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, PolicyId};
 
 use super::common::is_admin;
 use crate::api;
 use crate::components::{
-    CheckboxField, DirectoryKind, ErrorAlert, PeopleNames, PersonPicker, SearchSelect,
+    CheckboxField, DirectoryKind, DirectoryNames, ErrorAlert, PersonPicker, SearchSelect,
     TextAreaField, TextField, busy, directory_choices,
 };
 use crate::forms::sentence;
+use crate::names::keep_chosen;
 use crate::reviews::{
     DefinitionDraft, EndKind, NO_RESPONSE_RULES, ReviewerDraft, ReviewerKind, ScheduleKind,
-    ScopeKind, StageDraft, frequency_label, messages_at, messages_under, no_response_label,
-    no_response_value, outcome_label, parse_frequency, parse_no_response, policy_review_errors,
+    ScopeKind, StageDraft, frequency_label, messages_at, messages_under, named_reviewers,
+    no_response_label, no_response_value, outcome_label, parse_frequency, parse_no_response,
+    policy_review_errors,
 };
 
 type Errors = RwSignal<Vec<FieldError>>;
@@ -296,9 +298,10 @@ fn move_item<T: Send + Sync + 'static>(rows: RwSignal<Vec<T>>, index: usize, up:
 /// whatever ran last and could be disposed with it.
 #[derive(Clone)]
 struct Shared {
-    people: PeopleNames,
-    /// Group and application names by id, for the chosen ones.
-    names: RwSignal<HashMap<String, String>>,
+    /// The names of the people and groups chosen or found.
+    names: DirectoryNames,
+    /// Application names by id, for the chosen ones.
+    applications: RwSignal<HashMap<String, String>>,
     owner: Owner,
 }
 
@@ -349,8 +352,8 @@ pub fn ReviewEditor(
     let form = EditorForm::new(&draft);
     let errors: Errors = RwSignal::new(Vec::new());
     let shared = StoredValue::new(Shared {
-        people: PeopleNames::default(),
-        names: RwSignal::new(HashMap::new()),
+        names: DirectoryNames::default(),
+        applications: RwSignal::new(HashMap::new()),
         owner: Owner::current().unwrap_or_default(),
     });
     if let Some(view) = &existing {
@@ -481,15 +484,13 @@ pub fn ReviewEditor(
     }
 }
 
-/// Reads the names of the groups and applications a stored definition names, for its chips.
-/// Only administrators can read the directory; others see the ids.
+/// Asks for the names of the people, groups and applications a stored definition names, for
+/// its chips and pickers. Anyone signed in may read the names of people and groups; only
+/// administrators can read applications, and others see their ids.
 fn learn_names(shared: StoredValue<Shared>, definition: &ReviewDefinitionInput) {
-    use tessera_domain::review::{ResourcesInput, ReviewerSpec};
-    if !is_admin() {
-        return;
-    }
-    let names = shared.with_value(|s| s.names);
-    let mut groups: Vec<GroupId> = Vec::new();
+    use tessera_domain::review::ResourcesInput;
+    let (names, known_applications) = shared.with_value(|s| (s.names, s.applications));
+    let (people, mut groups) = named_reviewers(&definition.stages);
     let mut applications: Vec<ApplicationId> = Vec::new();
     match &definition.scope.resources {
         ResourcesInput::Groups { group_ids } => groups.extend(group_ids.iter().copied()),
@@ -498,26 +499,18 @@ fn learn_names(shared: StoredValue<Shared>, definition: &ReviewDefinitionInput) 
         }
         ResourcesInput::AccessPackage { .. } => {}
     }
-    for stage in &definition.stages {
-        for spec in stage.reviewers.iter().chain(&stage.fallback_reviewers) {
-            if let ReviewerSpec::GroupMembers { group_id } = spec {
-                groups.push(*group_id);
-            }
-        }
+    names.load(people, groups);
+    if applications.is_empty() || !is_admin() {
+        return;
     }
     leptos::task::spawn_local(async move {
         let mut found = Vec::new();
-        for id in groups {
-            if let Ok(group) = api::directory::group(id).await {
-                found.push((id.to_string(), group.name.to_string()));
-            }
-        }
         for id in applications {
             if let Ok(app) = api::directory::application(id).await {
                 found.push((id.to_string(), app.name.to_string()));
             }
         }
-        names.try_update(|names| names.extend(found));
+        known_applications.try_update(|all| all.extend(found));
     });
 }
 
@@ -649,7 +642,7 @@ fn ResourceChips(
     errors: Errors,
     shared: StoredValue<Shared>,
 ) -> impl IntoView {
-    let names = shared.with_value(|s| s.names);
+    let (names, applications) = shared.with_value(|s| (s.names, s.applications));
     let filter = RwSignal::new(String::new());
     let choice = RwSignal::new(String::new());
     let found = directory_choices(kind, filter, Signal::derive(|| true));
@@ -664,9 +657,12 @@ fn ResourceChips(
             .into_iter()
             .find(|(gid, _)| *gid == id)
         {
-            names.update(|all| {
-                all.insert(id.clone(), name);
-            });
+            match kind {
+                DirectoryKind::Groups => names.learn_group(&id, name),
+                DirectoryKind::Applications => applications.update(|all| {
+                    all.insert(id.clone(), name);
+                }),
+            }
         }
         if !ids.with_untracked(|all| all.contains(&id)) {
             ids.update(|all| all.push(id));
@@ -674,9 +670,11 @@ fn ResourceChips(
         choice.set(String::new());
     };
     let name_of = move |id: &str| {
-        names
-            .with(|all| all.get(id).cloned())
-            .unwrap_or_else(|| format!("{} {id}", sentence(noun)))
+        let known = match kind {
+            DirectoryKind::Groups => names.group_name(id),
+            DirectoryKind::Applications => applications.with(|all| all.get(id).cloned()),
+        };
+        known.unwrap_or_else(|| format!("{} {id}", sentence(noun)))
     };
     let heading = format!("Chosen {noun}s");
     let picker_id = format!("review-{noun}");
@@ -1063,23 +1061,19 @@ fn ReviewerEditor(
 ) -> impl IntoView {
     let error = at(errors, path);
     let kind_id = format!("{id}-kind");
-    let people = shared.with_value(|s| s.people);
     let names = shared.with_value(|s| s.names);
     let groups = directory_choices(
         DirectoryKind::Groups,
         row.filter,
         Signal::derive(move || row.kind.get() == ReviewerKind::GroupMembers),
     );
+    // The chosen group stays a choice, by name, for those who may not list groups too.
     let group_choices = Signal::derive(move || {
-        let mut found = groups.get().and_then(Result::ok).unwrap_or_default();
+        let found = groups.get().and_then(Result::ok).unwrap_or_default();
         let chosen = row.target.get();
-        if !chosen.is_empty() && !found.iter().any(|(gid, _)| *gid == chosen) {
-            let name = names
-                .with(|all| all.get(&chosen).cloned())
-                .unwrap_or_else(|| chosen.clone());
-            found.insert(0, (chosen, name));
-        }
-        found
+        keep_chosen(found, &chosen, || {
+            names.group_name(&chosen).unwrap_or_else(|| chosen.clone())
+        })
     });
     let kinds: Vec<ReviewerKind> = ReviewerKind::ALL
         .into_iter()
@@ -1109,7 +1103,7 @@ fn ReviewerEditor(
                 let id = id.clone();
                 move || match row.kind.get() {
                     ReviewerKind::User => view! {
-                        <PersonPicker id=format!("{id}-user") label="User" value=row.target filter=row.filter error=error names=people />
+                        <PersonPicker id=format!("{id}-user") label="User" value=row.target filter=row.filter error=error names=names />
                     }
                     .into_any(),
                     ReviewerKind::GroupMembers => view! {

@@ -2185,6 +2185,7 @@ fn summary(id: u128) -> crate::assignment::PersonSummary {
         id: user(id),
         username: format!("user{id}"),
         display_name: format!("User {id}"),
+        guest: false,
     }
 }
 
