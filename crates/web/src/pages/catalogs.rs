@@ -4,25 +4,31 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use tessera_domain::CatalogId;
 use tessera_domain::catalog::{
-    CatalogPermission, CatalogResource, CatalogRole, CatalogView, NewCatalogResource, ResourceKind,
+    CatalogPermission, CatalogResource, CatalogRole, CatalogRoleHolder, CatalogView,
+    NewCatalogResource, ResourceKind,
 };
-use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
-use tessera_domain::{CatalogId, UserId};
+use tessera_domain::page::{AccessPackagePage, DEFAULT_PAGE_SIZE};
+use tessera_domain::roles::GlobalRoleHolder;
 
 use super::assignments::CatalogAssignmentsSection;
-use super::common::{action_error, field_of, is_admin, may_create_catalogs, param_id};
+use super::common::{
+    action_error, choose_a_person, chosen_person, field_of, field_or_conflict, is_admin,
+    may_create_catalogs, read_param_id, refusal, whole_list,
+};
+use super::details::{DetailsSection, HIDDEN_HINT, Named};
+use super::lists::{ItemButton, PagedItems, Table, WholeList, item_action};
+use super::people::AddPersonForm;
 use crate::api::{self, ApiError};
 use crate::components::{
-    AdminNav, CheckboxField, DirectoryKind, EmptyState, ErrorAlert, ErrorState, Loading, Notice,
-    PageHeader, PersonPicker, SearchSelect, TextAreaField, TextField, Tone, busy,
-    directory_choices,
+    AdminNav, CheckboxField, DirectoryKind, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
+    PersonPicker, SearchSelect, TextAreaField, TextField, Tone, busy, directory_choices,
 };
 use crate::format::{timestamp, yes_no};
 use crate::forms::NamedForm;
 use crate::routes;
-use crate::state::{PagedList, Shape};
+use crate::state::PagedList;
 
 pub fn role_label(role: CatalogRole) -> &'static str {
     match role {
@@ -47,6 +53,16 @@ pub fn may(catalog: &CatalogView, permission: CatalogPermission) -> bool {
 
 pub fn catalog_href(id: CatalogId) -> String {
     format!("{}/{id}", routes::ADMIN_CATALOGS)
+}
+
+/// The signed-in person's roles in a catalog, in words, or "" when they hold none.
+fn my_roles(catalog: &CatalogView) -> String {
+    catalog
+        .my_roles
+        .iter()
+        .map(|role| role_label(*role))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[component]
@@ -75,16 +91,9 @@ pub fn CatalogsPage() -> impl IntoView {
                     <button type="submit" class="btn btn-secondary">"Search"</button>
                 </div>
             </form>
-            {move || match catalogs.shape() {
-                Shape::Loading => view! { <Loading label="Loading catalogs…" /> }.into_any(),
-                Shape::Failed(error) => {
-                    view! { <ErrorState error=error retry=Callback::new(move |_| catalogs.reload()) /> }
-                        .into_any()
-                }
-                Shape::Empty => view! { <EmptyState title="No catalogs to show." /> }.into_any(),
-                Shape::Filled => view! { <CatalogTable catalogs=catalogs /> }.into_any(),
-            }}
-            <LoadMore list=catalogs />
+            <PagedItems list=catalogs loading="Loading catalogs…" empty="No catalogs to show.">
+                <CatalogTable catalogs=catalogs />
+            </PagedItems>
         </section>
         <Show when=may_create_catalogs>
             <NewCatalogSection catalogs=catalogs />
@@ -99,38 +108,33 @@ pub fn CatalogsPage() -> impl IntoView {
 #[component]
 fn CatalogCreatorsSection() -> impl IntoView {
     let creators = LocalResource::new(api::catalogs::creators);
-    let chosen = RwSignal::new(String::new());
-    let add = Action::new_local(move |raw: &String| {
-        let user = raw.parse::<UserId>();
-        async move {
-            let Ok(user) = user else {
-                return Err(ApiError::invalid(vec![
-                    tessera_domain::problem::FieldError {
-                        field: "user_id".into(),
-                        message: "choose a person".into(),
-                    },
-                ]));
-            };
-            api::catalogs::add_creator(user).await?;
-            chosen.set(String::new());
-            creators.refetch();
-            Ok::<(), ApiError>(())
-        }
-    });
-    let remove = Action::new_local(move |user: &UserId| {
-        let user = *user;
-        async move {
-            api::catalogs::remove_creator(user).await?;
-            creators.refetch();
-            Ok::<(), ApiError>(())
-        }
-    });
-    let add_error = action_error(add);
+    let remove = item_action(
+        api::catalogs::remove_creator,
+        Callback::new(move |_| creators.refetch()),
+    );
     let remove_error = action_error(remove);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if !add.pending().get_untracked() {
-            add.dispatch(chosen.get_untracked());
+    let chips = move |list: Vec<GlobalRoleHolder>| {
+        view! {
+            <ul class="chips">
+                {list
+                    .into_iter()
+                    .map(|holder| {
+                        let name = format!("{} ({})", holder.display_name, holder.username);
+                        view! {
+                            <li class="chip">
+                                <span>{name.clone()}</span>
+                                <ItemButton
+                                    action=remove
+                                    item=holder.user_id
+                                    label=format!("Remove {name} as catalog creator")
+                                    text="Remove"
+                                    class="btn btn-ghost btn-small"
+                                />
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
         }
     };
     view! {
@@ -138,57 +142,15 @@ fn CatalogCreatorsSection() -> impl IntoView {
             <h2 id="creators-heading">"Catalog creators"</h2>
             <p class="section-lead">"People who may create catalogs without being administrators. They become owners of the catalogs they create."</p>
             {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The person was not removed." /> })}
-            <Transition fallback=|| view! { <Loading label="Loading catalog creators…" /> }>
-                {move || Suspend::new(async move {
-                    match creators.await {
-                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| creators.refetch()) /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <EmptyState title="Only administrators create catalogs." /> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="chips">
-                                {list
-                                    .into_iter()
-                                    .map(|holder| {
-                                        let user = holder.user_id;
-                                        let name = format!("{} ({})", holder.display_name, holder.username);
-                                        view! {
-                                            <li class="chip">
-                                                <span>{name.clone()}</span>
-                                                <button
-                                                    type="button"
-                                                    class="btn btn-ghost btn-small"
-                                                    aria-label=format!("Remove {name} as catalog creator")
-                                                    on:click=move |_| {
-                                                        if !remove.pending().get_untracked() {
-                                                            remove.dispatch(user);
-                                                        }
-                                                    }
-                                                >
-                                                    "Remove"
-                                                </button>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
-            <form class="form form-inline subform" novalidate on:submit=on_submit>
-                {move || add_error.get().map(|error| view! { <ErrorAlert error=error title="The person was not added." /> })}
-                <PersonPicker
-                    id="new-creator"
-                    label="New catalog creator"
-                    value=chosen
-                    error=field_of(add_error, "user_id")
-                />
-                <div class="form-actions">
-                    <button type="submit" class="btn btn-secondary" aria-disabled=move || busy(add.pending().get())>
-                        "Add catalog creator"
-                    </button>
-                </div>
-            </form>
+            <WholeList list=creators loading="Loading catalog creators…" empty="Only administrators create catalogs." show=chips />
+            <AddPersonForm
+                id="new-creator"
+                label="New catalog creator"
+                button="Add catalog creator"
+                failed="The person was not added."
+                add=api::catalogs::add_creator
+                on_added=Callback::new(move |_| creators.refetch())
+            />
         </section>
     }
 }
@@ -218,44 +180,27 @@ pub fn LoadMore<T: Clone + Send + Sync + 'static>(list: PagedList<T>) -> impl In
 #[component]
 fn CatalogTable(catalogs: PagedList<CatalogView>) -> impl IntoView {
     view! {
-        <div class="table-wrap" role="group" aria-labelledby="catalogs-heading" tabindex="0">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Description"</th>
-                        <th scope="col">"Enabled"</th>
-                        <th scope="col">"Your roles"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {move || {
-                        catalogs
-                            .with_items(|all| all.clone())
-                            .into_iter()
-                            .map(|catalog| {
-                                let roles = catalog
-                                    .my_roles
-                                    .iter()
-                                    .map(|role| role_label(*role))
-                                    .collect::<Vec<_>>()
-                                    .join(", ");
-                                view! {
-                                    <tr>
-                                        <th scope="row">
-                                            <A href=catalog_href(catalog.id)>{catalog.name.to_string()}</A>
-                                        </th>
-                                        <td>{catalog.description.as_str().to_string()}</td>
-                                        <td>{yes_no(catalog.enabled)}</td>
-                                        <td>{if roles.is_empty() { "—".to_string() } else { roles }}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </tbody>
-            </table>
-        </div>
+        <Table labelled_by="catalogs-heading" columns=&["Name", "Description", "Enabled", "Your roles"]>
+            {move || {
+                catalogs
+                    .with_items(|all| all.clone())
+                    .into_iter()
+                    .map(|catalog| {
+                        let roles = my_roles(&catalog);
+                        view! {
+                            <tr>
+                                <th scope="row">
+                                    <A href=catalog_href(catalog.id)>{catalog.name.to_string()}</A>
+                                </th>
+                                <td>{catalog.description.as_str().to_string()}</td>
+                                <td>{yes_no(catalog.enabled)}</td>
+                                <td>{if roles.is_empty() { "—".to_string() } else { roles }}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </Table>
     }
 }
 
@@ -278,12 +223,6 @@ fn NewCatalogSection(catalogs: PagedList<CatalogView>) -> impl IntoView {
         }
     });
     let error = action_error(create);
-    let name_error = Signal::derive(move || {
-        let error = error.get()?;
-        error
-            .field_message("name")
-            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
-    });
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if create.pending().get_untracked() {
@@ -313,7 +252,7 @@ fn NewCatalogSection(catalogs: PagedList<CatalogView>) -> impl IntoView {
             }}
             {move || error.get().map(|error| view! { <ErrorAlert error=error title="The catalog was not created." /> })}
             <form class="form form-grid" novalidate on:submit=on_submit>
-                <TextField id="new-catalog-name" label="Name" value=name error=name_error required=true autocomplete="off" />
+                <TextField id="new-catalog-name" label="Name" value=name error=field_or_conflict(error, "name") required=true autocomplete="off" />
                 <TextAreaField id="new-catalog-description" label="Description" value=description error=field_of(error, "description") />
                 <CheckboxField id="new-catalog-enabled" label="Enabled" checked=enabled hint="Packages of a disabled catalog cannot be requested." />
                 <div class="form-actions">
@@ -328,18 +267,9 @@ fn NewCatalogSection(catalogs: PagedList<CatalogView>) -> impl IntoView {
 
 #[component]
 pub fn CatalogPage() -> impl IntoView {
-    let id = param_id::<CatalogId>("id");
     // Outside the sections, which are drawn again when the catalog is read again after a save.
     let saved = RwSignal::new(false);
-    let catalog = LocalResource::new(move || {
-        let id = id.get();
-        async move {
-            match id {
-                Some(id) => api::catalogs::get(id).await,
-                None => Err(ApiError::from_response(404, "", None)),
-            }
-        }
-    });
+    let catalog = read_param_id(api::catalogs::get);
     view! {
         <Transition fallback=|| view! { <Loading label="Loading the catalog…" /> }>
             {move || Suspend::new(async move {
@@ -367,6 +297,12 @@ fn CatalogSections(
     let manage_packages = may(&catalog, CatalogPermission::ManagePackages);
     let manage_assignments = may(&catalog, CatalogPermission::ManageAssignments);
     let id = catalog.id;
+    let stored = NamedForm {
+        name: catalog.name.to_string(),
+        description: catalog.description.as_str().to_string(),
+        flag: catalog.enabled,
+    };
+    let roles = my_roles(&catalog);
     view! {
         <PageHeader title=catalog.name.to_string() lead="Catalog" />
         <AdminNav />
@@ -380,72 +316,7 @@ fn CatalogSections(
             <a href="#packages">"Access packages"</a>
             {manage_assignments.then(|| view! { <a href="#assignments">"Assignments"</a> })}
         </nav>
-        <DetailsSection catalog=catalog.clone() editable=manage_catalog saved=saved reload=reload />
-        <ResourcesSection id=id editable=manage_catalog />
-        <RolesSection id=id editable=manage_catalog />
-        <PackagesSection id=id editable=manage_packages />
-        {manage_assignments.then(|| view! { <CatalogAssignmentsSection catalog=id /> })}
-    }
-}
-
-#[component]
-fn DetailsSection(
-    catalog: CatalogView,
-    editable: bool,
-    saved: RwSignal<bool>,
-    reload: Callback<()>,
-) -> impl IntoView {
-    let id = catalog.id;
-    let name = RwSignal::new(catalog.name.to_string());
-    let description = RwSignal::new(catalog.description.as_str().to_string());
-    let enabled = RwSignal::new(catalog.enabled);
-    let save = Action::new_local(move |form: &NamedForm| {
-        let changes = form.catalog_changes();
-        async move {
-            api::catalogs::update(id, &changes?).await?;
-            saved.set(true);
-            reload.run(());
-            Ok::<(), ApiError>(())
-        }
-    });
-    let error = action_error(save);
-    let name_error = Signal::derive(move || {
-        let error = error.get()?;
-        error
-            .field_message("name")
-            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
-    });
-    let navigate = use_navigate();
-    let confirming = RwSignal::new(false);
-    let delete = Action::new_local(move |_: &()| {
-        let navigate = navigate.clone();
-        async move {
-            api::catalogs::delete(id).await?;
-            navigate(routes::ADMIN_CATALOGS, Default::default());
-            Ok::<(), ApiError>(())
-        }
-    });
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if save.pending().get_untracked() {
-            return;
-        }
-        saved.set(false);
-        save.dispatch(NamedForm {
-            name: name.get_untracked(),
-            description: description.get_untracked(),
-            flag: enabled.get_untracked(),
-        });
-    };
-    let roles = catalog
-        .my_roles
-        .iter()
-        .map(|role| role_label(*role))
-        .collect::<Vec<_>>()
-        .join(", ");
-    view! {
-        <section class="section" id="details" aria-labelledby="details-heading">
-            <h2 id="details-heading">"Details"</h2>
+        <DetailsSection named=Named::Catalog(id) stored=stored editable=manage_catalog saved=saved reload=reload>
             <dl class="facts">
                 <dt>"Enabled"</dt>
                 <dd>{yes_no(catalog.enabled)}</dd>
@@ -454,131 +325,52 @@ fn DetailsSection(
                 <dt>"Created"</dt>
                 <dd>{timestamp(&catalog.created_at)}</dd>
             </dl>
-            {(!editable).then(|| view! { <p>{catalog.description.as_str().to_string()}</p> })}
-            <Show when=move || editable>
-                {move || saved.get().then(|| view! { <Notice tone=Tone::Success>"The catalog was saved."</Notice> })}
-                {move || error.get().map(|error| view! { <ErrorAlert error=error title="The catalog was not saved." /> })}
-                <form class="form form-grid" novalidate on:submit=on_submit>
-                    <TextField id="catalog-name" label="Name" value=name error=name_error required=true autocomplete="off" />
-                    <TextAreaField id="catalog-description" label="Description" value=description error=field_of(error, "description") />
-                    <CheckboxField id="catalog-enabled" label="Enabled" checked=enabled />
-                    <div class="form-actions">
-                        <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
-                            "Save catalog"
-                        </button>
-                    </div>
-                </form>
-                <div class="danger-zone">
-                    {move || {
-                        action_error(delete)
-                            .get()
-                            .map(|error| view! { <ErrorAlert error=error title="The catalog was not deleted." /> })
-                    }}
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
-                                "Delete catalog"
-                            </button>
-                        }
-                    >
-                        <p>"Delete this catalog? This cannot be undone."</p>
-                        <div class="row-actions">
-                            <button
-                                type="button"
-                                class="btn btn-danger"
-                                aria-disabled=move || busy(delete.pending().get())
-                                on:click=move |_| {
-                                    if !delete.pending().get_untracked() {
-                                        delete.dispatch(());
-                                    }
-                                }
-                            >
-                                "Yes, delete the catalog"
-                            </button>
-                            <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
-                                "Keep it"
-                            </button>
-                        </div>
-                    </Show>
-                </div>
-            </Show>
-        </section>
+        </DetailsSection>
+        <ResourcesSection id=id editable=manage_catalog />
+        <RolesSection id=id editable=manage_catalog />
+        <PackagesSection id=id editable=manage_packages />
+        {manage_assignments.then(|| view! { <CatalogAssignmentsSection catalog=id /> })}
     }
 }
 
 #[component]
 fn ResourcesSection(id: CatalogId, editable: bool) -> impl IntoView {
     let resources = LocalResource::new(move || api::catalogs::resources(id));
-    let remove = Action::new_local(move |resource: &CatalogResource| {
-        let (kind, resource_id) = (resource.kind, resource.id);
-        async move {
-            api::catalogs::remove_resource(id, kind, resource_id).await?;
-            resources.refetch();
-            Ok::<(), ApiError>(())
-        }
-    });
+    let remove = item_action(
+        move |resource: CatalogResource| {
+            api::catalogs::remove_resource(id, resource.kind, resource.id)
+        },
+        Callback::new(move |_| resources.refetch()),
+    );
     let remove_error = action_error(remove);
+    let table = move |list: Vec<CatalogResource>| {
+        view! {
+            <Table labelled_by="resources-heading" columns=&["Name", "Kind", "Added"] actions=true>
+                {list
+                    .into_iter()
+                    .map(|resource| {
+                        let label = format!("Remove {}", resource.name);
+                        view! {
+                            <tr>
+                                <th scope="row">{resource.name.clone()}</th>
+                                <td>{kind_label(resource.kind)}</td>
+                                <td>{timestamp(&resource.added_at)}</td>
+                                <td class="cell-actions">
+                                    {editable.then(|| view! { <ItemButton action=remove item=resource.clone() label=label text="Remove" /> })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </Table>
+        }
+    };
     view! {
         <section class="section" id="resources" aria-labelledby="resources-heading">
             <h2 id="resources-heading">"Resources"</h2>
             <p class="section-lead">"Groups and applications whose roles this catalog's access packages may hand out."</p>
             {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The resource was not removed." /> })}
-            <Transition fallback=|| view! { <Loading label="Loading resources…" /> }>
-                {move || Suspend::new(async move {
-                    match resources.await {
-                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| resources.refetch()) /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <EmptyState title="This catalog has no resources yet." /> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap" role="group" aria-labelledby="resources-heading" tabindex="0">
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Kind"</th>
-                                            <th scope="col">"Added"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list
-                                            .into_iter()
-                                            .map(|resource| {
-                                                let label = format!("Remove {}", resource.name);
-                                                let row = resource.clone();
-                                                view! {
-                                                    <tr>
-                                                        <th scope="row">{resource.name.clone()}</th>
-                                                        <td>{kind_label(resource.kind)}</td>
-                                                        <td>{timestamp(&resource.added_at)}</td>
-                                                        <td class="cell-actions">
-                                                            {editable.then(|| view! {
-                                                                <button
-                                                                    type="button"
-                                                                    class="btn btn-danger-outline btn-small"
-                                                                    aria-label=label
-                                                                    on:click=move |_| {
-                                                                        if !remove.pending().get_untracked() {
-                                                                            remove.dispatch(row.clone());
-                                                                        }
-                                                                    }
-                                                                >
-                                                                    "Remove"
-                                                                </button>
-                                                            })}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
+            <WholeList list=resources loading="Loading resources…" empty="This catalog has no resources yet." show=table />
             <Show when=move || editable && is_admin()>
                 <AddResourceForm id=id on_added=Callback::new(move |_| resources.refetch()) />
             </Show>
@@ -608,12 +400,7 @@ fn AddResourceForm(id: CatalogId, on_added: Callback<()>) -> impl IntoView {
         let parsed = raw.parse::<uuid::Uuid>();
         async move {
             let Ok(resource_id) = parsed else {
-                return Err(ApiError::invalid(vec![
-                    tessera_domain::problem::FieldError {
-                        field: "id".into(),
-                        message: "choose a group or an application".into(),
-                    },
-                ]));
+                return Err(refusal("id", "choose a group or an application"));
             };
             let resource = api::catalogs::add_resource(
                 id,
@@ -630,12 +417,7 @@ fn AddResourceForm(id: CatalogId, on_added: Callback<()>) -> impl IntoView {
         }
     });
     let error = action_error(add);
-    let chosen_error = Signal::derive(move || {
-        let error = error.get()?;
-        error
-            .field_message("id")
-            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
-    });
+    let chosen_error = field_or_conflict(error, "id");
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if add.pending().get_untracked() {
@@ -700,15 +482,33 @@ fn AddResourceForm(id: CatalogId, on_added: Callback<()>) -> impl IntoView {
 #[component]
 fn RolesSection(id: CatalogId, editable: bool) -> impl IntoView {
     let holders = LocalResource::new(move || api::catalogs::roles(id));
-    let revoke = Action::new_local(move |(role, user): &(CatalogRole, UserId)| {
-        let (role, user) = (*role, *user);
-        async move {
-            api::catalogs::revoke(id, role, user).await?;
-            holders.refetch();
-            Ok::<(), ApiError>(())
-        }
-    });
+    let revoke = item_action(
+        move |(role, user)| api::catalogs::revoke(id, role, user),
+        Callback::new(move |_| holders.refetch()),
+    );
     let revoke_error = action_error(revoke);
+    let table = move |list: Vec<CatalogRoleHolder>| {
+        view! {
+            <Table labelled_by="roles-heading" columns=&["Person", "Role", "Since"] actions=true>
+                {list
+                    .into_iter()
+                    .map(|holder| {
+                        let label = format!("Remove {} as {}", holder.username, role_label(holder.role).to_lowercase());
+                        view! {
+                            <tr>
+                                <th scope="row">{format!("{} ({})", holder.display_name, holder.username)}</th>
+                                <td>{role_label(holder.role)}</td>
+                                <td>{timestamp(&holder.granted_at)}</td>
+                                <td class="cell-actions">
+                                    {editable.then(|| view! { <ItemButton action=revoke item=(holder.role, holder.user_id) label=label text="Remove" /> })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </Table>
+        }
+    };
     view! {
         <section class="section" id="roles" aria-labelledby="roles-heading">
             <h2 id="roles-heading">"Roles"</h2>
@@ -716,61 +516,7 @@ fn RolesSection(id: CatalogId, editable: bool) -> impl IntoView {
                 "Owners manage the catalog; access package managers manage its packages; assignment managers assign them; readers see everything."
             </p>
             {move || revoke_error.get().map(|error| view! { <ErrorAlert error=error title="The role was not removed." /> })}
-            <Transition fallback=|| view! { <Loading label="Loading roles…" /> }>
-                {move || Suspend::new(async move {
-                    match holders.await {
-                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| holders.refetch()) /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <EmptyState title="Nobody holds a role in this catalog yet." /> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap" role="group" aria-labelledby="roles-heading" tabindex="0">
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Person"</th>
-                                            <th scope="col">"Role"</th>
-                                            <th scope="col">"Since"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list
-                                            .into_iter()
-                                            .map(|holder| {
-                                                let label = format!("Remove {} as {}", holder.username, role_label(holder.role).to_lowercase());
-                                                let key = (holder.role, holder.user_id);
-                                                view! {
-                                                    <tr>
-                                                        <th scope="row">{format!("{} ({})", holder.display_name, holder.username)}</th>
-                                                        <td>{role_label(holder.role)}</td>
-                                                        <td>{timestamp(&holder.granted_at)}</td>
-                                                        <td class="cell-actions">
-                                                            {editable.then(|| view! {
-                                                                <button
-                                                                    type="button"
-                                                                    class="btn btn-danger-outline btn-small"
-                                                                    aria-label=label
-                                                                    on:click=move |_| {
-                                                                        if !revoke.pending().get_untracked() {
-                                                                            revoke.dispatch(key);
-                                                                        }
-                                                                    }
-                                                                >
-                                                                    "Remove"
-                                                                </button>
-                                                            })}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
+            <WholeList list=holders loading="Loading roles…" empty="Nobody holds a role in this catalog yet." show=table />
             <Show when=move || editable>
                 <GrantRoleForm id=id on_granted=Callback::new(move |_| holders.refetch()) />
             </Show>
@@ -784,15 +530,11 @@ fn GrantRoleForm(id: CatalogId, on_granted: Callback<()>) -> impl IntoView {
     let role = RwSignal::new(CatalogRole::Owner.as_str().to_string());
     let grant = Action::new_local(move |(role, user): &(String, String)| {
         let role = CatalogRole::parse(role);
-        let user = user.parse::<UserId>();
+        let user = chosen_person(user);
         async move {
+            // The select always holds a role: the person is what is left to choose.
             let (Some(role), Ok(user)) = (role, user) else {
-                return Err(ApiError::invalid(vec![
-                    tessera_domain::problem::FieldError {
-                        field: "user_id".into(),
-                        message: "choose a person".into(),
-                    },
-                ]));
+                return Err(choose_a_person());
             };
             api::catalogs::grant(id, role, user).await?;
             on_granted.run(());
@@ -831,16 +573,8 @@ fn GrantRoleForm(id: CatalogId, on_granted: Callback<()>) -> impl IntoView {
 
 #[component]
 fn PackagesSection(id: CatalogId, editable: bool) -> impl IntoView {
-    let packages = LocalResource::new(move || async move {
-        api::catalogs::packages(
-            id,
-            &PageQuery {
-                limit: Some(MAX_PAGE_SIZE),
-                cursor: None,
-            },
-        )
-        .await
-    });
+    let packages =
+        LocalResource::new(move || async move { api::catalogs::packages(id, &whole_list()).await });
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let hidden = RwSignal::new(false);
@@ -856,12 +590,6 @@ fn PackagesSection(id: CatalogId, editable: bool) -> impl IntoView {
         }
     });
     let error = action_error(create);
-    let name_error = Signal::derive(move || {
-        let error = error.get()?;
-        error
-            .field_message("name")
-            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
-    });
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if !create.pending().get_untracked() {
@@ -872,56 +600,38 @@ fn PackagesSection(id: CatalogId, editable: bool) -> impl IntoView {
             });
         }
     };
+    let table = |page: AccessPackagePage| {
+        view! {
+            <Table labelled_by="packages-heading" columns=&["Name", "Description", "Hidden", "Resource roles"]>
+                {page
+                    .items
+                    .into_iter()
+                    .map(|package| view! {
+                        <tr>
+                            <th scope="row">
+                                <A href=format!("{}/{}", routes::ADMIN_PACKAGES, package.id)>{package.name.to_string()}</A>
+                            </th>
+                            <td>{package.description.as_str().to_string()}</td>
+                            <td>{yes_no(package.hidden)}</td>
+                            <td>{package.resource_roles.len()}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </Table>
+            {page.next_cursor.is_some().then(|| view! { <p class="table-note">"Only the first 200 packages are shown."</p> })}
+        }
+    };
     view! {
         <section class="section" id="packages" aria-labelledby="packages-heading">
             <h2 id="packages-heading">"Access packages"</h2>
-            <Transition fallback=|| view! { <Loading label="Loading access packages…" /> }>
-                {move || Suspend::new(async move {
-                    match packages.await {
-                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| packages.refetch()) /> }.into_any(),
-                        Ok(page) if page.items.is_empty() => view! { <EmptyState title="This catalog has no access packages yet." /> }.into_any(),
-                        Ok(page) => view! {
-                            <div class="table-wrap" role="group" aria-labelledby="packages-heading" tabindex="0">
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Description"</th>
-                                            <th scope="col">"Hidden"</th>
-                                            <th scope="col">"Resource roles"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {page
-                                            .items
-                                            .into_iter()
-                                            .map(|package| view! {
-                                                <tr>
-                                                    <th scope="row">
-                                                        <A href=format!("{}/{}", routes::ADMIN_PACKAGES, package.id)>{package.name.to_string()}</A>
-                                                    </th>
-                                                    <td>{package.description.as_str().to_string()}</td>
-                                                    <td>{yes_no(package.hidden)}</td>
-                                                    <td>{package.resource_roles.len()}</td>
-                                                </tr>
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                            {page.next_cursor.is_some().then(|| view! { <p class="table-note">"Only the first 200 packages are shown."</p> })}
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
+            <WholeList list=packages loading="Loading access packages…" empty="This catalog has no access packages yet." show=table />
             <Show when=move || editable>
                 <form class="form subform" novalidate on:submit=on_submit aria-labelledby="new-package-heading">
                     <h3 id="new-package-heading">"New access package"</h3>
                     {move || error.get().map(|error| view! { <ErrorAlert error=error title="The access package was not created." /> })}
-                    <TextField id="new-package-name" label="Package name" value=name error=name_error required=true autocomplete="off" />
+                    <TextField id="new-package-name" label="Package name" value=name error=field_or_conflict(error, "name") required=true autocomplete="off" />
                     <TextAreaField id="new-package-description" label="Package description" value=description error=field_of(error, "description") />
-                    <CheckboxField id="new-package-hidden" label="Hidden" checked=hidden hint="Hidden packages are not listed to requesters; a direct link still works." />
+                    <CheckboxField id="new-package-hidden" label="Hidden" checked=hidden hint=HIDDEN_HINT />
                     <div class="form-actions">
                         <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
                             "Create access package"

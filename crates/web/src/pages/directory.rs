@@ -1,25 +1,146 @@
 //! The directory, for administrators: groups with their members and owners, applications with
 //! their roles.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
-use tessera_domain::directory::{ApplicationView, GroupRole, GroupView};
-use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
-use tessera_domain::{AppRoleId, ApplicationId, GroupId, UserId};
+use tessera_domain::directory::{AppRoleView, ApplicationView, GroupRole, GroupView};
+use tessera_domain::page::{DEFAULT_PAGE_SIZE, PageQuery};
+use tessera_domain::{ApplicationId, GroupId};
 
-use super::catalogs::LoadMore;
-use super::common::{action_error, field_of, is_admin, param_id};
+use super::common::{
+    action_error, field_of, field_or_conflict, is_admin, read_param_id, whole_list,
+};
+use super::confirm_delete::{ConfirmDelete, Deletable};
+use super::lists::{ItemButton, PagedItems, Table, WholeList, item_action};
+use super::people::AddPersonForm;
 use crate::api::{self, ApiError};
 use crate::components::{
-    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, PersonPicker,
-    TextAreaField, TextField, Tone, busy,
+    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextAreaField,
+    TextField, Tone, busy,
 };
 use crate::format::timestamp;
 use crate::forms::DirectoryForm;
 use crate::routes;
-use crate::state::{PagedList, Shape};
+use crate::state::PagedList;
+
+/// A group or an application. Their list pages, and the pages of one of them, differ only in
+/// these words and calls, and in the sections under an entry's description.
+trait Entry: Clone + Send + Sync + 'static {
+    type Id: FromStr + Display + PartialEq + Copy + Send + Sync + 'static;
+    /// "group": in headings, labels and ids.
+    const NOUN: &'static str;
+    /// "Group": the lead of an entry's page, and its title when it cannot be read.
+    const TITLE: &'static str;
+    /// "Groups": the title of the list's page and the heading of the list.
+    const PLURAL: &'static str;
+    /// What the list's page says under its title.
+    const LEAD: &'static str;
+    /// The path of the list's page.
+    const LIST: &'static str;
+
+    async fn list(q: String, page: PageQuery) -> Result<(Vec<Self>, Option<String>), ApiError>;
+    async fn create(form: DirectoryForm) -> Result<Self, ApiError>;
+    async fn get(id: Self::Id) -> Result<Self, ApiError>;
+    fn id(&self) -> Self::Id;
+    fn name(&self) -> String;
+    fn description(&self) -> String;
+    fn deletable(id: Self::Id) -> Deletable;
+    /// The sections of an entry's page between its description and the button that deletes it.
+    fn sections(id: Self::Id) -> AnyView;
+}
+
+impl Entry for GroupView {
+    type Id = GroupId;
+    const NOUN: &'static str = "group";
+    const TITLE: &'static str = "Group";
+    const PLURAL: &'static str = "Groups";
+    const LEAD: &'static str =
+        "Groups of the directory. Access packages can make people members or owners of a group.";
+    const LIST: &'static str = routes::ADMIN_GROUPS;
+
+    async fn list(q: String, page: PageQuery) -> Result<(Vec<Self>, Option<String>), ApiError> {
+        let page = api::directory::groups(&q, &page).await?;
+        Ok((page.items, page.next_cursor))
+    }
+
+    async fn create(form: DirectoryForm) -> Result<Self, ApiError> {
+        api::directory::create_group(&form.new_group()?).await
+    }
+
+    async fn get(id: GroupId) -> Result<Self, ApiError> {
+        api::directory::group(id).await
+    }
+
+    fn id(&self) -> GroupId {
+        self.id
+    }
+
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn description(&self) -> String {
+        self.description.as_str().to_string()
+    }
+
+    fn deletable(id: GroupId) -> Deletable {
+        Deletable::Group(id)
+    }
+
+    fn sections(id: GroupId) -> AnyView {
+        view! {
+            <GroupLinks id=id role=GroupRole::Member />
+            <GroupLinks id=id role=GroupRole::Owner />
+        }
+        .into_any()
+    }
+}
+
+impl Entry for ApplicationView {
+    type Id = ApplicationId;
+    const NOUN: &'static str = "application";
+    const TITLE: &'static str = "Application";
+    const PLURAL: &'static str = "Applications";
+    const LEAD: &'static str = "Applications of the directory and their roles. Access packages can assign an application role.";
+    const LIST: &'static str = routes::ADMIN_APPLICATIONS;
+
+    async fn list(q: String, page: PageQuery) -> Result<(Vec<Self>, Option<String>), ApiError> {
+        let page = api::directory::applications(&q, &page).await?;
+        Ok((page.items, page.next_cursor))
+    }
+
+    async fn create(form: DirectoryForm) -> Result<Self, ApiError> {
+        api::directory::create_application(&form.new_application()?).await
+    }
+
+    async fn get(id: ApplicationId) -> Result<Self, ApiError> {
+        api::directory::application(id).await
+    }
+
+    fn id(&self) -> ApplicationId {
+        self.id
+    }
+
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn description(&self) -> String {
+        self.description.as_str().to_string()
+    }
+
+    fn deletable(id: ApplicationId) -> Deletable {
+        Deletable::Application(id)
+    }
+
+    fn sections(id: ApplicationId) -> AnyView {
+        view! { <AppRoles id=id /> }.into_any()
+    }
+}
 
 /// Administrators only; others are told so instead of meeting a 403.
 #[component]
@@ -37,21 +158,15 @@ fn AdminsOnly(children: ChildrenFn) -> impl IntoView {
 /// A name-and-description form that creates something, and its message.
 #[component]
 fn CreateForm(
-    heading_id: &'static str,
-    heading: &'static str,
-    prefix: &'static str,
-    button: &'static str,
+    #[prop(into)] heading_id: String,
+    #[prop(into)] heading: String,
+    #[prop(into)] prefix: String,
+    #[prop(into)] button: String,
     create: Action<DirectoryForm, Result<String, ApiError>>,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let error = action_error(create);
-    let name_error = Signal::derive(move || {
-        let error = error.get()?;
-        error
-            .field_message("name")
-            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
-    });
     // Clear the inputs once something was created.
     Effect::new(move || {
         if let Some(Ok(_)) = create.value().get() {
@@ -69,8 +184,8 @@ fn CreateForm(
         }
     };
     view! {
-        <section class="section" aria-labelledby=heading_id>
-            <h2 id=heading_id>{heading}</h2>
+        <section class="section" aria-labelledby=heading_id.clone()>
+            <h2 id=heading_id.clone()>{heading}</h2>
             {move || {
                 create
                     .value()
@@ -80,7 +195,7 @@ fn CreateForm(
             }}
             {move || error.get().map(|error| view! { <ErrorAlert error=error title="Nothing was created." /> })}
             <form class="form form-grid" novalidate on:submit=on_submit>
-                <TextField id=format!("{prefix}-name") label="Name" value=name error=name_error required=true autocomplete="off" />
+                <TextField id=format!("{prefix}-name") label="Name" value=name error=field_or_conflict(error, "name") required=true autocomplete="off" />
                 <TextAreaField id=format!("{prefix}-description") label="Description" value=description error=field_of(error, "description") />
                 <div class="form-actions">
                     <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
@@ -92,142 +207,110 @@ fn CreateForm(
     }
 }
 
+/// The groups or the applications: searched, paged, with links to their pages, and a form that
+/// creates one.
+fn entries_page<E: Entry>() -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let list = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
+        E::list(query.get_untracked(), page)
+    });
+    let create = Action::new_local(move |form: &DirectoryForm| {
+        let created = E::create(form.clone());
+        async move {
+            let entry = created.await?;
+            list.prepend(entry.clone());
+            Ok::<String, ApiError>(entry.name())
+        }
+    });
+    let plural = E::PLURAL.to_lowercase();
+    let heading_id = format!("{plural}-heading");
+    let noun = E::NOUN;
+    view! {
+        <PageHeader title=E::PLURAL lead=E::LEAD />
+        <AdminNav />
+        <AdminsOnly>
+            <EntryList heading_id=heading_id.clone() search_label=format!("Search {plural}") query=query list=list />
+            <CreateForm
+                heading_id=format!("new-{noun}-heading")
+                heading=format!("New {noun}")
+                prefix=format!("new-{noun}")
+                button=format!("Create {noun}")
+                create=create
+            />
+        </AdminsOnly>
+    }
+}
+
 /// A searchable, paged table of names that link to their pages.
 #[component]
-fn NameList<T: Clone + Send + Sync + 'static>(
-    heading_id: &'static str,
-    heading: &'static str,
-    search_label: &'static str,
+fn EntryList<E: Entry>(
+    heading_id: String,
+    search_label: String,
     query: RwSignal<String>,
-    list: PagedList<T>,
-    row: fn(&T) -> (String, String, String),
+    list: PagedList<E>,
 ) -> impl IntoView {
     let on_search = move |ev: SubmitEvent| {
         ev.prevent_default();
         list.reload();
     };
+    let table_label = heading_id.clone();
     view! {
-        <section class="section" aria-labelledby=heading_id>
-            <h2 id=heading_id>{heading}</h2>
+        <section class="section" aria-labelledby=heading_id.clone()>
+            <h2 id=heading_id.clone()>{E::PLURAL}</h2>
             <form class="form-inline search-form" role="search" on:submit=on_search>
                 <TextField id=format!("{heading_id}-search") label=search_label input_type="search" value=query />
                 <div class="form-actions">
                     <button type="submit" class="btn btn-secondary">"Search"</button>
                 </div>
             </form>
-            {move || match list.shape() {
-                Shape::Loading => view! { <Loading /> }.into_any(),
-                Shape::Failed(error) => view! { <ErrorState error=error retry=Callback::new(move |_| list.reload()) /> }.into_any(),
-                Shape::Empty => view! { <EmptyState title="Nothing to show." /> }.into_any(),
-                Shape::Filled => view! {
-                    <div class="table-wrap" role="group" aria-labelledby=heading_id tabindex="0">
-                        <table class="table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Description"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {move || list.with_items(|all| {
-                                    all.iter()
-                                        .map(|item| {
-                                            let (href, name, description) = row(item);
-                                            view! {
-                                                <tr>
-                                                    <th scope="row"><A href=href>{name}</A></th>
-                                                    <td>{description}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()
-                                })}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-            }}
-            <LoadMore list=list />
+            <PagedItems list=list empty="Nothing to show.">
+                <Table labelled_by=table_label.clone() columns=&["Name", "Description"]>
+                    {move || list.with_items(|all| {
+                        all.iter()
+                            .map(|entry| {
+                                let name = entry.name();
+                                view! {
+                                    <tr>
+                                        <th scope="row"><A href=format!("{}/{}", E::LIST, entry.id())>{name}</A></th>
+                                        <td>{entry.description()}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    })}
+                </Table>
+            </PagedItems>
         </section>
     }
 }
 
-#[component]
-pub fn GroupsPage() -> impl IntoView {
-    let query = RwSignal::new(String::new());
-    let groups = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
-        let q = query.get_untracked();
-        async move {
-            api::directory::groups(&q, &page)
-                .await
-                .map(|page| (page.items, page.next_cursor))
-        }
-    });
-    let create = Action::new_local(move |form: &DirectoryForm| {
-        let new = form.new_group();
-        async move {
-            let group = api::directory::create_group(&new?).await?;
-            groups.prepend(group.clone());
-            Ok::<String, ApiError>(group.name.to_string())
-        }
-    });
+/// The page of one group or application: its name and description, its own sections, and the
+/// button that deletes it.
+fn entry_page<E: Entry>() -> impl IntoView {
+    let entry = read_param_id(E::get);
+    let noun = E::NOUN;
     view! {
-        <PageHeader title="Groups" lead="Groups of the directory. Access packages can make people members or owners of a group." />
-        <AdminNav />
-        <AdminsOnly>
-            <NameList
-                heading_id="groups-heading"
-                heading="Groups"
-                search_label="Search groups"
-                query=query
-                list=groups
-                row=|group: &GroupView| {
-                    (
-                        format!("{}/{}", routes::ADMIN_GROUPS, group.id),
-                        group.name.to_string(),
-                        group.description.as_str().to_string(),
-                    )
-                }
-            />
-            <CreateForm heading_id="new-group-heading" heading="New group" prefix="new-group" button="Create group" create=create />
-        </AdminsOnly>
-    }
-}
-
-#[component]
-pub fn GroupPage() -> impl IntoView {
-    let id = param_id::<GroupId>("id");
-    let group = LocalResource::new(move || {
-        let id = id.get();
-        async move {
-            match id {
-                Some(id) => api::directory::group(id).await,
-                None => Err(ApiError::from_response(404, "", None)),
-            }
-        }
-    });
-    view! {
-        <Transition fallback=|| view! { <Loading label="Loading the group…" /> }>
+        <Transition fallback=move || view! { <Loading label=format!("Loading the {noun}…") /> }>
             {move || Suspend::new(async move {
-                match group.await {
-                    Ok(group) => {
-                        let id = group.id;
+                match entry.await {
+                    Ok(entry) => {
+                        let id = entry.id();
                         view! {
-                            <PageHeader title=group.name.to_string() lead="Group" />
+                            <PageHeader title=entry.name() lead=E::TITLE />
                             <AdminNav />
-                            <p class="breadcrumb"><A href=routes::ADMIN_GROUPS>"All groups"</A></p>
-                            <p>{group.description.as_str().to_string()}</p>
-                            <GroupLinks id=id role=GroupRole::Member />
-                            <GroupLinks id=id role=GroupRole::Owner />
-                            <DeleteButton what="group" run=DeleteTarget::Group(id) />
+                            <p class="breadcrumb"><A href=E::LIST>{format!("All {}", E::PLURAL.to_lowercase())}</A></p>
+                            <p>{entry.description()}</p>
+                            {E::sections(id)}
+                            <section class="section danger-zone" aria-label=format!("Delete this {noun}")>
+                                <ConfirmDelete target=E::deletable(id) />
+                            </section>
                         }
                         .into_any()
                     }
                     Err(error) => view! {
-                        <PageHeader title="Group" />
+                        <PageHeader title=E::TITLE />
                         <AdminNav />
-                        <ErrorState error=error retry=Callback::new(move |_| group.refetch()) />
+                        <ErrorState error=error retry=Callback::new(move |_| entry.refetch()) />
                     }
                     .into_any(),
                 }
@@ -236,67 +319,24 @@ pub fn GroupPage() -> impl IntoView {
     }
 }
 
-#[derive(Clone, Copy)]
-enum DeleteTarget {
-    Group(GroupId),
-    Application(ApplicationId),
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    entries_page::<GroupView>()
 }
 
-/// Deletes a group or an application after a second click, then returns to its list.
 #[component]
-fn DeleteButton(what: &'static str, run: DeleteTarget) -> impl IntoView {
-    let navigate = use_navigate();
-    let confirming = RwSignal::new(false);
-    let action = Action::new_local(move |_: &()| {
-        let navigate = navigate.clone();
-        async move {
-            let back = match run {
-                DeleteTarget::Group(id) => {
-                    api::directory::delete_group(id).await?;
-                    routes::ADMIN_GROUPS
-                }
-                DeleteTarget::Application(id) => {
-                    api::directory::delete_application(id).await?;
-                    routes::ADMIN_APPLICATIONS
-                }
-            };
-            navigate(back, Default::default());
-            Ok::<(), ApiError>(())
-        }
-    });
-    let error = action_error(action);
-    view! {
-        <section class="section danger-zone" aria-label=format!("Delete this {what}")>
-            {move || error.get().map(|error| view! { <ErrorAlert error=error title=format!("The {what} was not deleted.") /> })}
-            <Show
-                when=move || confirming.get()
-                fallback=move || view! {
-                    <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
-                        {format!("Delete {what}")}
-                    </button>
-                }
-            >
-                <p>{format!("Delete this {what}? This cannot be undone.")}</p>
-                <div class="row-actions">
-                    <button
-                        type="button"
-                        class="btn btn-danger"
-                        aria-disabled=move || busy(action.pending().get())
-                        on:click=move |_| {
-                            if !action.pending().get_untracked() {
-                                action.dispatch(());
-                            }
-                        }
-                    >
-                        {format!("Yes, delete the {what}")}
-                    </button>
-                    <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
-                        "Keep it"
-                    </button>
-                </div>
-            </Show>
-        </section>
-    }
+pub fn GroupPage() -> impl IntoView {
+    entry_page::<GroupView>()
+}
+
+#[component]
+pub fn ApplicationsPage() -> impl IntoView {
+    entries_page::<ApplicationView>()
+}
+
+#[component]
+pub fn ApplicationPage() -> impl IntoView {
+    entry_page::<ApplicationView>()
 }
 
 /// The members or the owners of a group, with a person to add and a button to remove each.
@@ -312,206 +352,51 @@ fn GroupLinks(id: GroupId, role: GroupRole) -> impl IntoView {
             .await
             .map(|page| (page.items, page.next_cursor))
     });
-    let chosen = RwSignal::new(String::new());
-    let add = Action::new_local(move |raw: &String| {
-        let user = raw.parse::<UserId>();
-        async move {
-            let Ok(user) = user else {
-                return Err(ApiError::invalid(vec![
-                    tessera_domain::problem::FieldError {
-                        field: "user_id".into(),
-                        message: "choose a person".into(),
-                    },
-                ]));
-            };
-            api::directory::add_group_link(id, role, user).await?;
-            chosen.set(String::new());
-            list.reload();
-            Ok::<(), ApiError>(())
-        }
-    });
-    let remove = Action::new_local(move |user: &UserId| {
-        let user = *user;
-        async move {
-            api::directory::remove_group_link(id, role, user).await?;
-            list.reload();
-            Ok::<(), ApiError>(())
-        }
-    });
-    let add_error = action_error(add);
+    let remove = item_action(
+        move |user| api::directory::remove_group_link(id, role, user),
+        Callback::new(move |_| list.reload()),
+    );
     let remove_error = action_error(remove);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if !add.pending().get_untracked() {
-            add.dispatch(chosen.get_untracked());
-        }
-    };
     let table_label = heading_id.clone();
     view! {
         <section class="section" aria-labelledby=heading_id.clone()>
             <h2 id=heading_id.clone()>{heading}</h2>
             {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title=format!("The {noun} was not removed.") /> })}
-            {move || match list.shape() {
-                Shape::Loading => view! { <Loading /> }.into_any(),
-                Shape::Failed(error) => view! { <ErrorState error=error retry=Callback::new(move |_| list.reload()) /> }.into_any(),
-                Shape::Empty => view! { <EmptyState title=format!("No {noun}s yet.") /> }.into_any(),
-                Shape::Filled => view! {
-                    <div class="table-wrap" role="group" aria-labelledby=table_label.clone() tabindex="0">
-                        <table class="table">
-                            <thead>
+            <PagedItems list=list empty=format!("No {noun}s yet.")>
+                <Table labelled_by=table_label.clone() columns=&["Person", "Since"] actions=true>
+                    {move || list.with_items(|all| {
+                        all.iter()
+                            .map(|member| view! {
                                 <tr>
-                                    <th scope="col">"Person"</th>
-                                    <th scope="col">"Since"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    <th scope="row">{format!("{} ({})", member.display_name, member.username)}</th>
+                                    <td>{timestamp(&member.since)}</td>
+                                    <td class="cell-actions">
+                                        <ItemButton action=remove item=member.user_id label=format!("Remove {} as {noun}", member.username) text="Remove" />
+                                    </td>
                                 </tr>
-                            </thead>
-                            <tbody>
-                                {move || list.with_items(|all| {
-                                    all.iter()
-                                        .map(|member| {
-                                            let user = member.user_id;
-                                            let label = format!("Remove {} as {noun}", member.username);
-                                            view! {
-                                                <tr>
-                                                    <th scope="row">{format!("{} ({})", member.display_name, member.username)}</th>
-                                                    <td>{timestamp(&member.since)}</td>
-                                                    <td class="cell-actions">
-                                                        <button
-                                                            type="button"
-                                                            class="btn btn-danger-outline btn-small"
-                                                            aria-label=label
-                                                            on:click=move |_| {
-                                                                if !remove.pending().get_untracked() {
-                                                                    remove.dispatch(user);
-                                                                }
-                                                            }
-                                                        >
-                                                            "Remove"
-                                                        </button>
-                                                    </td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()
-                                })}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-            }}
-            <LoadMore list=list />
-            <form class="form form-inline subform" novalidate on:submit=on_submit>
-                {move || add_error.get().map(|error| view! { <ErrorAlert error=error title=format!("The {noun} was not added.") /> })}
-                <PersonPicker
-                    id=format!("add-{}", role.as_str())
-                    label=format!("New {noun}")
-                    value=chosen
-                    error=field_of(add_error, "user_id")
-                />
-                <div class="form-actions">
-                    <button type="submit" class="btn btn-secondary" aria-disabled=move || busy(add.pending().get())>
-                        {format!("Add {noun}")}
-                    </button>
-                </div>
-            </form>
-        </section>
-    }
-}
-
-#[component]
-pub fn ApplicationsPage() -> impl IntoView {
-    let query = RwSignal::new(String::new());
-    let apps = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
-        let q = query.get_untracked();
-        async move {
-            api::directory::applications(&q, &page)
-                .await
-                .map(|page| (page.items, page.next_cursor))
-        }
-    });
-    let create = Action::new_local(move |form: &DirectoryForm| {
-        let new = form.new_application();
-        async move {
-            let app = api::directory::create_application(&new?).await?;
-            apps.prepend(app.clone());
-            Ok::<String, ApiError>(app.name.to_string())
-        }
-    });
-    view! {
-        <PageHeader title="Applications" lead="Applications of the directory and their roles. Access packages can assign an application role." />
-        <AdminNav />
-        <AdminsOnly>
-            <NameList
-                heading_id="applications-heading"
-                heading="Applications"
-                search_label="Search applications"
-                query=query
-                list=apps
-                row=|app: &ApplicationView| {
-                    (
-                        format!("{}/{}", routes::ADMIN_APPLICATIONS, app.id),
-                        app.name.to_string(),
-                        app.description.as_str().to_string(),
-                    )
-                }
+                            })
+                            .collect_view()
+                    })}
+                </Table>
+            </PagedItems>
+            <AddPersonForm
+                id=format!("add-{}", role.as_str())
+                label=format!("New {noun}")
+                button=format!("Add {noun}")
+                failed=format!("The {noun} was not added.")
+                add=move |user| api::directory::add_group_link(id, role, user)
+                on_added=Callback::new(move |_| list.reload())
             />
-            <CreateForm heading_id="new-application-heading" heading="New application" prefix="new-application" button="Create application" create=create />
-        </AdminsOnly>
-    }
-}
-
-#[component]
-pub fn ApplicationPage() -> impl IntoView {
-    let id = param_id::<ApplicationId>("id");
-    let app = LocalResource::new(move || {
-        let id = id.get();
-        async move {
-            match id {
-                Some(id) => api::directory::application(id).await,
-                None => Err(ApiError::from_response(404, "", None)),
-            }
-        }
-    });
-    view! {
-        <Transition fallback=|| view! { <Loading label="Loading the application…" /> }>
-            {move || Suspend::new(async move {
-                match app.await {
-                    Ok(app) => {
-                        let id = app.id;
-                        view! {
-                            <PageHeader title=app.name.to_string() lead="Application" />
-                            <AdminNav />
-                            <p class="breadcrumb"><A href=routes::ADMIN_APPLICATIONS>"All applications"</A></p>
-                            <p>{app.description.as_str().to_string()}</p>
-                            <AppRoles id=id />
-                            <DeleteButton what="application" run=DeleteTarget::Application(id) />
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! {
-                        <PageHeader title="Application" />
-                        <AdminNav />
-                        <ErrorState error=error retry=Callback::new(move |_| app.refetch()) />
-                    }
-                    .into_any(),
-                }
-            })}
-        </Transition>
+        </section>
     }
 }
 
 #[component]
 fn AppRoles(id: ApplicationId) -> impl IntoView {
     let roles = LocalResource::new(move || async move {
-        api::directory::app_roles(
-            id,
-            &PageQuery {
-                limit: Some(MAX_PAGE_SIZE),
-                cursor: None,
-            },
-        )
-        .await
+        api::directory::app_roles(id, &whole_list())
+            .await
+            .map(|page| page.items)
     });
     let create = Action::new_local(move |form: &DirectoryForm| {
         let new = form.new_app_role();
@@ -521,67 +406,34 @@ fn AppRoles(id: ApplicationId) -> impl IntoView {
             Ok::<String, ApiError>(role.name.to_string())
         }
     });
-    let remove = Action::new_local(move |role: &AppRoleId| {
-        let role = *role;
-        async move {
-            api::directory::delete_app_role(id, role).await?;
-            roles.refetch();
-            Ok::<(), ApiError>(())
-        }
-    });
+    let remove = item_action(
+        move |role| api::directory::delete_app_role(id, role),
+        Callback::new(move |_| roles.refetch()),
+    );
     let remove_error = action_error(remove);
+    let table = move |list: Vec<AppRoleView>| {
+        view! {
+            <Table labelled_by="app-roles-heading" columns=&["Role", "Description"] actions=true>
+                {list
+                    .into_iter()
+                    .map(|role| view! {
+                        <tr>
+                            <th scope="row">{role.name.to_string()}</th>
+                            <td>{role.description.as_str().to_string()}</td>
+                            <td class="cell-actions">
+                                <ItemButton action=remove item=role.id label=format!("Delete role {}", role.name) text="Delete" />
+                            </td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </Table>
+        }
+    };
     view! {
         <section class="section" aria-labelledby="app-roles-heading">
             <h2 id="app-roles-heading">"Roles"</h2>
             {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The role was not deleted." /> })}
-            <Transition fallback=|| view! { <Loading label="Loading roles…" /> }>
-                {move || Suspend::new(async move {
-                    match roles.await {
-                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| roles.refetch()) /> }.into_any(),
-                        Ok(page) if page.items.is_empty() => view! { <EmptyState title="This application has no roles yet." /> }.into_any(),
-                        Ok(page) => view! {
-                            <div class="table-wrap" role="group" aria-labelledby="app-roles-heading" tabindex="0">
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Role"</th>
-                                            <th scope="col">"Description"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {page.items.into_iter().map(|role| {
-                                            let role_id = role.id;
-                                            let label = format!("Delete role {}", role.name);
-                                            view! {
-                                                <tr>
-                                                    <th scope="row">{role.name.to_string()}</th>
-                                                    <td>{role.description.as_str().to_string()}</td>
-                                                    <td class="cell-actions">
-                                                        <button
-                                                            type="button"
-                                                            class="btn btn-danger-outline btn-small"
-                                                            aria-label=label
-                                                            on:click=move |_| {
-                                                                if !remove.pending().get_untracked() {
-                                                                    remove.dispatch(role_id);
-                                                                }
-                                                            }
-                                                        >
-                                                            "Delete"
-                                                        </button>
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
+            <WholeList list=roles loading="Loading roles…" empty="This application has no roles yet." show=table />
         </section>
         <CreateForm heading_id="new-app-role-heading" heading="New role" prefix="new-app-role" button="Create role" create=create />
     }

@@ -5,22 +5,20 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use tessera_domain::catalog::{CatalogPermission, CatalogView, ResourceKind};
 use tessera_domain::package::{AccessPackageView, NewResourceRole, PolicyView, ResourceRoleKind};
-use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
-use tessera_domain::problem::FieldError;
-use tessera_domain::{AccessPackageId, ApplicationId, GroupId, PolicyId};
+use tessera_domain::{AccessPackageId, ApplicationId, GroupId};
 
 use super::assignments::{ConflictsSection, PackageAssignmentsSection};
 use super::catalogs::{catalog_href, may};
-use super::common::{action_error, field_of, param_id};
+use super::common::{action_error, read_param_id, refusal, whole_list};
+use super::details::{DetailsSection, Named};
+use super::lists::{ItemButton, Table, WholeList, item_action};
 use super::policy_editor::{PolicyEditor, can_pick_groups, summary};
 use super::policy_review::PolicyReviewSection;
 use crate::api::{self, ApiError};
 use crate::components::{
-    AdminNav, CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
-    TextAreaField, TextField, Tone, busy,
+    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, Tone, busy,
 };
 use crate::format::{timestamp, yes_no};
 use crate::forms::NamedForm;
@@ -35,20 +33,13 @@ fn role_kind_label(kind: ResourceRoleKind) -> &'static str {
 
 #[component]
 pub fn PackagePage() -> impl IntoView {
-    let id = param_id::<AccessPackageId>("id");
     // Outside the sections, which are drawn again when the package is read again after a save.
     let saved = RwSignal::new(false);
     // The package, and its catalog (for the person's roles and the catalog's resources).
-    let loaded = LocalResource::new(move || {
-        let id = id.get();
-        async move {
-            let Some(id) = id else {
-                return Err(ApiError::from_response(404, "", None));
-            };
-            let package = api::packages::get(id).await?;
-            let catalog = api::catalogs::get(package.catalog_id).await?;
-            Ok::<_, ApiError>((package, catalog))
-        }
+    let loaded = read_param_id(|id: AccessPackageId| async move {
+        let package = api::packages::get(id).await?;
+        let catalog = api::catalogs::get(package.catalog_id).await?;
+        Ok::<_, ApiError>((package, catalog))
     });
     view! {
         <Transition fallback=|| view! { <Loading label="Loading the access package…" /> }>
@@ -83,6 +74,11 @@ fn PackageSections(
     // Counts assignments made or removed here; the conflicts report is read again after each.
     let assignments_changed = RwSignal::new(0_u32);
     let package_id = package.id;
+    let stored = NamedForm {
+        name: package.name.to_string(),
+        description: package.description.as_str().to_string(),
+        flag: package.hidden,
+    };
     view! {
         <PageHeader title=package.name.to_string() lead="Access package" />
         <AdminNav />
@@ -98,7 +94,20 @@ fn PackageSections(
                 <a href="#conflicts">"Separation of duties"</a>
             })}
         </nav>
-        <DetailsSection package=package.clone() editable=editable saved=saved reload=reload />
+        <DetailsSection
+            named=Named::AccessPackage { id: package_id, catalog: catalog.id }
+            stored=stored
+            editable=editable
+            saved=saved
+            reload=reload
+        >
+            <dl class="facts">
+                <dt>"Hidden"</dt>
+                <dd>{yes_no(package.hidden)}</dd>
+                <dt>"Created"</dt>
+                <dd>{timestamp(&package.created_at)}</dd>
+            </dl>
+        </DetailsSection>
         <ResourceRolesSection package=package.clone() editable=editable reload=reload />
         <PoliciesSection
             package=package.clone()
@@ -109,115 +118,6 @@ fn PackageSections(
             <PackageAssignmentsSection package=package changed=assignments_changed />
             <ConflictsSection package=package_id changed=assignments_changed />
         })}
-    }
-}
-
-#[component]
-fn DetailsSection(
-    package: AccessPackageView,
-    editable: bool,
-    saved: RwSignal<bool>,
-    reload: Callback<()>,
-) -> impl IntoView {
-    let id = package.id;
-    let catalog_id = package.catalog_id;
-    let name = RwSignal::new(package.name.to_string());
-    let description = RwSignal::new(package.description.as_str().to_string());
-    let hidden = RwSignal::new(package.hidden);
-    let save = Action::new_local(move |form: &NamedForm| {
-        let changes = form.package_changes();
-        async move {
-            api::packages::update(id, &changes?).await?;
-            saved.set(true);
-            reload.run(());
-            Ok::<(), ApiError>(())
-        }
-    });
-    let error = action_error(save);
-    let name_error = Signal::derive(move || {
-        let error = error.get()?;
-        error
-            .field_message("name")
-            .or_else(|| (error.status() == Some(409)).then(|| error.message()))
-    });
-    let navigate = use_navigate();
-    let confirming = RwSignal::new(false);
-    let delete = Action::new_local(move |_: &()| {
-        let navigate = navigate.clone();
-        async move {
-            api::packages::delete(id).await?;
-            navigate(&catalog_href(catalog_id), Default::default());
-            Ok::<(), ApiError>(())
-        }
-    });
-    let delete_error = action_error(delete);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if save.pending().get_untracked() {
-            return;
-        }
-        saved.set(false);
-        save.dispatch(NamedForm {
-            name: name.get_untracked(),
-            description: description.get_untracked(),
-            flag: hidden.get_untracked(),
-        });
-    };
-    view! {
-        <section class="section" id="details" aria-labelledby="details-heading">
-            <h2 id="details-heading">"Details"</h2>
-            <dl class="facts">
-                <dt>"Hidden"</dt>
-                <dd>{yes_no(package.hidden)}</dd>
-                <dt>"Created"</dt>
-                <dd>{timestamp(&package.created_at)}</dd>
-            </dl>
-            {(!editable).then(|| view! { <p>{package.description.as_str().to_string()}</p> })}
-            <Show when=move || editable>
-                {move || saved.get().then(|| view! { <Notice tone=Tone::Success>"The access package was saved."</Notice> })}
-                {move || error.get().map(|error| view! { <ErrorAlert error=error title="The access package was not saved." /> })}
-                <form class="form form-grid" novalidate on:submit=on_submit>
-                    <TextField id="package-name" label="Name" value=name error=name_error required=true autocomplete="off" />
-                    <TextAreaField id="package-description" label="Description" value=description error=field_of(error, "description") />
-                    <CheckboxField id="package-hidden" label="Hidden" checked=hidden hint="Hidden packages are not listed to requesters; a direct link still works." />
-                    <div class="form-actions">
-                        <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
-                            "Save access package"
-                        </button>
-                    </div>
-                </form>
-                <div class="danger-zone">
-                    {move || delete_error.get().map(|error| view! { <ErrorAlert error=error title="The access package was not deleted." /> })}
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
-                                "Delete access package"
-                            </button>
-                        }
-                    >
-                        <p>"Delete this access package and its policies? This cannot be undone."</p>
-                        <div class="row-actions">
-                            <button
-                                type="button"
-                                class="btn btn-danger"
-                                aria-disabled=move || busy(delete.pending().get())
-                                on:click=move |_| {
-                                    if !delete.pending().get_untracked() {
-                                        delete.dispatch(());
-                                    }
-                                }
-                            >
-                                "Yes, delete the access package"
-                            </button>
-                            <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
-                                "Keep it"
-                            </button>
-                        </div>
-                    </Show>
-                </div>
-            </Show>
-        </section>
     }
 }
 
@@ -249,14 +149,7 @@ async fn role_choices(catalog: tessera_domain::CatalogId) -> Result<Vec<RoleChoi
             }
             ResourceKind::Application => {
                 let app = ApplicationId::from_uuid(resource.id);
-                let roles = api::directory::app_roles(
-                    app,
-                    &PageQuery {
-                        limit: Some(MAX_PAGE_SIZE),
-                        cursor: None,
-                    },
-                )
-                .await?;
+                let roles = api::directory::app_roles(app, &whole_list()).await?;
                 for role in roles.items {
                     choices.push(RoleChoice {
                         value: format!("app:{}", role.id),
@@ -280,14 +173,7 @@ fn ResourceRolesSection(
 ) -> impl IntoView {
     let id = package.id;
     let catalog = package.catalog_id;
-    let remove = Action::new_local(move |role: &uuid::Uuid| {
-        let role = *role;
-        async move {
-            api::packages::remove_role(id, role).await?;
-            reload.run(());
-            Ok::<(), ApiError>(())
-        }
-    });
+    let remove = item_action(move |role| api::packages::remove_role(id, role), reload);
     let remove_error = action_error(remove);
     let roles = package.resource_roles.clone();
     view! {
@@ -299,50 +185,24 @@ fn ResourceRolesSection(
                 view! { <EmptyState title="This package hands out nothing yet." /> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap" role="group" aria-labelledby="resource-roles-heading" tabindex="0">
-                        <table class="table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Resource"</th>
-                                    <th scope="col">"Role"</th>
-                                    <th scope="col">"Kind"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {roles
-                                    .into_iter()
-                                    .map(|role| {
-                                        let role_id = role.id;
-                                        let label = format!("Remove {} of {}", role.role_name, role.resource_name);
-                                        view! {
-                                            <tr>
-                                                <th scope="row">{role.resource_name.clone()}</th>
-                                                <td>{role.role_name.clone()}</td>
-                                                <td>{role_kind_label(role.kind)}</td>
-                                                <td class="cell-actions">
-                                                    {editable.then(|| view! {
-                                                        <button
-                                                            type="button"
-                                                            class="btn btn-danger-outline btn-small"
-                                                            aria-label=label
-                                                            on:click=move |_| {
-                                                                if !remove.pending().get_untracked() {
-                                                                    remove.dispatch(role_id);
-                                                                }
-                                                            }
-                                                        >
-                                                            "Remove"
-                                                        </button>
-                                                    })}
-                                                </td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <Table labelled_by="resource-roles-heading" columns=&["Resource", "Role", "Kind"] actions=true>
+                        {roles
+                            .into_iter()
+                            .map(|role| {
+                                let label = format!("Remove {} of {}", role.role_name, role.resource_name);
+                                view! {
+                                    <tr>
+                                        <th scope="row">{role.resource_name.clone()}</th>
+                                        <td>{role.role_name.clone()}</td>
+                                        <td>{role_kind_label(role.kind)}</td>
+                                        <td class="cell-actions">
+                                            {editable.then(|| view! { <ItemButton action=remove item=role.id label=label text="Remove" /> })}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </Table>
                 }
                 .into_any()
             }}
@@ -369,10 +229,10 @@ fn AddRoleForm(
             .map(|c| c.role);
         async move {
             let Some(role) = role else {
-                return Err(ApiError::invalid(vec![FieldError {
-                    field: "kind".into(),
-                    message: "choose a role of one of the catalog's resources".into(),
-                }]));
+                return Err(refusal(
+                    "kind",
+                    "choose a role of one of the catalog's resources",
+                ));
             };
             api::packages::add_role(id, &role).await?;
             reload.run(());
@@ -458,108 +318,78 @@ fn PoliciesSection(
     let policies = LocalResource::new(move || api::packages::policies(id));
     let editing = RwSignal::new(Editing::Nothing);
     let saved = RwSignal::new(None::<String>);
-    let remove = Action::new_local(move |policy: &PolicyId| {
-        let policy = *policy;
-        async move {
-            api::packages::delete_policy(id, policy).await?;
-            policies.refetch();
-            Ok::<(), ApiError>(())
-        }
-    });
+    let remove = item_action(
+        move |policy| api::packages::delete_policy(id, policy),
+        Callback::new(move |_| policies.refetch()),
+    );
     let remove_error = action_error(remove);
     let package = StoredValue::new(package);
+    let table = move |list: Vec<PolicyView>| {
+        view! {
+            <Table labelled_by="policies-heading" columns=&["Policy", "Who can request", "Approval", "Access", "Enabled"] actions=true>
+                {list
+                    .into_iter()
+                    .map(|policy| {
+                        let (who, approval, expiry) = summary(&policy.definition);
+                        let name = policy.definition.name.clone();
+                        let policy_id = policy.id;
+                        view! {
+                            <tr>
+                                <th scope="row">{name.clone()}</th>
+                                <td>{who}</td>
+                                <td>{approval}</td>
+                                <td>{expiry}</td>
+                                <td>{yes_no(policy.definition.enabled)}</td>
+                                <td class="cell-actions">
+                                    <div class="row-actions">
+                                        {editable.then(|| {
+                                            let policy = policy.clone();
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class="btn btn-secondary btn-small"
+                                                    aria-label=format!("Edit {name}")
+                                                    on:click=move |_| editing.set(Editing::Existing(policy.clone()))
+                                                >
+                                                    "Edit"
+                                                </button>
+                                            }
+                                        })}
+                                        <button
+                                            type="button"
+                                            class="btn btn-secondary btn-small"
+                                            aria-label=format!("Access review of {name}")
+                                            on:click=move |_| {
+                                                saved.set(None);
+                                                editing.set(Editing::Review(policy.clone()));
+                                            }
+                                        >
+                                            "Access review"
+                                        </button>
+                                        {editable.then(|| view! {
+                                            <ItemButton action=remove item=policy_id label=format!("Delete {name}") text="Delete" />
+                                        })}
+                                    </div>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </Table>
+        }
+    };
     view! {
         <section class="section" id="policies" aria-labelledby="policies-heading">
             <h2 id="policies-heading">"Policies"</h2>
             <p class="section-lead">"A policy says who may request this package, who approves, and how long access lasts."</p>
             {move || saved.get().map(|name| view! { <Notice tone=Tone::Success>"Policy “" {name} "” was saved."</Notice> })}
             {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The policy was not deleted." /> })}
-            <Transition fallback=|| view! { <Loading label="Loading policies…" /> }>
-                {move || Suspend::new(async move {
-                    match policies.await {
-                        Err(error) => view! { <ErrorState error=error retry=Callback::new(move |_| policies.refetch()) /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <EmptyState title="This package has no policies yet, so nobody can request it." /> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap" role="group" aria-labelledby="policies-heading" tabindex="0">
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Policy"</th>
-                                            <th scope="col">"Who can request"</th>
-                                            <th scope="col">"Approval"</th>
-                                            <th scope="col">"Access"</th>
-                                            <th scope="col">"Enabled"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list
-                                            .into_iter()
-                                            .map(|policy| {
-                                                let (who, approval, expiry) = summary(&policy.definition);
-                                                let name = policy.definition.name.clone();
-                                                let policy_id = policy.id;
-                                                view! {
-                                                    <tr>
-                                                        <th scope="row">{name.clone()}</th>
-                                                        <td>{who}</td>
-                                                        <td>{approval}</td>
-                                                        <td>{expiry}</td>
-                                                        <td>{yes_no(policy.definition.enabled)}</td>
-                                                        <td class="cell-actions">
-                                                            <div class="row-actions">
-                                                                {editable.then(|| {
-                                                                    let policy = policy.clone();
-                                                                    view! {
-                                                                        <button
-                                                                            type="button"
-                                                                            class="btn btn-secondary btn-small"
-                                                                            aria-label=format!("Edit {name}")
-                                                                            on:click=move |_| editing.set(Editing::Existing(policy.clone()))
-                                                                        >
-                                                                            "Edit"
-                                                                        </button>
-                                                                    }
-                                                                })}
-                                                                <button
-                                                                    type="button"
-                                                                    class="btn btn-secondary btn-small"
-                                                                    aria-label=format!("Access review of {name}")
-                                                                    on:click=move |_| {
-                                                                        saved.set(None);
-                                                                        editing.set(Editing::Review(policy.clone()));
-                                                                    }
-                                                                >
-                                                                    "Access review"
-                                                                </button>
-                                                                {editable.then(|| view! {
-                                                                    <button
-                                                                        type="button"
-                                                                        class="btn btn-danger-outline btn-small"
-                                                                        aria-label=format!("Delete {name}")
-                                                                        on:click=move |_| {
-                                                                            if !remove.pending().get_untracked() {
-                                                                                remove.dispatch(policy_id);
-                                                                            }
-                                                                        }
-                                                                    >
-                                                                        "Delete"
-                                                                    </button>
-                                                                })}
-                                                            </div>
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
+            <WholeList
+                list=policies
+                loading="Loading policies…"
+                empty="This package has no policies yet, so nobody can request it."
+                show=table
+            />
             {move || match editing.get() {
                 Editing::Review(policy) => view! {
                     <PolicyReviewSection

@@ -1,0 +1,118 @@
+//! Deleting a catalog, an access package, a group or an application: a button, a question and
+//! a second button, then back to the list it was in.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, GroupId};
+
+use super::catalogs::catalog_href;
+use super::common::action_error;
+use crate::api::{self, ApiError};
+use crate::components::{ErrorAlert, busy};
+use crate::routes;
+
+/// What a `ConfirmDelete` deletes.
+#[derive(Clone, Copy, Debug)]
+pub enum Deletable {
+    Catalog(CatalogId),
+    AccessPackage {
+        id: AccessPackageId,
+        catalog: CatalogId,
+    },
+    Group(GroupId),
+    Application(ApplicationId),
+}
+
+impl Deletable {
+    /// How the page names it: "catalog", "access package".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Deletable::Catalog(_) => "catalog",
+            Deletable::AccessPackage { .. } => "access package",
+            Deletable::Group(_) => "group",
+            Deletable::Application(_) => "application",
+        }
+    }
+
+    /// The question the second button answers.
+    fn question(self) -> String {
+        match self {
+            Deletable::AccessPackage { .. } => {
+                "Delete this access package and its policies? This cannot be undone.".to_string()
+            }
+            Deletable::Catalog(_) | Deletable::Group(_) | Deletable::Application(_) => {
+                format!("Delete this {}? This cannot be undone.", self.noun())
+            }
+        }
+    }
+
+    /// Deletes it, and answers the path of the list it was in.
+    async fn delete(self) -> Result<String, ApiError> {
+        match self {
+            Deletable::Catalog(id) => {
+                api::catalogs::delete(id).await?;
+                Ok(routes::ADMIN_CATALOGS.to_string())
+            }
+            Deletable::AccessPackage { id, catalog } => {
+                api::packages::delete(id).await?;
+                Ok(catalog_href(catalog))
+            }
+            Deletable::Group(id) => {
+                api::directory::delete_group(id).await?;
+                Ok(routes::ADMIN_GROUPS.to_string())
+            }
+            Deletable::Application(id) => {
+                api::directory::delete_application(id).await?;
+                Ok(routes::ADMIN_APPLICATIONS.to_string())
+            }
+        }
+    }
+}
+
+/// Deletes `target` after a second click, then goes back to the list it was in. The caller
+/// puts it in its danger zone.
+#[component]
+pub fn ConfirmDelete(target: Deletable) -> impl IntoView {
+    let noun = target.noun();
+    let navigate = use_navigate();
+    let confirming = RwSignal::new(false);
+    let delete = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            let back = target.delete().await?;
+            navigate(&back, Default::default());
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(delete);
+    view! {
+        {move || error.get().map(|error| view! { <ErrorAlert error=error title=format!("The {noun} was not deleted.") /> })}
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! {
+                <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
+                    {format!("Delete {noun}")}
+                </button>
+            }
+        >
+            <p>{target.question()}</p>
+            <div class="row-actions">
+                <button
+                    type="button"
+                    class="btn btn-danger"
+                    aria-disabled=move || busy(delete.pending().get())
+                    on:click=move |_| {
+                        if !delete.pending().get_untracked() {
+                            delete.dispatch(());
+                        }
+                    }
+                >
+                    {format!("Yes, delete the {noun}")}
+                </button>
+                <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
+                    "Keep it"
+                </button>
+            </div>
+        </Show>
+    }
+}
