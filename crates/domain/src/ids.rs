@@ -186,10 +186,15 @@ mod tests {
 
     #[test]
     fn an_id_list_keeps_each_id_once_in_the_order_named() {
-        let list = IdList::<UserId>::parse(&format!("{BOB}, {ADA},{BOB}")).unwrap();
-        let named: Vec<String> = list.ids().iter().map(ToString::to_string).collect();
-        assert_eq!(named, [BOB, ADA]);
-        assert_eq!(list.to_string(), format!("{BOB},{ADA}"));
+        let list = IdList::<UserId>::parse(&format!("{BOB}, {ADA},{BOB}")).map_err(|e| e.0);
+        let named: Result<Vec<String>, _> = list
+            .as_ref()
+            .map(|list| list.ids().iter().map(ToString::to_string).collect());
+        assert_eq!(named, Ok(vec![BOB.to_string(), ADA.to_string()]));
+        assert_eq!(
+            list.map(|list| list.to_string()),
+            Ok(format!("{BOB},{ADA}"))
+        );
     }
 
     #[test]

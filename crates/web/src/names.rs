@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn a_policy_names_its_requesters_and_approvers_but_not_the_owners_groups() {
-        let definition: PolicyDefinition = serde_json::from_value(serde_json::json!({
+        let parsed = serde_json::from_value::<PolicyDefinition>(serde_json::json!({
             "name": "Named",
             "who_can_request": {
                 "type": "specific_users_and_groups",
@@ -236,8 +236,10 @@ mod tests {
                 },
             }]},
             "lifecycle": {"expiry": {"type": "never"}},
-        }))
-        .unwrap();
+        }));
+        let Ok(definition) = parsed else {
+            panic!("the policy does not parse: {parsed:?}");
+        };
         let (people, groups) = named_in_policy(&definition);
         let ids = |ids: Vec<String>| {
             ids.iter()
