@@ -239,7 +239,7 @@ fn UserRow(
             </td>
             <td>{cell(|user| maybe_timestamp(user.last_sign_in_at.as_ref(), "Never"))}</td>
             <td class="cell-actions">
-                <div class="row-actions">
+                <div class="row-actions row-actions-nowrap">
                 {move || person().then(|| view! {
                     <button
                         type="button"
