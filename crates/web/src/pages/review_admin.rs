@@ -258,10 +258,14 @@ async fn resource_names(resources: ResourcesInput) -> Vec<String> {
     let mut names = Vec::new();
     match resources {
         ResourcesInput::Groups { group_ids } => {
+            // One request for all of them, in the definition's order.
+            let found = api::directory::group_names(&group_ids)
+                .await
+                .unwrap_or_default();
             for id in group_ids {
-                names.push(match api::directory::group(id).await {
-                    Ok(group) => group.name.to_string(),
-                    Err(_) => format!("Group {id}"),
+                names.push(match found.iter().find(|group| group.id == id) {
+                    Some(group) => group.name.to_string(),
+                    None => format!("Group {id}"),
                 });
             }
         }
