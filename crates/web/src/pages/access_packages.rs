@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -14,6 +13,7 @@ use tessera_domain::assignment::{AssignmentState, AssignmentView, StateFilter};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::{AccessPackageId, AssignmentId, RequestId};
 
+use super::browser_clock::browser_time;
 use super::catalogs::LoadMore;
 use super::requests::{request_href, when};
 use crate::api::{self, ApiError};
@@ -42,26 +42,6 @@ pub fn extend_href(id: AssignmentId) -> String {
         "{}&extend={id}",
         PackagesTab::Active.href(routes::ACCESS_PACKAGES)
     )
-}
-
-/// A local date and time in the browser's time zone, as the browser reads it (daylight saving
-/// included); `None` when the browser cannot place it.
-pub fn browser_time(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    let part = |value: u32| i32::try_from(value).ok();
-    let date = js_sys::Date::new_with_year_month_day_hr_min_sec(
-        u32::try_from(naive.year()).ok()?,
-        part(naive.month0())?,
-        part(naive.day())?,
-        part(naive.hour())?,
-        part(naive.minute())?,
-        part(naive.second())?,
-    );
-    let millis = date.get_time();
-    if !millis.is_finite() {
-        return None;
-    }
-    // Whole milliseconds since 1970, well within i64.
-    DateTime::from_timestamp_millis(millis.round() as i64)
 }
 
 /// A refused write, in words people can act on (see [`refusal_message`]).

@@ -3,7 +3,6 @@
 //! report. Shown to administrators and to catalog owners, access package managers and
 //! assignment managers, as the API allows.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -14,6 +13,7 @@ use tessera_domain::package::{AccessPackageView, PolicyView};
 use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::{AccessPackageId, AssignmentId, CatalogId};
 
+use super::browser_clock::browser_time;
 use super::catalogs::LoadMore;
 use super::common::{action_error, field_of};
 use super::questions::{AnsweredIn, PolicyQuestions};
@@ -34,26 +34,6 @@ use crate::state::{PagedList, Shape};
 
 fn package_href(id: AccessPackageId) -> String {
     format!("{}/{id}", routes::ADMIN_PACKAGES)
-}
-
-/// A local date and time in the browser's time zone, as the browser reads it (daylight saving
-/// included); `None` when the browser cannot place it.
-fn browser_time(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    let part = |value: u32| i32::try_from(value).ok();
-    let date = js_sys::Date::new_with_year_month_day_hr_min_sec(
-        u32::try_from(naive.year()).ok()?,
-        part(naive.month0())?,
-        part(naive.day())?,
-        part(naive.hour())?,
-        part(naive.minute())?,
-        part(naive.second())?,
-    );
-    let millis = date.get_time();
-    if !millis.is_finite() {
-        return None;
-    }
-    // Whole milliseconds since 1970, well within i64.
-    DateTime::from_timestamp_millis(millis.round() as i64)
 }
 
 /// The state filter of an assignment list.

@@ -5,6 +5,7 @@ mod admin;
 mod approvals;
 mod assignments;
 mod audit;
+mod browser_clock;
 mod catalogs;
 mod common;
 mod confirm_delete;

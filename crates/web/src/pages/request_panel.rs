@@ -14,7 +14,8 @@ use tessera_domain::access::{
 use tessera_domain::policy::QuestionDefinition;
 use tessera_domain::{AccessPackageId, RequestId, UserId};
 
-use super::access_packages::{JustificationField, RefusalAlert, browser_time};
+use super::access_packages::{JustificationField, RefusalAlert};
+use super::browser_clock::browser_time;
 use super::common::param_id;
 use super::questions::{AnsweredIn, PolicyQuestions};
 use super::requests::request_href;
