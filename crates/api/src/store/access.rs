@@ -114,7 +114,6 @@ pub async fn find_card(db: &Db, package: Uuid) -> StoreResult<Option<(PackageCar
 pub async fn resource_names(db: &Db, packages: &[Uuid]) -> StoreResult<Vec<(Uuid, String)>> {
     let mut found = Vec::new();
     for chunk in packages.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT r.package_id, CASE r.kind WHEN 'group_member' THEN 'Member of ' || g.name \
              WHEN 'group_owner' THEN 'Owner of ' || g.name ELSE a.name || ': ' || ar.name END \
@@ -122,7 +121,7 @@ pub async fn resource_names(db: &Db, packages: &[Uuid]) -> StoreResult<Vec<(Uuid
              LEFT JOIN app_roles ar ON ar.id = r.app_role_id \
              LEFT JOIN applications a ON a.id = ar.application_id \
              WHERE r.package_id IN ({}) ORDER BY 2",
-            placeholders.join(", ")
+            super::placeholders(chunk.len())
         ));
         let rows: Vec<(Uuid, String)> = on_db!(db, pool => {
             let mut query = sqlx::query_as(sql);

@@ -150,7 +150,13 @@ pub enum DeleteOutcome {
 
 /// `$1, $2, …, $count`: the placeholders of an `IN (…)` list bound one value each.
 pub(crate) fn placeholders(count: usize) -> String {
-    (1..=count)
+    placeholders_after(0, count)
+}
+
+/// `$bound+1, …, $bound+count`: the placeholders of an `IN (…)` list whose values are bound
+/// after `bound` other parameters.
+pub(crate) fn placeholders_after(bound: usize, count: usize) -> String {
+    (bound + 1..=bound + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -228,5 +234,22 @@ impl Db {
 
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{placeholders, placeholders_after};
+
+    #[test]
+    fn placeholders_number_from_one() {
+        assert_eq!(placeholders(3), "$1, $2, $3");
+        assert_eq!(placeholders(0), "");
+    }
+
+    #[test]
+    fn placeholders_after_continue_from_the_parameters_already_bound() {
+        assert_eq!(placeholders_after(1, 2), "$2, $3");
+        assert_eq!(placeholders_after(4, 0), "");
     }
 }

@@ -216,10 +216,7 @@ pub async fn list_resource_roles(
         return Ok(Vec::new());
     }
     // Bounded by the page size (at most 200 packages), so the IN list stays small.
-    let placeholders = (0..packages.len())
-        .map(|i| format!("${}", i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = super::placeholders_after(1, packages.len());
     let sql = sqlx::AssertSqlSafe(format!(
         "{RESOURCE_ROLE_SELECT} JOIN access_packages p ON p.id = r.package_id \
          WHERE p.catalog_id = $1 AND r.package_id IN ({placeholders}) \

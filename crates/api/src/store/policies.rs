@@ -211,10 +211,7 @@ async fn existing(db: &Db, table: &'static str, ids: &[Uuid]) -> StoreResult<Vec
     let mut found = Vec::new();
     // Policies name at most a few hundred ids; chunks keep each statement's parameters bounded.
     for chunk in ids.chunks(100) {
-        let placeholders = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = super::placeholders(chunk.len());
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT id FROM {table} WHERE id IN ({placeholders})"
         ));

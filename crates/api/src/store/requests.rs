@@ -568,10 +568,9 @@ pub async fn group_people(db: &Db, group: Uuid, owners: bool) -> StoreResult<Vec
 pub async fn enabled_among(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
     let mut found = Vec::new();
     for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT id FROM users WHERE enabled AND id IN ({})",
-            placeholders.join(", ")
+            super::placeholders(chunk.len())
         ));
         let rows: Vec<(Uuid,)> = on_db!(db, pool => {
             let mut query = sqlx::query_as(sql);

@@ -443,12 +443,9 @@ pub async fn list_items(
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut placeholders = Vec::new();
-        for id in ids {
-            binds.push(Bind::Id(*id));
-            placeholders.push(format!("${}", binds.len()));
-        }
-        conditions.push(format!("it.id IN ({})", placeholders.join(", ")));
+        let placeholders = super::placeholders_after(binds.len(), ids.len());
+        binds.extend(ids.iter().map(|id| Bind::Id(*id)));
+        conditions.push(format!("it.id IN ({placeholders})"));
     }
     if let Some((username, id)) = after {
         binds.push(Bind::Text(username));

@@ -163,10 +163,7 @@ async fn attach_sponsors(db: &Db, rows: &mut [UserRow]) -> StoreResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let placeholders = (1..=rows.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = super::placeholders(rows.len());
     let sql = format!(
         "SELECT user_id, sponsor_id FROM user_sponsors WHERE user_id IN ({placeholders}) \
          ORDER BY user_id, sponsor_id"
