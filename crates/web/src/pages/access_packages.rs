@@ -14,7 +14,7 @@ use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::{AccessPackageId, AssignmentId, RequestId};
 
 use super::browser_clock::browser_time;
-use super::catalogs::LoadMore;
+use super::lists::LoadMore;
 use super::requests::{request_href, when};
 use crate::api::{self, ApiError};
 use crate::assignments::{end_label, person, state_badge, state_label};

@@ -9,7 +9,7 @@ use tessera_domain::access::{ApprovalList, DecisionInput, RequestView};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::request::Verdict;
 
-use super::catalogs::LoadMore;
+use super::lists::LoadMore;
 use super::requests::{AnswerList, StageList, my_id, request_href, state_badge, when};
 use crate::api::{self, ApiError};
 use crate::assignments::person;

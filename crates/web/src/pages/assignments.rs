@@ -14,8 +14,8 @@ use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::{AccessPackageId, AssignmentId, CatalogId};
 
 use super::browser_clock::browser_time;
-use super::catalogs::LoadMore;
 use super::common::{action_error, field_of};
+use super::lists::LoadMore;
 use super::questions::{AnsweredIn, PolicyQuestions};
 use crate::api::assignments::Created;
 use crate::api::{self, ApiError};

@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use tessera_domain::audit::{AuditEventView, AuditExportQuery};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 
-use super::catalogs::LoadMore;
 use super::common::{field_of, is_admin};
+use super::lists::LoadMore;
 use crate::api::{self, ApiError};
 use crate::audit::{AuditFilterForm, actor, csv_href, occurred, snapshot, target_name};
 use crate::components::{

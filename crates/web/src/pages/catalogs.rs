@@ -155,28 +155,6 @@ fn CatalogCreatorsSection() -> impl IntoView {
     }
 }
 
-/// "Load more" under a paged list, with the error of the last page.
-#[component]
-pub fn LoadMore<T: Clone + Send + Sync + 'static>(list: PagedList<T>) -> impl IntoView {
-    view! {
-        <Show when=move || list.loaded() && list.error().is_some()>
-            {move || list.error().map(|error| view! { <ErrorAlert error=error title="More could not be loaded." /> })}
-        </Show>
-        <Show when=move || list.has_more()>
-            <div class="load-more">
-                <button
-                    type="button"
-                    class="btn btn-secondary"
-                    aria-disabled=move || busy(list.pending())
-                    on:click=move |_| list.load_more()
-                >
-                    {move || if list.pending() { "Loading…" } else { "Load more" }}
-                </button>
-            </div>
-        </Show>
-    }
-}
-
 #[component]
 fn CatalogTable(catalogs: PagedList<CatalogView>) -> impl IntoView {
     view! {

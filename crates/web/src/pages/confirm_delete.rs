@@ -1,5 +1,6 @@
-//! Deleting a catalog, an access package, a group or an application: a button, a question and
-//! a second button, then back to the list it was in.
+//! Deleting something in two clicks: a button, a question and a second button. `AskBeforeDeleting`
+//! is those clicks for any deletion; `ConfirmDelete` deletes a catalog, an access package, a
+//! group or an application with them, then goes back to the list it was in.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -87,27 +88,67 @@ pub fn ConfirmDelete(target: Deletable) -> impl IntoView {
     let error = action_error(delete);
     view! {
         {move || error.get().map(|error| view! { <ErrorAlert error=error title=format!("The {noun} was not deleted.") /> })}
+        <AskBeforeDeleting
+            ask=format!("Delete {noun}")
+            question=target.question()
+            confirm=format!("Yes, delete the {noun}")
+            confirming=confirming
+            pending=delete.pending()
+            on_confirm=Callback::new(move |_| {
+                delete.dispatch(());
+            })
+        />
+    }
+}
+
+/// Asks before deleting: the `ask` button opens `question`, whose `confirm` button runs
+/// `on_confirm` (ignored while `pending`) and whose "Keep it" closes it again. `on_ask` runs
+/// with the first click, for a page that clears what it said before.
+#[component]
+pub fn AskBeforeDeleting(
+    /// "Delete catalog".
+    #[prop(into)]
+    ask: String,
+    #[prop(into)] question: String,
+    /// "Yes, delete the catalog".
+    #[prop(into)]
+    confirm: String,
+    confirming: RwSignal<bool>,
+    #[prop(into)] pending: Signal<bool>,
+    on_confirm: Callback<()>,
+    #[prop(optional)] on_ask: Option<Callback<()>>,
+) -> impl IntoView {
+    view! {
         <Show
             when=move || confirming.get()
             fallback=move || view! {
-                <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
-                    {format!("Delete {noun}")}
+                <button
+                    type="button"
+                    class="btn btn-danger-outline"
+                    on:click=move |_| {
+                        if let Some(on_ask) = on_ask {
+                            on_ask.run(());
+                        }
+                        confirming.set(true);
+                    }
+                >
+                    {ask.clone()}
                 </button>
             }
         >
-            <p>{target.question()}</p>
+            <p>{question.clone()}</p>
             <div class="row-actions">
                 <button
                     type="button"
                     class="btn btn-danger"
-                    aria-disabled=move || busy(delete.pending().get())
+                    aria-disabled=move || busy(pending.get())
                     on:click=move |_| {
-                        if !delete.pending().get_untracked() {
-                            delete.dispatch(());
+                        if !pending.get_untracked() {
+                            on_confirm.run(());
                         }
                     }
                 >
-                    {format!("Yes, delete the {noun}")}
+                    {confirm.clone()}
                 </button>
                 <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
                     "Keep it"

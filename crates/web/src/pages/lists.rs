@@ -1,5 +1,6 @@
 //! The pieces of the administration pages' lists: a list read whole or page by page with its
-//! states, the table that shows one, and the button that acts on one of its items.
+//! states and its "Load more", the table that shows one, and the button that acts on one of its
+//! items.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,9 +8,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use tessera_domain::page::AccessPackagePage;
 
-use super::catalogs::LoadMore;
 use crate::api::ApiError;
-use crate::components::{EmptyState, ErrorState, Loading};
+use crate::components::{EmptyState, ErrorAlert, ErrorState, Loading, busy};
 use crate::state::{PagedList, Shape};
 
 /// What `WholeList` reads: a list, or the first page of one.
@@ -80,6 +80,28 @@ where
             Shape::Filled => children().into_any(),
         }}
         <LoadMore list=list />
+    }
+}
+
+/// "Load more" under a paged list, with the error of the last page.
+#[component]
+pub fn LoadMore<T: Clone + Send + Sync + 'static>(list: PagedList<T>) -> impl IntoView {
+    view! {
+        <Show when=move || list.loaded() && list.error().is_some()>
+            {move || list.error().map(|error| view! { <ErrorAlert error=error title="More could not be loaded." /> })}
+        </Show>
+        <Show when=move || list.has_more()>
+            <div class="load-more">
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    aria-disabled=move || busy(list.pending())
+                    on:click=move |_| list.load_more()
+                >
+                    {move || if list.pending() { "Loading…" } else { "Load more" }}
+                </button>
+            </div>
+        </Show>
     }
 }
 

@@ -13,10 +13,11 @@ use tessera_domain::package::PolicyView;
 use tessera_domain::review::ReviewDefinitionView;
 
 use super::common::action_error;
+use super::confirm_delete::AskBeforeDeleting;
 use super::review_admin::{DefinitionFacts, definition_href};
 use super::review_editor::{ReviewEditor, ReviewedPolicy};
 use crate::api::{self, ApiError};
-use crate::components::{ErrorAlert, ErrorState, Loading, Notice, Tone, busy};
+use crate::components::{ErrorAlert, ErrorState, Loading, Notice, Tone};
 
 /// What the section shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -179,40 +180,17 @@ fn CarriedReview(
                 </button>
             </div>
             <div class="danger-zone">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button
-                            type="button"
-                            class="btn btn-danger-outline"
-                            on:click=move |_| {
-                                notice.set(None);
-                                confirming.set(true);
-                            }
-                        >
-                            "Remove the access review"
-                        </button>
-                    }
-                >
-                    <p>"Remove this access review, with its reviews in progress and the history of their results? This cannot be undone."</p>
-                    <div class="row-actions">
-                        <button
-                            type="button"
-                            class="btn btn-danger"
-                            aria-disabled=move || busy(remove.pending().get())
-                            on:click=move |_| {
-                                if !remove.pending().get_untracked() {
-                                    remove.dispatch(());
-                                }
-                            }
-                        >
-                            "Yes, remove the access review"
-                        </button>
-                        <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
-                            "Keep it"
-                        </button>
-                    </div>
-                </Show>
+                <AskBeforeDeleting
+                    ask="Remove the access review"
+                    question="Remove this access review, with its reviews in progress and the history of their results? This cannot be undone."
+                    confirm="Yes, remove the access review"
+                    confirming=confirming
+                    pending=remove.pending()
+                    on_confirm=Callback::new(move |_| {
+                        remove.dispatch(());
+                    })
+                    on_ask=Callback::new(move |_| notice.set(None))
+                />
             </div>
         })}
     }

@@ -13,8 +13,8 @@ use tessera_domain::policy::Answer;
 use tessera_domain::request::RequestState;
 use tessera_domain::{AccessPackageId, RequestId, UserId};
 
-use super::catalogs::LoadMore;
 use super::common::{action_error, field_of, param_id};
+use super::lists::LoadMore;
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::components::{

@@ -15,8 +15,9 @@ use tessera_domain::review::{
 };
 use tessera_domain::{ReviewDefinitionId, ReviewInstanceId};
 
-use super::catalogs::LoadMore;
 use super::common::{action_error, param_id};
+use super::confirm_delete::AskBeforeDeleting;
+use super::lists::LoadMore;
 use super::requests::when;
 use super::review_editor::ReviewEditor;
 use super::reviews::progress_bar;
@@ -322,33 +323,16 @@ fn DefinitionDetails(
             </div>
             <DefinitionFacts view=view with_resources=true />
             <div class="danger-zone">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
-                            "Delete access review"
-                        </button>
-                    }
-                >
-                    <p>"Delete this access review and the history of its reviews? This cannot be undone."</p>
-                    <div class="row-actions">
-                        <button
-                            type="button"
-                            class="btn btn-danger"
-                            aria-disabled=move || busy(delete.pending().get())
-                            on:click=move |_| {
-                                if !delete.pending().get_untracked() {
-                                    delete.dispatch(id);
-                                }
-                            }
-                        >
-                            "Yes, delete the access review"
-                        </button>
-                        <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
-                            "Keep it"
-                        </button>
-                    </div>
-                </Show>
+                <AskBeforeDeleting
+                    ask="Delete access review"
+                    question="Delete this access review and the history of its reviews? This cannot be undone."
+                    confirm="Yes, delete the access review"
+                    confirming=confirming
+                    pending=delete.pending()
+                    on_confirm=Callback::new(move |_| {
+                        delete.dispatch(id);
+                    })
+                />
             </div>
         </section>
     }

@@ -17,8 +17,8 @@ use tessera_domain::review::{
 };
 use tessera_domain::{ReviewInstanceId, ReviewItemId};
 
-use super::catalogs::LoadMore;
 use super::common::param_id;
+use super::lists::LoadMore;
 use super::requests::{my_id, when};
 use crate::api::{self, ApiError};
 use crate::components::{
