@@ -278,6 +278,8 @@ pub struct MemberView {
     pub user_id: UserId,
     pub username: Username,
     pub display_name: DisplayName,
+    /// A guest from outside the organisation.
+    pub guest: bool,
     /// When the link was made.
     pub since: DateTime<Utc>,
 }

@@ -231,6 +231,7 @@ pub(crate) fn member_view(row: &LinkedUserRow) -> ApiResult<MemberView> {
         username: Username::parse(row.username.clone()).map_err(|_| corrupt("username"))?,
         display_name: DisplayName::parse(row.display_name.clone())
             .map_err(|_| corrupt("display_name"))?,
+        guest: row.guest,
         since: row.since,
     })
 }

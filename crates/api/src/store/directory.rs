@@ -367,6 +367,7 @@ pub struct LinkedUserRow {
     pub user_id: Uuid,
     pub username: String,
     pub display_name: String,
+    pub guest: bool,
     pub since: DateTime<Utc>,
 }
 
@@ -382,7 +383,8 @@ pub enum LinkOutcome {
 fn select_linked(link: Link, tail: &str) -> sqlx::AssertSqlSafe<String> {
     let (table, owner, since) = link.parts();
     sqlx::AssertSqlSafe(format!(
-        "SELECT u.id AS user_id, u.username, u.display_name, l.{since} AS since \
+        "SELECT u.id AS user_id, u.username, u.display_name, u.user_type = 'guest' AS guest, \
+         l.{since} AS since \
          FROM {table} l JOIN users u ON u.id = l.user_id WHERE l.{owner} = $1 {tail}"
     ))
 }

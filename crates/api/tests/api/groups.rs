@@ -179,6 +179,7 @@ on_both_backends! {
         assert_eq!(items[0]["username"], "mia");
         assert_eq!(items[0]["display_name"], "Mia");
         assert!(items[0]["since"].is_string());
+        assert_eq!(items[0]["guest"], false);
         // Members are not owners.
         let owners: Value = app.admin.get(&format!("/api/v1/groups/{gid}/owners")).await.json().await.unwrap();
         assert_eq!(owners["items"], json!([]));

@@ -182,3 +182,19 @@ on_both_backends! {
         assert_eq!(refused["rejected"][0]["field"], "user_type", "{refused}");
     }
 }
+
+on_both_backends! {
+    async fn group_members_say_who_is_a_guest(app: TestApp) {
+        let group = insert_group(&app, "Partners", None).await;
+        let gwen = guest(&app, "gwen").await;
+        let alice = app.person("alice").await;
+        for person in [&gwen, &alice] {
+            assert_eq!(app.admin.put(&format!("/api/v1/groups/{group}/members/{}", person.id())).await.status(), 204);
+        }
+        let page: Value = app.admin.get(&format!("/api/v1/groups/{group}/members")).await.json().await.unwrap();
+        let flags: Vec<(&str, bool)> = page["items"].as_array().unwrap().iter()
+            .map(|m| (m["username"].as_str().unwrap(), m["guest"].as_bool().unwrap()))
+            .collect();
+        assert_eq!(flags, [("alice", false), ("gwen", true)]);
+    }
+}

@@ -368,7 +368,10 @@ fn GroupLinks(id: GroupId, role: GroupRole) -> impl IntoView {
                         all.iter()
                             .map(|member| view! {
                                 <tr>
-                                    <th scope="row">{format!("{} ({})", member.display_name, member.username)}</th>
+                                    <th scope="row">
+                                        {format!("{} ({})", member.display_name, member.username)}
+                                        {member.guest.then(|| view! { " " <span class="badge badge-info">"Guest"</span> })}
+                                    </th>
                                     <td>{timestamp(&member.since)}</td>
                                     <td class="cell-actions">
                                         <ItemButton action=remove item=member.user_id label=format!("Remove {} as {noun}", member.username) text="Remove" />
