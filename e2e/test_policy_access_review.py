@@ -14,47 +14,14 @@ made under unique names, so the test needs no order.
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS, AdminApi, User, demo_user
+from conftest import AdminApi, demo_user
+from review_helpers import api, screenshot, sign_in, unique, user_id
 
 ADMIN = demo_user("admin")
-
-
-def unique(prefix: str) -> str:
-    return f"E2E {prefix} {uuid.uuid4().hex[:8]}"
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-def sign_in(page: Page, user: User) -> None:
-    page.goto("/sign-in")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
-
-
-def api(admin_api: AdminApi, method: str, path: str, expected: int, body: dict | None = None):
-    answer = admin_api.http.request(
-        method, f"{admin_api.base_url}/api/v1{path}", json=body, timeout=30
-    )
-    assert answer.status_code == expected, f"{method} {path}: {answer.status_code} {answer.text}"
-    return answer.json() if answer.content else None
-
-
-def user_id(admin_api: AdminApi, username: str) -> str:
-    page = api(admin_api, "GET", f"/people?q={username}&limit=200", 200)
-    found = [person for person in page["items"] if person["username"] == username]
-    assert len(found) == 1, f"{username} not found: {page}"
-    return found[0]["id"]
 
 
 def test_an_administrator_sets_up_a_quarterly_review_of_a_policy_by_the_packages_manager_and_removes_it(
