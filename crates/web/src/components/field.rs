@@ -2,6 +2,26 @@ use leptos::prelude::*;
 
 use crate::forms::sentence;
 
+/// The `aria-describedby` of an input: its hint's id while it has a hint, then its error's id
+/// while it is invalid; `None` when neither.
+pub fn described_by(
+    hint_id: String,
+    has_hint: impl Fn() -> bool + Clone + Send + Sync + 'static,
+    error_id: String,
+    invalid: impl Fn() -> bool + Clone + Send + Sync + 'static,
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
+    move || {
+        let ids: Vec<&str> = [
+            has_hint().then_some(hint_id.as_str()),
+            invalid().then_some(error_id.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
 /// A labelled input with its error underneath, tied together with `aria-describedby`.
 #[component]
 pub fn TextField(
@@ -27,20 +47,8 @@ pub fn TextField(
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let invalid = move || error.with(Option::is_some);
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let ids: Vec<&str> = [
-                hint.map(|_| hint_id.as_str()),
-                invalid().then_some(error_id.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let has_hint = hint.is_some();
+    let described_by = described_by(hint_id.clone(), move || has_hint, error_id.clone(), invalid);
     view! {
         <div class="field" class:field-invalid=invalid>
             <label for=id.clone()>{label}</label>
@@ -111,20 +119,7 @@ pub fn TextAreaField(
     let hint_id = format!("{id}-hint");
     let invalid = move || error.with(Option::is_some);
     let has_hint = hint.is_some();
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let ids: Vec<&str> = [
-                has_hint.then_some(hint_id.as_str()),
-                invalid().then_some(error_id.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(hint_id.clone(), move || has_hint, error_id.clone(), invalid);
     view! {
         <div class="field" class:field-invalid=invalid>
             <label for=id.clone()>{label}</label>

@@ -10,6 +10,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+
+use super::field::described_by;
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::directory::GroupSummary;
 use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
@@ -301,20 +303,12 @@ pub fn SearchSelect(
             <select
                 id=id
                 aria-invalid=move || invalid().then_some("true")
-                aria-describedby={
-                    let error_id = error_id.clone();
-                    let note_id = note_id.clone();
-                    move || {
-                        let ids: Vec<&str> = [
-                            note.with(Option::is_some).then_some(note_id.as_str()),
-                            invalid().then_some(error_id.as_str()),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .collect();
-                        (!ids.is_empty()).then(|| ids.join(" "))
-                    }
-                }
+                aria-describedby=described_by(
+                    note_id.clone(),
+                    move || note.with(Option::is_some),
+                    error_id.clone(),
+                    invalid,
+                )
                 prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
             >

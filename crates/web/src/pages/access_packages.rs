@@ -18,6 +18,7 @@ use super::lists::LoadMore;
 use super::requests::{request_href, when};
 use crate::api::{self, ApiError};
 use crate::assignments::{end_label, person, state_badge, state_label};
+use crate::components::described_by;
 use crate::components::{
     EmptyState, ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy,
 };
@@ -75,20 +76,8 @@ pub fn JustificationField(
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let invalid = move || error.with(Option::is_some);
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let ids: Vec<&str> = [
-                hint.map(|_| hint_id.as_str()),
-                invalid().then_some(error_id.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let has_hint = hint.is_some();
+    let described_by = described_by(hint_id.clone(), move || has_hint, error_id.clone(), invalid);
     view! {
         <div class="field" class:field-invalid=invalid>
             <label for=id.clone()>

@@ -8,6 +8,7 @@ use tessera_domain::policy::QuestionDefinition;
 
 use crate::api::ApiError;
 use crate::assignments::{AnswerDraft, QuestionKind, QuestionView, message_under};
+use crate::components::described_by;
 use crate::forms::sentence;
 use crate::my_access::question_pattern;
 
@@ -136,20 +137,7 @@ fn QuestionInput(
     let invalid = move || message.with(Option::is_some);
     let aria_invalid = move || invalid().then_some("true");
     let has_hint = pattern.is_some();
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let ids: Vec<&str> = [
-                has_hint.then_some(hint_id.as_str()),
-                invalid().then_some(error_id.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(hint_id.clone(), move || has_hint, error_id.clone(), invalid);
     let required = question.required.then_some("true");
     let text = move || {
         answers.with(|all| {
