@@ -394,8 +394,8 @@ async fn policy_row(
 }
 
 /// Submits a request of the signed-in user, for themselves or for a direct report. With an
-/// idempotency key, a retry answers with the request the key made first; the same key with
-/// another request is refused.
+/// idempotency key, a retry answers with the request the key made first, however many retries
+/// run at once; the same key with another request is refused.
 pub async fn submit(
     state: &AppState,
     actor: &Actor,
@@ -408,7 +408,15 @@ pub async fn submit(
     if let Some(replayed) = replay(state, actor, key).await? {
         return Ok(replayed);
     }
-    submit_new(state, actor, input, Some(key)).await
+    match submit_new(state, actor, input, Some(key)).await {
+        // A retry running at the same time may have made the request first, and its open
+        // request (or the access it delivered) is what this one ran into: answer with it.
+        Err(err @ ApiError::Conflict { .. }) => match replay(state, actor, key).await? {
+            Some(replayed) => Ok(replayed),
+            None => Err(err),
+        },
+        other => other,
+    }
 }
 
 /// The request the caller's `key` made, if it made one; a refusal if it came with another.

@@ -2,12 +2,22 @@
 //! one key at once, and delivery racing the scheduler.
 
 use chrono::{Duration, Utc};
+use futures_util::future::join_all;
 use serde_json::{Value, json};
 use tessera_api::service::requests::run_due_requests;
 
 use super::requests::{Offer, offer, one_stage};
 use crate::helpers::*;
 use crate::on_both_backends;
+
+fn without_approval(_: uuid::Uuid) -> Value {
+    json!({
+        "name": "Anyone, at once",
+        "who_can_request": {"type": "all_members"},
+        "approval": {"type": "none"},
+        "lifecycle": {"expiry": {"type": "never"}},
+    })
+}
 
 fn body_for(offer: &Offer) -> Value {
     json!({"access_package_id": offer.package, "policy_id": offer.policy, "ask": "add"})
@@ -73,5 +83,35 @@ on_both_backends! {
         run_due_requests(&state, Utc::now() + Duration::hours(25)).await.unwrap();
         let fresh = send_keyed(&alice, "k-1", &body_for(&second).to_string()).await;
         assert_eq!(fresh.status(), 201, "a forgotten key is a new key");
+    }
+}
+
+/// How many retries with one key run at once.
+const RETRIES: usize = 25;
+
+on_both_backends! {
+    async fn concurrent_retries_with_one_key_all_get_the_first_request(app: TestApp) {
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        let b = bob.id();
+        let gated = offer(&app, "Gated", |_| one_stage(&[&b])).await;
+        let at_once = offer(&app, "At once", without_approval).await;
+        for (round, offer) in [&gated, &at_once].into_iter().enumerate() {
+            let key = format!("retry-{round}");
+            let body = body_for(offer).to_string();
+            let answers = join_all((0..RETRIES).map(|_| async {
+                let response = send_keyed(&alice, &key, &body).await;
+                let status = response.status().as_u16();
+                (status, response.json::<Value>().await.unwrap())
+            }))
+            .await;
+            let created = answers.iter().filter(|(status, _)| *status == 201).count();
+            let replayed = answers.iter().filter(|(status, _)| *status == 200).count();
+            assert_eq!((created, replayed), (1, RETRIES - 1), "round {round}: {answers:?}");
+            let first = &answers[0].1["id"];
+            assert!(answers.iter().all(|(_, body)| &body["id"] == first), "round {round}: one request");
+        }
+        let history: Value = alice.get("/api/v1/me/requests").await.json().await.unwrap();
+        assert_eq!(history["items"].as_array().unwrap().len(), 2);
     }
 }
