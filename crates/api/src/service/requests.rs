@@ -435,8 +435,9 @@ async fn replay(
     if !key.matches(found.fingerprint.as_deref()) {
         return Err(key.reused());
     }
+    let row = deliver_if_due(state, found.request).await?;
     Ok(Some(Submitted {
-        view: request_view(state, &found.request).await?,
+        view: request_view(state, &row).await?,
         replayed: true,
     }))
 }
@@ -727,11 +728,7 @@ async fn create(
                 .unwrap_or(ApiError::Internal));
         }
     };
-    let row = if !replayed && row.state == RequestState::Delivering.as_str() {
-        deliver(state, row).await?
-    } else {
-        row
-    };
+    let row = deliver_if_due(state, row).await?;
     Ok(Submitted {
         view: request_view(state, &row).await?,
         replayed,
@@ -790,8 +787,20 @@ pub async fn submit_admin_add(
     Ok(submitted.view)
 }
 
+/// Delivers `row` if it waits for delivery (made now, or made by a retry still delivering it):
+/// whoever loses the claim answers with what the winner delivered.
+async fn deliver_if_due(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
+    if row.state == RequestState::Delivering.as_str() {
+        deliver(state, row).await
+    } else {
+        Ok(row)
+    }
+}
+
 /// Carries out a request in state `delivering`: creates, extends or ends the assignment, and
-/// records the result on the request.
+/// records the result on the request. The HTTP path, an approver's decision and the scheduler
+/// (on every replica) may deliver the same request at once: the store's claim lets one apply
+/// it, and the others answer with the request as it delivered it, never an error.
 async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
     let now = Utc::now();
     let request = request_of(&row)?;

@@ -349,10 +349,11 @@ pub struct DeliveryOutcomes<'a> {
     pub failed_notes: &'a [NewNotification],
 }
 
-/// Delivers request `id` (at `version`, in state `delivering`): applies `delivery` and writes
-/// the `done` outcome in one transaction; when the delivery cannot be applied (a
+/// Delivers request `id` (at `version`, in state `delivering`): claims it, applies `delivery`
+/// and writes the `done` outcome in one transaction; when the delivery cannot be applied (a
 /// separation-of-duties conflict, the assignment changed or ended), writes the `failed`
-/// outcome with the reason instead.
+/// outcome with the reason instead. When someone else claimed it first, nothing is written
+/// and the answer is [`StoreError::Conflict`].
 pub async fn deliver_request(
     db: &Db,
     id: Uuid,
@@ -362,14 +363,20 @@ pub async fn deliver_request(
     audit: impl FnOnce(&RequestRow, Option<&AssignmentRow>) -> Vec<AuditEvent>,
 ) -> StoreResult<Delivered> {
     in_transaction!(db, conn => {
-        let (found,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM requests WHERE id = $1 AND version = $2 AND state = 'delivering'",
+        // Claim the delivery before applying it: whoever moves the version first delivers.
+        // A concurrent claim (the scheduler, another replica, an approver) waits on the row
+        // lock, then finds the version moved on and gets `Conflict`; a read would not wait,
+        // and both would apply the delivery.
+        let claimed = sqlx::query(
+            "UPDATE requests SET version = version + 1 \
+             WHERE id = $1 AND version = $2 AND state = 'delivering'",
         )
         .bind(id)
         .bind(version)
-        .fetch_one(&mut *conn)
-        .await?;
-        if found == 0 {
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
             return Err(StoreError::Conflict);
         }
         let applied: Result<Uuid, String> = match delivery {
@@ -444,8 +451,7 @@ pub async fn deliver_request(
         };
         sqlx::query(
             "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
-             assignment_id = COALESCE($5, assignment_id), updated_at = $6, \
-             version = version + 1 WHERE id = $7",
+             assignment_id = COALESCE($5, assignment_id), updated_at = $6 WHERE id = $7",
         )
         .bind(write.state)
         .bind(&write.record)
