@@ -28,7 +28,7 @@ use tessera_domain::{AccessPackageId, AssignmentId, GroupId, PolicyId, RequestId
 use uuid::Uuid;
 
 use super::audit_event;
-use super::notifications::render;
+use super::notifications::{AccessEndReason, access_ended, render};
 use super::page::PageRequest;
 use crate::auth::Actor;
 use crate::auth::authz::authorize_catalog;
@@ -1133,18 +1133,17 @@ async fn delivery_notes(
             format!("Your access to {package} was extended"),
             "The access now lasts longer; the portal shows its new end.",
         )],
-        RequestKind::UserRemove | RequestKind::AdminRemove => concerned(request)
-            .into_iter()
-            .filter(|person| *person != request.requester())
-            .map(|person| {
-                note(
-                    person,
-                    NotificationKind::AccessRemoved,
-                    format!("Your access to {package} was removed"),
-                    "The access was removed.",
-                )
-            })
-            .collect(),
+        // The person whose access ended is told, also when they asked themselves.
+        RequestKind::UserRemove | RequestKind::AdminRemove => vec![access_ended(
+            state,
+            request.target(),
+            package,
+            &if request.requester() == request.target() {
+                AccessEndReason::GivenUp
+            } else {
+                AccessEndReason::RemovedOnRequest
+            },
+        )],
     };
     let failed = concerned(request)
         .into_iter()

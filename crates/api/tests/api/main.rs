@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod access_ended;
 mod applications;
 mod assignments;
 mod audit;
