@@ -47,6 +47,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body over {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("request headers over {limit} bytes")]
+    HeadersTooLarge { limit: usize },
     #[error("conflict: {detail}")]
     Conflict {
         code: &'static str,
@@ -140,6 +142,14 @@ impl ApiError {
                 "payload_too_large",
                 "Request body too large",
                 Some(format!("The body may be at most {limit} bytes.")),
+            ),
+            ApiError::HeadersTooLarge { limit } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                "Request headers too large",
+                Some(format!(
+                    "The request's header fields may add up to at most {limit} bytes."
+                )),
             ),
             ApiError::Conflict { code, detail, .. } => {
                 (StatusCode::CONFLICT, code, "Conflict", Some(detail.clone()))

@@ -127,6 +127,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
         .unwrap_or_default();
     let body_limit = BodyLimit(state.settings.max_body_bytes);
     let web_dir = state.settings.web_dir.clone();
+    let https = state.settings.public_url().scheme() == "https";
     if !spa::index_path(&web_dir).exists() {
         tracing::warn!(web_dir = %web_dir.display(), "the web portal is not built; serving the API only");
     }
@@ -151,8 +152,10 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
             }))
             .service(spa::service(&web_dir))
             .default_service(web::to(|| async { ApiError::NoRoute.error_response() }))
+            .wrap(from_fn(middleware::no_store))
+            .wrap(from_fn(middleware::screen_request))
             .wrap(Compress::default())
-            .wrap(middleware::security_headers())
+            .wrap(middleware::security_headers(https))
             .wrap(from_fn(middleware::request_context))
     })
     .listen(listener)

@@ -1,0 +1,94 @@
+//! What every request meets at the edge, before and after its handler: caching, transport
+//! security, header and input screening, route and method answers.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+on_both_backends! {
+    async fn every_api_answer_says_no_store_but_the_public_document_does_not(app: TestApp) {
+        for path in [
+            "/api/v1/me",
+            "/api/v1/users",
+            "/api/v1/me/notifications",
+            "/api/v1/assignments.csv",
+            "/api/v1/nowhere",
+        ] {
+            let response = app.admin.get(path).await;
+            assert_eq!(header(&response, "cache-control"), "no-store", "{path}");
+        }
+        let created = app.admin.post("/api/v1/tokens", &json!({"name": "ci"})).await;
+        assert_eq!(created.status(), 201);
+        assert_eq!(header(&created, "cache-control"), "no-store", "POST /tokens");
+        let sign_in = app
+            .anonymous()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": ADMIN, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sign_in.status(), 200);
+        assert_eq!(header(&sign_in, "cache-control"), "no-store", "sign-in");
+        let document = app.anonymous().get(app.url("/api/openapi.json")).send().await.unwrap();
+        assert_eq!(document.status(), 200);
+        assert_ne!(header(&document, "cache-control"), "no-store");
+    }
+}
+
+on_both_backends! {
+    async fn hsts_is_sent_only_when_the_public_url_is_https(app: TestApp) {
+        let plain = app.anonymous().get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(header(&plain, "strict-transport-security"), "");
+
+        let secure = TestApp::spawn_with(app.backend, |settings| {
+            settings.public_url = url::Url::parse("https://access.example.org").ok();
+        })
+        .await;
+        for path in ["/healthz", "/api/v1/me", "/"] {
+            let response = secure.anonymous().get(secure.url(path)).send().await.unwrap();
+            assert_eq!(
+                header(&response, "strict-transport-security"),
+                "max-age=31536000",
+                "{path}"
+            );
+        }
+    }
+}
+
+on_both_backends! {
+    async fn request_headers_over_16_kib_are_refused_with_431(app: TestApp) {
+        let big = "a".repeat(100 * 1024);
+        let response = app
+            .anonymous()
+            .get(app.url("/api/v1/me"))
+            .header("x-filler", big)
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 431, "headers_too_large").await;
+        assert!(problem["detail"].as_str().unwrap().contains("16384"), "{problem}");
+
+        // Many headers that add up past the cap count too; a large but allowed set passes.
+        let mut request = app.admin.client.get(app.url("/api/v1/me"));
+        for i in 0..20 {
+            request = request.header(format!("x-part-{i}"), "b".repeat(1000));
+        }
+        assert_eq!(request.send().await.unwrap().status(), 431);
+        let mut request = app.admin.client.get(app.url("/api/v1/me"));
+        for i in 0..10 {
+            request = request.header(format!("x-part-{i}"), "b".repeat(1000));
+        }
+        let me: Value = request.send().await.unwrap().json().await.unwrap();
+        assert_eq!(me["username"], ADMIN);
+    }
+}
