@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::actor::RenewedSession;
 use crate::error::{ApiError, REQUEST_ID};
+use crate::extract::is_refused_control;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -110,7 +111,9 @@ pub async fn request_context(
     Ok(response)
 }
 
-/// Refuses, before routing, requests whose headers exceed [`MAX_HEADER_BYTES`] (431).
+/// Refuses, before routing, requests whose headers exceed [`MAX_HEADER_BYTES`] (431), and
+/// control characters in the path, the query or a header value (400 naming where). Bodies are
+/// screened by the extractors in `extract`.
 pub async fn screen_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -132,6 +135,33 @@ fn screen(req: &ServiceRequest) -> Option<ApiError> {
         return Some(ApiError::HeadersTooLarge {
             limit: MAX_HEADER_BYTES,
         });
+    }
+    let refused = |field: &str| ApiError::BadRequest {
+        field: Some(field.to_string()),
+        message: "must not contain control characters".into(),
+    };
+    let path = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8_lossy();
+    if path.chars().any(|c| is_refused_control(c, false)) {
+        return Some(refused("path"));
+    }
+    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name.chars().any(|c| is_refused_control(c, false)) {
+            return Some(refused("query"));
+        }
+        if value.chars().any(|c| is_refused_control(c, false)) {
+            return Some(refused(&name));
+        }
+    }
+    // HTTP parsing already refuses most control bytes in header values; this holds the rule
+    // whatever the parser. Tabs are legal whitespace in a field value (RFC 9110).
+    for (name, value) in req.headers() {
+        if value
+            .as_bytes()
+            .iter()
+            .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+        {
+            return Some(refused(name.as_str()));
+        }
     }
     None
 }

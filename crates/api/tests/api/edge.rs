@@ -92,3 +92,85 @@ on_both_backends! {
         assert_eq!(me["username"], ADMIN);
     }
 }
+
+on_both_backends! {
+    async fn a_nul_in_any_search_is_refused_naming_q(app: TestApp) {
+        for list in [
+            "/api/v1/users",
+            "/api/v1/people",
+            "/api/v1/groups",
+            "/api/v1/applications",
+            "/api/v1/catalogs",
+            "/api/v1/me/available-packages",
+        ] {
+            for q in ["%00", "ab%00cd", "%1B%5B31m", "%C2%85"] {
+                let response = app.admin.get(&format!("{list}?q={q}")).await;
+                let problem = assert_problem(response, 400, "bad_request").await;
+                assert_eq!(problem_fields(&problem), vec!["q"], "{list}?q={q}");
+            }
+        }
+    }
+}
+
+on_both_backends! {
+    async fn control_characters_in_sign_in_and_bodies_are_refused_naming_the_field(app: TestApp) {
+        let response = app
+            .anonymous()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "admin\u{0}", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["username"]);
+        assert_eq!(problem["errors"][0]["message"], "must not contain control characters");
+
+        let response = app
+            .anonymous()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "admin", "password": "x\u{0}"}))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["password"]);
+
+        let response = app.admin.post("/api/v1/tokens", &json!({"name": "ci\u{1b}"})).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["name"]);
+
+        // Line breaks and tabs stay allowed in multi-line text.
+        let response = app
+            .admin
+            .post("/api/v1/catalogs", &json!({"name": "Sales", "description": "one\n\ttwo"}))
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+}
+
+on_both_backends! {
+    async fn control_characters_in_the_path_or_a_query_name_are_refused(app: TestApp) {
+        let response = app.admin.get("/api/v1/users/%00").await;
+        let problem = assert_problem(response, 400, "bad_request").await;
+        assert_eq!(problem_fields(&problem), vec!["path"]);
+        let response = app.admin.get("/api/v1/groups?limit=5&x%07=1").await;
+        let problem = assert_problem(response, 400, "bad_request").await;
+        assert_eq!(problem_fields(&problem), vec!["query"]);
+    }
+}
+
+on_both_backends! {
+    async fn a_control_character_in_a_csv_import_is_refused_with_its_line(app: TestApp) {
+        let response = app
+            .admin
+            .post_raw(
+                "/api/v1/directory/imports",
+                "text/csv",
+                "type,name\ngroup,Finance\ngroup,Sa\u{0}les\n",
+            )
+            .await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["body"]);
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("line 3"), "{problem}");
+    }
+}
