@@ -174,3 +174,78 @@ on_both_backends! {
         assert!(problem["errors"][0]["message"].as_str().unwrap().contains("line 3"), "{problem}");
     }
 }
+
+/// Runs the `tessera` binary with `env` added to a clean environment.
+fn tessera(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TESSERA_LOG__FORMAT", "text");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn an_unknown_tessera_variable_is_a_warning_for_commands_and_a_failure_for_config_check() {
+    let openapi = tessera(&["openapi"], &[("TESSERA_BIN", "/opt/tessera")]);
+    assert!(openapi.status.success(), "{openapi:?}");
+    let document: Value = serde_json::from_slice(&openapi.stdout).unwrap();
+    assert_eq!(document["info"]["title"], "Tessera");
+    let warning = String::from_utf8_lossy(&openapi.stderr);
+    assert!(warning.contains("TESSERA_BIN"), "{warning}");
+
+    let check = tessera(&["config", "check"], &[("TESSERA_BIN", "/opt/tessera")]);
+    assert_eq!(check.status.code(), Some(2), "{check:?}");
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        stderr.contains("unknown environment variable(s): TESSERA_BIN"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_check_prints_the_effective_settings_with_secrets_hidden() {
+    let check = tessera(
+        &["config", "check"],
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://tessera:pg-secret@db.internal/tessera",
+            ),
+            ("TESSERA_SESSION__TOKEN_MINUTES", "7"),
+            ("TESSERA_SMTP__HOST", "mail.example.org"),
+            ("TESSERA_SMTP__FROM", "tessera@example.org"),
+            ("TESSERA_SMTP__USERNAME", "mailer"),
+            ("TESSERA_SMTP__PASSWORD", "smtp-secret"),
+        ],
+    );
+    assert!(check.status.success(), "{check:?}");
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        !out.contains("pg-secret") && !out.contains("smtp-secret"),
+        "{out}"
+    );
+    assert!(out.contains("session.token_minutes = 7\n"), "{out}");
+    assert!(out.contains("smtp.password = \"(hidden)\"\n"), "{out}");
+    assert!(
+        out.contains("database_url = \"postgres://tessera:(hidden)@db.internal/tessera\""),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tessera.toml");
+    std::fs::write(&file, "listen_port = 1\n").unwrap();
+    let check = tessera(
+        &["config", "check", "--config", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(!check.status.success());
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(stderr.contains("listen_port"), "{stderr}");
+}
