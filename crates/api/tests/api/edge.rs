@@ -249,3 +249,32 @@ fn config_check_prints_the_effective_settings_with_secrets_hidden() {
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert!(stderr.contains("listen_port"), "{stderr}");
 }
+
+on_both_backends! {
+    async fn look_alike_names_are_refused_and_names_compare_in_nfc(app: TestApp) {
+        let response = app.admin.post("/api/v1/groups", &json!({"name": "Fi\u{200b}nance"})).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["name"]);
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("U+200B"), "{problem}");
+        let response = app.admin.post("/api/v1/applications", &json!({"name": "evil\u{202e}gnp.exe"})).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["name"]);
+        let response = app.admin.post("/api/v1/users", &json!({
+            "username": "mallory", "display_name": "Ad\u{200d}min", "email": "m@example.org",
+        })).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["display_name"]);
+
+        // "Café" typed with a combining accent is stored in NFC, and so is the same name.
+        let created = app.admin.post("/api/v1/groups", &json!({"name": "Cafe\u{301}"})).await;
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.unwrap();
+        assert_eq!(created["name"], "Caf\u{e9}");
+        let again = app.admin.post("/api/v1/groups", &json!({"name": "CAF\u{c9}"})).await;
+        assert_eq!(again.status(), 409);
+        let catalog = app.admin.post("/api/v1/catalogs", &json!({"name": "R\u{e9}sum\u{e9}s"})).await;
+        assert_eq!(catalog.status(), 201);
+        let again = app.admin.post("/api/v1/catalogs", &json!({"name": "Re\u{301}sume\u{301}s"})).await;
+        assert_eq!(again.status(), 409);
+    }
+}
