@@ -36,6 +36,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("no such route")]
     NoRoute,
+    /// The path is an endpoint's, the method is not one it answers; `allow` lists those.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("malformed request: {message}")]
@@ -118,6 +121,12 @@ impl ApiError {
                 "no_route",
                 "Not found",
                 Some("No API endpoint has this path and method.".into()),
+            ),
+            ApiError::MethodNotAllowed { allow } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                Some(format!("This endpoint answers {allow}.")),
             ),
             ApiError::Validation(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -226,6 +235,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.clone()));
             }
             ApiError::Unauthenticated => {
                 response.insert_header((

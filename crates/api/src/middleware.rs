@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::auth::actor::RenewedSession;
 use crate::error::{ApiError, REQUEST_ID};
 use crate::extract::is_refused_control;
+use crate::service::page::LIST_PATH;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -80,8 +81,12 @@ pub async fn request_context(
         path = %req.path(),
     );
     let started = Instant::now();
+    let list_path = req.path().to_string();
     let mut response = REQUEST_ID
-        .scope(request_id.clone(), next.call(req))
+        .scope(
+            request_id.clone(),
+            LIST_PATH.scope(list_path, next.call(req)),
+        )
         .instrument(span.clone())
         .await?;
 

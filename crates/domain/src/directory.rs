@@ -149,7 +149,7 @@ pub struct NameSearchQuery {
     #[cfg_attr(feature = "server", param(max_length = 512))]
     pub cursor: Option<String>,
     /// Only names containing this text, compared without regard to case.
-    #[cfg_attr(feature = "server", param(max_length = 128))]
+    #[cfg_attr(feature = "server", param(max_length = 100))]
     pub q: Option<String>,
 }
 

@@ -251,6 +251,101 @@ fn config_check_prints_the_effective_settings_with_secrets_hidden() {
 }
 
 on_both_backends! {
+    async fn a_cursor_given_to_another_list_is_refused_naming_cursor(app: TestApp) {
+        for name in ["Alpha", "Beta", "Gamma"] {
+            let created = app.admin.post("/api/v1/groups", &json!({"name": name})).await;
+            assert_eq!(created.status(), 201);
+        }
+        let page: Value = app.admin.get("/api/v1/groups?limit=1").await.json().await.unwrap();
+        let cursor = page["next_cursor"].as_str().unwrap().to_string();
+        let next: Value = app
+            .admin
+            .get(&format!("/api/v1/groups?limit=1&cursor={cursor}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(next["items"][0]["name"], "Beta");
+        for other in ["/api/v1/users", "/api/v1/applications", "/api/v1/catalogs"] {
+            let response = app.admin.get(&format!("{other}?cursor={cursor}")).await;
+            let problem = assert_problem(response, 400, "bad_request").await;
+            assert_eq!(problem_fields(&problem), vec!["cursor"], "{other}");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn the_last_page_answers_next_cursor_null(app: TestApp) {
+        for list in ["/api/v1/users", "/api/v1/groups", "/api/v1/tokens", "/api/v1/me/notifications", "/api/v1/audit-events"] {
+            let page: Value = app.admin.get(list).await.json().await.unwrap();
+            let fields = page.as_object().unwrap();
+            assert!(fields.contains_key("next_cursor"), "{list}: {page}");
+            assert_eq!(page["next_cursor"], Value::Null, "{list}");
+        }
+    }
+}
+
+on_both_backends! {
+    async fn a_known_path_with_a_wrong_method_is_405_with_allow(app: TestApp) {
+        let response = app.admin.send(reqwest::Method::PUT, "/api/v1/groups", Some(&json!({}))).await;
+        assert_eq!(header(&response, "allow"), "GET, POST");
+        let problem = assert_problem(response, 405, "method_not_allowed").await;
+        assert!(problem["detail"].as_str().unwrap().contains("GET, POST"), "{problem}");
+
+        let group = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+        let response = app.admin.post(&format!("/api/v1/groups/{group}"), &json!({})).await;
+        assert_eq!(header(&response, "allow"), "GET, PATCH, DELETE");
+        assert_problem(response, 405, "method_not_allowed").await;
+        let response = app.anonymous().delete(app.url("/api/v1/session/x")).send().await.unwrap();
+        assert_problem(response, 404, "no_route").await;
+        for path in ["/api/v1/nowhere", "/api/nowhere"] {
+            let response = app.admin.post(path, &json!({})).await;
+            assert_problem(response, 404, "no_route").await;
+        }
+    }
+}
+
+#[test]
+fn every_q_takes_the_same_length_and_unsafe_cookie_calls_name_the_csrf_header() {
+    let document = serde_json::to_value(tessera_api::openapi::document()).unwrap();
+    let mut searched = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "q" {
+                    searched += 1;
+                    assert_eq!(
+                        parameter["schema"]["maxLength"],
+                        tessera_domain::page::MAX_SEARCH_LEN,
+                        "{method} {path}"
+                    );
+                }
+            }
+            if ["post", "put", "patch", "delete"].contains(&method.as_str())
+                && operation["security"] != json!([{}])
+            {
+                assert_eq!(
+                    operation["security"],
+                    json!([{"bearer_token": []}, {"session_cookie": [], "csrf_token": []}]),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+    assert!(searched >= 6, "{searched}");
+    let csrf = &document["components"]["securitySchemes"]["csrf_token"];
+    assert_eq!(csrf["in"], "header");
+    assert_eq!(csrf["name"], "X-CSRF-Token");
+    // Every page says next_cursor is always there.
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        if schema["properties"]["next_cursor"].is_object() {
+            let required = schema["required"].as_array().unwrap();
+            assert!(required.contains(&json!("next_cursor")), "{name}");
+        }
+    }
+}
+
+on_both_backends! {
     async fn look_alike_names_are_refused_and_names_compare_in_nfc(app: TestApp) {
         let response = app.admin.post("/api/v1/groups", &json!({"name": "Fi\u{200b}nance"})).await;
         let problem = assert_problem(response, 422, "validation_failed").await;
