@@ -59,6 +59,8 @@ pub enum ApiError {
         /// The input field the conflict is about, if one is.
         field: Option<&'static str>,
     },
+    #[error("Idempotency-Key {key} was first used for another request")]
+    IdempotencyKeyReused { key: String },
     #[error("internal error")]
     Internal,
     #[error("service unavailable")]
@@ -163,6 +165,15 @@ impl ApiError {
             ApiError::Conflict { code, detail, .. } => {
                 (StatusCode::CONFLICT, code, "Conflict", Some(detail.clone()))
             }
+            ApiError::IdempotencyKeyReused { key } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency-Key reused",
+                Some(format!(
+                    "The Idempotency-Key {key:?} was first sent with a different request; send a \
+                     new key for a new request."
+                )),
+            ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -199,6 +210,10 @@ impl ApiError {
             } => vec![FieldError {
                 field: (*field).to_string(),
                 message: detail.clone(),
+            }],
+            ApiError::IdempotencyKeyReused { key } => vec![FieldError {
+                field: crate::idempotency::HEADER.into(),
+                message: format!("{key:?} was first sent with a different request"),
             }],
             _ => Vec::new(),
         };

@@ -34,19 +34,17 @@ use crate::auth::Actor;
 use crate::auth::authz::authorize_catalog;
 use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use crate::store::assignments::{
     AssignmentFilter, AssignmentRow, EndAssignment, NewAssignmentRecord,
 };
 use crate::store::notifications::NewNotification;
 use crate::store::requests::{
-    DecisionRow, Delivered, Delivery, DeliveryOutcomes, InsertRequest, NewRequestRow, RequestList,
-    RequestRow, RequestWrite,
+    DecisionRow, Delivered, Delivery, DeliveryOutcomes, IdempotencyClaim, InsertRequest,
+    NewRequestRow, RequestList, RequestRow, RequestWrite,
 };
 use crate::store::{self, StoreError};
-
-/// The longest `Idempotency-Key` accepted.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 
 fn corrupt(what: &'static str, id: Uuid) -> ApiError {
     tracing::error!(%id, field = what, "stored request data does not parse");
@@ -341,20 +339,6 @@ pub async fn in_audience(
     })
 }
 
-fn check_idempotency_key(key: &str) -> ApiResult<()> {
-    let fine = !key.is_empty()
-        && key.len() <= MAX_IDEMPOTENCY_KEY_LEN
-        && key.bytes().all(|b| b.is_ascii_graphic());
-    if fine {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest {
-            field: Some("Idempotency-Key".into()),
-            message: format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
-        })
-    }
-}
-
 /// The outcome of a submission.
 pub struct Submitted {
     pub view: RequestView,
@@ -409,23 +393,61 @@ async fn policy_row(
     Ok((row.id, policy_of(&row.definition, row.id)?))
 }
 
-/// Submits a request of the signed-in user, for themselves or for a direct report.
+/// Submits a request of the signed-in user, for themselves or for a direct report. With an
+/// idempotency key, a retry answers with the request the key made first, however many retries
+/// run at once; the same key with another request is refused.
 pub async fn submit(
     state: &AppState,
     actor: &Actor,
     input: NewRequestInput,
-    idempotency_key: Option<String>,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<Submitted> {
+    let Some(key) = &idempotency else {
+        return submit_new(state, actor, input, None).await;
+    };
+    if let Some(replayed) = replay(state, actor, key).await? {
+        return Ok(replayed);
+    }
+    match submit_new(state, actor, input, Some(key)).await {
+        // A retry running at the same time may have made the request first, and its open
+        // request (or the access it delivered) is what this one ran into: answer with it.
+        Err(err @ ApiError::Conflict { .. }) => match replay(state, actor, key).await? {
+            Some(replayed) => Ok(replayed),
+            None => Err(err),
+        },
+        other => other,
+    }
+}
+
+/// The request the caller's `key` made, if it made one; a refusal if it came with another.
+async fn replay(
+    state: &AppState,
+    actor: &Actor,
+    key: &IdempotencyKey,
+) -> ApiResult<Option<Submitted>> {
+    let since = idempotency::remembered_since(Utc::now());
+    let Some(found) =
+        store::requests::find_by_idempotency_key(&state.db, *actor.id.as_uuid(), key.key(), since)
+            .await?
+    else {
+        return Ok(None);
+    };
+    if !key.matches(found.fingerprint.as_deref()) {
+        return Err(key.reused());
+    }
+    Ok(Some(Submitted {
+        view: request_view(state, &found.request).await?,
+        replayed: true,
+    }))
+}
+
+async fn submit_new(
+    state: &AppState,
+    actor: &Actor,
+    input: NewRequestInput,
+    idempotency: Option<&IdempotencyKey>,
 ) -> ApiResult<Submitted> {
     let caller = *actor.id.as_uuid();
-    if let Some(key) = &idempotency_key {
-        check_idempotency_key(key)?;
-        if let Some(row) = store::requests::find_by_idempotency_key(&state.db, caller, key).await? {
-            return Ok(Submitted {
-                view: request_view(state, &row).await?,
-                replayed: true,
-            });
-        }
-    }
     let now = Utc::now();
     let package = store::packages::find_package(&state.db, *input.access_package_id.as_uuid())
         .await?
@@ -597,7 +619,7 @@ pub async fn submit(
         new,
         &plan,
         input.justification.map(String::from),
-        idempotency_key.as_deref().map(|key| (caller, key)),
+        idempotency.map(|key| (caller, key)),
         &package.name,
         now,
     )
@@ -630,7 +652,7 @@ async fn create(
     new: NewRequest,
     plan: &Plan,
     justification: Option<String>,
-    idempotency: Option<(Uuid, &str)>,
+    idempotency: Option<(Uuid, &IdempotencyKey)>,
     package_name: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<Submitted> {
@@ -665,33 +687,45 @@ async fn create(
         ends_at: plan.ends_at,
         write: write_of(&request, why_closed(&request), now)?,
     };
-    let inserted = store::requests::insert_request(&state.db, &row, idempotency, &notes, |row| {
-        audit_event::<(), _>(
-            actor,
-            "request.submit",
-            "request",
-            row.id.to_string(),
-            None,
-            Some(&serde_json::json!({
-                "access_package": package_name,
-                "kind": row.kind,
-                "state": row.state,
-                "target_id": row.target_id,
-            })),
-        )
-    })
-    .await
-    .map_err(|err| match err {
-        StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "request_pending",
-            detail: "A request for this person and package is already open.".into(),
-            field: None,
-        },
-        other => other.into(),
-    })?;
+    let claim = idempotency.map(|(user, key)| IdempotencyClaim {
+        user,
+        key: key.key(),
+        fingerprint: key.fingerprint(),
+        remembered_since: idempotency::remembered_since(now),
+    });
+    let inserted =
+        store::requests::insert_request(&state.db, &row, claim.as_ref(), &notes, |row| {
+            audit_event::<(), _>(
+                actor,
+                "request.submit",
+                "request",
+                row.id.to_string(),
+                None,
+                Some(&serde_json::json!({
+                    "access_package": package_name,
+                    "kind": row.kind,
+                    "state": row.state,
+                    "target_id": row.target_id,
+                })),
+            )
+        })
+        .await
+        .map_err(|err| match err {
+            StoreError::Duplicate(_) => ApiError::Conflict {
+                code: "request_pending",
+                detail: "A request for this person and package is already open.".into(),
+                field: None,
+            },
+            other => other.into(),
+        })?;
     let (row, replayed) = match inserted {
         InsertRequest::Inserted(row) => (*row, false),
         InsertRequest::Replayed(row) => (*row, true),
+        InsertRequest::KeyReused => {
+            return Err(idempotency
+                .map(|(_, key)| key.reused())
+                .unwrap_or(ApiError::Internal));
+        }
     };
     let row = if !replayed && row.state == RequestState::Delivering.as_str() {
         deliver(state, row).await?
@@ -1307,8 +1341,10 @@ pub async fn list(
 }
 
 /// One round of the requests' scheduled work at `now`: escalations, timeouts, scheduled
-/// starts and deliveries left half-way. Returns how many requests moved.
+/// starts and deliveries left half-way; idempotency keys older than their retention are
+/// forgotten. Returns how many requests moved.
 pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    store::requests::purge_idempotency_keys(&state.db, idempotency::remembered_since(now)).await?;
     let mut moved = 0;
     for (id, version) in store::requests::due_requests(&state.db, now, 200).await? {
         let Some(row) = store::requests::find_request(&state.db, id).await? else {

@@ -96,31 +96,57 @@ pub struct NewRequestRow {
     pub write: RequestWrite,
 }
 
+/// An `Idempotency-Key` a new request claims.
+pub struct IdempotencyClaim<'a> {
+    pub user: Uuid,
+    pub key: &'a str,
+    /// The fingerprint of the request the key came with.
+    pub fingerprint: &'a str,
+    /// Keys made before this are forgotten: the same key is then a new key.
+    pub remembered_since: DateTime<Utc>,
+}
+
 pub enum InsertRequest {
     Inserted(Box<RequestRow>),
     /// The caller sent this idempotency key before: the request it made then.
     Replayed(Box<RequestRow>),
+    /// The caller sent this idempotency key before with another request (another
+    /// fingerprint); nothing was written.
+    KeyReused,
 }
 
-/// Inserts a submitted request, remembering `idempotency` (user, key) when given. A second
+/// Inserts a submitted request, remembering the idempotency key it claims, if any. A second
 /// open request for the same person and package is [`StoreError::Duplicate`].
 pub async fn insert_request(
     db: &Db,
     new: &NewRequestRow,
-    idempotency: Option<(Uuid, &str)>,
+    idempotency: Option<&IdempotencyClaim<'_>>,
     notes: &[NewNotification],
     audit: impl FnOnce(&RequestRow) -> AuditEvent,
 ) -> StoreResult<InsertRequest> {
     in_transaction!(db, conn => {
-        if let Some((user, key)) = idempotency {
-            let seen: Option<(Uuid,)> = sqlx::query_as(
-                "SELECT request_id FROM request_idempotency WHERE user_id = $1 AND key = $2",
+        if let Some(claim) = idempotency {
+            sqlx::query(
+                "DELETE FROM request_idempotency WHERE user_id = $1 AND key = $2 \
+                 AND created_at < $3",
             )
-            .bind(user)
-            .bind(key)
+            .bind(claim.user)
+            .bind(claim.key)
+            .bind(claim.remembered_since)
+            .execute(&mut *conn)
+            .await?;
+            let seen: Option<(Uuid, Option<String>)> = sqlx::query_as(
+                "SELECT request_id, fingerprint FROM request_idempotency \
+                 WHERE user_id = $1 AND key = $2",
+            )
+            .bind(claim.user)
+            .bind(claim.key)
             .fetch_optional(&mut *conn)
             .await?;
-            if let Some((request,)) = seen {
+            if let Some((request, fingerprint)) = seen {
+                if fingerprint.is_some_and(|seen| seen != claim.fingerprint) {
+                    return Ok(InsertRequest::KeyReused);
+                }
                 let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
                     .bind(request)
                     .fetch_one(&mut *conn)
@@ -154,15 +180,16 @@ pub async fn insert_request(
         .execute(&mut *conn)
         .await?;
         replace_approvers!(conn, new.id, &new.write.approvers);
-        if let Some((user, key)) = idempotency {
+        if let Some(claim) = idempotency {
             sqlx::query(
-                "INSERT INTO request_idempotency (user_id, key, request_id, created_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO request_idempotency (user_id, key, request_id, created_at, \
+                 fingerprint) VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(user)
-            .bind(key)
+            .bind(claim.user)
+            .bind(claim.key)
             .bind(new.id)
             .bind(new.write.now)
+            .bind(claim.fingerprint)
             .execute(&mut *conn)
             .await?;
         }
@@ -178,20 +205,51 @@ pub async fn insert_request(
     })
 }
 
-/// The request an idempotency key made, if any.
+/// The request an idempotency key made, and the fingerprint of the request the key came with
+/// (none for keys kept before fingerprints were).
+pub struct KeyedRequest {
+    pub request: RequestRow,
+    pub fingerprint: Option<String>,
+}
+
+/// The request `user`'s idempotency `key` made, if the key is not older than
+/// `remembered_since`.
 pub async fn find_by_idempotency_key(
     db: &Db,
     user: Uuid,
     key: &str,
-) -> StoreResult<Option<RequestRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, RequestRow>(select_where(
-        "r.id = (SELECT request_id FROM request_idempotency WHERE user_id = $1 AND key = $2)",
-    ))
+    remembered_since: DateTime<Utc>,
+) -> StoreResult<Option<KeyedRequest>> {
+    let seen: Option<(Uuid, Option<String>)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT request_id, fingerprint FROM request_idempotency \
+         WHERE user_id = $1 AND key = $2 AND created_at >= $3",
+    )
     .bind(user)
     .bind(key)
+    .bind(remembered_since)
     .fetch_optional(pool)
     .await)?;
-    Ok(row)
+    let Some((request, fingerprint)) = seen else {
+        return Ok(None);
+    };
+    Ok(find_request(db, request)
+        .await?
+        .map(|request| KeyedRequest {
+            request,
+            fingerprint,
+        }))
+}
+
+/// Forgets the idempotency keys made before `before`. Returns how many.
+pub async fn purge_idempotency_keys(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
+    let purged = on_db!(db, pool => sqlx::query(
+        "DELETE FROM request_idempotency WHERE created_at < $1",
+    )
+    .bind(before)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(purged)
 }
 
 /// A decision to record with a transition, for the approvers' history.

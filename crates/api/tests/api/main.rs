@@ -20,6 +20,7 @@ mod notifications;
 mod openapi;
 mod packages;
 mod policies;
+mod request_races;
 mod requests;
 mod reviews;
 mod separation_of_duties;
