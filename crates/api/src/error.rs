@@ -36,6 +36,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("no such route")]
     NoRoute,
+    /// The path is an endpoint's, the method is not one it answers; `allow` lists those.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("malformed request: {message}")]
@@ -47,6 +50,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body over {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("request headers over {limit} bytes")]
+    HeadersTooLarge { limit: usize },
     #[error("conflict: {detail}")]
     Conflict {
         code: &'static str,
@@ -119,6 +124,12 @@ impl ApiError {
                 "Not found",
                 Some("No API endpoint has this path and method.".into()),
             ),
+            ApiError::MethodNotAllowed { allow } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                Some(format!("This endpoint answers {allow}.")),
+            ),
             ApiError::Validation(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_failed",
@@ -142,6 +153,14 @@ impl ApiError {
                 "payload_too_large",
                 "Request body too large",
                 Some(format!("The body may be at most {limit} bytes.")),
+            ),
+            ApiError::HeadersTooLarge { limit } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                "Request headers too large",
+                Some(format!(
+                    "The request's header fields may add up to at most {limit} bytes."
+                )),
             ),
             ApiError::Conflict { code, detail, .. } => {
                 (StatusCode::CONFLICT, code, "Conflict", Some(detail.clone()))
@@ -231,6 +250,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.clone()));
             }
             ApiError::Unauthenticated => {
                 response.insert_header((

@@ -27,6 +27,8 @@ pub struct PackageCard {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PackageCardPage {
     pub items: Vec<PackageCard>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -206,6 +208,8 @@ pub struct RequestView {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RequestPage {
     pub items: Vec<RequestView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

@@ -1352,7 +1352,7 @@ pub async fn apply_results(
     instance_view(state, &row).await
 }
 
-const RESULTS_CSV_HEADER: [&str; 9] = [
+const RESULTS_CSV_HEADER: [&str; 10] = [
     "item_id",
     "user_id",
     "username",
@@ -1362,7 +1362,26 @@ const RESULTS_CSV_HEADER: [&str; 9] = [
     "justification",
     "recommendation",
     "applied",
+    "outcome_source",
 ];
+
+/// Where an item's outcome came from, for the results CSV: `reviewer` (a reviewer chose it),
+/// `recommendation` (a reviewer accepted the recommendation), `no_response_rule` (nobody
+/// decided in the last stage and the review's rule did), or empty while nobody has decided.
+fn outcome_source(item: &ReviewItem) -> &'static str {
+    if let Some(final_outcome) = item.final_outcome()
+        && let review::OutcomeBasis::NoResponse { .. } = final_outcome.basis
+    {
+        return "no_response_rule";
+    }
+    match item.last_stage().and_then(|stage| stage.decision.as_ref()) {
+        Some(decision) => match decision.source {
+            review::DecisionSource::Reviewer => "reviewer",
+            review::DecisionSource::Recommendation => "recommendation",
+        },
+        None => "",
+    }
+}
 
 /// An instance's results as CSV: one row per person, for its managers.
 pub async fn export_results(
@@ -1428,6 +1447,7 @@ pub async fn export_results(
                         .unwrap_or_default()
                 })
                 .unwrap_or_default(),
+            outcome_source(item).to_string(),
         ]
     });
     super::csv::write(&RESULTS_CSV_HEADER, records)

@@ -11,6 +11,7 @@ mod audit;
 mod authz;
 mod catalog_authz;
 mod catalogs;
+mod edge;
 mod errors;
 mod groups;
 mod guests;

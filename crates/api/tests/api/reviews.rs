@@ -280,6 +280,13 @@ on_both_backends! {
         assert_eq!(outcomes, [("alice".to_string(), "approve".to_string()), ("bob".into(), "deny".into()), ("carol".into(), "deny".into())],
             "bob's silence follows his recommendation");
         assert_eq!(results["items"][1]["final_outcome"]["basis"]["type"], "no_response");
+        // The results say where each outcome came from, in the last column.
+        let csv = app.admin.get(&format!("/api/v1/access-review-instances/{instance}/results.csv")).await.text().await.unwrap();
+        assert!(csv.lines().next().unwrap().ends_with(",applied,outcome_source"), "{csv}");
+        let sources: Vec<(&str, &str)> = csv.lines().skip(1)
+            .map(|line| (line.split(',').nth(2).unwrap(), line.rsplit(',').next().unwrap()))
+            .collect();
+        assert_eq!(sources, [("alice", "reviewer"), ("bob", "no_response_rule"), ("carol", "recommendation")], "{csv}");
         // Not applied automatically: the administrator applies.
         assert_eq!(members(&app, group).await, ["alice", "bob", "carol"]);
         let applied = app.admin.post(&format!("/api/v1/access-review-instances/{instance}/apply"), &json!({})).await;

@@ -291,7 +291,7 @@ pub struct DecisionInput {
     pub justification: Option<Justification>,
 }
 
-/// Input of `POST /api/v1/access-reviews/instances/{id}/decisions`: one verdict for several
+/// Input of `POST /api/v1/access-review-instances/{id}/decisions`: one verdict for several
 /// items, each decided or refused on its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -310,7 +310,7 @@ impl BulkDecisionInput {
     }
 }
 
-/// Input of `POST /api/v1/access-reviews/instances/{id}/accept-recommendations`.
+/// Input of `POST /api/v1/access-review-instances/{id}/accept-recommendations`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -360,6 +360,8 @@ fn into_result(errors: Vec<FieldError>) -> Result<(), Vec<FieldError>> {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReviewDefinitionPage {
     pub items: Vec<ReviewDefinitionView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -368,6 +370,8 @@ pub struct ReviewDefinitionPage {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReviewInstancePage {
     pub items: Vec<ReviewInstanceView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -376,6 +380,8 @@ pub struct ReviewInstancePage {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReviewItemPage {
     pub items: Vec<ReviewItemView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
