@@ -148,7 +148,15 @@ pub enum SecureCookie {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignInLimitSettings {
-    /// Failed sign-ins allowed per username within the window.
+    /// Failed sign-ins allowed for one username from one client address before that pair is
+    /// locked out.
+    pub failures_per_address: u32,
+    /// The first lockout of a (username, address) pair; each further one lasts twice as long.
+    pub lockout_seconds: u64,
+    /// The longest lockout.
+    pub max_lockout_seconds: u64,
+    /// Failed sign-ins allowed per username across all addresses within the window; beyond
+    /// it only addresses that have not failed for that username may try.
     pub failures_per_username: u32,
     /// Sign-in attempts allowed per client address within the window.
     pub attempts_per_address: u32,
@@ -185,7 +193,10 @@ impl Default for Settings {
                 secure_cookie: SecureCookie::Auto,
             },
             sign_in_limit: SignInLimitSettings {
-                failures_per_username: 5,
+                failures_per_address: 5,
+                lockout_seconds: 60,
+                max_lockout_seconds: 60 * 60,
+                failures_per_username: 20,
                 attempts_per_address: 30,
                 window_seconds: 15 * 60,
             },
@@ -275,13 +286,19 @@ impl Settings {
                 reason: "must be between 1 and 720".into(),
             });
         }
-        if self.sign_in_limit.failures_per_username == 0
-            || self.sign_in_limit.attempts_per_address == 0
-            || self.sign_in_limit.window_seconds == 0
+        let limit = &self.sign_in_limit;
+        if limit.failures_per_address == 0
+            || limit.failures_per_username == 0
+            || limit.attempts_per_address == 0
+            || limit.window_seconds == 0
+            || limit.lockout_seconds == 0
+            || limit.max_lockout_seconds < limit.lockout_seconds
         {
             return Err(ConfigError::Invalid {
                 setting: "sign_in_limit",
-                reason: "limits and the window must be greater than zero".into(),
+                reason: "limits, the window and the lockout must be greater than zero, and \
+                         max_lockout_seconds at least lockout_seconds"
+                    .into(),
             });
         }
         if !(1024..=64 * 1024 * 1024).contains(&self.max_body_bytes) {

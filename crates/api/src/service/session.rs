@@ -38,7 +38,8 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
             "must be between 1 and 256 characters",
         ));
     }
-    state
+    // Reserved before the password is checked, so concurrent guesses cannot all pass the limit.
+    let attempt = state
         .limiter
         .begin_attempt(address, &username, Instant::now())
         .map_err(|retry_after_secs| {
@@ -58,12 +59,12 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
     let user = match user {
         Some(user) if matches && usable_hash.is_some() => user,
         _ => {
-            state.limiter.record_failure(&username, Instant::now());
+            attempt.failed();
             tracing::info!(%address, "sign-in refused");
             return Err(ApiError::SignInFailed);
         }
     };
-    state.limiter.record_success(&username);
+    attempt.succeeded();
 
     let now = Utc::now();
     let session_id = Uuid::new_v4();

@@ -23,6 +23,7 @@ mod requests;
 mod reviews;
 mod separation_of_duties;
 mod session;
+mod sign_in_limit;
 mod spa;
 mod store;
 mod tokens;

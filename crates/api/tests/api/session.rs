@@ -117,14 +117,14 @@ on_both_backends! {
                 .json(&json!({"username": ADMIN, "password": "guess"}))
                 .send()
         };
-        for _ in 0..app.settings.sign_in_limit.failures_per_username {
+        for _ in 0..app.settings.sign_in_limit.failures_per_address {
             assert_eq!(attempt().await.unwrap().status(), 401);
         }
         let throttled = attempt().await.unwrap();
         let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-        assert!(retry_after > 0 && retry_after <= app.settings.sign_in_limit.window_seconds);
+        assert!(retry_after > 0 && retry_after <= app.settings.sign_in_limit.lockout_seconds);
         assert_problem(throttled, 429, "rate_limited").await;
-        // Even the right password waits until the window ends.
+        // Even the right password, from this address, waits until the lockout ends.
         let right = app
             .anonymous()
             .post(app.url("/api/v1/session"))
