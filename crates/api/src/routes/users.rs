@@ -110,7 +110,8 @@ pub async fn get_user(
 }
 
 /// Changes a user's name, e-mail, manager, enabled flag or administrator role.
-/// Disabling a user ends their sessions at once. Administrators only.
+/// Disabling a user ends their sessions and revokes their API tokens at once, for good:
+/// enabling them again revives neither. Administrators only.
 #[utoipa::path(
     operation_id = "update_user",
     tag = "users",

@@ -362,9 +362,28 @@ pub struct UserUpdate {
     pub sponsors: Vec<Uuid>,
 }
 
+/// Ends every session of `$user` and revokes every API token, for good: enabling the user
+/// again revives neither.
+macro_rules! end_access_of_user {
+    ($conn:expr, $user:expr, $now:expr) => {{
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+            .bind($now)
+            .bind($user)
+            .execute(&mut *$conn)
+            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE owner_id = $2 AND revoked_at IS NULL",
+        )
+        .bind($now)
+        .bind($user)
+        .execute(&mut *$conn)
+        .await?;
+    }};
+}
+
 /// Writes `update` if the user is still at `seen_version` (compare-and-set), with its audit
 /// event. A user that changed meanwhile answers [`StoreError::Conflict`]. Disabling a user ends
-/// their sessions in the same transaction.
+/// their sessions and revokes their API tokens in the same transaction.
 pub async fn transition_user(
     db: &Db,
     id: Uuid,
@@ -407,11 +426,7 @@ pub async fn transition_user(
         }
         replace_sponsors!(conn, id, &update.sponsors);
         if !update.enabled {
-            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            end_access_of_user!(conn, id, now);
         }
         let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
         insert_audit_event!(&mut *conn, &audit(&row))?;

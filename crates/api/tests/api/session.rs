@@ -261,12 +261,26 @@ on_both_backends! {
         assert_problem(erin.get("/api/v1/me").await, 401, "unauthenticated").await;
         assert_problem(bearer.get("/api/v1/me").await, 401, "unauthenticated").await;
 
-        // Enabling again does not revive the old session (it was ended), but the token works.
-        app.admin
+        // Enabling again revives neither the old session nor the token: both ended for good.
+        let enabled = app
+            .admin
             .patch(&format!("/api/v1/users/{}", erin.id()), &json!({"enabled": true}))
             .await;
-        assert_eq!(erin.get("/api/v1/me").await.status(), 401);
-        assert_eq!(bearer.get("/api/v1/me").await.status(), 200);
+        assert_eq!(enabled.status(), 200);
+        assert_problem(erin.get("/api/v1/me").await, 401, "unauthenticated").await;
+        assert_problem(bearer.get("/api/v1/me").await, 401, "unauthenticated").await;
+        // The token shows as revoked in the list.
+        let tokens: serde_json::Value = app
+            .admin
+            .get(&format!("/api/v1/users/{}/tokens", erin.id()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(tokens["items"][0]["revoked_at"].is_string(), "{tokens}");
+        // Signing in again gives a working session.
+        let again = Session::sign_in(&app.base, "erin", PASSWORD).await;
+        assert_eq!(again.get("/api/v1/me").await.status(), 200);
     }
 }
 
