@@ -25,6 +25,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub session: SessionSettings,
     pub sign_in_limit: SignInLimitSettings,
+    pub password_hashing: PasswordHashingSettings,
     pub jobs: JobsSettings,
     pub log: LogSettings,
     /// The SMTP server that notifications are e-mailed through. Without it, notifications are
@@ -147,6 +148,16 @@ pub enum SecureCookie {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct PasswordHashingSettings {
+    /// Threads that hash passwords (sign-ins, password changes), each holding one 19 MiB
+    /// Argon2 buffer; `0` means one per CPU core. At most this many hashes run at once.
+    pub threads: u32,
+    /// How long a request waits for a free thread before it is answered 503 with Retry-After.
+    pub wait_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignInLimitSettings {
     /// Failed sign-ins allowed for one username from one client address before that pair is
     /// locked out.
@@ -199,6 +210,10 @@ impl Default for Settings {
                 failures_per_username: 20,
                 attempts_per_address: 30,
                 window_seconds: 15 * 60,
+            },
+            password_hashing: PasswordHashingSettings {
+                threads: 0,
+                wait_ms: 3000,
             },
             jobs: JobsSettings {
                 interval_seconds: 30,
@@ -299,6 +314,12 @@ impl Settings {
                 reason: "limits, the window and the lockout must be greater than zero, and \
                          max_lockout_seconds at least lockout_seconds"
                     .into(),
+            });
+        }
+        if self.password_hashing.threads > 256 || self.password_hashing.wait_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                setting: "password_hashing",
+                reason: "threads must be at most 256 and wait_ms at most 60000".into(),
             });
         }
         if !(1024..=64 * 1024 * 1024).contains(&self.max_body_bytes) {

@@ -71,6 +71,7 @@ pub async fn list_people(
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being hashed; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/users")]

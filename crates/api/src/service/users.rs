@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::audit_event;
 use super::page::{PageRequest, parse_search};
-use crate::auth::{Actor, AdminProof, password};
+use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::users::{NewUserRecord, PersonRow, UserRow, UserUpdate};
@@ -133,7 +133,7 @@ pub async fn create_user(
     check_user_type(input.kind, input.user_type)?;
     check_sponsors(state, None, &input.sponsors).await?;
     let password_hash = match input.password {
-        Some(password) => Some(password::hash_password(password).await?),
+        Some(password) => Some(state.passwords.hash(&password).await?),
         None => None,
     };
     let record = NewUserRecord {

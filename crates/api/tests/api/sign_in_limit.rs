@@ -157,3 +157,33 @@ on_both_backends_with! {
         assert_problem(locked, 429, "rate_limited").await;
     }
 }
+
+fn one_hashing_thread_no_wait(settings: &mut Settings) {
+    settings.password_hashing.threads = 1;
+    settings.password_hashing.wait_ms = 1;
+}
+
+on_both_backends_with! {
+    one_hashing_thread_no_wait,
+    async fn sign_ins_beyond_the_hashing_threads_get_503_with_retry_after(app: TestApp) {
+        // Each from its own address, so the limiter's in-flight budget does not hold any back.
+        let burst = (0..12).map(|i| {
+            from_address(20 + i)
+                .post(app.url("/api/v1/session"))
+                .json(&json!({"username": ADMIN, "password": PASSWORD}))
+                .send()
+        });
+        let responses: Vec<_> = join_all(burst).await.into_iter().map(Result::unwrap).collect();
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+        assert!(statuses.iter().all(|s| [200, 503].contains(s)), "{statuses:?}");
+        assert!(statuses.contains(&200), "{statuses:?}");
+        let busy = responses
+            .into_iter()
+            .find(|r| r.status() == StatusCode::SERVICE_UNAVAILABLE)
+            .expect("one thread with no wait cannot take twelve at once");
+        assert_eq!(busy.headers()["retry-after"], "1");
+        assert_problem(busy, 503, "busy").await;
+        // Refused for being busy is not a failed guess: the person still signs in.
+        assert_eq!(sign_in_status(&app, &from_address(20), ADMIN, PASSWORD).await, 200);
+    }
+}
