@@ -38,6 +38,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(users::create_user)
         .service(users::get_user)
         .service(users::update_user)
+        .service(users::delete_user)
         .service(users::list_user_tokens)
         .service(users::create_user_token)
         .service(tokens::list_tokens)

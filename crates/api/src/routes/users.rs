@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use tessera_domain::UserId;
 use tessera_domain::page::{PageQuery, PersonPage, TokenPage, UserPage};
 use tessera_domain::problem::Problem;
@@ -138,6 +138,34 @@ pub async fn update_user(
     let user =
         service::users::update_user(&proof, &state, &actor, id.into_inner(), changes.0).await?;
     Ok(HttpResponse::Ok().json(user))
+}
+
+/// Deletes a user: like disabling, for good. Their sessions end, their API tokens are revoked,
+/// their access ends and their open requests close; the record stays as a tombstone so the
+/// audit trail, requests and reviews still name them, and the username stays taken. Refused
+/// for yourself (`self_lockout`) and for the last enabled administrator
+/// (`last_administrator`). Administrators only.
+#[utoipa::path(
+    operation_id = "delete_user",
+    tag = "users",
+    params(("id" = UserId, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or deleted already", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`self_lockout` or `last_administrator`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    service::users::delete_user(&proof, &state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A user's API tokens: your own, or anyone's as an administrator.

@@ -112,10 +112,15 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
 }
 
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
-    let row = store::users::find_user(&state.db, *id.as_uuid())
+    user_view(&find_live_user(state, id).await?)
+}
+
+/// A user that exists and was not deleted; a deleted user is not found.
+async fn find_live_user(state: &AppState, id: UserId) -> ApiResult<UserRow> {
+    store::users::find_user(&state.db, *id.as_uuid())
         .await?
-        .ok_or(ApiError::NotFound("user"))?;
-    user_view(&row)
+        .filter(|row| row.deleted_at.is_none())
+        .ok_or(ApiError::NotFound("user"))
 }
 
 /// Creates a user. `actor` is `None` only for the command line and the demo seed.
@@ -198,9 +203,7 @@ pub async fn update_user(
             "name at least one field to change",
         ));
     }
-    let current = store::users::find_user(&state.db, *id.as_uuid())
-        .await?
-        .ok_or(ApiError::NotFound("user"))?;
+    let current = find_live_user(state, id).await?;
 
     if id == proof.actor() && (changes.enabled == Some(false) || changes.is_admin == Some(false)) {
         return Err(ApiError::Conflict {
@@ -296,17 +299,64 @@ pub(crate) async fn change_user(
         other => other.into(),
     })?;
     if current.enabled && !row.enabled {
-        // A disabled account keeps no access and no open request. The scheduler does this too;
-        // doing it now closes the gap until its next round.
-        let now = Utc::now();
-        if let Err(err) = super::assignments::end_access_of_disabled(state, now).await {
-            tracing::error!(error = %err, "ending a disabled user's access failed; the scheduler retries");
-        }
-        if let Err(err) = super::requests::close_requests_of_disabled(state, now).await {
-            tracing::error!(error = %err, "closing a disabled user's requests failed; the scheduler retries");
-        }
+        close_what_a_disabled_user_held(state).await;
     }
     user_view(&row)
+}
+
+/// A disabled (or deleted) account keeps no access and no open request. The scheduler does
+/// this too; doing it now closes the gap until its next round.
+async fn close_what_a_disabled_user_held(state: &AppState) {
+    let now = Utc::now();
+    if let Err(err) = super::assignments::end_access_of_disabled(state, now).await {
+        tracing::error!(error = %err, "ending a disabled user's access failed; the scheduler retries");
+    }
+    if let Err(err) = super::requests::close_requests_of_disabled(state, now).await {
+        tracing::error!(error = %err, "closing a disabled user's requests failed; the scheduler retries");
+    }
+}
+
+/// Deletes a user: as disabling, for good (sessions end, API tokens are revoked, access ends,
+/// open requests close), leaving a tombstone so the audit trail and history still name them.
+/// Refused for yourself and for the last enabled administrator.
+pub async fn delete_user(
+    proof: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+) -> ApiResult<()> {
+    if id == proof.actor() {
+        return Err(ApiError::Conflict {
+            code: "self_lockout",
+            detail: "You cannot delete yourself; ask another administrator.".into(),
+            field: None,
+        });
+    }
+    let deletion = store::users::delete_user(&state.db, *id.as_uuid(), Utc::now(), |row| {
+        let after = user_view(row).ok();
+        audit_event::<UserView, _>(
+            Some(actor),
+            "user.delete",
+            "user",
+            row.id.to_string(),
+            None,
+            after.as_ref(),
+        )
+    })
+    .await?;
+    match deletion {
+        store::users::Deletion::Deleted(row) => {
+            tracing::info!(user = %row.id, "user deleted");
+            close_what_a_disabled_user_held(state).await;
+            Ok(())
+        }
+        store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {
+            code: "last_administrator",
+            detail: "This is the last enabled administrator; make someone else one first.".into(),
+            field: None,
+        }),
+        store::users::Deletion::Gone => Err(ApiError::NotFound("user")),
+    }
 }
 
 /// Refuses sponsors that are the user or do not exist.

@@ -27,4 +27,5 @@ mod sign_in_limit;
 mod spa;
 mod store;
 mod tokens;
+mod user_lifecycle;
 mod users;
