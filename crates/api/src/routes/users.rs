@@ -1,9 +1,9 @@
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use tessera_domain::UserId;
 use tessera_domain::page::{PageQuery, PersonPage, TokenPage, UserPage};
 use tessera_domain::problem::Problem;
 use tessera_domain::token::{CreatedToken, NewToken};
-use tessera_domain::user::{NewUser, PeopleQuery, UserChanges, UserQuery, UserView};
+use tessera_domain::user::{NewUser, PeopleQuery, SetPassword, UserChanges, UserQuery, UserView};
 
 use crate::auth::Actor;
 use crate::auth::authz::{may_manage_tokens_of, require_admin};
@@ -165,6 +165,36 @@ pub async fn delete_user(
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
     service::users::delete_user(&proof, &state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets or resets a person's password, for instance of an imported person, who then can sign
+/// in. Ends the person's sessions (the caller's own stays when they set their own). API tokens
+/// are not affected. Administrators only.
+#[utoipa::path(
+    operation_id = "set_user_password",
+    tag = "users",
+    params(("id" = UserId, Path, description = "The user's id")),
+    request_body = SetPassword,
+    responses(
+        (status = 204, description = "Password set; the person's sessions ended"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A password out of bounds, or a service account; named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being hashed; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/users/{id}/password")]
+pub async fn set_user_password(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<UserId>,
+    input: Json<SetPassword>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    service::users::set_password(&proof, &state, &actor, id.into_inner(), input.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,13 +1,15 @@
 //! Managing users: administrators list, create and change people and service accounts.
 
+use std::time::Instant;
+
 use chrono::Utc;
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::page::{PersonPage, UserPage};
 use tessera_domain::user::{
-    Department, NewUser, PeopleQuery, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery,
-    UserType, UserView,
+    ChangePassword, Department, NewUser, PeopleQuery, SetPassword, Sponsors, UserAttributes,
+    UserChanges, UserKind, UserQuery, UserType, UserView,
 };
-use tessera_domain::{DisplayName, Email, UserId, Username};
+use tessera_domain::{DisplayName, Email, Password, UserId, Username};
 use uuid::Uuid;
 
 use super::audit_event;
@@ -357,6 +359,110 @@ pub async fn delete_user(
         }),
         store::users::Deletion::Gone => Err(ApiError::NotFound("user")),
     }
+}
+
+/// An administrator sets a person's password (imported people have none until then). Ends
+/// the person's sessions, except the caller's own when they set their own.
+pub async fn set_password(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    input: SetPassword,
+) -> ApiResult<()> {
+    let current = find_live_user(state, id).await?;
+    if current.kind != UserKind::Person.as_str() {
+        return Err(ApiError::invalid(
+            "password",
+            "service accounts sign in with API tokens only; they have no password",
+        ));
+    }
+    let keep = (actor.id == id).then(|| actor.session_id()).flatten();
+    store_password(
+        state,
+        actor,
+        &current,
+        &input.password,
+        keep,
+        "user.set_password",
+    )
+    .await
+}
+
+/// The signed-in person changes their own password, giving the current one. Ends their other
+/// sessions; the one making the change stays signed in.
+pub async fn change_own_password(
+    state: &AppState,
+    actor: &Actor,
+    address: &str,
+    input: ChangePassword,
+) -> ApiResult<()> {
+    let current = find_live_user(state, actor.id).await?;
+    let Some(hash) = current.password_hash.clone() else {
+        return Err(ApiError::invalid(
+            "current_password",
+            "you have no password; ask an administrator to set one",
+        ));
+    };
+    if input.current_password.is_empty() || input.current_password.chars().count() > 256 {
+        return Err(ApiError::invalid(
+            "current_password",
+            "must be between 1 and 256 characters",
+        ));
+    }
+    // Guessing the current password is throttled like signing in.
+    let attempt = state
+        .limiter
+        .begin_attempt(address, &current.username, Instant::now())
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    match state.passwords.verify(hash, input.current_password).await {
+        Ok(true) => attempt.succeeded(),
+        Ok(false) => {
+            attempt.failed();
+            return Err(ApiError::invalid(
+                "current_password",
+                "is not your current password",
+            ));
+        }
+        Err(busy) => {
+            attempt.abandon();
+            return Err(busy.into());
+        }
+    }
+    let keep = actor.session_id();
+    store_password(
+        state,
+        actor,
+        &current,
+        &input.new_password,
+        keep,
+        "user.change_password",
+    )
+    .await
+}
+
+async fn store_password(
+    state: &AppState,
+    actor: &Actor,
+    current: &UserRow,
+    password: &Password,
+    keep_session: Option<Uuid>,
+    action: &'static str,
+) -> ApiResult<()> {
+    let hash = state.passwords.hash(password).await?;
+    // The audit event says that the password changed, never the password or its hash.
+    store::users::set_password_hash(
+        &state.db,
+        current.id,
+        current.version,
+        &hash,
+        keep_session,
+        Utc::now(),
+        |row| audit_event::<(), ()>(Some(actor), action, "user", row.id.to_string(), None, None),
+    )
+    .await?;
+    tracing::info!(user = %current.id, "password set");
+    Ok(())
 }
 
 /// Refuses sponsors that are the user or do not exist.

@@ -527,3 +527,45 @@ pub async fn delete_user(
         Ok::<_, StoreError>(Deletion::Deleted(Box::new(row)))
     })
 }
+
+/// Sets a person's password hash, compare-and-set on the version, and ends their sessions
+/// except `keep` (the caller's own, when they change their own password), with the audit
+/// event, in one transaction. API tokens are left alone: they are not passwords.
+pub async fn set_password_hash(
+    db: &Db,
+    id: Uuid,
+    seen_version: i64,
+    hash: &str,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<UserRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE users SET password_hash = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4 AND deleted_at IS NULL AND kind = 'person'",
+        )
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .bind(seen_version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query(
+            "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL \
+             AND ($3 IS NULL OR id <> $3)",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?;
+        let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
+}

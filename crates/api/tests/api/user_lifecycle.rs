@@ -2,13 +2,15 @@
 
 use chrono::Utc;
 use futures_util::future::join;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tessera_api::store::users::Deletion;
 
 use crate::helpers::*;
 use crate::on_both_backends;
 use crate::requests::{asked, offer, one_stage};
+
+const NEW_PASSWORD: &str = "a brand new passphrase";
 
 async fn token_of(session: &Session) -> Bearer {
     let created: Value = session
@@ -145,5 +147,103 @@ on_both_backends! {
         .unwrap();
         assert!(matches!(deletion, Deletion::LastAdministrator));
         assert_eq!(app.admin.get("/api/v1/me").await.status(), 200);
+    }
+}
+
+async fn set_password(session: &Session, user: &str, body: &Value) -> reqwest::Response {
+    session
+        .send(
+            Method::PUT,
+            &format!("/api/v1/users/{user}/password"),
+            Some(body),
+        )
+        .await
+}
+
+on_both_backends! {
+    async fn an_imported_person_signs_in_once_an_administrator_sets_a_password(app: TestApp) {
+        let report: Value = app.admin.post("/api/v1/directory/imports", &json!({
+            "users": [
+                {"username": "ines", "display_name": "Ines", "email": "ines@example.org"},
+                {"username": "sync-bot", "display_name": "Sync", "email": "sync@example.org",
+                 "kind": "service_account"},
+            ],
+        })).await.json().await.unwrap();
+        assert_eq!(report["rejected"], json!([]), "{report}");
+        let users: Value = app.admin.get("/api/v1/users?q=ines").await.json().await.unwrap();
+        let ines = users["items"][0]["id"].as_str().unwrap().to_string();
+        let users: Value = app.admin.get("/api/v1/users?q=sync").await.json().await.unwrap();
+        let bot = users["items"][0]["id"].as_str().unwrap().to_string();
+        assert_eq!(sign_in_status(&app, "ines", NEW_PASSWORD).await, 401);
+
+        // Not for anyone else to do, and the password is checked, naming the field.
+        let carol = app.person("carol").await;
+        assert_problem(set_password(&carol, &ines, &json!({"password": NEW_PASSWORD})).await, 403, "forbidden").await;
+        let short = assert_problem(set_password(&app.admin, &ines, &json!({"password": "short"})).await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&short), ["password"]);
+        let robot = assert_problem(set_password(&app.admin, &bot, &json!({"password": NEW_PASSWORD})).await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&robot), ["password"]);
+        let nobody = uuid::Uuid::new_v4().to_string();
+        assert_problem(set_password(&app.admin, &nobody, &json!({"password": NEW_PASSWORD})).await, 404, "not_found").await;
+
+        let set = set_password(&app.admin, &ines, &json!({"password": NEW_PASSWORD})).await;
+        assert_eq!(set.status(), StatusCode::NO_CONTENT);
+        assert_eq!(sign_in_status(&app, "ines", NEW_PASSWORD).await, 200);
+        // Audited without the password or its hash.
+        let state = app.state().await;
+        let events = tessera_api::store::audit::list_events_for_target(&state.db, "user", &ines).await.unwrap();
+        let event = events.iter().find(|e| e.action == "user.set_password").expect("audited");
+        assert_eq!((event.before.as_deref(), event.after.as_deref()), (None, None));
+    }
+}
+
+on_both_backends! {
+    async fn a_reset_password_ends_the_persons_sessions_but_not_their_tokens(app: TestApp) {
+        let dave = app.person("dave").await;
+        let bearer = token_of(&dave).await;
+        let set = set_password(&app.admin, &dave.id(), &json!({"password": NEW_PASSWORD})).await;
+        assert_eq!(set.status(), StatusCode::NO_CONTENT);
+        assert_problem(dave.get("/api/v1/me").await, 401, "unauthenticated").await;
+        assert_eq!(bearer.get("/api/v1/me").await.status(), 200);
+        assert_eq!(sign_in_status(&app, "dave", PASSWORD).await, 401);
+        // An administrator setting their own keeps the session they do it from.
+        let own = set_password(&app.admin, &app.admin.id(), &json!({"password": NEW_PASSWORD})).await;
+        assert_eq!(own.status(), StatusCode::NO_CONTENT);
+        assert_eq!(app.admin.get("/api/v1/me").await.status(), 200);
+    }
+}
+
+on_both_backends! {
+    async fn a_person_changes_their_password_and_their_other_sessions_end(app: TestApp) {
+        let erin = app.person("erin").await;
+        let elsewhere = Session::sign_in(&app.base, "erin", PASSWORD).await;
+        let change = |current: &str, new: &str| {
+            let body = json!({"current_password": current, "new_password": new});
+            let erin = &erin;
+            async move { erin.post("/api/v1/me/password", &body).await }
+        };
+        let wrong = assert_problem(change("not my password", NEW_PASSWORD).await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&wrong), ["current_password"]);
+        let short = assert_problem(change(PASSWORD, "short").await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&short), ["new_password"]);
+        let missing = erin.post("/api/v1/me/password", &json!({"new_password": NEW_PASSWORD})).await;
+        let missing = assert_problem(missing, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&missing), ["current_password"]);
+        assert_eq!(elsewhere.get("/api/v1/me").await.status(), 200);
+
+        assert_eq!(change(PASSWORD, NEW_PASSWORD).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(erin.get("/api/v1/me").await.status(), 200);
+        assert_problem(elsewhere.get("/api/v1/me").await, 401, "unauthenticated").await;
+        assert_eq!(sign_in_status(&app, "erin", PASSWORD).await, 401);
+        assert_eq!(sign_in_status(&app, "erin", NEW_PASSWORD).await, 200);
+        // Without the CSRF header a session cannot change it.
+        let forged = erin.client.post(app.url("/api/v1/me/password"))
+            .json(&json!({"current_password": NEW_PASSWORD, "new_password": PASSWORD}))
+            .send().await.unwrap();
+        assert_problem(forged, 403, "csrf_failed").await;
+        let anonymous = app.anonymous().post(app.url("/api/v1/me/password"))
+            .json(&json!({"current_password": NEW_PASSWORD, "new_password": PASSWORD}))
+            .send().await.unwrap();
+        assert_problem(anonymous, 401, "unauthenticated").await;
     }
 }
