@@ -29,6 +29,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub session: SessionSettings,
     pub sign_in_limit: SignInLimitSettings,
+    pub password_hashing: PasswordHashingSettings,
     pub jobs: JobsSettings,
     pub log: LogSettings,
     /// The SMTP server that notifications are e-mailed through. Without it, notifications are
@@ -151,8 +152,26 @@ pub enum SecureCookie {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct PasswordHashingSettings {
+    /// Threads that hash passwords (sign-ins, password changes), each holding one 19 MiB
+    /// Argon2 buffer; `0` means one per CPU core. At most this many hashes run at once.
+    pub threads: u32,
+    /// How long a request waits for a free thread before it is answered 503 with Retry-After.
+    pub wait_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignInLimitSettings {
-    /// Failed sign-ins allowed per username within the window.
+    /// Failed sign-ins allowed for one username from one client address before that pair is
+    /// locked out.
+    pub failures_per_address: u32,
+    /// The first lockout of a (username, address) pair; each further one lasts twice as long.
+    pub lockout_seconds: u64,
+    /// The longest lockout.
+    pub max_lockout_seconds: u64,
+    /// Failed sign-ins allowed per username across all addresses within the window; beyond
+    /// it only addresses that have not failed for that username may try.
     pub failures_per_username: u32,
     /// Sign-in attempts allowed per client address within the window.
     pub attempts_per_address: u32,
@@ -189,9 +208,16 @@ impl Default for Settings {
                 secure_cookie: SecureCookie::Auto,
             },
             sign_in_limit: SignInLimitSettings {
-                failures_per_username: 5,
+                failures_per_address: 5,
+                lockout_seconds: 60,
+                max_lockout_seconds: 60 * 60,
+                failures_per_username: 20,
                 attempts_per_address: 30,
                 window_seconds: 15 * 60,
+            },
+            password_hashing: PasswordHashingSettings {
+                threads: 0,
+                wait_ms: 3000,
             },
             jobs: JobsSettings {
                 interval_seconds: 30,
@@ -361,13 +387,25 @@ impl Settings {
                 reason: "must be between 1 and 720".into(),
             });
         }
-        if self.sign_in_limit.failures_per_username == 0
-            || self.sign_in_limit.attempts_per_address == 0
-            || self.sign_in_limit.window_seconds == 0
+        let limit = &self.sign_in_limit;
+        if limit.failures_per_address == 0
+            || limit.failures_per_username == 0
+            || limit.attempts_per_address == 0
+            || limit.window_seconds == 0
+            || limit.lockout_seconds == 0
+            || limit.max_lockout_seconds < limit.lockout_seconds
         {
             return Err(ConfigError::Invalid {
                 setting: "sign_in_limit",
-                reason: "limits and the window must be greater than zero".into(),
+                reason: "limits, the window and the lockout must be greater than zero, and \
+                         max_lockout_seconds at least lockout_seconds"
+                    .into(),
+            });
+        }
+        if self.password_hashing.threads > 256 || self.password_hashing.wait_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                setting: "password_hashing",
+                reason: "threads must be at most 256 and wait_ms at most 60000".into(),
             });
         }
         if !(1024..=64 * 1024 * 1024).contains(&self.max_body_bytes) {

@@ -65,6 +65,9 @@ pub enum ApiError {
     Internal,
     #[error("service unavailable")]
     Unavailable,
+    /// Every password hashing thread stayed busy for the whole wait.
+    #[error("too busy to check a password")]
+    Busy { retry_after_secs: u64 },
 }
 
 impl ApiError {
@@ -189,6 +192,15 @@ impl ApiError {
                 "Service unavailable",
                 Some("Try again shortly.".into()),
             ),
+            ApiError::Busy { retry_after_secs } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too busy",
+                Some(format!(
+                    "Too many passwords are being checked at once. Try again in {}.",
+                    human_duration(*retry_after_secs)
+                )),
+            ),
         }
     }
 
@@ -248,7 +260,7 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         match self {
-            ApiError::RateLimited { retry_after_secs } => {
+            ApiError::RateLimited { retry_after_secs } | ApiError::Busy { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             ApiError::MethodNotAllowed { allow } => {

@@ -12,7 +12,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::limiter::SignInLimiter;
-use crate::auth::password;
+use crate::auth::password::{self, PasswordHashing};
 use crate::auth::session_token::SessionKeys;
 use crate::config::Settings;
 use crate::error::ApiError;
@@ -48,14 +48,14 @@ impl AppState {
             .await
             .map_err(StartupError::Database)?;
         let limiter = SignInLimiter::new(&settings.sign_in_limit);
-        let decoy_hash = tokio::task::spawn_blocking(password::decoy_hash)
-            .await
-            .unwrap_or_default();
+        let passwords = PasswordHashing::start(&settings.password_hashing);
+        let decoy_hash = password::decoy_hash(&passwords).await;
         Ok(AppState {
             db,
             settings,
             keys,
             limiter,
+            passwords,
             decoy_hash,
         })
     }
