@@ -143,7 +143,8 @@ pub struct NewRequestInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct StageView {
-    pub index: usize,
+    /// The stage's number; the first is 1, as everywhere in the API.
+    pub number: usize,
     pub started_at: Option<DateTime<Utc>>,
     pub deadline_at: Option<DateTime<Utc>>,
     pub approvers: Vec<PersonSummary>,
@@ -218,8 +219,9 @@ pub struct RequestPage {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
-    /// The stage decided (0-based): it must be the current one, so a decision made on a stale
-    /// page never lands on a later stage.
+    /// The number of the stage decided (the first is 1, as in `stages[].number`): it must be
+    /// the current one, so a decision made on a stale page never lands on a later stage.
+    #[cfg_attr(feature = "server", schema(minimum = 1))]
     pub stage: usize,
     pub verdict: Verdict,
     #[serde(default)]

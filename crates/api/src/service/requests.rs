@@ -1217,6 +1217,11 @@ pub async fn decide(
     input: DecisionInput,
 ) -> ApiResult<RequestView> {
     let (row, mut request, _) = visible_request(state, actor, id).await?;
+    // Stages are numbered from 1 on the wire, indexed from 0 in the domain.
+    let stage = input
+        .stage
+        .checked_sub(1)
+        .ok_or_else(|| ApiError::invalid("stage", "stages are numbered from 1"))?;
     let now = Utc::now();
     let policy = match row.policy_id {
         Some(policy) => store::policies::find_policy(&state.db, row.package_id, policy)
@@ -1232,19 +1237,19 @@ pub async fn decide(
     let (requester, target) = (request.requester(), request.target());
     let event = match input.verdict {
         Verdict::Approve => request.approve(
-            input.stage,
+            stage,
             actor.id,
             input.justification,
             now,
             stage_resolver(policy.as_ref(), requester, target, &directory),
         ),
-        Verdict::Deny => request.deny(input.stage, actor.id, input.justification, now),
+        Verdict::Deny => request.deny(stage, actor.id, input.justification, now),
     }
     .map_err(refusal)?;
     let write = write_of(&request, why_closed(&request), now)?;
     let notes = notes_for(state, &row.package_name, &request, &event).await?;
     let decision = DecisionRow {
-        stage: i64::try_from(input.stage).unwrap_or_default(),
+        stage: i64::try_from(stage).unwrap_or_default(),
         approver: *actor.id.as_uuid(),
         verdict: match input.verdict {
             Verdict::Approve => "approve",
@@ -1591,7 +1596,7 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
             });
         }
         stages.push(StageView {
-            index,
+            number: index + 1,
             started_at: stage.started_at,
             deadline_at: stage.deadline_at(),
             approvers: stage.approvers.iter().map(|id| person(*id)).collect(),

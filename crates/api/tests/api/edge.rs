@@ -373,3 +373,31 @@ on_both_backends! {
         assert_eq!(again.status(), 409);
     }
 }
+
+on_both_backends! {
+    async fn approval_stages_are_numbered_from_one_in_inputs_views_and_messages(app: TestApp) {
+        use crate::requests::{asked, offer, one_stage};
+        let bob = app.person("bob").await;
+        let alice = app.person("alice").await;
+        let bob_id = bob.id();
+        let offer = offer(&app, "Ledger", |_| one_stage(&[&bob_id])).await;
+        let request = asked(&alice, &offer, json!({})).await;
+        let r = request["id"].as_str().unwrap().to_string();
+        assert_eq!(request["stages"][0]["number"], 1);
+
+        let decide = |stage: u64| {
+            let path = format!("/api/v1/requests/{r}/decision");
+            let bob = &bob;
+            async move { bob.post(&path, &json!({"stage": stage, "verdict": "approve"})).await }
+        };
+        let problem = assert_problem(decide(0).await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), vec!["stage"]);
+        let problem = assert_problem(decide(2).await, 409, "stage_not_current").await;
+        assert!(problem["detail"].as_str().unwrap().contains("Stage 2"), "{problem}");
+        let approved = decide(1).await;
+        assert_eq!(approved.status(), 200);
+        let approved: Value = approved.json().await.unwrap();
+        assert_eq!(approved["stages"][0]["number"], 1);
+        assert_eq!(approved["stages"][0]["decision"]["by"]["username"], "bob");
+    }
+}
