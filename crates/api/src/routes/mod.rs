@@ -116,6 +116,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(requests::cancel_request)
         .service(requests::list_my_requests)
         .service(requests::list_my_approvals)
+        .service(requests::list_requests)
+        .service(requests::export_requests)
         .service(access::list_available_packages)
         .service(access::get_request_options)
         .service(access::list_my_assignments)

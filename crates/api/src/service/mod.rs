@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod packages;
 pub mod page;
 pub mod policies;
+pub mod request_search;
 pub mod requests;
 pub mod reviews;
 pub mod session;

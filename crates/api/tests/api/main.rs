@@ -19,6 +19,7 @@ mod notifications;
 mod openapi;
 mod packages;
 mod policies;
+mod request_list;
 mod requests;
 mod reviews;
 mod separation_of_duties;
