@@ -82,6 +82,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(catalogs::grant_catalog_creator)
         .service(catalogs::revoke_catalog_creator);
     cfg.service(packages::list_catalog_access_packages)
+        .service(packages::list_access_packages)
         .service(packages::create_access_package)
         .service(packages::get_access_package)
         .service(packages::update_access_package)

@@ -17,6 +17,7 @@ mod health;
 mod import;
 mod notifications;
 mod openapi;
+mod package_search;
 mod packages;
 mod policies;
 mod request_list;
