@@ -78,6 +78,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(catalogs::list_catalog_resources)
         .service(catalogs::add_catalog_resource)
         .service(catalogs::remove_catalog_resource)
+        .service(catalogs::list_addable_groups)
         .service(catalogs::list_catalog_creators)
         .service(catalogs::grant_catalog_creator)
         .service(catalogs::revoke_catalog_creator);

@@ -20,6 +20,7 @@ pub mod requests;
 pub mod reviews;
 pub mod session;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use chrono::Utc;

@@ -22,6 +22,7 @@ mod packages;
 mod policies;
 mod request_list;
 mod requests;
+mod resource_in_use;
 mod reviews;
 mod separation_of_duties;
 mod session;
