@@ -61,6 +61,12 @@ pub enum ApiError {
     },
     #[error("Idempotency-Key {key} was first used for another request")]
     IdempotencyKeyReused { key: String },
+    /// A resource that packages grant or policies name, refused without `cascade=true`.
+    #[error("resource in use: {detail}")]
+    InUse {
+        detail: String,
+        used_by: Box<tessera_domain::problem::UsedBy>,
+    },
     #[error("internal error")]
     Internal,
     #[error("service unavailable")]
@@ -177,6 +183,12 @@ impl ApiError {
                      new key for a new request."
                 )),
             ),
+            ApiError::InUse { detail, .. } => (
+                StatusCode::CONFLICT,
+                "resource_in_use",
+                "Resource in use",
+                Some(detail.clone()),
+            ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -275,7 +287,16 @@ impl ResponseError for ApiError {
             _ => {}
         }
         // Serializing a Problem cannot fail: it holds only strings and numbers.
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let body = match self {
+            ApiError::InUse { used_by, .. } => {
+                serde_json::to_vec(&tessera_domain::problem::ResourceInUse {
+                    problem,
+                    used_by: (**used_by).clone(),
+                })
+            }
+            _ => serde_json::to_vec(&problem),
+        }
+        .unwrap_or_default();
         response.body(body)
     }
 }

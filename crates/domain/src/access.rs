@@ -292,3 +292,82 @@ pub struct Overview {
     pub reviews_waiting_count: i64,
     pub unread_notifications: i64,
 }
+
+/// The query of `GET /api/v1/requests`: everyone's requests, for administrators and the
+/// assignment managers of a catalog, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct RequestQuery {
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+    /// Only requests in this state.
+    #[cfg_attr(feature = "server", param(inline))]
+    pub state: Option<RequestState>,
+    /// Only requests for packages in this catalog. Callers who are not administrators see the
+    /// catalogs where they manage assignments, and may name only those.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub catalog_id: Option<CatalogId>,
+    /// Only requests for this package.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub access_package_id: Option<AccessPackageId>,
+    /// Only requests made by this person.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub requester_id: Option<UserId>,
+    /// Only requests for this person (the target).
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub target_id: Option<UserId>,
+    /// Only requests submitted at or after this instant (RFC 3339).
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only requests submitted before this instant (RFC 3339).
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// The query of `GET /api/v1/requests.csv`: the filters of [`RequestQuery`], without paging.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct RequestExportQuery {
+    /// Only requests in this state.
+    #[cfg_attr(feature = "server", param(inline))]
+    pub state: Option<RequestState>,
+    /// Only requests for packages in this catalog. Callers who are not administrators see the
+    /// catalogs where they manage assignments, and may name only those.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub catalog_id: Option<CatalogId>,
+    /// Only requests for this package.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub access_package_id: Option<AccessPackageId>,
+    /// Only requests made by this person.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub requester_id: Option<UserId>,
+    /// Only requests for this person (the target).
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub target_id: Option<UserId>,
+    /// Only requests submitted at or after this instant (RFC 3339).
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only requests submitted before this instant (RFC 3339).
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+impl From<RequestExportQuery> for RequestQuery {
+    fn from(query: RequestExportQuery) -> RequestQuery {
+        RequestQuery {
+            limit: None,
+            cursor: None,
+            state: query.state,
+            catalog_id: query.catalog_id,
+            access_package_id: query.access_package_id,
+            requester_id: query.requester_id,
+            target_id: query.target_id,
+            created_after: query.created_after,
+            created_before: query.created_before,
+        }
+    }
+}

@@ -169,3 +169,41 @@ pub struct PolicyView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// The query of `GET /api/v1/access-packages`: packages across the catalogs the caller may
+/// see, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct AccessPackageQuery {
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+    /// Only packages whose name or description contains this, ignoring case.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+    /// Only packages of this catalog.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub catalog_id: Option<CatalogId>,
+}
+
+/// The query of `GET /api/v1/catalogs/{id}/access-packages`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct CatalogPackageQuery {
+    /// Items per page, 1 to 200 (default 50).
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+    /// Only packages whose name or description contains this, ignoring case.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+}

@@ -183,3 +183,43 @@ pub async fn authorize_package<P: catalog_permission::Permission>(
             other => other,
         })
 }
+
+/// Proof of the catalogs where the actor holds permission `P` through their catalog roles:
+/// what a cross-catalog list shows someone who is not an administrator.
+#[derive(Debug)]
+pub struct CatalogsProof<P> {
+    catalogs: Vec<tessera_domain::CatalogId>,
+    _permission: std::marker::PhantomData<P>,
+}
+
+impl<P> CatalogsProof<P> {
+    pub fn catalogs(&self) -> &[tessera_domain::CatalogId] {
+        &self.catalogs
+    }
+}
+
+/// The catalogs where `actor` holds `P` through their catalog roles (perhaps none).
+pub async fn authorize_catalogs<P: catalog_permission::Permission>(
+    state: &crate::state::AppState,
+    actor: &Actor,
+) -> ApiResult<CatalogsProof<P>> {
+    use std::collections::BTreeMap;
+    use tessera_domain::catalog::CatalogRole;
+    let mut roles: BTreeMap<uuid::Uuid, Vec<CatalogRole>> = BTreeMap::new();
+    for (catalog, role) in
+        crate::store::catalogs::list_roles_of_user(&state.db, *actor.id.as_uuid()).await?
+    {
+        if let Some(role) = CatalogRole::parse(&role) {
+            roles.entry(catalog).or_default().push(role);
+        }
+    }
+    let catalogs: Vec<tessera_domain::CatalogId> = roles
+        .into_iter()
+        .filter(|(_, roles)| P::PERMISSION.granted_by(roles))
+        .map(|(catalog, _)| tessera_domain::CatalogId::from_uuid(catalog))
+        .collect();
+    Ok(CatalogsProof {
+        catalogs,
+        _permission: std::marker::PhantomData,
+    })
+}

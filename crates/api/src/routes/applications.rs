@@ -5,7 +5,7 @@ use tessera_domain::directory::{
     AppRoleView, ApplicationChanges, ApplicationView, NameSearchQuery, NewAppRole, NewApplication,
 };
 use tessera_domain::page::{AppRolePage, ApplicationPage, MemberPage, PageQuery};
-use tessera_domain::problem::Problem;
+use tessera_domain::problem::{CascadeQuery, Problem, ResourceInUse};
 use tessera_domain::{AppRoleId, ApplicationId, UserId};
 
 use crate::auth::Actor;
@@ -126,16 +126,19 @@ pub async fn update_application(
     Ok(HttpResponse::Ok().json(application))
 }
 
-/// Deletes an application with its roles and their assignments.
+/// Deletes an application with its roles and their assignments. Refused while access
+/// packages grant one of its roles, unless `cascade=true` (audited): then the packages stop
+/// granting them.
 #[utoipa::path(
     operation_id = "delete_application",
     tag = "applications",
-    params(("id" = ApplicationId, Path, description = "The application's id")),
+    params(("id" = ApplicationId, Path, description = "The application's id"), CascadeQuery),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`resource_in_use`: access packages grant it or policies name it (`used_by`); send `cascade=true` to go ahead", body = ResourceInUse, content_type = "application/problem+json"),
     )
 )]
 #[delete("/applications/{id}")]
@@ -143,9 +146,12 @@ pub async fn delete_application(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<ApplicationId>,
+    query: Query<CascadeQuery>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
-    service::applications::delete_application(&proof, &state, &actor, id.into_inner()).await?;
+    let cascade = query.0.cascade.unwrap_or(false);
+    service::applications::delete_application(&proof, &state, &actor, id.into_inner(), cascade)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -209,16 +215,18 @@ pub async fn create_app_role(
     Ok(HttpResponse::Created().json(role))
 }
 
-/// Deletes a role of an application with its assignments.
+/// Deletes a role of an application with its assignments. Refused while access packages
+/// grant it, unless `cascade=true` (audited): then the packages stop granting it.
 #[utoipa::path(
     operation_id = "delete_app_role",
     tag = "applications",
-    params(("id" = ApplicationId, Path, description = "The application's id"), ("role_id" = AppRoleId, Path, description = "The app role's id")),
+    params(("id" = ApplicationId, Path, description = "The application's id"), ("role_id" = AppRoleId, Path, description = "The app role's id"), CascadeQuery),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application role", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`resource_in_use`: access packages grant it or policies name it (`used_by`); send `cascade=true` to go ahead", body = ResourceInUse, content_type = "application/problem+json"),
     )
 )]
 #[delete("/applications/{id}/roles/{role_id}")]
@@ -226,10 +234,12 @@ pub async fn delete_app_role(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<(ApplicationId, AppRoleId)>,
+    query: Query<CascadeQuery>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
     let (id, role) = path.into_inner();
-    service::applications::delete_app_role(&proof, &state, &actor, id, role).await?;
+    let cascade = query.0.cascade.unwrap_or(false);
+    service::applications::delete_app_role(&proof, &state, &actor, id, role, cascade).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

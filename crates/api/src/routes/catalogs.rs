@@ -3,8 +3,9 @@ use tessera_domain::catalog::{
     CatalogChanges, CatalogQuery, CatalogResource, CatalogRole, CatalogRoleHolder, CatalogView,
     NewCatalog, NewCatalogResource, ResourceKind,
 };
-use tessera_domain::page::CatalogPage;
-use tessera_domain::problem::Problem;
+use tessera_domain::directory::NameSearchQuery;
+use tessera_domain::page::{CatalogPage, GroupPage};
+use tessera_domain::problem::{CascadeQuery, Problem, ResourceInUse};
 use tessera_domain::roles::GlobalRoleHolder;
 use tessera_domain::{CatalogId, UserId};
 use uuid::Uuid;
@@ -277,6 +278,7 @@ pub async fn add_catalog_resource(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such catalog, or the resource is not in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`resource_in_use`: packages of the catalog grant it or their policies name it (`used_by`); send `cascade=true` to go ahead", body = ResourceInUse, content_type = "application/problem+json"),
     )
 )]
 #[delete("/catalogs/{id}/resources/{kind}/{resource_id}")]
@@ -284,11 +286,39 @@ pub async fn remove_catalog_resource(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<(CatalogId, ResourceKind, Uuid)>,
+    query: Query<CascadeQuery>,
 ) -> ApiResult<HttpResponse> {
     let (catalog, kind, resource) = path.into_inner();
+    let cascade = query.0.cascade.unwrap_or(false);
     let proof = authorize_catalog::<ManageCatalog>(&state, &actor, catalog).await?;
-    service::catalogs::remove_resource(&proof, &state, &actor, kind, resource).await?;
+    service::catalogs::remove_resource(&proof, &state, &actor, kind, resource, cascade).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The groups the caller may add to the catalog, by name: the groups they own (every group,
+/// for administrators) that are not in it yet. Catalog owners and administrators.
+#[utoipa::path(
+    operation_id = "list_addable_groups",
+    tag = "catalogs",
+    params(("id" = CatalogId, Path, description = "The catalog's id"), NameSearchQuery),
+    responses(
+        (status = 200, description = "One page of groups", body = GroupPage),
+        (status = 400, description = "Bad search, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such catalog that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/catalogs/{id}/addable-groups")]
+pub async fn list_addable_groups(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<CatalogId>,
+    query: Query<NameSearchQuery>,
+) -> ApiResult<HttpResponse> {
+    let proof = authorize_catalog::<ManageCatalog>(&state, &actor, id.into_inner()).await?;
+    let page = service::groups::list_addable_groups(&proof, &state, &actor, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Who holds the catalog-creator role. Administrators only.

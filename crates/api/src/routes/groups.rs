@@ -6,7 +6,7 @@ use tessera_domain::directory::{
     GroupChanges, GroupNamesQuery, GroupRole, GroupSummary, GroupView, NameSearchQuery, NewGroup,
 };
 use tessera_domain::page::{GroupPage, MemberPage, PageQuery};
-use tessera_domain::problem::Problem;
+use tessera_domain::problem::{CascadeQuery, Problem, ResourceInUse};
 use tessera_domain::{GroupId, UserId};
 
 use crate::auth::Actor;
@@ -139,16 +139,19 @@ pub async fn update_group(
     Ok(HttpResponse::Ok().json(group))
 }
 
-/// Deletes a group with its memberships and ownerships.
+/// Deletes a group with its memberships and ownerships. Refused while access packages grant
+/// it or policies name it (who may request, approvers), unless `cascade=true` (audited): then
+/// the packages stop granting it and those policies are disabled.
 #[utoipa::path(
     operation_id = "delete_group",
     tag = "groups",
-    params(("id" = GroupId, Path, description = "The group's id")),
+    params(("id" = GroupId, Path, description = "The group's id"), CascadeQuery),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`resource_in_use`: access packages grant it or policies name it (`used_by`); send `cascade=true` to go ahead", body = ResourceInUse, content_type = "application/problem+json"),
     )
 )]
 #[delete("/groups/{id}")]
@@ -156,9 +159,11 @@ pub async fn delete_group(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<GroupId>,
+    query: Query<CascadeQuery>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
-    service::groups::delete_group(&proof, &state, &actor, id.into_inner()).await?;
+    let cascade = query.0.cascade.unwrap_or(false);
+    service::groups::delete_group(&proof, &state, &actor, id.into_inner(), cascade).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,28 +1,31 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use tessera_domain::package::{
-    AccessPackageChanges, AccessPackageView, NewAccessPackage, NewResourceRole, ResourceRoleView,
+    AccessPackageChanges, AccessPackageQuery, AccessPackageView, CatalogPackageQuery,
+    NewAccessPackage, NewResourceRole, ResourceRoleView,
 };
-use tessera_domain::page::{AccessPackagePage, PageQuery};
+use tessera_domain::page::AccessPackagePage;
 use tessera_domain::problem::Problem;
 use tessera_domain::{AccessPackageId, CatalogId};
 use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::auth::authz::catalog_permission::{ManagePackages, Read};
-use crate::auth::authz::{authorize_catalog, authorize_package};
+use crate::auth::authz::{authorize_catalog, authorize_catalogs, authorize_package, require_admin};
 use crate::error::ApiResult;
 use crate::extract::{Json, Query};
 use crate::service;
+use crate::service::packages::PackageScope;
 use crate::state::AppState;
 
-/// A catalog's access packages, by name. Anyone with a role in the catalog, and administrators.
+/// A catalog's access packages, by name; `q` searches names and descriptions. Anyone with a
+/// role in the catalog, and administrators.
 #[utoipa::path(
     operation_id = "list_catalog_access_packages",
     tag = "access packages",
-    params(("id" = CatalogId, Path, description = "The catalog's id"), PageQuery),
+    params(("id" = CatalogId, Path, description = "The catalog's id"), CatalogPackageQuery),
     responses(
         (status = 200, description = "One page of packages", body = AccessPackagePage),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad search, limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such catalog that you may see", body = Problem, content_type = "application/problem+json"),
     )
@@ -32,10 +35,42 @@ pub async fn list_catalog_access_packages(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<CatalogId>,
-    query: Query<PageQuery>,
+    query: Query<CatalogPackageQuery>,
 ) -> ApiResult<HttpResponse> {
     let proof = authorize_catalog::<Read>(&state, &actor, id.into_inner()).await?;
     let page = service::packages::list_packages(&proof, &state, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Access packages across catalogs, by name: `q` searches names and descriptions, `catalog_id`
+/// narrows to one catalog. Administrators see every catalog's; others those of the catalogs
+/// where they hold a role (as `GET /access-packages/{id}`). People looking for something to
+/// request use `GET /me/available-packages`.
+#[utoipa::path(
+    operation_id = "list_access_packages",
+    tag = "access packages",
+    params(AccessPackageQuery),
+    responses(
+        (status = 200, description = "One page of packages", body = AccessPackagePage),
+        (status = 400, description = "Bad search, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such catalog that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/access-packages")]
+pub async fn list_access_packages(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<AccessPackageQuery>,
+) -> ApiResult<HttpResponse> {
+    let scope = if let Some(catalog) = query.0.catalog_id {
+        PackageScope::Catalog(authorize_catalog::<Read>(&state, &actor, catalog).await?)
+    } else if actor.is_admin {
+        PackageScope::All(require_admin(&actor)?)
+    } else {
+        PackageScope::Readable(authorize_catalogs::<Read>(&state, &actor).await?)
+    };
+    let page = service::packages::list_all_packages(&scope, &state, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

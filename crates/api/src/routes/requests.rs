@@ -2,17 +2,20 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use tessera_domain::RequestId;
 use tessera_domain::access::{
-    ApprovalList, ApprovalQuery, CancelInput, DecisionInput, NewRequestInput, RequestPage,
-    RequestView,
+    ApprovalList, ApprovalQuery, CancelInput, DecisionInput, NewRequestInput, RequestExportQuery,
+    RequestPage, RequestQuery, RequestView,
 };
 use tessera_domain::page::PageQuery;
 use tessera_domain::problem::Problem;
 
 use crate::auth::Actor;
-use crate::error::ApiResult;
+use crate::auth::authz::catalog_permission::ManageAssignments;
+use crate::auth::authz::{authorize_catalog, authorize_catalogs, authorize_package, require_admin};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::idempotency::IdempotencyKey;
 use crate::service;
+use crate::service::request_search::RequestScope;
 use crate::state::AppState;
 use crate::store::requests::RequestList;
 
@@ -194,4 +197,94 @@ pub async fn list_my_approvals(
     };
     let page = service::requests::list(&state, list, false, &page_query).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Who may list everyone's requests: administrators all of them; the assignment managers
+/// (and owners) of a catalog those of the catalog or package they name, or, naming none,
+/// those of every catalog where they manage assignments.
+async fn request_scope(
+    state: &AppState,
+    actor: &Actor,
+    query: &RequestQuery,
+) -> ApiResult<RequestScope> {
+    if let Some(package) = query.access_package_id {
+        let proof = authorize_package::<ManageAssignments>(state, actor, package).await?;
+        Ok(RequestScope::Catalog(proof))
+    } else if let Some(catalog) = query.catalog_id {
+        let proof = authorize_catalog::<ManageAssignments>(state, actor, catalog).await?;
+        Ok(RequestScope::Catalog(proof))
+    } else if actor.is_admin {
+        Ok(RequestScope::All(require_admin(actor)?))
+    } else {
+        let proof = authorize_catalogs::<ManageAssignments>(state, actor).await?;
+        if proof.catalogs().is_empty() {
+            return Err(ApiError::Forbidden(
+                "Only administrators and the assignment managers of a catalog may list requests.",
+            ));
+        }
+        Ok(RequestScope::Managed(proof))
+    }
+}
+
+/// Everyone's requests, newest first, filtered by state, catalog, package, requester, target
+/// and submission time: how a script finds stuck or failed requests. Administrators see all;
+/// catalog owners, access package managers and assignment managers see their catalogs'.
+#[utoipa::path(
+    operation_id = "list_requests",
+    tag = "requests",
+    params(RequestQuery),
+    responses(
+        (status = 200, description = "One page of requests", body = RequestPage),
+        (status = 400, description = "A bad filter, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator nor a manager of the catalog", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such catalog or package that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/requests")]
+pub async fn list_requests(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<RequestQuery>,
+) -> ApiResult<HttpResponse> {
+    let scope = request_scope(&state, &actor, &query.0).await?;
+    let page = service::request_search::list_requests(&scope, &state, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The requests the filters match as CSV (RFC 4180, a header row), newest first, at most
+/// 10,000; when more match, `Tessera-Truncated: true` says so. The same callers as the list.
+#[utoipa::path(
+    operation_id = "export_requests",
+    tag = "requests",
+    params(RequestExportQuery),
+    responses(
+        (status = 200, description = "The requests as CSV", body = String, content_type = "text/csv",
+            headers(("Tessera-Truncated" = String, description = "`true` when more requests matched than the export holds"))),
+        (status = 400, description = "A bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator nor a manager of the catalog", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such catalog or package that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/requests.csv")]
+pub async fn export_requests(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<RequestExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = RequestQuery::from(query.0);
+    let scope = request_scope(&state, &actor, &query).await?;
+    let export = service::request_search::export_requests(&scope, &state, &query).await?;
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"requests.csv\"",
+        ));
+    if export.truncated {
+        response.insert_header(("Tessera-Truncated", "true"));
+    }
+    Ok(response.body(export.csv))
 }

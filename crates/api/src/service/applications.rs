@@ -16,6 +16,7 @@ use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::directory::{AppRoleRow, Link, Named, NamedRecord, NamedRow};
+use crate::store::usage::Resource;
 use crate::store::{self, StoreError};
 
 /// Turns a stored row into its wire form. A row that no longer parses is a server fault.
@@ -141,6 +142,7 @@ pub async fn delete_application(
     state: &AppState,
     actor: &Actor,
     id: ApplicationId,
+    cascade: bool,
 ) -> ApiResult<()> {
     directory::delete_named(
         state,
@@ -148,6 +150,7 @@ pub async fn delete_application(
         Named::Application,
         *id.as_uuid(),
         application_view,
+        cascade,
     )
     .await
 }
@@ -231,17 +234,37 @@ pub async fn create_app_role_as_admin(
 }
 
 /// Deletes a role of an application; its assignments go with it.
+/// Deletes an app role. Refused with `resource_in_use` while access packages grant it,
+/// unless `cascade`.
 pub async fn delete_app_role(
     _: &AdminProof,
     state: &AppState,
     actor: &Actor,
     id: ApplicationId,
     role: AppRoleId,
+    cascade: bool,
 ) -> ApiResult<()> {
     let application_id = *id.as_uuid();
-    let deleted =
-        store::directory::delete_app_role(&state.db, application_id, *role.as_uuid(), |row| {
+    find_app_role(state, id, role).await?;
+    let checked = super::usage::check(
+        state,
+        Resource::AppRole(*role.as_uuid()),
+        None,
+        cascade,
+        "app role",
+    )
+    .await?;
+    let deleted = store::directory::delete_app_role(
+        &state.db,
+        application_id,
+        *role.as_uuid(),
+        &checked.guard(),
+        |row| {
             let before = app_role_view(row).ok();
+            let before = before.as_ref().map(|resource| super::usage::Removed {
+                resource,
+                cascaded: checked.cascaded(),
+            });
             audit_event::<_, AppRoleView>(
                 Some(actor),
                 "application.role.delete",
@@ -250,8 +273,13 @@ pub async fn delete_app_role(
                 before.as_ref(),
                 None,
             )
-        })
-        .await?;
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        StoreError::Conflict => super::usage::changed_meanwhile(),
+        other => other.into(),
+    })?;
     if deleted {
         Ok(())
     } else {

@@ -23,6 +23,7 @@ use crate::state::AppState;
 use crate::store::catalogs::{
     CatalogRow, CatalogUpdate, DeleteCatalog, NewCatalogRecord, RemoveResource,
 };
+use crate::store::usage::Resource;
 use crate::store::{self, StoreError};
 
 fn corrupt(what: &'static str, id: Uuid) -> ApiError {
@@ -394,42 +395,67 @@ pub async fn add_resource(
     Ok(added)
 }
 
+/// Removes a group or application from the catalog. Refused with `resource_in_use` while
+/// packages of the catalog grant it or their policies name it, unless `cascade`: then those
+/// packages stop granting it (their holders lose its roles) and those policies are disabled.
 pub async fn remove_resource(
     proof: &CatalogProof<ManageCatalog>,
     state: &AppState,
     actor: &Actor,
     kind: ResourceKind,
     id: Uuid,
+    cascade: bool,
 ) -> ApiResult<()> {
     let catalog = proof.catalog();
-    let removed =
-        store::catalogs::delete_resource(&state.db, *catalog.as_uuid(), kind.as_str(), id, || {
+    let resource = match kind {
+        ResourceKind::Group => Resource::Group(id),
+        ResourceKind::Application => Resource::Application(id),
+    };
+    let checked = super::usage::check(
+        state,
+        resource,
+        Some(*catalog.as_uuid()),
+        cascade,
+        kind.as_str(),
+    )
+    .await?;
+    let removed = store::catalogs::delete_resource(
+        &state.db,
+        *catalog.as_uuid(),
+        kind.as_str(),
+        id,
+        &checked.guard(),
+        cascade,
+        || {
             #[derive(Serialize)]
             struct Removed {
                 kind: ResourceKind,
                 id: Uuid,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                cascaded: Option<tessera_domain::problem::UsedBy>,
             }
             audit_event::<_, ()>(
                 Some(actor),
                 "catalog.resource.remove",
                 "catalog",
                 catalog.to_string(),
-                Some(&Removed { kind, id }),
+                Some(&Removed {
+                    kind,
+                    id,
+                    cascaded: checked.cascaded(),
+                }),
                 None,
             )
-        })
-        .await?;
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        StoreError::Conflict => super::usage::changed_meanwhile(),
+        other => other.into(),
+    })?;
     match removed {
         RemoveResource::Removed => Ok(()),
         RemoveResource::NotInCatalog => Err(ApiError::NotFound("resource in this catalog")),
-        RemoveResource::InUse(packages) => Err(ApiError::Conflict {
-            code: "resource_in_use",
-            detail: format!(
-                "{packages} access package(s) of this catalog grant roles of this resource; \
-                 remove those roles first."
-            ),
-            field: None,
-        }),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::directory::{Link, LinkOutcome, LinkedUserRow, Named, NamedRecord, NamedRow};
+use crate::store::usage::Resource;
 use crate::store::{self, StoreError};
 
 impl Named {
@@ -163,20 +164,33 @@ pub(crate) async fn update_named<V: Serialize>(
     })
 }
 
+/// Deletes a group or application. Refused with `resource_in_use` while access packages grant
+/// it or policies name it, unless `cascade`.
 pub(crate) async fn delete_named<V: Serialize>(
     state: &AppState,
     actor: &Actor,
     kind: Named,
     id: Uuid,
     view: impl Fn(&NamedRow) -> ApiResult<V>,
+    cascade: bool,
 ) -> ApiResult<()> {
     let action = match kind {
         Named::Group => "group.delete",
         Named::Application => "application.delete",
     };
-    let deleted = store::directory::delete_named(&state.db, kind, id, |row| {
+    let resource = match kind {
+        Named::Group => Resource::Group(id),
+        Named::Application => Resource::Application(id),
+    };
+    find_named(state, kind, id).await?;
+    let checked = super::usage::check(state, resource, None, cascade, kind.noun()).await?;
+    let deleted = store::directory::delete_named(&state.db, kind, id, &checked.guard(), |row| {
         let before = view(row).ok();
-        audit_event::<V, V>(
+        let before = before.as_ref().map(|resource| super::usage::Removed {
+            resource,
+            cascaded: checked.cascaded(),
+        });
+        audit_event::<_, V>(
             Some(actor),
             action,
             kind.noun(),
@@ -185,9 +199,13 @@ pub(crate) async fn delete_named<V: Serialize>(
             None,
         )
     })
-    .await?;
+    .await
+    .map_err(|err| match err {
+        StoreError::Conflict => super::usage::changed_meanwhile(),
+        other => other.into(),
+    })?;
     if deleted {
-        tracing::info!(%id, kind = kind.noun(), "deleted");
+        tracing::info!(%id, kind = kind.noun(), cascade = checked.cascade, "deleted");
         Ok(())
     } else {
         Err(ApiError::NotFound(kind.noun()))

@@ -10,6 +10,9 @@ use tessera_domain::{GroupId, UserId};
 use uuid::Uuid;
 
 use super::directory;
+use super::page::PageRequest;
+use crate::auth::authz::CatalogProof;
+use crate::auth::authz::catalog_permission::ManageCatalog;
 use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -45,6 +48,31 @@ pub async fn list_groups(
     query: &NameSearchQuery,
 ) -> ApiResult<GroupPage> {
     let (rows, next_cursor) = directory::list_named(state, Named::Group, query).await?;
+    let items = rows.iter().map(group_view).collect::<ApiResult<Vec<_>>>()?;
+    Ok(GroupPage { items, next_cursor })
+}
+
+/// The groups a catalog owner may add to their catalog, by name: those they own (any group,
+/// for administrators) that are not in it yet.
+pub async fn list_addable_groups(
+    proof: &CatalogProof<ManageCatalog>,
+    state: &AppState,
+    actor: &Actor,
+    query: &NameSearchQuery,
+) -> ApiResult<GroupPage> {
+    let page = PageRequest::parse(&directory::page_query(query))?;
+    let search = directory::search_text(query)?;
+    let owner = (!actor.is_admin).then(|| *actor.id.as_uuid());
+    let rows = store::directory::list_addable_groups(
+        &state.db,
+        *proof.catalog().as_uuid(),
+        owner,
+        search.as_deref(),
+        page.after.as_deref(),
+        page.fetch(),
+    )
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.name_key.clone());
     let items = rows.iter().map(group_view).collect::<ApiResult<Vec<_>>>()?;
     Ok(GroupPage { items, next_cursor })
 }
@@ -133,8 +161,17 @@ pub async fn delete_group(
     state: &AppState,
     actor: &Actor,
     id: GroupId,
+    cascade: bool,
 ) -> ApiResult<()> {
-    directory::delete_named(state, actor, Named::Group, *id.as_uuid(), group_view).await
+    directory::delete_named(
+        state,
+        actor,
+        Named::Group,
+        *id.as_uuid(),
+        group_view,
+        cascade,
+    )
+    .await
 }
 
 /// The members or owners of a group, by username.

@@ -15,10 +15,12 @@ pub mod notifications;
 pub mod packages;
 pub mod page;
 pub mod policies;
+pub mod request_search;
 pub mod requests;
 pub mod reviews;
 pub mod session;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use chrono::Utc;

@@ -7,8 +7,8 @@
 use chrono::Utc;
 use tessera_domain::catalog::Description;
 use tessera_domain::package::{
-    AccessPackageChanges, AccessPackageView, NewAccessPackage, NewResourceRole, PackageName,
-    ResourceRoleKind, ResourceRoleView,
+    AccessPackageChanges, AccessPackageQuery, AccessPackageView, CatalogPackageQuery,
+    NewAccessPackage, NewResourceRole, PackageName, ResourceRoleKind, ResourceRoleView,
 };
 use tessera_domain::page::{AccessPackagePage, PageQuery};
 use tessera_domain::{AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId, UserId};
@@ -17,13 +17,13 @@ use uuid::Uuid;
 use super::audit_event;
 use super::page::PageRequest;
 use crate::auth::Actor;
-use crate::auth::authz::CatalogProof;
 use crate::auth::authz::catalog_permission::{ManagePackages, Read};
+use crate::auth::authz::{AdminProof, CatalogProof, CatalogsProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::packages::{
-    AddResourceRole, NewPackageRecord, NewResourceRoleRecord, PackageRow, PackageUpdate,
-    ResourceRoleRow,
+    AddResourceRole, NewPackageRecord, NewResourceRoleRecord, PackageRow,
+    PackageUpdate, ResourceRoleRow,
 };
 use crate::store::{self, DeleteOutcome, StoreError};
 
@@ -86,16 +86,88 @@ fn name_taken(name: &str) -> ApiError {
 pub async fn list_packages(
     proof: &CatalogProof<Read>,
     state: &AppState,
-    query: &PageQuery,
+    query: &CatalogPackageQuery,
 ) -> ApiResult<AccessPackagePage> {
-    let page = PageRequest::parse(query)?;
+    let page = PageRequest::parse(&PageQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    })?;
+    let search = super::page::parse_search(query.q.as_deref())?;
     let catalog = *proof.catalog().as_uuid();
-    let rows =
-        store::packages::list_packages(&state.db, catalog, page.after.as_deref(), page.fetch())
-            .await?;
+    let rows = store::packages::list_packages(
+        &state.db,
+        catalog,
+        search,
+        page.after.as_deref(),
+        page.fetch(),
+    )
+    .await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.name_key.clone());
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let roles = store::packages::list_resource_roles(&state.db, catalog, &ids).await?;
+    let items = rows
+        .iter()
+        .map(|row| package_view(row, &roles))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(AccessPackagePage { items, next_cursor })
+}
+
+/// Which catalogs' packages a caller may list across catalogs.
+pub enum PackageScope {
+    /// Administrators: every catalog.
+    All(AdminProof),
+    /// One catalog the caller named and may read.
+    Catalog(CatalogProof<Read>),
+    /// The catalogs where the caller holds a role (none for people with no catalog role).
+    Readable(CatalogsProof<Read>),
+}
+
+/// Packages across the catalogs `scope` lets the caller see, by name.
+pub async fn list_all_packages(
+    scope: &PackageScope,
+    state: &AppState,
+    query: &AccessPackageQuery,
+) -> ApiResult<AccessPackagePage> {
+    let page = PageRequest::parse(&PageQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    })?;
+    let search = super::page::parse_search(query.q.as_deref())?;
+    // The cursor is the last package's id (36 characters) followed by its name key.
+    let after = match page.after.as_deref() {
+        None => None,
+        Some(after) => {
+            let (id, key) = after
+                .split_at_checked(36)
+                .ok_or_else(super::page::not_a_cursor)?;
+            let id = Uuid::parse_str(id).map_err(|_| super::page::not_a_cursor())?;
+            Some((key, id))
+        }
+    };
+    let catalogs: Option<Vec<Uuid>> = match scope {
+        PackageScope::All(_) => None,
+        PackageScope::Catalog(proof) => Some(vec![*proof.catalog().as_uuid()]),
+        PackageScope::Readable(proof) => {
+            Some(proof.catalogs().iter().map(|id| *id.as_uuid()).collect())
+        }
+    };
+    let rows = store::packages::list_packages_across(
+        &state.db,
+        catalogs.as_deref(),
+        search,
+        after,
+        page.fetch(),
+    )
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |row| format!("{}{}", row.id, row.name_key));
+    let mut roles = Vec::new();
+    let mut by_catalog: std::collections::BTreeMap<Uuid, Vec<Uuid>> = Default::default();
+    for row in &rows {
+        by_catalog.entry(row.catalog_id).or_default().push(row.id);
+    }
+    for (catalog, ids) in by_catalog {
+        roles.extend(store::packages::list_resource_roles(&state.db, catalog, &ids).await?);
+    }
     let items = rows
         .iter()
         .map(|row| package_view(row, &roles))

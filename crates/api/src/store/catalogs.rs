@@ -376,52 +376,81 @@ pub async fn insert_resource(
 pub enum RemoveResource {
     Removed,
     NotInCatalog,
-    /// Resource roles of this many packages in the catalog use it.
-    InUse(i64),
 }
 
-/// Removes a resource that no package of the catalog uses.
+/// Removes a resource from a catalog once `guard` found the packages and policies of the
+/// catalog using it to be the ones the caller saw. When `strip` (the caller cascades), the
+/// catalog's packages stop granting its roles first, and their holders lose those roles unless
+/// another of their assignments grants them.
 pub async fn delete_resource(
     db: &Db,
     catalog: Uuid,
     kind: &str,
     id: Uuid,
+    guard: &super::usage::UsageGuard<'_>,
+    strip: bool,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<RemoveResource> {
-    let (usage, delete) = if kind == "group" {
+    use super::assignments::RoleTable;
+    let (present, delete) = if kind == "group" {
         (
-            "SELECT COUNT(DISTINCT r.package_id) FROM package_resource_roles r \
-             JOIN access_packages p ON p.id = r.package_id \
-             WHERE p.catalog_id = $1 AND r.group_id = $2",
+            "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2",
             "DELETE FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2",
         )
     } else {
         (
-            "SELECT COUNT(DISTINCT r.package_id) FROM package_resource_roles r \
-             JOIN access_packages p ON p.id = r.package_id \
-             JOIN app_roles ar ON ar.id = r.app_role_id \
-             WHERE p.catalog_id = $1 AND ar.application_id = $2",
+            "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND application_id = $2",
             "DELETE FROM catalog_resources WHERE catalog_id = $1 AND application_id = $2",
         )
     };
+    let roles = if kind == "group" {
+        "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
+         FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
+         WHERE p.catalog_id = $1 AND r.group_id = $2"
+    } else {
+        "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
+         FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
+         JOIN app_roles ar ON ar.id = r.app_role_id \
+         WHERE p.catalog_id = $1 AND ar.application_id = $2"
+    };
     in_transaction!(db, conn => {
-        let (users,): (i64,) = sqlx::query_as(usage)
-            .bind(catalog)
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-        if users > 0 {
-            return Ok(RemoveResource::InUse(users));
+        let (present,): (i64,) = sqlx::query_as(present)
+        .bind(catalog)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if present == 0 {
+            return Ok(RemoveResource::NotInCatalog);
         }
-        let deleted = sqlx::query(delete)
+        super::usage::guard_usage!(conn, guard);
+        if strip {
+            let granted: Vec<(Uuid, Uuid, String, Uuid)> =
+                sqlx::query_as(roles)
+                    .bind(catalog)
+                    .bind(id)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            for (role, package, kind, resource) in granted {
+                sqlx::query("DELETE FROM package_resource_roles WHERE id = $1")
+                    .bind(role)
+                    .execute(&mut *conn)
+                    .await?;
+                let table = RoleTable::of_kind(&kind).ok_or_else(|| {
+                    StoreError::Database(sqlx::Error::Decode("unknown resource role kind".into()))
+                })?;
+                super::assignments::revoke_resource_from_assignees!(
+                    conn,
+                    table,
+                    package,
+                    resource
+                );
+            }
+        }
+        sqlx::query(delete)
             .bind(catalog)
             .bind(id)
             .execute(&mut *conn)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Ok(RemoveResource::NotInCatalog);
-        }
+            .await?;
         insert_audit_event!(&mut *conn, &audit())?;
         Ok::<_, StoreError>(RemoveResource::Removed)
     })

@@ -132,6 +132,38 @@ pub async fn list_named(
     Ok(rows)
 }
 
+/// Groups not yet in `catalog` whose name contains `search` (lowercased), by name after
+/// `after`; only those `owner` owns when given.
+pub async fn list_addable_groups(
+    db: &Db,
+    catalog: Uuid,
+    owner: Option<Uuid>,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<NamedRow>> {
+    let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
+    let after = after.unwrap_or_default();
+    let sql = select_named(
+        Named::Group,
+        "WHERE name_key LIKE $1 ESCAPE '\\' AND name_key > $2 \
+         AND NOT EXISTS (SELECT 1 FROM catalog_resources c \
+                         WHERE c.catalog_id = $3 AND c.group_id = groups.id) \
+         AND ($4 IS NULL OR EXISTS (SELECT 1 FROM group_owners o \
+                                    WHERE o.group_id = groups.id AND o.user_id = $4)) \
+         ORDER BY name_key LIMIT $5",
+    );
+    let rows = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(sql)
+        .bind(&pattern)
+        .bind(after)
+        .bind(catalog)
+        .bind(owner)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows)
+}
+
 /// The groups or applications among `ids`, by lowercased name; ids that name none are left
 /// out.
 pub async fn find_named_by_ids(db: &Db, kind: Named, ids: &[Uuid]) -> StoreResult<Vec<NamedRow>> {
@@ -195,12 +227,15 @@ pub async fn transition_named(
     })
 }
 
-/// Deletes a group or application (its links and roles go with it) and writes the audit event
-/// made from the row as it was. Answers `false` when there was no such row.
+/// Deletes a group or application (its links and roles go with it, and the package roles that
+/// grant them) and writes the audit event made from the row as it was, once `guard` found the
+/// packages and policies using it to be the ones the caller saw. Answers `false` when there
+/// was no such row.
 pub async fn delete_named(
     db: &Db,
     kind: Named,
     id: Uuid,
+    guard: &super::usage::UsageGuard<'_>,
     audit: impl FnOnce(&NamedRow) -> AuditEvent,
 ) -> StoreResult<bool> {
     let statement = sqlx::AssertSqlSafe(format!("DELETE FROM {} WHERE id = $1", kind.table()));
@@ -212,6 +247,7 @@ pub async fn delete_named(
         let Some(row) = row else {
             return Ok(false);
         };
+        super::usage::guard_usage!(conn, guard);
         sqlx::query(statement).bind(id).execute(&mut *conn).await?;
         insert_audit_event!(&mut *conn, &audit(&row))?;
         Ok::<_, StoreError>(true)
@@ -320,6 +356,7 @@ pub async fn delete_app_role(
     db: &Db,
     application_id: Uuid,
     role_id: Uuid,
+    guard: &super::usage::UsageGuard<'_>,
     audit: impl FnOnce(&AppRoleRow) -> AuditEvent,
 ) -> StoreResult<bool> {
     in_transaction!(db, conn => {
@@ -333,6 +370,7 @@ pub async fn delete_app_role(
         let Some(row) = row else {
             return Ok(false);
         };
+        super::usage::guard_usage!(conn, guard);
         sqlx::query("DELETE FROM app_roles WHERE id = $1")
             .bind(role_id)
             .execute(&mut *conn)

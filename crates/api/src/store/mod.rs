@@ -18,6 +18,7 @@ pub mod requests;
 pub mod reviews;
 pub mod sessions;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use std::str::FromStr;

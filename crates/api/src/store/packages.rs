@@ -78,23 +78,69 @@ pub async fn find_package(db: &Db, id: Uuid) -> StoreResult<Option<PackageRow>> 
     Ok(row)
 }
 
-/// A catalog's packages by name, after `after` (a `name_key`).
+/// A catalog's packages by name, after `after` (a `name_key`), optionally only those whose
+/// name or description contains `search` (ignoring case).
 pub async fn list_packages(
     db: &Db,
     catalog: Uuid,
+    search: Option<&str>,
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<PackageRow>> {
+    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {PACKAGE_COLUMNS} FROM access_packages WHERE catalog_id = $1 \
-         AND ($2 IS NULL OR name_key > $2) ORDER BY name_key LIMIT $3"
+         AND ($2 IS NULL OR name_key > $2) \
+         AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\' OR LOWER(description) LIKE $3 ESCAPE '\\') \
+         ORDER BY name_key LIMIT $4"
     ));
     let rows = on_db!(db, pool => sqlx::query_as::<_, PackageRow>(sql)
         .bind(catalog)
         .bind(after)
+        .bind(pattern.as_deref())
         .bind(i64::from(limit))
         .fetch_all(pool)
         .await)?;
+    Ok(rows)
+}
+
+/// Packages of `catalogs` (all catalogs when `None`) by name and id, after `after` (a
+/// `name_key` and an id), optionally only those whose name or description contains `search`.
+pub async fn list_packages_across(
+    db: &Db,
+    catalogs: Option<&[Uuid]>,
+    search: Option<&str>,
+    after: Option<(&str, Uuid)>,
+    limit: u32,
+) -> StoreResult<Vec<PackageRow>> {
+    if catalogs.is_some_and(|catalogs| catalogs.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let in_catalogs = match catalogs {
+        Some(catalogs) => format!(
+            "AND catalog_id IN ({})",
+            super::placeholders_after(4, catalogs.len())
+        ),
+        None => String::new(),
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PACKAGE_COLUMNS} FROM access_packages WHERE \
+         ($1 IS NULL OR name_key > $1 OR (name_key = $1 AND id > $2)) \
+         AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\' OR LOWER(description) LIKE $3 ESCAPE '\\') \
+         {in_catalogs} ORDER BY name_key, id LIMIT $4"
+    ));
+    let rows = on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, PackageRow>(sql)
+            .bind(after.map(|(key, _)| key))
+            .bind(after.map(|(_, id)| id))
+            .bind(pattern.as_deref())
+            .bind(i64::from(limit));
+        for catalog in catalogs.unwrap_or_default() {
+            query = query.bind(*catalog);
+        }
+        query.fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 

@@ -579,6 +579,144 @@ pub async fn list_requests(
     Ok(rows)
 }
 
+/// What the request list of administrators and catalog managers filters on.
+#[derive(Default)]
+pub struct RequestSearch {
+    /// Only packages in these catalogs; every catalog when `None`.
+    pub catalogs: Option<Vec<Uuid>>,
+    pub package: Option<Uuid>,
+    pub requester: Option<Uuid>,
+    pub target: Option<Uuid>,
+    /// A state's stored spelling (the domain's own literal).
+    pub state: Option<&'static str>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+enum SearchBind {
+    Id(Uuid),
+    At(DateTime<Utc>),
+}
+
+/// The `WHERE` clause of `search` with its binds, the cursor `before` (an id) included.
+fn search_clause(search: &RequestSearch, before: Option<Uuid>) -> (String, Vec<SearchBind>) {
+    let mut conditions = Vec::new();
+    let mut binds = Vec::new();
+    let mut narrow = |column: &str, op: &str, value: Option<SearchBind>| {
+        if let Some(value) = value {
+            binds.push(value);
+            conditions.push(format!("{column} {op} ${}", binds.len()));
+        }
+    };
+    narrow("r.package_id", "=", search.package.map(SearchBind::Id));
+    narrow("r.requester_id", "=", search.requester.map(SearchBind::Id));
+    narrow("r.target_id", "=", search.target.map(SearchBind::Id));
+    narrow(
+        "r.created_at",
+        ">=",
+        search.created_after.map(SearchBind::At),
+    );
+    narrow(
+        "r.created_at",
+        "<",
+        search.created_before.map(SearchBind::At),
+    );
+    narrow("r.id", "<", before.map(SearchBind::Id));
+    if let Some(catalogs) = &search.catalogs {
+        if catalogs.is_empty() {
+            conditions.push("1 = 0".to_string());
+        } else {
+            let first = binds.len();
+            binds.extend(catalogs.iter().copied().map(SearchBind::Id));
+            conditions.push(format!(
+                "p.catalog_id IN ({})",
+                super::placeholders_after(first, catalogs.len())
+            ));
+        }
+    }
+    if let Some(state) = search.state {
+        // The state is the domain's own literal, never client text.
+        conditions.push(format!("r.state = '{state}'"));
+    }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    (clause, binds)
+}
+
+/// Runs `$sql` with `binds` on `$db`, fetching every row as `$row`.
+macro_rules! fetch_search {
+    ($db:expr, $row:ty, $sql:expr, $binds:expr) => {
+        on_db!($db, pool => {
+            let mut query = sqlx::query_as::<_, $row>($sql);
+            for bind in $binds {
+                query = match bind {
+                    SearchBind::Id(id) => query.bind(*id),
+                    SearchBind::At(at) => query.bind(*at),
+                };
+            }
+            query.fetch_all(pool).await
+        })
+    };
+}
+
+/// Requests matching `search`, newest first, after the cursor `before` (an id: ids are
+/// time-ordered UUIDv7).
+pub async fn search_requests(
+    db: &Db,
+    search: &RequestSearch,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<RequestRow>> {
+    let (clause, binds) = search_clause(search, before);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SELECT_REQUEST} {clause} ORDER BY r.id DESC LIMIT {limit}"
+    ));
+    Ok(fetch_search!(db, RequestRow, sql, &binds)?)
+}
+
+/// One line of the request CSV export: the request with its people's usernames.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RequestExportRow {
+    pub id: Uuid,
+    pub package_id: Uuid,
+    pub package_name: String,
+    pub catalog_id: Uuid,
+    pub policy_name: String,
+    pub kind: String,
+    pub state: String,
+    pub requester_id: Option<Uuid>,
+    pub requester_username: Option<String>,
+    pub target_id: Uuid,
+    pub target_username: Option<String>,
+    pub justification: Option<String>,
+    pub outcome: Option<String>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The export lines of requests matching `search`, newest first.
+pub async fn export_requests(
+    db: &Db,
+    search: &RequestSearch,
+    limit: u32,
+) -> StoreResult<Vec<RequestExportRow>> {
+    let (clause, binds) = search_clause(search, None);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, r.policy_name, r.kind, \
+         r.state, r.requester_id, ru.username AS requester_username, r.target_id, \
+         tu.username AS target_username, r.justification, r.outcome, r.ends_at, r.created_at, \
+         r.updated_at \
+         FROM requests r JOIN access_packages p ON p.id = r.package_id \
+         LEFT JOIN users ru ON ru.id = r.requester_id LEFT JOIN users tu ON tu.id = r.target_id \
+         {clause} ORDER BY r.id DESC LIMIT {limit}"
+    ));
+    Ok(fetch_search!(db, RequestExportRow, sql, &binds)?)
+}
+
 /// How many requests wait for `user`'s decision.
 pub async fn count_awaiting_decision(db: &Db, user: Uuid) -> StoreResult<i64> {
     let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(

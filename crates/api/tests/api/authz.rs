@@ -123,6 +123,9 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             false,
         ),
         (call(Method::GET, "/api/v1/me/requests", None), false),
+        (call(Method::GET, "/api/v1/requests", None), true),
+        (call(Method::GET, "/api/v1/requests.csv", None), true),
+        (call(Method::GET, "/api/v1/access-packages", None), false),
         (call(Method::GET, "/api/v1/me/approvals", None), false),
         (
             call(Method::GET, "/api/v1/me/available-packages", None),

@@ -90,6 +90,10 @@ const CASES: &[Case] = &[
         expected: MANAGE,
     },
     Case {
+        name: "list_addable_groups",
+        expected: [401, 404, 403, 403, 403, 404, 200, 200],
+    },
+    Case {
         name: "list_catalog_creators",
         expected: [401, 403, 403, 403, 403, 403, 403, 200],
     },
@@ -472,6 +476,7 @@ fn request(
             format!("{c}/resources/group/{}", fixture.group_in_catalog),
             None,
         ),
+        "list_addable_groups" => (Method::GET, format!("{c}/addable-groups"), None),
         "list_catalog_creators" => (Method::GET, "/api/v1/catalog-creators".into(), None),
         "grant_catalog_creator" => (
             Method::PUT,

@@ -1,0 +1,198 @@
+//! What uses a group, an application or an app role: the access packages that grant one of its
+//! roles, and the policies that name it. Deleting a resource (or removing it from a catalog)
+//! checks this again inside its own transaction through [`guard_usage!`], so a package or
+//! policy added meanwhile is never stripped silently.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Db, StoreResult, on_db};
+
+/// A resource that packages grant roles of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    Group(Uuid),
+    Application(Uuid),
+    AppRole(Uuid),
+}
+
+impl Resource {
+    pub(crate) fn id(self) -> Uuid {
+        match self {
+            Resource::Group(id) | Resource::Application(id) | Resource::AppRole(id) => id,
+        }
+    }
+
+    /// Packages granting a role of the resource (`$1`), in catalog `$2` when `in_catalog`.
+    pub(crate) fn packages_sql(self, in_catalog: bool) -> sqlx::AssertSqlSafe<String> {
+        let condition = match self {
+            Resource::Group(_) => "r.group_id = $1",
+            Resource::AppRole(_) => "r.app_role_id = $1",
+            Resource::Application(_) => {
+                "r.app_role_id IN (SELECT id FROM app_roles WHERE application_id = $1)"
+            }
+        };
+        let catalog = if in_catalog {
+            " AND p.catalog_id = $2"
+        } else {
+            ""
+        };
+        sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT p.id, p.name, p.catalog_id, p.name_key FROM package_resource_roles r \
+             JOIN access_packages p ON p.id = r.package_id WHERE {condition}{catalog} \
+             ORDER BY p.name_key, p.id"
+        ))
+    }
+
+    /// Policies naming the resource (`$1` is `%id%`), of packages in catalog `$2` when
+    /// `in_catalog`. Only groups are named by policies (who may request, approvers); a
+    /// policy's JSON holds ids as hyphenated text, and a UUID names one thing only.
+    pub(crate) fn policies_sql(self, in_catalog: bool) -> Option<sqlx::AssertSqlSafe<String>> {
+        let Resource::Group(_) = self else {
+            return None;
+        };
+        let catalog = if in_catalog {
+            " AND p.catalog_id = $2"
+        } else {
+            ""
+        };
+        Some(sqlx::AssertSqlSafe(format!(
+            "SELECT ap.id, ap.name, ap.package_id, p.name AS package_name, ap.definition, \
+             ap.version FROM assignment_policies ap \
+             JOIN access_packages p ON p.id = ap.package_id \
+             WHERE ap.definition LIKE $1{catalog} ORDER BY p.name_key, ap.name, ap.id"
+        )))
+    }
+
+    pub(crate) fn pattern(self) -> String {
+        format!("%{}%", self.id().hyphenated())
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UsingPackageRow {
+    pub id: Uuid,
+    pub name: String,
+    pub catalog_id: Uuid,
+    pub name_key: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UsingPolicyRow {
+    pub id: Uuid,
+    pub name: String,
+    pub package_id: Uuid,
+    pub package_name: String,
+    pub definition: String,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Usage {
+    pub packages: Vec<UsingPackageRow>,
+    pub policies: Vec<UsingPolicyRow>,
+}
+
+impl Usage {
+    pub fn is_empty(&self) -> bool {
+        self.packages.is_empty() && self.policies.is_empty()
+    }
+
+    /// The ids of the packages and policies, to compare two readings.
+    pub fn ids(&self) -> (Vec<Uuid>, Vec<Uuid>) {
+        let mut packages: Vec<Uuid> = self.packages.iter().map(|p| p.id).collect();
+        let mut policies: Vec<Uuid> = self.policies.iter().map(|p| p.id).collect();
+        packages.sort();
+        policies.sort();
+        (packages, policies)
+    }
+}
+
+/// Reads what uses `$resource` (in catalog `$catalog`, an `Option<Uuid>`, when given) through
+/// the executor `$exec` (a pool, or `&mut *conn` inside a transaction).
+macro_rules! usage_of {
+    ($exec:expr, $resource:expr, $catalog:expr) => {{
+        let resource: $crate::store::usage::Resource = $resource;
+        let catalog: Option<uuid::Uuid> = $catalog;
+        let mut query = sqlx::query_as::<_, $crate::store::usage::UsingPackageRow>(
+            resource.packages_sql(catalog.is_some()),
+        )
+        .bind(resource.id());
+        if let Some(catalog) = catalog {
+            query = query.bind(catalog);
+        }
+        let packages = query.fetch_all($exec).await?;
+        let policies = match resource.policies_sql(catalog.is_some()) {
+            Some(sql) => {
+                let mut query = sqlx::query_as::<_, $crate::store::usage::UsingPolicyRow>(sql)
+                    .bind(resource.pattern());
+                if let Some(catalog) = catalog {
+                    query = query.bind(catalog);
+                }
+                query.fetch_all($exec).await?
+            }
+            None => Vec::new(),
+        };
+        $crate::store::usage::Usage { packages, policies }
+    }};
+}
+
+/// What uses `resource`, in `catalog` only when given.
+pub async fn find_usage(db: &Db, resource: Resource, catalog: Option<Uuid>) -> StoreResult<Usage> {
+    let usage = on_db!(db, pool => {
+        let usage: Result<Usage, sqlx::Error> = async { Ok(usage_of!(pool, resource, catalog)) }.await;
+        usage
+    })?;
+    Ok(usage)
+}
+
+/// A policy a cascading delete disables, with the definition it is written with.
+pub struct DisabledPolicy {
+    pub id: Uuid,
+    pub version: i64,
+    pub definition: String,
+}
+
+/// What a delete checks and does about a resource's users, in its transaction.
+pub struct UsageGuard<'a> {
+    pub resource: Resource,
+    pub catalog: Option<Uuid>,
+    /// The package and policy ids the caller saw (from [`Usage::ids`]).
+    pub expected: (Vec<Uuid>, Vec<Uuid>),
+    /// The policies to disable: empty unless the caller cascades.
+    pub disable: &'a [DisabledPolicy],
+    pub now: DateTime<Utc>,
+}
+
+/// Inside a transaction on `$conn`: reads the resource's users again and returns
+/// [`StoreError::Conflict`](super::StoreError::Conflict) from the enclosing function when they
+/// are not the ones the caller saw; then disables the policies the guard names (each a
+/// compare-and-set). Evaluates to the usage read.
+macro_rules! guard_usage {
+    ($conn:expr, $guard:expr) => {{
+        let guard: &$crate::store::usage::UsageGuard<'_> = $guard;
+        let usage = $crate::store::usage::usage_of!(&mut *$conn, guard.resource, guard.catalog);
+        if usage.ids() != guard.expected {
+            return Err($crate::store::StoreError::Conflict);
+        }
+        for policy in guard.disable {
+            let changed = sqlx::query(
+                "UPDATE assignment_policies SET enabled = FALSE, definition = $1, \
+                 updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+            )
+            .bind(&policy.definition)
+            .bind(guard.now)
+            .bind(policy.id)
+            .bind(policy.version)
+            .execute(&mut *$conn)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err($crate::store::StoreError::Conflict);
+            }
+        }
+        usage
+    }};
+}
+
+pub(crate) use {guard_usage, usage_of};
