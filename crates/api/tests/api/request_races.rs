@@ -199,7 +199,7 @@ on_both_backends! {
             let approver = &approver;
             let decisions = join_all(waiting.iter().map(|request| async move {
                 let response = approver
-                    .post(&format!("/api/v1/requests/{request}/decision"), &json!({"stage": 0, "verdict": "approve"}))
+                    .post(&format!("/api/v1/requests/{request}/decision"), &json!({"stage": 1, "verdict": "approve"}))
                     .await;
                 (response.status().as_u16(), response.json::<Value>().await.unwrap())
             }))
