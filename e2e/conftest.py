@@ -136,6 +136,20 @@ def new_user(admin_api: AdminApi) -> User:
     return admin_api.create_user("person")
 
 
+def open_account_menu(page: Page) -> None:
+    """Opens the profile menu in the header (Change password, Sign out), if it is closed."""
+    toggle = page.get_by_role("button", name=re.compile(r"account menu$"))
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
+def sign_out(page: Page) -> None:
+    """Signs out through the profile menu and waits for the sign-in page."""
+    open_account_menu(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in(\?|$)"))
+
+
 def unique_username(prefix: str) -> str:
     return f"e2e-{prefix}-{uuid.uuid4().hex[:10]}"
 

@@ -8,7 +8,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS, AdminApi, User
+from conftest import sign_out, ARTIFACTS, AdminApi, User
 
 
 def unique(prefix: str) -> str:
@@ -27,11 +27,6 @@ def sign_in(page: Page, user: User) -> None:
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(re.compile(r"/sign-in(\?|$)"))
 
 
 def api(admin_api: AdminApi, method: str, path: str, expected: int, body: dict | None = None):

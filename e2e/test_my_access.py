@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import requests
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS, AdminApi, User, demo_user
+from conftest import sign_out, ARTIFACTS, AdminApi, User, demo_user
 from tessera_server import TesseraServer
 
 QUESTION = "Employee number"
@@ -40,11 +40,6 @@ def sign_in(page: Page, user: User) -> None:
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(re.compile(r"/sign-in(\?|$)"))
 
 
 def main_nav(page: Page):

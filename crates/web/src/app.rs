@@ -6,9 +6,9 @@ use crate::components::Shell;
 use crate::pages::{
     AccessPackagesPage, AdminPage, AdminReviewsPage, ApplicationPage, ApplicationsPage,
     ApprovalsPage, AuditPage, CatalogPage, CatalogsPage, EditReviewPage, GroupPage, GroupsPage,
-    ImportPage, NewReviewPage, NotFoundPage, OverviewPage, PackagePage, RequestHistoryPage,
-    RequestPackagePage, RequestPage, ReviewDefinitionPage, ReviewInstanceAdminPage, ReviewPage,
-    ReviewsPage, SignInPage, TokensPage,
+    ImportPage, NewReviewPage, NotFoundPage, OverviewPage, PackagePage, PasswordPage,
+    RequestHistoryPage, RequestPackagePage, RequestPage, ReviewDefinitionPage,
+    ReviewInstanceAdminPage, ReviewPage, ReviewsPage, SignInPage, TokensPage,
 };
 use crate::state::Session;
 
@@ -31,6 +31,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/reviews/:id") view=ReviewPage />
                     <Route path=path!("/tokens") view=TokensPage />
+                    <Route path=path!("/password") view=PasswordPage />
                     <Route path=path!("/admin") view=AdminPage />
                     <Route path=path!("/admin/catalogs") view=CatalogsPage />
                     <Route path=path!("/admin/catalogs/:id") view=CatalogPage />

@@ -9,7 +9,7 @@ use tessera_domain::directory::{
 use tessera_domain::package::{AccessPackageChanges, NewAccessPackage};
 use tessera_domain::problem::FieldError;
 use tessera_domain::token::{NewToken, TokenLifetimeDays, TokenName};
-use tessera_domain::user::{NewUser, SignIn, UserKind, UserType};
+use tessera_domain::user::{ChangePassword, NewUser, SetPassword, SignIn, UserKind, UserType};
 use tessera_domain::{DisplayName, Email, Password, Username, ValueError};
 
 use crate::api::ApiError;
@@ -65,6 +65,51 @@ impl SignInForm {
             username: self.username.trim().to_string(),
             password: self.password.clone(),
         })
+    }
+}
+
+/// The "Change password" page: the current password, and the new one twice.
+#[derive(Clone, Debug, Default)]
+pub struct ChangePasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+    pub repeat_password: String,
+}
+
+impl ChangePasswordForm {
+    pub fn parse(&self) -> Result<ChangePassword, ApiError> {
+        let mut refusals = Refusals::default();
+        if self.current_password.is_empty() {
+            refusals.refuse("current_password", "Enter your current password.");
+        }
+        let new_password =
+            refusals.check("new_password", Password::parse(self.new_password.as_str()));
+        if new_password.is_some() && self.repeat_password != self.new_password {
+            refusals.refuse("repeat_password", "Type the same new password again.");
+        }
+        match new_password {
+            Some(new_password) if refusals.0.is_empty() => Ok(ChangePassword {
+                current_password: self.current_password.clone(),
+                new_password,
+            }),
+            _ => Err(refusals.into_error()),
+        }
+    }
+}
+
+/// The "Set password" form of the users administration.
+#[derive(Clone, Debug, Default)]
+pub struct SetPasswordForm {
+    pub password: String,
+}
+
+impl SetPasswordForm {
+    pub fn parse(&self) -> Result<SetPassword, ApiError> {
+        let mut refusals = Refusals::default();
+        match refusals.check("password", Password::parse(self.password.as_str())) {
+            Some(password) => Ok(SetPassword { password }),
+            None => Err(refusals.into_error()),
+        }
     }
 }
 

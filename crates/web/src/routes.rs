@@ -7,6 +7,7 @@ pub const REQUESTS: &str = "/requests";
 pub const APPROVALS: &str = "/approvals";
 pub const REVIEWS: &str = "/reviews";
 pub const TOKENS: &str = "/tokens";
+pub const PASSWORD: &str = "/password";
 pub const ADMIN: &str = "/admin";
 pub const ADMIN_CATALOGS: &str = "/admin/catalogs";
 pub const ADMIN_GROUPS: &str = "/admin/groups";

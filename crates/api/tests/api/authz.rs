@@ -94,6 +94,14 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
     };
     vec![
         (call(Method::GET, "/api/v1/me", None), false),
+        (
+            call(
+                Method::POST,
+                "/api/v1/me/password",
+                Some(json!({"current_password": "x", "new_password": "a new password here"})),
+            ),
+            false,
+        ),
         (call(Method::DELETE, "/api/v1/session", None), false),
         (call(Method::GET, "/api/v1/users", None), true),
         (call(Method::GET, "/api/v1/people", None), false),
@@ -253,6 +261,15 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
                 Method::PATCH,
                 "/api/v1/users/{user}",
                 Some(json!({"is_admin": true})),
+            ),
+            true,
+        ),
+        (call(Method::DELETE, "/api/v1/users/{user}", None), true),
+        (
+            call(
+                Method::PUT,
+                "/api/v1/users/{user}/password",
+                Some(json!({"password": "a password of an attacker"})),
             ),
             true,
         ),

@@ -119,6 +119,23 @@ pub(super) enum Write {
     Put,
 }
 
+/// Sends a JSON body with the CSRF header to an endpoint that answers 204 without a body.
+pub(super) async fn write_no_content<B>(method: Write, path: &str, body: &B) -> Result<(), ApiError>
+where
+    B: Serialize + ?Sized,
+{
+    let builder = match method {
+        Write::Post => Request::post(&url(path)),
+        Write::Patch => Request::patch(&url(path)),
+        Write::Put => Request::put(&url(path)),
+    };
+    let request = with_csrf(accept_json(builder))
+        .json(body)
+        .map_err(unreadable)?;
+    let response = request.send().await.map_err(unreadable)?;
+    empty_answer(response).await
+}
+
 /// `POST` or `PATCH` a JSON body, with the CSRF header.
 pub(super) async fn write<B, T>(method: Write, path: &str, body: &B) -> Result<T, ApiError>
 where

@@ -1,9 +1,9 @@
 //! `/api/v1/session` and `/api/v1/me`.
 
-use tessera_domain::user::{Me, SignIn};
+use tessera_domain::user::{ChangePassword, Me, SignIn};
 
 use super::ApiError;
-use super::client;
+use super::client::{self, Write};
 
 /// `POST /api/v1/session`: sets the session and CSRF cookies and answers who signed in.
 pub async fn sign_in(credentials: &SignIn) -> Result<Me, ApiError> {
@@ -18,4 +18,9 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// `GET /api/v1/me`: who the session belongs to; `401` without one.
 pub async fn me() -> Result<Me, ApiError> {
     client::get("/me", None).await
+}
+
+/// `POST /api/v1/me/password`: ends the person's other sessions; this one stays.
+pub async fn change_password(change: &ChangePassword) -> Result<(), ApiError> {
+    client::write_no_content(Write::Post, "/me/password", change).await
 }

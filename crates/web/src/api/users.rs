@@ -2,7 +2,7 @@
 
 use tessera_domain::UserId;
 use tessera_domain::page::{PageQuery, UserPage};
-use tessera_domain::user::{NewUser, UserChanges, UserView};
+use tessera_domain::user::{NewUser, SetPassword, UserChanges, UserView};
 
 use super::ApiError;
 use super::client::{self, Write};
@@ -20,4 +20,9 @@ pub async fn create(new_user: &NewUser) -> Result<UserView, ApiError> {
 /// `PATCH /api/v1/users/{id}`.
 pub async fn update(id: UserId, changes: &UserChanges) -> Result<UserView, ApiError> {
     client::write(Write::Patch, &format!("/users/{id}"), changes).await
+}
+
+/// `PUT /api/v1/users/{id}/password`: ends the person's sessions.
+pub async fn set_password(id: UserId, password: &SetPassword) -> Result<(), ApiError> {
+    client::write_no_content(Write::Put, &format!("/users/{id}/password"), password).await
 }

@@ -137,10 +137,12 @@ fn Layout() -> impl IntoView {
         }
     });
 
-    // The small-screen menu closes once a link has been followed.
+    let profile_open = RwSignal::new(false);
+    // The small-screen menu and the profile menu close once a link has been followed.
     Effect::new(move || {
         location.pathname.track();
         menu_open.set(false);
+        profile_open.set(false);
     });
 
     // Move focus, not just the scroll position, so the next Tab continues inside <main>.
@@ -180,20 +182,38 @@ fn Layout() -> impl IntoView {
             >
                 "Menu"
             </button>
-            <div class="topbar-user">
-                <span class="user-name">{move || session.display_name()}</span>
+            // The profile menu: a disclosure button and the list it shows.
+            <div class="topbar-user profile-menu">
                 <button
                     type="button"
-                    class="btn btn-secondary btn-small"
-                    aria-disabled=move || busy(sign_out.pending().get())
-                    on:click=move |_| {
-                        if !sign_out.pending().get_untracked() {
-                            sign_out.dispatch(());
-                        }
-                    }
+                    class="btn btn-ghost btn-small profile-menu-toggle"
+                    aria-controls="profile-menu"
+                    aria-expanded=move || if profile_open.get() { "true" } else { "false" }
+                    on:click=move |_| profile_open.update(|open| *open = !*open)
                 >
-                    "Sign out"
+                    <span class="user-name">{move || session.display_name()}</span>
+                    <span class="visually-hidden">" account menu"</span>
+                    <span aria-hidden="true">" ▾"</span>
                 </button>
+                <ul id="profile-menu" class="profile-menu-items" hidden=move || !profile_open.get()>
+                    <li>
+                        <A href=routes::PASSWORD>"Change password"</A>
+                    </li>
+                    <li>
+                        <button
+                            type="button"
+                            class="btn btn-secondary btn-small"
+                            aria-disabled=move || busy(sign_out.pending().get())
+                            on:click=move |_| {
+                                if !sign_out.pending().get_untracked() {
+                                    sign_out.dispatch(());
+                                }
+                            }
+                        >
+                            "Sign out"
+                        </button>
+                    </li>
+                </ul>
             </div>
         </header>
         {move || {

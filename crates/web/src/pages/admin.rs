@@ -2,6 +2,7 @@
 //! guests from outside it, and service accounts.
 
 use leptos::ev::SubmitEvent;
+use leptos::html;
 use leptos::prelude::*;
 use tessera_domain::UserId;
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
@@ -13,7 +14,7 @@ use crate::components::{
     TextField, Tone, busy,
 };
 use crate::format::{maybe_timestamp, yes_no};
-use crate::forms::NewUserForm;
+use crate::forms::{NewUserForm, SetPasswordForm};
 use crate::state::{PagedList, Session, Shape};
 
 #[component]
@@ -96,6 +97,9 @@ fn UsersSection() -> impl IntoView {
         }
     });
 
+    // The person whose password the administrator is setting, if any.
+    let password_for = RwSignal::new(None::<(UserId, String)>);
+
     view! {
         <section class="section" aria-labelledby="users-heading">
             <h2 id="users-heading">"Users"</h2>
@@ -121,7 +125,7 @@ fn UsersSection() -> impl IntoView {
                         view! { <EmptyState title="There are no users yet." /> }.into_any()
                     }
                     Shape::Filled => {
-                        view! { <UsersTable users=users set_enabled=set_enabled set_type=set_type /> }
+                        view! { <UsersTable users=users set_enabled=set_enabled set_type=set_type password_for=password_for /> }
                             .into_any()
                     }
                 }
@@ -141,8 +145,91 @@ fn UsersSection() -> impl IntoView {
                     </button>
                 </div>
             </Show>
+            {move || {
+                password_for
+                    .get()
+                    .map(|(id, username)| {
+                        view! { <SetPasswordPanel id=id username=username password_for=password_for /> }
+                    })
+            }}
         </section>
         <NewUserSection users=users />
+    }
+}
+
+/// Sets the password of one person; their sessions end. Shown below the users table.
+#[component]
+fn SetPasswordPanel(
+    id: UserId,
+    username: String,
+    password_for: RwSignal<Option<(UserId, String)>>,
+) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let done = RwSignal::new(false);
+    let set = Action::new_local(move |form: &SetPasswordForm| {
+        let input = form.parse();
+        async move {
+            api::users::set_password(id, &input?).await?;
+            Ok::<(), ApiError>(())
+        }
+    });
+    Effect::new(move || {
+        if matches!(set.value().get(), Some(Ok(()))) {
+            password.set(String::new());
+            done.set(true);
+        }
+    });
+    let error = Signal::derive(move || set.value().get().and_then(Result::err));
+    let heading_ref = NodeRef::<html::H3>::new();
+    Effect::new(move || {
+        if let Some(heading) = heading_ref.get() {
+            let _ = heading.focus();
+        }
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !set.pending().get_untracked() {
+            done.set(false);
+            set.dispatch(SetPasswordForm {
+                password: password.get_untracked(),
+            });
+        }
+    };
+    let title = format!("Set password for {username}");
+    view! {
+        <div class="panel" role="region" aria-labelledby="set-password-heading">
+            <h3 id="set-password-heading" tabindex="-1" node_ref=heading_ref>{title}</h3>
+            <p>"Their sessions end; they sign in with the new password. API tokens keep working."</p>
+            {move || {
+                done.get()
+                    .then(|| view! { <Notice tone=Tone::Success>{format!("The password of {username} was set.")}</Notice> })
+            }}
+            {move || {
+                error
+                    .get()
+                    .map(|error| view! { <ErrorAlert error=error title="The password was not set." /> })
+            }}
+            <form class="form form-inline" novalidate on:submit=on_submit>
+                <TextField
+                    id="set_password"
+                    label="New password"
+                    input_type="password"
+                    autocomplete="new-password"
+                    value=password
+                    error=Signal::derive(move || error.get()?.field_message("password"))
+                    hint="12 to 256 characters."
+                    required=true
+                />
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" aria-disabled=move || busy(set.pending().get())>
+                        {move || if set.pending().get() { "Setting…" } else { "Set password" }}
+                    </button>
+                    <button type="button" class="btn btn-secondary" on:click=move |_| password_for.set(None)>
+                        "Close"
+                    </button>
+                </div>
+            </form>
+        </div>
     }
 }
 
@@ -151,6 +238,7 @@ fn UsersTable(
     users: PagedList<UserView>,
     set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
     set_type: Action<(UserId, UserType), Result<(), ApiError>>,
+    password_for: RwSignal<Option<(UserId, String)>>,
 ) -> impl IntoView {
     let ids = move || users.with_items(|all| all.iter().map(|user| user.id).collect::<Vec<_>>());
     view! {
@@ -171,7 +259,7 @@ fn UsersTable(
                 </thead>
                 <tbody>
                     <For each=ids key=|id| *id let(id)>
-                        <UserRow id=id users=users set_enabled=set_enabled set_type=set_type />
+                        <UserRow id=id users=users set_enabled=set_enabled set_type=set_type password_for=password_for />
                     </For>
                 </tbody>
             </table>
@@ -187,6 +275,7 @@ fn UserRow(
     users: PagedList<UserView>,
     set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
     set_type: Action<(UserId, UserType), Result<(), ApiError>>,
+    password_for: RwSignal<Option<(UserId, String)>>,
 ) -> impl IntoView {
     let user =
         Memo::new(move |_| users.with_items(|all| all.iter().find(|user| user.id == id).cloned()));
@@ -261,6 +350,18 @@ fn UserRow(
                         }
                     >
                         {move || if guest() { "Make member" } else { "Make guest" }}
+                    </button>
+                })}
+                {move || person().then(|| view! {
+                    <button
+                        type="button"
+                        class="btn btn-secondary btn-small"
+                        aria-label=move || format!("Set password for {}", cell(|user| user.username.to_string())())
+                        on:click=move |_| {
+                            password_for.set(Some((id, cell(|user| user.username.to_string())())));
+                        }
+                    >
+                        "Set password"
                     </button>
                 })}
                 <button

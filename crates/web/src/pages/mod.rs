@@ -16,6 +16,7 @@ mod lists;
 mod not_found;
 mod overview;
 mod package;
+mod password;
 mod people;
 mod policy_editor;
 mod policy_review;
@@ -38,6 +39,7 @@ pub use import::ImportPage;
 pub use not_found::NotFoundPage;
 pub use overview::OverviewPage;
 pub use package::PackagePage;
+pub use password::PasswordPage;
 pub use request_panel::RequestPackagePage;
 pub use requests::{RequestHistoryPage, RequestPage};
 pub use review_admin::{
