@@ -367,7 +367,7 @@ def test_a_denied_request_shows_the_decision_and_is_resubmitted_with_its_answers
     request_id = made.json()["id"]
     denied = api_as(tessera, "bob").post(
         f"{base}/api/v1/requests/{request_id}/decision",
-        json={"stage": 0, "verdict": "deny", "justification": "Use the shared ledger instead."},
+        json={"stage": 1, "verdict": "deny", "justification": "Use the shared ledger instead."},
         timeout=30,
     )
     assert denied.status_code == 200, denied.text

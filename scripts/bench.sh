@@ -7,13 +7,19 @@
 #   TESSERA_BENCH_USERS=2000 TESSERA_BENCH_PACKAGES=1000 TESSERA_BENCH_ASSIGNMENTS=10000 \
 #   TESSERA_BENCH_READ_OPS=200 TESSERA_BENCH_WRITE_OPS=50 scripts/bench.sh
 # `scripts/bench.sh reviews` runs the access review benchmark instead: starting an instance of
-# 10,000 items on both databases (target/bench/reviews.md).
+# 10,000 items on both databases (target/bench/reviews.md). `scripts/bench.sh signin` measures
+# the server's memory (RSS) under bursts of 100 concurrent sign-ins (target/bench/signin.md).
 set -euo pipefail
 
 bench="${1:-requests}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+if [ "$bench" = signin ]; then
+  # SQLite only: the figure is the server's own memory.
+  exec cargo bench -p tessera-api --bench signin
+fi
 
 case ",${TESSERA_BENCH_BACKENDS:-sqlite,postgres}," in
   *,postgres,* | *,postgresql,*)

@@ -1521,7 +1521,7 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
             let view = s
                 .post(
                     &format!("/api/v1/requests/{request}/decision"),
-                    &json!({"stage": 0, "verdict": "approve"}),
+                    &json!({"stage": 1, "verdict": "approve"}),
                     StatusCode::OK,
                 )
                 .await?;

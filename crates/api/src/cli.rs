@@ -59,6 +59,9 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Manage users from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -109,6 +112,14 @@ enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective settings (secrets hidden) as TOML and exit; fail when a setting is
+    /// invalid, the file has an unknown key, or a TESSERA_* environment variable names no
+    /// setting.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
 enum TokenCommand {
     /// Create an API token and print its secret, once.
     Create {
@@ -138,6 +149,26 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(&settings.log);
+    let unknown_env = crate::config::unknown_environment_variables();
+    for variable in &unknown_env {
+        tracing::warn!(
+            %variable,
+            "ignoring an environment variable that names no setting; see docs/CONFIGURATION.md"
+        );
+    }
+    if let Some(Command::Config(ConfigCommand::Check)) = &cli.command {
+        for line in settings.describe() {
+            println!("{line}");
+        }
+        if unknown_env.is_empty() {
+            return ExitCode::SUCCESS;
+        }
+        eprintln!(
+            "tessera: unknown environment variable(s): {}",
+            unknown_env.join(", ")
+        );
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -170,6 +201,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             println!("Migrations applied.");
             Ok(())
         }
+        // Answered in `main`, without a runtime.
+        Command::Config(ConfigCommand::Check) => Ok(()),
         Command::Openapi => {
             let document = crate::openapi::document();
             let json = document.to_pretty_json().map_err(|e| e.to_string())?;

@@ -1,6 +1,10 @@
 //! Configuration: one typed struct, layered. Defaults, then an optional TOML file, then
 //! `TESSERA_*` environment variables (nested keys with `__`, e.g. `TESSERA_SESSION__LIFETIME_MINUTES`),
 //! then `DATABASE_URL`, then command-line flags. Validated once at start-up.
+//!
+//! Unknown keys in the file are refused: the file is Tessera's alone. Unknown `TESSERA_*`
+//! variables are left out with a warning ([`unknown_environment_variables`]): the environment is
+//! shared with other tools (a CI system's `TESSERA_BIN`). `tessera config check` refuses both.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,6 +29,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub session: SessionSettings,
     pub sign_in_limit: SignInLimitSettings,
+    pub password_hashing: PasswordHashingSettings,
     pub jobs: JobsSettings,
     pub log: LogSettings,
     /// The SMTP server that notifications are e-mailed through. Without it, notifications are
@@ -147,8 +152,26 @@ pub enum SecureCookie {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct PasswordHashingSettings {
+    /// Threads that hash passwords (sign-ins, password changes), each holding one 19 MiB
+    /// Argon2 buffer; `0` means one per CPU core. At most this many hashes run at once.
+    pub threads: u32,
+    /// How long a request waits for a free thread before it is answered 503 with Retry-After.
+    pub wait_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignInLimitSettings {
-    /// Failed sign-ins allowed per username within the window.
+    /// Failed sign-ins allowed for one username from one client address before that pair is
+    /// locked out.
+    pub failures_per_address: u32,
+    /// The first lockout of a (username, address) pair; each further one lasts twice as long.
+    pub lockout_seconds: u64,
+    /// The longest lockout.
+    pub max_lockout_seconds: u64,
+    /// Failed sign-ins allowed per username across all addresses within the window; beyond
+    /// it only addresses that have not failed for that username may try.
     pub failures_per_username: u32,
     /// Sign-in attempts allowed per client address within the window.
     pub attempts_per_address: u32,
@@ -185,9 +208,16 @@ impl Default for Settings {
                 secure_cookie: SecureCookie::Auto,
             },
             sign_in_limit: SignInLimitSettings {
-                failures_per_username: 5,
+                failures_per_address: 5,
+                lockout_seconds: 60,
+                max_lockout_seconds: 60 * 60,
+                failures_per_username: 20,
                 attempts_per_address: 30,
                 window_seconds: 15 * 60,
+            },
+            password_hashing: PasswordHashingSettings {
+                threads: 0,
+                wait_ms: 3000,
             },
             jobs: JobsSettings {
                 interval_seconds: 30,
@@ -221,8 +251,85 @@ pub enum ConfigError {
     },
 }
 
+/// The prefix of the environment variables that set settings.
+const ENV_PREFIX: &str = "TESSERA_";
+
+/// `TESSERA_CONFIG` names the file itself (read by the command line), not a setting.
+const ENV_NOT_SETTINGS: [&str; 1] = ["CONFIG"];
+
+/// Every setting's dotted key (`session.token_minutes`) and every table's (`session`), as
+/// written in the file and, with `__`, in the environment.
+fn known_keys() -> Vec<String> {
+    fn collect(prefix: &str, value: &serde_json::Value, keys: &mut Vec<String>) {
+        if let serde_json::Value::Object(fields) = value {
+            for (name, inner) in fields {
+                let key = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}.{name}")
+                };
+                collect(&key, inner, keys);
+                keys.push(key);
+            }
+        }
+    }
+    // Every optional part present, so that each of its keys is listed.
+    let sample = Settings {
+        public_url: Url::parse("https://example.org/").ok(),
+        smtp: Some(SmtpSettings {
+            host: String::new(),
+            port: SmtpSettings::default_port(),
+            from: String::new(),
+            username: Some(String::new()),
+            password: None,
+            security: SmtpSettings::default_security(),
+            timeout_seconds: SmtpSettings::default_timeout_seconds(),
+        }),
+        ..Settings::default()
+    };
+    let mut keys = Vec::new();
+    collect(
+        "",
+        &serde_json::to_value(&sample).unwrap_or_default(),
+        &mut keys,
+    );
+    // Secrets are never serialized, so they are named here.
+    keys.push("smtp.password".into());
+    keys
+}
+
+/// The setting key an environment variable names (`TESSERA_SMTP__HOST` is `smtp.host`), or
+/// `None` when the variable is not one of Tessera's settings variables.
+fn env_key(variable: &str) -> Option<String> {
+    let head = variable.get(..ENV_PREFIX.len())?;
+    if !head.eq_ignore_ascii_case(ENV_PREFIX) {
+        return None;
+    }
+    let rest = &variable[ENV_PREFIX.len()..];
+    if ENV_NOT_SETTINGS
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(rest))
+    {
+        return None;
+    }
+    Some(rest.to_ascii_lowercase().replace("__", "."))
+}
+
+/// The `TESSERA_*` variables in this process's environment that name no setting, sorted.
+/// Loading leaves them out; the server warns about each, `tessera config check` fails.
+pub fn unknown_environment_variables() -> Vec<String> {
+    let known = known_keys();
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| env_key(name).is_some_and(|key| !known.contains(&key)))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 impl Settings {
-    /// Reads every layer and validates the result.
+    /// Reads every layer and validates the result. Unknown `TESSERA_*` variables are left out
+    /// (see [`unknown_environment_variables`]).
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = file {
@@ -231,9 +338,14 @@ impl Settings {
             }
             figment = figment.merge(Toml::file_exact(file));
         }
+        let known = known_keys();
         figment = figment
-            // TESSERA_CONFIG names the file itself (read by the command line), not a setting.
-            .merge(Env::prefixed("TESSERA_").ignore(&["CONFIG"]).split("__"))
+            .merge(
+                Env::prefixed(ENV_PREFIX)
+                    .ignore(&ENV_NOT_SETTINGS)
+                    .split("__")
+                    .filter(move |key| known.contains(&key.as_str().to_ascii_lowercase())),
+            )
             .merge(Env::raw().only(&["DATABASE_URL"]));
         if let Some(listen) = overrides.listen {
             figment = figment.merge(Serialized::default("listen", listen));
@@ -275,13 +387,25 @@ impl Settings {
                 reason: "must be between 1 and 720".into(),
             });
         }
-        if self.sign_in_limit.failures_per_username == 0
-            || self.sign_in_limit.attempts_per_address == 0
-            || self.sign_in_limit.window_seconds == 0
+        let limit = &self.sign_in_limit;
+        if limit.failures_per_address == 0
+            || limit.failures_per_username == 0
+            || limit.attempts_per_address == 0
+            || limit.window_seconds == 0
+            || limit.lockout_seconds == 0
+            || limit.max_lockout_seconds < limit.lockout_seconds
         {
             return Err(ConfigError::Invalid {
                 setting: "sign_in_limit",
-                reason: "limits and the window must be greater than zero".into(),
+                reason: "limits, the window and the lockout must be greater than zero, and \
+                         max_lockout_seconds at least lockout_seconds"
+                    .into(),
+            });
+        }
+        if self.password_hashing.threads > 256 || self.password_hashing.wait_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                setting: "password_hashing",
+                reason: "threads must be at most 256 and wait_ms at most 60000".into(),
             });
         }
         if !(1024..=64 * 1024 * 1024).contains(&self.max_body_bytes) {
@@ -300,6 +424,49 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// Every setting as a `key = value` line (TOML with dotted keys), sorted, the way this
+    /// process would run: `public_url` filled in, secrets shown only as `"(hidden)"`, and a
+    /// password in `database_url` masked. For `tessera config check`.
+    pub fn describe(&self) -> Vec<String> {
+        fn flatten(prefix: &str, value: &serde_json::Value, lines: &mut Vec<(String, String)>) {
+            match value {
+                serde_json::Value::Object(fields) => {
+                    for (name, inner) in fields {
+                        let key = if prefix.is_empty() {
+                            name.clone()
+                        } else {
+                            format!("{prefix}.{name}")
+                        };
+                        flatten(&key, inner, lines);
+                    }
+                }
+                serde_json::Value::Null => {}
+                other => lines.push((prefix.to_string(), other.to_string())),
+            }
+        }
+        let mut shown = self.clone();
+        shown.public_url = Some(self.public_url());
+        shown.database_url = mask_password(&self.database_url);
+        let mut lines = Vec::new();
+        flatten(
+            "",
+            &serde_json::to_value(&shown).unwrap_or_default(),
+            &mut lines,
+        );
+        if self
+            .smtp
+            .as_ref()
+            .is_some_and(|smtp| smtp.password.is_some())
+        {
+            lines.push(("smtp.password".into(), "\"(hidden)\"".into()));
+        }
+        lines.sort();
+        lines
+            .into_iter()
+            .map(|(key, value)| format!("{key} = {value}"))
+            .collect()
     }
 
     /// The URL people use, for links and for deciding whether cookies are `Secure`.
@@ -377,6 +544,20 @@ impl SmtpSettings {
     }
 }
 
+/// `postgres://tessera:secret@db/tessera` shown as `postgres://tessera:(hidden)@db/tessera`.
+fn mask_password(database_url: &str) -> String {
+    match Url::parse(database_url) {
+        Ok(mut url) if url.password().is_some() => {
+            if url.set_password(Some("(hidden)")).is_ok() {
+                url.to_string()
+            } else {
+                "(hidden)".into()
+            }
+        }
+        _ => database_url.to_string(),
+    }
+}
+
 #[allow(clippy::unwrap_used)]
 fn unreachable_url() -> Url {
     Url::parse("http://127.0.0.1/").unwrap()
@@ -433,13 +614,82 @@ mod tests {
                 .map_err(|e| e.to_string())?;
             assert_eq!(settings.listen.port(), 9000);
             assert_eq!(settings.session.token_minutes, 7);
-            jail.set_env("TESSERA_LISTN", "127.0.0.1:1");
-            let typo = Settings::load(None, &Overrides::default())
-                .err()
-                .map(|e| e.to_string());
-            assert!(typo.is_some_and(|e| e.contains("listn")));
+            // Other TESSERA_* variables of the machine running the tests may be listed too.
+            let unknown = unknown_environment_variables();
+            assert!(
+                !unknown
+                    .iter()
+                    .any(|v| v.starts_with("TESSERA_SESSION") || v == "TESSERA_CONFIG")
+            );
             Ok(())
         });
+    }
+
+    #[test]
+    fn unknown_environment_variables_are_left_out_and_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_LISTN", "127.0.0.1:1");
+            jail.set_env("TESSERA_BIN", "/usr/bin/tessera");
+            jail.set_env("TESSERA_SESSION__LIFETIME", "5");
+            jail.set_env("TESSERA_SESSION__MAX_HOURS", "3");
+            jail.set_env("TESSERA_LOG__FILTER", "debug");
+            jail.set_env("TESSERA_CONFIG", "ignored.toml");
+            let settings =
+                Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen.port(), 8080);
+            assert_eq!(settings.session.max_hours, 3);
+            let unknown = unknown_environment_variables();
+            for name in ["TESSERA_BIN", "TESSERA_LISTN", "TESSERA_SESSION__LIFETIME"] {
+                assert!(
+                    unknown.iter().any(|v| v == name),
+                    "{name} not in {unknown:?}"
+                );
+            }
+            for name in [
+                "TESSERA_SESSION__MAX_HOURS",
+                "TESSERA_LOG__FILTER",
+                "TESSERA_CONFIG",
+            ] {
+                assert!(!unknown.iter().any(|v| v == name), "{name} in {unknown:?}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_description_hides_secrets_and_fills_in_the_public_url() {
+        let mut settings = Settings {
+            database_url: "postgres://tessera:s3cret@db.internal/tessera".into(),
+            smtp: Some(SmtpSettings {
+                host: "mail.example.org".into(),
+                port: 587,
+                from: "tessera@example.org".into(),
+                username: Some("mailer".into()),
+                password: Some(secrecy::SecretString::from("hunter2-password")),
+                security: SmtpSecurity::Starttls,
+                timeout_seconds: 30,
+            }),
+            ..Settings::default()
+        };
+        settings.session.token_minutes = 9;
+        let lines = settings.describe();
+        let text = lines.join("\n");
+        assert!(
+            !text.contains("s3cret") && !text.contains("hunter2"),
+            "{text}"
+        );
+        for line in [
+            "database_url = \"postgres://tessera:(hidden)@db.internal/tessera\"",
+            "public_url = \"http://127.0.0.1:8080/\"",
+            "session.token_minutes = 9",
+            "smtp.password = \"(hidden)\"",
+            "smtp.username = \"mailer\"",
+        ] {
+            assert!(
+                lines.iter().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
     }
 
     #[test]
@@ -489,10 +739,12 @@ mod tests {
             assert!(!format!("{settings:?}").contains("123456"));
 
             jail.set_env("TESSERA_SMTP__HOSTNAME", "x");
-            let typo = Settings::load(None, &Overrides::default())
-                .err()
-                .map(|e| e.to_string());
-            assert!(typo.is_some_and(|e| e.contains("hostname")));
+            assert!(Settings::load(None, &Overrides::default()).is_ok());
+            assert!(
+                unknown_environment_variables()
+                    .iter()
+                    .any(|v| v == "TESSERA_SMTP__HOSTNAME")
+            );
             Ok(())
         });
     }

@@ -36,6 +36,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("no such route")]
     NoRoute,
+    /// The path is an endpoint's, the method is not one it answers; `allow` lists those.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("malformed request: {message}")]
@@ -47,6 +50,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body over {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("request headers over {limit} bytes")]
+    HeadersTooLarge { limit: usize },
     #[error("conflict: {detail}")]
     Conflict {
         code: &'static str,
@@ -54,6 +59,8 @@ pub enum ApiError {
         /// The input field the conflict is about, if one is.
         field: Option<&'static str>,
     },
+    #[error("Idempotency-Key {key} was first used for another request")]
+    IdempotencyKeyReused { key: String },
     /// A resource that packages grant or policies name, refused without `cascade=true`.
     #[error("resource in use: {detail}")]
     InUse {
@@ -64,6 +71,9 @@ pub enum ApiError {
     Internal,
     #[error("service unavailable")]
     Unavailable,
+    /// Every password hashing thread stayed busy for the whole wait.
+    #[error("too busy to check a password")]
+    Busy { retry_after_secs: u64 },
 }
 
 impl ApiError {
@@ -123,6 +133,12 @@ impl ApiError {
                 "Not found",
                 Some("No API endpoint has this path and method.".into()),
             ),
+            ApiError::MethodNotAllowed { allow } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                Some(format!("This endpoint answers {allow}.")),
+            ),
             ApiError::Validation(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation_failed",
@@ -147,9 +163,26 @@ impl ApiError {
                 "Request body too large",
                 Some(format!("The body may be at most {limit} bytes.")),
             ),
+            ApiError::HeadersTooLarge { limit } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                "Request headers too large",
+                Some(format!(
+                    "The request's header fields may add up to at most {limit} bytes."
+                )),
+            ),
             ApiError::Conflict { code, detail, .. } => {
                 (StatusCode::CONFLICT, code, "Conflict", Some(detail.clone()))
             }
+            ApiError::IdempotencyKeyReused { key } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency-Key reused",
+                Some(format!(
+                    "The Idempotency-Key {key:?} was first sent with a different request; send a \
+                     new key for a new request."
+                )),
+            ),
             ApiError::InUse { detail, .. } => (
                 StatusCode::CONFLICT,
                 "resource_in_use",
@@ -170,6 +203,15 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
                 Some("Try again shortly.".into()),
+            ),
+            ApiError::Busy { retry_after_secs } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too busy",
+                Some(format!(
+                    "Too many passwords are being checked at once. Try again in {}.",
+                    human_duration(*retry_after_secs)
+                )),
             ),
         }
     }
@@ -192,6 +234,10 @@ impl ApiError {
             } => vec![FieldError {
                 field: (*field).to_string(),
                 message: detail.clone(),
+            }],
+            ApiError::IdempotencyKeyReused { key } => vec![FieldError {
+                field: crate::idempotency::HEADER.into(),
+                message: format!("{key:?} was first sent with a different request"),
             }],
             _ => Vec::new(),
         };
@@ -226,8 +272,11 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         match self {
-            ApiError::RateLimited { retry_after_secs } => {
+            ApiError::RateLimited { retry_after_secs } | ApiError::Busy { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.clone()));
             }
             ApiError::Unauthenticated => {
                 response.insert_header((

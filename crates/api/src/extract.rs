@@ -1,5 +1,10 @@
 //! Input extractors that answer bad input with a problem naming the field: JSON bodies (with a
 //! size limit and unknown fields refused) and query strings.
+//!
+//! Control characters are refused here, once for every endpoint: in bodies (JSON strings and
+//! keys, text bodies) by these extractors, in the path, the query and header values by
+//! `middleware::screen_request`, which uses the same rule ([`find_control`]). A NUL byte never
+//! reaches the database (PostgreSQL refuses it in text), nor any log line.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -104,6 +109,16 @@ impl FromRequest for RawBody {
                 }
                 body.extend_from_slice(&chunk);
             }
+            if media_type.starts_with("text/")
+                && let Ok(text) = std::str::from_utf8(&body)
+                && let Some(at) = text.find(|c| is_refused_control(c, true))
+            {
+                let line = text[..at].matches('\n').count() + 1;
+                return Err(ApiError::invalid(
+                    "body",
+                    format!("must not contain control characters (line {line})"),
+                ));
+            }
             Ok(RawBody {
                 media_type,
                 bytes: body.freeze(),
@@ -112,9 +127,59 @@ impl FromRequest for RawBody {
     }
 }
 
+/// Whether `c` is a control character (Unicode Cc) refused in text input. Multi-line text
+/// (bodies) may hold tabs and line breaks; single values (path, query, headers) may not.
+pub fn is_refused_control(c: char, multiline: bool) -> bool {
+    c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The path (as `a.b[0].c`) of the first string or key in `value` holding a refused control
+/// character.
+pub fn find_control(value: &serde_json::Value) -> Option<String> {
+    fn walk(value: &serde_json::Value, path: &str) -> Option<String> {
+        let refused = |text: &str| text.chars().any(|c| is_refused_control(c, true));
+        match value {
+            serde_json::Value::String(text) => refused(text).then(|| path.to_string()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(index, item)| walk(item, &format!("{path}[{index}]"))),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+                let join = |key: &str| {
+                    if path.is_empty() {
+                        key.to_string()
+                    } else {
+                        format!("{path}.{key}")
+                    }
+                };
+                if refused(key) {
+                    // Named with the control character escaped, never echoed raw.
+                    Some(join(&key.escape_debug().to_string()))
+                } else {
+                    walk(item, &join(key))
+                }
+            }),
+            serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+                None
+            }
+        }
+    }
+    walk(value, "").map(|path| if path.is_empty() { "body".into() } else { path })
+}
+
+fn control_character_at(field: String) -> ApiError {
+    ApiError::invalid(field, "must not contain control characters")
+}
+
 /// Parses a JSON body, naming the field at fault. Syntax errors are 400; a well-formed body
-/// with wrong, missing or unknown fields is 422.
+/// with wrong, missing or unknown fields, or with control characters in a string, is 422.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Screened as a plain JSON value first, so the rule holds for every body type alike.
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some(field) = find_control(&value)
+    {
+        return Err(control_character_at(field));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let inner = err.inner();
@@ -130,6 +195,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 
 /// Reads an already parsed JSON value as a `T`, naming the field at fault like [`parse_json`].
 pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    if let Some(field) = find_control(&value) {
+        return Err(control_character_at(field));
+    }
     serde_path_to_error::deserialize(value).map_err(|err| {
         let (field, message) = describe(&err.path().to_string(), &err.inner().to_string());
         ApiError::invalid(field, message)
@@ -257,6 +325,32 @@ mod tests {
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].0, "username");
         assert!(err[0].1.contains("may only contain"), "{}", err[0].1);
+    }
+
+    #[test]
+    fn control_characters_in_any_string_or_key_are_refused_naming_the_field() {
+        let cases: [(&[u8], &str); 4] = [
+            (
+                br#"{"username":"admin\u0000","display_name":"A","email":"a@b.org"}"#,
+                "username",
+            ),
+            (br#"{"a":[{"b":"x"},{"b":"\u001b[31m"}]}"#, "a[1].b"),
+            (br#"{"k\u0007":1}"#, r"k\u{7}"),
+            (br#""\u0085""#, "body"),
+        ];
+        for (body, field) in cases {
+            let err = parse_json::<serde_json::Value>(body).err().map(field_of);
+            assert_eq!(
+                err,
+                Some(vec![(
+                    field.into(),
+                    "must not contain control characters".into()
+                )]),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert!(parse_json::<serde_json::Value>(br#"{"text":"two\nlines\tand\r\n"}"#).is_ok());
     }
 
     #[test]

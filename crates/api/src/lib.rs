@@ -7,6 +7,8 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fallback;
+pub mod idempotency;
 pub mod jobs;
 pub mod middleware;
 pub mod openapi;

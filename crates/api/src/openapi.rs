@@ -1,7 +1,9 @@
 //! The OpenAPI document, generated from the routes themselves: `utoipa-actix-web` collects
 //! each path where it is registered, so the document cannot drift from the router.
 
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -60,16 +62,39 @@ impl Modify for Conventions {
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("tessera_session"))),
         );
+        components.add_security_scheme(
+            "csrf_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "The value of the `tessera_csrf` cookie, echoed on every unsafe request (POST, \
+                 PUT, PATCH, DELETE) made with the session cookie. Not needed with a bearer token.",
+            ))),
+        );
+        let none = Vec::<String>::new;
         openapi.security = Some(vec![
-            utoipa::openapi::security::SecurityRequirement::new(
-                "bearer_token",
-                Vec::<String>::new(),
-            ),
-            utoipa::openapi::security::SecurityRequirement::new(
-                "session_cookie",
-                Vec::<String>::new(),
-            ),
+            SecurityRequirement::new("bearer_token", none()),
+            SecurityRequirement::new("session_cookie", none()),
         ]);
+        // Unsafe operations authenticated by the cookie also need the CSRF header.
+        let unsafe_security = vec![
+            SecurityRequirement::new("bearer_token", none()),
+            SecurityRequirement::new("session_cookie", none()).add("csrf_token", none()),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if operation.security.is_none() {
+                    operation.security = Some(unsafe_security.clone());
+                }
+            }
+        }
 
         let problem = ResponseBuilder::new()
             .description("A problem: see `code` and `errors`")

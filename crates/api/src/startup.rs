@@ -5,18 +5,19 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpServer, ResponseError, web};
+use actix_web::{App, HttpServer, web};
 use utoipa::Modify;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::limiter::SignInLimiter;
-use crate::auth::password;
+use crate::auth::password::{self, PasswordHashing};
 use crate::auth::session_token::SessionKeys;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
+use crate::fallback::RouteTable;
 use crate::openapi::{ApiDoc, Conventions};
 use crate::state::AppState;
 use crate::store::{Db, StoreError};
@@ -47,14 +48,14 @@ impl AppState {
             .await
             .map_err(StartupError::Database)?;
         let limiter = SignInLimiter::new(&settings.sign_in_limit);
-        let decoy_hash = tokio::task::spawn_blocking(password::decoy_hash)
-            .await
-            .unwrap_or_default();
+        let passwords = PasswordHashing::start(&settings.password_hashing);
+        let decoy_hash = password::decoy_hash(&passwords).await;
         Ok(AppState {
             db,
             settings,
             keys,
             limiter,
+            passwords,
             decoy_hash,
         })
     }
@@ -127,6 +128,8 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
         .unwrap_or_default();
     let body_limit = BodyLimit(state.settings.max_body_bytes);
     let web_dir = state.settings.web_dir.clone();
+    let https = state.settings.public_url().scheme() == "https";
+    let routes = web::Data::new(RouteTable::of(&api_document()));
     if !spa::index_path(&web_dir).exists() {
         tracing::warn!(web_dir = %web_dir.display(), "the web portal is not built; serving the API only");
     }
@@ -149,10 +152,16 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
                 }
                 .into()
             }))
+            .app_data(routes.clone())
+            // After every API route, before the portal: `/api` paths no route took.
+            .service(web::resource(["/api", "/api/{tail:.*}"]).to(crate::fallback::api_fallback))
             .service(spa::service(&web_dir))
-            .default_service(web::to(|| async { ApiError::NoRoute.error_response() }))
+            // Paths under `/api/v1` that no route took arrive here (the scope's fallback).
+            .default_service(web::to(crate::fallback::api_fallback))
+            .wrap(from_fn(middleware::no_store))
+            .wrap(from_fn(middleware::screen_request))
             .wrap(Compress::default())
-            .wrap(middleware::security_headers())
+            .wrap(middleware::security_headers(https))
             .wrap(from_fn(middleware::request_context))
     })
     .listen(listener)

@@ -1,6 +1,7 @@
 //! What every request can reach: passed explicitly as actix app data, never through a global.
 
 use crate::auth::limiter::SignInLimiter;
+use crate::auth::password::PasswordHashing;
 use crate::auth::session_token::SessionKeys;
 use crate::config::Settings;
 use crate::store::Db;
@@ -10,6 +11,8 @@ pub struct AppState {
     pub settings: Settings,
     pub keys: SessionKeys,
     pub limiter: SignInLimiter,
+    /// Every password hash and check of the server runs here, bounded.
+    pub passwords: PasswordHashing,
     /// Checked against when a sign-in names no usable account; see `auth::password`.
     pub decoy_hash: String,
 }

@@ -27,6 +27,8 @@ pub struct PackageCard {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PackageCardPage {
     pub items: Vec<PackageCard>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -141,7 +143,8 @@ pub struct NewRequestInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct StageView {
-    pub index: usize,
+    /// The stage's number; the first is 1, as everywhere in the API.
+    pub number: usize,
     pub started_at: Option<DateTime<Utc>>,
     pub deadline_at: Option<DateTime<Utc>>,
     pub approvers: Vec<PersonSummary>,
@@ -206,6 +209,8 @@ pub struct RequestView {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RequestPage {
     pub items: Vec<RequestView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -214,8 +219,9 @@ pub struct RequestPage {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
-    /// The stage decided (0-based): it must be the current one, so a decision made on a stale
-    /// page never lands on a later stage.
+    /// The number of the stage decided (the first is 1, as in `stages[].number`): it must be
+    /// the current one, so a decision made on a stale page never lands on a later stage.
+    #[cfg_attr(feature = "server", schema(minimum = 1))]
     pub stage: usize,
     pub verdict: Verdict,
     #[serde(default)]

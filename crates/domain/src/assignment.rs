@@ -395,6 +395,8 @@ impl StateFilter {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AssignmentPage {
     pub items: Vec<AssignmentView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

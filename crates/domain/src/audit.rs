@@ -33,11 +33,13 @@ pub struct AuditEventView {
     pub request_id: Option<String>,
 }
 
-/// One page of the audit trail. `next_cursor` is absent on the last page.
+/// One page of the audit trail. `next_cursor` is null on the last page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub items: Vec<AuditEventView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CatalogId, UserId, ValueError};
 
-/// A catalog's name: 1 to 100 characters, no control characters; unique regardless of case.
+/// A catalog's (or an access package's) name: 1 to 100 characters, normalised to NFC, without
+/// control characters or invisible formatting characters (Unicode Cf); unique regardless of
+/// case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "server", schema(value_type = String))]
@@ -26,14 +28,11 @@ impl CatalogName {
                 Self::MAX_LEN
             )));
         }
-        let value = raw.trim();
+        let value = crate::values::clean_name(&raw)?;
         if value.is_empty() {
             return Err(ValueError("must not be empty".into()));
         }
-        if value.chars().any(char::is_control) {
-            return Err(ValueError("must not contain control characters".into()));
-        }
-        Ok(Self(value.to_string()))
+        Ok(Self(value))
     }
 
     pub fn as_str(&self) -> &str {

@@ -24,7 +24,7 @@ macro_rules! name_value {
             pub const MAX_LEN: usize = $max;
 
             pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
-                let value = raw.into().trim().to_string();
+                let value = crate::values::clean_name(&raw.into())?;
                 if value.is_empty() {
                     return Err(ValueError("must not be empty".into()));
                 }
@@ -34,9 +34,6 @@ macro_rules! name_value {
                         Self::MAX_LEN
                     )));
                 }
-                if value.chars().any(char::is_control) {
-                    return Err(ValueError("must not contain control characters".into()));
-                }
                 Ok(Self(value))
             }
 
@@ -44,7 +41,8 @@ macro_rules! name_value {
                 &self.0
             }
 
-            /// The name as compared for uniqueness: names differing only in case are the same.
+            /// The name as compared for uniqueness: names differing only in case are the same
+            /// (the name itself is already in NFC).
             pub fn key(&self) -> String {
                 self.0.to_lowercase()
             }
@@ -73,13 +71,14 @@ macro_rules! name_value {
 }
 
 name_value!(
-    /// A group's name: 1 to 128 characters, no control characters, unique regardless of case.
+    /// A group's name: 1 to 128 characters, normalised to NFC, without control characters or
+    /// invisible formatting characters (Unicode Cf), unique regardless of case.
     GroupName,
     128
 );
 name_value!(
-    /// An application's name: 1 to 128 characters, no control characters, unique regardless of
-    /// case.
+    /// An application's name: 1 to 128 characters, normalised to NFC, without control
+    /// characters or invisible formatting characters (Unicode Cf), unique regardless of case.
     ApplicationName,
     128
 );
@@ -150,7 +149,7 @@ pub struct NameSearchQuery {
     #[cfg_attr(feature = "server", param(max_length = 512))]
     pub cursor: Option<String>,
     /// Only names containing this text, compared without regard to case.
-    #[cfg_attr(feature = "server", param(max_length = 128))]
+    #[cfg_attr(feature = "server", param(max_length = 100))]
     pub q: Option<String>,
 }
 

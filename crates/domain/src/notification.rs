@@ -132,12 +132,14 @@ impl NotificationQuery {
     }
 }
 
-/// One page of the caller's notifications, newest first. `next_cursor` is absent on the last
+/// One page of the caller's notifications, newest first. `next_cursor` is null on the last
 /// page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NotificationPage {
     pub items: Vec<NotificationView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
     /// How many of the caller's notifications are unread, across all pages.
     pub unread_count: u64,

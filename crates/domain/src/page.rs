@@ -12,6 +12,10 @@ use crate::user::UserView;
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
+/// The longest search text (`q`) any list takes, in characters. The OpenAPI document states it
+/// as each `q`'s `maxLength` (a test holds them equal).
+pub const MAX_SEARCH_LEN: usize = 100;
+
 /// The query of every list endpoint.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
@@ -28,11 +32,13 @@ pub struct PageQuery {
 
 macro_rules! page_type {
     ($name:ident, $item:ty) => {
-        /// One page of a list. `next_cursor` is absent on the last page.
+        /// One page of a list. `next_cursor` is always present: null on the last page.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
         pub struct $name {
             pub items: Vec<$item>,
+            /// The `cursor` of the next page; null on the last page.
+            #[cfg_attr(feature = "server", schema(required = true))]
             pub next_cursor: Option<String>,
         }
     };

@@ -485,7 +485,16 @@ pub(crate) fn text(
     max: usize,
     lines: Lines,
 ) -> Option<String> {
-    let value = raw.trim();
+    // One-line text is a name or a choice people pick by eye: the name rule applies (NFC, no
+    // invisible formatting characters), see `values::clean_name`.
+    let value = match lines {
+        Lines::One => {
+            use unicode_normalization::UnicodeNormalization;
+            raw.trim().nfc().collect::<String>()
+        }
+        Lines::Many => raw.trim().to_string(),
+    };
+    let value = value.as_str();
     let len = value.chars().count();
     let before = errors.len();
     if len < min {
@@ -505,6 +514,12 @@ pub(crate) fn text(
                 Lines::Many => "must not contain control characters",
             },
         );
+    }
+    if lines == Lines::One
+        && errors.len() == before
+        && let Err(refusal) = crate::values::clean_name(value)
+    {
+        errors.add(field, refusal.0);
     }
     (errors.len() == before).then(|| value.to_string())
 }

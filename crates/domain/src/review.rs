@@ -111,6 +111,7 @@ pub use view::{
     ReviewInstancePage, ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView,
     ReviewProgress, ReviewResultsQuery, StageDecision,
 };
+pub use view::{FinalOutcomeView, OutcomeBasisView, StopView};
 
 #[cfg(test)]
 mod tests;

@@ -15,12 +15,12 @@ pub struct TokenName(String);
 impl TokenName {
     pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
         let raw = raw.into();
-        let value = raw.trim().to_string();
-        if value.is_empty() || raw.chars().count() > 100 {
+        if raw.chars().count() > 100 {
             return Err(ValueError("must be between 1 and 100 characters".into()));
         }
-        if value.chars().any(char::is_control) {
-            return Err(ValueError("must not contain control characters".into()));
+        let value = crate::values::clean_name(&raw)?;
+        if value.is_empty() {
+            return Err(ValueError("must be between 1 and 100 characters".into()));
         }
         Ok(Self(value))
     }

@@ -377,6 +377,36 @@ pub struct SignIn {
     pub password: String,
 }
 
+/// Input of `PUT /api/v1/users/{id}/password`: an administrator sets a person's password.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetPassword {
+    /// 12 to 256 characters.
+    pub password: Password,
+}
+
+/// Input of `POST /api/v1/me/password`: a person changes their own password.
+#[derive(Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    /// The password in use now.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 256, format = Password))]
+    pub current_password: String,
+    /// 12 to 256 characters.
+    pub new_password: Password,
+}
+
+impl std::fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePassword")
+            .field("current_password", &"***")
+            .field("new_password", &self.new_password)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for SignIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignIn")

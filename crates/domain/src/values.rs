@@ -14,6 +14,34 @@ fn refuse(message: impl Into<String>) -> ValueError {
     ValueError(message.into())
 }
 
+/// Whether `c` is an invisible formatting character (Unicode general category Cf): zero-width
+/// spaces and joiners, bidirectional embeddings, overrides and isolates, soft hyphens, the
+/// byte-order mark. Each makes a name look like another one.
+pub fn is_format_character(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::Format
+}
+
+/// The one rule for names that people tell apart by eye: usernames, display names, and the
+/// names of catalogs, access packages, groups, applications, app roles, tokens, policies and
+/// access reviews. Trimmed and normalised to NFC, so `é` typed as one or as two code points is
+/// the same name (and uniqueness, which compares stored names, compares normalised forms);
+/// control characters (Cc) and invisible formatting characters (Cf) are refused.
+pub fn clean_name(raw: &str) -> Result<String, ValueError> {
+    use unicode_normalization::UnicodeNormalization;
+    let value: String = raw.trim().nfc().collect();
+    if value.chars().any(char::is_control) {
+        return Err(refuse("must not contain control characters"));
+    }
+    if let Some(c) = value.chars().find(|&c| is_format_character(c)) {
+        return Err(refuse(format!(
+            "must not contain invisible or bidirectional formatting characters (found U+{:04X})",
+            u32::from(c)
+        )));
+    }
+    Ok(value)
+}
+
 macro_rules! string_value {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -61,7 +89,7 @@ impl Username {
     pub const MAX_LEN: usize = 64;
 
     pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
-        let value = raw.into().trim().to_lowercase();
+        let value = clean_name(&raw.into())?.to_lowercase();
         let len = value.chars().count();
         if !(2..=Self::MAX_LEN).contains(&len) {
             return Err(refuse(format!(
@@ -121,7 +149,8 @@ impl Email {
 }
 
 string_value!(
-    /// A person's name as shown in the portal: 1 to 200 characters, no control characters.
+    /// A person's name as shown in the portal: 1 to 200 characters, normalised to NFC, without
+    /// control characters or invisible formatting characters (Unicode Cf).
     DisplayName
 );
 
@@ -129,7 +158,7 @@ impl DisplayName {
     pub const MAX_LEN: usize = 200;
 
     pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
-        let value = raw.into().trim().to_string();
+        let value = clean_name(&raw.into())?;
         if value.is_empty() {
             return Err(refuse("must not be empty"));
         }
@@ -138,9 +167,6 @@ impl DisplayName {
                 "must be at most {} characters",
                 Self::MAX_LEN
             )));
-        }
-        if value.chars().any(char::is_control) {
-            return Err(refuse("must not contain control characters"));
         }
         Ok(Self(value))
     }
@@ -249,6 +275,42 @@ mod tests {
         assert!(DisplayName::parse("Ada Lovelace").is_ok());
         assert!(DisplayName::parse("   ").is_err());
         assert!(DisplayName::parse("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn names_are_normalised_to_nfc() {
+        // "José" with a combining acute accent is the same name as with the precomposed letter.
+        let decomposed = "Jose\u{301}";
+        assert_eq!(
+            DisplayName::parse(decomposed).map(String::from),
+            Ok("Jos\u{e9}".to_string())
+        );
+        assert_eq!(
+            DisplayName::parse(decomposed),
+            DisplayName::parse("Jos\u{e9}")
+        );
+    }
+
+    #[test]
+    fn names_refuse_invisible_and_bidirectional_formatting_characters() {
+        for bad in [
+            "Fi\u{200b}nance",
+            "evil\u{202e}gnp.exe",
+            "soft\u{ad}hyphen",
+            "\u{feff}bom",
+            "iso\u{2066}late",
+            "zero\u{200d}joiner",
+        ] {
+            let refused = DisplayName::parse(bad);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.0.contains("invisible or bidirectional")),
+                "{bad:?}: {refused:?}"
+            );
+            assert!(Username::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(DisplayName::parse("Zoë Ångström-Łukasiewicz 山田").is_ok());
     }
 
     #[test]

@@ -640,7 +640,7 @@ pub fn decision(
             .then_some("this stage requires a justification"),
     );
     refusals.finish(Some(DecisionInput {
-        stage: stage.index,
+        stage: stage.number,
         verdict,
         justification,
     }))
@@ -766,14 +766,14 @@ mod tests {
             "closed_at": null,
             "outcome": null,
             "stages": [
-                {"index": 0, "started_at": "2026-01-01T10:00:00Z", "deadline_at": null,
+                {"number": 1, "started_at": "2026-01-01T10:00:00Z", "deadline_at": null,
                  "approvers": [{"id": BOB, "username": "bob", "display_name": "Bob Builder", "guest": false}],
                  "used_fallback": false, "escalated_at": null, "escalation_approvers": [],
                  "approver_justification_required": false,
                  "decision": {"by": {"id": BOB, "username": "bob", "display_name": "Bob Builder", "guest": false},
                               "verdict": "approve", "justification": "ok",
                               "at": "2026-01-01T11:00:00Z"}},
-                {"index": 1, "started_at": "2026-01-01T11:00:00Z", "deadline_at": null,
+                {"number": 2, "started_at": "2026-01-01T11:00:00Z", "deadline_at": null,
                  "approvers": [{"id": BOB, "username": "bob", "display_name": "Bob Builder", "guest": false},
                                {"id": ALICE, "username": "ada", "display_name": "Ada Admin", "guest": false}],
                  "used_fallback": false, "escalated_at": null, "escalation_approvers": [],
@@ -986,7 +986,7 @@ mod tests {
             ALICE,
             ALICE,
         );
-        assert_eq!(current_stage(&pending).map(|s| s.index), Some(1));
+        assert_eq!(current_stage(&pending).map(|s| s.number), Some(2));
         let denied = request(RequestState::Denied, RequestKind::UserAdd, ALICE, ALICE);
         assert_eq!(current_stage(&denied), None);
         assert_eq!(
@@ -1014,7 +1014,7 @@ mod tests {
             Some("this stage requires a justification")
         );
         let input = decision(&pending.stages[1], Verdict::Approve, "Needed for the audit").unwrap();
-        assert_eq!((input.stage, input.verdict), (1, Verdict::Approve));
+        assert_eq!((input.stage, input.verdict), (2, Verdict::Approve));
         assert!(decision(&pending.stages[0], Verdict::Approve, "").is_ok());
     }
 

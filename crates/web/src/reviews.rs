@@ -260,7 +260,7 @@ pub fn self_review_question(access_name: &str) -> String {
 /// The stage an instance is in, when it has more than one: "Stage 2 of 3".
 pub fn stage_text(instance: &ReviewInstanceView) -> Option<String> {
     let stage = instance.current_stage?;
-    (instance.stage_count > 1).then(|| format!("Stage {} of {}", stage + 1, instance.stage_count))
+    (instance.stage_count > 1).then(|| format!("Stage {} of {}", stage, instance.stage_count))
 }
 
 /// Whether an administrator may stop an instance: only while reviewers decide.

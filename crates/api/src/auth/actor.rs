@@ -45,6 +45,14 @@ impl Actor {
         }
     }
 
+    /// The browser session the caller came with, if they came with one.
+    pub fn session_id(&self) -> Option<Uuid> {
+        match self.via {
+            Via::Session { session_id } => Some(session_id),
+            Via::Token { .. } => None,
+        }
+    }
+
     fn from_row(user: UserRow, via: Via) -> Result<Actor, ApiError> {
         let kind = UserKind::parse(&user.kind).ok_or_else(|| {
             tracing::error!(user = %user.id, kind = %user.kind, "user row has an unknown kind");

@@ -1,9 +1,10 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use tessera_domain::problem::Problem;
-use tessera_domain::user::Me;
+use tessera_domain::user::{ChangePassword, Me};
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
+use crate::extract::Json;
 use crate::service;
 use crate::state::AppState;
 
@@ -19,4 +20,35 @@ use crate::state::AppState;
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, actor: Actor) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(service::session::me(&state, &actor).await?))
+}
+
+/// Changes your own password, giving the current one. Your other sessions end; the one you
+/// are using stays signed in. API tokens are not affected. A wrong current password is
+/// throttled like a sign-in.
+#[utoipa::path(
+    operation_id = "change_my_password",
+    tag = "session",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Password changed; your other sessions ended"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password, or a new one out of bounds; named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being hashed; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_my_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    input: Json<ChangePassword>,
+) -> ApiResult<HttpResponse> {
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    service::users::change_own_password(&state, &actor, &address, input.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -13,35 +13,24 @@ use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::auth::authz::{authorize_catalog, authorize_catalogs, authorize_package, require_admin};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
+use crate::idempotency::IdempotencyKey;
 use crate::service;
 use crate::service::request_search::RequestScope;
 use crate::state::AppState;
 use crate::store::requests::RequestList;
 
-fn idempotency_key(request: &HttpRequest) -> ApiResult<Option<String>> {
-    match request.headers().get("Idempotency-Key") {
-        None => Ok(None),
-        Some(value) => value
-            .to_str()
-            .map(|key| Some(key.to_string()))
-            .map_err(|_| ApiError::BadRequest {
-                field: Some("Idempotency-Key".into()),
-                message: "must be visible ASCII characters".into(),
-            }),
-    }
-}
-
 /// Asks for an access package (`add`), to keep it longer (`extend`) or to give it up
 /// (`remove`), for oneself or for a direct report. The request is checked against the
 /// policy (scope, dates, justification, answers) and separation of duties; it then waits for
 /// approval, or is delivered at once when the policy needs none. Send `Idempotency-Key` to
-/// make retries safe: the same key answers with the request it made first (200). Anyone
-/// signed in.
+/// make retries safe: the same key with the same body answers with the request it made first
+/// (200), also when retries run at once; the same key with another body is refused (422
+/// `idempotency_key_reused`). Keys are remembered for 24 hours. Anyone signed in.
 #[utoipa::path(
     operation_id = "submit_request",
     tag = "requests",
     request_body = NewRequestInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 visible ASCII characters; a retry with the same key never makes a second request")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 visible ASCII characters, remembered for 24 hours; a retry with the same key and body never makes a second request")),
     responses(
         (status = 201, description = "Submitted", body = RequestView),
         (status = 200, description = "This key made this request before", body = RequestView),
@@ -49,7 +38,7 @@ fn idempotency_key(request: &HttpRequest) -> ApiResult<Option<String>> {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such package", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already assigned, a request already open, a separation-of-duties conflict, or the policy does not allow it; `code` says which", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors`; or `idempotency_key_reused`: the Idempotency-Key came with another body before", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests")]
@@ -59,7 +48,7 @@ pub async fn submit_request(
     request: HttpRequest,
     input: Json<NewRequestInput>,
 ) -> ApiResult<HttpResponse> {
-    let key = idempotency_key(&request)?;
+    let key = IdempotencyKey::of(&request, &input.0)?;
     let submitted = service::requests::submit(&state, &actor, input.0, key).await?;
     let mut response = if submitted.replayed {
         HttpResponse::Ok()

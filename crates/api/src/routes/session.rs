@@ -21,6 +21,7 @@ use crate::state::AppState;
         (status = 401, description = "Wrong username or password, or the account cannot sign in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Input out of bounds", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being checked at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/session")]

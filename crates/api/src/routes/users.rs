@@ -1,9 +1,9 @@
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use tessera_domain::UserId;
 use tessera_domain::page::{PageQuery, PersonPage, TokenPage, UserPage};
 use tessera_domain::problem::Problem;
 use tessera_domain::token::{CreatedToken, NewToken};
-use tessera_domain::user::{NewUser, PeopleQuery, UserChanges, UserQuery, UserView};
+use tessera_domain::user::{NewUser, PeopleQuery, SetPassword, UserChanges, UserQuery, UserView};
 
 use crate::auth::Actor;
 use crate::auth::authz::{may_manage_tokens_of, require_admin};
@@ -71,6 +71,7 @@ pub async fn list_people(
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being hashed; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/users")]
@@ -110,7 +111,8 @@ pub async fn get_user(
 }
 
 /// Changes a user's name, e-mail, manager, enabled flag or administrator role.
-/// Disabling a user ends their sessions at once. Administrators only.
+/// Disabling a user ends their sessions and revokes their API tokens at once, for good:
+/// enabling them again revives neither. Administrators only.
 #[utoipa::path(
     operation_id = "update_user",
     tag = "users",
@@ -136,6 +138,64 @@ pub async fn update_user(
     let user =
         service::users::update_user(&proof, &state, &actor, id.into_inner(), changes.0).await?;
     Ok(HttpResponse::Ok().json(user))
+}
+
+/// Deletes a user: like disabling, for good. Their sessions end, their API tokens are revoked,
+/// their access ends and their open requests close; the record stays as a tombstone so the
+/// audit trail, requests and reviews still name them, and the username stays taken. Refused
+/// for yourself (`self_lockout`) and for the last enabled administrator
+/// (`last_administrator`). Administrators only.
+#[utoipa::path(
+    operation_id = "delete_user",
+    tag = "users",
+    params(("id" = UserId, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or deleted already", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`self_lockout` or `last_administrator`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    service::users::delete_user(&proof, &state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets or resets a person's password, for instance of an imported person, who then can sign
+/// in. Ends the person's sessions (the caller's own stays when they set their own). API tokens
+/// are not affected. Administrators only.
+#[utoipa::path(
+    operation_id = "set_user_password",
+    tag = "users",
+    params(("id" = UserId, Path, description = "The user's id")),
+    request_body = SetPassword,
+    responses(
+        (status = 204, description = "Password set; the person's sessions ended"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A password out of bounds, or a service account; named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being hashed; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/users/{id}/password")]
+pub async fn set_user_password(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<UserId>,
+    input: Json<SetPassword>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    service::users::set_password(&proof, &state, &actor, id.into_inner(), input.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A user's API tokens: your own, or anyone's as an administrator.

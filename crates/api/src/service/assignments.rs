@@ -20,6 +20,7 @@ use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, GroupId, PolicyId
 use uuid::Uuid;
 
 use super::audit_event;
+use super::notifications::{AccessEndReason, access_ended};
 use super::page::PageRequest;
 use super::users::is_guest;
 use crate::auth::Actor;
@@ -329,12 +330,11 @@ pub async fn remove_assignment(
         now: Utc::now(),
     };
     let justification = input.justification;
-    let note = access_note(
+    let note = access_ended(
         state,
-        &row,
-        NotificationKind::AccessRemoved,
-        &format!("Your access to {} was removed", row.package_name),
-        "An administrator removed this access. What it granted is gone, unless other access of yours grants it too.",
+        UserId::from_uuid(row.user_id),
+        &row.package_name,
+        &AccessEndReason::RemovedByAdministrator,
     );
     let ended = store::assignments::end_assignment(&state.db, &end, &[note], |row| {
         #[derive(serde::Serialize)]
@@ -622,12 +622,11 @@ pub async fn run_due_work(state: &AppState, now: DateTime<Utc>) -> ApiResult<Due
             ended_by: None,
             now,
         };
-        let note = access_note(
+        let note = access_ended(
             state,
-            &row,
-            NotificationKind::AccessExpired,
-            &format!("Your access to {} has ended", row.package_name),
-            "This access reached its planned end. Ask for it again in the portal if you still need it.",
+            UserId::from_uuid(row.user_id),
+            &row.package_name,
+            &AccessEndReason::Expired,
         );
         let ended = store::assignments::end_assignment(&state.db, &end, &[note], |row| {
             let after = assignment_view(row).ok();
@@ -685,30 +684,20 @@ async fn send_expiry_reminders(state: &AppState, now: DateTime<Utc>) -> ApiResul
 /// close to its end gets the last reminder only.
 const REMINDER_DAYS: [i64; 2] = [1, 14];
 
-/// A notification to an assignment's holder about it.
-fn access_note(
-    state: &AppState,
-    row: &AssignmentRow,
-    kind: NotificationKind,
-    subject: &str,
-    line: &str,
-) -> crate::store::notifications::NewNotification {
-    super::notifications::render(
-        UserId::from_uuid(row.user_id),
-        kind,
-        subject,
-        &[line],
-        &[("Access package", &row.package_name)],
-        "/access-packages?tab=expired",
-        &state.settings.public_url(),
-    )
-}
-
 /// Removes every active assignment of a disabled account (and so its resource roles). Runs on
 /// schedule and right after an account is disabled.
 pub async fn end_access_of_disabled(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
     let mut count = 0;
     for (id, version) in store::assignments::active_of_disabled_users(&state.db, DUE_BATCH).await? {
+        let Some(row) = store::assignments::find_assignment(&state.db, id).await? else {
+            continue;
+        };
+        let note = access_ended(
+            state,
+            UserId::from_uuid(row.user_id),
+            &row.package_name,
+            &AccessEndReason::AccountDisabled,
+        );
         let end = EndAssignment {
             id,
             version,
@@ -716,7 +705,7 @@ pub async fn end_access_of_disabled(state: &AppState, now: DateTime<Utc>) -> Api
             ended_by: None,
             now,
         };
-        let ended = store::assignments::end_assignment(&state.db, &end, &[], |row| {
+        let ended = store::assignments::end_assignment(&state.db, &end, &[note], |row| {
             let after = assignment_view(row).ok();
             audit_event::<(), _>(
                 None,

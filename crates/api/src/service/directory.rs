@@ -18,9 +18,6 @@ use crate::store::directory::{Link, LinkOutcome, LinkedUserRow, Named, NamedReco
 use crate::store::usage::Resource;
 use crate::store::{self, StoreError};
 
-/// Longest accepted search text.
-const MAX_SEARCH_LEN: usize = 128;
-
 impl Named {
     pub(crate) fn noun(self) -> &'static str {
         match self {
@@ -51,16 +48,7 @@ impl Link {
 
 /// The search text of a list, lowercased; blank means no search.
 pub(crate) fn search_text(query: &NameSearchQuery) -> ApiResult<Option<String>> {
-    let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) else {
-        return Ok(None);
-    };
-    if q.chars().count() > MAX_SEARCH_LEN {
-        return Err(ApiError::BadRequest {
-            field: Some("q".into()),
-            message: format!("must be at most {MAX_SEARCH_LEN} characters"),
-        });
-    }
-    Ok(Some(q.to_lowercase()))
+    Ok(super::page::parse_search(query.q.as_deref())?.map(str::to_lowercase))
 }
 
 pub(crate) fn page_query(query: &NameSearchQuery) -> PageQuery {

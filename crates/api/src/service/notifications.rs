@@ -209,6 +209,98 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// Why someone's access ended. Every way access ends tells the person with [`access_ended`],
+/// written with the change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessEndReason {
+    /// It reached its planned end.
+    Expired,
+    /// An administrator or an assignment manager removed it.
+    RemovedByAdministrator,
+    /// The person asked to give it up.
+    GivenUp,
+    /// Someone else's request to remove it (a manager's, for a direct report) was carried out.
+    RemovedOnRequest,
+    /// The access review `review` denied it; `why` says on what basis.
+    Review { review: String, why: String },
+    /// The access package that granted it was deleted.
+    PackageDeleted,
+    /// The person's account was disabled.
+    AccountDisabled,
+}
+
+impl AccessEndReason {
+    fn kind(&self) -> NotificationKind {
+        match self {
+            AccessEndReason::Expired => NotificationKind::AccessExpired,
+            AccessEndReason::RemovedByAdministrator
+            | AccessEndReason::GivenUp
+            | AccessEndReason::RemovedOnRequest
+            | AccessEndReason::Review { .. }
+            | AccessEndReason::PackageDeleted
+            | AccessEndReason::AccountDisabled => NotificationKind::AccessRemoved,
+        }
+    }
+
+    /// Why, in a sentence for the person.
+    pub fn describe(&self) -> String {
+        match self {
+            AccessEndReason::Expired => "This access reached its planned end.".into(),
+            AccessEndReason::RemovedByAdministrator => {
+                "An administrator removed this access.".into()
+            }
+            AccessEndReason::GivenUp => "You gave up this access.".into(),
+            AccessEndReason::RemovedOnRequest => {
+                "A request to remove this access was approved and carried out.".into()
+            }
+            AccessEndReason::Review { review, why } => {
+                format!("The access review {review} removed this access: {why}")
+            }
+            AccessEndReason::PackageDeleted => {
+                "The access package that granted this access was deleted.".into()
+            }
+            AccessEndReason::AccountDisabled => "Your account was disabled.".into(),
+        }
+    }
+}
+
+/// The notification telling `person` that their `access` (an access package, or the group or
+/// application a review covered, by name) ended, and why.
+pub fn access_ended(
+    state: &AppState,
+    person: UserId,
+    access: &str,
+    reason: &AccessEndReason,
+) -> NewNotification {
+    let subject = match reason {
+        AccessEndReason::Expired => format!("Your access to {access} has ended"),
+        _ => format!("Your access to {access} was removed"),
+    };
+    let why = reason.describe();
+    let next = match reason {
+        AccessEndReason::GivenUp | AccessEndReason::AccountDisabled => {
+            "What it granted is gone, unless other access of yours grants it too."
+        }
+        _ => {
+            "What it granted is gone, unless other access of yours grants it too. Ask for it \
+             again in the portal if you still need it."
+        }
+    };
+    let mut facts = vec![("Access", access)];
+    if let AccessEndReason::Review { review, .. } = reason {
+        facts.push(("Access review", review.as_str()));
+    }
+    render(
+        person,
+        reason.kind(),
+        &subject,
+        &[&why, next],
+        &facts,
+        "/access-packages?tab=expired",
+        &state.settings.public_url(),
+    )
+}
+
 fn notification_view(row: NotificationRow) -> Option<NotificationView> {
     let Some(kind) = NotificationKind::parse(&row.kind) else {
         tracing::warn!(notification = %row.id, kind = %row.kind, "notification of an unknown kind");

@@ -11,7 +11,7 @@ use tessera_domain::package::{
     NewAccessPackage, NewResourceRole, PackageName, ResourceRoleKind, ResourceRoleView,
 };
 use tessera_domain::page::{AccessPackagePage, PageQuery};
-use tessera_domain::{AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId};
+use tessera_domain::{AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId, UserId};
 use uuid::Uuid;
 
 use super::audit_event;
@@ -351,8 +351,16 @@ pub async fn delete_package(
 ) -> ApiResult<()> {
     let (current, roles) = load(state, proof.catalog(), *id.as_uuid()).await?;
     let before = package_view(&current, &roles)?;
+    let tell = |row: &PackageRow, holder: Uuid| {
+        super::notifications::access_ended(
+            state,
+            UserId::from_uuid(holder),
+            &row.name,
+            &super::notifications::AccessEndReason::PackageDeleted,
+        )
+    };
     let deleted =
-        store::packages::delete_package(&state.db, current.id, Utc::now(), |row, ended| {
+        store::packages::delete_package(&state.db, current.id, Utc::now(), tell, |row, ended| {
             #[derive(serde::Serialize)]
             struct Deleted {
                 ended_assignments: usize,

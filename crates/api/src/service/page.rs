@@ -1,11 +1,21 @@
 //! Page size and cursor handling shared by list endpoints. Cursors are opaque to clients:
-//! base64url of the last sort key seen.
+//! base64url of a tag of the list's path and the last sort key seen. The tag binds a cursor to
+//! the list that handed it out: given to another list (a `/groups` cursor to `/users`, or one
+//! catalog's packages cursor to another catalog's) it is refused naming `cursor`, instead of
+//! answering a wrong page.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 
 use crate::error::{ApiError, ApiResult};
+
+tokio::task_local! {
+    /// The path of the request being handled (set by `middleware::request_context`): the
+    /// list its cursors belong to.
+    pub static LIST_PATH: String;
+}
 
 pub struct PageRequest {
     pub limit: u32,
@@ -23,7 +33,7 @@ impl PageRequest {
         }
         let after = match &query.cursor {
             None => None,
-            Some(cursor) => Some(decode_cursor(cursor).ok_or_else(not_a_cursor)?),
+            Some(cursor) => Some(decode_cursor(cursor)?),
         };
         Ok(PageRequest { limit, after })
     }
@@ -66,8 +76,7 @@ pub fn not_a_cursor() -> ApiError {
     }
 }
 
-/// The longest search text a list endpoint's `q` takes.
-pub const MAX_SEARCH_LEN: usize = 100;
+pub use tessera_domain::page::MAX_SEARCH_LEN;
 
 /// A list's `q`: trimmed, `None` when empty, refused (naming `q`) when too long.
 pub fn parse_search(q: Option<&str>) -> ApiResult<Option<&str>> {
@@ -81,16 +90,33 @@ pub fn parse_search(q: Option<&str>) -> ApiResult<Option<&str>> {
     }
 }
 
-fn encode_cursor(key: &str) -> String {
-    URL_SAFE_NO_PAD.encode(key.as_bytes())
+/// Eight hex digits of the SHA-256 of the list's path (empty outside a request).
+fn list_tag() -> String {
+    let path = LIST_PATH.try_with(Clone::clone).unwrap_or_default();
+    hex::encode(&Sha256::digest(path.as_bytes())[..4])
 }
 
-fn decode_cursor(cursor: &str) -> Option<String> {
+fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{key}", list_tag()).as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> ApiResult<String> {
     if cursor.len() > 512 {
-        return None;
+        return Err(not_a_cursor());
     }
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| not_a_cursor())?;
+    let text = String::from_utf8(bytes).map_err(|_| not_a_cursor())?;
+    let (tag, key) = text.split_once(':').ok_or_else(not_a_cursor)?;
+    if key.is_empty() {
+        return Err(not_a_cursor());
+    }
+    if tag != list_tag() {
+        return Err(ApiError::BadRequest {
+            field: Some("cursor".into()),
+            message: "belongs to another list: pass the next_cursor this list handed out".into(),
+        });
+    }
+    Ok(key.to_string())
 }
 
 #[cfg(test)]
@@ -124,6 +150,28 @@ mod tests {
             cursor: next,
         });
         assert_eq!(again.ok().and_then(|r| r.after), Some("b".to_string()));
+    }
+
+    #[test]
+    fn a_cursor_is_refused_by_another_list() {
+        let request = PageRequest {
+            limit: 1,
+            after: None,
+        };
+        let next = LIST_PATH.sync_scope("/api/v1/groups".into(), || {
+            request.finish(vec!["a", "b"], |r| r.to_string()).1
+        });
+        let query = PageQuery {
+            limit: None,
+            cursor: next,
+        };
+        let same = LIST_PATH.sync_scope("/api/v1/groups".into(), || PageRequest::parse(&query));
+        assert_eq!(same.ok().and_then(|r| r.after), Some("a".to_string()));
+        let other = LIST_PATH.sync_scope("/api/v1/users".into(), || PageRequest::parse(&query));
+        let field = other
+            .err()
+            .and_then(|e| e.problem().errors.first().map(|e| e.field.clone()));
+        assert_eq!(field.as_deref(), Some("cursor"));
     }
 
     #[test]

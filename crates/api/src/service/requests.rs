@@ -28,25 +28,23 @@ use tessera_domain::{AccessPackageId, AssignmentId, GroupId, PolicyId, RequestId
 use uuid::Uuid;
 
 use super::audit_event;
-use super::notifications::render;
+use super::notifications::{AccessEndReason, access_ended, render};
 use super::page::PageRequest;
 use crate::auth::Actor;
 use crate::auth::authz::authorize_catalog;
 use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use crate::store::assignments::{
     AssignmentFilter, AssignmentRow, EndAssignment, NewAssignmentRecord,
 };
 use crate::store::notifications::NewNotification;
 use crate::store::requests::{
-    DecisionRow, Delivered, Delivery, DeliveryOutcomes, InsertRequest, NewRequestRow, RequestList,
-    RequestRow, RequestWrite,
+    DecisionRow, Delivered, Delivery, DeliveryOutcomes, IdempotencyClaim, InsertRequest,
+    NewRequestRow, RequestList, RequestRow, RequestWrite,
 };
 use crate::store::{self, StoreError};
-
-/// The longest `Idempotency-Key` accepted.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
 
 fn corrupt(what: &'static str, id: Uuid) -> ApiError {
     tracing::error!(%id, field = what, "stored request data does not parse");
@@ -341,20 +339,6 @@ pub async fn in_audience(
     })
 }
 
-fn check_idempotency_key(key: &str) -> ApiResult<()> {
-    let fine = !key.is_empty()
-        && key.len() <= MAX_IDEMPOTENCY_KEY_LEN
-        && key.bytes().all(|b| b.is_ascii_graphic());
-    if fine {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest {
-            field: Some("Idempotency-Key".into()),
-            message: format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
-        })
-    }
-}
-
 /// The outcome of a submission.
 pub struct Submitted {
     pub view: RequestView,
@@ -409,23 +393,62 @@ async fn policy_row(
     Ok((row.id, policy_of(&row.definition, row.id)?))
 }
 
-/// Submits a request of the signed-in user, for themselves or for a direct report.
+/// Submits a request of the signed-in user, for themselves or for a direct report. With an
+/// idempotency key, a retry answers with the request the key made first, however many retries
+/// run at once; the same key with another request is refused.
 pub async fn submit(
     state: &AppState,
     actor: &Actor,
     input: NewRequestInput,
-    idempotency_key: Option<String>,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<Submitted> {
+    let Some(key) = &idempotency else {
+        return submit_new(state, actor, input, None).await;
+    };
+    if let Some(replayed) = replay(state, actor, key).await? {
+        return Ok(replayed);
+    }
+    match submit_new(state, actor, input, Some(key)).await {
+        // A retry running at the same time may have made the request first, and its open
+        // request (or the access it delivered) is what this one ran into: answer with it.
+        Err(err @ ApiError::Conflict { .. }) => match replay(state, actor, key).await? {
+            Some(replayed) => Ok(replayed),
+            None => Err(err),
+        },
+        other => other,
+    }
+}
+
+/// The request the caller's `key` made, if it made one; a refusal if it came with another.
+async fn replay(
+    state: &AppState,
+    actor: &Actor,
+    key: &IdempotencyKey,
+) -> ApiResult<Option<Submitted>> {
+    let since = idempotency::remembered_since(Utc::now());
+    let Some(found) =
+        store::requests::find_by_idempotency_key(&state.db, *actor.id.as_uuid(), key.key(), since)
+            .await?
+    else {
+        return Ok(None);
+    };
+    if !key.matches(found.fingerprint.as_deref()) {
+        return Err(key.reused());
+    }
+    let row = deliver_if_due(state, found.request).await?;
+    Ok(Some(Submitted {
+        view: request_view(state, &row).await?,
+        replayed: true,
+    }))
+}
+
+async fn submit_new(
+    state: &AppState,
+    actor: &Actor,
+    input: NewRequestInput,
+    idempotency: Option<&IdempotencyKey>,
 ) -> ApiResult<Submitted> {
     let caller = *actor.id.as_uuid();
-    if let Some(key) = &idempotency_key {
-        check_idempotency_key(key)?;
-        if let Some(row) = store::requests::find_by_idempotency_key(&state.db, caller, key).await? {
-            return Ok(Submitted {
-                view: request_view(state, &row).await?,
-                replayed: true,
-            });
-        }
-    }
     let now = Utc::now();
     let package = store::packages::find_package(&state.db, *input.access_package_id.as_uuid())
         .await?
@@ -597,7 +620,7 @@ pub async fn submit(
         new,
         &plan,
         input.justification.map(String::from),
-        idempotency_key.as_deref().map(|key| (caller, key)),
+        idempotency.map(|key| (caller, key)),
         &package.name,
         now,
     )
@@ -630,7 +653,7 @@ async fn create(
     new: NewRequest,
     plan: &Plan,
     justification: Option<String>,
-    idempotency: Option<(Uuid, &str)>,
+    idempotency: Option<(Uuid, &IdempotencyKey)>,
     package_name: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<Submitted> {
@@ -665,39 +688,47 @@ async fn create(
         ends_at: plan.ends_at,
         write: write_of(&request, why_closed(&request), now)?,
     };
-    let inserted = store::requests::insert_request(&state.db, &row, idempotency, &notes, |row| {
-        audit_event::<(), _>(
-            actor,
-            "request.submit",
-            "request",
-            row.id.to_string(),
-            None,
-            Some(&serde_json::json!({
-                "access_package": package_name,
-                "kind": row.kind,
-                "state": row.state,
-                "target_id": row.target_id,
-            })),
-        )
-    })
-    .await
-    .map_err(|err| match err {
-        StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "request_pending",
-            detail: "A request for this person and package is already open.".into(),
-            field: None,
-        },
-        other => other.into(),
-    })?;
+    let claim = idempotency.map(|(user, key)| IdempotencyClaim {
+        user,
+        key: key.key(),
+        fingerprint: key.fingerprint(),
+        remembered_since: idempotency::remembered_since(now),
+    });
+    let inserted =
+        store::requests::insert_request(&state.db, &row, claim.as_ref(), &notes, |row| {
+            audit_event::<(), _>(
+                actor,
+                "request.submit",
+                "request",
+                row.id.to_string(),
+                None,
+                Some(&serde_json::json!({
+                    "access_package": package_name,
+                    "kind": row.kind,
+                    "state": row.state,
+                    "target_id": row.target_id,
+                })),
+            )
+        })
+        .await
+        .map_err(|err| match err {
+            StoreError::Duplicate(_) => ApiError::Conflict {
+                code: "request_pending",
+                detail: "A request for this person and package is already open.".into(),
+                field: None,
+            },
+            other => other.into(),
+        })?;
     let (row, replayed) = match inserted {
         InsertRequest::Inserted(row) => (*row, false),
         InsertRequest::Replayed(row) => (*row, true),
+        InsertRequest::KeyReused => {
+            return Err(idempotency
+                .map(|(_, key)| key.reused())
+                .unwrap_or(ApiError::Internal));
+        }
     };
-    let row = if !replayed && row.state == RequestState::Delivering.as_str() {
-        deliver(state, row).await?
-    } else {
-        row
-    };
+    let row = deliver_if_due(state, row).await?;
     Ok(Submitted {
         view: request_view(state, &row).await?,
         replayed,
@@ -756,8 +787,20 @@ pub async fn submit_admin_add(
     Ok(submitted.view)
 }
 
+/// Delivers `row` if it waits for delivery (made now, or made by a retry still delivering it):
+/// whoever loses the claim answers with what the winner delivered.
+async fn deliver_if_due(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
+    if row.state == RequestState::Delivering.as_str() {
+        deliver(state, row).await
+    } else {
+        Ok(row)
+    }
+}
+
 /// Carries out a request in state `delivering`: creates, extends or ends the assignment, and
-/// records the result on the request.
+/// records the result on the request. The HTTP path, an approver's decision and the scheduler
+/// (on every replica) may deliver the same request at once: the store's claim lets one apply
+/// it, and the others answer with the request as it delivered it, never an error.
 async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
     let now = Utc::now();
     let request = request_of(&row)?;
@@ -1090,18 +1133,17 @@ async fn delivery_notes(
             format!("Your access to {package} was extended"),
             "The access now lasts longer; the portal shows its new end.",
         )],
-        RequestKind::UserRemove | RequestKind::AdminRemove => concerned(request)
-            .into_iter()
-            .filter(|person| *person != request.requester())
-            .map(|person| {
-                note(
-                    person,
-                    NotificationKind::AccessRemoved,
-                    format!("Your access to {package} was removed"),
-                    "The access was removed.",
-                )
-            })
-            .collect(),
+        // The person whose access ended is told, also when they asked themselves.
+        RequestKind::UserRemove | RequestKind::AdminRemove => vec![access_ended(
+            state,
+            request.target(),
+            package,
+            &if request.requester() == request.target() {
+                AccessEndReason::GivenUp
+            } else {
+                AccessEndReason::RemovedOnRequest
+            },
+        )],
     };
     let failed = concerned(request)
         .into_iter()
@@ -1175,6 +1217,11 @@ pub async fn decide(
     input: DecisionInput,
 ) -> ApiResult<RequestView> {
     let (row, mut request, _) = visible_request(state, actor, id).await?;
+    // Stages are numbered from 1 on the wire, indexed from 0 in the domain.
+    let stage = input
+        .stage
+        .checked_sub(1)
+        .ok_or_else(|| ApiError::invalid("stage", "stages are numbered from 1"))?;
     let now = Utc::now();
     let policy = match row.policy_id {
         Some(policy) => store::policies::find_policy(&state.db, row.package_id, policy)
@@ -1190,19 +1237,19 @@ pub async fn decide(
     let (requester, target) = (request.requester(), request.target());
     let event = match input.verdict {
         Verdict::Approve => request.approve(
-            input.stage,
+            stage,
             actor.id,
             input.justification,
             now,
             stage_resolver(policy.as_ref(), requester, target, &directory),
         ),
-        Verdict::Deny => request.deny(input.stage, actor.id, input.justification, now),
+        Verdict::Deny => request.deny(stage, actor.id, input.justification, now),
     }
     .map_err(refusal)?;
     let write = write_of(&request, why_closed(&request), now)?;
     let notes = notes_for(state, &row.package_name, &request, &event).await?;
     let decision = DecisionRow {
-        stage: i64::try_from(input.stage).unwrap_or_default(),
+        stage: i64::try_from(stage).unwrap_or_default(),
         approver: *actor.id.as_uuid(),
         verdict: match input.verdict {
             Verdict::Approve => "approve",
@@ -1307,8 +1354,10 @@ pub async fn list(
 }
 
 /// One round of the requests' scheduled work at `now`: escalations, timeouts, scheduled
-/// starts and deliveries left half-way. Returns how many requests moved.
+/// starts and deliveries left half-way; idempotency keys older than their retention are
+/// forgotten. Returns how many requests moved.
 pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    store::requests::purge_idempotency_keys(&state.db, idempotency::remembered_since(now)).await?;
     let mut moved = 0;
     for (id, version) in store::requests::due_requests(&state.db, now, 200).await? {
         let Some(row) = store::requests::find_request(&state.db, id).await? else {
@@ -1547,7 +1596,7 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
             });
         }
         stages.push(StageView {
-            index,
+            number: index + 1,
             started_at: stage.started_at,
             deadline_at: stage.deadline_at(),
             approvers: stage.approvers.iter().map(|id| person(*id)).collect(),

@@ -14,11 +14,12 @@ use tessera_domain::notification::NotificationKind;
 use tessera_domain::page::PageQuery;
 use tessera_domain::policy::DirectoryView;
 use tessera_domain::review::{
-    self, AcceptRecommendationsInput, AppliedBy, BulkDecisionInput, DecisionInput, ItemAudience,
-    ItemRemoval, NewReviewItem, RemovalResult, ReviewDefinitionInput, ReviewDefinitionView,
-    ReviewDueAction, ReviewEvent, ReviewInstance, ReviewInstanceView, ReviewItem, ReviewItemRecord,
-    ReviewItemView, ReviewManagers, ReviewProgress, ReviewReferenceTarget, ReviewRefusal,
-    ReviewedResource, ValidReviewDefinition, resolve_reviewers,
+    self, AcceptRecommendationsInput, AppliedBy, BulkDecisionInput, DecisionInput, DecisionSource,
+    ItemAudience, ItemRemoval, NewReviewItem, NoResponseRule, OutcomeBasis, RemovalResult,
+    ReviewDefinitionInput, ReviewDefinitionView, ReviewDueAction, ReviewEvent, ReviewInstance,
+    ReviewInstanceView, ReviewItem, ReviewItemRecord, ReviewItemView, ReviewManagers,
+    ReviewProgress, ReviewReferenceTarget, ReviewRefusal, ReviewedResource, ValidReviewDefinition,
+    resolve_reviewers,
 };
 use tessera_domain::{
     AccessPackageId, GroupId, ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId,
@@ -26,7 +27,7 @@ use tessera_domain::{
 use uuid::Uuid;
 
 use super::audit_event;
-use super::notifications::render;
+use super::notifications::{AccessEndReason, access_ended, render};
 use super::page::{PageRequest, parse_search};
 use super::users::is_guest;
 use crate::auth::Actor;
@@ -972,16 +973,22 @@ async fn remove_access(
     state: &AppState,
     resource: ReviewedResource,
     person: UserId,
+    note: &NewNotification,
     now: DateTime<Utc>,
 ) -> RemovalResult {
     let user = *person.as_uuid();
     let result = match resource {
         ReviewedResource::Group { group_id } => {
-            store::reviews::remove_group_member(&state.db, *group_id.as_uuid(), user).await
+            store::reviews::remove_group_member(&state.db, *group_id.as_uuid(), user, note).await
         }
         ReviewedResource::Application { application_id } => {
-            store::reviews::remove_application_roles(&state.db, *application_id.as_uuid(), user)
-                .await
+            store::reviews::remove_application_roles(
+                &state.db,
+                *application_id.as_uuid(),
+                user,
+                note,
+            )
+            .await
         }
         ReviewedResource::AccessPackage {
             access_package_id,
@@ -1007,7 +1014,8 @@ async fn remove_access(
                             ended_by: None,
                             now,
                         };
-                        store::assignments::end_assignment(&state.db, &end, &[], |row| {
+                        let notes = std::slice::from_ref(note);
+                        store::assignments::end_assignment(&state.db, &end, notes, |row| {
                             audit_event::<(), ()>(
                                 None,
                                 "assignment.remove_by_review",
@@ -1036,7 +1044,35 @@ async fn remove_access(
     }
 }
 
-/// Applies a completed instance's results: kept access stays, denied access is removed.
+/// Why a review removes the access of `item`, for the person: the basis of its final outcome.
+fn why_removed(item: &ReviewItem) -> String {
+    match item.final_outcome().map(|outcome| outcome.basis) {
+        Some(OutcomeBasis::Decision { stage }) => {
+            let source = item
+                .stages()
+                .get(stage)
+                .and_then(|stage| stage.decision.as_ref())
+                .map(|decision| decision.source);
+            match source {
+                Some(DecisionSource::Recommendation) => {
+                    "a reviewer accepted the recommendation to remove it.".into()
+                }
+                Some(DecisionSource::Reviewer) | None => "a reviewer denied it.".into(),
+            }
+        }
+        Some(OutcomeBasis::NoResponse {
+            rule: NoResponseRule::TakeRecommendations,
+        }) => "nobody reviewed it in time, and the review follows its recommendation to remove it."
+            .into(),
+        Some(OutcomeBasis::NoResponse { .. }) => {
+            "nobody reviewed it in time, and the review removes access nobody reviewed.".into()
+        }
+        None => "it was denied.".into(),
+    }
+}
+
+/// Applies a completed instance's results: kept access stays, denied access is removed, and
+/// each person whose access goes is told why.
 async fn apply_instance(
     state: &AppState,
     row: &InstanceRow,
@@ -1054,9 +1090,23 @@ async fn apply_instance(
     };
     let mut results = Vec::new();
     for removal in &to_remove {
+        let why = items
+            .iter()
+            .find(|item| item.id() == removal.item)
+            .map_or_else(|| "it was denied.".into(), why_removed);
+        let note = access_ended(
+            state,
+            removal.person,
+            &row.resource_name,
+            &AccessEndReason::Review {
+                review: row.definition_name.clone(),
+                why,
+            },
+        );
+        let result = remove_access(state, instance.resource(), removal.person, &note, now).await;
         results.push(ItemRemoval {
             item: removal.item,
-            result: remove_access(state, instance.resource(), removal.person, now).await,
+            result,
         });
     }
     let mut audit = vec![audit_event::<(), _>(
@@ -1458,7 +1508,7 @@ pub async fn apply_results(
     instance_view(state, &row).await
 }
 
-const RESULTS_CSV_HEADER: [&str; 9] = [
+const RESULTS_CSV_HEADER: [&str; 10] = [
     "item_id",
     "user_id",
     "username",
@@ -1468,7 +1518,26 @@ const RESULTS_CSV_HEADER: [&str; 9] = [
     "justification",
     "recommendation",
     "applied",
+    "outcome_source",
 ];
+
+/// Where an item's outcome came from, for the results CSV: `reviewer` (a reviewer chose it),
+/// `recommendation` (a reviewer accepted the recommendation), `no_response_rule` (nobody
+/// decided in the last stage and the review's rule did), or empty while nobody has decided.
+fn outcome_source(item: &ReviewItem) -> &'static str {
+    if let Some(final_outcome) = item.final_outcome()
+        && let review::OutcomeBasis::NoResponse { .. } = final_outcome.basis
+    {
+        return "no_response_rule";
+    }
+    match item.last_stage().and_then(|stage| stage.decision.as_ref()) {
+        Some(decision) => match decision.source {
+            review::DecisionSource::Reviewer => "reviewer",
+            review::DecisionSource::Recommendation => "recommendation",
+        },
+        None => "",
+    }
+}
 
 /// An instance's results as CSV: one row per person, for its managers.
 pub async fn export_results(
@@ -1534,6 +1603,7 @@ pub async fn export_results(
                         .unwrap_or_default()
                 })
                 .unwrap_or_default(),
+            outcome_source(item).to_string(),
         ]
     });
     super::csv::write(&RESULTS_CSV_HEADER, records)

@@ -10,9 +10,9 @@ use tessera_domain::user::{Me, SignIn};
 use uuid::Uuid;
 
 use super::users::user_view;
+use crate::auth::Actor;
 use crate::auth::actor::Via;
 use crate::auth::session_token::SessionClaims;
-use crate::auth::{Actor, password};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store;
@@ -38,7 +38,8 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
             "must be between 1 and 256 characters",
         ));
     }
-    state
+    // Reserved before the password is checked, so concurrent guesses cannot all pass the limit.
+    let attempt = state
         .limiter
         .begin_attempt(address, &username, Instant::now())
         .map_err(|retry_after_secs| {
@@ -54,16 +55,23 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
     let hash = usable_hash
         .clone()
         .unwrap_or_else(|| state.decoy_hash.clone());
-    let matches = password::verify_password(hash, input.password).await;
+    let matches = match state.passwords.verify(hash, input.password).await {
+        Ok(matches) => matches,
+        Err(busy) => {
+            // The password was not checked: the attempt costs nothing.
+            attempt.abandon();
+            return Err(busy.into());
+        }
+    };
     let user = match user {
         Some(user) if matches && usable_hash.is_some() => user,
         _ => {
-            state.limiter.record_failure(&username, Instant::now());
+            attempt.failed();
             tracing::info!(%address, "sign-in refused");
             return Err(ApiError::SignInFailed);
         }
     };
-    state.limiter.record_success(&username);
+    attempt.succeeded();
 
     let now = Utc::now();
     let session_id = Uuid::new_v4();

@@ -1,18 +1,20 @@
 //! Managing users: administrators list, create and change people and service accounts.
 
+use std::time::Instant;
+
 use chrono::Utc;
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::page::{PersonPage, UserPage};
 use tessera_domain::user::{
-    Department, NewUser, PeopleQuery, Sponsors, UserAttributes, UserChanges, UserKind, UserQuery,
-    UserType, UserView,
+    ChangePassword, Department, NewUser, PeopleQuery, SetPassword, Sponsors, UserAttributes,
+    UserChanges, UserKind, UserQuery, UserType, UserView,
 };
-use tessera_domain::{DisplayName, Email, UserId, Username};
+use tessera_domain::{DisplayName, Email, Password, UserId, Username};
 use uuid::Uuid;
 
 use super::audit_event;
 use super::page::{PageRequest, parse_search};
-use crate::auth::{Actor, AdminProof, password};
+use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::users::{NewUserRecord, PersonRow, UserRow, UserUpdate};
@@ -112,10 +114,15 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
 }
 
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
-    let row = store::users::find_user(&state.db, *id.as_uuid())
+    user_view(&find_live_user(state, id).await?)
+}
+
+/// A user that exists and was not deleted; a deleted user is not found.
+async fn find_live_user(state: &AppState, id: UserId) -> ApiResult<UserRow> {
+    store::users::find_user(&state.db, *id.as_uuid())
         .await?
-        .ok_or(ApiError::NotFound("user"))?;
-    user_view(&row)
+        .filter(|row| row.deleted_at.is_none())
+        .ok_or(ApiError::NotFound("user"))
 }
 
 /// Creates a user. `actor` is `None` only for the command line and the demo seed.
@@ -133,7 +140,7 @@ pub async fn create_user(
     check_user_type(input.kind, input.user_type)?;
     check_sponsors(state, None, &input.sponsors).await?;
     let password_hash = match input.password {
-        Some(password) => Some(password::hash_password(password).await?),
+        Some(password) => Some(state.passwords.hash(&password).await?),
         None => None,
     };
     let record = NewUserRecord {
@@ -198,9 +205,7 @@ pub async fn update_user(
             "name at least one field to change",
         ));
     }
-    let current = store::users::find_user(&state.db, *id.as_uuid())
-        .await?
-        .ok_or(ApiError::NotFound("user"))?;
+    let current = find_live_user(state, id).await?;
 
     if id == proof.actor() && (changes.enabled == Some(false) || changes.is_admin == Some(false)) {
         return Err(ApiError::Conflict {
@@ -296,17 +301,168 @@ pub(crate) async fn change_user(
         other => other.into(),
     })?;
     if current.enabled && !row.enabled {
-        // A disabled account keeps no access and no open request. The scheduler does this too;
-        // doing it now closes the gap until its next round.
-        let now = Utc::now();
-        if let Err(err) = super::assignments::end_access_of_disabled(state, now).await {
-            tracing::error!(error = %err, "ending a disabled user's access failed; the scheduler retries");
-        }
-        if let Err(err) = super::requests::close_requests_of_disabled(state, now).await {
-            tracing::error!(error = %err, "closing a disabled user's requests failed; the scheduler retries");
-        }
+        close_what_a_disabled_user_held(state).await;
     }
     user_view(&row)
+}
+
+/// A disabled (or deleted) account keeps no access and no open request. The scheduler does
+/// this too; doing it now closes the gap until its next round.
+async fn close_what_a_disabled_user_held(state: &AppState) {
+    let now = Utc::now();
+    if let Err(err) = super::assignments::end_access_of_disabled(state, now).await {
+        tracing::error!(error = %err, "ending a disabled user's access failed; the scheduler retries");
+    }
+    if let Err(err) = super::requests::close_requests_of_disabled(state, now).await {
+        tracing::error!(error = %err, "closing a disabled user's requests failed; the scheduler retries");
+    }
+}
+
+/// Deletes a user: as disabling, for good (sessions end, API tokens are revoked, access ends,
+/// open requests close), leaving a tombstone so the audit trail and history still name them.
+/// Refused for yourself and for the last enabled administrator.
+pub async fn delete_user(
+    proof: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+) -> ApiResult<()> {
+    if id == proof.actor() {
+        return Err(ApiError::Conflict {
+            code: "self_lockout",
+            detail: "You cannot delete yourself; ask another administrator.".into(),
+            field: None,
+        });
+    }
+    let deletion = store::users::delete_user(&state.db, *id.as_uuid(), Utc::now(), |row| {
+        let after = user_view(row).ok();
+        audit_event::<UserView, _>(
+            Some(actor),
+            "user.delete",
+            "user",
+            row.id.to_string(),
+            None,
+            after.as_ref(),
+        )
+    })
+    .await?;
+    match deletion {
+        store::users::Deletion::Deleted(row) => {
+            tracing::info!(user = %row.id, "user deleted");
+            close_what_a_disabled_user_held(state).await;
+            Ok(())
+        }
+        store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {
+            code: "last_administrator",
+            detail: "This is the last enabled administrator; make someone else one first.".into(),
+            field: None,
+        }),
+        store::users::Deletion::Gone => Err(ApiError::NotFound("user")),
+    }
+}
+
+/// An administrator sets a person's password (imported people have none until then). Ends
+/// the person's sessions, except the caller's own when they set their own.
+pub async fn set_password(
+    _: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    input: SetPassword,
+) -> ApiResult<()> {
+    let current = find_live_user(state, id).await?;
+    if current.kind != UserKind::Person.as_str() {
+        return Err(ApiError::invalid(
+            "password",
+            "service accounts sign in with API tokens only; they have no password",
+        ));
+    }
+    let keep = (actor.id == id).then(|| actor.session_id()).flatten();
+    store_password(
+        state,
+        actor,
+        &current,
+        &input.password,
+        keep,
+        "user.set_password",
+    )
+    .await
+}
+
+/// The signed-in person changes their own password, giving the current one. Ends their other
+/// sessions; the one making the change stays signed in.
+pub async fn change_own_password(
+    state: &AppState,
+    actor: &Actor,
+    address: &str,
+    input: ChangePassword,
+) -> ApiResult<()> {
+    let current = find_live_user(state, actor.id).await?;
+    let Some(hash) = current.password_hash.clone() else {
+        return Err(ApiError::invalid(
+            "current_password",
+            "you have no password; ask an administrator to set one",
+        ));
+    };
+    if input.current_password.is_empty() || input.current_password.chars().count() > 256 {
+        return Err(ApiError::invalid(
+            "current_password",
+            "must be between 1 and 256 characters",
+        ));
+    }
+    // Guessing the current password is throttled like signing in.
+    let attempt = state
+        .limiter
+        .begin_attempt(address, &current.username, Instant::now())
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    match state.passwords.verify(hash, input.current_password).await {
+        Ok(true) => attempt.succeeded(),
+        Ok(false) => {
+            attempt.failed();
+            return Err(ApiError::invalid(
+                "current_password",
+                "is not your current password",
+            ));
+        }
+        Err(busy) => {
+            attempt.abandon();
+            return Err(busy.into());
+        }
+    }
+    let keep = actor.session_id();
+    store_password(
+        state,
+        actor,
+        &current,
+        &input.new_password,
+        keep,
+        "user.change_password",
+    )
+    .await
+}
+
+async fn store_password(
+    state: &AppState,
+    actor: &Actor,
+    current: &UserRow,
+    password: &Password,
+    keep_session: Option<Uuid>,
+    action: &'static str,
+) -> ApiResult<()> {
+    let hash = state.passwords.hash(password).await?;
+    // The audit event says that the password changed, never the password or its hash.
+    store::users::set_password_hash(
+        &state.db,
+        current.id,
+        current.version,
+        &hash,
+        keep_session,
+        Utc::now(),
+        |row| audit_event::<(), ()>(Some(actor), action, "user", row.id.to_string(), None, None),
+    )
+    .await?;
+    tracing::info!(user = %current.id, "password set");
+    Ok(())
 }
 
 /// Refuses sponsors that are the user or do not exist.

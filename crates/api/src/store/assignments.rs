@@ -236,8 +236,7 @@ pub(crate) fn select_by_id() -> sqlx::AssertSqlSafe<String> {
 /// Access that stands in the way of an assignment under separation of duties.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConflictRow {
-    /// An active assignment of a package the new one is incompatible with, or of a package
-    /// that lists the new one as incompatible.
+    /// An active assignment of a package the new one lists as incompatible.
     Package {
         package_id: Uuid,
         name: String,
@@ -247,14 +246,14 @@ pub enum ConflictRow {
     Group { group_id: Uuid, name: String },
 }
 
-/// Both directions of a package incompatibility: holders of an incompatible package may not
-/// get `$1`, and holders of `$1` may not get a package that lists it. `$2` is the user.
+/// The packages `$1` lists as incompatible that user `$2` holds. The relation is one way, as
+/// documented: holders of a listed package may not get `$1`, but holders of `$1` may still get
+/// a package that lists it, unless `$1` lists that one too.
 pub(crate) const CONFLICTING_PACKAGES: &str = "SELECT p.id, p.name, a.id FROM assignments a \
      JOIN access_packages p ON p.id = a.package_id \
      WHERE a.user_id = $2 AND a.state IN ('scheduled', 'delivered') AND a.package_id IN ( \
-     SELECT incompatible_package_id FROM package_incompatible_packages WHERE package_id = $1 \
-     UNION SELECT package_id FROM package_incompatible_packages \
-     WHERE incompatible_package_id = $1) ORDER BY p.name_key, p.id";
+     SELECT incompatible_package_id FROM package_incompatible_packages WHERE package_id = $1) \
+     ORDER BY p.name_key, p.id";
 
 pub(crate) const CONFLICTING_GROUPS: &str = "SELECT g.id, g.name FROM package_incompatible_groups i \
      JOIN group_members m ON m.group_id = i.group_id AND m.user_id = $2 \

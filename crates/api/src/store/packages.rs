@@ -7,6 +7,7 @@ use super::assignments::{
     RoleTable, grant_role_to_assignees, revoke_package_roles, revoke_resource_from_assignees,
 };
 use super::audit::{AuditEvent, insert_audit_event};
+use super::notifications::{NewNotification, insert_notification};
 use super::{Db, DeleteOutcome, StoreError, StoreResult, in_transaction, on_db};
 
 const PACKAGE_COLUMNS: &str =
@@ -248,11 +249,13 @@ pub async fn transition_package(
 
 /// Deletes a package: its active assignments end first (their holders lose what no other
 /// assignment grants), then the package goes with its policies, assignments and requests.
-/// `audit` receives the package and how many assignments ended.
+/// `audit` receives the package and how many assignments ended; `tell` makes the notification
+/// each holder gets.
 pub async fn delete_package(
     db: &Db,
     id: Uuid,
     now: DateTime<Utc>,
+    tell: impl Fn(&PackageRow, Uuid) -> NewNotification,
     audit: impl FnOnce(&PackageRow, usize) -> AuditEvent,
 ) -> StoreResult<DeleteOutcome> {
     in_transaction!(db, conn => {
@@ -282,6 +285,7 @@ pub async fn delete_package(
         .await?;
         for (user,) in &holders {
             revoke_package_roles!(conn, id, *user);
+            insert_notification!(&mut *conn, &tell(&row, *user))?;
         }
         sqlx::query("DELETE FROM access_packages WHERE id = $1")
             .bind(id)

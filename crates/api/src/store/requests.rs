@@ -96,31 +96,57 @@ pub struct NewRequestRow {
     pub write: RequestWrite,
 }
 
+/// An `Idempotency-Key` a new request claims.
+pub struct IdempotencyClaim<'a> {
+    pub user: Uuid,
+    pub key: &'a str,
+    /// The fingerprint of the request the key came with.
+    pub fingerprint: &'a str,
+    /// Keys made before this are forgotten: the same key is then a new key.
+    pub remembered_since: DateTime<Utc>,
+}
+
 pub enum InsertRequest {
     Inserted(Box<RequestRow>),
     /// The caller sent this idempotency key before: the request it made then.
     Replayed(Box<RequestRow>),
+    /// The caller sent this idempotency key before with another request (another
+    /// fingerprint); nothing was written.
+    KeyReused,
 }
 
-/// Inserts a submitted request, remembering `idempotency` (user, key) when given. A second
+/// Inserts a submitted request, remembering the idempotency key it claims, if any. A second
 /// open request for the same person and package is [`StoreError::Duplicate`].
 pub async fn insert_request(
     db: &Db,
     new: &NewRequestRow,
-    idempotency: Option<(Uuid, &str)>,
+    idempotency: Option<&IdempotencyClaim<'_>>,
     notes: &[NewNotification],
     audit: impl FnOnce(&RequestRow) -> AuditEvent,
 ) -> StoreResult<InsertRequest> {
     in_transaction!(db, conn => {
-        if let Some((user, key)) = idempotency {
-            let seen: Option<(Uuid,)> = sqlx::query_as(
-                "SELECT request_id FROM request_idempotency WHERE user_id = $1 AND key = $2",
+        if let Some(claim) = idempotency {
+            sqlx::query(
+                "DELETE FROM request_idempotency WHERE user_id = $1 AND key = $2 \
+                 AND created_at < $3",
             )
-            .bind(user)
-            .bind(key)
+            .bind(claim.user)
+            .bind(claim.key)
+            .bind(claim.remembered_since)
+            .execute(&mut *conn)
+            .await?;
+            let seen: Option<(Uuid, Option<String>)> = sqlx::query_as(
+                "SELECT request_id, fingerprint FROM request_idempotency \
+                 WHERE user_id = $1 AND key = $2",
+            )
+            .bind(claim.user)
+            .bind(claim.key)
             .fetch_optional(&mut *conn)
             .await?;
-            if let Some((request,)) = seen {
+            if let Some((request, fingerprint)) = seen {
+                if fingerprint.is_some_and(|seen| seen != claim.fingerprint) {
+                    return Ok(InsertRequest::KeyReused);
+                }
                 let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
                     .bind(request)
                     .fetch_one(&mut *conn)
@@ -154,15 +180,16 @@ pub async fn insert_request(
         .execute(&mut *conn)
         .await?;
         replace_approvers!(conn, new.id, &new.write.approvers);
-        if let Some((user, key)) = idempotency {
+        if let Some(claim) = idempotency {
             sqlx::query(
-                "INSERT INTO request_idempotency (user_id, key, request_id, created_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO request_idempotency (user_id, key, request_id, created_at, \
+                 fingerprint) VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(user)
-            .bind(key)
+            .bind(claim.user)
+            .bind(claim.key)
             .bind(new.id)
             .bind(new.write.now)
+            .bind(claim.fingerprint)
             .execute(&mut *conn)
             .await?;
         }
@@ -178,20 +205,51 @@ pub async fn insert_request(
     })
 }
 
-/// The request an idempotency key made, if any.
+/// The request an idempotency key made, and the fingerprint of the request the key came with
+/// (none for keys kept before fingerprints were).
+pub struct KeyedRequest {
+    pub request: RequestRow,
+    pub fingerprint: Option<String>,
+}
+
+/// The request `user`'s idempotency `key` made, if the key is not older than
+/// `remembered_since`.
 pub async fn find_by_idempotency_key(
     db: &Db,
     user: Uuid,
     key: &str,
-) -> StoreResult<Option<RequestRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, RequestRow>(select_where(
-        "r.id = (SELECT request_id FROM request_idempotency WHERE user_id = $1 AND key = $2)",
-    ))
+    remembered_since: DateTime<Utc>,
+) -> StoreResult<Option<KeyedRequest>> {
+    let seen: Option<(Uuid, Option<String>)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT request_id, fingerprint FROM request_idempotency \
+         WHERE user_id = $1 AND key = $2 AND created_at >= $3",
+    )
     .bind(user)
     .bind(key)
+    .bind(remembered_since)
     .fetch_optional(pool)
     .await)?;
-    Ok(row)
+    let Some((request, fingerprint)) = seen else {
+        return Ok(None);
+    };
+    Ok(find_request(db, request)
+        .await?
+        .map(|request| KeyedRequest {
+            request,
+            fingerprint,
+        }))
+}
+
+/// Forgets the idempotency keys made before `before`. Returns how many.
+pub async fn purge_idempotency_keys(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
+    let purged = on_db!(db, pool => sqlx::query(
+        "DELETE FROM request_idempotency WHERE created_at < $1",
+    )
+    .bind(before)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(purged)
 }
 
 /// A decision to record with a transition, for the approvers' history.
@@ -291,10 +349,11 @@ pub struct DeliveryOutcomes<'a> {
     pub failed_notes: &'a [NewNotification],
 }
 
-/// Delivers request `id` (at `version`, in state `delivering`): applies `delivery` and writes
-/// the `done` outcome in one transaction; when the delivery cannot be applied (a
+/// Delivers request `id` (at `version`, in state `delivering`): claims it, applies `delivery`
+/// and writes the `done` outcome in one transaction; when the delivery cannot be applied (a
 /// separation-of-duties conflict, the assignment changed or ended), writes the `failed`
-/// outcome with the reason instead.
+/// outcome with the reason instead. When someone else claimed it first, nothing is written
+/// and the answer is [`StoreError::Conflict`].
 pub async fn deliver_request(
     db: &Db,
     id: Uuid,
@@ -304,14 +363,20 @@ pub async fn deliver_request(
     audit: impl FnOnce(&RequestRow, Option<&AssignmentRow>) -> Vec<AuditEvent>,
 ) -> StoreResult<Delivered> {
     in_transaction!(db, conn => {
-        let (found,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM requests WHERE id = $1 AND version = $2 AND state = 'delivering'",
+        // Claim the delivery before applying it: whoever moves the version first delivers.
+        // A concurrent claim (the scheduler, another replica, an approver) waits on the row
+        // lock, then finds the version moved on and gets `Conflict`; a read would not wait,
+        // and both would apply the delivery.
+        let claimed = sqlx::query(
+            "UPDATE requests SET version = version + 1 \
+             WHERE id = $1 AND version = $2 AND state = 'delivering'",
         )
         .bind(id)
         .bind(version)
-        .fetch_one(&mut *conn)
-        .await?;
-        if found == 0 {
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
             return Err(StoreError::Conflict);
         }
         let applied: Result<Uuid, String> = match delivery {
@@ -386,8 +451,7 @@ pub async fn deliver_request(
         };
         sqlx::query(
             "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
-             assignment_id = COALESCE($5, assignment_id), updated_at = $6, \
-             version = version + 1 WHERE id = $7",
+             assignment_id = COALESCE($5, assignment_id), updated_at = $6 WHERE id = $7",
         )
         .bind(write.state)
         .bind(&write.record)

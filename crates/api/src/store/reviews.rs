@@ -737,8 +737,14 @@ pub async fn managers_and_enabled(db: &Db) -> StoreResult<Vec<(Uuid, Option<Uuid
 }
 
 /// Removes `user`'s membership of `group` after a review denied it, unless a delivered
-/// assignment grants it: (removed, whether there was anything to remove).
-pub async fn remove_group_member(db: &Db, group: Uuid, user: Uuid) -> StoreResult<(bool, bool)> {
+/// assignment grants it, and tells them with `note`: (removed, whether there was anything to
+/// remove).
+pub async fn remove_group_member(
+    db: &Db,
+    group: Uuid,
+    user: Uuid,
+    note: &NewNotification,
+) -> StoreResult<(bool, bool)> {
     in_transaction!(db, conn => {
         let (held,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
@@ -758,16 +764,21 @@ pub async fn remove_group_member(db: &Db, group: Uuid, user: Uuid) -> StoreResul
         .execute(&mut *conn)
         .await?
         .rows_affected();
+        if removed > 0 {
+            insert_notification!(&mut *conn, note)?;
+        }
         Ok::<_, StoreError>((removed > 0, held > 0))
     })
 }
 
 /// Removes `user`'s roles of `application` after a review denied them, except those a
-/// delivered assignment grants: (removed, whether there was anything to remove).
+/// delivered assignment grants, and tells them with `note`: (removed, whether there was
+/// anything to remove).
 pub async fn remove_application_roles(
     db: &Db,
     application: Uuid,
     user: Uuid,
+    note: &NewNotification,
 ) -> StoreResult<(bool, bool)> {
     in_transaction!(db, conn => {
         let (held,): (i64,) = sqlx::query_as(
@@ -790,6 +801,9 @@ pub async fn remove_application_roles(
         .execute(&mut *conn)
         .await?
         .rows_affected();
+        if removed > 0 {
+            insert_notification!(&mut *conn, note)?;
+        }
         Ok::<_, StoreError>((removed > 0, held > 0))
     })
 }

@@ -42,7 +42,9 @@ macro_rules! user_columns {
             $p,
             "attributes, ",
             $p,
-            "user_type"
+            "user_type, ",
+            $p,
+            "deleted_at"
         )
     };
 }
@@ -70,6 +72,8 @@ pub struct UserRow {
     pub attributes: String,
     /// `member` or `guest`.
     pub user_type: String,
+    /// When the user was deleted: a tombstone, disabled for good.
+    pub deleted_at: Option<DateTime<Utc>>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
     #[sqlx(skip)]
     pub sponsors: Vec<Uuid>,
@@ -274,9 +278,9 @@ pub async fn list_users(
 ) -> StoreResult<Vec<UserRow>> {
     let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
     let mut rows = on_db!(db, pool => sqlx::query_as::<_, UserRow>(select_users!(
-        "WHERE ($1 IS NULL OR username LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 \
-         ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR username > $2) \
-         ORDER BY username LIMIT $3"
+        "WHERE deleted_at IS NULL AND ($1 IS NULL OR username LIKE $1 ESCAPE '\\' \
+         OR LOWER(display_name) LIKE $1 ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\') \
+         AND ($2 IS NULL OR username > $2) ORDER BY username LIMIT $3"
     ))
     .bind(pattern.as_deref())
     .bind(after)
@@ -362,9 +366,28 @@ pub struct UserUpdate {
     pub sponsors: Vec<Uuid>,
 }
 
+/// Ends every session of `$user` and revokes every API token, for good: enabling the user
+/// again revives neither.
+macro_rules! end_access_of_user {
+    ($conn:expr, $user:expr, $now:expr) => {{
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+            .bind($now)
+            .bind($user)
+            .execute(&mut *$conn)
+            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE owner_id = $2 AND revoked_at IS NULL",
+        )
+        .bind($now)
+        .bind($user)
+        .execute(&mut *$conn)
+        .await?;
+    }};
+}
+
 /// Writes `update` if the user is still at `seen_version` (compare-and-set), with its audit
 /// event. A user that changed meanwhile answers [`StoreError::Conflict`]. Disabling a user ends
-/// their sessions in the same transaction.
+/// their sessions and revokes their API tokens in the same transaction.
 pub async fn transition_user(
     db: &Db,
     id: Uuid,
@@ -407,11 +430,7 @@ pub async fn transition_user(
         }
         replace_sponsors!(conn, id, &update.sponsors);
         if !update.enabled {
-            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            end_access_of_user!(conn, id, now);
         }
         let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
         insert_audit_event!(&mut *conn, &audit(&row))?;
@@ -448,4 +467,105 @@ pub async fn record_sign_in(db: &Db, id: Uuid, at: DateTime<Utc>) -> StoreResult
         .await
         .map(|done| done.rows_affected()))?;
     Ok(())
+}
+
+/// What [`delete_user`] did.
+pub enum Deletion {
+    Deleted(Box<UserRow>),
+    /// The user is the last enabled administrator.
+    LastAdministrator,
+    /// No such user, or deleted already.
+    Gone,
+}
+
+/// Deletes a user, leaving a tombstone: disabled, `deleted_at` set, sessions ended and API
+/// tokens revoked, with its audit event, in one transaction. Refuses to remove the last
+/// enabled administrator; on PostgreSQL the administrators' rows are locked first, so two
+/// administrators deleting each other at once cannot both succeed (SQLite's single writer
+/// serialises them already).
+pub async fn delete_user(
+    db: &Db,
+    id: Uuid,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<Deletion> {
+    let lock = match db {
+        Db::Postgres(_) => " FOR UPDATE",
+        Db::Sqlite(_) => "",
+    };
+    let admins_sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM users WHERE is_admin AND enabled AND deleted_at IS NULL ORDER BY id{lock}"
+    ));
+    in_transaction!(db, conn => {
+        let admins: Vec<(Uuid,)> = sqlx::query_as(admins_sql)
+            .fetch_all(&mut *conn)
+            .await?;
+        let Some(current) = fetch_user_with_sponsors!(conn, id) else {
+            return Ok(Deletion::Gone);
+        };
+        if current.deleted_at.is_some() {
+            return Ok(Deletion::Gone);
+        }
+        if current.is_admin && !admins.iter().any(|(admin,)| *admin != id) {
+            return Ok(Deletion::LastAdministrator);
+        }
+        let changed = sqlx::query(
+            "UPDATE users SET enabled = FALSE, deleted_at = $1, updated_at = $1, \
+             version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(Deletion::Gone);
+        }
+        end_access_of_user!(conn, id, now);
+        let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(Deletion::Deleted(Box::new(row)))
+    })
+}
+
+/// Sets a person's password hash, compare-and-set on the version, and ends their sessions
+/// except `keep` (the caller's own, when they change their own password), with the audit
+/// event, in one transaction. API tokens are left alone: they are not passwords.
+pub async fn set_password_hash(
+    db: &Db,
+    id: Uuid,
+    seen_version: i64,
+    hash: &str,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<UserRow> {
+    in_transaction!(db, conn => {
+        let changed = sqlx::query(
+            "UPDATE users SET password_hash = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4 AND deleted_at IS NULL AND kind = 'person'",
+        )
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .bind(seen_version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query(
+            "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL \
+             AND ($3 IS NULL OR id <> $3)",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?;
+        let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(row)
+    })
 }

@@ -110,7 +110,7 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             call(
                 Method::POST,
                 "/api/v1/requests/{unseen}/decision",
-                Some(json!({"stage": 0, "verdict": "approve"})),
+                Some(json!({"stage": 1, "verdict": "approve"})),
             ),
             false,
         ),

@@ -4,12 +4,14 @@
 
 mod helpers;
 
+mod access_ended;
 mod applications;
 mod assignments;
 mod audit;
 mod authz;
 mod catalog_authz;
 mod catalogs;
+mod edge;
 mod errors;
 mod groups;
 mod guests;
@@ -21,6 +23,7 @@ mod package_move;
 mod package_search;
 mod packages;
 mod policies;
+mod request_races;
 mod request_list;
 mod requests;
 mod resource_in_use;
@@ -28,7 +31,9 @@ mod review_actions;
 mod reviews;
 mod separation_of_duties;
 mod session;
+mod sign_in_limit;
 mod spa;
 mod store;
 mod tokens;
+mod user_lifecycle;
 mod users;

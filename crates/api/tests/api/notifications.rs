@@ -638,7 +638,7 @@ mod requests_by_email {
                     "/api/v1/requests/{}/decision",
                     request["id"].as_str().unwrap()
                 ),
-                &serde_json::json!({"stage": 0, "verdict": "approve"}),
+                &serde_json::json!({"stage": 1, "verdict": "approve"}),
             )
             .await;
         assert_eq!(decided.status(), 200);

@@ -247,11 +247,11 @@ on_both_backends! {
         assert_eq!(request["stages"][1]["started_at"], Value::Null);
         assert_eq!(pending_ids(&manager).await, std::slice::from_ref(&r));
 
-        assert_problem(decide(&eve, &r, 0, "approve").await, 404, "not_found").await;
-        assert_problem(decide(&alice, &r, 0, "approve").await, 403, "forbidden").await;
-        assert_problem(decide(&manager, &r, 1, "approve").await, 409, "stage_not_current").await;
+        assert_problem(decide(&eve, &r, 1, "approve").await, 404, "not_found").await;
+        assert_problem(decide(&alice, &r, 1, "approve").await, 403, "forbidden").await;
+        assert_problem(decide(&manager, &r, 2, "approve").await, 409, "stage_not_current").await;
 
-        let approved = decide(&manager, &r, 0, "approve").await;
+        let approved = decide(&manager, &r, 1, "approve").await;
         assert_eq!(approved.status(), 200);
         let approved: Value = approved.json().await.unwrap();
         assert_eq!(approved["state"], "pending_approval");
@@ -266,13 +266,13 @@ on_both_backends! {
         assert_eq!(seen["justification"], "quarter close");
         assert_eq!(seen["answers"][0]["answer"]["value"], "Q4");
 
-        assert_problem(decide(&owner, &r, 0, "approve").await, 409, "already_decided").await;
-        let unjustified = decide(&owner, &r, 1, "approve").await;
+        assert_problem(decide(&owner, &r, 1, "approve").await, 409, "already_decided").await;
+        let unjustified = decide(&owner, &r, 2, "approve").await;
         let problem = assert_problem(unjustified, 422, "validation_failed").await;
         assert_eq!(problem_fields(&problem), ["justification"]);
         assert!(members(&app, offer.group).await.is_empty());
 
-        let done = owner.post(&format!("/api/v1/requests/{r}/decision"), &json!({"stage": 1, "verdict": "approve", "justification": "fine"})).await;
+        let done = owner.post(&format!("/api/v1/requests/{r}/decision"), &json!({"stage": 2, "verdict": "approve", "justification": "fine"})).await;
         assert_eq!(done.status(), 200);
         let done: Value = done.json().await.unwrap();
         assert_eq!(done["state"], "delivered");
@@ -309,16 +309,16 @@ on_both_backends! {
         let request = asked(&alice, &offer, json!({})).await;
         let approver_names: Vec<&str> = request["stages"][0]["approvers"].as_array().unwrap().iter().map(|p| p["username"].as_str().unwrap()).collect();
         assert_eq!(approver_names, ["bob"], "alice is left out of her own approvers");
-        assert_problem(decide(&alice, &id(&request), 0, "approve").await, 403, "forbidden").await;
+        assert_problem(decide(&alice, &id(&request), 1, "approve").await, 403, "forbidden").await;
 
-        let denied = decide(&bob, &id(&request), 0, "deny").await;
+        let denied = decide(&bob, &id(&request), 1, "deny").await;
         assert_eq!(denied.status(), 200);
         let denied: Value = denied.json().await.unwrap();
         assert_eq!(denied["state"], "denied");
         assert_eq!(notification_kinds(&alice).await, ["request_denied"]);
         assert!(denied["outcome"].as_str().unwrap().contains("denied"));
         assert!(members(&app, offer.group).await.is_empty());
-        assert_problem(decide(&bob, &id(&request), 0, "approve").await, 409, "already_decided").await;
+        assert_problem(decide(&bob, &id(&request), 1, "approve").await, 409, "already_decided").await;
         // Denied, she may ask again.
         let again = asked(&alice, &offer, json!({})).await;
         assert_eq!(again["state"], "pending_approval");
@@ -335,7 +335,7 @@ on_both_backends! {
         for round in 0..3 {
             let request = asked(&alice, &offer, json!({})).await;
             let r = id(&request);
-            let (one, two) = tokio::join!(decide(&bob, &r, 0, "approve"), decide(&carol, &r, 0, "deny"));
+            let (one, two) = tokio::join!(decide(&bob, &r, 1, "approve"), decide(&carol, &r, 1, "deny"));
             let mut statuses = [one.status().as_u16(), two.status().as_u16()];
             statuses.sort();
             assert_eq!(statuses, [200, 409], "round {round}");
@@ -392,7 +392,7 @@ on_both_backends! {
         assert_eq!(escalated, both);
         assert_eq!(pending_ids(&manager).await, [id(&for_alice)], "the manager may still decide");
 
-        let approved = decide(&escalation, &id(&for_alice), 0, "approve").await;
+        let approved = decide(&escalation, &id(&for_alice), 1, "approve").await;
         assert_eq!(approved.status(), 200);
         assert_eq!(approved.json::<Value>().await.unwrap()["state"], "delivered");
 
@@ -625,7 +625,7 @@ on_both_backends! {
         assert_eq!(request["state"], "pending_approval");
         assert_eq!(request["requester"]["username"], "admin");
         assert!(members(&app, offer.group).await.is_empty());
-        let approved = decide(&bob, &id(&request), 0, "approve").await;
+        let approved = decide(&bob, &id(&request), 1, "approve").await;
         assert_eq!(approved.json::<Value>().await.unwrap()["state"], "delivered");
         assert_eq!(members(&app, offer.group).await, ["alice"]);
     }

@@ -160,6 +160,7 @@ on_both_backends! {
         let instance = id(&reviews[0]);
         assert_eq!(reviews[0]["resource_name"], "Finance group");
         assert_eq!(reviews[0]["progress"]["total"], 3);
+        assert_eq!(reviews[0]["current_stage"], 1, "stages are numbered from 1");
         let overview: Value = maria.get("/api/v1/me/overview").await.json().await.unwrap();
         assert_eq!(overview["reviews_waiting_count"], 1);
         let notes: Value = maria.get("/api/v1/me/notifications").await.json().await.unwrap();
@@ -170,6 +171,7 @@ on_both_backends! {
         assert_eq!(names, ["alice", "bob"], "maria reviews her reports only");
         let daves = my_items(&dave, &instance).await;
         assert_eq!(daves.len(), 1);
+        assert_eq!(daves[0]["stage"], 1);
 
         // Nobody decides an item not assigned to them.
         assert_problem(decide(&dave, item_of(&marias, "alice"), "deny", None).await, 403, "forbidden").await;
@@ -280,6 +282,13 @@ on_both_backends! {
         assert_eq!(outcomes, [("alice".to_string(), "approve".to_string()), ("bob".into(), "deny".into()), ("carol".into(), "deny".into())],
             "bob's silence follows his recommendation");
         assert_eq!(results["items"][1]["final_outcome"]["basis"]["type"], "no_response");
+        // The results say where each outcome came from, in the last column.
+        let csv = app.admin.get(&format!("/api/v1/access-review-instances/{instance}/results.csv")).await.text().await.unwrap();
+        assert!(csv.lines().next().unwrap().ends_with(",applied,outcome_source"), "{csv}");
+        let sources: Vec<(&str, &str)> = csv.lines().skip(1)
+            .map(|line| (line.split(',').nth(2).unwrap(), line.rsplit(',').next().unwrap()))
+            .collect();
+        assert_eq!(sources, [("alice", "reviewer"), ("bob", "no_response_rule"), ("carol", "recommendation")], "{csv}");
         // Not applied automatically: the administrator applies.
         assert_eq!(members(&app, group).await, ["alice", "bob", "carol"]);
         let applied = app.admin.post(&format!("/api/v1/access-review-instances/{instance}/apply"), &json!({})).await;

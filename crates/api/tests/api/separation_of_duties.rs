@@ -246,3 +246,67 @@ on_both_backends! {
         assert_eq!(incompatibilities(&app.admin, &refunds).await, json!({"packages": [], "groups": [], "incompatible_with": []}));
     }
 }
+
+fn at_once(_: Uuid) -> Value {
+    json!({
+        "name": "Anyone, at once",
+        "who_can_request": {"type": "all_members"},
+        "approval": {"type": "none"},
+        "lifecycle": {"expiry": {"type": "never"}},
+    })
+}
+
+async fn ask(session: &Session, offer: &super::requests::Offer) -> reqwest::Response {
+    session
+        .post(
+            "/api/v1/requests",
+            &json!({"access_package_id": offer.package, "policy_id": offer.policy, "ask": "add"}),
+        )
+        .await
+}
+
+async fn request_options(session: &Session, offer: &super::requests::Offer) -> Value {
+    session
+        .get(&format!(
+            "/api/v1/access-packages/{}/request-options",
+            offer.package
+        ))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+on_both_backends! {
+    async fn a_package_refuses_holders_of_what_it_lists_but_not_the_other_way_round(app: TestApp) {
+        use crate::requests::offer;
+        let payments = offer(&app, "Payments", at_once).await;
+        let approvals = offer(&app, "Approvals", at_once).await;
+        let traders = offer(&app, "Traders", at_once).await;
+        // Payments lists the package Approvals and the group Traders' package grants.
+        let p = format!("/api/v1/access-packages/{}", payments.package);
+        assert_eq!(app.admin.put(&format!("{p}/incompatible-packages/{}", approvals.package)).await.status(), 204);
+        assert_eq!(app.admin.put(&format!("{p}/incompatible-groups/{}", traders.group)).await.status(), 204);
+
+        // Holding what Payments lists, one may not get Payments.
+        let alice = app.person("alice").await;
+        assert_eq!(ask(&alice, &approvals).await.status(), 201);
+        let problem = assert_problem(ask(&alice, &payments).await, 409, "separation_of_duties").await;
+        assert!(problem["detail"].as_str().unwrap().contains("Approvals"), "{problem}");
+        assert_eq!(request_options(&alice, &payments).await["can_request"], false);
+        let carol = app.person("carol").await;
+        assert_eq!(ask(&carol, &traders).await.status(), 201);
+        let problem = assert_problem(ask(&carol, &payments).await, 409, "separation_of_duties").await;
+        assert!(problem["detail"].as_str().unwrap().contains("Traders group"), "{problem}");
+
+        // Holding Payments, one may get what it lists: the rule is one way.
+        let bob = app.person("bob").await;
+        assert_eq!(ask(&bob, &payments).await.status(), 201);
+        assert_eq!(request_options(&bob, &approvals).await["can_request"], true);
+        for listed in [&approvals, &traders] {
+            let allowed = ask(&bob, listed).await;
+            assert_eq!(allowed.status(), 201);
+            assert_eq!(allowed.json::<Value>().await.unwrap()["state"], "delivered");
+        }
+    }
+}

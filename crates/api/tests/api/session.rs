@@ -117,14 +117,14 @@ on_both_backends! {
                 .json(&json!({"username": ADMIN, "password": "guess"}))
                 .send()
         };
-        for _ in 0..app.settings.sign_in_limit.failures_per_username {
+        for _ in 0..app.settings.sign_in_limit.failures_per_address {
             assert_eq!(attempt().await.unwrap().status(), 401);
         }
         let throttled = attempt().await.unwrap();
         let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-        assert!(retry_after > 0 && retry_after <= app.settings.sign_in_limit.window_seconds);
+        assert!(retry_after > 0 && retry_after <= app.settings.sign_in_limit.lockout_seconds);
         assert_problem(throttled, 429, "rate_limited").await;
-        // Even the right password waits until the window ends.
+        // Even the right password, from this address, waits until the lockout ends.
         let right = app
             .anonymous()
             .post(app.url("/api/v1/session"))
@@ -261,12 +261,26 @@ on_both_backends! {
         assert_problem(erin.get("/api/v1/me").await, 401, "unauthenticated").await;
         assert_problem(bearer.get("/api/v1/me").await, 401, "unauthenticated").await;
 
-        // Enabling again does not revive the old session (it was ended), but the token works.
-        app.admin
+        // Enabling again revives neither the old session nor the token: both ended for good.
+        let enabled = app
+            .admin
             .patch(&format!("/api/v1/users/{}", erin.id()), &json!({"enabled": true}))
             .await;
-        assert_eq!(erin.get("/api/v1/me").await.status(), 401);
-        assert_eq!(bearer.get("/api/v1/me").await.status(), 200);
+        assert_eq!(enabled.status(), 200);
+        assert_problem(erin.get("/api/v1/me").await, 401, "unauthenticated").await;
+        assert_problem(bearer.get("/api/v1/me").await, 401, "unauthenticated").await;
+        // The token shows as revoked in the list.
+        let tokens: serde_json::Value = app
+            .admin
+            .get(&format!("/api/v1/users/{}/tokens", erin.id()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(tokens["items"][0]["revoked_at"].is_string(), "{tokens}");
+        // Signing in again gives a working session.
+        let again = Session::sign_in(&app.base, "erin", PASSWORD).await;
+        assert_eq!(again.get("/api/v1/me").await.status(), 200);
     }
 }
 

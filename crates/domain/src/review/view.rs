@@ -9,12 +9,12 @@ use super::decision::{
     ApplyOutcome, FinalOutcome, OutcomeBasis, ReviewDecision, ReviewOutcome, ReviewVerdict,
 };
 use super::definition::{ReviewDefinitionInput, ReviewedResource, ValidReviewDefinition};
-use super::instance::{ReviewInstance, ReviewInstanceState, Stop};
+use super::instance::{ReviewInstance, ReviewInstanceState};
 use super::item::ReviewItem;
 use super::recommendation::{Recommendation, RecommendedVerdict};
 use crate::assignment::{Justification, PersonSummary};
 use crate::problem::FieldError;
-use crate::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
+use crate::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId};
 
 /// The most items one bulk action names.
 pub const MAX_BULK_ITEMS: usize = 500;
@@ -125,7 +125,7 @@ pub struct ReviewInstanceView {
     /// Which occurrence of the definition; the first is 0.
     pub occurrence: u32,
     pub state: ReviewInstanceState,
-    /// The stage reviewers decide in, while in progress; the first is 0.
+    /// The number of the stage reviewers decide in, while in progress; the first is 1.
     pub current_stage: Option<usize>,
     pub stage_count: usize,
     pub starts_at: DateTime<Utc>,
@@ -134,7 +134,7 @@ pub struct ReviewInstanceView {
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     /// Present when an administrator ended it early.
-    pub stopped: Option<Stop>,
+    pub stopped: Option<StopView>,
     pub applied_at: Option<DateTime<Utc>>,
     pub progress: ReviewProgress,
     /// Whether every decision needs a reason.
@@ -159,14 +159,18 @@ impl ReviewInstanceView {
             resource_name,
             occurrence: instance.occurrence(),
             state: instance.state(),
-            current_stage,
+            current_stage: current_stage.map(|stage| stage + 1),
             stage_count: instance.stages().len(),
             starts_at: instance.starts_at(),
             ends_at: instance.ends_at(),
             current_stage_ends_at: current_stage.map(|stage| instance.stage_ends_at(stage)),
             started_at: instance.started_at(),
             completed_at: instance.completed_at(),
-            stopped: instance.stopped().copied(),
+            stopped: instance.stopped().map(|stop| StopView {
+                by: stop.by,
+                at: stop.at,
+                stage: stop.stage + 1,
+            }),
             applied_at: instance.applied_at(),
             progress,
             justification_required: instance.settings().justification_required,
@@ -185,10 +189,54 @@ pub struct RecommendationView {
     pub message: String,
 }
 
+/// An administrator ending an instance before its time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct StopView {
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+    /// The number of the stage that was running; the first is 1.
+    pub stage: usize,
+}
+
+/// What the review concluded about an item, once it completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct FinalOutcomeView {
+    pub outcome: ReviewOutcome,
+    pub basis: OutcomeBasisView,
+}
+
+/// Why an item's final outcome is what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutcomeBasisView {
+    /// The decision in the last stage the item reached, by its number (the first is 1).
+    Decision { stage: usize },
+    /// Nobody decided in the last stage the item reached; the review's rule did.
+    NoResponse {
+        rule: super::decision::NoResponseRule,
+    },
+}
+
+impl From<FinalOutcome> for FinalOutcomeView {
+    fn from(final_outcome: FinalOutcome) -> Self {
+        FinalOutcomeView {
+            outcome: final_outcome.outcome,
+            basis: match final_outcome.basis {
+                OutcomeBasis::Decision { stage } => OutcomeBasisView::Decision { stage: stage + 1 },
+                OutcomeBasis::NoResponse { rule } => OutcomeBasisView::NoResponse { rule },
+            },
+        }
+    }
+}
+
 /// What an earlier stage concluded about an item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct StageDecision {
+    /// The stage's number; the first is 1.
     pub stage: usize,
     pub outcome: ReviewOutcome,
     pub decision: Option<ReviewDecision>,
@@ -216,7 +264,7 @@ pub struct ReviewItemView {
     /// As known when the instance started.
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub recommendation: RecommendationView,
-    /// The last stage the item reached; the first is 0.
+    /// The number of the last stage the item reached; the first is 1.
     pub stage: usize,
     /// Whether the person reviews their own access in that stage: answer yes (approve) or no
     /// (deny).
@@ -225,7 +273,7 @@ pub struct ReviewItemView {
     pub decision: Option<ReviewDecision>,
     /// What earlier stages concluded, when the viewer may see it; empty otherwise.
     pub earlier_decisions: Vec<StageDecision>,
-    pub final_outcome: Option<FinalOutcome>,
+    pub final_outcome: Option<FinalOutcomeView>,
     pub applied: Option<ApplyOutcome>,
 }
 
@@ -248,7 +296,7 @@ impl ReviewItemView {
                 .iter()
                 .enumerate()
                 .map(|(index, earlier)| StageDecision {
-                    stage: index,
+                    stage: index + 1,
                     outcome: earlier.outcome(),
                     decision: earlier.decision.clone(),
                 })
@@ -268,11 +316,11 @@ impl ReviewItemView {
                 reason: item.recommendation(),
                 message: item.recommendation().message(),
             },
-            stage,
+            stage: stage + 1,
             self_review: last.is_some_and(|last| last.self_review),
             decision: last.and_then(|last| last.decision.clone()),
             earlier_decisions,
-            final_outcome: item.final_outcome(),
+            final_outcome: item.final_outcome().map(FinalOutcomeView::from),
             applied: item.applied(),
         }
     }
@@ -291,7 +339,7 @@ pub struct DecisionInput {
     pub justification: Option<Justification>,
 }
 
-/// Input of `POST /api/v1/access-reviews/instances/{id}/decisions`: one verdict for several
+/// Input of `POST /api/v1/access-review-instances/{id}/decisions`: one verdict for several
 /// items, each decided or refused on its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -310,7 +358,7 @@ impl BulkDecisionInput {
     }
 }
 
-/// Input of `POST /api/v1/access-reviews/instances/{id}/accept-recommendations`.
+/// Input of `POST /api/v1/access-review-instances/{id}/accept-recommendations`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -360,6 +408,8 @@ fn into_result(errors: Vec<FieldError>) -> Result<(), Vec<FieldError>> {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReviewDefinitionPage {
     pub items: Vec<ReviewDefinitionView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -368,6 +418,8 @@ pub struct ReviewDefinitionPage {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReviewInstancePage {
     pub items: Vec<ReviewInstanceView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -376,6 +428,8 @@ pub struct ReviewInstancePage {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReviewItemPage {
     pub items: Vec<ReviewItemView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 

@@ -118,7 +118,7 @@ fn PendingApprovals() -> impl IntoView {
                     <div class="approval-list">
                         <For
                             each=move || pending.with_items(Vec::clone)
-                            key=|request| (request.id, request.state, current_stage(request).map(|s| s.index))
+                            key=|request| (request.id, request.state, current_stage(request).map(|s| s.number))
                             let(request)
                         >
                             <ApprovalCard request=request on_decided=on_decided on_too_late=on_too_late />
@@ -193,7 +193,7 @@ fn ApprovalCard(
             Some(stage) => decision(stage, verdict, &justification.get_untracked()),
             // Not waiting any more: the server says so, and the list is read again.
             None => Ok(DecisionInput {
-                stage: 0,
+                stage: 1,
                 verdict,
                 justification: None,
             }),
@@ -212,7 +212,7 @@ fn ApprovalCard(
         stage
             .as_ref()
             .filter(|_| stage_count > 1)
-            .map(|stage| format!("Stage {} of {stage_count}", stage.index + 1))
+            .map(|stage| format!("Stage {} of {stage_count}", stage.number))
     });
     view! {
         <article class="card approval" aria-labelledby=heading_id.clone()>

@@ -376,7 +376,7 @@ pub fn StageList(stages: Vec<StageView>) -> impl IntoView {
                         <li class="stage-item">
                             <p class="stage-title">
                                 {if count > 1 {
-                                    format!("Stage {} of {count}", stage.index + 1)
+                                    format!("Stage {} of {count}", stage.number)
                                 } else {
                                     "Approval".to_string()
                                 }}

@@ -591,7 +591,7 @@ fn InstanceDetails(
                 {instance.completed_at.map(|at| view! { <dt>"Completed"</dt> <dd>{when(at)}</dd> })}
                 {instance.stopped.map(|stop| view! {
                     <dt>"Stopped"</dt>
-                    <dd>{when(stop.at)} {format!(" in stage {}", stop.stage + 1)}</dd>
+                    <dd>{when(stop.at)} {format!(" in stage {}", stop.stage)}</dd>
                 })}
                 {instance.applied_at.map(|at| view! { <dt>"Applied"</dt> <dd>{when(at)}</dd> })}
                 <dt>"Progress"</dt>
@@ -778,7 +778,7 @@ fn ResultRow(item: ReviewItemView) -> impl IntoView {
         .map(|earlier| {
             format!(
                 "Stage {}: {}",
-                earlier.stage + 1,
+                earlier.stage,
                 outcome_label(earlier.outcome)
             )
         })
@@ -800,7 +800,7 @@ fn ResultRow(item: ReviewItemView) -> impl IntoView {
                     Some(decision) => view! {
                         {decided_label(decision.verdict)}
                         {source_label(decision.source)}
-                        <span class="choice-hint">{format!("Stage {}, ", item.stage + 1)} {when(decision.at)}</span>
+                        <span class="choice-hint">{format!("Stage {}, ", item.stage)} {when(decision.at)}</span>
                         {decision.justification.map(|why| view! { <span class="choice-hint">"“" {why.as_str().to_string()} "”"</span> })}
                     }
                     .into_any(),

@@ -59,7 +59,7 @@ fn earlier_text(decision: &StageDecision) -> String {
         .unwrap_or_default();
     format!(
         "Stage {}: {}{why}",
-        decision.stage + 1,
+        decision.stage,
         outcome_label(decision.outcome)
     )
 }

@@ -2288,7 +2288,8 @@ fn reviewers_see_earlier_stages_only_when_the_review_shows_them() {
             )
         };
         let reviewer = view(ItemAudience::Reviewer);
-        assert_eq!(reviewer.stage, 1);
+        // Views number stages from 1: the item is in the second.
+        assert_eq!(reviewer.stage, 2);
         assert_eq!(
             reviewer.decision.as_ref().map(|decision| decision.by),
             Some(user(RAY))
@@ -2304,7 +2305,7 @@ fn reviewers_see_earlier_stages_only_when_the_review_shows_them() {
                 .earlier_decisions
                 .first()
                 .map(|earlier| (earlier.stage, earlier.outcome)),
-            Some((0, ReviewOutcome::Deny))
+            Some((1, ReviewOutcome::Deny))
         );
         assert_eq!(
             administrator.recommendation.verdict,
