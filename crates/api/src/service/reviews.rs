@@ -1404,7 +1404,7 @@ pub async fn remind_now(
         return Err(ApiError::Internal);
     };
     let sent = review::ReminderSent {
-        stage: *stage,
+        stage: *stage + 1,
         reviewers: reviewers.iter().copied().collect(),
     };
     let notes = notes_to(

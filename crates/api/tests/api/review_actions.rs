@@ -106,7 +106,7 @@ on_both_backends! {
         let sent = app.admin.post(&path, &json!({})).await;
         assert_eq!(sent.status(), 200);
         let sent: Value = sent.json().await.unwrap();
-        assert_eq!(sent, json!({"stage": 0, "reviewers": [reviewer.id()]}));
+        assert_eq!(sent, json!({"stage": 1, "reviewers": [reviewer.id()]}), "stages are numbered from 1");
         assert!(notification_kinds(&reviewer).await.contains(&"review_reminder".to_string()));
 
         // Once everything is decided, nobody is waiting.

@@ -517,7 +517,8 @@ impl PolicyReviewInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReminderSent {
-    /// The current stage (0-based), whose undecided items the reviewers were reminded of.
+    /// The number of the current stage (the first is 1), whose undecided items the reviewers
+    /// were reminded of.
     pub stage: usize,
     /// The reviewers reminded: everyone with an undecided item in that stage.
     #[cfg_attr(feature = "server", schema(value_type = Vec<String>))]
