@@ -308,6 +308,15 @@ pub struct AssignmentQuery {
     /// Only assignments in this state; `active` means scheduled or delivered.
     #[cfg_attr(feature = "server", param(inline))]
     pub state: Option<StateFilter>,
+    /// Only assignments under this policy.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub policy_id: Option<PolicyId>,
+    /// Only assignments that end at or after this instant (RFC 3339); those without an end
+    /// are left out.
+    pub ends_after: Option<DateTime<Utc>>,
+    /// Only assignments that end before this instant (RFC 3339); those without an end are
+    /// left out.
+    pub ends_before: Option<DateTime<Utc>>,
 }
 
 /// The query of the assignment CSV export: the filters of [`AssignmentQuery`], without paging.
@@ -329,6 +338,15 @@ pub struct AssignmentExportQuery {
     /// Only assignments in this state; `active` means scheduled or delivered.
     #[cfg_attr(feature = "server", param(inline))]
     pub state: Option<StateFilter>,
+    /// Only assignments under this policy.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub policy_id: Option<PolicyId>,
+    /// Only assignments that end at or after this instant (RFC 3339); those without an end
+    /// are left out.
+    pub ends_after: Option<DateTime<Utc>>,
+    /// Only assignments that end before this instant (RFC 3339); those without an end are
+    /// left out.
+    pub ends_before: Option<DateTime<Utc>>,
 }
 
 impl From<AssignmentExportQuery> for AssignmentQuery {
@@ -340,6 +358,9 @@ impl From<AssignmentExportQuery> for AssignmentQuery {
             access_package_id: query.access_package_id,
             user_id: query.user_id,
             state: query.state,
+            policy_id: query.policy_id,
+            ends_after: query.ends_after,
+            ends_before: query.ends_before,
         }
     }
 }

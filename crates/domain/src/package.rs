@@ -207,3 +207,13 @@ pub struct CatalogPackageQuery {
     #[cfg_attr(feature = "server", param(max_length = 100))]
     pub q: Option<String>,
 }
+
+/// Input of `POST /api/v1/access-packages/{id}/move`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MoveAccessPackage {
+    /// The catalog the package moves to. Every group and application its resource roles name
+    /// must be in it already.
+    pub catalog_id: CatalogId,
+}

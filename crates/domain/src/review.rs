@@ -107,9 +107,9 @@ pub use schedule::{
 };
 pub use view::{
     AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience, PolicyReviewInput,
-    RecommendationView, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
-    ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewProgress,
-    ReviewResultsQuery, StageDecision,
+    RecommendationView, ReminderSent, ReviewDefinitionPage, ReviewDefinitionView,
+    ReviewInstancePage, ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView,
+    ReviewProgress, ReviewResultsQuery, StageDecision,
 };
 pub use view::{FinalOutcomeView, OutcomeBasisView, StopView};
 

@@ -4,10 +4,10 @@ use leptos_router::path;
 
 use crate::components::Shell;
 use crate::pages::{
-    AccessPackagesPage, AdminPage, AdminReviewsPage, ApplicationPage, ApplicationsPage,
-    ApprovalsPage, AuditPage, CatalogPage, CatalogsPage, EditReviewPage, GroupPage, GroupsPage,
-    ImportPage, NewReviewPage, NotFoundPage, OverviewPage, PackagePage, PasswordPage,
-    RequestHistoryPage, RequestPackagePage, RequestPage, ReviewDefinitionPage,
+    AccessPackagesPage, AdminPage, AdminRequestsPage, AdminReviewsPage, ApplicationPage,
+    ApplicationsPage, ApprovalsPage, AuditPage, CatalogPage, CatalogsPage, EditReviewPage,
+    GroupPage, GroupsPage, ImportPage, NewReviewPage, NotFoundPage, OverviewPage, PackagePage,
+    PasswordPage, RequestHistoryPage, RequestPackagePage, RequestPage, ReviewDefinitionPage,
     ReviewInstanceAdminPage, ReviewPage, ReviewsPage, SignInPage, TokensPage,
 };
 use crate::state::Session;
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/applications/:id") view=ApplicationPage />
                     <Route path=path!("/admin/import") view=ImportPage />
                     <Route path=path!("/admin/audit") view=AuditPage />
+                    <Route path=path!("/admin/requests") view=AdminRequestsPage />
                     <Route path=path!("/admin/access-reviews") view=AdminReviewsPage />
                     <Route path=path!("/admin/access-reviews/new") view=NewReviewPage />
                     <Route path=path!("/admin/access-reviews/:id") view=ReviewDefinitionPage />

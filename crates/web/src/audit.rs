@@ -95,13 +95,13 @@ impl AuditFilterForm {
     }
 }
 
-fn present(raw: &str) -> Option<&str> {
+pub(crate) fn present(raw: &str) -> Option<&str> {
     Some(raw.trim()).filter(|raw| !raw.is_empty())
 }
 
 /// A moment typed as a `datetime-local` value (to the minute or the second) in UTC, or as
 /// RFC 3339 with its own offset.
-fn instant(raw: &str) -> Result<DateTime<Utc>, String> {
+pub(crate) fn instant(raw: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Ok(at.with_timezone(&Utc));
     }

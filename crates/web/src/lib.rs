@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod admin_requests;
 pub mod api;
 pub mod assignments;
 pub mod audit;

@@ -80,9 +80,9 @@ async fn list_scope(
     }
 }
 
-/// Assignments, newest first, filtered by catalog, package, person and state. Administrators
-/// may list all; catalog owners, access package managers and assignment managers must filter
-/// by a catalog or package of theirs.
+/// Assignments, newest first, filtered by catalog, package, policy, person, state and end date
+/// (`ends_after`, `ends_before`). Administrators may list all; catalog owners, access package
+/// managers and assignment managers must filter by a catalog or package of theirs.
 #[utoipa::path(
     operation_id = "list_assignments",
     tag = "assignments",

@@ -91,6 +91,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(packages::get_access_package)
         .service(packages::update_access_package)
         .service(packages::delete_access_package)
+        .service(packages::move_access_package)
         .service(packages::add_access_package_resource_role)
         .service(packages::remove_access_package_resource_role);
     cfg.service(policies::list_policies)
@@ -138,6 +139,9 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(reviews::list_access_review_items)
         .service(reviews::export_access_review_results)
         .service(reviews::stop_access_review_instance)
+        .service(reviews::stop_access_review)
+        .service(reviews::remind_access_review_instance)
+        .service(reviews::reset_access_review_instance)
         .service(reviews::apply_access_review_instance)
         .service(reviews::decide_access_review_item)
         .service(reviews::decide_access_review_items)

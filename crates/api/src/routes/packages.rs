@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use tessera_domain::package::{
     AccessPackageChanges, AccessPackageQuery, AccessPackageView, CatalogPackageQuery,
-    NewAccessPackage, NewResourceRole, ResourceRoleView,
+    MoveAccessPackage, NewAccessPackage, NewResourceRole, ResourceRoleView,
 };
 use tessera_domain::page::AccessPackagePage;
 use tessera_domain::problem::Problem;
@@ -181,6 +181,38 @@ pub async fn delete_access_package(
     let proof = authorize_package::<ManagePackages>(&state, &actor, id).await?;
     service::packages::delete_package(&proof, &state, &actor, id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Moves an access package to another catalog, with its policies, assignments and requests.
+/// Every group and application its resource roles name must be in the target catalog already;
+/// 409 `resources_not_in_catalog` names those that are not. Catalog owners and access package
+/// managers of both catalogs, and administrators.
+#[utoipa::path(
+    operation_id = "move_access_package",
+    tag = "access packages",
+    params(("id" = AccessPackageId, Path, description = "The package's id")),
+    request_body = MoveAccessPackage,
+    responses(
+        (status = 200, description = "Moved; the package in its new catalog", body = AccessPackageView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your role in one of the catalogs does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package or target catalog that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`resources_not_in_catalog`, `package_name_taken` in the target, or changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-packages/{id}/move")]
+pub async fn move_access_package(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<AccessPackageId>,
+    input: Json<MoveAccessPackage>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let proof = authorize_package::<ManagePackages>(&state, &actor, id).await?;
+    let target = authorize_catalog::<ManagePackages>(&state, &actor, input.0.catalog_id).await?;
+    let package = service::packages::move_package(&proof, &target, &state, &actor, id).await?;
+    Ok(HttpResponse::Ok().json(package))
 }
 
 /// Adds a resource role (group member, group owner, or application role) to a package. The

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use tessera_domain::page::PageQuery;
 use tessera_domain::problem::Problem;
 use tessera_domain::review::{
-    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, PolicyReviewInput,
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, PolicyReviewInput, ReminderSent,
     ReviewDefinitionInput, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
     ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewResultsQuery,
 };
@@ -292,6 +292,81 @@ pub async fn stop_access_review_instance(
     id: web::Path<ReviewInstanceId>,
 ) -> ApiResult<HttpResponse> {
     let view = service::reviews::stop_instance(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Stops every instance of the definition still in progress, as stopping each would: undecided
+/// items follow the no-response rule; with automatic apply, the results apply at once. Those
+/// who manage the review.
+#[utoipa::path(
+    operation_id = "stop_access_review",
+    tag = "access reviews",
+    params(("id" = ReviewDefinitionId, Path, description = "The definition's id")),
+    responses(
+        (status = 200, description = "The instances stopped (none when nothing was in progress)", body = [ReviewInstanceView]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such review that you manage", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An instance changed meanwhile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-reviews/{id}/stop")]
+pub async fn stop_access_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewDefinitionId>,
+) -> ApiResult<HttpResponse> {
+    let stopped = service::reviews::stop_definition(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(stopped))
+}
+
+/// Sends a reminder now, through the notifications, to every reviewer with undecided items in
+/// the current stage, whatever the reminder setting (the halfway reminder still comes). Those
+/// who manage the review.
+#[utoipa::path(
+    operation_id = "remind_access_review_instance",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    responses(
+        (status = 200, description = "Who was reminded", body = ReminderSent),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not in progress, the stage is over, or changed meanwhile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-review-instances/{id}/remind")]
+pub async fn remind_access_review_instance(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+) -> ApiResult<HttpResponse> {
+    let sent = service::reviews::remind_now(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(sent))
+}
+
+/// Clears the decisions made in the current stage of a running instance: its items are
+/// undecided again and their reviewers decide anew. Earlier stages keep theirs. Those who
+/// manage the review.
+#[utoipa::path(
+    operation_id = "reset_access_review_instance",
+    tag = "access reviews",
+    params(("id" = ReviewInstanceId, Path, description = "The instance's id")),
+    responses(
+        (status = 200, description = "Reset", body = ReviewInstanceView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to manage this review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instance that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not in progress, the stage is over, or changed meanwhile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-review-instances/{id}/reset")]
+pub async fn reset_access_review_instance(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ReviewInstanceId>,
+) -> ApiResult<HttpResponse> {
+    let view = service::reviews::reset_decisions(&state, &actor, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

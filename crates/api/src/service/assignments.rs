@@ -386,6 +386,9 @@ fn filter(scope: &ListScope, query: &AssignmentQuery) -> AssignmentFilter {
         catalog,
         package: query.access_package_id.map(|id| *id.as_uuid()),
         user: query.user_id.map(|id| *id.as_uuid()),
+        policy: query.policy_id.map(|id| *id.as_uuid()),
+        ends_after: query.ends_after,
+        ends_before: query.ends_before,
         states: query
             .state
             .map(|state| state.states().iter().map(|s| s.as_str()).collect())

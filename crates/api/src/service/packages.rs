@@ -22,7 +22,7 @@ use crate::auth::authz::{AdminProof, CatalogProof, CatalogsProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::packages::{
-    AddResourceRole, NewPackageRecord, NewResourceRoleRecord, PackageRow,
+    AddResourceRole, MovePackage, NewPackageRecord, NewResourceRoleRecord, PackageRow,
     PackageUpdate, ResourceRoleRow,
 };
 use crate::store::{self, DeleteOutcome, StoreError};
@@ -269,6 +269,78 @@ pub async fn update_package(
         other => other.into(),
     })?;
     package_view(&row, &roles)
+}
+
+/// Moves a package to another catalog the caller also manages packages in. Every group and
+/// application its resource roles name must be in the target catalog already (409
+/// `resources_not_in_catalog` names those that are not); its policies, assignments and
+/// requests go with it.
+pub async fn move_package(
+    proof: &CatalogProof<ManagePackages>,
+    target: &CatalogProof<ManagePackages>,
+    state: &AppState,
+    actor: &Actor,
+    id: AccessPackageId,
+) -> ApiResult<AccessPackageView> {
+    let (current, roles) = load(state, proof.catalog(), *id.as_uuid()).await?;
+    if target.catalog() == proof.catalog() {
+        return package_view(&current, &roles);
+    }
+    let before = package_view(&current, &roles)?;
+    let moved = store::packages::move_package(
+        &state.db,
+        current.id,
+        current.version,
+        *target.catalog().as_uuid(),
+        Utc::now(),
+        |row| {
+            let after = package_view(row, &roles).ok();
+            audit_event(
+                Some(actor),
+                "access_package.move",
+                "access_package",
+                row.id.to_string(),
+                Some(&before),
+                after.as_ref(),
+            )
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        StoreError::Duplicate(_) => ApiError::Conflict {
+            code: "package_name_taken",
+            detail: format!("The target catalog has a package named {}.", current.name),
+            field: Some("catalog_id"),
+        },
+        StoreError::Conflict => ApiError::Conflict {
+            code: "package_changed",
+            detail: "The package changed meanwhile; read it again.".into(),
+            field: None,
+        },
+        other => other.into(),
+    })?;
+    match moved {
+        MovePackage::Moved(row) => {
+            let roles =
+                store::packages::list_resource_roles(&state.db, row.catalog_id, &[row.id]).await?;
+            package_view(&row, &roles)
+        }
+        MovePackage::MissingResources(missing) => {
+            let named: Vec<String> = missing
+                .iter()
+                .map(|(kind, id, name)| format!("{name} ({kind} {id})"))
+                .collect();
+            Err(ApiError::Conflict {
+                code: "resources_not_in_catalog",
+                detail: format!(
+                    "The package grants roles of resources the target catalog does not hold: {}. \
+                     Add them to that catalog first.",
+                    named.join(", ")
+                ),
+                field: Some("catalog_id"),
+            })
+        }
+    }
 }
 
 pub async fn delete_package(

@@ -1329,6 +1329,162 @@ pub async fn stop_instance(
     instance_view(state, &row).await
 }
 
+/// Stops every instance of a definition still in progress, as [`stop_instance`] does each;
+/// answers the instances stopped (none when nothing ran).
+pub async fn stop_definition(
+    state: &AppState,
+    actor: &Actor,
+    id: ReviewDefinitionId,
+) -> ApiResult<Vec<ReviewInstanceView>> {
+    let (definition, _) = managed_definition(state, actor, id).await?;
+    let mut stopped = Vec::new();
+    let mut before = None;
+    loop {
+        let rows = store::reviews::list_instances(
+            &state.db,
+            &InstanceList::OfDefinition(definition.id),
+            before,
+            200,
+        )
+        .await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        before = Some(last.id);
+        for row in rows
+            .iter()
+            .filter(|row| row.state == review::ReviewInstanceState::InProgress.as_str())
+        {
+            let id = ReviewInstanceId::from_uuid(row.id);
+            stopped.push(stop_instance(state, actor, id).await?);
+        }
+    }
+    Ok(stopped)
+}
+
+/// The instance `id` and its instance, items and rows, for one who manages it (`doing` says
+/// what they are refused otherwise).
+async fn managed_instance(
+    state: &AppState,
+    actor: &Actor,
+    id: ReviewInstanceId,
+    doing: &'static str,
+) -> ApiResult<(InstanceRow, ReviewInstance, Vec<ItemRow>, Vec<ReviewItem>)> {
+    let (row, audience) = visible_instance(state, actor, id).await?;
+    if audience != ItemAudience::Administrator {
+        return Err(ApiError::Forbidden(doing));
+    }
+    let instance = instance_of(&row)?;
+    let (rows, items) = all_items(state, row.id).await?;
+    Ok((row, instance, rows, items))
+}
+
+/// Sends a reminder now, through the notifications outbox, to every reviewer with undecided
+/// items in the current stage.
+pub async fn remind_now(
+    state: &AppState,
+    actor: &Actor,
+    id: ReviewInstanceId,
+) -> ApiResult<review::ReminderSent> {
+    let (row, instance, _, items) = managed_instance(
+        state,
+        actor,
+        id,
+        "Only those who manage the review may remind its reviewers.",
+    )
+    .await?;
+    let now = Utc::now();
+    let event = instance
+        .remind_now(&items, actor.id, now)
+        .map_err(refusal)?;
+    let ReviewEvent::RemindedNow {
+        stage, reviewers, ..
+    } = &event
+    else {
+        return Err(ApiError::Internal);
+    };
+    let sent = review::ReminderSent {
+        stage: *stage + 1,
+        reviewers: reviewers.iter().copied().collect(),
+    };
+    let notes = notes_to(
+        state,
+        reviewers.iter().copied(),
+        NotificationKind::ReviewReminder,
+        &format!("Reminder: review access to {}", row.resource_name),
+        "Some people's access still waits for your decision.",
+        &row,
+    );
+    let audit = [audit_event::<(), _>(
+        Some(actor),
+        "access_review.remind_now",
+        "access_review_instance",
+        row.id.to_string(),
+        None,
+        Some(&event),
+    )];
+    store::reviews::write_instance(
+        &state.db,
+        row.id,
+        row.version,
+        &instance_write(&instance, now)?,
+        &[],
+        &[],
+        None,
+        &notes,
+        &audit,
+    )
+    .await
+    .map_err(instance_conflict)?;
+    Ok(sent)
+}
+
+/// Clears the decisions made in the current stage, so its reviewers decide again.
+pub async fn reset_decisions(
+    state: &AppState,
+    actor: &Actor,
+    id: ReviewInstanceId,
+) -> ApiResult<ReviewInstanceView> {
+    let (row, instance, rows, mut items) = managed_instance(
+        state,
+        actor,
+        id,
+        "Only those who manage the review may reset its decisions.",
+    )
+    .await?;
+    let now = Utc::now();
+    let before = items.clone();
+    let event = instance
+        .reset_stage(&mut items, actor.id, now)
+        .map_err(refusal)?;
+    let changed = changed_items(&rows, &before, &items)?;
+    let audit = [audit_event::<(), _>(
+        Some(actor),
+        "access_review.reset",
+        "access_review_instance",
+        row.id.to_string(),
+        None,
+        Some(&event),
+    )];
+    store::reviews::write_instance(
+        &state.db,
+        row.id,
+        row.version,
+        &instance_write(&instance, now)?,
+        &[],
+        &changed,
+        None,
+        &[],
+        &audit,
+    )
+    .await
+    .map_err(instance_conflict)?;
+    let row = store::reviews::find_instance(&state.db, row.id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    instance_view(state, &row).await
+}
+
 /// An administrator (or the catalog owner) applies a completed instance's results.
 pub async fn apply_results(
     state: &AppState,

@@ -383,8 +383,19 @@ pub struct AssignmentFilter {
     pub catalog: Option<Uuid>,
     pub package: Option<Uuid>,
     pub user: Option<Uuid>,
+    pub policy: Option<Uuid>,
+    /// Only assignments ending at or after this (so never those without an end).
+    pub ends_after: Option<DateTime<Utc>>,
+    /// Only assignments ending before this.
+    pub ends_before: Option<DateTime<Utc>>,
     /// The states let through; all when empty.
     pub states: Vec<&'static str>,
+}
+
+/// A value bound to a list's dynamic `WHERE` clause.
+enum ListBind {
+    Id(Uuid),
+    At(DateTime<Utc>),
 }
 
 /// Assignments matching `filter`, newest first, after the cursor `before` (an id: ids are
@@ -397,16 +408,19 @@ pub async fn list_assignments(
 ) -> StoreResult<Vec<AssignmentRow>> {
     let mut conditions = Vec::new();
     let mut binds = Vec::new();
-    let mut narrow = |column: &str, value: Option<Uuid>, op: &str| {
+    let mut narrow = |column: &str, value: Option<ListBind>, op: &str| {
         if let Some(value) = value {
             binds.push(value);
             conditions.push(format!("{column} {op} ${}", binds.len()));
         }
     };
-    narrow("p.catalog_id", filter.catalog, "=");
-    narrow("a.package_id", filter.package, "=");
-    narrow("a.user_id", filter.user, "=");
-    narrow("a.id", before, "<");
+    narrow("p.catalog_id", filter.catalog.map(ListBind::Id), "=");
+    narrow("a.package_id", filter.package.map(ListBind::Id), "=");
+    narrow("a.user_id", filter.user.map(ListBind::Id), "=");
+    narrow("a.policy_id", filter.policy.map(ListBind::Id), "=");
+    narrow("a.ends_at", filter.ends_after.map(ListBind::At), ">=");
+    narrow("a.ends_at", filter.ends_before.map(ListBind::At), "<");
+    narrow("a.id", before.map(ListBind::Id), "<");
     if !filter.states.is_empty() {
         // The states are the domain's own literals, never client text.
         let states: Vec<String> = filter.states.iter().map(|s| format!("'{s}'")).collect();
@@ -423,7 +437,10 @@ pub async fn list_assignments(
     let rows = on_db!(db, pool => {
         let mut query = sqlx::query_as::<_, AssignmentRow>(sql);
         for value in &binds {
-            query = query.bind(*value);
+            query = match value {
+                ListBind::Id(id) => query.bind(*id),
+                ListBind::At(at) => query.bind(*at),
+            };
         }
         query.fetch_all(pool).await
     })?;

@@ -144,6 +144,67 @@ pub async fn list_packages_across(
     Ok(rows)
 }
 
+/// How moving a package to another catalog went.
+pub enum MovePackage {
+    Moved(Box<PackageRow>),
+    /// Resources its roles name that the target catalog lacks: (kind, id, name), by name.
+    MissingResources(Vec<(String, Uuid, String)>),
+}
+
+/// Moves package `id` (if still at `seen_version`) to catalog `target`, once every group and
+/// application its resource roles name is a resource of `target`, checked in the same
+/// transaction. A name the target has already is [`StoreError::Duplicate`].
+pub async fn move_package(
+    db: &Db,
+    id: Uuid,
+    seen_version: i64,
+    target: Uuid,
+    now: DateTime<Utc>,
+    audit: impl FnOnce(&PackageRow) -> AuditEvent,
+) -> StoreResult<MovePackage> {
+    in_transaction!(db, conn => {
+        let missing: Vec<(String, Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT CASE WHEN r.group_id IS NULL THEN 'application' ELSE 'group' END, \
+             COALESCE(r.group_id, ar.application_id), COALESCE(g.name, a.name) \
+             FROM package_resource_roles r \
+             LEFT JOIN groups g ON g.id = r.group_id \
+             LEFT JOIN app_roles ar ON ar.id = r.app_role_id \
+             LEFT JOIN applications a ON a.id = ar.application_id \
+             WHERE r.package_id = $1 AND NOT EXISTS (SELECT 1 FROM catalog_resources c \
+                 WHERE c.catalog_id = $2 \
+                 AND (c.group_id = r.group_id OR c.application_id = ar.application_id)) \
+             ORDER BY 3, 2",
+        )
+        .bind(id)
+        .bind(target)
+        .fetch_all(&mut *conn)
+        .await?;
+        if !missing.is_empty() {
+            return Ok(MovePackage::MissingResources(missing));
+        }
+        let changed = sqlx::query(
+            "UPDATE access_packages SET catalog_id = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(target)
+        .bind(now)
+        .bind(id)
+        .bind(seen_version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let row = sqlx::query_as::<_, PackageRow>(select_package())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        insert_audit_event!(&mut *conn, &audit(&row))?;
+        Ok::<_, StoreError>(MovePackage::Moved(Box::new(row)))
+    })
+}
+
 pub struct PackageUpdate {
     pub name: String,
     pub name_key: String,

@@ -134,6 +134,34 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         (call(Method::GET, "/api/v1/requests", None), true),
         (call(Method::GET, "/api/v1/requests.csv", None), true),
         (call(Method::GET, "/api/v1/access-packages", None), false),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-packages/{unseen}/move",
+                Some(json!({"catalog_id": uuid::Uuid::nil()})),
+            ),
+            false,
+        ),
+        (
+            call(Method::POST, "/api/v1/access-reviews/{unseen}/stop", None),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-review-instances/{unseen}/remind",
+                None,
+            ),
+            false,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/access-review-instances/{unseen}/reset",
+                None,
+            ),
+            false,
+        ),
         (call(Method::GET, "/api/v1/me/approvals", None), false),
         (
             call(Method::GET, "/api/v1/me/available-packages", None),

@@ -182,6 +182,20 @@ pub enum ReviewEvent {
         stage: usize,
         reviewers: BTreeSet<UserId>,
     },
+    /// An administrator reminded, there and then, the reviewers with undecided items in the
+    /// current stage (the halfway reminder still comes).
+    RemindedNow {
+        stage: usize,
+        by: UserId,
+        reviewers: BTreeSet<UserId>,
+    },
+    /// An administrator cleared the decisions of the current stage: those items are undecided
+    /// again.
+    DecisionsReset {
+        stage: usize,
+        by: UserId,
+        items: Vec<ReviewItemId>,
+    },
     /// A stage ended: some items moved on to the next, the others keep their outcome.
     StageEnded {
         stage: usize,
@@ -213,7 +227,9 @@ impl ReviewEvent {
         match self {
             ReviewEvent::Started { .. }
             | ReviewEvent::Decided { .. }
-            | ReviewEvent::Reminded { .. } => ReviewInstanceState::InProgress,
+            | ReviewEvent::Reminded { .. }
+            | ReviewEvent::RemindedNow { .. }
+            | ReviewEvent::DecisionsReset { .. } => ReviewInstanceState::InProgress,
             ReviewEvent::StageEnded { next, .. } => match next {
                 AfterStage::Stage { .. } => ReviewInstanceState::InProgress,
                 AfterStage::Completed { .. } => ReviewInstanceState::Completed,
@@ -808,6 +824,54 @@ impl ReviewInstance {
             .collect();
         self.stages[stage].reminded_at = Some(now);
         Ok(ReviewEvent::Reminded { stage, reviewers })
+    }
+
+    /// An administrator reminds now the reviewers who still have undecided items in the
+    /// current stage, whatever the reminder setting. The instance does not change: the halfway
+    /// reminder still comes.
+    pub fn remind_now(
+        &self,
+        items: &[ReviewItem],
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewEvent, ReviewRefusal> {
+        let stage = self.check_open(now)?;
+        self.check_items(items)?;
+        let reviewers = items
+            .iter()
+            .filter(|item| {
+                item.stages.len() == stage + 1
+                    && item.latest_outcome() == ReviewOutcome::NotReviewed
+            })
+            .flat_map(|item| item.stages[stage].reviewers.iter().copied())
+            .collect();
+        Ok(ReviewEvent::RemindedNow {
+            stage,
+            by,
+            reviewers,
+        })
+    }
+
+    /// An administrator clears every decision made in the current stage, so its reviewers
+    /// decide again. Decisions of earlier stages stay.
+    pub fn reset_stage(
+        &self,
+        items: &mut [ReviewItem],
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewEvent, ReviewRefusal> {
+        let stage = self.check_open(now)?;
+        self.check_items(items)?;
+        let reset = items
+            .iter_mut()
+            .filter(|item| item.stages.len() == stage + 1)
+            .filter_map(|item| item.stages[stage].decision.take().map(|_| item.id))
+            .collect();
+        Ok(ReviewEvent::DecisionsReset {
+            stage,
+            by,
+            items: reset,
+        })
     }
 
     /// Ends the current stage once its time is up. The items whose outcome is among the

@@ -512,3 +512,15 @@ impl PolicyReviewInput {
         }
     }
 }
+
+/// What `POST /api/v1/access-review-instances/{id}/remind` sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReminderSent {
+    /// The number of the current stage (the first is 1), whose undecided items the reviewers
+    /// were reminded of.
+    pub stage: usize,
+    /// The reviewers reminded: everyone with an undecided item in that stage.
+    #[cfg_attr(feature = "server", schema(value_type = Vec<String>))]
+    pub reviewers: Vec<crate::UserId>,
+}

@@ -4,6 +4,7 @@
 use tessera_domain::package::{
     AccessPackageChanges, AccessPackageView, NewResourceRole, PolicyView, ResourceRoleView,
 };
+use tessera_domain::page::{AccessPackagePage, PageQuery};
 use tessera_domain::policy::PolicyDefinition;
 use tessera_domain::review::{PolicyReviewInput, ReviewDefinitionView};
 use tessera_domain::{AccessPackageId, PolicyId};
@@ -114,4 +115,9 @@ pub async fn put_policy_review(
 /// `DELETE /api/v1/access-packages/{id}/policies/{policy_id}/access-review`.
 pub async fn delete_policy_review(id: AccessPackageId, policy: PolicyId) -> Result<(), ApiError> {
     client::delete(&review_path(id, policy)).await
+}
+
+/// `GET /api/v1/access-packages?q=&limit=`: packages across the catalogs one may see, by name.
+pub async fn search(q: &str, page: &PageQuery) -> Result<AccessPackagePage, ApiError> {
+    client::get_with("/access-packages", &client::search_query(q, page)).await
 }

@@ -81,3 +81,20 @@ pub async fn approvals(list: ApprovalList, page: &PageQuery) -> Result<RequestPa
     )
     .await
 }
+
+/// `GET /api/v1/requests?state=&access_package_id=&requester_id=&created_after=&created_before=`:
+/// everyone's requests (administrators) or those of one's catalogs (assignment managers),
+/// newest first. The CSV export of the same filters is a plain link: see
+/// [`crate::admin_requests::csv_href`].
+pub async fn list_all(
+    filters: &tessera_domain::access::RequestExportQuery,
+    page: &PageQuery,
+) -> Result<RequestPage, ApiError> {
+    let mut query = crate::admin_requests::query_pairs(filters);
+    query.push((
+        "limit",
+        page.limit.map(|l| l.to_string()).unwrap_or_default(),
+    ));
+    query.push(("cursor", page.cursor.clone().unwrap_or_default()));
+    client::get_with("/requests", &query).await
+}

@@ -24,6 +24,9 @@ pub fn AdminNav() -> impl IntoView {
                 <li>
                     <A href=routes::ADMIN_REVIEWS>"Access reviews"</A>
                 </li>
+                <li>
+                    <A href=routes::ADMIN_REQUESTS>"Requests"</A>
+                </li>
                 <Show when=move || is_admin.get()>
                     <li>
                         <A href=routes::ADMIN_GROUPS>"Groups"</A>

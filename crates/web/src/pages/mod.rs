@@ -2,6 +2,7 @@
 
 mod access_packages;
 mod admin;
+mod admin_requests;
 mod approvals;
 mod assignments;
 mod audit;
@@ -31,6 +32,7 @@ mod tokens;
 
 pub use access_packages::AccessPackagesPage;
 pub use admin::AdminPage;
+pub use admin_requests::AdminRequestsPage;
 pub use approvals::ApprovalsPage;
 pub use audit::AuditPage;
 pub use catalogs::{CatalogPage, CatalogsPage};

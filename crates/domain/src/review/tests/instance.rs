@@ -2051,7 +2051,13 @@ fn play(setup: &Setup, steps: Vec<Step>) -> Result<World, TestCaseError> {
                         prop_assert!(moved_on.is_empty());
                     }
                 }
+                ReviewEvent::DecisionsReset { stage, items, .. } => {
+                    for id in items {
+                        model.verdicts.remove(&(*id, *stage));
+                    }
+                }
                 ReviewEvent::Reminded { .. }
+                | ReviewEvent::RemindedNow { .. }
                 | ReviewEvent::Completed { .. }
                 | ReviewEvent::Stopped { .. }
                 | ReviewEvent::ApplyStarted { .. }
@@ -2388,4 +2394,78 @@ fn bulk_inputs_name_one_to_five_hundred_items_once() {
         Err(error) => panic!("{error}"),
     };
     assert_eq!(accept_all.item_ids, None);
+}
+
+#[test]
+fn reminding_now_names_the_reviewers_still_waiting_and_changes_nothing() {
+    let mut world = Setup::stages(&[plain(7)])
+        .without_reminders()
+        .reviewers(0, &[REX, FAY])
+        .world();
+    world.play(&[Step::Start, approve(0, REX), Step::Wait(hours(1))]);
+    let before = world.instance.clone();
+    match world
+        .instance
+        .remind_now(&world.items, user(ADMIN), world.now)
+    {
+        Ok(ReviewEvent::RemindedNow {
+            stage: 0,
+            by,
+            reviewers,
+        }) => {
+            assert_eq!(by, user(ADMIN));
+            assert_eq!(reviewers, BTreeSet::from([user(REX), user(FAY)]));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(world.instance, before);
+    world.play(&[Step::Wait(days(7))]);
+    assert!(matches!(
+        world
+            .instance
+            .remind_now(&world.items, user(ADMIN), world.now),
+        Err(ReviewRefusal::StageEnded { .. })
+    ));
+}
+
+#[test]
+fn resetting_clears_the_current_stage_only_and_its_reviewers_decide_again() {
+    let mut world = Setup::stages(&[moving(7, &[ReviewOutcome::Approve]), plain(7)]).world();
+    world.play(&[
+        Step::Start,
+        approve(0, REX),
+        approve(1, REX),
+        Step::Wait(days(7)),
+        Step::Advance,
+        deny(0, RAY),
+    ]);
+    let now = world.now;
+    let event = world
+        .instance
+        .reset_stage(&mut world.items, user(ADMIN), now);
+    match event {
+        Ok(ReviewEvent::DecisionsReset {
+            stage: 1,
+            by,
+            items,
+        }) => {
+            assert_eq!(by, user(ADMIN));
+            assert_eq!(items, vec![item_id(0)]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(world.item(0).latest_outcome(), ReviewOutcome::NotReviewed);
+    assert_eq!(
+        world.item(0).stages()[0]
+            .decision
+            .as_ref()
+            .map(|d| d.verdict),
+        Some(ReviewVerdict::Approve),
+        "the first stage's decision stays"
+    );
+    assert!(
+        world
+            .apply(&approve(0, RAY))
+            .is_some_and(|a| !a.is_refused())
+    );
 }
