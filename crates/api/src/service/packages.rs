@@ -22,8 +22,8 @@ use crate::auth::authz::{AdminProof, CatalogProof, CatalogsProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::packages::{
-    AddResourceRole, NewPackageRecord, NewResourceRoleRecord, PackageRow,
-    PackageUpdate, ResourceRoleRow,
+    AddResourceRole, NewPackageRecord, NewResourceRoleRecord, PackageRow, PackageUpdate,
+    ResourceRoleRow,
 };
 use crate::store::{self, DeleteOutcome, StoreError};
 
