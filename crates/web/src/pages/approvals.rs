@@ -154,7 +154,7 @@ fn ApprovalCard(
         .filter(|earlier| {
             stage
                 .as_ref()
-                .is_some_and(|current| earlier.index < current.index)
+                .is_some_and(|current| earlier.number < current.number)
         })
         .cloned()
         .collect();
