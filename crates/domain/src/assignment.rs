@@ -25,9 +25,22 @@ pub const START_TOLERANCE: TimeDelta = TimeDelta::minutes(10);
 pub const MAX_START_AHEAD: TimeDelta = TimeDelta::days(5 * 366);
 
 /// Where an assignment is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AssignmentState {
     /// Starts later; grants nothing yet.
     Scheduled,
@@ -40,26 +53,14 @@ pub enum AssignmentState {
 }
 
 impl AssignmentState {
-    pub const ALL: [AssignmentState; 4] = [
-        AssignmentState::Scheduled,
-        AssignmentState::Delivered,
-        AssignmentState::Expired,
-        AssignmentState::Removed,
-    ];
+    pub const ALL: [AssignmentState; 4] = crate::variants::all();
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            AssignmentState::Scheduled => "scheduled",
-            AssignmentState::Delivered => "delivered",
-            AssignmentState::Expired => "expired",
-            AssignmentState::Removed => "removed",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<AssignmentState> {
-        AssignmentState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == raw)
+        raw.parse().ok()
     }
 
     /// Scheduled or delivered: the person has, or will have, the access. At most one active

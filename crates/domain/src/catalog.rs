@@ -110,9 +110,24 @@ impl From<Description> for String {
 }
 
 /// The roles delegated within one catalog.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CatalogRole {
     /// Edits and deletes the catalog, adds resources, delegates every catalog role.
     Owner,
@@ -125,26 +140,14 @@ pub enum CatalogRole {
 }
 
 impl CatalogRole {
-    pub const ALL: [CatalogRole; 4] = [
-        CatalogRole::Owner,
-        CatalogRole::Reader,
-        CatalogRole::AccessPackageManager,
-        CatalogRole::AccessPackageAssignmentManager,
-    ];
+    pub const ALL: [CatalogRole; 4] = crate::variants::all();
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            CatalogRole::Owner => "owner",
-            CatalogRole::Reader => "reader",
-            CatalogRole::AccessPackageManager => "access_package_manager",
-            CatalogRole::AccessPackageAssignmentManager => "access_package_assignment_manager",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<CatalogRole> {
-        CatalogRole::ALL
-            .into_iter()
-            .find(|role| role.as_str() == raw)
+        raw.parse().ok()
     }
 }
 
@@ -244,9 +247,22 @@ pub struct CatalogRoleHolder {
 }
 
 /// The kinds of resource a catalog holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ResourceKind {
     Group,
     Application,
@@ -254,18 +270,11 @@ pub enum ResourceKind {
 
 impl ResourceKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceKind::Group => "group",
-            ResourceKind::Application => "application",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<ResourceKind> {
-        match raw {
-            "group" => Some(ResourceKind::Group),
-            "application" => Some(ResourceKind::Application),
-            _ => None,
-        }
+        raw.parse().ok()
     }
 }
 

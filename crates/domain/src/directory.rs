@@ -284,9 +284,22 @@ pub struct MemberView {
 }
 
 /// How a user belongs to a group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum GroupRole {
     Member,
     Owner,
@@ -294,10 +307,7 @@ pub enum GroupRole {
 
 impl GroupRole {
     pub fn as_str(self) -> &'static str {
-        match self {
-            GroupRole::Member => "member",
-            GroupRole::Owner => "owner",
-        }
+        self.into()
     }
 }
 

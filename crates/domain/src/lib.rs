@@ -19,6 +19,7 @@ pub mod roles;
 pub mod token;
 pub mod user;
 pub mod values;
+mod variants;
 
 pub use ids::NotificationId;
 pub use ids::{

@@ -11,9 +11,22 @@ use crate::NotificationId;
 
 /// What a notification is about. Stored as its `snake_case` name; add a variant when a new
 /// event needs people told.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NotificationKind {
     /// A request waits for the recipient's decision.
     ApprovalNeeded,
@@ -44,44 +57,14 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 13] = [
-        NotificationKind::ApprovalNeeded,
-        NotificationKind::ApprovalReminder,
-        NotificationKind::RequestApproved,
-        NotificationKind::RequestDenied,
-        NotificationKind::RequestExpired,
-        NotificationKind::AccessDelivered,
-        NotificationKind::DeliveryFailed,
-        NotificationKind::ExpiryReminder,
-        NotificationKind::AccessExpired,
-        NotificationKind::AccessRemoved,
-        NotificationKind::ReviewStarted,
-        NotificationKind::ReviewReminder,
-        NotificationKind::ReviewEnded,
-    ];
+    pub const ALL: [NotificationKind; 13] = crate::variants::all();
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::ApprovalNeeded => "approval_needed",
-            NotificationKind::ApprovalReminder => "approval_reminder",
-            NotificationKind::RequestApproved => "request_approved",
-            NotificationKind::RequestDenied => "request_denied",
-            NotificationKind::RequestExpired => "request_expired",
-            NotificationKind::AccessDelivered => "access_delivered",
-            NotificationKind::DeliveryFailed => "delivery_failed",
-            NotificationKind::ExpiryReminder => "expiry_reminder",
-            NotificationKind::AccessExpired => "access_expired",
-            NotificationKind::AccessRemoved => "access_removed",
-            NotificationKind::ReviewStarted => "review_started",
-            NotificationKind::ReviewReminder => "review_reminder",
-            NotificationKind::ReviewEnded => "review_ended",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<NotificationKind> {
-        NotificationKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == raw)
+        raw.parse().ok()
     }
 }
 

@@ -12,9 +12,22 @@ use crate::{AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId};
 pub type PackageName = CatalogName;
 
 /// What one resource role of a package grants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ResourceRoleKind {
     /// Membership of a group.
     GroupMember,
@@ -26,20 +39,11 @@ pub enum ResourceRoleKind {
 
 impl ResourceRoleKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceRoleKind::GroupMember => "group_member",
-            ResourceRoleKind::GroupOwner => "group_owner",
-            ResourceRoleKind::AppRole => "app_role",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<ResourceRoleKind> {
-        match raw {
-            "group_member" => Some(ResourceRoleKind::GroupMember),
-            "group_owner" => Some(ResourceRoleKind::GroupOwner),
-            "app_role" => Some(ResourceRoleKind::AppRole),
-            _ => None,
-        }
+        raw.parse().ok()
     }
 }
 

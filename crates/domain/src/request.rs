@@ -68,9 +68,22 @@ pub use record::{InvalidRecord, RequestRecord};
 pub use stage::{Cancellation, Decision, Stage, Verdict};
 
 /// Where a request is in its life. Sent and stored in `snake_case`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RequestState {
     /// Made, not yet checked against its policy's approval; [`Request::submit`] moves it on.
     Submitted,
@@ -95,39 +108,15 @@ pub enum RequestState {
 }
 
 impl RequestState {
-    pub const ALL: [RequestState; 10] = [
-        RequestState::Submitted,
-        RequestState::PendingApproval,
-        RequestState::Scheduled,
-        RequestState::Delivering,
-        RequestState::Delivered,
-        RequestState::PartiallyDelivered,
-        RequestState::DeliveryFailed,
-        RequestState::Denied,
-        RequestState::Canceled,
-        RequestState::Expired,
-    ];
+    pub const ALL: [RequestState; 10] = crate::variants::all();
 
     /// The wire and column spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RequestState::Submitted => "submitted",
-            RequestState::PendingApproval => "pending_approval",
-            RequestState::Scheduled => "scheduled",
-            RequestState::Delivering => "delivering",
-            RequestState::Delivered => "delivered",
-            RequestState::PartiallyDelivered => "partially_delivered",
-            RequestState::DeliveryFailed => "delivery_failed",
-            RequestState::Denied => "denied",
-            RequestState::Canceled => "canceled",
-            RequestState::Expired => "expired",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<RequestState> {
-        RequestState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == raw)
+        raw.parse().ok()
     }
 
     /// Whether the request is over: no transition leaves a final state.
@@ -170,9 +159,22 @@ impl fmt::Display for RequestState {
 }
 
 /// What a request asks for, and who may make it. Sent and stored in `snake_case`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RequestKind {
     /// Access for oneself, or for a direct report when the policy lets managers ask.
     UserAdd,
@@ -190,29 +192,15 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 5] = [
-        RequestKind::UserAdd,
-        RequestKind::UserExtend,
-        RequestKind::UserRemove,
-        RequestKind::AdminAdd,
-        RequestKind::AdminRemove,
-    ];
+    pub const ALL: [RequestKind; 5] = crate::variants::all();
 
     /// The wire and column spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::UserAdd => "user_add",
-            RequestKind::UserExtend => "user_extend",
-            RequestKind::UserRemove => "user_remove",
-            RequestKind::AdminAdd => "admin_add",
-            RequestKind::AdminRemove => "admin_remove",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<RequestKind> {
-        RequestKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == raw)
+        raw.parse().ok()
     }
 
     /// Whether the request takes access away.

@@ -175,9 +175,23 @@ impl From<Sponsors> for Vec<UserId> {
 }
 
 /// A person signs in with a password; a service account only uses API tokens.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum UserKind {
     #[default]
     Person,
@@ -186,27 +200,34 @@ pub enum UserKind {
 
 impl UserKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            UserKind::Person => "person",
-            UserKind::ServiceAccount => "service_account",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "person" => Some(UserKind::Person),
-            "service_account" => Some(UserKind::ServiceAccount),
-            _ => None,
-        }
+        raw.parse().ok()
     }
 }
 
 /// Whether a person belongs to the organisation or is a guest from outside it (a contractor, a
 /// partner's employee). A guest signs in like anyone else, but policies for "all members" leave
 /// them out, and access reviews can be limited to guests. Service accounts are always members.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum UserType {
     #[default]
     Member,
@@ -215,18 +236,11 @@ pub enum UserType {
 
 impl UserType {
     pub fn as_str(self) -> &'static str {
-        match self {
-            UserType::Member => "member",
-            UserType::Guest => "guest",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "member" => Some(UserType::Member),
-            "guest" => Some(UserType::Guest),
-            _ => None,
-        }
+        raw.parse().ok()
     }
 }
 

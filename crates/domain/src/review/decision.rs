@@ -10,9 +10,24 @@ use crate::assignment::Justification;
 
 /// A reviewer's answer. In a self-review the person answers only `approve` ("yes, I still need
 /// it") or `deny` ("no, remove it").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReviewVerdict {
     /// Keep the access.
     Approve,
@@ -23,11 +38,7 @@ pub enum ReviewVerdict {
 }
 
 impl ReviewVerdict {
-    pub const ALL: [ReviewVerdict; 3] = [
-        ReviewVerdict::Approve,
-        ReviewVerdict::Deny,
-        ReviewVerdict::DontKnow,
-    ];
+    pub const ALL: [ReviewVerdict; 3] = crate::variants::all();
 
     pub fn outcome(self) -> ReviewOutcome {
         match self {
@@ -40,9 +51,24 @@ impl ReviewVerdict {
 
 /// What a stage concluded about an item, or what the review finally concluded: a reviewer's
 /// verdict, or nobody's. The values of a stage's `decisions_that_move_on`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReviewOutcome {
     Approve,
     Deny,
@@ -51,20 +77,10 @@ pub enum ReviewOutcome {
 }
 
 impl ReviewOutcome {
-    pub const ALL: [ReviewOutcome; 4] = [
-        ReviewOutcome::Approve,
-        ReviewOutcome::Deny,
-        ReviewOutcome::DontKnow,
-        ReviewOutcome::NotReviewed,
-    ];
+    pub const ALL: [ReviewOutcome; 4] = crate::variants::all();
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewOutcome::Approve => "approve",
-            ReviewOutcome::Deny => "deny",
-            ReviewOutcome::DontKnow => "dont_know",
-            ReviewOutcome::NotReviewed => "not_reviewed",
-        }
+        self.into()
     }
 
     /// Only a denial takes access away: "don't know" and "not reviewed" keep it.

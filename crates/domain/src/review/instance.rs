@@ -28,9 +28,22 @@ use crate::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId};
 /// with [`ReviewInstance::stopped`] saying who stopped it and in which stage: both end the same
 /// way (undecided items take the no-response rule, results can be applied), so one state keeps
 /// every query and every later transition the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReviewInstanceState {
     /// Planned for its occurrence; nobody is in scope yet.
     Scheduled,
@@ -45,29 +58,15 @@ pub enum ReviewInstanceState {
 }
 
 impl ReviewInstanceState {
-    pub const ALL: [ReviewInstanceState; 5] = [
-        ReviewInstanceState::Scheduled,
-        ReviewInstanceState::InProgress,
-        ReviewInstanceState::Completed,
-        ReviewInstanceState::Applying,
-        ReviewInstanceState::Applied,
-    ];
+    pub const ALL: [ReviewInstanceState; 5] = crate::variants::all();
 
     /// The wire and column spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewInstanceState::Scheduled => "scheduled",
-            ReviewInstanceState::InProgress => "in_progress",
-            ReviewInstanceState::Completed => "completed",
-            ReviewInstanceState::Applying => "applying",
-            ReviewInstanceState::Applied => "applied",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<ReviewInstanceState> {
-        ReviewInstanceState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == raw)
+        raw.parse().ok()
     }
 
     /// Whether every item has its final outcome.

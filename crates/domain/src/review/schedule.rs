@@ -21,9 +21,24 @@ use crate::policy::Errors;
 pub const MAX_OCCURRENCES: u32 = 1000;
 
 /// How often a recurring review starts again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Frequency {
     Weekly,
     Monthly,
@@ -40,23 +55,11 @@ enum Period {
 }
 
 impl Frequency {
-    pub const ALL: [Frequency; 5] = [
-        Frequency::Weekly,
-        Frequency::Monthly,
-        Frequency::Quarterly,
-        Frequency::SemiAnnually,
-        Frequency::Annually,
-    ];
+    pub const ALL: [Frequency; 5] = crate::variants::all();
 
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Frequency::Weekly => "weekly",
-            Frequency::Monthly => "monthly",
-            Frequency::Quarterly => "quarterly",
-            Frequency::SemiAnnually => "semi_annually",
-            Frequency::Annually => "annually",
-        }
+        self.into()
     }
 
     /// The shortest time between two consecutive starts, in whole days, whatever the first
