@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db};
 
 /// The directory tables a resource role writes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,73 +116,95 @@ impl RoleTable {
     }
 }
 
-/// Grants package `$package`'s resource roles to `$user` through `$conn`, inside a transaction.
-macro_rules! grant_package_roles {
-    ($conn:expr, $package:expr, $user:expr, $now:expr) => {{
-        for table in $crate::store::assignments::RoleTable::ALL {
-            sqlx::query(table.grant_package())
-                .bind($package)
-                .bind($user)
-                .bind($now)
-                .execute(&mut *$conn)
-                .await?;
-        }
-    }};
+/// Grants package `package`'s resource roles to `user` through `conn`, inside a transaction.
+pub(crate) async fn grant_package_roles<'c>(
+    conn: impl Into<Conn<'c>>,
+    package: Uuid,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    for table in RoleTable::ALL {
+        on_db!(&mut conn, conn => sqlx::query(table.grant_package())
+            .bind(package)
+            .bind(user)
+            .bind(now)
+            .execute(conn)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
 }
 
-/// Revokes package `$package`'s resource roles from `$user` where nothing else grants them.
-macro_rules! revoke_package_roles {
-    ($conn:expr, $package:expr, $user:expr) => {{
-        for table in $crate::store::assignments::RoleTable::ALL {
-            sqlx::query(table.revoke_package())
-                .bind($package)
-                .bind($user)
-                .execute(&mut *$conn)
-                .await?;
-        }
-    }};
+/// Revokes package `package`'s resource roles from `user` where nothing else grants them.
+pub(crate) async fn revoke_package_roles<'c>(
+    conn: impl Into<Conn<'c>>,
+    package: Uuid,
+    user: Uuid,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    for table in RoleTable::ALL {
+        on_db!(&mut conn, conn => sqlx::query(table.revoke_package())
+            .bind(package)
+            .bind(user)
+            .execute(conn)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
 }
 
-/// Grants the new resource role `$role` of a package to everyone its package is delivered to.
-macro_rules! grant_role_to_assignees {
-    ($conn:expr, $role:expr, $now:expr) => {{
-        for table in $crate::store::assignments::RoleTable::ALL {
-            sqlx::query(table.grant_role_to_assignees())
-                .bind($role)
-                .bind($now)
-                .execute(&mut *$conn)
-                .await?;
-        }
-    }};
+/// Grants the new resource role `role` of a package to everyone its package is delivered to.
+pub(crate) async fn grant_role_to_assignees<'c>(
+    conn: impl Into<Conn<'c>>,
+    role: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    for table in RoleTable::ALL {
+        on_db!(&mut conn, conn => sqlx::query(table.grant_role_to_assignees())
+            .bind(role)
+            .bind(now)
+            .execute(conn)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
 }
 
-/// Revokes `$resource` (a group or an app role, of `$table`) from everyone package `$package`
-/// is delivered to, where nothing else grants it.
-macro_rules! revoke_resource_from_assignees {
-    ($conn:expr, $table:expr, $package:expr, $resource:expr) => {{
-        let table: $crate::store::assignments::RoleTable = $table;
-        sqlx::query(table.revoke_resource_from_assignees())
-            .bind($package)
-            .bind($resource)
-            .execute(&mut *$conn)
-            .await?;
-    }};
+/// Revokes `resource` (a group or an app role, of `table`) from everyone package `package` is
+/// delivered to, where nothing else grants it.
+pub(crate) async fn revoke_resource_from_assignees<'c>(
+    conn: impl Into<Conn<'c>>,
+    table: RoleTable,
+    package: Uuid,
+    resource: Option<Uuid>,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => sqlx::query(table.revoke_resource_from_assignees())
+        .bind(package)
+        .bind(resource)
+        .execute(conn)
+        .await
+        .map(|_| ()))?;
+    Ok(())
 }
 
-/// How many active (scheduled or delivered) assignments match `$column = $id`, through
-/// `$conn`. Used to refuse deleting a package or policy people still hold.
-macro_rules! count_active_assignments {
-    ($conn:expr, $column:literal, $id:expr) => {{
-        let (count,): (i64,) = sqlx::query_as(concat!(
-            "SELECT COUNT(*) FROM assignments WHERE ",
-            $column,
-            " = $1 AND state IN ('scheduled', 'delivered')"
-        ))
-        .bind($id)
-        .fetch_one(&mut *$conn)
-        .await?;
-        count
-    }};
+/// How many active (scheduled or delivered) assignments policy `policy` has, through `conn`.
+/// Used to refuse deleting a policy people still hold.
+pub(crate) async fn count_active_assignments<'c>(
+    conn: impl Into<Conn<'c>>,
+    policy: Uuid,
+) -> StoreResult<i64> {
+    let mut conn: Conn<'c> = conn.into();
+    let (count,): (i64,) = on_db!(&mut conn, conn => sqlx::query_as(
+        "SELECT COUNT(*) FROM assignments WHERE policy_id = $1 \
+         AND state IN ('scheduled', 'delivered')",
+    )
+    .bind(policy)
+    .fetch_one(conn)
+    .await)?;
+    Ok(count)
 }
 
 const SELECT_ASSIGNMENT: &str = "SELECT a.id, a.package_id, p.name AS package_name, \
@@ -259,69 +281,69 @@ pub(crate) const CONFLICTING_GROUPS: &str = "SELECT g.id, g.name FROM package_in
      JOIN group_members m ON m.group_id = i.group_id AND m.user_id = $2 \
      JOIN groups g ON g.id = i.group_id WHERE i.package_id = $1 ORDER BY g.name_key, g.id";
 
-/// What `$user` holds that conflicts with package `$package`, through `$conn`.
-macro_rules! find_conflicts {
-    ($conn:expr, $package:expr, $user:expr) => {{
-        use $crate::store::assignments::{CONFLICTING_GROUPS, CONFLICTING_PACKAGES, ConflictRow};
-        let packages: Vec<(uuid::Uuid, String, uuid::Uuid)> = sqlx::query_as(CONFLICTING_PACKAGES)
-            .bind($package)
-            .bind($user)
-            .fetch_all(&mut *$conn)
-            .await?;
-        let groups: Vec<(uuid::Uuid, String)> = sqlx::query_as(CONFLICTING_GROUPS)
-            .bind($package)
-            .bind($user)
-            .fetch_all(&mut *$conn)
-            .await?;
-        packages
-            .into_iter()
-            .map(|(package_id, name, assignment_id)| ConflictRow::Package {
-                package_id,
-                name,
-                assignment_id,
-            })
-            .chain(
-                groups
-                    .into_iter()
-                    .map(|(group_id, name)| ConflictRow::Group { group_id, name }),
-            )
-            .collect::<Vec<ConflictRow>>()
-    }};
+/// What `user` holds that conflicts with package `package`, through `conn`.
+pub(crate) async fn find_conflicts<'c>(
+    conn: impl Into<Conn<'c>>,
+    package: Uuid,
+    user: Uuid,
+) -> StoreResult<Vec<ConflictRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let packages: Vec<(Uuid, String, Uuid)> = on_db!(&mut conn, conn => sqlx::query_as(CONFLICTING_PACKAGES)
+        .bind(package)
+        .bind(user)
+        .fetch_all(conn)
+        .await)?;
+    let groups: Vec<(Uuid, String)> = on_db!(&mut conn, conn => sqlx::query_as(CONFLICTING_GROUPS)
+        .bind(package)
+        .bind(user)
+        .fetch_all(conn)
+        .await)?;
+    Ok(packages
+        .into_iter()
+        .map(|(package_id, name, assignment_id)| ConflictRow::Package {
+            package_id,
+            name,
+            assignment_id,
+        })
+        .chain(
+            groups
+                .into_iter()
+                .map(|(group_id, name)| ConflictRow::Group { group_id, name }),
+        )
+        .collect())
 }
 
 /// Inserts an assignment row and, when it is delivered, grants its package's resource roles,
-/// through `$conn` inside a transaction. Separation of duties is the caller's to check first.
-macro_rules! insert_assignment_row {
-    ($conn:expr, $record:expr) => {{
-        let record: &$crate::store::assignments::NewAssignmentRecord = $record;
-        sqlx::query(
-            "INSERT INTO assignments (id, package_id, policy_id, policy_name, user_id, state, \
-             starts_at, ends_at, justification, answers, assigned_by, created_at, updated_at, \
-             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
-        )
-        .bind(record.id)
-        .bind(record.package_id)
-        .bind(record.policy_id)
-        .bind(&record.policy_name)
-        .bind(record.user_id)
-        .bind(record.state)
-        .bind(record.starts_at)
-        .bind(record.ends_at)
-        .bind(record.justification.as_deref())
-        .bind(&record.answers)
-        .bind(record.assigned_by)
-        .bind(record.now)
-        .execute(&mut *$conn)
-        .await?;
-        if record.state == "delivered" {
-            $crate::store::assignments::grant_package_roles!(
-                $conn,
-                record.package_id,
-                record.user_id,
-                record.now
-            );
-        }
-    }};
+/// through `conn` inside a transaction. Separation of duties is the caller's to check first.
+pub(crate) async fn insert_assignment_row<'c>(
+    conn: impl Into<Conn<'c>>,
+    record: &NewAssignmentRecord,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => sqlx::query(
+        "INSERT INTO assignments (id, package_id, policy_id, policy_name, user_id, state, \
+         starts_at, ends_at, justification, answers, assigned_by, created_at, updated_at, \
+         version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
+    )
+    .bind(record.id)
+    .bind(record.package_id)
+    .bind(record.policy_id)
+    .bind(&record.policy_name)
+    .bind(record.user_id)
+    .bind(record.state)
+    .bind(record.starts_at)
+    .bind(record.ends_at)
+    .bind(record.justification.as_deref())
+    .bind(&record.answers)
+    .bind(record.assigned_by)
+    .bind(record.now)
+    .execute(conn)
+    .await
+    .map(|_| ()))?;
+    if record.state == "delivered" {
+        grant_package_roles(&mut conn, record.package_id, record.user_id, record.now).await?;
+    }
+    Ok(())
 }
 
 pub struct NewAssignmentRecord {
@@ -354,19 +376,21 @@ pub async fn insert_assignment(
     record: &NewAssignmentRecord,
     audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
 ) -> StoreResult<InsertAssignment> {
-    in_transaction!(db, conn => {
-        let conflicts = find_conflicts!(conn, record.package_id, record.user_id);
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
+        let conflicts = find_conflicts(&mut *conn, record.package_id, record.user_id).await?;
         if !conflicts.is_empty() {
             return Ok(InsertAssignment::Conflicts(conflicts));
         }
-        insert_assignment_row!(conn, record);
+        insert_assignment_row(&mut *conn, record).await?;
         let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
             .bind(record.id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(InsertAssignment::Inserted(Box::new(row)))
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_assignment(db: &Db, id: Uuid) -> StoreResult<Option<AssignmentRow>> {
@@ -467,7 +491,8 @@ pub async fn end_assignment(
     notes: &[NewNotification],
     audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
 ) -> StoreResult<AssignmentRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE assignments SET state = $1, ended_at = $2, ended_by = $3, updated_at = $2, \
              version = version + 1 WHERE id = $4 AND version = $5 \
@@ -488,13 +513,14 @@ pub async fn end_assignment(
             .bind(end.id)
             .fetch_one(&mut *conn)
             .await?;
-        revoke_package_roles!(conn, row.package_id, row.user_id);
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        revoke_package_roles(&mut *conn, row.package_id, row.user_id).await?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         for note in notes {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Delivers a scheduled assignment whose start came, compare-and-set on its version.
@@ -505,7 +531,8 @@ pub async fn start_assignment(
     now: DateTime<Utc>,
     audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
 ) -> StoreResult<AssignmentRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE assignments SET state = 'delivered', updated_at = $1, \
              version = version + 1 WHERE id = $2 AND version = $3 AND state = 'scheduled'",
@@ -523,10 +550,11 @@ pub async fn start_assignment(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        grant_package_roles!(conn, row.package_id, row.user_id, now);
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        grant_package_roles(&mut *conn, row.package_id, row.user_id, now).await?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Scheduled assignments whose start is at or before `now`, oldest first: (id, version).
@@ -597,7 +625,8 @@ pub async fn record_reminder(
     days: i64,
     note: &NewNotification,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE assignments SET reminded_days = $1 WHERE id = $2 AND state = 'delivered' \
              AND (reminded_days IS NULL OR reminded_days > $1)",
@@ -608,10 +637,11 @@ pub async fn record_reminder(
         .await?
         .rows_affected();
         if changed == 1 {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>(changed == 1)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// One person who holds package `package` and something it is incompatible with.
@@ -710,7 +740,7 @@ pub async fn list_holder_conflicts(db: &Db, package: Uuid) -> StoreResult<Vec<Ho
 pub async fn conflicts_for(db: &Db, package: Uuid, user: Uuid) -> StoreResult<Vec<ConflictRow>> {
     let conflicts = on_db!(db, pool => {
         let mut conn = pool.acquire().await?;
-        find_conflicts!(conn, package, user)
+        find_conflicts(&mut *conn, package, user).await?
     });
     Ok(conflicts)
 }
@@ -731,8 +761,3 @@ pub async fn is_member_of_any(db: &Db, user: Uuid, groups: &[Uuid]) -> StoreResu
     }
     Ok(false)
 }
-
-pub(crate) use {
-    count_active_assignments, find_conflicts, grant_package_roles, grant_role_to_assignees,
-    insert_assignment_row, revoke_package_roles, revoke_resource_from_assignees,
-};

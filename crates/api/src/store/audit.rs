@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::{Conn, StoreResult, on_db};
+
 /// One administrative change, ready to be written.
 #[derive(Clone, Debug)]
 pub struct AuditEvent {
@@ -20,31 +22,32 @@ pub struct AuditEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Inserts `$event` through `$conn`, a connection of either backend inside a transaction.
-/// A macro rather than a function: the statement is the same, the connection types differ.
-macro_rules! insert_audit_event {
-    ($conn:expr, $event:expr) => {{
-        let event: &$crate::store::audit::AuditEvent = $event;
-        sqlx::query(
-            "INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, target_type, \
-             target_id, before, after, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(uuid::Uuid::now_v7())
-        .bind(event.occurred_at)
-        .bind(event.actor_id)
-        .bind(event.actor_name.as_deref())
-        .bind(event.action)
-        .bind(event.target_type)
-        .bind(event.target_id.as_str())
-        .bind(event.before.as_deref())
-        .bind(event.after.as_deref())
-        .bind(event.request_id.as_deref())
-        .execute($conn)
-        .await
-    }};
+/// Writes `event` through `conn`, a connection of either backend inside the transaction of the
+/// change it describes.
+pub(crate) async fn insert_audit_event<'c>(
+    conn: impl Into<Conn<'c>>,
+    event: &AuditEvent,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => sqlx::query(
+        "INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, target_type, \
+         target_id, before, after, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(event.occurred_at)
+    .bind(event.actor_id)
+    .bind(event.actor_name.as_deref())
+    .bind(event.action)
+    .bind(event.target_type)
+    .bind(event.target_id.as_str())
+    .bind(event.before.as_deref())
+    .bind(event.after.as_deref())
+    .bind(event.request_id.as_deref())
+    .execute(conn)
+    .await
+    .map(|_| ()))?;
+    Ok(())
 }
-
-pub(crate) use insert_audit_event;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AuditRow {

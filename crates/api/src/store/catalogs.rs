@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, escape_like, in_transaction, on_db};
+use super::{Db, StoreError, StoreResult, Tx, escape_like, on_db};
 
 const CATALOG_COLUMNS: &str =
     "id, name, name_key, description, enabled, created_at, updated_at, version";
@@ -43,7 +43,8 @@ pub async fn insert_catalog(
     record: &NewCatalogRecord,
     audit: impl FnOnce(&CatalogRow) -> AuditEvent,
 ) -> StoreResult<CatalogRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO catalogs (id, name, name_key, description, enabled, created_at, \
              updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $6, 1)",
@@ -71,9 +72,10 @@ pub async fn insert_catalog(
             .bind(record.id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_catalog(db: &Db, id: Uuid) -> StoreResult<Option<CatalogRow>> {
@@ -128,7 +130,8 @@ pub async fn transition_catalog(
     now: DateTime<Utc>,
     audit: impl FnOnce(&CatalogRow) -> AuditEvent,
 ) -> StoreResult<CatalogRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE catalogs SET name = $1, name_key = $2, description = $3, enabled = $4, \
              updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
@@ -150,9 +153,10 @@ pub async fn transition_catalog(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Why a catalog could not be deleted.
@@ -170,7 +174,8 @@ pub async fn delete_catalog(
     id: Uuid,
     audit: impl FnOnce(&CatalogRow) -> AuditEvent,
 ) -> StoreResult<DeleteCatalog> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let Some(row) = sqlx::query_as::<_, CatalogRow>(select_catalog())
             .bind(id)
             .fetch_optional(&mut *conn)
@@ -190,9 +195,10 @@ pub async fn delete_catalog(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(DeleteCatalog::Deleted)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// The roles `user` holds in `catalog`, as stored strings.
@@ -249,7 +255,8 @@ pub async fn grant_role(
     now: DateTime<Utc>,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let inserted = sqlx::query(
             "INSERT INTO catalog_role_assignments (catalog_id, user_id, role, granted_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (catalog_id, user_id, role) DO NOTHING",
@@ -262,10 +269,11 @@ pub async fn grant_role(
         .await?
         .rows_affected();
         if inserted == 1 {
-            insert_audit_event!(&mut *conn, &audit())?;
+            insert_audit_event(&mut *conn, &audit()).await?;
         }
         Ok::<_, StoreError>(inserted == 1)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Revokes a role; revoking one not held changes nothing and writes no event.
@@ -276,7 +284,8 @@ pub async fn revoke_role(
     role: &'static str,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let deleted = sqlx::query(
             "DELETE FROM catalog_role_assignments WHERE catalog_id = $1 AND user_id = $2 \
              AND role = $3",
@@ -288,10 +297,11 @@ pub async fn revoke_role(
         .await?
         .rows_affected();
         if deleted == 1 {
-            insert_audit_event!(&mut *conn, &audit())?;
+            insert_audit_event(&mut *conn, &audit()).await?;
         }
         Ok::<_, StoreError>(deleted == 1)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -356,7 +366,8 @@ pub async fn insert_resource(
     } else {
         (None, Some(id))
     };
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO catalog_resources (catalog_id, group_id, application_id, added_at) \
              VALUES ($1, $2, $3, $4)",
@@ -367,9 +378,10 @@ pub async fn insert_resource(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        insert_audit_event!(&mut *conn, &audit())?;
+        insert_audit_event(&mut *conn, &audit()).await?;
         Ok::<_, StoreError>(())
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 #[derive(Debug)]
@@ -413,7 +425,8 @@ pub async fn delete_resource(
          JOIN app_roles ar ON ar.id = r.app_role_id \
          WHERE p.catalog_id = $1 AND ar.application_id = $2"
     };
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let (present,): (i64,) = sqlx::query_as(present)
         .bind(catalog)
         .bind(id)
@@ -422,7 +435,7 @@ pub async fn delete_resource(
         if present == 0 {
             return Ok(RemoveResource::NotInCatalog);
         }
-        super::usage::guard_usage!(conn, guard);
+        super::usage::guard_usage(&mut *conn, guard).await?;
         if strip {
             let granted: Vec<(Uuid, Uuid, String, Uuid)> =
                 sqlx::query_as(roles)
@@ -438,12 +451,12 @@ pub async fn delete_resource(
                 let table = RoleTable::of_kind(&kind).ok_or_else(|| {
                     StoreError::Database(sqlx::Error::Decode("unknown resource role kind".into()))
                 })?;
-                super::assignments::revoke_resource_from_assignees!(
-                    conn,
+                super::assignments::revoke_resource_from_assignees(
+                    &mut *conn,
                     table,
                     package,
-                    resource
-                );
+                    Some(resource),
+                ).await?;
             }
         }
         sqlx::query(delete)
@@ -451,9 +464,10 @@ pub async fn delete_resource(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit())?;
+        insert_audit_event(&mut *conn, &audit()).await?;
         Ok::<_, StoreError>(RemoveResource::Removed)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn is_catalog_creator(db: &Db, user: Uuid) -> StoreResult<bool> {
@@ -485,7 +499,8 @@ pub async fn set_catalog_creator(
     now: DateTime<Utc>,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = if grant {
             sqlx::query(
                 "INSERT INTO global_role_assignments (user_id, role, granted_at) \
@@ -506,8 +521,9 @@ pub async fn set_catalog_creator(
             .rows_affected()
         };
         if changed == 1 {
-            insert_audit_event!(&mut *conn, &audit())?;
+            insert_audit_event(&mut *conn, &audit()).await?;
         }
         Ok::<_, StoreError>(changed == 1)
-    })
+    });
+    tx.commit_if_ok(out).await
 }

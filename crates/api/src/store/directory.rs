@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, StoreError, StoreResult, Tx, on_db};
 
 /// The two kinds of named directory object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +70,8 @@ pub async fn insert_named(
          VALUES ($1, $2, $3, $4, $5, $5, 1)",
         kind.table()
     ));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(insert)
             .bind(id)
             .bind(&record.name)
@@ -83,9 +84,10 @@ pub async fn insert_named(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_named(db: &Db, kind: Named, id: Uuid) -> StoreResult<Option<NamedRow>> {
@@ -204,7 +206,8 @@ pub async fn transition_named(
          version = version + 1 WHERE id = $5 AND version = $6",
         kind.table()
     ));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(statement)
             .bind(&update.name)
             .bind(&update.name_key)
@@ -222,9 +225,10 @@ pub async fn transition_named(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Deletes a group or application (its links and roles go with it, and the package roles that
@@ -239,7 +243,8 @@ pub async fn delete_named(
     audit: impl FnOnce(&NamedRow) -> AuditEvent,
 ) -> StoreResult<bool> {
     let statement = sqlx::AssertSqlSafe(format!("DELETE FROM {} WHERE id = $1", kind.table()));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let row = sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
@@ -247,11 +252,12 @@ pub async fn delete_named(
         let Some(row) = row else {
             return Ok(false);
         };
-        super::usage::guard_usage!(conn, guard);
+        super::usage::guard_usage(&mut *conn, guard).await?;
         sqlx::query(statement).bind(id).execute(&mut *conn).await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 const ROLE_COLUMNS: &str = "id, application_id, name, name_key, description, created_at";
@@ -276,7 +282,8 @@ pub async fn insert_app_role(
     now: DateTime<Utc>,
     audit: impl FnOnce(&AppRoleRow) -> AuditEvent,
 ) -> StoreResult<AppRoleRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO app_roles (id, application_id, name, name_key, description, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -295,9 +302,10 @@ pub async fn insert_app_role(
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// The role `role_id` of application `application_id`.
@@ -359,7 +367,8 @@ pub async fn delete_app_role(
     guard: &super::usage::UsageGuard<'_>,
     audit: impl FnOnce(&AppRoleRow) -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let row = sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1 AND application_id = $2"
         )))
@@ -370,14 +379,15 @@ pub async fn delete_app_role(
         let Some(row) = row else {
             return Ok(false);
         };
-        super::usage::guard_usage!(conn, guard);
+        super::usage::guard_usage(&mut *conn, guard).await?;
         sqlx::query("DELETE FROM app_roles WHERE id = $1")
             .bind(role_id)
             .execute(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// The three ways a user is linked into the directory.
@@ -444,7 +454,8 @@ pub async fn insert_link(
          ON CONFLICT ({owner_column}, user_id) DO UPDATE SET granted_by_assignment = FALSE \
          WHERE {table}.granted_by_assignment"
     ));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
             .bind(user)
             .fetch_optional(&mut *conn)
@@ -467,9 +478,10 @@ pub async fn insert_link(
             .bind(user)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(LinkOutcome::Added)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Removes the link of `user` to `owner` if there is one, with the audit event made from the
@@ -485,7 +497,8 @@ pub async fn delete_link(
     let delete = sqlx::AssertSqlSafe(format!(
         "DELETE FROM {table} WHERE {owner_column} = $1 AND user_id = $2"
     ));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let row = sqlx::query_as::<_, LinkedUserRow>(select_linked(link, "AND l.user_id = $2"))
             .bind(owner)
             .bind(user)
@@ -495,9 +508,10 @@ pub async fn delete_link(
             return Ok(false);
         };
         sqlx::query(delete).bind(owner).bind(user).execute(&mut *conn).await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// The users linked to `owner`, ordered by username, after `after`.

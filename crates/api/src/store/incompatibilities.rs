@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, StoreError, StoreResult, Tx, on_db};
 
 /// What a package can be incompatible with; each kind has its own table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,8 @@ pub async fn insert_incompatibility(
     now: DateTime<Utc>,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let inserted = sqlx::query(kind.insert_sql())
             .bind(package)
             .bind(other)
@@ -119,10 +120,11 @@ pub async fn insert_incompatibility(
             .await?
             .rows_affected();
         if inserted == 1 {
-            insert_audit_event!(&mut *conn, &audit())?;
+            insert_audit_event(&mut *conn, &audit()).await?;
         }
         Ok::<_, StoreError>(inserted == 1)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Removes a relation; removing one not recorded changes nothing and writes no event.
@@ -133,7 +135,8 @@ pub async fn delete_incompatibility(
     other: Uuid,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let deleted = sqlx::query(kind.delete_sql())
             .bind(package)
             .bind(other)
@@ -141,8 +144,9 @@ pub async fn delete_incompatibility(
             .await?
             .rows_affected();
         if deleted == 1 {
-            insert_audit_event!(&mut *conn, &audit())?;
+            insert_audit_event(&mut *conn, &audit()).await?;
         }
         Ok::<_, StoreError>(deleted == 1)
-    })
+    });
+    tx.commit_if_ok(out).await
 }

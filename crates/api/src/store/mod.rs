@@ -1,8 +1,9 @@
 //! Storage. Every SQL statement lives in this module, in functions named for intent.
 //!
 //! [`Db`] holds a SQLite or a PostgreSQL pool. Most statements are written once: sqlx accepts
-//! `$1` placeholders on both, and the [`on_db!`] macro runs the same body against whichever pool
-//! is present, type-checking it once per backend.
+//! `$1` placeholders on both, and the [`on_db!`] macro, the store's one dispatch point, runs the
+//! same body against whichever pool or connection is present, type-checking it once per backend.
+//! A write transaction is a [`Tx`]; helpers that run inside one take a [`Conn`].
 
 pub mod access;
 pub mod assignments;
@@ -24,9 +25,10 @@ pub mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{PgConnection, PgPool, SqliteConnection, SqlitePool};
 
 /// A connection pool to one of the supported databases.
 #[derive(Clone, Debug)]
@@ -35,45 +37,157 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool of `$db`.
+/// The concrete pool or connection behind one of the store's backend-agnostic handles: what
+/// [`on_db!`] matches on.
+pub enum Backends<S, P> {
+    Sqlite(S),
+    Postgres(P),
+}
+
+/// A handle that holds a pool or a connection of one backend or the other: [`Db`], [`Conn`]
+/// and [`Tx`] (through `&` or `&mut`).
+pub trait Dispatch {
+    type Sqlite;
+    type Postgres;
+    fn dispatch(self) -> Backends<Self::Sqlite, Self::Postgres>;
+}
+
+impl<'a> Dispatch for &'a Db {
+    type Sqlite = &'a SqlitePool;
+    type Postgres = &'a PgPool;
+    fn dispatch(self) -> Backends<&'a SqlitePool, &'a PgPool> {
+        match self {
+            Db::Sqlite(pool) => Backends::Sqlite(pool),
+            Db::Postgres(pool) => Backends::Postgres(pool),
+        }
+    }
+}
+
+/// A connection of either backend, usually a transaction's. The store's helpers that run
+/// inside someone else's transaction take one (`impl Into<Conn>`), so they are plain `async fn`s
+/// callable with `&mut *conn` from either backend.
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl<'c> From<&'c mut SqliteConnection> for Conn<'c> {
+    fn from(conn: &'c mut SqliteConnection) -> Self {
+        Conn::Sqlite(conn)
+    }
+}
+
+impl<'c> From<&'c mut PgConnection> for Conn<'c> {
+    fn from(conn: &'c mut PgConnection) -> Self {
+        Conn::Postgres(conn)
+    }
+}
+
+impl<'a, 'c> From<&'a mut Conn<'c>> for Conn<'a> {
+    fn from(conn: &'a mut Conn<'c>) -> Self {
+        match conn {
+            Conn::Sqlite(conn) => Conn::Sqlite(conn),
+            Conn::Postgres(conn) => Conn::Postgres(conn),
+        }
+    }
+}
+
+impl<'a, 'c> Dispatch for &'a mut Conn<'c> {
+    type Sqlite = &'a mut SqliteConnection;
+    type Postgres = &'a mut PgConnection;
+    fn dispatch(self) -> Backends<&'a mut SqliteConnection, &'a mut PgConnection> {
+        match self {
+            Conn::Sqlite(conn) => Backends::Sqlite(conn),
+            Conn::Postgres(conn) => Backends::Postgres(conn),
+        }
+    }
+}
+
+/// A connection of either backend taken from the pool, for a helper that takes a [`Conn`]
+/// outside a transaction. Dropping it returns it to the pool.
+pub enum Pooled {
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+    Postgres(PoolConnection<sqlx::Postgres>),
+}
+
+impl From<PoolConnection<sqlx::Sqlite>> for Pooled {
+    fn from(conn: PoolConnection<sqlx::Sqlite>) -> Self {
+        Pooled::Sqlite(conn)
+    }
+}
+
+impl From<PoolConnection<sqlx::Postgres>> for Pooled {
+    fn from(conn: PoolConnection<sqlx::Postgres>) -> Self {
+        Pooled::Postgres(conn)
+    }
+}
+
+impl<'a> From<&'a mut Pooled> for Conn<'a> {
+    fn from(conn: &'a mut Pooled) -> Self {
+        match conn {
+            Pooled::Sqlite(conn) => Conn::Sqlite(conn),
+            Pooled::Postgres(conn) => Conn::Postgres(conn),
+        }
+    }
+}
+
+/// One write transaction of either backend. Dropping it without [`Tx::commit_if_ok`] rolls it
+/// back, so an early return with `?` leaves nothing behind.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    /// Begins a write transaction. SQLite transactions start with `BEGIN IMMEDIATE` so that a
+    /// read followed by a write never fails half-way with "database is locked".
+    pub async fn begin(db: &Db) -> Result<Tx, sqlx::Error> {
+        Ok(match db {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Commits when `out` is `Ok`, and rolls back otherwise; then returns `out`.
+    pub async fn commit_if_ok<T, E: From<sqlx::Error>>(self, out: Result<T, E>) -> Result<T, E> {
+        if out.is_ok() {
+            match self {
+                Tx::Sqlite(tx) => tx.commit().await?,
+                Tx::Postgres(tx) => tx.commit().await?,
+            }
+        }
+        out
+    }
+}
+
+impl<'a> Dispatch for &'a mut Tx {
+    type Sqlite = &'a mut SqliteConnection;
+    type Postgres = &'a mut PgConnection;
+    fn dispatch(self) -> Backends<&'a mut SqliteConnection, &'a mut PgConnection> {
+        match self {
+            Tx::Sqlite(tx) => Backends::Sqlite(&mut **tx),
+            Tx::Postgres(tx) => Backends::Postgres(&mut **tx),
+        }
+    }
+}
+
+/// The store's one dispatch point: runs `$body` with `$x` bound to the concrete pool or
+/// connection behind `$handle` (a `&Db`, `&mut Conn` or `&mut Tx`), once per backend.
+///
+/// A macro because `$body` is type-checked separately against each backend's types (sqlx's
+/// queries, binds and rows are generic over the database), which a function cannot express
+/// without restating sqlx's trait bounds for every statement. It hides no `?` and no `.await`:
+/// those stay in `$body`. Every other store helper is a plain function.
 macro_rules! on_db {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::store::Db::Sqlite($pool) => $body,
-            $crate::store::Db::Postgres($pool) => $body,
+    ($handle:expr, $x:ident => $body:expr) => {
+        match $crate::store::Dispatch::dispatch($handle) {
+            $crate::store::Backends::Sqlite($x) => $body,
+            $crate::store::Backends::Postgres($x) => $body,
         }
     };
 }
 
-/// Runs `$body` inside one write transaction, with `$conn` bound to its connection, and commits
-/// when `$body` returns `Ok`. SQLite transactions start with `BEGIN IMMEDIATE` so that a read
-/// followed by a write never fails half-way with "database is locked".
-macro_rules! in_transaction {
-    ($db:expr, $conn:ident => $body:expr) => {
-        match $db {
-            $crate::store::Db::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let $conn = &mut *tx;
-                let out = $body;
-                if out.is_ok() {
-                    tx.commit().await?;
-                }
-                out
-            }
-            $crate::store::Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let $conn = &mut *tx;
-                let out = $body;
-                if out.is_ok() {
-                    tx.commit().await?;
-                }
-                out
-            }
-        }
-    };
-}
-
-pub(crate) use {in_transaction, on_db};
+pub(crate) use on_db;
 
 /// Which backend a URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The notification outbox.
 //!
 //! A change that people should hear about writes its notifications inside its own transaction,
-//! with [`insert_notification!`], so the notification exists exactly when the change does. The
+//! with [`insert_notification`], so the notification exists exactly when the change does. The
 //! service renders them (`service::notifications::render`) and hands them to the store
 //! function that makes the change:
 //!
@@ -12,7 +12,7 @@
 //!     in_transaction!(db, conn => {
 //!         // … the compare-and-set, the audit event …
 //!         for note in notes {
-//!             insert_notification!(&mut *conn, note)?;
+//!             insert_notification(&mut *conn, note).await?;
 //!         }
 //!         Ok::<_, StoreError>(…)
 //!     })
@@ -29,7 +29,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use super::{Db, StoreResult, on_db};
+use super::{Conn, Db, Pooled, StoreResult, on_db};
 
 /// A notification ready to be written. Build one with `service::notifications::render`,
 /// which fills in the plain-text and HTML bodies.
@@ -49,37 +49,36 @@ pub struct NewNotification {
     pub created_at: DateTime<Utc>,
 }
 
-/// Inserts `$notification` (a `&NewNotification`) through `$conn`, a connection of either
-/// backend, typically inside the transaction of the change it tells about. Evaluates to the
-/// `sqlx` result; write `insert_notification!(&mut *conn, &note)?;`.
-macro_rules! insert_notification {
-    ($conn:expr, $notification:expr) => {{
-        let notification: &$crate::store::notifications::NewNotification = $notification;
-        sqlx::query(
-            "INSERT INTO notifications (id, recipient_id, kind, subject, body_text, body_html, \
-             link, created_at, email_state, attempts, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8)",
-        )
-        .bind(notification.id)
-        .bind(notification.recipient_id)
-        .bind(notification.kind)
-        .bind(notification.subject.as_str())
-        .bind(notification.body_text.as_str())
-        .bind(notification.body_html.as_str())
-        .bind(notification.link.as_str())
-        .bind(notification.created_at)
-        .execute($conn)
-        .await
-    }};
+/// Inserts `notification` through `conn`, a connection of either backend, typically inside the
+/// transaction of the change it tells about: `insert_notification(&mut *conn, &note).await?`.
+pub(crate) async fn insert_notification<'c>(
+    conn: impl Into<Conn<'c>>,
+    notification: &NewNotification,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => sqlx::query(
+        "INSERT INTO notifications (id, recipient_id, kind, subject, body_text, body_html, \
+         link, created_at, email_state, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8)",
+    )
+    .bind(notification.id)
+    .bind(notification.recipient_id)
+    .bind(notification.kind)
+    .bind(notification.subject.as_str())
+    .bind(notification.body_text.as_str())
+    .bind(notification.body_html.as_str())
+    .bind(notification.link.as_str())
+    .bind(notification.created_at)
+    .execute(conn)
+    .await
+    .map(|_| ()))?;
+    Ok(())
 }
-
-pub(crate) use insert_notification;
 
 /// Writes one notification on its own, for callers without a transaction of their own.
 pub async fn enqueue(db: &Db, notification: &NewNotification) -> StoreResult<()> {
-    on_db!(db, pool => crate::store::notifications::insert_notification!(pool, notification)
-        .map(|done| done.rows_affected()))?;
-    Ok(())
+    let mut conn = on_db!(db, pool => pool.acquire().await.map(Pooled::from))?;
+    insert_notification(&mut conn, notification).await
 }
 
 /// A notification as its recipient reads it.

@@ -8,7 +8,7 @@ use super::assignments::{
 };
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Db, DeleteOutcome, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, DeleteOutcome, StoreError, StoreResult, Tx, on_db};
 
 const PACKAGE_COLUMNS: &str =
     "id, catalog_id, name, name_key, description, hidden, created_at, updated_at, version";
@@ -47,7 +47,8 @@ pub async fn insert_package(
     record: &NewPackageRecord,
     audit: impl FnOnce(&PackageRow) -> AuditEvent,
 ) -> StoreResult<PackageRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO access_packages (id, catalog_id, name, name_key, description, hidden, \
              created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)",
@@ -65,9 +66,10 @@ pub async fn insert_package(
             .bind(record.id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_package(db: &Db, id: Uuid) -> StoreResult<Option<PackageRow>> {
@@ -162,7 +164,8 @@ pub async fn move_package(
     now: DateTime<Utc>,
     audit: impl FnOnce(&PackageRow) -> AuditEvent,
 ) -> StoreResult<MovePackage> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let missing: Vec<(String, Uuid, String)> = sqlx::query_as(
             "SELECT DISTINCT CASE WHEN r.group_id IS NULL THEN 'application' ELSE 'group' END, \
              COALESCE(r.group_id, ar.application_id), COALESCE(g.name, a.name) \
@@ -200,9 +203,10 @@ pub async fn move_package(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(MovePackage::Moved(Box::new(row)))
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub struct PackageUpdate {
@@ -220,7 +224,8 @@ pub async fn transition_package(
     now: DateTime<Utc>,
     audit: impl FnOnce(&PackageRow) -> AuditEvent,
 ) -> StoreResult<PackageRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE access_packages SET name = $1, name_key = $2, description = $3, hidden = $4, \
              updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
@@ -242,9 +247,10 @@ pub async fn transition_package(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Deletes a package: its active assignments end first (their holders lose what no other
@@ -258,7 +264,8 @@ pub async fn delete_package(
     tell: impl Fn(&PackageRow, Uuid) -> NewNotification,
     audit: impl FnOnce(&PackageRow, usize) -> AuditEvent,
 ) -> StoreResult<DeleteOutcome> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let Some(row) = sqlx::query_as::<_, PackageRow>(select_package())
             .bind(id)
             .fetch_optional(&mut *conn)
@@ -284,16 +291,17 @@ pub async fn delete_package(
         .execute(&mut *conn)
         .await?;
         for (user,) in &holders {
-            revoke_package_roles!(conn, id, *user);
-            insert_notification!(&mut *conn, &tell(&row, *user))?;
+            revoke_package_roles(&mut *conn, id, *user).await?;
+            insert_notification(&mut *conn, &tell(&row, *user)).await?;
         }
         sqlx::query("DELETE FROM access_packages WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row, holders.len()))?;
+        insert_audit_event(&mut *conn, &audit(&row, holders.len())).await?;
         Ok::<_, StoreError>(DeleteOutcome::Deleted)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -377,7 +385,8 @@ pub async fn insert_resource_role(
     });
     let resource = record.group_id.or(record.app_role_id);
     let select = sqlx::AssertSqlSafe(format!("{RESOURCE_ROLE_SELECT} WHERE r.id = $1"));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let (count,): (i64,) = sqlx::query_as(check)
             .bind(record.catalog_id)
             .bind(resource)
@@ -398,14 +407,15 @@ pub async fn insert_resource_role(
         .bind(record.now)
         .execute(&mut *conn)
         .await?;
-        grant_role_to_assignees!(conn, record.id, record.now);
+        grant_role_to_assignees(&mut *conn, record.id, record.now).await?;
         let row = sqlx::query_as::<_, ResourceRoleRow>(select)
             .bind(record.id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(AddResourceRole::Added(Box::new(row)))
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Removes a resource role, and revokes it from everyone the package is delivered to unless
@@ -419,7 +429,8 @@ pub async fn delete_resource_role(
     let select = sqlx::AssertSqlSafe(format!(
         "{RESOURCE_ROLE_SELECT} WHERE r.id = $1 AND r.package_id = $2"
     ));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let Some(row) = sqlx::query_as::<_, ResourceRoleRow>(select)
             .bind(id)
             .bind(package)
@@ -435,8 +446,9 @@ pub async fn delete_resource_role(
         let table = RoleTable::of_kind(&row.kind).ok_or_else(|| {
             StoreError::Database(sqlx::Error::Decode("unknown resource role kind".into()))
         })?;
-        revoke_resource_from_assignees!(conn, table, package, row.group_id.or(row.app_role_id));
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        revoke_resource_from_assignees(&mut *conn, table, package, row.group_id.or(row.app_role_id)).await?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
-    })
+    });
+    tx.commit_if_ok(out).await
 }

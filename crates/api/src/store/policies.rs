@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::assignments::count_active_assignments;
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, DeleteOutcome, StoreError, StoreResult, in_transaction, on_db};
+use super::{Conn, Db, DeleteOutcome, StoreError, StoreResult, Tx, on_db};
 
 const POLICY_COLUMNS: &str =
     "id, package_id, name, enabled, definition, created_at, updated_at, version";
@@ -44,34 +44,35 @@ pub struct PolicyRecord {
     pub now: DateTime<Utc>,
 }
 
-/// Writes the queryable copy of a policy's audience through `$conn`.
-macro_rules! write_audience {
-    ($conn:expr, $record:expr) => {{
-        let record: &PolicyRecord = $record;
+/// Writes the queryable copy of a policy's audience through `conn`.
+async fn write_audience<'c>(conn: impl Into<Conn<'c>>, record: &PolicyRecord) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => {
         sqlx::query("UPDATE assignment_policies SET audience = $1 WHERE id = $2")
             .bind(record.audience)
             .bind(record.id)
-            .execute(&mut *$conn)
+            .execute(&mut *conn)
             .await?;
         sqlx::query("DELETE FROM policy_requesters WHERE policy_id = $1")
             .bind(record.id)
-            .execute(&mut *$conn)
+            .execute(&mut *conn)
             .await?;
         for user in &record.requester_users {
             sqlx::query("INSERT INTO policy_requesters (policy_id, user_id) VALUES ($1, $2)")
                 .bind(record.id)
                 .bind(*user)
-                .execute(&mut *$conn)
+                .execute(&mut *conn)
                 .await?;
         }
         for group in &record.requester_groups {
             sqlx::query("INSERT INTO policy_requesters (policy_id, group_id) VALUES ($1, $2)")
                 .bind(record.id)
                 .bind(*group)
-                .execute(&mut *$conn)
+                .execute(&mut *conn)
                 .await?;
         }
-    }};
+    });
+    Ok(())
 }
 
 pub async fn insert_policy(
@@ -79,7 +80,8 @@ pub async fn insert_policy(
     record: &PolicyRecord,
     audit: impl FnOnce(&PolicyRow) -> AuditEvent,
 ) -> StoreResult<PolicyRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO assignment_policies (id, package_id, name, enabled, definition, \
              created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $6, 1)",
@@ -92,15 +94,16 @@ pub async fn insert_policy(
         .bind(record.now)
         .execute(&mut *conn)
         .await?;
-        write_audience!(conn, record);
+        write_audience(&mut *conn, record).await?;
         let row = sqlx::query_as::<_, PolicyRow>(select_policy())
             .bind(record.id)
             .bind(record.package_id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_policy(db: &Db, package: Uuid, id: Uuid) -> StoreResult<Option<PolicyRow>> {
@@ -131,7 +134,8 @@ pub async fn transition_policy(
     seen_version: i64,
     audit: impl FnOnce(&PolicyRow) -> AuditEvent,
 ) -> StoreResult<PolicyRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE assignment_policies SET name = $1, enabled = $2, definition = $3, \
              updated_at = $4, version = version + 1 \
@@ -150,15 +154,16 @@ pub async fn transition_policy(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        write_audience!(conn, record);
+        write_audience(&mut *conn, record).await?;
         let row = sqlx::query_as::<_, PolicyRow>(select_policy())
             .bind(record.id)
             .bind(record.package_id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Deletes a policy no active assignment or open request follows.
@@ -168,7 +173,8 @@ pub async fn delete_policy(
     id: Uuid,
     audit: impl FnOnce(&PolicyRow) -> AuditEvent,
 ) -> StoreResult<DeleteOutcome> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let Some(row) = sqlx::query_as::<_, PolicyRow>(select_policy())
             .bind(id)
             .bind(package)
@@ -177,7 +183,7 @@ pub async fn delete_policy(
         else {
             return Ok(DeleteOutcome::NotFound);
         };
-        let active = count_active_assignments!(conn, "policy_id", id);
+        let active = count_active_assignments(&mut *conn, id).await?;
         let (open,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM requests WHERE policy_id = $1 \
              AND state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')",
@@ -192,9 +198,10 @@ pub async fn delete_policy(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(DeleteOutcome::Deleted)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Which of `users` exist.

@@ -14,7 +14,7 @@ use super::assignments::{
 };
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db};
 
 const SELECT_REQUEST: &str = "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, \
      r.policy_id, r.policy_name, r.kind, r.state, r.requester_id, r.target_id, r.assignment_id, \
@@ -61,24 +61,30 @@ pub struct RequestWrite {
     pub now: DateTime<Utc>,
 }
 
-/// Rewrites the approvers of request `$id` through `$conn`.
-macro_rules! replace_approvers {
-    ($conn:expr, $id:expr, $approvers:expr) => {{
+/// Rewrites the approvers of request `id` through `conn`.
+async fn replace_approvers<'c>(
+    conn: impl Into<Conn<'c>>,
+    id: Uuid,
+    approvers: &[Uuid],
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => {
         sqlx::query("DELETE FROM request_approvers WHERE request_id = $1")
-            .bind($id)
-            .execute(&mut *$conn)
+            .bind(id)
+            .execute(&mut *conn)
             .await?;
-        for user in $approvers {
+        for user in approvers {
             sqlx::query(
                 "INSERT INTO request_approvers (request_id, user_id) VALUES ($1, $2) \
                  ON CONFLICT (request_id, user_id) DO NOTHING",
             )
-            .bind($id)
+            .bind(id)
             .bind(*user)
-            .execute(&mut *$conn)
+            .execute(&mut *conn)
             .await?;
         }
-    }};
+    });
+    Ok(())
 }
 
 pub struct NewRequestRow {
@@ -124,7 +130,8 @@ pub async fn insert_request(
     notes: &[NewNotification],
     audit: impl FnOnce(&RequestRow) -> AuditEvent,
 ) -> StoreResult<InsertRequest> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         if let Some(claim) = idempotency {
             sqlx::query(
                 "DELETE FROM request_idempotency WHERE user_id = $1 AND key = $2 \
@@ -179,7 +186,7 @@ pub async fn insert_request(
         .bind(new.write.now)
         .execute(&mut *conn)
         .await?;
-        replace_approvers!(conn, new.id, &new.write.approvers);
+        replace_approvers(&mut *conn, new.id, &new.write.approvers).await?;
         if let Some(claim) = idempotency {
             sqlx::query(
                 "INSERT INTO request_idempotency (user_id, key, request_id, created_at, \
@@ -197,12 +204,13 @@ pub async fn insert_request(
             .bind(new.id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         for note in notes {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>(InsertRequest::Inserted(Box::new(row)))
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// The request an idempotency key made, and the fingerprint of the request the key came with
@@ -269,7 +277,8 @@ pub async fn update_request(
     notes: &[NewNotification],
     audit: impl FnOnce(&RequestRow) -> AuditEvent,
 ) -> StoreResult<RequestRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
              updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
@@ -287,7 +296,7 @@ pub async fn update_request(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        replace_approvers!(conn, id, &write.approvers);
+        replace_approvers(&mut *conn, id, &write.approvers).await?;
         if let Some(decision) = decision {
             sqlx::query(
                 "INSERT INTO request_decisions (request_id, stage, approver_id, verdict, \
@@ -305,12 +314,13 @@ pub async fn update_request(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         for note in notes {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// What delivering a request changes.
@@ -362,7 +372,8 @@ pub async fn deliver_request(
     outcomes: &DeliveryOutcomes<'_>,
     audit: impl FnOnce(&RequestRow, Option<&AssignmentRow>) -> Vec<AuditEvent>,
 ) -> StoreResult<Delivered> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         // Claim the delivery before applying it: whoever moves the version first delivers.
         // A concurrent claim (the scheduler, another replica, an approver) waits on the row
         // lock, then finds the version moved on and gets `Conflict`; a read would not wait,
@@ -381,9 +392,9 @@ pub async fn deliver_request(
         }
         let applied: Result<Uuid, String> = match delivery {
             Delivery::Add(record) => {
-                let conflicts = find_conflicts!(conn, record.package_id, record.user_id);
+                let conflicts = find_conflicts(&mut *conn, record.package_id, record.user_id).await?;
                 if conflicts.is_empty() {
-                    insert_assignment_row!(conn, record);
+                    insert_assignment_row(&mut *conn, record).await?;
                     Ok(record.id)
                 } else {
                     let names: Vec<String> = conflicts
@@ -438,7 +449,7 @@ pub async fn deliver_request(
                     .bind(end.id)
                     .fetch_one(&mut *conn)
                     .await?;
-                    revoke_package_roles!(conn, package, user);
+                    revoke_package_roles(&mut *conn, package, user).await?;
                     Ok(end.id)
                 } else {
                     Err("The assignment had ended already.".to_string())
@@ -462,7 +473,7 @@ pub async fn deliver_request(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-        replace_approvers!(conn, id, &write.approvers);
+        replace_approvers(&mut *conn, id, &write.approvers).await?;
         let request = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
             .bind(id)
             .fetch_one(&mut *conn)
@@ -477,7 +488,7 @@ pub async fn deliver_request(
             None => None,
         };
         for event in audit(&request, assignment.as_ref()) {
-            insert_audit_event!(&mut *conn, &event)?;
+            insert_audit_event(&mut *conn, &event).await?;
         }
         let notes = if assignment.is_some() {
             outcomes.done_notes
@@ -485,7 +496,7 @@ pub async fn deliver_request(
             outcomes.failed_notes
         };
         for note in notes {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>(match (assignment, reason) {
             (Some(assignment), _) => Delivered::Done {
@@ -497,7 +508,8 @@ pub async fn deliver_request(
                 reason: reason.unwrap_or_default(),
             },
         })
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_request(db: &Db, id: Uuid) -> StoreResult<Option<RequestRow>> {

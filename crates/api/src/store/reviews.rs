@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, StoreError, StoreResult, Tx, on_db};
 
 const DEFINITION_COLUMNS: &str = "id, name, definition, package_id, created_by, \
      occurrences_started, next_start_at, created_at, updated_at, version";
@@ -53,7 +53,8 @@ pub async fn insert_definition(
     write: &DefinitionWrite,
     audit: impl FnOnce(&DefinitionRow) -> AuditEvent,
 ) -> StoreResult<DefinitionRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO review_definitions (id, name, definition, package_id, created_by, \
              occurrences_started, next_start_at, created_at, updated_at, version, policy_id) \
@@ -73,9 +74,10 @@ pub async fn insert_definition(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// The definition policy `policy` carries, if any.
@@ -146,7 +148,8 @@ pub async fn replace_definition(
     write: &DefinitionWrite,
     audit: impl FnOnce(&DefinitionRow) -> AuditEvent,
 ) -> StoreResult<DefinitionRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE review_definitions SET name = $1, definition = $2, package_id = $3, \
              next_start_at = $4, updated_at = $5, version = version + 1 \
@@ -169,9 +172,10 @@ pub async fn replace_definition(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Deletes a definition with its instances and items.
@@ -180,7 +184,8 @@ pub async fn delete_definition(
     id: Uuid,
     audit: impl FnOnce(&DefinitionRow) -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let Some(row) = sqlx::query_as::<_, DefinitionRow>(select_definition())
             .bind(id)
             .fetch_optional(&mut *conn)
@@ -192,9 +197,10 @@ pub async fn delete_definition(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Definitions whose next occurrence is due: (id, version).
@@ -232,7 +238,8 @@ pub async fn plan_occurrence(
     instances: &[InstanceInsert],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE review_definitions SET occurrences_started = $1, next_start_at = $2, \
              version = version + 1 WHERE id = $3 AND version = $4",
@@ -267,7 +274,8 @@ pub async fn plan_occurrence(
             .await?;
         }
         Ok::<_, StoreError>(())
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 const INSTANCE_SELECT: &str = "SELECT i.id, i.definition_id, d.name AS definition_name, \
@@ -516,7 +524,8 @@ pub async fn write_instance(
     notes: &[NewNotification],
     audit: &[AuditEvent],
 ) -> StoreResult<()> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE review_instances SET state = $1, record = $2, due_at = $3, updated_at = $4, \
              version = version + 1 WHERE id = $5 AND version = $6",
@@ -593,13 +602,14 @@ pub async fn write_instance(
             }
         }
         for note in notes {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         for event in audit {
-            insert_audit_event!(&mut *conn, event)?;
+            insert_audit_event(&mut *conn, event).await?;
         }
         Ok::<_, StoreError>(())
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Writes decided items (each compare-and-set) with their audit events, while the instance is
@@ -611,7 +621,8 @@ pub async fn write_decisions(
     items: &[ItemWrite],
     audit: &[AuditEvent],
 ) -> StoreResult<()> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let (current,): (i64,) = sqlx::query_as("SELECT version FROM review_instances WHERE id = $1")
             .bind(instance)
             .fetch_one(&mut *conn)
@@ -636,10 +647,11 @@ pub async fn write_decisions(
             }
         }
         for event in audit {
-            insert_audit_event!(&mut *conn, event)?;
+            insert_audit_event(&mut *conn, event).await?;
         }
         Ok::<_, StoreError>(())
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// A person in scope of a review when it starts.
@@ -745,7 +757,8 @@ pub async fn remove_group_member(
     user: Uuid,
     note: &NewNotification,
 ) -> StoreResult<(bool, bool)> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let (held,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
         )
@@ -765,10 +778,11 @@ pub async fn remove_group_member(
         .await?
         .rows_affected();
         if removed > 0 {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>((removed > 0, held > 0))
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Removes `user`'s roles of `application` after a review denied them, except those a
@@ -780,7 +794,8 @@ pub async fn remove_application_roles(
     user: Uuid,
     note: &NewNotification,
 ) -> StoreResult<(bool, bool)> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let (held,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM app_role_assignments a JOIN app_roles r ON r.id = a.app_role_id \
              WHERE r.application_id = $1 AND a.user_id = $2",
@@ -802,8 +817,9 @@ pub async fn remove_application_roles(
         .await?
         .rows_affected();
         if removed > 0 {
-            insert_notification!(&mut *conn, note)?;
+            insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>((removed > 0, held > 0))
-    })
+    });
+    tx.commit_if_ok(out).await
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::users::UserRow;
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Db, StoreError, StoreResult, Tx, on_db};
 
 const TOKEN_COLUMNS: &str =
     "id, owner_id, name, prefix, created_at, expires_at, last_used_at, revoked_at";
@@ -39,7 +39,8 @@ pub async fn insert_token(
     token: &NewTokenRecord,
     audit: impl FnOnce(&TokenRow) -> AuditEvent,
 ) -> StoreResult<TokenRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         sqlx::query(
             "INSERT INTO api_tokens (id, owner_id, name, prefix, secret_hash, created_by, \
              created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -60,9 +61,10 @@ pub async fn insert_token(
         .bind(token.id)
         .fetch_one(&mut *conn)
         .await?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_token(db: &Db, id: Uuid) -> StoreResult<Option<TokenRow>> {
@@ -111,7 +113,8 @@ pub async fn revoke_token(
     now: DateTime<Utc>,
     audit: impl FnOnce(&TokenRow) -> AuditEvent,
 ) -> StoreResult<bool> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
@@ -127,10 +130,11 @@ pub async fn revoke_token(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-            insert_audit_event!(&mut *conn, &audit(&row))?;
+            insert_audit_event(&mut *conn, &audit(&row)).await?;
         }
         Ok::<_, StoreError>(changed == 1)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// The token with this secret hash and its owner, if the token is live and the owner enabled.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Db, StoreResult, on_db};
+use super::{Conn, Db, Pooled, StoreError, StoreResult, on_db};
 
 /// A resource that packages grant roles of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,42 +108,38 @@ impl Usage {
     }
 }
 
-/// Reads what uses `$resource` (in catalog `$catalog`, an `Option<Uuid>`, when given) through
-/// the executor `$exec` (a pool, or `&mut *conn` inside a transaction).
-macro_rules! usage_of {
-    ($exec:expr, $resource:expr, $catalog:expr) => {{
-        let resource: $crate::store::usage::Resource = $resource;
-        let catalog: Option<uuid::Uuid> = $catalog;
-        let mut query = sqlx::query_as::<_, $crate::store::usage::UsingPackageRow>(
-            resource.packages_sql(catalog.is_some()),
-        )
-        .bind(resource.id());
+/// Reads what uses `resource` (in `catalog`, when given) through `conn`.
+async fn usage_of<'c>(
+    conn: impl Into<Conn<'c>>,
+    resource: Resource,
+    catalog: Option<Uuid>,
+) -> StoreResult<Usage> {
+    let mut conn: Conn<'c> = conn.into();
+    let packages = on_db!(&mut conn, conn => {
+        let mut query = sqlx::query_as::<_, UsingPackageRow>(resource.packages_sql(catalog.is_some()))
+            .bind(resource.id());
         if let Some(catalog) = catalog {
             query = query.bind(catalog);
         }
-        let packages = query.fetch_all($exec).await?;
-        let policies = match resource.policies_sql(catalog.is_some()) {
-            Some(sql) => {
-                let mut query = sqlx::query_as::<_, $crate::store::usage::UsingPolicyRow>(sql)
-                    .bind(resource.pattern());
-                if let Some(catalog) = catalog {
-                    query = query.bind(catalog);
-                }
-                query.fetch_all($exec).await?
+        query.fetch_all(conn).await
+    })?;
+    let policies = match resource.policies_sql(catalog.is_some()) {
+        Some(sql) => on_db!(&mut conn, conn => {
+            let mut query = sqlx::query_as::<_, UsingPolicyRow>(sql).bind(resource.pattern());
+            if let Some(catalog) = catalog {
+                query = query.bind(catalog);
             }
-            None => Vec::new(),
-        };
-        $crate::store::usage::Usage { packages, policies }
-    }};
+            query.fetch_all(conn).await
+        })?,
+        None => Vec::new(),
+    };
+    Ok(Usage { packages, policies })
 }
 
 /// What uses `resource`, in `catalog` only when given.
 pub async fn find_usage(db: &Db, resource: Resource, catalog: Option<Uuid>) -> StoreResult<Usage> {
-    let usage = on_db!(db, pool => {
-        let usage: Result<Usage, sqlx::Error> = async { Ok(usage_of!(pool, resource, catalog)) }.await;
-        usage
-    })?;
-    Ok(usage)
+    let mut conn = on_db!(db, pool => pool.acquire().await.map(Pooled::from))?;
+    usage_of(&mut conn, resource, catalog).await
 }
 
 /// A policy a cascading delete disables, with the definition it is written with.
@@ -164,35 +160,33 @@ pub struct UsageGuard<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Inside a transaction on `$conn`: reads the resource's users again and returns
-/// [`StoreError::Conflict`](super::StoreError::Conflict) from the enclosing function when they
-/// are not the ones the caller saw; then disables the policies the guard names (each a
-/// compare-and-set). Evaluates to the usage read.
-macro_rules! guard_usage {
-    ($conn:expr, $guard:expr) => {{
-        let guard: &$crate::store::usage::UsageGuard<'_> = $guard;
-        let usage = $crate::store::usage::usage_of!(&mut *$conn, guard.resource, guard.catalog);
-        if usage.ids() != guard.expected {
-            return Err($crate::store::StoreError::Conflict);
+/// Inside a transaction on `conn`: reads the resource's users again and answers
+/// [`StoreError::Conflict`] when they are not the ones the caller saw; then disables the
+/// policies the guard names (each a compare-and-set). Returns the usage read.
+pub(crate) async fn guard_usage<'c>(
+    conn: impl Into<Conn<'c>>,
+    guard: &UsageGuard<'_>,
+) -> StoreResult<Usage> {
+    let mut conn: Conn<'c> = conn.into();
+    let usage = usage_of(&mut conn, guard.resource, guard.catalog).await?;
+    if usage.ids() != guard.expected {
+        return Err(StoreError::Conflict);
+    }
+    for policy in guard.disable {
+        let changed = on_db!(&mut conn, conn => sqlx::query(
+            "UPDATE assignment_policies SET enabled = FALSE, definition = $1, \
+             updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+        )
+        .bind(&policy.definition)
+        .bind(guard.now)
+        .bind(policy.id)
+        .bind(policy.version)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected()))?;
+        if changed == 0 {
+            return Err(StoreError::Conflict);
         }
-        for policy in guard.disable {
-            let changed = sqlx::query(
-                "UPDATE assignment_policies SET enabled = FALSE, definition = $1, \
-                 updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
-            )
-            .bind(&policy.definition)
-            .bind(guard.now)
-            .bind(policy.id)
-            .bind(policy.version)
-            .execute(&mut *$conn)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err($crate::store::StoreError::Conflict);
-            }
-        }
-        usage
-    }};
+    }
+    Ok(usage)
 }
-
-pub(crate) use {guard_usage, usage_of};

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, in_transaction, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db};
 
 /// The columns a [`UserRow`] reads, each prefixed with `$p` (a table alias such as `"u."`), as
 /// one string literal.
@@ -121,45 +121,51 @@ macro_rules! select_users {
     };
 }
 
-/// Reads one user with their sponsors through `$conn`, a connection of either backend.
-macro_rules! fetch_user_with_sponsors {
-    ($conn:expr, $id:expr) => {{
-        let row = sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
-            .bind($id)
-            .fetch_optional(&mut *$conn)
-            .await?;
-        match row {
-            Some(mut row) => {
-                let sponsors: Vec<(Uuid,)> = sqlx::query_as(
-                    "SELECT sponsor_id FROM user_sponsors WHERE user_id = $1 ORDER BY sponsor_id",
-                )
-                .bind($id)
-                .fetch_all(&mut *$conn)
-                .await?;
-                row.sponsors = sponsors.into_iter().map(|(id,)| id).collect();
-                Some(row)
-            }
-            None => None,
-        }
-    }};
+/// Reads one user with their sponsors through `conn`, a connection of either backend.
+async fn fetch_user_with_sponsors<'c>(
+    conn: impl Into<Conn<'c>>,
+    id: Uuid,
+) -> StoreResult<Option<UserRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await)?;
+    let Some(mut row) = row else {
+        return Ok(None);
+    };
+    let sponsors: Vec<(Uuid,)> = on_db!(&mut conn, conn => sqlx::query_as(
+        "SELECT sponsor_id FROM user_sponsors WHERE user_id = $1 ORDER BY sponsor_id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await)?;
+    row.sponsors = sponsors.into_iter().map(|(id,)| id).collect();
+    Ok(Some(row))
 }
 
-/// Replaces the sponsors of `$user` through `$conn`. A sponsor that does not exist fails on
-/// the foreign key.
-macro_rules! replace_sponsors {
-    ($conn:expr, $user:expr, $sponsors:expr) => {{
+/// Replaces the sponsors of `user` through `conn`. A sponsor that does not exist fails on the
+/// foreign key.
+async fn replace_sponsors<'c>(
+    conn: impl Into<Conn<'c>>,
+    user: Uuid,
+    sponsors: &[Uuid],
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => {
         sqlx::query("DELETE FROM user_sponsors WHERE user_id = $1")
-            .bind($user)
-            .execute(&mut *$conn)
+            .bind(user)
+            .execute(&mut *conn)
             .await?;
-        for sponsor in $sponsors {
+        for sponsor in sponsors {
             sqlx::query("INSERT INTO user_sponsors (user_id, sponsor_id) VALUES ($1, $2)")
-                .bind($user)
+                .bind(user)
                 .bind(*sponsor)
-                .execute(&mut *$conn)
+                .execute(&mut *conn)
                 .await?;
         }
-    }};
+    });
+    Ok(())
 }
 
 /// Fills the sponsors of `rows` with one query.
@@ -211,7 +217,8 @@ pub async fn insert_user(
     user: &NewUserRecord,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<UserRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         if let Some(manager) = user.manager_id {
             let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
                 .bind(manager)
@@ -240,11 +247,12 @@ pub async fn insert_user(
         .bind(user.user_type)
         .execute(&mut *conn)
         .await?;
-        replace_sponsors!(conn, user.id, &user.sponsors);
-        let row = fetch_user_with_sponsors!(conn, user.id).ok_or(StoreError::Conflict)?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        replace_sponsors(&mut *conn, user.id, &user.sponsors).await?;
+        let row = fetch_user_with_sponsors(&mut *conn, user.id).await?.ok_or(StoreError::Conflict)?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 pub async fn find_user(db: &Db, id: Uuid) -> StoreResult<Option<UserRow>> {
@@ -366,23 +374,29 @@ pub struct UserUpdate {
     pub sponsors: Vec<Uuid>,
 }
 
-/// Ends every session of `$user` and revokes every API token, for good: enabling the user
-/// again revives neither.
-macro_rules! end_access_of_user {
-    ($conn:expr, $user:expr, $now:expr) => {{
+/// Ends every session of `user` and revokes every API token, for good: enabling the user again
+/// revives neither.
+async fn end_access_of_user<'c>(
+    conn: impl Into<Conn<'c>>,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => {
         sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
-            .bind($now)
-            .bind($user)
-            .execute(&mut *$conn)
+            .bind(now)
+            .bind(user)
+            .execute(&mut *conn)
             .await?;
         sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE owner_id = $2 AND revoked_at IS NULL",
         )
-        .bind($now)
-        .bind($user)
-        .execute(&mut *$conn)
+        .bind(now)
+        .bind(user)
+        .execute(&mut *conn)
         .await?;
-    }};
+    });
+    Ok(())
 }
 
 /// Writes `update` if the user is still at `seen_version` (compare-and-set), with its audit
@@ -396,7 +410,8 @@ pub async fn transition_user(
     now: DateTime<Utc>,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<UserRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         if let Some(manager) = update.manager_id {
             let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
                 .bind(manager)
@@ -428,14 +443,15 @@ pub async fn transition_user(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        replace_sponsors!(conn, id, &update.sponsors);
+        replace_sponsors(&mut *conn, id, &update.sponsors).await?;
         if !update.enabled {
-            end_access_of_user!(conn, id, now);
+            end_access_of_user(&mut *conn, id, now).await?;
         }
-        let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Walks up the management chain from `start`, at most `limit` steps, returning the ids met.
@@ -496,11 +512,12 @@ pub async fn delete_user(
     let admins_sql = sqlx::AssertSqlSafe(format!(
         "SELECT id FROM users WHERE is_admin AND enabled AND deleted_at IS NULL ORDER BY id{lock}"
     ));
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let admins: Vec<(Uuid,)> = sqlx::query_as(admins_sql)
             .fetch_all(&mut *conn)
             .await?;
-        let Some(current) = fetch_user_with_sponsors!(conn, id) else {
+        let Some(current) = fetch_user_with_sponsors(&mut *conn, id).await? else {
             return Ok(Deletion::Gone);
         };
         if current.deleted_at.is_some() {
@@ -521,11 +538,12 @@ pub async fn delete_user(
         if changed == 0 {
             return Ok(Deletion::Gone);
         }
-        end_access_of_user!(conn, id, now);
-        let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        end_access_of_user(&mut *conn, id, now).await?;
+        let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(Deletion::Deleted(Box::new(row)))
-    })
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Sets a person's password hash, compare-and-set on the version, and ends their sessions
@@ -540,7 +558,8 @@ pub async fn set_password_hash(
     now: DateTime<Utc>,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<UserRow> {
-    in_transaction!(db, conn => {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
         let changed = sqlx::query(
             "UPDATE users SET password_hash = $1, updated_at = $2, version = version + 1 \
              WHERE id = $3 AND version = $4 AND deleted_at IS NULL AND kind = 'person'",
@@ -564,8 +583,9 @@ pub async fn set_password_hash(
         .bind(keep)
         .execute(&mut *conn)
         .await?;
-        let row = fetch_user_with_sponsors!(conn, id).ok_or(StoreError::Conflict)?;
-        insert_audit_event!(&mut *conn, &audit(&row))?;
+        let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
+        insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    })
+    });
+    tx.commit_if_ok(out).await
 }
