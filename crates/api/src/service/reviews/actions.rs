@@ -1,52 +1,62 @@
-//! What the managers of an instance do to it: stop, remind, reset, apply.
+//! What the managers of an instance do to it: stop it (or every instance of a definition),
+//! remind its reviewers, reset the current stage's decisions, apply its results.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tessera_domain::notification::NotificationKind;
-use tessera_domain::review::{self, AppliedBy, ItemAudience, ReviewEvent, ReviewInstanceView};
-use tessera_domain::{ReviewDefinitionId, ReviewInstanceId};
+use tessera_domain::review::{
+    self, AppliedBy, ReviewEvent, ReviewInstance, ReviewInstanceView, ReviewItem, ReviewRefusal,
+};
+use tessera_domain::{ReviewInstanceId, UserId};
+use uuid::Uuid;
 
-use super::access::{managed_definition, managed_instance, visible_instance};
 use super::apply::apply_instance;
 use super::instances::instance_view;
 use super::notices::{ended_notes, notes_to};
 use super::records::{
     all_items, changed_items, instance_conflict, instance_of, instance_write, refusal,
 };
-use crate::auth::Actor;
+use crate::auth::review_authz::{InstanceManager, ReviewManager, manage_instance_of};
 use crate::error::{ApiError, ApiResult};
 use crate::service::audit_event;
 use crate::state::AppState;
 use crate::store;
-use crate::store::reviews::InstanceList;
+use crate::store::notifications::NewNotification;
+use crate::store::reviews::{InstanceList, InstanceRow};
 
-/// An administrator (or the catalog owner) ends an instance early. With automatic apply, the
-/// results apply at once.
-pub async fn stop_instance(
+/// One manager's action on an instance, the way each is done: run the transition on the
+/// instance and all its items, then write the instance, the items it changed, the effects and
+/// the audit event (`action`) with compare-and-set, with the current stage's `reviewers` when
+/// the action changes them and the `notes` the event calls for. Returns the instance and the
+/// event.
+async fn act_on_instance(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
-) -> ApiResult<ReviewInstanceView> {
-    let (row, audience) = visible_instance(state, actor, id).await?;
-    if audience != ItemAudience::Administrator {
-        return Err(ApiError::Forbidden(
-            "Only those who manage the review may stop it.",
-        ));
-    }
-    let now = Utc::now();
-    let mut instance = instance_of(&row)?;
+    manager: &InstanceManager,
+    action: &'static str,
+    now: DateTime<Utc>,
+    transition: impl FnOnce(
+        &mut ReviewInstance,
+        &mut [ReviewItem],
+        UserId,
+    ) -> Result<ReviewEvent, ReviewRefusal>,
+    reviewers: Option<&[(Uuid, Uuid)]>,
+    notes: impl FnOnce(&ReviewEvent) -> ApiResult<Vec<NewNotification>>,
+) -> ApiResult<(ReviewInstance, ReviewEvent)> {
+    let actor = manager.actor();
+    let row = manager.row();
+    let mut instance = instance_of(row)?;
     let (rows, mut items) = all_items(state, row.id).await?;
     let before = items.clone();
-    let event = instance.stop(&mut items, actor.id, now).map_err(refusal)?;
+    let event = transition(&mut instance, &mut items, actor.id).map_err(refusal)?;
     let changed = changed_items(&rows, &before, &items)?;
     let audit = [audit_event::<(), _>(
         Some(actor),
-        "access_review.stop",
+        action,
         "access_review_instance",
         row.id.to_string(),
         None,
         Some(&event),
     )];
-    let notes = ended_notes(state, &row).await?;
+    let notes = notes(&event)?;
     store::reviews::write_instance(
         &state.db,
         row.id,
@@ -54,17 +64,50 @@ pub async fn stop_instance(
         &instance_write(&instance, now)?,
         &[],
         &changed,
-        Some(&[]),
+        reviewers,
         &notes,
         &audit,
     )
     .await
     .map_err(instance_conflict)?;
-    let mut row = store::reviews::find_instance(&state.db, row.id)
+    Ok((instance, event))
+}
+
+/// The instance as stored after an action.
+async fn reread(state: &AppState, row: &InstanceRow) -> ApiResult<InstanceRow> {
+    store::reviews::find_instance(&state.db, row.id)
         .await?
-        .ok_or(ApiError::Internal)?;
+        .ok_or(ApiError::Internal)
+}
+
+/// An administrator (or the catalog owner) ends an instance early. With automatic apply, the
+/// results apply at once.
+pub async fn stop_instance(
+    state: &AppState,
+    manager: &InstanceManager,
+) -> ApiResult<ReviewInstanceView> {
+    let now = Utc::now();
+    let notes = ended_notes(state, manager.row()).await?;
+    let (instance, _) = act_on_instance(
+        state,
+        manager,
+        "access_review.stop",
+        now,
+        |instance, items, by| instance.stop(items, by, now),
+        Some(&[]),
+        |_| Ok(notes),
+    )
+    .await?;
+    let mut row = reread(state, manager.row()).await?;
     if instance.settings().auto_apply {
-        row = apply_instance(state, &row, AppliedBy::Automatically, Some(actor), now).await?;
+        row = apply_instance(
+            state,
+            &row,
+            AppliedBy::Automatically,
+            Some(manager.actor()),
+            now,
+        )
+        .await?;
     }
     instance_view(state, &row).await
 }
@@ -73,16 +116,14 @@ pub async fn stop_instance(
 /// answers the instances stopped (none when nothing ran).
 pub async fn stop_definition(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewDefinitionId,
+    manager: &ReviewManager,
 ) -> ApiResult<Vec<ReviewInstanceView>> {
-    let (definition, _) = managed_definition(state, actor, id).await?;
     let mut stopped = Vec::new();
     let mut before = None;
     loop {
         let rows = store::reviews::list_instances(
             &state.db,
-            &InstanceList::OfDefinition(definition.id),
+            &InstanceList::OfDefinition(manager.row().id),
             before,
             200,
         )
@@ -96,7 +137,8 @@ pub async fn stop_definition(
             .filter(|row| row.state == review::ReviewInstanceState::InProgress.as_str())
         {
             let id = ReviewInstanceId::from_uuid(row.id);
-            stopped.push(stop_instance(state, actor, id).await?);
+            let instance = manage_instance_of(state, manager, id).await?;
+            stopped.push(stop_instance(state, &instance).await?);
         }
     }
     Ok(stopped)
@@ -106,123 +148,73 @@ pub async fn stop_definition(
 /// items in the current stage.
 pub async fn remind_now(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    manager: &InstanceManager,
 ) -> ApiResult<review::ReminderSent> {
-    let (row, instance, _, items) = managed_instance(
+    let row = manager.row();
+    let now = Utc::now();
+    let (_, event) = act_on_instance(
         state,
-        actor,
-        id,
-        "Only those who manage the review may remind its reviewers.",
+        manager,
+        "access_review.remind_now",
+        now,
+        |instance, items, by| instance.remind_now(items, by, now),
+        None,
+        |event| {
+            let ReviewEvent::RemindedNow { reviewers, .. } = event else {
+                return Err(ApiError::Internal);
+            };
+            Ok(notes_to(
+                state,
+                reviewers.iter().copied(),
+                NotificationKind::ReviewReminder,
+                &format!("Reminder: review access to {}", row.resource_name),
+                "Some people's access still waits for your decision.",
+                row,
+            ))
+        },
     )
     .await?;
-    let now = Utc::now();
-    let event = instance
-        .remind_now(&items, actor.id, now)
-        .map_err(refusal)?;
     let ReviewEvent::RemindedNow {
         stage, reviewers, ..
     } = &event
     else {
         return Err(ApiError::Internal);
     };
-    let sent = review::ReminderSent {
+    Ok(review::ReminderSent {
         stage: *stage + 1,
         reviewers: reviewers.iter().copied().collect(),
-    };
-    let notes = notes_to(
-        state,
-        reviewers.iter().copied(),
-        NotificationKind::ReviewReminder,
-        &format!("Reminder: review access to {}", row.resource_name),
-        "Some people's access still waits for your decision.",
-        &row,
-    );
-    let audit = [audit_event::<(), _>(
-        Some(actor),
-        "access_review.remind_now",
-        "access_review_instance",
-        row.id.to_string(),
-        None,
-        Some(&event),
-    )];
-    store::reviews::write_instance(
-        &state.db,
-        row.id,
-        row.version,
-        &instance_write(&instance, now)?,
-        &[],
-        &[],
-        None,
-        &notes,
-        &audit,
-    )
-    .await
-    .map_err(instance_conflict)?;
-    Ok(sent)
+    })
 }
 
 /// Clears the decisions made in the current stage, so its reviewers decide again.
 pub async fn reset_decisions(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    manager: &InstanceManager,
 ) -> ApiResult<ReviewInstanceView> {
-    let (row, instance, rows, mut items) = managed_instance(
+    let now = Utc::now();
+    act_on_instance(
         state,
-        actor,
-        id,
-        "Only those who manage the review may reset its decisions.",
+        manager,
+        "access_review.reset",
+        now,
+        |instance, items, by| instance.reset_stage(items, by, now),
+        None,
+        |_| Ok(Vec::new()),
     )
     .await?;
-    let now = Utc::now();
-    let before = items.clone();
-    let event = instance
-        .reset_stage(&mut items, actor.id, now)
-        .map_err(refusal)?;
-    let changed = changed_items(&rows, &before, &items)?;
-    let audit = [audit_event::<(), _>(
-        Some(actor),
-        "access_review.reset",
-        "access_review_instance",
-        row.id.to_string(),
-        None,
-        Some(&event),
-    )];
-    store::reviews::write_instance(
-        &state.db,
-        row.id,
-        row.version,
-        &instance_write(&instance, now)?,
-        &[],
-        &changed,
-        None,
-        &[],
-        &audit,
-    )
-    .await
-    .map_err(instance_conflict)?;
-    let row = store::reviews::find_instance(&state.db, row.id)
-        .await?
-        .ok_or(ApiError::Internal)?;
+    let row = reread(state, manager.row()).await?;
     instance_view(state, &row).await
 }
 
 /// An administrator (or the catalog owner) applies a completed instance's results.
 pub async fn apply_results(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    manager: &InstanceManager,
 ) -> ApiResult<ReviewInstanceView> {
-    let (row, audience) = visible_instance(state, actor, id).await?;
-    if audience != ItemAudience::Administrator {
-        return Err(ApiError::Forbidden(
-            "Only those who manage the review may apply its results.",
-        ));
-    }
+    let actor = manager.actor();
     let row = apply_instance(
         state,
-        &row,
+        manager.row(),
         AppliedBy::Administrator { user_id: actor.id },
         Some(actor),
         Utc::now(),

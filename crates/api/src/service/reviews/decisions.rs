@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use tessera_domain::ReviewItemId;
 use tessera_domain::review::{
     self, AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience,
     ReviewInstance, ReviewItem, ReviewItemView, ReviewRefusal,
 };
-use tessera_domain::{ReviewInstanceId, ReviewItemId};
 
-use super::access::{relation, visible_instance};
 use super::records::{decision_conflict, instance_of, item_of, item_write, person, refusal};
-use crate::auth::Actor;
+use crate::auth::review_authz::{InstanceReader, ReviewerOf};
 use crate::error::{ApiError, ApiResult};
 use crate::service::audit_event;
 use crate::state::AppState;
@@ -22,21 +21,14 @@ use crate::store::reviews::{ItemFilter, ItemRow};
 /// A reviewer decides one item (or changes their decision) while its stage runs.
 pub async fn decide(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewItemId,
+    reviewer: &ReviewerOf,
     input: DecisionInput,
 ) -> ApiResult<ReviewItemView> {
-    let item_row = store::reviews::find_item(&state.db, *id.as_uuid())
-        .await?
-        .ok_or(ApiError::NotFound("review item"))?;
-    let row = store::reviews::find_instance(&state.db, item_row.instance_id)
-        .await?
-        .ok_or(ApiError::NotFound("review item"))?;
-    if relation(state, actor, &row).await?.is_none() {
-        return Err(ApiError::NotFound("review item"));
-    }
-    let instance = instance_of(&row)?;
-    let mut item = item_of(&item_row)?;
+    let actor = reviewer.actor();
+    let item_row = reviewer.item();
+    let row = reviewer.instance();
+    let instance = instance_of(row)?;
+    let mut item = item_of(item_row)?;
     let now = Utc::now();
     let event = instance
         .decide(&mut item, actor.id, input.verdict, input.justification, now)
@@ -56,7 +48,7 @@ pub async fn decide(
     Ok(ReviewItemView::new(
         &instance,
         &item,
-        person(&item_row),
+        person(item_row),
         row.resource_name.clone(),
         ItemAudience::Reviewer,
     ))
@@ -74,8 +66,7 @@ pub struct ItemOutcome {
 
 async fn bulk(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    reader: &InstanceReader,
     ids: Option<&[ReviewItemId]>,
     act: impl FnOnce(
         &ReviewInstance,
@@ -84,8 +75,9 @@ async fn bulk(
     ) -> Result<Vec<review::ItemResult>, ReviewRefusal>,
     action: &'static str,
 ) -> ApiResult<Vec<ItemOutcome>> {
-    let (row, _) = visible_instance(state, actor, id).await?;
-    let instance = instance_of(&row)?;
+    let actor = reader.actor();
+    let row = reader.row();
+    let instance = instance_of(row)?;
     let filter = ItemFilter {
         reviewer: Some(*actor.id.as_uuid()),
         ids: ids.map(|ids| ids.iter().map(|id| *id.as_uuid()).collect()),
@@ -156,16 +148,14 @@ async fn bulk(
 /// One verdict for several of the caller's items; each is decided or refused on its own.
 pub async fn decide_many(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    reader: &InstanceReader,
     input: BulkDecisionInput,
 ) -> ApiResult<Vec<ItemOutcome>> {
     input.validate().map_err(ApiError::Validation)?;
-    let reviewer = actor.id;
+    let reviewer = reader.actor().id;
     bulk(
         state,
-        actor,
-        id,
+        reader,
         Some(&input.item_ids),
         |instance, items, now| {
             instance.decide_many(
@@ -184,17 +174,15 @@ pub async fn decide_many(
 /// Accepts the recommendation for the given items, or for every undecided one of the caller.
 pub async fn accept_recommendations(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    reader: &InstanceReader,
     input: AcceptRecommendationsInput,
 ) -> ApiResult<Vec<ItemOutcome>> {
     input.validate().map_err(ApiError::Validation)?;
-    let reviewer = actor.id;
+    let reviewer = reader.actor().id;
     let selected = input.item_ids.clone();
     bulk(
         state,
-        actor,
-        id,
+        reader,
         input.item_ids.as_deref(),
         |instance, items, now| {
             instance.accept_recommendations(items, reviewer, selected.as_deref(), now)

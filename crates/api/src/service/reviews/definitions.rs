@@ -9,9 +9,8 @@ use tessera_domain::review::{
 };
 use uuid::Uuid;
 
-use super::access::{managed_definition, may_manage};
 use super::records::{definition_of, json};
-use crate::auth::Actor;
+use crate::auth::review_authz::{DefinitionReader, ReviewAuthor, ReviewManager};
 use crate::error::{ApiError, ApiResult};
 use crate::service::audit_event;
 use crate::service::page::PageRequest;
@@ -94,14 +93,27 @@ pub(super) fn definition_view(
     ))
 }
 
+/// The valid definition the author was allowed to write: its managers are those the
+/// authorization checked on the input.
+fn authored(author: &ReviewAuthor, definition: &ValidReviewDefinition) -> ApiResult<()> {
+    if definition.managed_by() == author.managers() {
+        Ok(())
+    } else {
+        tracing::error!("a review definition's managers differ from its input's");
+        Err(ApiError::Internal)
+    }
+}
+
+/// Creates a definition, once the author may write what it reviews.
 pub async fn create_definition(
     state: &AppState,
-    actor: &Actor,
+    author: &ReviewAuthor,
     input: ReviewDefinitionInput,
 ) -> ApiResult<ReviewDefinitionView> {
+    let actor = author.actor();
     let now = Utc::now();
     let definition = review::validate(&input, now).map_err(ApiError::Validation)?;
-    may_manage(state, actor, &definition).await?;
+    authored(author, &definition)?;
     check_references(state, &definition).await?;
     let write = DefinitionWrite {
         name: definition.name().to_string(),
@@ -131,23 +143,18 @@ pub async fn create_definition(
     definition_view(&row, now)
 }
 
-pub async fn get_definition(
-    state: &AppState,
-    actor: &Actor,
-    id: ReviewDefinitionId,
-) -> ApiResult<ReviewDefinitionView> {
-    let (row, _) = managed_definition(state, actor, id).await?;
-    definition_view(&row, Utc::now())
+pub fn get_definition(manager: &ReviewManager) -> ApiResult<ReviewDefinitionView> {
+    definition_view(manager.row(), Utc::now())
 }
 
 pub async fn list_definitions(
     state: &AppState,
-    actor: &Actor,
+    reader: &DefinitionReader,
     query: &PageQuery,
 ) -> ApiResult<review::ReviewDefinitionPage> {
     let page = PageRequest::parse(query)?;
     let before = page.after_id()?;
-    let owner = (!actor.is_admin).then_some(*actor.id.as_uuid());
+    let owner = reader.owner().map(|owner| *owner.as_uuid());
     let rows = store::reviews::list_definitions(&state.db, owner, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     let now = Utc::now();
@@ -158,13 +165,15 @@ pub async fn list_definitions(
     Ok(review::ReviewDefinitionPage { items, next_cursor })
 }
 
+/// Replaces the definition `manager` manages with `input`, which `author` may write.
 pub async fn replace_definition(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewDefinitionId,
+    manager: &ReviewManager,
+    author: &ReviewAuthor,
     input: ReviewDefinitionInput,
 ) -> ApiResult<ReviewDefinitionView> {
-    let (row, _) = managed_definition(state, actor, id).await?;
+    let actor = manager.actor();
+    let row = manager.row();
     let now = Utc::now();
     // A series that has started keeps its past: its start may lie behind.
     let definition = if row.occurrences_started > 0 {
@@ -173,7 +182,7 @@ pub async fn replace_definition(
         review::validate(&input, now)
     }
     .map_err(ApiError::Validation)?;
-    may_manage(state, actor, &definition).await?;
+    authored(author, &definition)?;
     check_references(state, &definition).await?;
     let started = u32::try_from(row.occurrences_started).unwrap_or(u32::MAX);
     let write = DefinitionWrite {
@@ -185,7 +194,7 @@ pub async fn replace_definition(
             .map(|o| o.starts_at),
         now,
     };
-    let before: ReviewDefinitionInput = definition_of(&row)?.to_input();
+    let before: ReviewDefinitionInput = definition_of(row)?.to_input();
     let row = store::reviews::replace_definition(&state.db, row.id, row.version, &write, |row| {
         audit_event(
             Some(actor),
@@ -208,13 +217,10 @@ pub async fn replace_definition(
     definition_view(&row, now)
 }
 
-pub async fn delete_definition(
-    state: &AppState,
-    actor: &Actor,
-    id: ReviewDefinitionId,
-) -> ApiResult<()> {
-    let (row, definition) = managed_definition(state, actor, id).await?;
-    let before = definition.to_input();
+pub async fn delete_definition(state: &AppState, manager: &ReviewManager) -> ApiResult<()> {
+    let actor = manager.actor();
+    let row = manager.row();
+    let before = definition_of(row)?.to_input();
     let deleted = store::reviews::delete_definition(&state.db, row.id, |row| {
         audit_event::<_, ()>(
             Some(actor),

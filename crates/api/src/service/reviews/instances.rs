@@ -5,12 +5,10 @@ use tessera_domain::page::PageQuery;
 use tessera_domain::review::{
     self, ItemAudience, ReviewInstanceView, ReviewItemView, ReviewProgress,
 };
-use tessera_domain::{ReviewDefinitionId, ReviewInstanceId};
 use uuid::Uuid;
 
-use super::access::{managed_definition, visible_instance};
 use super::records::{all_items, definition_of, instance_of, item_of, person};
-use crate::auth::Actor;
+use crate::auth::review_authz::{InstanceReader, OwnReviews, ReviewManager};
 use crate::error::{ApiError, ApiResult};
 use crate::service::page::{PageRequest, parse_search};
 use crate::state::AppState;
@@ -39,29 +37,42 @@ pub(super) async fn instance_view(
 
 pub async fn get_instance(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    reader: &InstanceReader,
 ) -> ApiResult<ReviewInstanceView> {
-    let (row, _) = visible_instance(state, actor, id).await?;
-    instance_view(state, &row).await
+    instance_view(state, reader.row()).await
 }
 
+/// The history of the definition `manager` manages: its instances, newest first.
 pub async fn list_instances(
     state: &AppState,
-    actor: &Actor,
-    definition: Option<ReviewDefinitionId>,
+    manager: &ReviewManager,
     query: &PageQuery,
 ) -> ApiResult<review::ReviewInstancePage> {
-    let list = match definition {
-        Some(id) => {
-            let (row, _) = managed_definition(state, actor, id).await?;
-            InstanceList::OfDefinition(row.id)
-        }
-        None => InstanceList::ReviewedBy(*actor.id.as_uuid()),
-    };
+    instance_page(state, &InstanceList::OfDefinition(manager.row().id), query).await
+}
+
+/// The instances in which the caller reviews items, newest first.
+pub async fn list_own_instances(
+    state: &AppState,
+    own: &OwnReviews,
+    query: &PageQuery,
+) -> ApiResult<review::ReviewInstancePage> {
+    instance_page(
+        state,
+        &InstanceList::ReviewedBy(*own.reviewer().as_uuid()),
+        query,
+    )
+    .await
+}
+
+async fn instance_page(
+    state: &AppState,
+    list: &InstanceList,
+    query: &PageQuery,
+) -> ApiResult<review::ReviewInstancePage> {
     let page = PageRequest::parse(query)?;
     let before = page.after_id()?;
-    let rows = store::reviews::list_instances(&state.db, &list, before, page.fetch()).await?;
+    let rows = store::reviews::list_instances(&state.db, list, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -75,11 +86,12 @@ const ITEM_CURSOR_SEPARATOR: char = '\u{1f}';
 /// The items of an instance: a reviewer's own (`mine`), or all of them for its managers.
 pub async fn list_items(
     state: &AppState,
-    actor: &Actor,
-    id: ReviewInstanceId,
+    reader: &InstanceReader,
     query: &review::ReviewItemQuery,
 ) -> ApiResult<review::ReviewItemPage> {
-    let (row, audience) = visible_instance(state, actor, id).await?;
+    let actor = reader.actor();
+    let row = reader.row();
+    let audience = reader.audience();
     let mine = query.mine.unwrap_or(audience == ItemAudience::Reviewer);
     if !mine && audience == ItemAudience::Reviewer {
         return Err(ApiError::Forbidden(
@@ -114,7 +126,7 @@ pub async fn list_items(
     let (rows, next_cursor) = page.finish(rows, |item| {
         format!("{}{ITEM_CURSOR_SEPARATOR}{}", item.username, item.id)
     });
-    let instance = instance_of(&row)?;
+    let instance = instance_of(row)?;
     let items = rows
         .iter()
         .map(|item_row| {

@@ -1,16 +1,16 @@
 //! Access reviews: definitions, the instances each occurrence starts, reviewers' decisions, and
 //! the scheduled work that starts, reminds, advances, completes and applies them.
 //!
-//! The rules are the domain's (`tessera_domain::review`). This module decides who may act
-//! (administrators everywhere; catalog owners for reviews of their catalogs' packages;
-//! reviewers on their own items), loads what the rules need (the people in scope, the
-//! directory to resolve reviewers), and persists each step with compare-and-set.
+//! The rules are the domain's (`tessera_domain::review`). Who may act is decided before, in
+//! [`crate::auth::review_authz`]: every privileged function here takes the proof that check
+//! returns, holding the definition, instance or item it authorised. This module loads what the
+//! rules need (the people in scope, the directory to resolve reviewers), and persists each step
+//! with compare-and-set.
 //!
 //! One module per use case: [`definitions`] and [`policy_reviews`] set reviews up,
 //! [`instances`] and [`results`] show them, [`decisions`] are the reviewers', [`actions`] the
-//! managers', and [`sweeps`] is the scheduled work ([`apply`] is shared by the last two).
+//! managers', and [`sweeps`] is the scheduled work (`apply` is shared by the last two).
 
-mod access;
 pub mod actions;
 mod apply;
 pub mod decisions;
@@ -27,7 +27,7 @@ pub use decisions::{ItemOutcome, accept_recommendations, decide, decide_many};
 pub use definitions::{
     create_definition, delete_definition, get_definition, list_definitions, replace_definition,
 };
-pub use instances::{get_instance, list_instances, list_items};
+pub use instances::{get_instance, list_instances, list_items, list_own_instances};
 pub use policy_reviews::{delete_policy_review, get_policy_review, put_policy_review};
 pub use results::export_results;
 pub use sweeps::run_due_reviews;
