@@ -17,11 +17,13 @@ use chrono::Utc;
 use serde_json::json;
 use tessera_api::auth::Actor;
 use tessera_api::auth::actor::Via;
+use tessera_api::auth::review_authz;
 use tessera_api::config::Settings;
 use tessera_api::service::reviews::{create_definition, run_due_reviews};
 use tessera_api::state::AppState;
 use tessera_api::store::Db;
 use tessera_domain::UserId;
+use tessera_domain::review::ReviewDefinitionInput;
 use tessera_domain::user::UserKind;
 use uuid::Uuid;
 
@@ -251,24 +253,22 @@ async fn run(backend: &'static str, url: &str, count: usize) -> Run {
         }
     };
     let starts_at = Utc::now() + chrono::Duration::seconds(2);
-    create_definition(
-        &state,
-        &actor,
-        serde_json::from_value(json!({
-            "name": "Everyone, by their manager",
-            "scope": {"resources": {"type": "groups", "group_ids": [group]}},
-            "stages": [{
-                "reviewers": [{"type": "manager"}],
-                "fallback_reviewers": [{"type": "user", "user_id": admin}],
-                "duration_days": 7,
-            }],
-            "schedule": {"type": "one_time", "starts_at": starts_at},
-            "settings": {"auto_apply": true, "reminders": false},
-        }))
-        .unwrap(),
-    )
-    .await
+    let input: ReviewDefinitionInput = serde_json::from_value(json!({
+        "name": "Everyone, by their manager",
+        "scope": {"resources": {"type": "groups", "group_ids": [group]}},
+        "stages": [{
+            "reviewers": [{"type": "manager"}],
+            "fallback_reviewers": [{"type": "user", "user_id": admin}],
+            "duration_days": 7,
+        }],
+        "schedule": {"type": "one_time", "starts_at": starts_at},
+        "settings": {"auto_apply": true, "reminders": false},
+    }))
     .unwrap();
+    let author = review_authz::may_write_review(&state, &actor, &input)
+        .await
+        .unwrap();
+    create_definition(&state, &author, input).await.unwrap();
 
     // Baseline: reading the 10,000 people in scope.
     let timer = Instant::now();
@@ -301,13 +301,16 @@ async fn run(backend: &'static str, url: &str, count: usize) -> Run {
         limit: Some(50),
         cursor: None,
     };
-    let mine = tessera_api::service::reviews::list_instances(&state, &first, None, &page)
+    let own = review_authz::own_reviews(&first);
+    let mine = tessera_api::service::reviews::list_own_instances(&state, &own, &page)
+        .await
+        .unwrap();
+    let reader = review_authz::read_instance(&state, &first, mine.items[0].id)
         .await
         .unwrap();
     let items_page = tessera_api::service::reviews::list_items(
         &state,
-        &first,
-        mine.items[0].id,
+        &reader,
         &serde_json::from_value(json!({"mine": true, "limit": 50})).unwrap(),
     )
     .await
@@ -334,10 +337,16 @@ async fn run(backend: &'static str, url: &str, count: usize) -> Run {
         .unwrap();
         for (i, chunk) in mine.chunks(500).enumerate() {
             let verdict = if (n + i) % 10 == 0 { "deny" } else { "approve" };
-            tessera_api::service::reviews::decide_many(
+            let reader = review_authz::read_instance(
                 &state,
                 &reviewer,
                 tessera_domain::ReviewInstanceId::from_uuid(instance),
+            )
+            .await
+            .unwrap();
+            tessera_api::service::reviews::decide_many(
+                &state,
+                &reader,
                 serde_json::from_value(json!({
                     "item_ids": chunk.iter().map(|item| item.id).collect::<Vec<_>>(),
                     "verdict": verdict,

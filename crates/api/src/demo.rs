@@ -369,27 +369,24 @@ async fn seed_access(
 
     // Every quarter Maria, who sponsors the guests, confirms the guests in the wiki group still
     // need it; the first review starts at once, so Gina's access waits on Maria's overview.
-    service::reviews::create_definition(
-        state,
-        &actor,
-        input(json!({
-            "name": "Guests in the engineering wiki",
-            "description_for_reviewers": "Keep a guest only while their contract runs.",
-            "scope": {
-                "resources": {"type": "groups", "group_ids": [wiki]},
-                "filter": {"type": "guests_only"},
-            },
-            "stages": [{
-                "reviewers": [{"type": "user", "user_id": maria}],
-                "duration_days": 14,
-            }],
-            "schedule": {
-                "type": "recurring",
-                "starts_at": chrono::Utc::now(),
-                "frequency": "quarterly",
-            },
-        }))?,
-    )
-    .await?;
+    let review = input(json!({
+        "name": "Guests in the engineering wiki",
+        "description_for_reviewers": "Keep a guest only while their contract runs.",
+        "scope": {
+            "resources": {"type": "groups", "group_ids": [wiki]},
+            "filter": {"type": "guests_only"},
+        },
+        "stages": [{
+            "reviewers": [{"type": "user", "user_id": maria}],
+            "duration_days": 14,
+        }],
+        "schedule": {
+            "type": "recurring",
+            "starts_at": chrono::Utc::now(),
+            "frequency": "quarterly",
+        },
+    }))?;
+    let author = crate::auth::review_authz::may_write_review(state, &actor, &review).await?;
+    service::reviews::create_definition(state, &author, review).await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use tessera_domain::{
 use crate::auth::Actor;
 use crate::auth::authz::authorize_package;
 use crate::auth::authz::catalog_permission::{ManagePackages, Read};
+use crate::auth::review_authz::{self, InstanceAction, manage_instance};
 use crate::error::ApiResult;
 use crate::extract::{Json, Query};
 use crate::service;
@@ -42,7 +43,8 @@ pub async fn create_access_review(
     actor: Actor,
     input: Json<ReviewDefinitionInput>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::reviews::create_definition(&state, &actor, input.0).await?;
+    let author = review_authz::may_write_review(&state, &actor, &input.0).await?;
+    let view = service::reviews::create_definition(&state, &author, input.0).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -69,7 +71,8 @@ pub async fn list_access_reviews(
     actor: Actor,
     query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = service::reviews::list_definitions(&state, &actor, &query.0).await?;
+    let reader = review_authz::read_definitions(&actor);
+    let page = service::reviews::list_definitions(&state, &reader, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -91,7 +94,8 @@ pub async fn get_access_review(
     actor: Actor,
     id: web::Path<ReviewDefinitionId>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::reviews::get_definition(&state, &actor, id.into_inner()).await?;
+    let manager = review_authz::manage_definition(&state, &actor, id.into_inner()).await?;
+    let view = service::reviews::get_definition(&manager)?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -119,8 +123,9 @@ pub async fn replace_access_review(
     id: web::Path<ReviewDefinitionId>,
     input: Json<ReviewDefinitionInput>,
 ) -> ApiResult<HttpResponse> {
-    let view =
-        service::reviews::replace_definition(&state, &actor, id.into_inner(), input.0).await?;
+    let manager = review_authz::manage_definition(&state, &actor, id.into_inner()).await?;
+    let author = review_authz::may_write_review(&state, &actor, &input.0).await?;
+    let view = service::reviews::replace_definition(&state, &manager, &author, input.0).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -143,7 +148,8 @@ pub async fn delete_access_review(
     actor: Actor,
     id: web::Path<ReviewDefinitionId>,
 ) -> ApiResult<HttpResponse> {
-    service::reviews::delete_definition(&state, &actor, id.into_inner()).await?;
+    let manager = review_authz::manage_definition(&state, &actor, id.into_inner()).await?;
+    service::reviews::delete_definition(&state, &manager).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -167,8 +173,8 @@ pub async fn list_access_review_instances(
     id: web::Path<ReviewDefinitionId>,
     query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page =
-        service::reviews::list_instances(&state, &actor, Some(id.into_inner()), &query.0).await?;
+    let manager = review_authz::manage_definition(&state, &actor, id.into_inner()).await?;
+    let page = service::reviews::list_instances(&state, &manager, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -190,7 +196,8 @@ pub async fn list_my_access_reviews(
     actor: Actor,
     query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = service::reviews::list_instances(&state, &actor, None, &query.0).await?;
+    let own = review_authz::own_reviews(&actor);
+    let page = service::reviews::list_own_instances(&state, &own, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -211,7 +218,8 @@ pub async fn get_access_review_instance(
     actor: Actor,
     id: web::Path<ReviewInstanceId>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::reviews::get_instance(&state, &actor, id.into_inner()).await?;
+    let reader = review_authz::read_instance(&state, &actor, id.into_inner()).await?;
+    let view = service::reviews::get_instance(&state, &reader).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -236,7 +244,8 @@ pub async fn list_access_review_items(
     id: web::Path<ReviewInstanceId>,
     query: Query<ReviewItemQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = service::reviews::list_items(&state, &actor, id.into_inner(), &query.0).await?;
+    let reader = review_authz::read_instance(&state, &actor, id.into_inner()).await?;
+    let page = service::reviews::list_items(&state, &reader, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -261,7 +270,8 @@ pub async fn export_access_review_results(
     id: web::Path<ReviewInstanceId>,
     query: Query<ReviewResultsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let csv = service::reviews::export_results(&state, &actor, id.into_inner(), &query.0).await?;
+    let manager = manage_instance(&state, &actor, id.into_inner(), InstanceAction::Export).await?;
+    let csv = service::reviews::export_results(&state, &manager, &query.0).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -291,7 +301,8 @@ pub async fn stop_access_review_instance(
     actor: Actor,
     id: web::Path<ReviewInstanceId>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::reviews::stop_instance(&state, &actor, id.into_inner()).await?;
+    let manager = manage_instance(&state, &actor, id.into_inner(), InstanceAction::Stop).await?;
+    let view = service::reviews::stop_instance(&state, &manager).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -316,7 +327,8 @@ pub async fn stop_access_review(
     actor: Actor,
     id: web::Path<ReviewDefinitionId>,
 ) -> ApiResult<HttpResponse> {
-    let stopped = service::reviews::stop_definition(&state, &actor, id.into_inner()).await?;
+    let manager = review_authz::manage_definition(&state, &actor, id.into_inner()).await?;
+    let stopped = service::reviews::stop_definition(&state, &manager).await?;
     Ok(HttpResponse::Ok().json(stopped))
 }
 
@@ -341,7 +353,8 @@ pub async fn remind_access_review_instance(
     actor: Actor,
     id: web::Path<ReviewInstanceId>,
 ) -> ApiResult<HttpResponse> {
-    let sent = service::reviews::remind_now(&state, &actor, id.into_inner()).await?;
+    let manager = manage_instance(&state, &actor, id.into_inner(), InstanceAction::Remind).await?;
+    let sent = service::reviews::remind_now(&state, &manager).await?;
     Ok(HttpResponse::Ok().json(sent))
 }
 
@@ -366,7 +379,8 @@ pub async fn reset_access_review_instance(
     actor: Actor,
     id: web::Path<ReviewInstanceId>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::reviews::reset_decisions(&state, &actor, id.into_inner()).await?;
+    let manager = manage_instance(&state, &actor, id.into_inner(), InstanceAction::Reset).await?;
+    let view = service::reviews::reset_decisions(&state, &manager).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -391,7 +405,8 @@ pub async fn apply_access_review_instance(
     actor: Actor,
     id: web::Path<ReviewInstanceId>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::reviews::apply_results(&state, &actor, id.into_inner()).await?;
+    let manager = manage_instance(&state, &actor, id.into_inner(), InstanceAction::Apply).await?;
+    let view = service::reviews::apply_results(&state, &manager).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -419,7 +434,8 @@ pub async fn decide_access_review_item(
     id: web::Path<ReviewItemId>,
     input: Json<DecisionInput>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::reviews::decide(&state, &actor, id.into_inner(), input.0).await?;
+    let reviewer = review_authz::review_item(&state, &actor, id.into_inner()).await?;
+    let view = service::reviews::decide(&state, &reviewer, input.0).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -444,7 +460,8 @@ pub async fn decide_access_review_items(
     id: web::Path<ReviewInstanceId>,
     input: Json<BulkDecisionInput>,
 ) -> ApiResult<HttpResponse> {
-    let outcomes = service::reviews::decide_many(&state, &actor, id.into_inner(), input.0).await?;
+    let reader = review_authz::read_instance(&state, &actor, id.into_inner()).await?;
+    let outcomes = service::reviews::decide_many(&state, &reader, input.0).await?;
     Ok(HttpResponse::Ok().json(outcomes))
 }
 
@@ -470,8 +487,8 @@ pub async fn accept_access_review_recommendations(
     id: web::Path<ReviewInstanceId>,
     input: Json<AcceptRecommendationsInput>,
 ) -> ApiResult<HttpResponse> {
-    let outcomes =
-        service::reviews::accept_recommendations(&state, &actor, id.into_inner(), input.0).await?;
+    let reader = review_authz::read_instance(&state, &actor, id.into_inner()).await?;
+    let outcomes = service::reviews::accept_recommendations(&state, &reader, input.0).await?;
     Ok(HttpResponse::Ok().json(outcomes))
 }
 

@@ -539,3 +539,29 @@ on_both_backends! {
         assert_problem(app.admin.get(&format!("/api/v1/access-reviews/{}", id(&carried))).await, 404, "not_found").await;
     }
 }
+
+on_both_backends! {
+    async fn who_may_act_on_a_review_is_checked_before_what_they_send(app: TestApp) {
+        let group = insert_group(&app, "Checked first", None).await;
+        let plain = app.person("plain").await;
+        let mut body = manager_review(group, &plain.id(), json!({}));
+        body["stages"][0]["duration_days"] = json!(0);
+        // Invalid, but not theirs to write at all: the refusal comes first.
+        assert_problem(plain.post("/api/v1/access-reviews", &body).await, 403, "forbidden").await;
+        body["stages"][0]["duration_days"] = json!(7);
+        let created = create(&app.admin, &body).await;
+        body["stages"][0]["duration_days"] = json!(0);
+        let path = format!("/api/v1/access-reviews/{}", id(&created));
+        assert_problem(plain.send(reqwest::Method::PUT, &path, Some(&body)).await, 404, "not_found").await;
+        assert_problem(app.admin.send(reqwest::Method::PUT, &path, Some(&body)).await, 422, "validation_failed").await;
+        // A bulk decision with no items, in an instance the caller does not see.
+        let state = app.state().await;
+        run_due_reviews(&state, Utc::now() + Duration::minutes(1)).await.unwrap();
+        let instances: Value = app.admin.get(&format!("{path}/instances")).await.json().await.unwrap();
+        let instance = id(&instances["items"][0]);
+        let empty = json!({"item_ids": [], "verdict": "deny"});
+        let decisions = format!("/api/v1/access-review-instances/{instance}/decisions");
+        assert_problem(plain.post(&decisions, &empty).await, 404, "not_found").await;
+        assert_problem(app.admin.post(&decisions, &empty).await, 422, "validation_failed").await;
+    }
+}

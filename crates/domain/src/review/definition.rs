@@ -55,6 +55,22 @@ pub struct ReviewDefinitionInput {
     pub settings: SettingsInput,
 }
 
+impl ReviewDefinitionInput {
+    /// Who may write this input, from what it reviews alone, so that the check can run before
+    /// the rest is validated. A valid definition has the same managers
+    /// ([`ValidReviewDefinition::managed_by`]).
+    pub fn managed_by(&self) -> ReviewManagers {
+        match self.scope.resources {
+            ResourcesInput::AccessPackage {
+                access_package_id, ..
+            } => ReviewManagers::AdministratorsAndCatalogOwnersOf(access_package_id),
+            ResourcesInput::Groups { .. } | ResourcesInput::Applications { .. } => {
+                ReviewManagers::Administrators
+            }
+        }
+    }
+}
+
 /// Whose access is reviewed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -832,3 +832,42 @@ fn every_filter_survives_the_round_trip_through_its_input() {
         assert_eq!(again, filter);
     }
 }
+
+#[test]
+fn an_input_names_the_same_managers_as_the_definition_it_validates_to() {
+    let package = patch(
+        base(),
+        &[
+            (
+                "/scope/resources",
+                Some(json!({ "type": "access_package", "access_package_id": P1 })),
+            ),
+            ("/stages/1/reviewers", Some(json!([{ "type": "manager" }]))),
+        ],
+    );
+    let applications = patch(
+        base(),
+        &[
+            (
+                "/scope/resources",
+                Some(json!({ "type": "applications", "application_ids": [G1] })),
+            ),
+            ("/stages/1/reviewers", Some(json!([{ "type": "manager" }]))),
+        ],
+    );
+    for value in [base(), package, applications] {
+        let definition = valid(value.clone());
+        assert_eq!(input(value).managed_by(), definition.managed_by());
+    }
+    assert_eq!(
+        input(patch(
+            base(),
+            &[(
+                "/scope/resources",
+                Some(json!({ "type": "access_package", "access_package_id": P1 })),
+            )],
+        ))
+        .managed_by(),
+        ReviewManagers::AdministratorsAndCatalogOwnersOf(g(P1))
+    );
+}

@@ -1,0 +1,151 @@
+//! Between stored rows and the domain's review types, and the refusals and conflicts mapped to
+//! problems.
+
+use chrono::{DateTime, Utc};
+use tessera_domain::UserId;
+use tessera_domain::assignment::PersonSummary;
+use tessera_domain::review::{
+    ReviewInstance, ReviewItem, ReviewItemRecord, ReviewRefusal, ValidReviewDefinition,
+};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::users::is_guest;
+use crate::state::AppState;
+use crate::store::reviews::{
+    DefinitionRow, InstanceRow, InstanceWrite, ItemFilter, ItemRow, ItemWrite,
+};
+use crate::store::{self, StoreError};
+
+fn corrupt(what: &'static str, id: Uuid) -> ApiError {
+    tracing::error!(%id, field = what, "stored review data does not parse");
+    ApiError::Internal
+}
+
+pub(super) fn definition_of(row: &DefinitionRow) -> ApiResult<ValidReviewDefinition> {
+    serde_json::from_str(&row.definition).map_err(|_| corrupt("definition", row.id))
+}
+
+pub(super) fn instance_of(row: &InstanceRow) -> ApiResult<ReviewInstance> {
+    serde_json::from_str(&row.record).map_err(|_| corrupt("instance", row.id))
+}
+
+pub(super) fn item_of(row: &ItemRow) -> ApiResult<ReviewItem> {
+    let record: ReviewItemRecord =
+        serde_json::from_str(&row.record).map_err(|_| corrupt("item", row.id))?;
+    ReviewItem::try_from(record).map_err(|_| corrupt("item", row.id))
+}
+
+pub(super) fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|_| ApiError::Internal)
+}
+
+pub(super) fn item_write(item: &ReviewItem, version: i64) -> ApiResult<ItemWrite> {
+    Ok(ItemWrite {
+        id: *item.id().as_uuid(),
+        version,
+        outcome: outcome_of(item),
+        record: json(&ReviewItemRecord::from(item.clone()))?,
+    })
+}
+
+pub(super) fn outcome_of(item: &ReviewItem) -> &'static str {
+    item.final_outcome()
+        .map_or(item.latest_outcome(), |outcome| outcome.outcome)
+        .as_str()
+}
+
+pub(super) fn refusal(refusal: ReviewRefusal) -> ApiError {
+    let conflict = |code: &'static str, detail: String| ApiError::Conflict {
+        code,
+        detail,
+        field: None,
+    };
+    match refusal {
+        ReviewRefusal::NotAReviewer | ReviewRefusal::NotInCurrentStage { .. } => {
+            ApiError::Forbidden("You do not review this item in the current stage.")
+        }
+        ReviewRefusal::OwnAccess => {
+            ApiError::Forbidden("Nobody reviews their own access, except in a self-review.")
+        }
+        ReviewRefusal::JustificationRequired => {
+            ApiError::invalid("justification", "this review requires a justification")
+        }
+        ReviewRefusal::SelfReviewIsYesOrNo => ApiError::invalid(
+            "verdict",
+            "in a self-review, answer whether you still need the access: approve or deny",
+        ),
+        ReviewRefusal::StageEnded { .. } | ReviewRefusal::NotInProgress { .. } => {
+            conflict("review_not_open", refusal.to_string())
+        }
+        ReviewRefusal::NotCompleted { .. } => conflict("review_not_completed", refusal.to_string()),
+        other => conflict("review_refused", other.to_string()),
+    }
+}
+
+pub(super) async fn all_items(
+    state: &AppState,
+    instance: Uuid,
+) -> ApiResult<(Vec<ItemRow>, Vec<ReviewItem>)> {
+    let rows =
+        store::reviews::list_items(&state.db, instance, &ItemFilter::default(), None, None).await?;
+    let items = rows.iter().map(item_of).collect::<ApiResult<Vec<_>>>()?;
+    Ok((rows, items))
+}
+
+pub(super) fn person(row: &ItemRow) -> PersonSummary {
+    PersonSummary {
+        id: UserId::from_uuid(row.user_id),
+        username: row.username.clone(),
+        display_name: row.display_name.clone(),
+        guest: is_guest(&row.user_type),
+    }
+}
+
+pub(super) fn instance_write(
+    instance: &ReviewInstance,
+    now: DateTime<Utc>,
+) -> ApiResult<InstanceWrite> {
+    Ok(InstanceWrite {
+        state: instance.state().as_str(),
+        record: json(instance)?,
+        due_at: instance.next_due(now).map(|due| due.at),
+        now,
+    })
+}
+
+pub(super) fn changed_items(
+    rows: &[ItemRow],
+    before: &[ReviewItem],
+    after: &[ReviewItem],
+) -> ApiResult<Vec<ItemWrite>> {
+    rows.iter()
+        .zip(before.iter().zip(after.iter()))
+        .filter(|(_, (old, new))| old != new)
+        .map(|(row, (_, new))| item_write(new, row.version))
+        .collect()
+}
+
+pub(super) fn instance_conflict(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Conflict => ApiError::Conflict {
+            code: "review_changed",
+            detail: "The review changed meanwhile; read it again.".into(),
+            field: None,
+        },
+        other => other.into(),
+    }
+}
+
+pub(super) fn decision_conflict(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Conflict => ApiError::Conflict {
+            code: "review_changed",
+            detail: "The review moved on meanwhile (a stage ended, or the item changed); read it \
+                     again."
+                .into(),
+            field: None,
+        },
+        other => other.into(),
+    }
+}
