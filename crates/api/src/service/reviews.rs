@@ -29,7 +29,7 @@ use uuid::Uuid;
 use super::audit_event;
 use super::notifications::{AccessEndReason, access_ended, render};
 use super::page::{PageRequest, parse_search};
-use super::users::is_guest;
+use super::people::is_guest;
 use crate::auth::Actor;
 use crate::auth::authz::authorize_package;
 use crate::auth::authz::catalog_permission::ManageCatalog;
