@@ -209,6 +209,21 @@ pub fn schedule(
     }
 }
 
+/// When an extended assignment ends. An extension adds the policy's duration to what is left:
+/// counted from the current end (or from `now`, if that passed). An end the requester asked
+/// for (`asked_end`, already checked against the policy) takes the place of the policy's.
+/// Either way the end never moves earlier than `current_end`.
+pub fn extended_end(
+    policy: &ValidPolicy,
+    current_end: Option<DateTime<Utc>>,
+    asked_end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let base = current_end.map_or(now, |end| end.max(now));
+    let policy_end = policy.lifecycle().expiry().end_for(base);
+    asked_end.or(policy_end).max(current_end)
+}
+
 /// Input of `POST /api/v1/access-packages/{id}/assignments`: an administrator or assignment
 /// manager gives a person the package under one of its policies.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -448,6 +463,49 @@ mod tests {
     }
 
     const NOW: &str = "2026-06-01T12:00:00Z";
+
+    #[test]
+    fn an_extension_adds_the_policy_duration_to_what_is_left() {
+        let policy = policy_with_expiry(serde_json::json!({"type": "after_days", "days": 30}));
+        let end = at("2026-06-10T12:00:00Z");
+        assert_eq!(
+            extended_end(&policy, Some(end), None, at(NOW)),
+            Some(at("2026-07-10T12:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn an_extension_of_access_past_its_end_counts_from_now() {
+        let policy = policy_with_expiry(serde_json::json!({"type": "after_days", "days": 1}));
+        let end = at("2026-05-01T00:00:00Z");
+        assert_eq!(
+            extended_end(&policy, Some(end), None, at(NOW)),
+            Some(at("2026-06-02T12:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn an_asked_end_replaces_the_policy_end_but_never_moves_the_end_earlier() {
+        let policy = policy_with_expiry(serde_json::json!({"type": "after_days", "days": 30}));
+        let end = at("2026-06-10T12:00:00Z");
+        let later = at("2026-06-20T00:00:00Z");
+        assert_eq!(
+            extended_end(&policy, Some(end), Some(later), at(NOW)),
+            Some(later)
+        );
+        let earlier = at("2026-06-05T00:00:00Z");
+        assert_eq!(
+            extended_end(&policy, Some(end), Some(earlier), at(NOW)),
+            Some(end)
+        );
+    }
+
+    #[test]
+    fn an_extension_under_a_policy_without_expiry_keeps_the_current_end() {
+        let policy = policy_with_expiry(serde_json::json!({"type": "never"}));
+        let end = at("2026-06-10T12:00:00Z");
+        assert_eq!(extended_end(&policy, Some(end), None, at(NOW)), Some(end));
+    }
 
     #[test]
     fn the_policy_expiry_decides_the_end_when_none_is_asked_for() {

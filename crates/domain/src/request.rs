@@ -49,6 +49,7 @@
 //!   ([`Actor::Administrator`], the [`NewRequest`] it builds). [`Request::new`] checks what
 //!   the policy alone tells.
 
+mod outcome;
 mod record;
 mod stage;
 #[cfg(test)]
@@ -761,9 +762,9 @@ impl Request {
         })
     }
 
-    /// Withdraws the request before anything is delivered: by its requester or target, or by
-    /// an administrator.
-    pub fn cancel(&mut self, actor: Actor, now: DateTime<Utc>) -> Result<RequestEvent, Refusal> {
+    /// Whether `actor` may cancel the request now, checked as [`Request::cancel`] checks it;
+    /// answers whether they cancel as an administrator.
+    pub fn check_canceler(&self, actor: Actor) -> Result<bool, Refusal> {
         match self.state {
             RequestState::Submitted | RequestState::PendingApproval | RequestState::Scheduled => {}
             RequestState::Delivering => {
@@ -776,11 +777,17 @@ impl Request {
             | RequestState::Canceled
             | RequestState::Expired => return Err(self.already_final()),
         }
-        let as_administrator = match actor {
-            Actor::Administrator(_) => true,
-            Actor::Person(user) if user == self.requester || user == self.target => false,
-            Actor::Person(_) => return Err(Refusal::NotYourRequest),
-        };
+        match actor {
+            Actor::Administrator(_) => Ok(true),
+            Actor::Person(user) if user == self.requester || user == self.target => Ok(false),
+            Actor::Person(_) => Err(Refusal::NotYourRequest),
+        }
+    }
+
+    /// Withdraws the request before anything is delivered: by its requester or target, or by
+    /// an administrator.
+    pub fn cancel(&mut self, actor: Actor, now: DateTime<Utc>) -> Result<RequestEvent, Refusal> {
+        let as_administrator = self.check_canceler(actor)?;
         let cancellation = Cancellation {
             by: actor.user(),
             as_administrator,
@@ -879,14 +886,14 @@ impl Request {
 
     /// Every check of a decision, in the order a person can act on: the stage (already
     /// decided, over, not the current one), who decides, when, and why.
-    fn check_decision(
+    /// Whether `approver` may decide `stage` now: everything a decision checks, in the same
+    /// order, except the justification the decision carries.
+    pub fn check_decider(
         &self,
         stage: usize,
         approver: UserId,
-        verdict: Verdict,
-        justification: Option<Justification>,
         now: DateTime<Utc>,
-    ) -> Result<Decision, Refusal> {
+    ) -> Result<(), Refusal> {
         let Some(asked) = self.stages.get(stage) else {
             return Err(Refusal::NoSuchStage { stage });
         };
@@ -908,7 +915,23 @@ impl Request {
             return Err(Refusal::NotAnApprover);
         }
         self.check_not_timed_out(stage, now)?;
-        if asked.approver_justification_required && justification.is_none() {
+        Ok(())
+    }
+
+    fn check_decision(
+        &self,
+        stage: usize,
+        approver: UserId,
+        verdict: Verdict,
+        justification: Option<Justification>,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, Refusal> {
+        self.check_decider(stage, approver, now)?;
+        let justification_required = self
+            .stages
+            .get(stage)
+            .is_some_and(|asked| asked.approver_justification_required);
+        if justification_required && justification.is_none() {
             return Err(Refusal::JustificationRequired);
         }
         Ok(Decision {

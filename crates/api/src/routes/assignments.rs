@@ -221,7 +221,7 @@ pub async fn list_access_package_conflicts(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let proof = authorize_package::<ManageAssignments>(&state, &actor, id).await?;
-    let conflicts = service::assignments::list_conflicts(&proof, &state, id).await?;
+    let conflicts = service::conflicts::list_conflicts(&proof, &state, id).await?;
     Ok(HttpResponse::Ok().json(conflicts))
 }
 
@@ -246,7 +246,7 @@ pub async fn export_access_package_conflicts(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let proof = authorize_package::<ManageAssignments>(&state, &actor, id).await?;
-    let csv = service::assignments::export_conflicts(&proof, &state, id).await?;
+    let csv = service::conflicts::export_conflicts(&proof, &state, id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

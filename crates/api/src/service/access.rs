@@ -113,7 +113,7 @@ pub async fn request_options(
         let on_behalf_ok = target == caller || policy.requester().on_behalf_of_direct_reports();
         if policy.enabled()
             && on_behalf_ok
-            && super::requests::in_audience(
+            && super::audience::in_audience(
                 state,
                 policy.audience(),
                 target,
@@ -150,7 +150,7 @@ pub async fn request_options(
             request_id: RequestId::from_uuid(open.id),
         });
     }
-    let conflicting = super::assignments::conflicts_of(state, row.id, target).await?;
+    let conflicting = super::conflicts::conflicts_of(state, row.id, target).await?;
     if !conflicting.is_empty() {
         blockers.push(Blocker::Conflict { conflicting });
     }
@@ -215,7 +215,7 @@ pub async fn overview(state: &AppState, actor: &Actor) -> ApiResult<Overview> {
     expiring.sort_by_key(|row| row.ends_at);
     let expiring_soon = expiring
         .iter()
-        .map(super::assignments::assignment_view)
+        .map(super::assignment_view::assignment_view)
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Overview {
         approvals_waiting_count: store::requests::count_awaiting_decision(&state.db, me).await?,

@@ -3,9 +3,12 @@
 
 pub mod access;
 pub mod applications;
+pub mod assignment_view;
 pub mod assignments;
+pub mod audience;
 pub mod audit;
 pub mod catalogs;
+pub mod conflicts;
 pub mod csv;
 pub mod directory;
 pub mod groups;
@@ -14,6 +17,7 @@ pub mod incompatibilities;
 pub mod notifications;
 pub mod packages;
 pub mod page;
+pub mod people;
 pub mod policies;
 pub mod request_search;
 pub mod requests;

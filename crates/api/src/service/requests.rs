@@ -1,5 +1,6 @@
-//! Requests: asking for a package (or to extend or give it up), approvals, cancellation,
-//! delivery, and the scheduled work that escalates, times out and starts requests.
+//! Requests: asking for a package (or to extend or give it up), approvals, cancellation and
+//! delivery. The scheduled work that escalates, times out and starts requests is in
+//! [`crate::jobs::requests`].
 //!
 //! The rules of a request's life are the domain's (`tessera_domain::request`); this module
 //! loads what they need (the policy, the directory around the target), decides who may act,
@@ -17,12 +18,12 @@ use tessera_domain::access::{
 use tessera_domain::assignment::{self, AssignmentState, PersonSummary};
 use tessera_domain::notification::NotificationKind;
 use tessera_domain::policy::{
-    self, Answer, ApproverSpec, Audience, DirectoryView, ResolvedApprovers, ValidPolicy,
-    resolve_escalation, resolve_stage,
+    self, Answer, ApproverSpec, DirectoryView, ResolvedApprovers, ValidPolicy, resolve_escalation,
+    resolve_stage,
 };
 use tessera_domain::request::{
-    Actor as RequestActor, DeliveryResult, DueAction, NewRequest, NewRequestRefusal, Next, Refusal,
-    Request, RequestEvent, RequestKind, RequestRecord, RequestState, Verdict,
+    Actor as RequestActor, DeliveryResult, NewRequest, NewRequestRefusal, Next, Refusal, Request,
+    RequestEvent, RequestKind, RequestRecord, RequestState, Verdict,
 };
 use tessera_domain::{AccessPackageId, AssignmentId, GroupId, PolicyId, RequestId, UserId};
 use uuid::Uuid;
@@ -51,7 +52,7 @@ fn corrupt(what: &'static str, id: Uuid) -> ApiError {
     ApiError::Internal
 }
 
-fn request_of(row: &RequestRow) -> ApiResult<Request> {
+pub(crate) fn request_of(row: &RequestRow) -> ApiResult<Request> {
     let record: RequestRecord =
         serde_json::from_str(&row.record).map_err(|_| corrupt("record", row.id))?;
     Request::try_from(record).map_err(|err| {
@@ -60,14 +61,14 @@ fn request_of(row: &RequestRow) -> ApiResult<Request> {
     })
 }
 
-fn policy_of(definition: &str, id: Uuid) -> ApiResult<ValidPolicy> {
+pub(crate) fn policy_of(definition: &str, id: Uuid) -> ApiResult<ValidPolicy> {
     serde_json::from_str(definition).map_err(|_| corrupt("policy", id))
 }
 
 /// The directory around one request, loaded before resolving approvers: the target's managers
 /// and sponsors, the members and owners of the groups the policy names, and who is enabled.
 #[derive(Default)]
-struct LoadedDirectory {
+pub(crate) struct LoadedDirectory {
     managers: HashMap<UserId, UserId>,
     sponsors: BTreeSet<UserId>,
     target: Option<UserId>,
@@ -111,7 +112,7 @@ fn all_specs(policy: &ValidPolicy) -> Vec<ApproverSpec> {
     specs
 }
 
-async fn load_directory(
+pub(crate) async fn load_directory(
     state: &AppState,
     policy: &ValidPolicy,
     target: UserId,
@@ -166,7 +167,7 @@ async fn load_directory(
 }
 
 /// Resolves stage `index` of `policy` (empty when the policy has no such stage any more).
-fn stage_resolver<'a>(
+pub(crate) fn stage_resolver<'a>(
     policy: Option<&'a ValidPolicy>,
     requester: UserId,
     target: UserId,
@@ -180,7 +181,7 @@ fn stage_resolver<'a>(
     }
 }
 
-fn escalation_resolver<'a>(
+pub(crate) fn escalation_resolver<'a>(
     policy: Option<&'a ValidPolicy>,
     requester: UserId,
     target: UserId,
@@ -195,7 +196,7 @@ fn escalation_resolver<'a>(
 }
 
 /// What to write for `request` after a transition.
-fn write_of(
+pub(crate) fn write_of(
     request: &Request,
     outcome: Option<String>,
     now: DateTime<Utc>,
@@ -220,7 +221,7 @@ fn write_of(
     })
 }
 
-fn why_closed(request: &Request) -> Option<String> {
+pub(crate) fn why_closed(request: &Request) -> Option<String> {
     match request.state() {
         RequestState::Denied => {
             let denied_by_someone = request
@@ -316,27 +317,6 @@ fn new_request_refusal(refusal: NewRequestRefusal) -> ApiError {
             "this policy does not let requesters choose dates",
         ),
     }
-}
-
-/// Whether `user` is among the people `audience` lets request; `is_member` says whether they
-/// are a member of the organisation ([`UserRow::is_member`](crate::store::users::UserRow::is_member)).
-pub async fn in_audience(
-    state: &AppState,
-    audience: &Audience,
-    user: Uuid,
-    is_member: bool,
-) -> ApiResult<bool> {
-    Ok(match audience {
-        Audience::Nobody => false,
-        Audience::AllUsers => true,
-        Audience::AllMembers => is_member,
-        Audience::SpecificUsersAndGroups { users, groups } => {
-            users.iter().any(|listed| *listed.as_uuid() == user) || {
-                let groups: Vec<Uuid> = groups.iter().map(|g| *g.as_uuid()).collect();
-                store::assignments::is_member_of_any(&state.db, user, &groups).await?
-            }
-        }
-    })
 }
 
 /// The outcome of a submission.
@@ -483,7 +463,13 @@ async fn submit_new(
                 policy_row(state, package.id, input.policy_id.map(|id| *id.as_uuid())).await?;
             if policy.enabled()
                 && policy.audience().accepts_requests()
-                && !in_audience(state, policy.audience(), target, target_row.is_member()).await?
+                && !super::audience::in_audience(
+                    state,
+                    policy.audience(),
+                    target,
+                    target_row.is_member(),
+                )
+                .await?
             {
                 return Err(ApiError::invalid(
                     "policy_id",
@@ -629,7 +615,7 @@ async fn submit_new(
 
 /// Refuses a request for a package the target holds access incompatible with.
 async fn check_conflicts(state: &AppState, package: Uuid, target: Uuid) -> ApiResult<()> {
-    let conflicts = super::assignments::conflicts_of(state, package, target).await?;
+    let conflicts = super::conflicts::conflicts_of(state, package, target).await?;
     if conflicts.is_empty() {
         Ok(())
     } else {
@@ -801,7 +787,7 @@ async fn deliver_if_due(state: &AppState, row: RequestRow) -> ApiResult<RequestR
 /// records the result on the request. The HTTP path, an approver's decision and the scheduler
 /// (on every replica) may deliver the same request at once: the store's claim lets one apply
 /// it, and the others answer with the request as it delivered it, never an error.
-async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
+pub(crate) async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
     let now = Utc::now();
     let request = request_of(&row)?;
     let kind = RequestKind::parse(&row.kind).ok_or_else(|| corrupt("kind", row.id))?;
@@ -896,7 +882,7 @@ async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
             Some(&serde_json::json!({"state": request.state, "outcome": request.outcome})),
         )];
         if let Some(assignment) = assignment {
-            let after = super::assignments::assignment_view(assignment).ok();
+            let after = super::assignment_view::assignment_view(assignment).ok();
             let action = match kind {
                 RequestKind::UserAdd | RequestKind::AdminAdd => "assignment.create",
                 RequestKind::UserExtend => "assignment.extend",
@@ -971,7 +957,7 @@ fn concerned(request: &Request) -> Vec<UserId> {
 }
 
 /// The notifications a transition sends, rendered now so they are written with it.
-async fn notes_for(
+pub(crate) async fn notes_for(
     state: &AppState,
     package: &str,
     request: &Request,
@@ -1353,136 +1339,6 @@ pub async fn list(
     Ok(RequestPage { items, next_cursor })
 }
 
-/// One round of the requests' scheduled work at `now`: escalations, timeouts, scheduled
-/// starts and deliveries left half-way; idempotency keys older than their retention are
-/// forgotten. Returns how many requests moved.
-pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
-    store::requests::purge_idempotency_keys(&state.db, idempotency::remembered_since(now)).await?;
-    let mut moved = 0;
-    for (id, version) in store::requests::due_requests(&state.db, now, 200).await? {
-        let Some(row) = store::requests::find_request(&state.db, id).await? else {
-            continue;
-        };
-        if row.version != version {
-            continue;
-        }
-        if row.state == RequestState::Delivering.as_str() {
-            deliver(state, row).await?;
-            moved += 1;
-            continue;
-        }
-        let mut request = request_of(&row)?;
-        let Some(due) = request.next_due() else {
-            continue;
-        };
-        let policy = match row.policy_id {
-            Some(policy) => store::policies::find_policy(&state.db, row.package_id, policy)
-                .await?
-                .map(|p| policy_of(&p.definition, p.id))
-                .transpose()?,
-            None => None,
-        };
-        let directory = match &policy {
-            Some(policy) => load_directory(state, policy, request.target()).await?,
-            None => LoadedDirectory::default(),
-        };
-        let (requester, target) = (request.requester(), request.target());
-        let (event, action) = match due.action {
-            DueAction::Submit => (
-                request.submit(
-                    now,
-                    stage_resolver(policy.as_ref(), requester, target, &directory),
-                ),
-                "request.submit",
-            ),
-            DueAction::Escalate => (
-                request.escalate(
-                    now,
-                    escalation_resolver(policy.as_ref(), requester, target, &directory),
-                ),
-                "request.escalate",
-            ),
-            DueAction::TimeOut => (request.time_out(now), "request.time_out"),
-            DueAction::StartDelivery => (request.start_delivery(now), "request.start"),
-        };
-        let Ok(event) = event else {
-            continue;
-        };
-        let write = write_of(&request, why_closed(&request), now)?;
-        let notes = notes_for(state, &row.package_name, &request, &event).await?;
-        let updated = store::requests::update_request(
-            &state.db,
-            row.id,
-            row.version,
-            &write,
-            None,
-            &notes,
-            |row| {
-                audit_event::<(), _>(
-                    None,
-                    action,
-                    "request",
-                    row.id.to_string(),
-                    None,
-                    Some(&event),
-                )
-            },
-        )
-        .await;
-        match updated {
-            Ok(updated) => {
-                moved += 1;
-                if updated.state == RequestState::Delivering.as_str() {
-                    deliver(state, updated).await?;
-                }
-            }
-            Err(StoreError::Conflict) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    moved += close_requests_of_disabled(state, now).await?;
-    Ok(moved)
-}
-
-/// Cancels the open requests of disabled accounts. Runs on schedule and right after an
-/// account is disabled.
-pub async fn close_requests_of_disabled(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
-    let mut moved = 0;
-    for (id, version) in store::requests::open_requests_of_disabled_users(&state.db, 200).await? {
-        let Some(row) = store::requests::find_request(&state.db, id).await? else {
-            continue;
-        };
-        let mut request = request_of(&row)?;
-        let target = request.target();
-        if request
-            .cancel(RequestActor::Administrator(target), now)
-            .is_err()
-        {
-            continue;
-        }
-        let mut write = write_of(&request, None, now)?;
-        write.outcome = Some("The person's account was disabled.".into());
-        let updated =
-            store::requests::update_request(&state.db, id, version, &write, None, &[], |row| {
-                audit_event::<(), ()>(
-                    None,
-                    "request.close_disabled_user",
-                    "request",
-                    row.id.to_string(),
-                    None,
-                    None,
-                )
-            })
-            .await;
-        match updated {
-            Ok(_) => moved += 1,
-            Err(StoreError::Conflict) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Ok(moved)
-}
-
 fn describe_state(state: RequestState) -> &'static str {
     match state {
         RequestState::Submitted => "submitted",
@@ -1518,7 +1374,7 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
     let names: BTreeMap<Uuid, PersonSummary> = store::users::find_people(&state.db, &ids)
         .await?
         .iter()
-        .map(|row| (row.id, super::users::person_summary(row)))
+        .map(|row| (row.id, super::people::person_summary(row)))
         .collect();
     let person = |id: UserId| {
         names

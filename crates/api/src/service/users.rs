@@ -3,7 +3,6 @@
 use std::time::Instant;
 
 use chrono::Utc;
-use tessera_domain::assignment::PersonSummary;
 use tessera_domain::page::{PersonPage, UserPage};
 use tessera_domain::user::{
     ChangePassword, Department, NewUser, PeopleQuery, SetPassword, Sponsors, UserAttributes,
@@ -14,10 +13,11 @@ use uuid::Uuid;
 
 use super::audit_event;
 use super::page::{PageRequest, parse_search};
+use super::people::person_summary;
 use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::users::{NewUserRecord, PersonRow, UserRow, UserUpdate};
+use crate::store::users::{NewUserRecord, UserRow, UserUpdate};
 use crate::store::{self, StoreError};
 
 /// How far up a management chain a loop check walks; deeper chains are refused.
@@ -70,20 +70,6 @@ pub async fn list_users(
     let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
     let items = rows.iter().map(user_view).collect::<ApiResult<Vec<_>>>()?;
     Ok(UserPage { items, next_cursor })
-}
-
-/// Whether a stored `user_type` is a guest's.
-pub(crate) fn is_guest(user_type: &str) -> bool {
-    UserType::parse(user_type) == Some(UserType::Guest)
-}
-
-pub(crate) fn person_summary(row: &PersonRow) -> PersonSummary {
-    PersonSummary {
-        id: UserId::from_uuid(row.id),
-        username: row.username.clone(),
-        display_name: row.display_name.clone(),
-        guest: is_guest(&row.user_type),
-    }
 }
 
 /// People as pickers and summaries show them: enabled users matching the search, or the
@@ -301,21 +287,9 @@ pub(crate) async fn change_user(
         other => other.into(),
     })?;
     if current.enabled && !row.enabled {
-        close_what_a_disabled_user_held(state).await;
+        crate::jobs::users::close_what_a_disabled_user_held(state).await;
     }
     user_view(&row)
-}
-
-/// A disabled (or deleted) account keeps no access and no open request. The scheduler does
-/// this too; doing it now closes the gap until its next round.
-async fn close_what_a_disabled_user_held(state: &AppState) {
-    let now = Utc::now();
-    if let Err(err) = super::assignments::end_access_of_disabled(state, now).await {
-        tracing::error!(error = %err, "ending a disabled user's access failed; the scheduler retries");
-    }
-    if let Err(err) = super::requests::close_requests_of_disabled(state, now).await {
-        tracing::error!(error = %err, "closing a disabled user's requests failed; the scheduler retries");
-    }
 }
 
 /// Deletes a user: as disabling, for good (sessions end, API tokens are revoked, access ends,
@@ -349,7 +323,7 @@ pub async fn delete_user(
     match deletion {
         store::users::Deletion::Deleted(row) => {
             tracing::info!(user = %row.id, "user deleted");
-            close_what_a_disabled_user_held(state).await;
+            crate::jobs::users::close_what_a_disabled_user_held(state).await;
             Ok(())
         }
         store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {

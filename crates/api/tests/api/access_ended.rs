@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use tessera_api::service::assignments::run_due_work;
+use tessera_api::jobs::assignments::run_due_work;
 use tessera_api::service::reviews::run_due_reviews;
 use uuid::Uuid;
 

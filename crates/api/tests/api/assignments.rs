@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use tessera_api::service::assignments::{DueWork, run_due_work};
+use tessera_api::jobs::assignments::{DueWork, run_due_work};
 use uuid::Uuid;
 
 use super::catalogs::{create_catalog, insert_app_role, insert_application, insert_group};

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{Duration, Utc};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use tessera_api::service::requests::run_due_requests;
+use tessera_api::jobs::requests::run_due_requests;
 
 use super::requests::{Offer, offer, one_stage};
 use crate::helpers::*;

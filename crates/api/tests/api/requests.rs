@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use tessera_api::service::requests::run_due_requests;
+use tessera_api::jobs::requests::run_due_requests;
 use uuid::Uuid;
 
 use super::catalogs::{create_catalog, insert_group};

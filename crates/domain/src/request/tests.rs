@@ -1366,9 +1366,32 @@ fn play(setup: &Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut approvals: Vec<(usize, UserId)> = Vec::new();
     for step in std::iter::once(Step::Submit).chain(steps) {
         let before = world.request.clone();
+        let current = before.current_stage().unwrap_or(0);
+        // The checks that authorization runs ahead of a transition refuse what it refuses.
+        let checked = match &step {
+            Step::Approve { stage, by, .. } | Step::Deny { stage, by, .. } => {
+                Some(before.check_decider(stage.unwrap_or(current), user(*by), world.now))
+            }
+            Step::Cancel(actor) => Some(before.check_canceler(*actor).map(|_| ())),
+            _ => None,
+        };
         let Some(result) = world.apply(&step) else {
             continue;
         };
+        match (checked, &result) {
+            (Some(Err(refusal)), result) => prop_assert_eq!(result, &Err(refusal)),
+            (Some(Ok(())), Err(refusal)) => {
+                prop_assert_eq!(refusal, &Refusal::JustificationRequired, "{:?}", step)
+            }
+            _ => {}
+        }
+        prop_assert_eq!(
+            world.request.closing_reason().is_some(),
+            matches!(
+                world.request.state(),
+                RequestState::Denied | RequestState::Expired | RequestState::Canceled
+            )
+        );
         match &result {
             Ok(event) => {
                 prop_assert!(
@@ -1472,4 +1495,18 @@ proptest! {
         prop_assert!(matches!(finished, Some(Ok(_))));
         prop_assert_eq!(world.request.state(), Delivered);
     }
+}
+
+#[test]
+fn a_request_concerns_its_target_and_a_requester_who_asked_for_someone_else() {
+    let own = Setup::stages(&[plain(7)]).world().request;
+    assert_eq!(own.concerned(), vec![user(ADA)]);
+    let for_report = Setup::stages(&[plain(7)]).on_behalf().world().request;
+    assert_eq!(for_report.concerned(), vec![user(ADA), user(MANAGER)]);
+}
+
+#[test]
+fn every_state_has_its_own_words() {
+    let words: BTreeSet<&str> = RequestState::ALL.iter().map(|s| s.describe()).collect();
+    assert_eq!(words.len(), RequestState::ALL.len());
 }

@@ -10,7 +10,7 @@ use tessera_domain::review::{
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::users::is_guest;
+use crate::service::people::is_guest;
 use crate::state::AppState;
 use crate::store::reviews::{
     DefinitionRow, InstanceRow, InstanceWrite, ItemFilter, ItemRow, ItemWrite,

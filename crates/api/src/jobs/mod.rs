@@ -1,5 +1,7 @@
 //! Background work that runs on a clock: assignments starting and ending on time, requests
-//! escalating, timing out and starting, and notifications e-mailed from the outbox.
+//! escalating, timing out and starting, and notifications e-mailed from the outbox. The loop
+//! is here; the sweeps of each kind of thing are in [`assignments`], [`requests`] and
+//! [`users`] (the review sweeps are the reviews service's).
 //!
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
 //! version inside a transaction, so when two replicas pick the same assignment, one changes it
@@ -13,6 +15,10 @@ use chrono::Utc;
 use crate::service;
 use crate::state::AppState;
 
+pub mod assignments;
+pub mod requests;
+pub mod users;
+
 /// Runs rounds of scheduled work every `interval` until the process ends. A failed round is
 /// logged and the next one tries again.
 pub fn spawn_scheduler(
@@ -24,7 +30,7 @@ pub fn spawn_scheduler(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match service::assignments::run_due_work(&state, Utc::now()).await {
+            match assignments::run_due_work(&state, Utc::now()).await {
                 Ok(work) if work.started + work.ended > 0 => {
                     tracing::info!(
                         started = work.started,
@@ -37,7 +43,7 @@ pub fn spawn_scheduler(
                     tracing::error!(error = %err, "scheduled work failed; retrying next round")
                 }
             }
-            match service::requests::run_due_requests(&state, Utc::now()).await {
+            match requests::run_due_requests(&state, Utc::now()).await {
                 Ok(moved) if moved > 0 => tracing::info!(moved, "requests moved on schedule"),
                 Ok(_) => {}
                 Err(err) => {

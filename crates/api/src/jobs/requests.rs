@@ -1,0 +1,145 @@
+//! The requests' scheduled work: escalations, timeouts, scheduled starts, deliveries left
+//! half-way, and closing the open requests of disabled accounts.
+
+use chrono::{DateTime, Utc};
+use tessera_domain::request::{Actor as RequestActor, DueAction, RequestState};
+
+use crate::error::ApiResult;
+use crate::idempotency;
+use crate::service::audit_event;
+use crate::service::requests::{
+    LoadedDirectory, deliver, escalation_resolver, load_directory, notes_for, policy_of,
+    request_of, stage_resolver, why_closed, write_of,
+};
+use crate::state::AppState;
+use crate::store::{self, StoreError};
+
+/// One round of the requests' scheduled work at `now`: escalations, timeouts, scheduled
+/// starts and deliveries left half-way; idempotency keys older than their retention are
+/// forgotten. Returns how many requests moved.
+pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    store::requests::purge_idempotency_keys(&state.db, idempotency::remembered_since(now)).await?;
+    let mut moved = 0;
+    for (id, version) in store::requests::due_requests(&state.db, now, 200).await? {
+        let Some(row) = store::requests::find_request(&state.db, id).await? else {
+            continue;
+        };
+        if row.version != version {
+            continue;
+        }
+        if row.state == RequestState::Delivering.as_str() {
+            deliver(state, row).await?;
+            moved += 1;
+            continue;
+        }
+        let mut request = request_of(&row)?;
+        let Some(due) = request.next_due() else {
+            continue;
+        };
+        let policy = match row.policy_id {
+            Some(policy) => store::policies::find_policy(&state.db, row.package_id, policy)
+                .await?
+                .map(|p| policy_of(&p.definition, p.id))
+                .transpose()?,
+            None => None,
+        };
+        let directory = match &policy {
+            Some(policy) => load_directory(state, policy, request.target()).await?,
+            None => LoadedDirectory::default(),
+        };
+        let (requester, target) = (request.requester(), request.target());
+        let (event, action) = match due.action {
+            DueAction::Submit => (
+                request.submit(
+                    now,
+                    stage_resolver(policy.as_ref(), requester, target, &directory),
+                ),
+                "request.submit",
+            ),
+            DueAction::Escalate => (
+                request.escalate(
+                    now,
+                    escalation_resolver(policy.as_ref(), requester, target, &directory),
+                ),
+                "request.escalate",
+            ),
+            DueAction::TimeOut => (request.time_out(now), "request.time_out"),
+            DueAction::StartDelivery => (request.start_delivery(now), "request.start"),
+        };
+        let Ok(event) = event else {
+            continue;
+        };
+        let write = write_of(&request, why_closed(&request), now)?;
+        let notes = notes_for(state, &row.package_name, &request, &event).await?;
+        let updated = store::requests::update_request(
+            &state.db,
+            row.id,
+            row.version,
+            &write,
+            None,
+            &notes,
+            |row| {
+                audit_event::<(), _>(
+                    None,
+                    action,
+                    "request",
+                    row.id.to_string(),
+                    None,
+                    Some(&event),
+                )
+            },
+        )
+        .await;
+        match updated {
+            Ok(updated) => {
+                moved += 1;
+                if updated.state == RequestState::Delivering.as_str() {
+                    deliver(state, updated).await?;
+                }
+            }
+            Err(StoreError::Conflict) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    moved += close_requests_of_disabled(state, now).await?;
+    Ok(moved)
+}
+
+/// Cancels the open requests of disabled accounts. Runs on schedule and right after an
+/// account is disabled.
+pub async fn close_requests_of_disabled(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    let mut moved = 0;
+    for (id, version) in store::requests::open_requests_of_disabled_users(&state.db, 200).await? {
+        let Some(row) = store::requests::find_request(&state.db, id).await? else {
+            continue;
+        };
+        let mut request = request_of(&row)?;
+        let target = request.target();
+        if request
+            .cancel(RequestActor::Administrator(target), now)
+            .is_err()
+        {
+            continue;
+        }
+        let mut write = write_of(&request, None, now)?;
+        write.outcome = Some("The person's account was disabled.".into());
+        let updated =
+            store::requests::update_request(&state.db, id, version, &write, None, &[], |row| {
+                audit_event::<(), ()>(
+                    None,
+                    "request.close_disabled_user",
+                    "request",
+                    row.id.to_string(),
+                    None,
+                    None,
+                )
+            })
+            .await;
+        match updated {
+            Ok(_) => moved += 1,
+            Err(StoreError::Conflict) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(moved)
+}
