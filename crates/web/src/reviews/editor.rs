@@ -25,8 +25,6 @@ use tessera_domain::review::{
 };
 use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, PolicyId};
 
-use super::browser_clock::{browser_local, browser_now, browser_time};
-use super::common::is_admin;
 use crate::api;
 use crate::components::{
     CheckboxField, DirectoryKind, DirectoryNames, ErrorAlert, PersonPicker, SearchSelect,
@@ -34,6 +32,8 @@ use crate::components::{
 };
 use crate::forms::sentence;
 use crate::names::keep_chosen;
+use crate::pages::browser_clock::{browser_local, browser_now, browser_time};
+use crate::pages::common::is_admin;
 use crate::reviews::{
     DefinitionDraft, EndKind, NO_RESPONSE_RULES, ReviewerDraft, ReviewerKind, ScheduleKind,
     ScopeKind, StageDraft, frequency_label, messages_at, messages_under, named_reviewers,

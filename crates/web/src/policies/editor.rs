@@ -18,7 +18,6 @@ use tessera_domain::policy::{
 use tessera_domain::problem::FieldError;
 use tessera_domain::{GroupId, UserId};
 
-use super::common::is_admin;
 use crate::api;
 use crate::components::{
     CheckboxField, DirectoryKind, DirectoryNames, ErrorAlert, PersonPicker, SearchSelect,
@@ -26,6 +25,7 @@ use crate::components::{
 };
 use crate::forms::sentence;
 use crate::names::{keep_chosen, named_in_policy};
+use crate::pages::common::is_admin;
 
 type Errors = RwSignal<Vec<FieldError>>;
 

@@ -1,0 +1,4 @@
+//! Assignment policies: the policy editor of an access package's page.
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod editor;
