@@ -2,3 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod editor;
+#[cfg(target_arch = "wasm32")]
+mod editor_sections;
+#[cfg(target_arch = "wasm32")]
+mod form;

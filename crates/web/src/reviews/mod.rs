@@ -14,6 +14,10 @@ pub(crate) mod admin;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod editor;
 #[cfg(target_arch = "wasm32")]
+mod editor_scope;
+#[cfg(target_arch = "wasm32")]
+mod editor_sections;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod policy_review;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod reviewer;
