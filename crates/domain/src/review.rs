@@ -74,6 +74,7 @@
 //! - Tessera remembers only the latest decision per stage; the audit trail keeps the others
 //!   ([`ReviewEvent::Decided`] says what each replaced).
 
+pub mod bulk;
 pub mod decision;
 pub mod definition;
 pub mod instance;
@@ -83,6 +84,7 @@ pub mod resolve;
 pub mod schedule;
 pub mod view;
 
+pub use bulk::ItemOutcome;
 pub use decision::{
     ApplyOutcome, DecisionSource, FinalOutcome, NoResponseRule, OutcomeBasis, RemovalResult,
     ReviewDecision, ReviewOutcome, ReviewVerdict,

@@ -2,14 +2,23 @@ use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::admin_requests::page::AdminRequestsPage;
+use crate::audit::page::AuditPage;
 use crate::components::Shell;
+use crate::import::page::ImportPage;
+use crate::my_access::access_packages::AccessPackagesPage;
+use crate::my_access::approvals::ApprovalsPage;
+use crate::my_access::overview::OverviewPage;
+use crate::my_access::request_panel::RequestPackagePage;
+use crate::my_access::requests::{RequestHistoryPage, RequestPage};
 use crate::pages::{
-    AccessPackagesPage, AdminPage, AdminRequestsPage, AdminReviewsPage, ApplicationPage,
-    ApplicationsPage, ApprovalsPage, AuditPage, CatalogPage, CatalogsPage, EditReviewPage,
-    GroupPage, GroupsPage, ImportPage, NewReviewPage, NotFoundPage, OverviewPage, PackagePage,
-    PasswordPage, RequestHistoryPage, RequestPackagePage, RequestPage, ReviewDefinitionPage,
-    ReviewInstanceAdminPage, ReviewPage, ReviewsPage, SignInPage, TokensPage,
+    AdminPage, ApplicationPage, ApplicationsPage, CatalogPage, CatalogsPage, GroupPage, GroupsPage,
+    NotFoundPage, PackagePage, PasswordPage, SignInPage, TokensPage,
 };
+use crate::reviews::admin::{
+    AdminReviewsPage, EditReviewPage, NewReviewPage, ReviewDefinitionPage, ReviewInstanceAdminPage,
+};
+use crate::reviews::reviewer::{ReviewPage, ReviewsPage};
 use crate::state::Session;
 
 /// The whole portal. Every page but sign-in sits inside [`Shell`], which sends people without a

@@ -7,9 +7,10 @@ pub mod assignments;
 pub mod audit;
 pub mod format;
 pub mod forms;
-pub mod import_file;
+pub mod import;
 pub mod my_access;
 pub mod names;
+pub mod policies;
 pub mod reviews;
 pub mod routes;
 

@@ -4,7 +4,7 @@ use tessera_domain::directory::ImportReport;
 
 use super::ApiError;
 use super::client;
-use crate::import_file::ImportFormat;
+use crate::import::ImportFormat;
 
 /// `POST /api/v1/directory/imports` with the file's bytes, as JSON or CSV. Rows the server
 /// refuses are in the report; only a file that cannot be read as a whole is an error.

@@ -4,15 +4,15 @@
 
 use tessera_domain::page::PageQuery;
 use tessera_domain::review::{
-    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ReviewDefinitionInput,
-    ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage, ReviewInstanceView,
-    ReviewItemPage, ReviewItemView,
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemOutcome,
+    ReviewDefinitionInput, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
+    ReviewInstanceView, ReviewItemPage, ReviewItemView,
 };
 use tessera_domain::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
 
 use super::ApiError;
 use super::client::{self, Write};
-use crate::reviews::{ItemQuery, ReviewItemResult};
+use crate::reviews::ItemQuery;
 
 fn paged(page: &PageQuery) -> Vec<(&'static str, String)> {
     vec![
@@ -119,7 +119,7 @@ pub async fn decide(id: ReviewItemId, input: &DecisionInput) -> Result<ReviewIte
 pub async fn decide_many(
     id: ReviewInstanceId,
     input: &BulkDecisionInput,
-) -> Result<Vec<ReviewItemResult>, ApiError> {
+) -> Result<Vec<ItemOutcome>, ApiError> {
     client::write(
         Write::Post,
         &format!("/access-review-instances/{id}/decisions"),
@@ -132,7 +132,7 @@ pub async fn decide_many(
 pub async fn accept_recommendations(
     id: ReviewInstanceId,
     input: &AcceptRecommendationsInput,
-) -> Result<Vec<ReviewItemResult>, ApiError> {
+) -> Result<Vec<ItemOutcome>, ApiError> {
     client::write(
         Write::Post,
         &format!("/access-review-instances/{id}/accept-recommendations"),

@@ -12,7 +12,6 @@ use tessera_domain::catalog::{
 use tessera_domain::page::{AccessPackagePage, DEFAULT_PAGE_SIZE};
 use tessera_domain::roles::GlobalRoleHolder;
 
-use super::assignments::CatalogAssignmentsSection;
 use super::common::{
     action_error, choose_a_person, chosen_person, field_of, field_or_conflict, is_admin,
     may_create_catalogs, read_param_id, refusal, whole_list,
@@ -21,6 +20,7 @@ use super::details::{DetailsSection, HIDDEN_HINT, Named};
 use super::lists::{ItemButton, PagedItems, Table, WholeList, item_action};
 use super::people::AddPersonForm;
 use crate::api::{self, ApiError};
+use crate::assignments::page::CatalogAssignmentsSection;
 use crate::components::{
     AdminNav, CheckboxField, DirectoryKind, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
     PersonPicker, SearchSelect, TextAreaField, TextField, Tone, busy, directory_choices,

@@ -9,19 +9,19 @@ use tessera_domain::catalog::{CatalogPermission, CatalogView, ResourceKind};
 use tessera_domain::package::{AccessPackageView, NewResourceRole, PolicyView, ResourceRoleKind};
 use tessera_domain::{AccessPackageId, ApplicationId, GroupId};
 
-use super::assignments::{ConflictsSection, PackageAssignmentsSection};
 use super::catalogs::{catalog_href, may};
 use super::common::{action_error, read_param_id, refusal, whole_list};
 use super::details::{DetailsSection, Named};
 use super::lists::{ItemButton, Table, WholeList, item_action};
-use super::policy_editor::{PolicyEditor, can_pick_groups, summary};
-use super::policy_review::PolicyReviewSection;
 use crate::api::{self, ApiError};
+use crate::assignments::page::{ConflictsSection, PackageAssignmentsSection};
 use crate::components::{
     AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, Tone, busy,
 };
 use crate::format::{timestamp, yes_no};
 use crate::forms::NamedForm;
+use crate::policies::editor::{PolicyEditor, can_pick_groups, summary};
+use crate::reviews::policy_review::PolicyReviewSection;
 
 fn role_kind_label(kind: ResourceRoleKind) -> &'static str {
     match kind {

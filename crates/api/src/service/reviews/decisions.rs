@@ -54,15 +54,7 @@ pub async fn decide(
     ))
 }
 
-/// The outcome of one item of a bulk action.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct ItemOutcome {
-    pub item_id: ReviewItemId,
-    /// The item after the decision, when it was decided.
-    pub item: Option<ReviewItemView>,
-    /// Why not, when it was refused.
-    pub refused: Option<String>,
-}
+pub use tessera_domain::review::ItemOutcome;
 
 async fn bulk(
     state: &AppState,

@@ -9,12 +9,12 @@ use tessera_domain::directory::{IMPORT_CSV_COLUMNS, ImportReport};
 use tessera_domain::problem::FieldError;
 use wasm_bindgen_futures::JsFuture;
 
-use super::common::{action_error, is_admin};
 use crate::api::{self, ApiError};
 use crate::components::{AdminNav, EmptyState, ErrorAlert, Notice, PageHeader, Tone, busy};
-use crate::import_file::{
+use crate::import::{
     FILE_FIELD, ImportFormat, SECTIONS, count, problem_lines, section_label, summary,
 };
+use crate::pages::common::{action_error, is_admin};
 
 const CSV_EXAMPLE: &str = "type,username,display_name,email,name,group,role
 user,ada,Ada Lovelace,ada@example.org,,,

@@ -13,10 +13,6 @@ use tessera_domain::package::{AccessPackageView, PolicyView};
 use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::{AccessPackageId, AssignmentId, CatalogId};
 
-use super::browser_clock::browser_time;
-use super::common::{action_error, field_of};
-use super::lists::LoadMore;
-use super::questions::{AnsweredIn, PolicyQuestions};
 use crate::api::assignments::Created;
 use crate::api::{self, ApiError};
 use crate::assignments::{
@@ -29,6 +25,10 @@ use crate::components::{
 };
 use crate::format::timestamp;
 use crate::forms::sentence;
+use crate::my_access::questions::{AnsweredIn, PolicyQuestions};
+use crate::pages::browser_clock::browser_time;
+use crate::pages::common::{action_error, field_of};
+use crate::pages::lists::LoadMore;
 use crate::routes;
 use crate::state::{PagedList, Shape};
 

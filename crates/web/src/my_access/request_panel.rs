@@ -15,8 +15,6 @@ use tessera_domain::policy::QuestionDefinition;
 use tessera_domain::{AccessPackageId, RequestId, UserId};
 
 use super::access_packages::{JustificationField, RefusalAlert};
-use super::browser_clock::browser_time;
-use super::common::param_id;
 use super::questions::{AnsweredIn, PolicyQuestions};
 use super::requests::request_href;
 use crate::api::{self, ApiError};
@@ -29,6 +27,8 @@ use crate::my_access::{
     PackagesTab, RequestForm, Whom, approval_words, describe_blocker, drafts_from, joined,
     on_behalf, submitted_words,
 };
+use crate::pages::browser_clock::browser_time;
+use crate::pages::common::param_id;
 use crate::routes;
 
 #[component]

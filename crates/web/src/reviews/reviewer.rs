@@ -17,18 +17,18 @@ use tessera_domain::review::{
 };
 use tessera_domain::{ReviewInstanceId, ReviewItemId};
 
-use super::common::param_id;
-use super::lists::LoadMore;
-use super::requests::{my_id, when};
 use crate::api::{self, ApiError};
 use crate::components::{
     EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, Tone, busy,
 };
 use crate::forms::sentence;
+use crate::my_access::requests::{my_id, when};
+use crate::pages::common::param_id;
+use crate::pages::lists::LoadMore;
 use crate::reviews::{
-    BulkSummary, ItemQuery, ReviewItemResult, accept_recommendations, bulk_decision, decided_label,
-    decision, outcome_label, progress_text, recommended_label, resource_kind_label,
-    self_review_label, self_review_question, source_label, stage_text, state_badge, state_label,
+    BulkSummary, ItemQuery, accept_recommendations, bulk_decision, decided_label, decision,
+    outcome_label, progress_text, recommended_label, resource_kind_label, self_review_label,
+    self_review_question, source_label, stage_text, state_badge, state_label,
 };
 use crate::routes;
 use crate::state::{PagedList, Shape};
@@ -252,7 +252,7 @@ fn ReviewItems(id: ReviewInstanceId, open: Signal<bool>, changed: Callback<()>) 
                 .map(|found| found.person.display_name.clone())
         })
     };
-    let settle = move |results: &[ReviewItemResult], verb: &'static str| {
+    let settle = move |results: &[tessera_domain::review::ItemOutcome], verb: &'static str| {
         for result in results {
             if let Some(item) = &result.item {
                 let fresh = item.clone();

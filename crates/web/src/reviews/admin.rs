@@ -15,12 +15,8 @@ use tessera_domain::review::{
 };
 use tessera_domain::{ReviewDefinitionId, ReviewInstanceId};
 
-use super::common::{action_error, param_id};
-use super::confirm_delete::AskBeforeDeleting;
-use super::lists::LoadMore;
-use super::requests::when;
-use super::review_editor::ReviewEditor;
-use super::reviews::progress_bar;
+use super::editor::ReviewEditor;
+use super::reviewer::progress_bar;
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::components::{
@@ -29,6 +25,10 @@ use crate::components::{
 };
 use crate::format::yes_no;
 use crate::forms::sentence;
+use crate::my_access::requests::when;
+use crate::pages::common::{action_error, param_id};
+use crate::pages::confirm_delete::AskBeforeDeleting;
+use crate::pages::lists::LoadMore;
 use crate::reviews::{
     ItemQuery, OutcomeChoice, apply_label, can_apply, can_stop, decided_label, filter_summary,
     named_reviewers, no_response_label, outcome_badge, outcome_label, recommendations_summary,

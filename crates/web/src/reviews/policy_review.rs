@@ -12,12 +12,12 @@ use tessera_domain::AccessPackageId;
 use tessera_domain::package::PolicyView;
 use tessera_domain::review::ReviewDefinitionView;
 
-use super::common::action_error;
-use super::confirm_delete::AskBeforeDeleting;
-use super::review_admin::{DefinitionFacts, definition_href};
-use super::review_editor::{ReviewEditor, ReviewedPolicy};
+use super::admin::{DefinitionFacts, definition_href};
+use super::editor::{ReviewEditor, ReviewedPolicy};
 use crate::api::{self, ApiError};
 use crate::components::{ErrorAlert, ErrorState, Loading, Notice, Tone};
+use crate::pages::common::action_error;
+use crate::pages::confirm_delete::AskBeforeDeleting;
 
 /// What the section shows.
 #[derive(Clone, Debug, PartialEq)]

@@ -13,8 +13,6 @@ use tessera_domain::policy::Answer;
 use tessera_domain::request::RequestState;
 use tessera_domain::{AccessPackageId, RequestId, UserId};
 
-use super::common::{action_error, field_of, param_id};
-use super::lists::LoadMore;
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::components::{
@@ -25,6 +23,8 @@ use crate::my_access::{
     answer_text, can_cancel, can_resubmit, cancellation, on_behalf, request_kind_label,
     request_state_badge, request_state_label, stage_approvers, verdict_label,
 };
+use crate::pages::common::{action_error, field_of, param_id};
+use crate::pages::lists::LoadMore;
 use crate::routes;
 use crate::state::{PagedList, Session, Shape};
 

@@ -8,8 +8,6 @@ use tessera_domain::access::{RequestExportQuery, RequestView};
 use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::request::RequestState;
 
-use super::common::field_of;
-use super::lists::LoadMore;
 use crate::admin_requests::{RequestFilterForm, csv_href};
 use crate::api::{self, ApiError};
 use crate::components::{
@@ -18,6 +16,8 @@ use crate::components::{
 };
 use crate::format::timestamp;
 use crate::my_access::{request_state_badge, request_state_label};
+use crate::pages::common::field_of;
+use crate::pages::lists::LoadMore;
 use crate::routes;
 use crate::state::{PagedList, Shape};
 

@@ -13,8 +13,6 @@ use tessera_domain::assignment::{AssignmentState, AssignmentView, StateFilter};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::{AccessPackageId, AssignmentId, RequestId};
 
-use super::browser_clock::browser_time;
-use super::lists::LoadMore;
 use super::requests::{request_href, when};
 use crate::api::{self, ApiError};
 use crate::assignments::{end_label, person, state_badge, state_label};
@@ -26,6 +24,8 @@ use crate::forms::sentence;
 use crate::my_access::{
     ChangeForm, PackagesTab, change_allowed, joined, refusal_message, submitted_words,
 };
+use crate::pages::browser_clock::browser_time;
+use crate::pages::lists::LoadMore;
 use crate::routes;
 use crate::state::{PagedList, Session, Shape};
 

@@ -9,7 +9,6 @@ use tessera_domain::access::{ApprovalList, DecisionInput, RequestView};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::request::Verdict;
 
-use super::lists::LoadMore;
 use super::requests::{AnswerList, StageList, my_id, request_href, state_badge, when};
 use crate::api::{self, ApiError};
 use crate::assignments::person;
@@ -21,6 +20,7 @@ use crate::my_access::{
     ApprovalsTab, conflict_words, current_stage, decided_elsewhere, decision, decision_by,
     on_behalf, verdict_label,
 };
+use crate::pages::lists::LoadMore;
 use crate::routes;
 use crate::state::{PagedList, Shape};
 

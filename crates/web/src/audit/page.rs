@@ -7,13 +7,13 @@ use leptos::prelude::*;
 use tessera_domain::audit::{AuditEventView, AuditExportQuery};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 
-use super::common::{field_of, is_admin};
-use super::lists::LoadMore;
 use crate::api::{self, ApiError};
 use crate::audit::{AuditFilterForm, actor, csv_href, occurred, snapshot, target_name};
 use crate::components::{
     AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, PageHeader, PersonPicker, TextField,
 };
+use crate::pages::common::{field_of, is_admin};
+use crate::pages::lists::LoadMore;
 use crate::state::{PagedList, Shape};
 
 #[component]

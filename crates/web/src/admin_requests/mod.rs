@@ -1,0 +1,7 @@
+//! The administrators' list of every request, with its pure parts (tested natively).
+
+mod logic;
+pub use logic::*;
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod page;
