@@ -22,13 +22,17 @@ pub mod tokens;
 pub mod usage;
 pub mod users;
 
+use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, SqliteConnection, SqlitePool};
+use sqlx::{
+    Database, Encode, PgConnection, PgPool, QueryBuilder, SqliteConnection, SqlitePool, Type,
+};
+use uuid::Uuid;
 
 /// A connection pool to one of the supported databases.
 #[derive(Clone, Debug)]
@@ -263,6 +267,35 @@ pub enum DeleteOutcome {
     InUse(i64),
 }
 
+/// `SELECT {columns} FROM {from}`: the start of a statement built at run time, for a query
+/// whose column list is one of the store's constants or whose conditions vary.
+///
+/// Statements that vary are [`QueryBuilder`]s: fixed fragments are pushed, and every value is
+/// bound with `push_bind` (never a `$n` of the caller's), so the builder numbers the
+/// placeholders the way its backend wants them (`?` on SQLite, `$n` on PostgreSQL). The
+/// backend is inferred from the pool or connection the query runs on, inside [`on_db!`].
+pub(crate) fn select<DB: Database>(columns: impl Display, from: &'static str) -> QueryBuilder<DB>
+where
+    DB::Arguments: Default,
+{
+    let mut query = QueryBuilder::new("SELECT ");
+    query.push(columns).push(" FROM ").push(from);
+    query
+}
+
+/// Pushes `(id, id, …)` with every id bound: the list of an `IN`. `ids` must not be empty.
+pub(crate) fn push_ids<DB: Database>(query: &mut QueryBuilder<DB>, ids: &[Uuid])
+where
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+{
+    query.push("(");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    query.push(")");
+}
+
 /// `$1, $2, …, $count`: the placeholders of an `IN (…)` list bound one value each.
 pub(crate) fn placeholders(count: usize) -> String {
     placeholders_after(0, count)
@@ -349,22 +382,5 @@ impl Db {
 
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{placeholders, placeholders_after};
-
-    #[test]
-    fn placeholders_number_from_one() {
-        assert_eq!(placeholders(3), "$1, $2, $3");
-        assert_eq!(placeholders(0), "");
-    }
-
-    #[test]
-    fn placeholders_after_continue_from_the_parameters_already_bound() {
-        assert_eq!(placeholders_after(1, 2), "$2, $3");
-        assert_eq!(placeholders_after(4, 0), "");
     }
 }
