@@ -4,6 +4,11 @@
 //! `$1` placeholders on both, and the [`on_db!`] macro, the store's one dispatch point, runs the
 //! same body against whichever pool or connection is present, type-checking it once per backend.
 //! A write transaction is a [`Tx`]; helpers that run inside one take a [`Conn`].
+//!
+//! A statement whose text is not one literal (a constant column list, a table chosen by an
+//! enum, optional conditions, an `IN` list) is built with sqlx's [`QueryBuilder`] inside
+//! [`on_db!`]: fixed fragments are pushed and every value is bound with `push_bind`, so no value
+//! is ever formatted into SQL. [`select`] and [`push_ids`] are its common starts and lists.
 
 pub mod access;
 pub mod assignments;
@@ -294,20 +299,6 @@ where
         list.push_bind(*id);
     }
     query.push(")");
-}
-
-/// `$1, $2, …, $count`: the placeholders of an `IN (…)` list bound one value each.
-pub(crate) fn placeholders(count: usize) -> String {
-    placeholders_after(0, count)
-}
-
-/// `$bound+1, …, $bound+count`: the placeholders of an `IN (…)` list whose values are bound
-/// after `bound` other parameters.
-pub(crate) fn placeholders_after(bound: usize, count: usize) -> String {
-    (bound + 1..=bound + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Escapes `%`, `_` and `\` so that user input matches literally inside a LIKE pattern.
