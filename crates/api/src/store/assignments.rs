@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use tessera_domain::assignment::AssignmentState;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
@@ -372,7 +373,7 @@ pub(crate) async fn insert_assignment_row<'c>(
     .execute(conn)
     .await
     .map(|_| ()))?;
-    if record.state == "delivered" {
+    if AssignmentState::parse(record.state) == Some(AssignmentState::Delivered) {
         grant_package_roles(&mut conn, record.package_id, record.user_id, record.now).await?;
     }
     Ok(())

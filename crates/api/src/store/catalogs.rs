@@ -1,6 +1,7 @@
 //! Catalogs, their delegated roles and resources, and the catalog-creator global role.
 
 use chrono::{DateTime, Utc};
+use tessera_domain::catalog::ResourceKind;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
@@ -314,7 +315,8 @@ pub async fn revoke_role(
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ResourceRow {
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: ResourceKind,
     pub id: Uuid,
     pub name: String,
     pub added_at: DateTime<Utc>,
@@ -336,11 +338,14 @@ pub async fn list_resources(db: &Db, catalog: Uuid) -> StoreResult<Vec<ResourceR
 }
 
 /// The name of the group or application, if it exists.
-pub async fn find_resource_name(db: &Db, kind: &str, id: Uuid) -> StoreResult<Option<String>> {
-    let sql = if kind == "group" {
-        "SELECT name FROM groups WHERE id = $1"
-    } else {
-        "SELECT name FROM applications WHERE id = $1"
+pub async fn find_resource_name(
+    db: &Db,
+    kind: ResourceKind,
+    id: Uuid,
+) -> StoreResult<Option<String>> {
+    let sql = match kind {
+        ResourceKind::Group => "SELECT name FROM groups WHERE id = $1",
+        ResourceKind::Application => "SELECT name FROM applications WHERE id = $1",
     };
     let row: Option<(String,)> = on_db!(db, pool => sqlx::query_as(sql)
         .bind(id)
@@ -364,15 +369,14 @@ pub async fn is_group_owner(db: &Db, group: Uuid, user: Uuid) -> StoreResult<boo
 pub async fn insert_resource(
     db: &Db,
     catalog: Uuid,
-    kind: &str,
+    kind: ResourceKind,
     id: Uuid,
     now: DateTime<Utc>,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<()> {
-    let (group, application) = if kind == "group" {
-        (Some(id), None)
-    } else {
-        (None, Some(id))
+    let (group, application) = match kind {
+        ResourceKind::Group => (Some(id), None),
+        ResourceKind::Application => (None, Some(id)),
     };
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
@@ -405,33 +409,29 @@ pub enum RemoveResource {
 pub async fn delete_resource(
     db: &Db,
     catalog: Uuid,
-    kind: &str,
+    kind: ResourceKind,
     id: Uuid,
     guard: &super::usage::UsageGuard<'_>,
     strip: bool,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<RemoveResource> {
     use super::assignments::RoleTable;
-    let (present, delete) = if kind == "group" {
-        (
+    let (present, delete, roles) = match kind {
+        ResourceKind::Group => (
             "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2",
             "DELETE FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2",
-        )
-    } else {
-        (
+            "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
+             FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
+             WHERE p.catalog_id = $1 AND r.group_id = $2",
+        ),
+        ResourceKind::Application => (
             "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND application_id = $2",
             "DELETE FROM catalog_resources WHERE catalog_id = $1 AND application_id = $2",
-        )
-    };
-    let roles = if kind == "group" {
-        "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
-         FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
-         WHERE p.catalog_id = $1 AND r.group_id = $2"
-    } else {
-        "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
-         FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
-         JOIN app_roles ar ON ar.id = r.app_role_id \
-         WHERE p.catalog_id = $1 AND ar.application_id = $2"
+            "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
+             FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
+             JOIN app_roles ar ON ar.id = r.app_role_id \
+             WHERE p.catalog_id = $1 AND ar.application_id = $2",
+        ),
     };
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {

@@ -1,6 +1,7 @@
 //! Users: people and service accounts.
 
 use chrono::{DateTime, Utc};
+use tessera_domain::user::{UserKind, UserType};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
@@ -44,13 +45,17 @@ impl std::fmt::Display for UserColumns {
     }
 }
 
+/// A user as stored. Stored enums (`kind`, `user_type`) are decoded into the domain's enums
+/// when the row is read, through their one strum spelling (`try_from` the column's text); a
+/// spelling no variant has fails the read.
 #[derive(Clone, sqlx::FromRow)]
 pub struct UserRow {
     pub id: Uuid,
     pub username: String,
     pub email: String,
     pub display_name: String,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: UserKind,
     pub manager_id: Option<Uuid>,
     pub enabled: bool,
     pub is_admin: bool,
@@ -62,8 +67,8 @@ pub struct UserRow {
     pub department: Option<String>,
     /// A JSON object of string values.
     pub attributes: String,
-    /// `member` or `guest`.
-    pub user_type: String,
+    #[sqlx(try_from = "&'a str")]
+    pub user_type: UserType,
     /// When the user was deleted: a tombstone, disabled for good.
     pub deleted_at: Option<DateTime<Utc>>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
@@ -75,7 +80,7 @@ impl UserRow {
     /// A person of the organisation: neither a service account nor a guest. Policies for "all
     /// members" are for them.
     pub fn is_member(&self) -> bool {
-        self.kind == "person" && self.user_type == "member"
+        self.kind == UserKind::Person && self.user_type == UserType::Member
     }
 }
 
