@@ -9,13 +9,15 @@
 //! use crate::store::notifications::{NewNotification, insert_notification};
 //!
 //! pub async fn transition_request(db: &Db, …, notes: &[NewNotification]) -> StoreResult<…> {
-//!     in_transaction!(db, conn => {
+//!     let mut tx = Tx::begin(db).await?;
+//!     let out = on_db!(&mut tx, conn => {
 //!         // … the compare-and-set, the audit event …
 //!         for note in notes {
 //!             insert_notification(&mut *conn, note).await?;
 //!         }
 //!         Ok::<_, StoreError>(…)
-//!     })
+//!     });
+//!     tx.commit_if_ok(out).await
 //! }
 //! ```
 //!

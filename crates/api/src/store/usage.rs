@@ -1,6 +1,6 @@
 //! What uses a group, an application or an app role: the access packages that grant one of its
 //! roles, and the policies that name it. Deleting a resource (or removing it from a catalog)
-//! checks this again inside its own transaction through [`guard_usage!`], so a package or
+//! checks this again inside its own transaction through [`guard_usage`], so a package or
 //! policy added meanwhile is never stripped silently.
 
 use chrono::{DateTime, Utc};
