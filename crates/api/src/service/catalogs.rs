@@ -334,7 +334,7 @@ pub async fn list_resources(
         .into_iter()
         .map(|row| {
             Ok(CatalogResource {
-                kind: ResourceKind::parse(&row.kind).ok_or_else(|| corrupt("kind", row.id))?,
+                kind: row.kind,
                 id: row.id,
                 name: row.name,
                 added_at: row.added_at,
@@ -353,7 +353,7 @@ pub async fn add_resource(
     input: NewCatalogResource,
 ) -> ApiResult<CatalogResource> {
     let kind = input.kind.as_str();
-    let name = store::catalogs::find_resource_name(&state.db, kind, input.id)
+    let name = store::catalogs::find_resource_name(&state.db, input.kind, input.id)
         .await?
         .ok_or_else(|| ApiError::invalid("id", format!("no {kind} has this id")))?;
     let may_add = actor.is_admin
@@ -373,16 +373,23 @@ pub async fn add_resource(
         name,
         added_at: now,
     };
-    store::catalogs::insert_resource(&state.db, *catalog.as_uuid(), kind, input.id, now, || {
-        audit_event::<CatalogResource, _>(
-            Some(actor),
-            "catalog.resource.add",
-            "catalog",
-            catalog.to_string(),
-            None,
-            Some(&added),
-        )
-    })
+    store::catalogs::insert_resource(
+        &state.db,
+        *catalog.as_uuid(),
+        input.kind,
+        input.id,
+        now,
+        || {
+            audit_event::<CatalogResource, _>(
+                Some(actor),
+                "catalog.resource.add",
+                "catalog",
+                catalog.to_string(),
+                None,
+                Some(&added),
+            )
+        },
+    )
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
@@ -422,7 +429,7 @@ pub async fn remove_resource(
     let removed = store::catalogs::delete_resource(
         &state.db,
         *catalog.as_uuid(),
-        kind.as_str(),
+        kind,
         id,
         &checked.guard(),
         cascade,

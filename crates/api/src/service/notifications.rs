@@ -2,7 +2,7 @@
 //!
 //! To notify someone of a change, render the message here and pass it to the store function
 //! that makes the change, which writes it in the same transaction with
-//! `store::notifications::insert_notification!` (see that module): it exists, and is sent,
+//! `store::notifications::insert_notification` (see that module): it exists, and is sent,
 //! exactly when the change happened.
 //!
 //! ```ignore

@@ -46,7 +46,7 @@ pub async fn create_token(
         .ok_or(ApiError::NotFound("user"))?;
     if let Some(actor) = actor
         && actor.id != proof.owner()
-        && owner.kind != UserKind::ServiceAccount.as_str()
+        && owner.kind != UserKind::ServiceAccount
     {
         return Err(ApiError::Forbidden(
             "Tokens for another person cannot be created; they create their own.",

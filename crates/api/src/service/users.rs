@@ -35,8 +35,8 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
         display_name: DisplayName::parse(row.display_name.clone())
             .map_err(|_| corrupt("display_name"))?,
         email: Email::parse(row.email.clone()).map_err(|_| corrupt("email"))?,
-        kind: UserKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
-        user_type: UserType::parse(&row.user_type).ok_or_else(|| corrupt("user_type"))?,
+        kind: row.kind,
+        user_type: row.user_type,
         manager_id: row.manager_id.map(UserId::from_uuid),
         department: row
             .department
@@ -345,7 +345,7 @@ pub async fn set_password(
     input: SetPassword,
 ) -> ApiResult<()> {
     let current = find_live_user(state, id).await?;
-    if current.kind != UserKind::Person.as_str() {
+    if current.kind != UserKind::Person {
         return Err(ApiError::invalid(
             "password",
             "service accounts sign in with API tokens only; they have no password",

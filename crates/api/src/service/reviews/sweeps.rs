@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use tessera_domain::catalog::ResourceKind;
 use tessera_domain::notification::NotificationKind;
 use tessera_domain::policy::DirectoryView;
 use tessera_domain::review::{
@@ -99,11 +100,16 @@ async fn load_directory(
 async fn resource_name(state: &AppState, resource: ReviewedResource) -> ApiResult<String> {
     let name = match resource {
         ReviewedResource::Group { group_id } => {
-            store::catalogs::find_resource_name(&state.db, "group", *group_id.as_uuid()).await?
+            store::catalogs::find_resource_name(&state.db, ResourceKind::Group, *group_id.as_uuid())
+                .await?
         }
         ReviewedResource::Application { application_id } => {
-            store::catalogs::find_resource_name(&state.db, "application", *application_id.as_uuid())
-                .await?
+            store::catalogs::find_resource_name(
+                &state.db,
+                ResourceKind::Application,
+                *application_id.as_uuid(),
+            )
+            .await?
         }
         ReviewedResource::AccessPackage {
             access_package_id, ..
