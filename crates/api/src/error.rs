@@ -185,7 +185,7 @@ impl ApiError {
             title: title.into(),
             status: status.as_u16(),
             detail: Some(self.detail()),
-            code: code.as_str().into(),
+            code,
             request_id: current_request_id(),
             errors,
         }

@@ -16,7 +16,7 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Short stable code, such as `validation_failed` or `not_found`.
-    pub code: String,
+    pub code: ProblemCode,
     /// The id of the request, to find it in the server's logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -25,9 +25,10 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-/// The `code` of a problem: what went wrong, stable and safe to branch on. The server answers
-/// each with one status (409 for every conflict); the portal matches variants, never strings.
-/// Sent as its `snake_case` name; a new kind of problem is a new variant here.
+/// What went wrong, as a stable code safe to branch on. Each code comes with one status (409 for
+/// every conflict). Codes may be added: read one you do not know by its status.
+// Sent as its `snake_case` name. A new kind of problem is a new variant here; the API maps each
+// to its status exhaustively, and the portal matches variants, never strings.
 #[derive(
     Clone,
     Copy,
@@ -287,5 +288,13 @@ mod tests {
         assert!(serde_json::to_string(&ProblemCode::Unknown).is_err());
         let spelled: Option<ProblemCode> = serde_json::from_str("\"unknown\"").ok();
         assert_eq!(spelled, Some(ProblemCode::Unknown));
+    }
+
+    #[test]
+    fn a_problem_with_an_unknown_code_is_still_read() {
+        let body = r#"{"type":"urn:tessera:problem:invented_later","title":"New","status":409,
+            "code":"invented_later"}"#;
+        let problem: Option<Problem> = serde_json::from_str(body).ok();
+        assert_eq!(problem.map(|p| p.code), Some(ProblemCode::Unknown));
     }
 }
