@@ -82,7 +82,27 @@ pub(super) fn refusal(refusal: ReviewRefusal) -> ApiError {
         ReviewRefusal::NotCompleted { .. } => {
             conflict(ProblemCode::ReviewNotCompleted, refusal.to_string())
         }
-        other => conflict(ProblemCode::ReviewRefused, other.to_string()),
+        ReviewRefusal::ResourceNotInScope
+        | ReviewRefusal::AlreadyStarted { .. }
+        | ReviewRefusal::NotYetDue { .. }
+        | ReviewRefusal::WindowPassed { .. }
+        | ReviewRefusal::DuplicatePerson { .. }
+        | ReviewRefusal::DuplicateItem { .. }
+        | ReviewRefusal::ItemsMismatch
+        | ReviewRefusal::ForeignItem { .. }
+        | ReviewRefusal::NoSuchItem { .. }
+        | ReviewRefusal::LastStage { .. }
+        | ReviewRefusal::StagesRemaining { .. }
+        | ReviewRefusal::NoRecommendation
+        | ReviewRefusal::AlreadyDecided { .. }
+        | ReviewRefusal::RemindersOff
+        | ReviewRefusal::AlreadyReminded { .. }
+        | ReviewRefusal::AutoApplyOff
+        | ReviewRefusal::NotApplying { .. }
+        | ReviewRefusal::NotBeingRemoved { .. }
+        | ReviewRefusal::AlreadyApplied { .. } => {
+            conflict(ProblemCode::ReviewRefused, refusal.to_string())
+        }
     }
 }
 
