@@ -9,6 +9,7 @@ use tessera_domain::catalog::{
     CatalogView, Description, NewCatalog, NewCatalogResource, ResourceKind,
 };
 use tessera_domain::page::CatalogPage;
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::roles::{GlobalRole, GlobalRoleHolder};
 use tessera_domain::{CatalogId, UserId};
 use uuid::Uuid;
@@ -56,7 +57,7 @@ async fn my_roles(state: &AppState, catalog: Uuid, actor: UserId) -> ApiResult<V
 
 fn name_taken(name: &str) -> ApiError {
     ApiError::Conflict {
-        code: "catalog_name_taken",
+        code: ProblemCode::CatalogNameTaken,
         detail: format!("A catalog named {name} exists."),
         field: Some("name"),
     }
@@ -221,7 +222,7 @@ pub async fn delete_catalog(
         DeleteCatalog::Deleted => Ok(()),
         DeleteCatalog::NotFound => Err(ApiError::NotFound("catalog")),
         DeleteCatalog::HasPackages(count) => Err(ApiError::Conflict {
-            code: "catalog_has_packages",
+            code: ProblemCode::CatalogHasPackages,
             detail: format!(
                 "The catalog holds {count} access package(s); delete or move them first."
             ),
@@ -393,7 +394,7 @@ pub async fn add_resource(
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "resource_in_catalog",
+            code: ProblemCode::ResourceInCatalog,
             detail: format!("This {kind} is in the catalog already."),
             field: Some("id"),
         },

@@ -21,6 +21,7 @@ use tessera_domain::policy::{
     self, Answer, ApproverSpec, DirectoryView, ResolvedApprovers, ValidPolicy, resolve_escalation,
     resolve_stage,
 };
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::request::{
     Actor as RequestActor, DeliveryResult, NewRequest, NewRequestRefusal, Next, Refusal, Request,
     RequestEvent, RequestKind, RequestRecord, RequestState, Verdict,
@@ -247,7 +248,7 @@ pub(crate) fn why_closed(request: &Request) -> Option<String> {
 }
 
 fn refusal(refusal: Refusal) -> ApiError {
-    let conflict = |code: &'static str, detail: String| ApiError::Conflict {
+    let conflict = |code: ProblemCode, detail: String| ApiError::Conflict {
         code,
         detail,
         field: None,
@@ -264,33 +265,33 @@ fn refusal(refusal: Refusal) -> ApiError {
             ApiError::invalid("justification", "this stage requires a justification")
         }
         Refusal::StageAlreadyDecided { stage } => conflict(
-            "already_decided",
+            ProblemCode::AlreadyDecided,
             format!("Stage {} was decided already.", stage + 1),
         ),
         Refusal::AlreadyFinal { state } | Refusal::NotPending { state } => conflict(
-            "request_not_pending",
+            ProblemCode::RequestNotPending,
             format!("The request is {state}; it waits for no decision."),
         ),
         Refusal::NoSuchStage { stage } | Refusal::StageNotStarted { stage } => conflict(
-            "stage_not_current",
+            ProblemCode::StageNotCurrent,
             format!("Stage {} is not the stage being decided.", stage + 1),
         ),
         Refusal::StageTimedOut { .. } => conflict(
-            "stage_timed_out",
+            ProblemCode::StageTimedOut,
             "The stage's deadline passed; the request is expiring.".into(),
         ),
         Refusal::NotCancelable { state } => conflict(
-            "request_not_cancelable",
+            ProblemCode::RequestNotCancelable,
             format!("A request that is {state} can no longer be canceled."),
         ),
-        other => conflict("request_not_ready", other.to_string()),
+        other => conflict(ProblemCode::RequestNotReady, other.to_string()),
     }
 }
 
 fn new_request_refusal(refusal: NewRequestRefusal) -> ApiError {
     match refusal {
         NewRequestRefusal::PolicyDisabled => ApiError::Conflict {
-            code: "policy_disabled",
+            code: ProblemCode::PolicyDisabled,
             detail: "The policy is disabled: it takes no new requests.".into(),
             field: Some("policy_id"),
         },
@@ -303,12 +304,12 @@ fn new_request_refusal(refusal: NewRequestRefusal) -> ApiError {
             "this policy does not let managers ask for their direct reports",
         ),
         NewRequestRefusal::ExtensionNotAllowed => ApiError::Conflict {
-            code: "extension_not_allowed",
+            code: ProblemCode::ExtensionNotAllowed,
             detail: "The policy does not allow extending this access.".into(),
             field: None,
         },
         NewRequestRefusal::SelfRemovalNotAllowed => ApiError::Conflict {
-            code: "removal_not_allowed",
+            code: ProblemCode::RemovalNotAllowed,
             detail: "The policy does not let people give up this access themselves.".into(),
             field: None,
         },
@@ -438,7 +439,7 @@ async fn submit_new(
         .ok_or(ApiError::NotFound("access package"))?;
     if !catalog.enabled {
         return Err(ApiError::Conflict {
-            code: "catalog_disabled",
+            code: ProblemCode::CatalogDisabled,
             detail: "The package's catalog is disabled: its packages cannot be requested.".into(),
             field: None,
         });
@@ -478,7 +479,7 @@ async fn submit_new(
             }
             if let Some(held) = active_assignment(state, package.id, target).await? {
                 return Err(ApiError::Conflict {
-                    code: "already_assigned",
+                    code: ProblemCode::AlreadyAssigned,
                     detail: format!(
                         "The person already holds this package (assignment {}).",
                         held.id
@@ -528,12 +529,12 @@ async fn submit_new(
             let held = active_assignment(state, package.id, target)
                 .await?
                 .ok_or_else(|| ApiError::Conflict {
-                    code: "not_assigned",
+                    code: ProblemCode::NotAssigned,
                     detail: "The person does not hold this package.".into(),
                     field: None,
                 })?;
             let policy_id = held.policy_id.ok_or_else(|| ApiError::Conflict {
-                code: "policy_deleted",
+                code: ProblemCode::PolicyDeleted,
                 detail: "The policy this access was given under no longer exists.".into(),
                 field: None,
             })?;
@@ -549,14 +550,14 @@ async fn submit_new(
             if kind == RequestKind::UserExtend {
                 if held.state != AssignmentState::Delivered.as_str() {
                     return Err(ApiError::Conflict {
-                        code: "not_assigned",
+                        code: ProblemCode::NotAssigned,
                         detail: "Only access already delivered can be extended.".into(),
                         field: None,
                     });
                 }
                 if held.ends_at.is_none() {
                     return Err(ApiError::Conflict {
-                        code: "does_not_expire",
+                        code: ProblemCode::DoesNotExpire,
                         detail: "This access does not expire; there is nothing to extend.".into(),
                         field: None,
                     });
@@ -620,7 +621,7 @@ async fn check_conflicts(state: &AppState, package: Uuid, target: Uuid) -> ApiRe
         Ok(())
     } else {
         Err(ApiError::Conflict {
-            code: "separation_of_duties",
+            code: ProblemCode::SeparationOfDuties,
             detail: format!(
                 "Separation of duties: the person holds {}, which this package is incompatible \
                  with.",
@@ -699,7 +700,7 @@ async fn create(
         .await
         .map_err(|err| match err {
             StoreError::Duplicate(_) => ApiError::Conflict {
-                code: "request_pending",
+                code: ProblemCode::RequestPending,
                 detail: "A request for this person and package is already open.".into(),
                 field: None,
             },
@@ -1266,7 +1267,7 @@ pub async fn decide(
     .await
     .map_err(|err| match err {
         StoreError::Conflict | StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "already_decided",
+            code: ProblemCode::AlreadyDecided,
             detail: "Someone decided this request first; read it again.".into(),
             field: None,
         },
@@ -1311,7 +1312,7 @@ pub async fn cancel(
         .await
         .map_err(|err| match err {
             StoreError::Conflict => ApiError::Conflict {
-                code: "request_changed",
+                code: ProblemCode::RequestChanged,
                 detail: "The request changed meanwhile; read it again.".into(),
                 field: None,
             },

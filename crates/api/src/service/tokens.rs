@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use tessera_domain::page::{PageQuery, TokenPage};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::token::{CreatedToken, NewToken, TokenName, TokenView};
 use tessera_domain::user::UserKind;
 use tessera_domain::{TokenId, UserId};
@@ -54,7 +55,7 @@ pub async fn create_token(
     }
     if !owner.enabled {
         return Err(ApiError::Conflict {
-            code: "user_disabled",
+            code: ProblemCode::UserDisabled,
             detail: "The user is disabled; enable them before creating a token.".into(),
             field: None,
         });
