@@ -34,17 +34,8 @@ pub fn move_row<R: Row>(rows: &mut [R], key: usize, up: bool) {
 }
 
 /// The keys of `rows`, in order: what a list's view is drawn from.
-pub fn keys<R: Row>(rows: &[R]) -> Vec<usize> {
+pub fn keys_of<R: Row>(rows: &[R]) -> Vec<usize> {
     rows.iter().map(Row::key).collect()
-}
-
-/// Keys from 0 for rows read from a stored value.
-pub fn numbered<T, R>(items: impl IntoIterator<Item = T>, row: impl Fn(usize, T) -> R) -> Vec<R> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(key, item)| row(key, item))
-        .collect()
 }
 
 #[cfg(test)]
@@ -70,10 +61,10 @@ mod tests {
     fn rows_are_removed_and_moved_by_key_not_by_place() {
         let mut rows = vec![Line(0, "a"), Line(5, "b"), Line(2, "c")];
         move_row(&mut rows, 2, true);
-        assert_eq!(keys(&rows), [0, 2, 5]);
+        assert_eq!(keys_of(&rows), [0, 2, 5]);
         move_row(&mut rows, 0, true);
         move_row(&mut rows, 5, false);
-        assert_eq!(keys(&rows), [0, 2, 5]);
+        assert_eq!(keys_of(&rows), [0, 2, 5]);
         remove_row(&mut rows, 2);
         remove_row(&mut rows, 7);
         assert_eq!(rows, [Line(0, "a"), Line(5, "b")]);

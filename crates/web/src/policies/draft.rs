@@ -14,7 +14,7 @@ use tessera_domain::policy::{
 use tessera_domain::problem::FieldError;
 use tessera_domain::{GroupId, UserId};
 
-use crate::rows::Row;
+use crate::rows::{Row, fresh_key};
 
 /// Who approves, as the editor offers it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -357,7 +357,7 @@ impl QuestionDraft {
             .find(|id| questions.iter().all(|q| q.id != *id))
             .unwrap_or_else(|| "q".into());
         QuestionDraft {
-            key: crate::rows::fresh_key(questions),
+            key: fresh_key(questions),
             id,
             ..QuestionDraft::default()
         }

@@ -15,7 +15,7 @@ use crate::components::{
 use crate::forms::sentence;
 use crate::names::keep_chosen;
 use crate::pages::common::is_admin;
-use crate::rows::{self, fresh_key, move_row, remove_row};
+use crate::rows::{fresh_key, keys_of, move_row, remove_row};
 
 use super::draft::*;
 use super::editor::Errors;
@@ -44,7 +44,7 @@ pub(super) fn ApprovalSection(
         }
     };
     // Drawn again only when stages come, go or move: typing in a stage redraws nothing.
-    let keys = Memo::new(move |_| draft.stages().with(|all| rows::keys(all)));
+    let keys = Memo::new(move |_| draft.stages().with(|all| keys_of(all)));
     view! {
         <fieldset class="panel">
             <legend>"Approval"</legend>
@@ -222,7 +222,7 @@ pub(super) fn ApproverList(
     let list_error_id = format!("{id_prefix}-error");
     let list_path = path.clone();
     // The stage may be gone by the time this list is asked for its keys.
-    let keys = Memo::new(move |_| rows.try_with(|all| rows::keys(all)).unwrap_or_default());
+    let keys = Memo::new(move |_| rows.try_with(|all| keys_of(all)).unwrap_or_default());
     view! {
         <fieldset class="approvers">
             <legend>{title}</legend>
@@ -375,7 +375,7 @@ pub(super) fn RequesterSection(draft: Draft, errors: Errors) -> impl IntoView {
             all.push(question);
         });
     };
-    let keys = Memo::new(move |_| draft.questions().with(|all| rows::keys(all)));
+    let keys = Memo::new(move |_| draft.questions().with(|all| keys_of(all)));
     view! {
         <fieldset class="panel">
             <legend>"Requesters"</legend>

@@ -16,7 +16,7 @@ use crate::reviews::{
     frequency_label, no_response_label, no_response_value, outcome_label, parse_frequency,
     parse_no_response,
 };
-use crate::rows::{self, fresh_key, move_row, remove_row};
+use crate::rows::{fresh_key, keys_of, move_row, remove_row};
 
 use super::editor::Errors;
 use super::editor::*;
@@ -38,7 +38,7 @@ pub(super) fn StagesSection(
         });
     };
     // Drawn again only when stages come, go or move: typing in a stage redraws nothing.
-    let keys = Memo::new(move |_| draft.stages().with(|all| rows::keys(all)));
+    let keys = Memo::new(move |_| draft.stages().with(|all| keys_of(all)));
     view! {
         <fieldset class="panel">
             <legend>"Stages"</legend>
@@ -180,7 +180,7 @@ pub(super) fn ReviewerList(
     let list_error_id = format!("{id_prefix}-error");
     let list_path = path.clone();
     // The stage may be gone by the time this list is asked for its keys.
-    let keys = Memo::new(move |_| rows.try_with(|all| rows::keys(all)).unwrap_or_default());
+    let keys = Memo::new(move |_| rows.try_with(|all| keys_of(all)).unwrap_or_default());
     view! {
         <fieldset class="approvers">
             <legend>{title}</legend>
