@@ -1,0 +1,145 @@
+//! Approvers' decisions, and cancellation.
+
+use chrono::Utc;
+use tessera_domain::RequestId;
+use tessera_domain::access::{DecisionInput, RequestView};
+use tessera_domain::request::{Actor as RequestActor, RequestState, Verdict};
+
+use super::deliver::deliver;
+use super::directory::{LoadedDirectory, load_directory, stage_resolver};
+use super::notes::notes_for;
+use super::records::{policy_of, why_closed, write_of};
+use super::refusals::refusal;
+use super::views::{request_view, visible_request};
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::service::audit_event;
+use crate::state::AppState;
+use crate::store::requests::DecisionRow;
+use crate::store::{self, StoreError};
+
+/// An approver decides the current stage. When several decide at once, one decision lands
+/// and the others get 409.
+pub async fn decide(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    input: DecisionInput,
+) -> ApiResult<RequestView> {
+    let (row, mut request, _) = visible_request(state, actor, id).await?;
+    // Stages are numbered from 1 on the wire, indexed from 0 in the domain.
+    let stage = input
+        .stage
+        .checked_sub(1)
+        .ok_or_else(|| ApiError::invalid("stage", "stages are numbered from 1"))?;
+    let now = Utc::now();
+    let policy = match row.policy_id {
+        Some(policy) => store::policies::find_policy(&state.db, row.package_id, policy)
+            .await?
+            .map(|p| policy_of(&p.definition, p.id))
+            .transpose()?,
+        None => None,
+    };
+    let directory = match &policy {
+        Some(policy) => load_directory(state, policy, request.target()).await?,
+        None => LoadedDirectory::default(),
+    };
+    let (requester, target) = (request.requester(), request.target());
+    let event = match input.verdict {
+        Verdict::Approve => request.approve(
+            stage,
+            actor.id,
+            input.justification,
+            now,
+            stage_resolver(policy.as_ref(), requester, target, &directory),
+        ),
+        Verdict::Deny => request.deny(stage, actor.id, input.justification, now),
+    }
+    .map_err(refusal)?;
+    let write = write_of(&request, why_closed(&request), now)?;
+    let notes = notes_for(state, &row.package_name, &request, &event).await?;
+    let decision = DecisionRow {
+        stage: i64::try_from(stage).unwrap_or_default(),
+        approver: *actor.id.as_uuid(),
+        verdict: match input.verdict {
+            Verdict::Approve => "approve",
+            Verdict::Deny => "deny",
+        },
+    };
+    let updated = store::requests::update_request(
+        &state.db,
+        row.id,
+        row.version,
+        &write,
+        Some(&decision),
+        &notes,
+        |row| {
+            audit_event::<(), _>(
+                Some(actor),
+                match input.verdict {
+                    Verdict::Approve => "request.approve",
+                    Verdict::Deny => "request.deny",
+                },
+                "request",
+                row.id.to_string(),
+                None,
+                Some(&event),
+            )
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        StoreError::Conflict | StoreError::Duplicate(_) => ApiError::Conflict {
+            code: "already_decided",
+            detail: "Someone decided this request first; read it again.".into(),
+            field: None,
+        },
+        other => other.into(),
+    })?;
+    let updated = if updated.state == RequestState::Delivering.as_str() {
+        deliver(state, updated).await?
+    } else {
+        updated
+    };
+    request_view(state, &updated).await
+}
+
+/// Withdraws a request not yet delivered: its requester or target, an assignment manager of
+/// its catalog, or an administrator.
+pub async fn cancel(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+    justification: Option<String>,
+) -> ApiResult<RequestView> {
+    let (row, mut request, as_administrator) = visible_request(state, actor, id).await?;
+    let now = Utc::now();
+    let who = if as_administrator {
+        RequestActor::Administrator(actor.id)
+    } else {
+        RequestActor::Person(actor.id)
+    };
+    let event = request.cancel(who, now).map_err(refusal)?;
+    let write = write_of(&request, why_closed(&request), now)?;
+    let updated =
+        store::requests::update_request(&state.db, row.id, row.version, &write, None, &[], |row| {
+            audit_event::<(), _>(
+                Some(actor),
+                "request.cancel",
+                "request",
+                row.id.to_string(),
+                None,
+                Some(&serde_json::json!({"event": event, "justification": justification})),
+            )
+        })
+        .await
+        .map_err(|err| match err {
+            StoreError::Conflict => ApiError::Conflict {
+                code: "request_changed",
+                detail: "The request changed meanwhile; read it again.".into(),
+                field: None,
+            },
+            other => other.into(),
+        })?;
+    request_view(state, &updated).await
+}

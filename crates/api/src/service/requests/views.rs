@@ -1,0 +1,276 @@
+//! Reading requests: who may see one, one request as people read it, and pages of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tessera_domain::access::{DecisionView, RequestPage, RequestView, StageView, TimelineEntry};
+use tessera_domain::assignment::PersonSummary;
+use tessera_domain::policy::Answer;
+use tessera_domain::request::{Request, RequestKind, RequestState, Verdict};
+use tessera_domain::{AssignmentId, PolicyId, RequestId, UserId};
+use uuid::Uuid;
+
+use super::records::{corrupt, request_of};
+use crate::auth::Actor;
+use crate::auth::authz::authorize_catalog;
+use crate::auth::authz::catalog_permission::ManageAssignments;
+use crate::error::{ApiError, ApiResult};
+use crate::service::page::PageRequest;
+use crate::state::AppState;
+use crate::store;
+use crate::store::requests::{RequestList, RequestRow};
+
+/// Whether `actor` may see the request: its requester, target, any approver it asked, an
+/// assignment manager of its catalog, or an administrator. Answers whether they may act on it
+/// as an administrator.
+async fn visibility(
+    state: &AppState,
+    actor: &Actor,
+    row: &RequestRow,
+    request: &Request,
+) -> ApiResult<Option<bool>> {
+    if actor.is_admin {
+        return Ok(Some(true));
+    }
+    let catalog = tessera_domain::CatalogId::from_uuid(row.catalog_id);
+    if authorize_catalog::<ManageAssignments>(state, actor, catalog)
+        .await
+        .is_ok()
+    {
+        return Ok(Some(true));
+    }
+    let asked = request.stages().iter().any(|stage| {
+        stage.approvers.contains(&actor.id) || stage.escalation_approvers.contains(&actor.id)
+    });
+    if request.requester() == actor.id || request.target() == actor.id || asked {
+        Ok(Some(false))
+    } else {
+        Ok(None)
+    }
+}
+
+pub(super) async fn visible_request(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+) -> ApiResult<(RequestRow, Request, bool)> {
+    let row = store::requests::find_request(&state.db, *id.as_uuid())
+        .await?
+        .ok_or(ApiError::NotFound("request"))?;
+    let request = request_of(&row)?;
+    match visibility(state, actor, &row, &request).await? {
+        Some(as_administrator) => Ok((row, request, as_administrator)),
+        None => Err(ApiError::NotFound("request")),
+    }
+}
+
+pub async fn get_request(state: &AppState, actor: &Actor, id: RequestId) -> ApiResult<RequestView> {
+    let (row, _, _) = visible_request(state, actor, id).await?;
+    request_view(state, &row).await
+}
+
+/// A page of requests from `list`, newest first.
+pub async fn list(
+    state: &AppState,
+    list: RequestList,
+    open_only: bool,
+    query: &tessera_domain::page::PageQuery,
+) -> ApiResult<RequestPage> {
+    let page = PageRequest::parse(query)?;
+    let before = page.after_id()?;
+    let rows =
+        store::requests::list_requests(&state.db, &list, open_only, before, page.fetch()).await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(request_view(state, row).await?);
+    }
+    Ok(RequestPage { items, next_cursor })
+}
+
+fn describe_state(state: RequestState) -> &'static str {
+    match state {
+        RequestState::Submitted => "submitted",
+        RequestState::PendingApproval => "waiting for approval",
+        RequestState::Scheduled => "approved, scheduled for its start",
+        RequestState::Delivering => "being delivered",
+        RequestState::Delivered => "delivered",
+        RequestState::PartiallyDelivered => "partially delivered",
+        RequestState::DeliveryFailed => "delivery failed",
+        RequestState::Denied => "denied",
+        RequestState::Canceled => "canceled",
+        RequestState::Expired => "expired without a decision",
+    }
+}
+
+/// The request as people read it: names instead of ids, stages, and a timeline.
+pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<RequestView> {
+    let request = request_of(row)?;
+    let mut ids: BTreeSet<Uuid> = BTreeSet::new();
+    ids.insert(*request.requester().as_uuid());
+    ids.insert(*request.target().as_uuid());
+    for stage in request.stages() {
+        ids.extend(stage.approvers.iter().map(|id| *id.as_uuid()));
+        ids.extend(stage.escalation_approvers.iter().map(|id| *id.as_uuid()));
+        if let Some(decision) = &stage.decision {
+            ids.insert(*decision.by.as_uuid());
+        }
+    }
+    if let Some(cancellation) = request.cancellation() {
+        ids.insert(*cancellation.by.as_uuid());
+    }
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    let names: BTreeMap<Uuid, PersonSummary> = store::users::find_people(&state.db, &ids)
+        .await?
+        .iter()
+        .map(|row| (row.id, crate::service::people::person_summary(row)))
+        .collect();
+    let person = |id: UserId| {
+        names
+            .get(id.as_uuid())
+            .cloned()
+            .unwrap_or_else(|| PersonSummary {
+                id,
+                username: "(deleted)".into(),
+                display_name: "(deleted user)".into(),
+                guest: false,
+            })
+    };
+    let mut timeline = vec![TimelineEntry {
+        at: request.submitted_at(),
+        event: "submitted".into(),
+        summary: format!(
+            "{} asked to {} {}.",
+            person(request.requester()).display_name,
+            match request.kind() {
+                RequestKind::UserAdd | RequestKind::AdminAdd => "give access to",
+                RequestKind::UserExtend => "extend the access of",
+                RequestKind::UserRemove | RequestKind::AdminRemove => "remove the access of",
+            },
+            person(request.target()).display_name
+        ),
+    }];
+    let mut stages = Vec::new();
+    for (index, stage) in request.stages().iter().enumerate() {
+        if let Some(started) = stage.started_at {
+            let names: Vec<String> = stage
+                .approvers
+                .iter()
+                .map(|id| person(*id).display_name)
+                .collect();
+            timeline.push(TimelineEntry {
+                at: started,
+                event: "stage_started".into(),
+                summary: if names.is_empty() {
+                    format!("Stage {} found nobody to decide it.", index + 1)
+                } else {
+                    format!("Stage {} waits for {}.", index + 1, names.join(", "))
+                },
+            });
+        }
+        if let Some(at) = stage.escalated_at {
+            let names: Vec<String> = stage
+                .escalation_approvers
+                .iter()
+                .map(|id| person(*id).display_name)
+                .collect();
+            timeline.push(TimelineEntry {
+                at,
+                event: "escalated".into(),
+                summary: format!("Stage {} was escalated to {}.", index + 1, names.join(", ")),
+            });
+        }
+        if let Some(decision) = &stage.decision {
+            let verb = match decision.verdict {
+                Verdict::Approve => "approved",
+                Verdict::Deny => "denied",
+            };
+            timeline.push(TimelineEntry {
+                at: decision.at,
+                event: verb.into(),
+                summary: format!(
+                    "{} {verb} stage {}{}",
+                    person(decision.by).display_name,
+                    index + 1,
+                    decision
+                        .justification
+                        .as_ref()
+                        .map(|j| format!(": {j}"))
+                        .unwrap_or_else(|| ".".into())
+                ),
+            });
+        }
+        stages.push(StageView {
+            number: index + 1,
+            started_at: stage.started_at,
+            deadline_at: stage.deadline_at(),
+            approvers: stage.approvers.iter().map(|id| person(*id)).collect(),
+            used_fallback: stage.used_fallback,
+            escalated_at: stage.escalated_at,
+            escalation_approvers: stage
+                .escalation_approvers
+                .iter()
+                .map(|id| person(*id))
+                .collect(),
+            approver_justification_required: stage.approver_justification_required,
+            decision: stage.decision.as_ref().map(|decision| DecisionView {
+                by: person(decision.by),
+                verdict: decision.verdict,
+                justification: decision.justification.as_ref().map(|j| j.to_string()),
+                at: decision.at,
+            }),
+        });
+    }
+    if let Some(cancellation) = request.cancellation() {
+        timeline.push(TimelineEntry {
+            at: cancellation.at,
+            event: "canceled".into(),
+            summary: format!(
+                "{} canceled the request.",
+                person(cancellation.by).display_name
+            ),
+        });
+    }
+    if let Some(at) = request.delivery_started_at() {
+        timeline.push(TimelineEntry {
+            at,
+            event: "delivering".into(),
+            summary: "Delivery started.".into(),
+        });
+    }
+    if let Some(at) = request.closed_at()
+        && request.cancellation().is_none()
+    {
+        timeline.push(TimelineEntry {
+            at,
+            event: request.state().as_str().into(),
+            summary: row
+                .outcome
+                .clone()
+                .unwrap_or_else(|| format!("The request was {}.", describe_state(request.state()))),
+        });
+    }
+    timeline.sort_by_key(|entry| entry.at);
+    let answers: Vec<Answer> =
+        serde_json::from_str(&row.answers).map_err(|_| corrupt("answers", row.id))?;
+    Ok(RequestView {
+        id: request.id(),
+        access_package_id: request.access_package_id(),
+        access_package_name: row.package_name.clone(),
+        policy_id: row.policy_id.map(PolicyId::from_uuid),
+        policy_name: row.policy_name.clone(),
+        kind: request.kind(),
+        state: request.state(),
+        requester: person(request.requester()),
+        target: person(request.target()),
+        justification: row.justification.clone(),
+        answers,
+        starts_at: request.start_at(),
+        ends_at: row.ends_at,
+        submitted_at: request.submitted_at(),
+        closed_at: request.closed_at(),
+        outcome: row.outcome.clone(),
+        stages,
+        assignment_id: row.assignment_id.map(AssignmentId::from_uuid),
+        timeline,
+    })
+}
