@@ -8,7 +8,7 @@ use tessera_domain::request::{Actor as RequestActor, RequestState, Verdict};
 use super::deliver::deliver;
 use super::directory::{LoadedDirectory, load_directory, stage_resolver};
 use super::notes::notes_for;
-use super::records::{policy_of, why_closed, write_of};
+use super::records::{policy_of, write_of};
 use super::refusals::refusal;
 use super::views::{request_view, visible_request};
 use crate::auth::Actor;
@@ -56,7 +56,7 @@ pub async fn decide(
         Verdict::Deny => request.deny(stage, actor.id, input.justification, now),
     }
     .map_err(refusal)?;
-    let write = write_of(&request, why_closed(&request), now)?;
+    let write = write_of(&request, request.closing_reason().map(String::from), now)?;
     let notes = notes_for(state, &row.package_name, &request, &event).await?;
     let decision = DecisionRow {
         stage: i64::try_from(stage).unwrap_or_default(),
@@ -120,7 +120,7 @@ pub async fn cancel(
         RequestActor::Person(actor.id)
     };
     let event = request.cancel(who, now).map_err(refusal)?;
-    let write = write_of(&request, why_closed(&request), now)?;
+    let write = write_of(&request, request.closing_reason().map(String::from), now)?;
     let updated =
         store::requests::update_request(&state.db, row.id, row.version, &write, None, &[], |row| {
             audit_event::<(), _>(

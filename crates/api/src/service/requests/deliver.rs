@@ -7,7 +7,6 @@ use tessera_domain::notification::NotificationKind;
 use tessera_domain::request::{DeliveryResult, Request, RequestKind, RequestState};
 use uuid::Uuid;
 
-use super::notes::concerned;
 use super::records::{corrupt, policy_of, request_of, write_of};
 use super::refusals::refusal;
 use crate::error::{ApiError, ApiResult};
@@ -79,11 +78,7 @@ pub(crate) async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<Requ
             };
             match (held, &policy) {
                 (Some(held), Some(policy)) => {
-                    // An extension adds the policy's duration to what is left: counted from
-                    // the current end (or now, if that passed), never moving the end earlier.
-                    let base = held.ends_at.map_or(now, |end| end.max(now));
-                    let policy_end = policy.lifecycle().expiry().end_for(base);
-                    let ends_at = row.ends_at.or(policy_end).max(held.ends_at);
+                    let ends_at = assignment::extended_end(policy, held.ends_at, row.ends_at, now);
                     Ok(Delivery::Extend {
                         assignment: held.id,
                         version: held.version,
@@ -220,7 +215,8 @@ async fn delivery_notes(
         )
     };
     let done = match request.kind() {
-        RequestKind::UserAdd | RequestKind::AdminAdd => concerned(request)
+        RequestKind::UserAdd | RequestKind::AdminAdd => request
+            .concerned()
             .into_iter()
             .map(|person| {
                 note(
@@ -249,7 +245,8 @@ async fn delivery_notes(
             },
         )],
     };
-    let failed = concerned(request)
+    let failed = request
+        .concerned()
         .into_iter()
         .map(|person| {
             note(

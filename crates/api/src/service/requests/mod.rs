@@ -26,6 +26,6 @@ pub use decide::{cancel, decide};
 pub(crate) use deliver::deliver;
 pub(crate) use directory::{LoadedDirectory, escalation_resolver, load_directory, stage_resolver};
 pub(crate) use notes::notes_for;
-pub(crate) use records::{policy_of, request_of, why_closed, write_of};
+pub(crate) use records::{policy_of, request_of, write_of};
 pub use submit::{AdminAdd, Submitted, submit, submit_admin_add};
 pub use views::{get_request, list, request_view};

@@ -14,15 +14,6 @@ use crate::state::AppState;
 use crate::store;
 use crate::store::notifications::NewNotification;
 
-/// The people a request's outcome concerns: its target, and its requester when someone else.
-pub(super) fn concerned(request: &Request) -> Vec<UserId> {
-    let mut people = vec![request.target()];
-    if request.requester() != request.target() {
-        people.push(request.requester());
-    }
-    people
-}
-
 /// The notifications a transition sends, rendered now so they are written with it.
 pub(crate) async fn notes_for(
     state: &AppState,
@@ -43,7 +34,8 @@ pub(crate) async fn notes_for(
     let stages = request.stages().len().to_string();
     let to_concerned =
         |kind: NotificationKind, subject: &str, line: &str| -> Vec<NewNotification> {
-            concerned(request)
+            request
+                .concerned()
                 .into_iter()
                 .map(|person| {
                     render(

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use tessera_domain::policy::ValidPolicy;
-use tessera_domain::request::{Request, RequestRecord, RequestState, Verdict};
+use tessera_domain::request::{Request, RequestRecord, RequestState};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -50,29 +50,4 @@ pub(crate) fn write_of(
             .collect(),
         now,
     })
-}
-
-pub(crate) fn why_closed(request: &Request) -> Option<String> {
-    match request.state() {
-        RequestState::Denied => {
-            let denied_by_someone = request
-                .stages()
-                .iter()
-                .any(|stage| stage.verdict() == Some(Verdict::Deny));
-            Some(if denied_by_someone {
-                "An approver denied the request.".into()
-            } else {
-                "Nobody could approve a stage of this request, so it was denied.".into()
-            })
-        }
-        RequestState::Expired => Some("No approver decided before the stage's deadline.".into()),
-        RequestState::Canceled => Some("The request was canceled.".into()),
-        RequestState::Submitted
-        | RequestState::PendingApproval
-        | RequestState::Scheduled
-        | RequestState::Delivering
-        | RequestState::Delivered
-        | RequestState::PartiallyDelivered
-        | RequestState::DeliveryFailed => None,
-    }
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::deliver::deliver_if_due;
 use super::directory::{load_directory, stage_resolver};
 use super::notes::notes_for;
-use super::records::{policy_of, why_closed, write_of};
+use super::records::{policy_of, write_of};
 use super::refusals::{new_request_refusal, refusal};
 use super::views::request_view;
 use crate::auth::Actor;
@@ -377,7 +377,7 @@ async fn create(
         justification,
         answers: serde_json::to_string(&plan.answers).map_err(|_| ApiError::Internal)?,
         ends_at: plan.ends_at,
-        write: write_of(&request, why_closed(&request), now)?,
+        write: write_of(&request, request.closing_reason().map(String::from), now)?,
     };
     let claim = idempotency.map(|(user, key)| IdempotencyClaim {
         user,

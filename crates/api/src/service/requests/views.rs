@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tessera_domain::access::{DecisionView, RequestPage, RequestView, StageView, TimelineEntry};
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::policy::Answer;
-use tessera_domain::request::{Request, RequestKind, RequestState, Verdict};
+use tessera_domain::request::{Request, RequestKind, Verdict};
 use tessera_domain::{AssignmentId, PolicyId, RequestId, UserId};
 use uuid::Uuid;
 
@@ -85,21 +85,6 @@ pub async fn list(
         items.push(request_view(state, row).await?);
     }
     Ok(RequestPage { items, next_cursor })
-}
-
-fn describe_state(state: RequestState) -> &'static str {
-    match state {
-        RequestState::Submitted => "submitted",
-        RequestState::PendingApproval => "waiting for approval",
-        RequestState::Scheduled => "approved, scheduled for its start",
-        RequestState::Delivering => "being delivered",
-        RequestState::Delivered => "delivered",
-        RequestState::PartiallyDelivered => "partially delivered",
-        RequestState::DeliveryFailed => "delivery failed",
-        RequestState::Denied => "denied",
-        RequestState::Canceled => "canceled",
-        RequestState::Expired => "expired without a decision",
-    }
 }
 
 /// The request as people read it: names instead of ids, stages, and a timeline.
@@ -246,7 +231,7 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
             summary: row
                 .outcome
                 .clone()
-                .unwrap_or_else(|| format!("The request was {}.", describe_state(request.state()))),
+                .unwrap_or_else(|| format!("The request was {}.", request.state().describe())),
         });
     }
     timeline.sort_by_key(|entry| entry.at);
