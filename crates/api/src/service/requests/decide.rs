@@ -1,37 +1,33 @@
 //! Approvers' decisions, and cancellation.
 
 use chrono::Utc;
-use tessera_domain::RequestId;
-use tessera_domain::access::{DecisionInput, RequestView};
-use tessera_domain::request::{Actor as RequestActor, RequestState, Verdict};
+use tessera_domain::access::RequestView;
+use tessera_domain::assignment::Justification;
+use tessera_domain::request::{RequestState, Verdict};
 
 use super::deliver::deliver;
 use super::directory::{LoadedDirectory, load_directory, stage_resolver};
 use super::notes::notes_for;
 use super::records::{policy_of, write_of};
 use super::refusals::refusal;
-use super::views::{request_view, visible_request};
-use crate::auth::Actor;
+use super::views::request_view;
+use crate::auth::request_authz::{CancelerOf, DeciderOf};
 use crate::error::{ApiError, ApiResult};
 use crate::service::audit_event;
 use crate::state::AppState;
 use crate::store::requests::DecisionRow;
 use crate::store::{self, StoreError};
 
-/// An approver decides the current stage. When several decide at once, one decision lands
-/// and the others get 409.
+/// An approver decides the stage they were authorised to decide. When several decide at once,
+/// one decision lands and the others get 409.
 pub async fn decide(
     state: &AppState,
-    actor: &Actor,
-    id: RequestId,
-    input: DecisionInput,
+    decider: &DeciderOf,
+    verdict: Verdict,
+    justification: Option<Justification>,
 ) -> ApiResult<RequestView> {
-    let (row, mut request, _) = visible_request(state, actor, id).await?;
-    // Stages are numbered from 1 on the wire, indexed from 0 in the domain.
-    let stage = input
-        .stage
-        .checked_sub(1)
-        .ok_or_else(|| ApiError::invalid("stage", "stages are numbered from 1"))?;
+    let (actor, row, stage) = (decider.actor(), decider.row(), decider.stage());
+    let mut request = decider.request().clone();
     let now = Utc::now();
     let policy = match row.policy_id {
         Some(policy) => store::policies::find_policy(&state.db, row.package_id, policy)
@@ -45,15 +41,15 @@ pub async fn decide(
         None => LoadedDirectory::default(),
     };
     let (requester, target) = (request.requester(), request.target());
-    let event = match input.verdict {
+    let event = match verdict {
         Verdict::Approve => request.approve(
             stage,
             actor.id,
-            input.justification,
+            justification,
             now,
             stage_resolver(policy.as_ref(), requester, target, &directory),
         ),
-        Verdict::Deny => request.deny(stage, actor.id, input.justification, now),
+        Verdict::Deny => request.deny(stage, actor.id, justification, now),
     }
     .map_err(refusal)?;
     let write = write_of(&request, request.closing_reason().map(String::from), now)?;
@@ -61,7 +57,7 @@ pub async fn decide(
     let decision = DecisionRow {
         stage: i64::try_from(stage).unwrap_or_default(),
         approver: *actor.id.as_uuid(),
-        verdict: match input.verdict {
+        verdict: match verdict {
             Verdict::Approve => "approve",
             Verdict::Deny => "deny",
         },
@@ -76,7 +72,7 @@ pub async fn decide(
         |row| {
             audit_event::<(), _>(
                 Some(actor),
-                match input.verdict {
+                match verdict {
                     Verdict::Approve => "request.approve",
                     Verdict::Deny => "request.deny",
                 },
@@ -108,18 +104,13 @@ pub async fn decide(
 /// its catalog, or an administrator.
 pub async fn cancel(
     state: &AppState,
-    actor: &Actor,
-    id: RequestId,
+    canceler: &CancelerOf,
     justification: Option<String>,
 ) -> ApiResult<RequestView> {
-    let (row, mut request, as_administrator) = visible_request(state, actor, id).await?;
+    let (actor, row) = (canceler.actor(), canceler.row());
+    let mut request = canceler.request().clone();
     let now = Utc::now();
-    let who = if as_administrator {
-        RequestActor::Administrator(actor.id)
-    } else {
-        RequestActor::Person(actor.id)
-    };
-    let event = request.cancel(who, now).map_err(refusal)?;
+    let event = request.cancel(canceler.who(), now).map_err(refusal)?;
     let write = write_of(&request, request.closing_reason().map(String::from), now)?;
     let updated =
         store::requests::update_request(&state.db, row.id, row.version, &write, None, &[], |row| {

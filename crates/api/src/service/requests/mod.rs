@@ -8,6 +8,9 @@
 //! transaction after the transition that reaches `delivering`, so a crash in between leaves a
 //! `delivering` request that the scheduler delivers on its next round.
 //!
+//! Who may act is decided before, in [`crate::auth::request_authz`]: every privileged function
+//! here takes the proof that check returns, holding the request it authorised.
+//!
 //! One module per use case: [`submit`] makes requests, [`decide`] holds approvers' decisions
 //! and cancellation, [`deliver`] carries approved requests out, and [`views`] reads them.
 //! [`directory`] resolves approvers, [`notes`] renders notifications, [`records`] reads and
@@ -27,5 +30,6 @@ pub(crate) use deliver::deliver;
 pub(crate) use directory::{LoadedDirectory, escalation_resolver, load_directory, stage_resolver};
 pub(crate) use notes::notes_for;
 pub(crate) use records::{policy_of, request_of, write_of};
+pub(crate) use refusals::refusal;
 pub use submit::{AdminAdd, Submitted, submit, submit_admin_add};
-pub use views::{get_request, list, request_view};
+pub use views::{OwnList, get_request, list, request_view};

@@ -4,7 +4,7 @@ use tessera_domain::request::{NewRequestRefusal, Refusal};
 
 use crate::error::ApiError;
 
-pub(super) fn refusal(refusal: Refusal) -> ApiError {
+pub(crate) fn refusal(refusal: Refusal) -> ApiError {
     let conflict = |code: &'static str, detail: String| ApiError::Conflict {
         code,
         detail,

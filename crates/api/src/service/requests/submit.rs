@@ -16,6 +16,7 @@ use super::records::{policy_of, write_of};
 use super::refusals::{new_request_refusal, refusal};
 use super::views::request_view;
 use crate::auth::Actor;
+use crate::auth::request_authz::PackageAssigner;
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::service::audit_event;
@@ -442,10 +443,10 @@ pub struct AdminAdd {
 /// product's rule: assignment managers cannot skip approval).
 pub async fn submit_admin_add(
     state: &AppState,
-    actor: &Actor,
-    package: &store::packages::PackageRow,
+    assigner: &PackageAssigner,
     add: AdminAdd,
 ) -> ApiResult<RequestView> {
+    let (actor, package) = (assigner.actor(), assigner.package());
     let now = Utc::now();
     let new = NewRequest {
         id: RequestId::from_uuid(Uuid::now_v7()),

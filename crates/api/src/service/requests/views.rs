@@ -2,79 +2,63 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tessera_domain::access::{DecisionView, RequestPage, RequestView, StageView, TimelineEntry};
+use tessera_domain::access::{
+    ApprovalList, DecisionView, RequestPage, RequestView, StageView, TimelineEntry,
+};
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::policy::Answer;
-use tessera_domain::request::{Request, RequestKind, Verdict};
-use tessera_domain::{AssignmentId, PolicyId, RequestId, UserId};
+use tessera_domain::request::{RequestKind, Verdict};
+use tessera_domain::{AssignmentId, PolicyId, UserId};
 use uuid::Uuid;
 
 use super::records::{corrupt, request_of};
-use crate::auth::Actor;
-use crate::auth::authz::authorize_catalog;
-use crate::auth::authz::catalog_permission::ManageAssignments;
-use crate::error::{ApiError, ApiResult};
+use crate::auth::request_authz::{OwnRequests, RequestReader};
+use crate::error::ApiResult;
 use crate::service::page::PageRequest;
 use crate::state::AppState;
 use crate::store;
 use crate::store::requests::{RequestList, RequestRow};
 
-/// Whether `actor` may see the request: its requester, target, any approver it asked, an
-/// assignment manager of its catalog, or an administrator. Answers whether they may act on it
-/// as an administrator.
-async fn visibility(
-    state: &AppState,
-    actor: &Actor,
-    row: &RequestRow,
-    request: &Request,
-) -> ApiResult<Option<bool>> {
-    if actor.is_admin {
-        return Ok(Some(true));
-    }
-    let catalog = tessera_domain::CatalogId::from_uuid(row.catalog_id);
-    if authorize_catalog::<ManageAssignments>(state, actor, catalog)
-        .await
-        .is_ok()
-    {
-        return Ok(Some(true));
-    }
-    let asked = request.stages().iter().any(|stage| {
-        stage.approvers.contains(&actor.id) || stage.escalation_approvers.contains(&actor.id)
-    });
-    if request.requester() == actor.id || request.target() == actor.id || asked {
-        Ok(Some(false))
-    } else {
-        Ok(None)
+/// The request `reader` was authorised to read.
+pub async fn get_request(state: &AppState, reader: &RequestReader) -> ApiResult<RequestView> {
+    request_view(state, reader.row()).await
+}
+
+/// Which of their own lists of requests someone reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnList {
+    /// The requests they made or that are for them.
+    Mine,
+    /// The requests waiting for their decision.
+    AwaitingDecision,
+    /// The requests they decided (at some stage).
+    Decided,
+}
+
+impl From<ApprovalList> for OwnList {
+    fn from(list: ApprovalList) -> Self {
+        match list {
+            ApprovalList::Pending => OwnList::AwaitingDecision,
+            ApprovalList::History => OwnList::Decided,
+        }
     }
 }
 
-pub(super) async fn visible_request(
-    state: &AppState,
-    actor: &Actor,
-    id: RequestId,
-) -> ApiResult<(RequestRow, Request, bool)> {
-    let row = store::requests::find_request(&state.db, *id.as_uuid())
-        .await?
-        .ok_or(ApiError::NotFound("request"))?;
-    let request = request_of(&row)?;
-    match visibility(state, actor, &row, &request).await? {
-        Some(as_administrator) => Ok((row, request, as_administrator)),
-        None => Err(ApiError::NotFound("request")),
-    }
-}
-
-pub async fn get_request(state: &AppState, actor: &Actor, id: RequestId) -> ApiResult<RequestView> {
-    let (row, _, _) = visible_request(state, actor, id).await?;
-    request_view(state, &row).await
-}
-
-/// A page of requests from `list`, newest first.
+/// A page of the actor's own list `which`, newest first; `open_only` keeps the requests not
+/// yet final.
 pub async fn list(
     state: &AppState,
-    list: RequestList,
+    own: &OwnRequests,
+    which: OwnList,
     open_only: bool,
     query: &tessera_domain::page::PageQuery,
 ) -> ApiResult<RequestPage> {
+    let user = *own.user().as_uuid();
+    let list = match which {
+        OwnList::Mine => RequestList::Mine(user),
+        OwnList::AwaitingDecision => RequestList::AwaitingDecisionBy(user),
+        OwnList::Decided => RequestList::DecidedBy(user),
+    };
     let page = PageRequest::parse(query)?;
     let before = page.after_id()?;
     let rows =
