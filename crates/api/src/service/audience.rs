@@ -39,6 +39,8 @@ pub async fn in_assignment_scope(
 ) -> ApiResult<bool> {
     match audience {
         Audience::Nobody => Ok(true),
-        _ => in_audience(state, audience, user.id, user.is_member()).await,
+        Audience::AllUsers | Audience::AllMembers | Audience::SpecificUsersAndGroups { .. } => {
+            in_audience(state, audience, user.id, user.is_member()).await
+        }
     }
 }

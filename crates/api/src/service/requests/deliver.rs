@@ -85,7 +85,9 @@ pub(crate) async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<Requ
                         ends_at,
                     })
                 }
-                _ => Err("The assignment or its policy no longer exists.".into()),
+                (None, _) | (_, None) => {
+                    Err("The assignment or its policy no longer exists.".into())
+                }
             }
         }
         RequestKind::UserRemove | RequestKind::AdminRemove => match row.assignment_id {

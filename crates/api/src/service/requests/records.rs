@@ -36,7 +36,15 @@ pub(crate) fn write_of(
     let due_at = match request.state() {
         // Delivery follows at once; if this process stops first, the scheduler takes over.
         RequestState::Delivering => Some(now),
-        _ => request.next_due().map(|due| due.at),
+        RequestState::Submitted
+        | RequestState::PendingApproval
+        | RequestState::Scheduled
+        | RequestState::Delivered
+        | RequestState::PartiallyDelivered
+        | RequestState::DeliveryFailed
+        | RequestState::Denied
+        | RequestState::Canceled
+        | RequestState::Expired => request.next_due().map(|due| due.at),
     };
     Ok(RequestWrite {
         state: request.state().as_str(),

@@ -41,7 +41,14 @@ pub(crate) fn refusal(refusal: Refusal) -> ApiError {
             "request_not_cancelable",
             format!("A request that is {state} can no longer be canceled."),
         ),
-        other => conflict("request_not_ready", other.to_string()),
+        // Refusals of submission, of the scheduler's steps and of delivery: no person's
+        // decision or cancellation meets these.
+        other @ (Refusal::AlreadySubmitted
+        | Refusal::NotYetDue { .. }
+        | Refusal::NoEscalation { .. }
+        | Refusal::AlreadyEscalated { .. }
+        | Refusal::NotScheduled { .. }
+        | Refusal::NotDelivering { .. }) => conflict("request_not_ready", other.to_string()),
     }
 }
 
