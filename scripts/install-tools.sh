@@ -46,3 +46,9 @@ fi
 log "installing Python test packages (pinned in e2e/requirements.txt)"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
   -r "$root/e2e/requirements.txt"
+
+# The tests' OpenID Connect provider (panva's oidc-provider, pinned by its package-lock.json).
+if [ ! -d "$root/e2e/oidc-provider/node_modules/oidc-provider" ]; then
+  log "installing the tests' OpenID Connect provider (npm ci in e2e/oidc-provider)"
+  (cd "$root/e2e/oidc-provider" && npm ci --silent --no-audit --no-fund)
+fi

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use tessera_domain::problem::{FieldError, Problem};
+use tessera_domain::problem::{FieldError, Problem, ProblemCode};
 
 use crate::store::StoreError;
 
@@ -54,7 +54,7 @@ pub enum ApiError {
     HeadersTooLarge { limit: usize },
     #[error("conflict: {detail}")]
     Conflict {
-        code: &'static str,
+        code: ProblemCode,
         detail: String,
         /// The input field the conflict is about, if one is.
         field: Option<&'static str>,
@@ -84,140 +84,79 @@ impl ApiError {
         }])
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, &'static str, Option<String>) {
+    /// The code this error is answered with; [`status_and_title`] gives its status.
+    pub fn code(&self) -> ProblemCode {
         match self {
-            ApiError::Unauthenticated => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Authentication required",
-                Some("Sign in, or send an API token as `Authorization: Bearer <token>`.".into()),
-            ),
-            ApiError::SignInFailed => (
-                StatusCode::UNAUTHORIZED,
-                "sign_in_failed",
-                "Sign-in failed",
-                Some("The username or password is wrong, or the account cannot sign in.".into()),
-            ),
-            ApiError::RateLimited { retry_after_secs } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "Too many attempts",
-                Some(format!(
-                    "Too many sign-in attempts. Try again in {}.",
-                    human_duration(*retry_after_secs)
-                )),
-            ),
-            ApiError::Forbidden(why) => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Not allowed",
-                Some((*why).to_string()),
-            ),
-            ApiError::CsrfFailed => (
-                StatusCode::FORBIDDEN,
-                "csrf_failed",
-                "Cross-site request refused",
-                Some(
-                    "Send the value of the tessera_csrf cookie in the X-CSRF-Token header.".into(),
-                ),
-            ),
-            ApiError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "Not found",
-                Some(format!("No such {what}.")),
-            ),
-            ApiError::NoRoute => (
-                StatusCode::NOT_FOUND,
-                "no_route",
-                "Not found",
-                Some("No API endpoint has this path and method.".into()),
-            ),
-            ApiError::MethodNotAllowed { allow } => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-                Some(format!("This endpoint answers {allow}.")),
-            ),
-            ApiError::Validation(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "Invalid input",
-                Some("Some fields are not valid; see `errors`.".into()),
-            ),
-            ApiError::BadRequest { message, .. } => (
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "Malformed request",
-                Some(message.clone()),
-            ),
-            ApiError::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Unsupported media type",
-                Some("Send the body as application/json.".into()),
-            ),
-            ApiError::PayloadTooLarge { limit } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Request body too large",
-                Some(format!("The body may be at most {limit} bytes.")),
-            ),
-            ApiError::HeadersTooLarge { limit } => (
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "headers_too_large",
-                "Request headers too large",
-                Some(format!(
-                    "The request's header fields may add up to at most {limit} bytes."
-                )),
-            ),
-            ApiError::Conflict { code, detail, .. } => {
-                (StatusCode::CONFLICT, code, "Conflict", Some(detail.clone()))
+            ApiError::Unauthenticated => ProblemCode::Unauthenticated,
+            ApiError::SignInFailed => ProblemCode::SignInFailed,
+            ApiError::RateLimited { .. } => ProblemCode::RateLimited,
+            ApiError::Forbidden(_) => ProblemCode::Forbidden,
+            ApiError::CsrfFailed => ProblemCode::CsrfFailed,
+            ApiError::NotFound(_) => ProblemCode::NotFound,
+            ApiError::NoRoute => ProblemCode::NoRoute,
+            ApiError::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            ApiError::Validation(_) => ProblemCode::ValidationFailed,
+            ApiError::BadRequest { .. } => ProblemCode::BadRequest,
+            ApiError::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
+            ApiError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            ApiError::HeadersTooLarge { .. } => ProblemCode::HeadersTooLarge,
+            ApiError::Conflict { code, .. } => *code,
+            ApiError::IdempotencyKeyReused { .. } => ProblemCode::IdempotencyKeyReused,
+            ApiError::InUse { .. } => ProblemCode::ResourceInUse,
+            ApiError::Internal => ProblemCode::Internal,
+            ApiError::Unavailable => ProblemCode::Unavailable,
+            ApiError::Busy { .. } => ProblemCode::Busy,
+        }
+    }
+
+    /// What went wrong, in a sentence for the caller.
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Unauthenticated => {
+                "Sign in, or send an API token as `Authorization: Bearer <token>`.".into()
             }
-            ApiError::IdempotencyKeyReused { key } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "Idempotency-Key reused",
-                Some(format!(
-                    "The Idempotency-Key {key:?} was first sent with a different request; send a \
-                     new key for a new request."
-                )),
+            ApiError::SignInFailed => {
+                "The username or password is wrong, or the account cannot sign in.".into()
+            }
+            ApiError::RateLimited { retry_after_secs } => format!(
+                "Too many sign-in attempts. Try again in {}.",
+                human_duration(*retry_after_secs)
             ),
-            ApiError::InUse { detail, .. } => (
-                StatusCode::CONFLICT,
-                "resource_in_use",
-                "Resource in use",
-                Some(detail.clone()),
+            ApiError::Forbidden(why) => (*why).to_string(),
+            ApiError::CsrfFailed => {
+                "Send the value of the tessera_csrf cookie in the X-CSRF-Token header.".into()
+            }
+            ApiError::NotFound(what) => format!("No such {what}."),
+            ApiError::NoRoute => "No API endpoint has this path and method.".into(),
+            ApiError::MethodNotAllowed { allow } => format!("This endpoint answers {allow}."),
+            ApiError::Validation(_) => "Some fields are not valid; see `errors`.".into(),
+            ApiError::BadRequest { message, .. } => message.clone(),
+            ApiError::UnsupportedMediaType => "Send the body as application/json.".into(),
+            ApiError::PayloadTooLarge { limit } => {
+                format!("The body may be at most {limit} bytes.")
+            }
+            ApiError::HeadersTooLarge { limit } => {
+                format!("The request's header fields may add up to at most {limit} bytes.")
+            }
+            ApiError::Conflict { detail, .. } | ApiError::InUse { detail, .. } => detail.clone(),
+            ApiError::IdempotencyKeyReused { key } => format!(
+                "The Idempotency-Key {key:?} was first sent with a different request; send a new \
+                 key for a new request."
             ),
-            ApiError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                Some(
-                    "Something went wrong on our side. Quote the request id when reporting it."
-                        .into(),
-                ),
-            ),
-            ApiError::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-                Some("Try again shortly.".into()),
-            ),
-            ApiError::Busy { retry_after_secs } => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "Too busy",
-                Some(format!(
-                    "Too many passwords are being checked at once. Try again in {}.",
-                    human_duration(*retry_after_secs)
-                )),
+            ApiError::Internal => {
+                "Something went wrong on our side. Quote the request id when reporting it.".into()
+            }
+            ApiError::Unavailable => "Try again shortly.".into(),
+            ApiError::Busy { retry_after_secs } => format!(
+                "Too many passwords are being checked at once. Try again in {}.",
+                human_duration(*retry_after_secs)
             ),
         }
     }
 
     pub fn problem(&self) -> Problem {
-        let (status, code, title, detail) = self.parts();
+        let code = self.code();
+        let (status, title) = status_and_title(code);
         let errors = match self {
             ApiError::Validation(errors) => errors.clone(),
             ApiError::BadRequest {
@@ -245,11 +184,86 @@ impl ApiError {
             type_uri: format!("urn:tessera:problem:{code}"),
             title: title.into(),
             status: status.as_u16(),
-            detail,
-            code: code.into(),
+            detail: Some(self.detail()),
+            code,
             request_id: current_request_id(),
             errors,
         }
+    }
+}
+
+/// The status and title of every problem the API answers with. Every conflict is a 409.
+pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
+    match code {
+        ProblemCode::Unauthenticated => (StatusCode::UNAUTHORIZED, "Authentication required"),
+        ProblemCode::SignInFailed => (StatusCode::UNAUTHORIZED, "Sign-in failed"),
+        ProblemCode::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
+        ProblemCode::Forbidden => (StatusCode::FORBIDDEN, "Not allowed"),
+        ProblemCode::CsrfFailed => (StatusCode::FORBIDDEN, "Cross-site request refused"),
+        ProblemCode::NotFound | ProblemCode::NoRoute => (StatusCode::NOT_FOUND, "Not found"),
+        ProblemCode::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+        ProblemCode::ValidationFailed => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
+        ProblemCode::BadRequest => (StatusCode::BAD_REQUEST, "Malformed request"),
+        ProblemCode::UnsupportedMediaType => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type")
+        }
+        ProblemCode::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
+        ProblemCode::HeadersTooLarge => (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Request headers too large",
+        ),
+        ProblemCode::IdempotencyKeyReused => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "Idempotency-Key reused")
+        }
+        ProblemCode::ResourceInUse => (StatusCode::CONFLICT, "Resource in use"),
+        ProblemCode::Duplicate
+        | ProblemCode::Changed
+        | ProblemCode::MissingReference
+        | ProblemCode::NameTaken
+        | ProblemCode::UsernameTaken
+        | ProblemCode::CatalogNameTaken
+        | ProblemCode::PackageNameTaken
+        | ProblemCode::CatalogDisabled
+        | ProblemCode::CatalogHasPackages
+        | ProblemCode::ResourceInCatalog
+        | ProblemCode::ResourcesNotInCatalog
+        | ProblemCode::ResourceRoleExists
+        | ProblemCode::ResourceUsageChanged
+        | ProblemCode::PackageChanged
+        | ProblemCode::PolicyDisabled
+        | ProblemCode::PolicyDeleted
+        | ProblemCode::PolicyHasAssignments
+        | ProblemCode::AlreadyAssigned
+        | ProblemCode::NotAssigned
+        | ProblemCode::RequestPending
+        | ProblemCode::SeparationOfDuties
+        | ProblemCode::DoesNotExpire
+        | ProblemCode::ExtensionNotAllowed
+        | ProblemCode::RemovalNotAllowed
+        | ProblemCode::AssignmentEnded
+        | ProblemCode::AssignmentChanged
+        | ProblemCode::RequestChanged
+        | ProblemCode::AlreadyDecided
+        | ProblemCode::RequestNotPending
+        | ProblemCode::StageNotCurrent
+        | ProblemCode::StageTimedOut
+        | ProblemCode::RequestNotCancelable
+        | ProblemCode::RequestNotReady
+        | ProblemCode::AccessReviewChanged
+        | ProblemCode::ReviewChanged
+        | ProblemCode::ReviewNotOpen
+        | ProblemCode::ReviewNotCompleted
+        | ProblemCode::ReviewRefused
+        | ProblemCode::UserDisabled
+        | ProblemCode::SelfLockout
+        | ProblemCode::LastAdministrator => (StatusCode::CONFLICT, "Conflict"),
+        // `Unknown` stands for codes a newer server sends; this server never builds it, and
+        // a body holding it would not serialize. Should one slip through, it is our fault.
+        ProblemCode::Internal | ProblemCode::Unknown => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+        }
+        ProblemCode::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable"),
+        ProblemCode::Busy => (StatusCode::SERVICE_UNAVAILABLE, "Too busy"),
     }
 }
 
@@ -263,7 +277,7 @@ fn human_duration(secs: u64) -> String {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.parts().0
+        status_and_title(self.code()).0
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -305,18 +319,18 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Duplicate(what) => ApiError::Conflict {
-                code: "duplicate",
+                code: ProblemCode::Duplicate,
                 detail: format!("Another record has the same {what}."),
                 field: None,
             },
             StoreError::Conflict => ApiError::Conflict {
-                code: "changed",
+                code: ProblemCode::Changed,
                 detail: "The record changed while this request ran; read it again and retry."
                     .into(),
                 field: None,
             },
             StoreError::MissingReference => ApiError::Conflict {
-                code: "missing_reference",
+                code: ProblemCode::MissingReference,
                 detail: "The request refers to a record that does not exist.".into(),
                 field: None,
             },

@@ -54,15 +54,11 @@ impl Actor {
     }
 
     fn from_row(user: UserRow, via: Via) -> Result<Actor, ApiError> {
-        let kind = UserKind::parse(&user.kind).ok_or_else(|| {
-            tracing::error!(user = %user.id, kind = %user.kind, "user row has an unknown kind");
-            ApiError::Internal
-        })?;
         Ok(Actor {
             id: UserId::from_uuid(user.id),
             username: user.username.clone(),
             is_admin: user.is_admin,
-            kind,
+            kind: user.kind,
             via,
             user,
         })

@@ -7,6 +7,7 @@ use tessera_domain::directory::{
     NameSearchQuery, NewAppRole, NewApplication,
 };
 use tessera_domain::page::{AppRolePage, ApplicationPage, MemberPage, PageQuery};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::{AppRoleId, ApplicationId, UserId};
 use uuid::Uuid;
 
@@ -213,7 +214,7 @@ pub(crate) async fn create_app_role(
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "name_taken",
+            code: ProblemCode::NameTaken,
             detail: format!("The application already has a role called {}.", record.name),
             field: Some("name"),
         },

@@ -14,7 +14,7 @@ use tessera_domain::assignment::{
     RemoveAssignment,
 };
 use tessera_domain::policy::{self, ValidPolicy};
-use tessera_domain::problem::FieldError;
+use tessera_domain::problem::{FieldError, ProblemCode};
 use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, UserId};
 use uuid::Uuid;
 
@@ -101,7 +101,7 @@ pub async fn create_assignment(
         .map_err(|_| corrupt("policy", policy_row.id))?;
     if !policy.enabled() {
         return Err(ApiError::Conflict {
-            code: "policy_disabled",
+            code: ProblemCode::PolicyDisabled,
             detail: "The policy is disabled: it takes no new assignments.".into(),
             field: Some("policy_id"),
         });
@@ -176,7 +176,7 @@ pub async fn create_assignment(
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "already_assigned",
+            code: ProblemCode::AlreadyAssigned,
             detail: "The person already has, or is scheduled to get, this package.".into(),
             field: Some("user_id"),
         },
@@ -190,7 +190,7 @@ pub async fn create_assignment(
             Ok(DirectAssignment::Assigned(Box::new(assignment_view(&row)?)))
         }
         InsertAssignment::Conflicts(conflicts) => Err(ApiError::Conflict {
-            code: "separation_of_duties",
+            code: ProblemCode::SeparationOfDuties,
             detail: super::conflicts::describe(&conflicts),
             field: Some("user_id"),
         }),
@@ -213,7 +213,7 @@ pub async fn remove_assignment(
     let before = assignment_view(&row)?;
     if !before.state.is_active() {
         return Err(ApiError::Conflict {
-            code: "assignment_ended",
+            code: ProblemCode::AssignmentEnded,
             detail: format!("The assignment is {} already.", before.state.as_str()),
             field: None,
         });
@@ -256,7 +256,7 @@ pub async fn remove_assignment(
     .await
     .map_err(|err| match err {
         StoreError::Conflict => ApiError::Conflict {
-            code: "assignment_changed",
+            code: ProblemCode::AssignmentChanged,
             detail: "The assignment changed meanwhile; read it again.".into(),
             field: None,
         },

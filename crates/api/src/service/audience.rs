@@ -39,7 +39,7 @@ pub async fn in_assignment_scope(
 ) -> ApiResult<bool> {
     match audience {
         Audience::Nobody => Ok(true),
-        Audience::AllUsers | Audience::AllMembers | Audience::SpecificUsersAndGroups { .. } => {
+        Audience::SpecificUsersAndGroups { .. } | Audience::AllMembers | Audience::AllUsers => {
             in_audience(state, audience, user.id, user.is_member()).await
         }
     }

@@ -9,6 +9,7 @@ use tessera_domain::catalog::{
     CatalogView, Description, NewCatalog, NewCatalogResource, ResourceKind,
 };
 use tessera_domain::page::CatalogPage;
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::roles::{GlobalRole, GlobalRoleHolder};
 use tessera_domain::{CatalogId, UserId};
 use uuid::Uuid;
@@ -56,7 +57,7 @@ async fn my_roles(state: &AppState, catalog: Uuid, actor: UserId) -> ApiResult<V
 
 fn name_taken(name: &str) -> ApiError {
     ApiError::Conflict {
-        code: "catalog_name_taken",
+        code: ProblemCode::CatalogNameTaken,
         detail: format!("A catalog named {name} exists."),
         field: Some("name"),
     }
@@ -221,7 +222,7 @@ pub async fn delete_catalog(
         DeleteCatalog::Deleted => Ok(()),
         DeleteCatalog::NotFound => Err(ApiError::NotFound("catalog")),
         DeleteCatalog::HasPackages(count) => Err(ApiError::Conflict {
-            code: "catalog_has_packages",
+            code: ProblemCode::CatalogHasPackages,
             detail: format!(
                 "The catalog holds {count} access package(s); delete or move them first."
             ),
@@ -334,7 +335,7 @@ pub async fn list_resources(
         .into_iter()
         .map(|row| {
             Ok(CatalogResource {
-                kind: ResourceKind::parse(&row.kind).ok_or_else(|| corrupt("kind", row.id))?,
+                kind: row.kind,
                 id: row.id,
                 name: row.name,
                 added_at: row.added_at,
@@ -353,7 +354,7 @@ pub async fn add_resource(
     input: NewCatalogResource,
 ) -> ApiResult<CatalogResource> {
     let kind = input.kind.as_str();
-    let name = store::catalogs::find_resource_name(&state.db, kind, input.id)
+    let name = store::catalogs::find_resource_name(&state.db, input.kind, input.id)
         .await?
         .ok_or_else(|| ApiError::invalid("id", format!("no {kind} has this id")))?;
     let may_add = actor.is_admin
@@ -373,20 +374,27 @@ pub async fn add_resource(
         name,
         added_at: now,
     };
-    store::catalogs::insert_resource(&state.db, *catalog.as_uuid(), kind, input.id, now, || {
-        audit_event::<CatalogResource, _>(
-            Some(actor),
-            "catalog.resource.add",
-            "catalog",
-            catalog.to_string(),
-            None,
-            Some(&added),
-        )
-    })
+    store::catalogs::insert_resource(
+        &state.db,
+        *catalog.as_uuid(),
+        input.kind,
+        input.id,
+        now,
+        || {
+            audit_event::<CatalogResource, _>(
+                Some(actor),
+                "catalog.resource.add",
+                "catalog",
+                catalog.to_string(),
+                None,
+                Some(&added),
+            )
+        },
+    )
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "resource_in_catalog",
+            code: ProblemCode::ResourceInCatalog,
             detail: format!("This {kind} is in the catalog already."),
             field: Some("id"),
         },
@@ -422,7 +430,7 @@ pub async fn remove_resource(
     let removed = store::catalogs::delete_resource(
         &state.db,
         *catalog.as_uuid(),
-        kind.as_str(),
+        kind,
         id,
         &checked.guard(),
         cascade,

@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde::Serialize;
 use tessera_domain::directory::{Description, MemberView, NameSearchQuery};
 use tessera_domain::page::{MemberPage, PageQuery};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::{DisplayName, UserId, Username};
 use uuid::Uuid;
 
@@ -85,7 +86,7 @@ pub(crate) async fn find_named(state: &AppState, kind: Named, id: Uuid) -> ApiRe
 
 fn name_taken(kind: Named, name: &str) -> ApiError {
     ApiError::Conflict {
-        code: "name_taken",
+        code: ProblemCode::NameTaken,
         detail: format!("Another {} is called {name}.", kind.noun()),
         field: Some("name"),
     }

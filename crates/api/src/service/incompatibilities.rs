@@ -4,6 +4,7 @@
 //! would break it, and reporting people who already hold conflicting access, need assignments.
 
 use chrono::Utc;
+use tessera_domain::catalog::ResourceKind;
 use tessera_domain::directory::GroupName;
 use tessera_domain::incompatibility::{GroupSummary, IncompatibilitiesView, PackageSummary};
 use tessera_domain::package::PackageName;
@@ -196,9 +197,10 @@ async fn group(
     group: GroupId,
 ) -> ApiResult<(PackageRow, GroupSummary)> {
     let package = find_in(state, proof.catalog(), *id.as_uuid(), "access package").await?;
-    let name = store::catalogs::find_resource_name(&state.db, "group", *group.as_uuid())
-        .await?
-        .ok_or(ApiError::NotFound("group"))?;
+    let name =
+        store::catalogs::find_resource_name(&state.db, ResourceKind::Group, *group.as_uuid())
+            .await?
+            .ok_or(ApiError::NotFound("group"))?;
     let name = GroupName::parse(name).map_err(|_| corrupt("name", *group.as_uuid()))?;
     Ok((package, GroupSummary { id: group, name }))
 }

@@ -2,7 +2,7 @@
 //!
 //! To notify someone of a change, render the message here and pass it to the store function
 //! that makes the change, which writes it in the same transaction with
-//! `store::notifications::insert_notification!` (see that module): it exists, and is sent,
+//! `store::notifications::insert_notification` (see that module): it exists, and is sent,
 //! exactly when the change happened.
 //!
 //! ```ignore
@@ -274,14 +274,23 @@ pub fn access_ended(
 ) -> NewNotification {
     let subject = match reason {
         AccessEndReason::Expired => format!("Your access to {access} has ended"),
-        _ => format!("Your access to {access} was removed"),
+        AccessEndReason::RemovedByAdministrator
+        | AccessEndReason::GivenUp
+        | AccessEndReason::RemovedOnRequest
+        | AccessEndReason::Review { .. }
+        | AccessEndReason::PackageDeleted
+        | AccessEndReason::AccountDisabled => format!("Your access to {access} was removed"),
     };
     let why = reason.describe();
     let next = match reason {
         AccessEndReason::GivenUp | AccessEndReason::AccountDisabled => {
             "What it granted is gone, unless other access of yours grants it too."
         }
-        _ => {
+        AccessEndReason::Expired
+        | AccessEndReason::RemovedByAdministrator
+        | AccessEndReason::RemovedOnRequest
+        | AccessEndReason::Review { .. }
+        | AccessEndReason::PackageDeleted => {
             "What it granted is gone, unless other access of yours grants it too. Ask for it \
              again in the portal if you still need it."
         }

@@ -11,6 +11,7 @@ use tessera_domain::package::{
     NewAccessPackage, NewResourceRole, PackageName, ResourceRoleKind, ResourceRoleView,
 };
 use tessera_domain::page::{AccessPackagePage, PageQuery};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::{AccessPackageId, AppRoleId, ApplicationId, CatalogId, GroupId, UserId};
 use uuid::Uuid;
 
@@ -77,7 +78,7 @@ async fn load(
 
 fn name_taken(name: &str) -> ApiError {
     ApiError::Conflict {
-        code: "package_name_taken",
+        code: ProblemCode::PackageNameTaken,
         detail: format!("The catalog has a package named {name}."),
         field: Some("name"),
     }
@@ -308,12 +309,12 @@ pub async fn move_package(
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "package_name_taken",
+            code: ProblemCode::PackageNameTaken,
             detail: format!("The target catalog has a package named {}.", current.name),
             field: Some("catalog_id"),
         },
         StoreError::Conflict => ApiError::Conflict {
-            code: "package_changed",
+            code: ProblemCode::PackageChanged,
             detail: "The package changed meanwhile; read it again.".into(),
             field: None,
         },
@@ -331,7 +332,7 @@ pub async fn move_package(
                 .map(|(kind, id, name)| format!("{name} ({kind} {id})"))
                 .collect();
             Err(ApiError::Conflict {
-                code: "resources_not_in_catalog",
+                code: ProblemCode::ResourcesNotInCatalog,
                 detail: format!(
                     "The package grants roles of resources the target catalog does not hold: {}. \
                      Add them to that catalog first.",
@@ -422,7 +423,7 @@ pub async fn add_resource_role(
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "resource_role_exists",
+            code: ProblemCode::ResourceRoleExists,
             detail: "The package grants this role already.".into(),
             field: None,
         },

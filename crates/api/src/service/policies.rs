@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use tessera_domain::package::PolicyView;
 use tessera_domain::policy::{self, Audience, PolicyDefinition, ReferenceTarget, ValidPolicy};
-use tessera_domain::problem::FieldError;
+use tessera_domain::problem::{FieldError, ProblemCode};
 use tessera_domain::{AccessPackageId, PolicyId};
 use uuid::Uuid;
 
@@ -223,7 +223,7 @@ pub async fn replace_policy(
     .await
     .map_err(|err| match err {
         StoreError::Conflict => ApiError::Conflict {
-            code: "changed",
+            code: ProblemCode::Changed,
             detail: "The policy changed while this request ran; read it again and retry.".into(),
             field: None,
         },
@@ -256,7 +256,7 @@ pub async fn delete_policy(
         DeleteOutcome::Deleted => Ok(()),
         DeleteOutcome::NotFound => Err(ApiError::NotFound("policy of this package")),
         DeleteOutcome::InUse(count) => Err(ApiError::Conflict {
-            code: "policy_has_assignments",
+            code: ProblemCode::PolicyHasAssignments,
             detail: format!(
                 "{count} active assignments or open requests follow this policy; end them, or \
                  disable the policy to stop new requests and assignments."

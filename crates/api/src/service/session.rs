@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use tessera_domain::roles::GlobalRole;
-use tessera_domain::user::{Me, SignIn};
+use tessera_domain::user::{Me, SignIn, UserKind};
 use uuid::Uuid;
 
 use super::users::user_view;
@@ -50,7 +50,7 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
     let user = store::users::find_user_by_username(&state.db, &username).await?;
     let usable_hash = user
         .as_ref()
-        .filter(|u| u.enabled && u.kind == "person")
+        .filter(|u| u.enabled && u.kind == UserKind::Person)
         .and_then(|u| u.password_hash.clone());
     let hash = usable_hash
         .clone()

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use tessera_domain::page::{PageQuery, TokenPage};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::token::{CreatedToken, NewToken, TokenName, TokenView};
 use tessera_domain::user::UserKind;
 use tessera_domain::{TokenId, UserId};
@@ -46,7 +47,7 @@ pub async fn create_token(
         .ok_or(ApiError::NotFound("user"))?;
     if let Some(actor) = actor
         && actor.id != proof.owner()
-        && owner.kind != UserKind::ServiceAccount.as_str()
+        && owner.kind != UserKind::ServiceAccount
     {
         return Err(ApiError::Forbidden(
             "Tokens for another person cannot be created; they create their own.",
@@ -54,7 +55,7 @@ pub async fn create_token(
     }
     if !owner.enabled {
         return Err(ApiError::Conflict {
-            code: "user_disabled",
+            code: ProblemCode::UserDisabled,
             detail: "The user is disabled; enable them before creating a token.".into(),
             field: None,
         });

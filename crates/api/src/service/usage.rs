@@ -6,6 +6,7 @@
 use chrono::Utc;
 use serde::Serialize;
 use tessera_domain::policy::{self, ValidPolicy};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::problem::{UsedBy, UsingPackage, UsingPolicy};
 use tessera_domain::{AccessPackageId, CatalogId, PolicyId};
 use uuid::Uuid;
@@ -144,7 +145,7 @@ pub async fn check(
 /// The answer when what uses the resource changed between the check and the removal.
 pub fn changed_meanwhile() -> ApiError {
     ApiError::Conflict {
-        code: "resource_usage_changed",
+        code: ProblemCode::ResourceUsageChanged,
         detail: "The packages or policies using this resource changed meanwhile; try again.".into(),
         field: None,
     }

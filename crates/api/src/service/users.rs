@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use tessera_domain::page::{PersonPage, UserPage};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::user::{
     ChangePassword, Department, NewUser, PeopleQuery, SetPassword, Sponsors, UserAttributes,
     UserChanges, UserKind, UserQuery, UserType, UserView,
@@ -35,8 +36,8 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
         display_name: DisplayName::parse(row.display_name.clone())
             .map_err(|_| corrupt("display_name"))?,
         email: Email::parse(row.email.clone()).map_err(|_| corrupt("email"))?,
-        kind: UserKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
-        user_type: UserType::parse(&row.user_type).ok_or_else(|| corrupt("user_type"))?,
+        kind: row.kind,
+        user_type: row.user_type,
         manager_id: row.manager_id.map(UserId::from_uuid),
         department: row
             .department
@@ -158,7 +159,7 @@ pub async fn create_user(
     .await
     .map_err(|err| match err {
         StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "username_taken",
+            code: ProblemCode::UsernameTaken,
             detail: format!("The username {} is taken.", record.username),
             field: Some("username"),
         },
@@ -195,7 +196,7 @@ pub async fn update_user(
 
     if id == proof.actor() && (changes.enabled == Some(false) || changes.is_admin == Some(false)) {
         return Err(ApiError::Conflict {
-            code: "self_lockout",
+            code: ProblemCode::SelfLockout,
             detail: "You cannot disable yourself or remove your own administrator role; ask \
                      another administrator."
                 .into(),
@@ -303,7 +304,7 @@ pub async fn delete_user(
 ) -> ApiResult<()> {
     if id == proof.actor() {
         return Err(ApiError::Conflict {
-            code: "self_lockout",
+            code: ProblemCode::SelfLockout,
             detail: "You cannot delete yourself; ask another administrator.".into(),
             field: None,
         });
@@ -327,7 +328,7 @@ pub async fn delete_user(
             Ok(())
         }
         store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {
-            code: "last_administrator",
+            code: ProblemCode::LastAdministrator,
             detail: "This is the last enabled administrator; make someone else one first.".into(),
             field: None,
         }),
@@ -345,7 +346,7 @@ pub async fn set_password(
     input: SetPassword,
 ) -> ApiResult<()> {
     let current = find_live_user(state, id).await?;
-    if current.kind != UserKind::Person.as_str() {
+    if current.kind != UserKind::Person {
         return Err(ApiError::invalid(
             "password",
             "service accounts sign in with API tokens only; they have no password",

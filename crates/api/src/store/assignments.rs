@@ -6,6 +6,8 @@
 //! more. Rows that existed before (an administrator's, an import's) are never removed here.
 
 use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
+use tessera_domain::assignment::AssignmentState;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
@@ -51,68 +53,28 @@ impl RoleTable {
         }
     }
 
-    /// Grants the roles of this table that package `$1` has to user `$2`, at `$3`.
-    pub(crate) fn grant_package(self) -> sqlx::AssertSqlSafe<String> {
-        let (table, resource, since) = self.parts();
-        let kind = self.kind();
-        sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {table} ({resource}, user_id, {since}, granted_by_assignment) \
-             SELECT r.{resource}, $2, $3, TRUE FROM package_resource_roles r \
-             WHERE r.package_id = $1 AND r.kind = '{kind}' \
-             ON CONFLICT ({resource}, user_id) DO NOTHING"
-        ))
-    }
-
-    /// Grants resource role `$1` (if it is of this table) to everyone with a delivered
-    /// assignment of its package, at `$2`.
-    pub(crate) fn grant_role_to_assignees(self) -> sqlx::AssertSqlSafe<String> {
-        let (table, resource, since) = self.parts();
-        let kind = self.kind();
-        sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {table} ({resource}, user_id, {since}, granted_by_assignment) \
-             SELECT r.{resource}, a.user_id, $2, TRUE FROM package_resource_roles r \
-             JOIN assignments a ON a.package_id = r.package_id AND a.state = 'delivered' \
-             WHERE r.id = $1 AND r.kind = '{kind}' \
-             ON CONFLICT ({resource}, user_id) DO NOTHING"
-        ))
-    }
-
-    /// The condition that no delivered assignment grants the row `{table}` is looking at.
-    fn not_granted_elsewhere(self) -> String {
+    /// Pushes the condition that no delivered assignment grants the row this table is looking
+    /// at (the statement's target table, not aliased).
+    fn push_not_granted_elsewhere<DB: Database>(self, query: &mut QueryBuilder<DB>)
+    where
+        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    {
         let (table, resource, _) = self.parts();
-        let kind = self.kind();
-        format!(
-            "NOT EXISTS (SELECT 1 FROM assignments a2 JOIN package_resource_roles r2 \
-             ON r2.package_id = a2.package_id WHERE a2.user_id = {table}.user_id \
-             AND a2.state = 'delivered' AND r2.kind = '{kind}' \
-             AND r2.{resource} = {table}.{resource})"
-        )
-    }
-
-    /// Revokes from user `$2` the roles of this table that package `$1` has, where no other
-    /// delivered assignment grants them. Runs after the assignment left `delivered`.
-    pub(crate) fn revoke_package(self) -> sqlx::AssertSqlSafe<String> {
-        let (table, resource, _) = self.parts();
-        let kind = self.kind();
-        let elsewhere = self.not_granted_elsewhere();
-        sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE user_id = $2 AND granted_by_assignment \
-             AND {resource} IN (SELECT r.{resource} FROM package_resource_roles r \
-             WHERE r.package_id = $1 AND r.kind = '{kind}') AND {elsewhere}"
-        ))
-    }
-
-    /// Revokes resource `$2` of this table from everyone with a delivered assignment of
-    /// package `$1`, where no other delivered assignment grants it. Runs after the package
-    /// stopped granting it.
-    pub(crate) fn revoke_resource_from_assignees(self) -> sqlx::AssertSqlSafe<String> {
-        let (table, resource, _) = self.parts();
-        let elsewhere = self.not_granted_elsewhere();
-        sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE {resource} = $2 AND granted_by_assignment \
-             AND user_id IN (SELECT a.user_id FROM assignments a WHERE a.package_id = $1 \
-             AND a.state = 'delivered') AND {elsewhere}"
-        ))
+        query
+            .push(
+                "NOT EXISTS (SELECT 1 FROM assignments a2 JOIN package_resource_roles r2 \
+                 ON r2.package_id = a2.package_id WHERE a2.user_id = ",
+            )
+            .push(table)
+            .push(".user_id AND a2.state = 'delivered' AND r2.kind = ")
+            .push_bind(self.kind())
+            .push(" AND r2.")
+            .push(resource)
+            .push(" = ")
+            .push(table)
+            .push(".")
+            .push(resource)
+            .push(")");
     }
 }
 
@@ -125,13 +87,30 @@ pub(crate) async fn grant_package_roles<'c>(
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
     for table in RoleTable::ALL {
-        on_db!(&mut conn, conn => sqlx::query(table.grant_package())
-            .bind(package)
-            .bind(user)
-            .bind(now)
-            .execute(conn)
-            .await
-            .map(|_| ()))?;
+        let (name, resource, since) = table.parts();
+        on_db!(&mut conn, conn => {
+            let mut grant = QueryBuilder::new("INSERT INTO ");
+            grant
+                .push(name)
+                .push(" (")
+                .push(resource)
+                .push(", user_id, ")
+                .push(since)
+                .push(", granted_by_assignment) SELECT r.")
+                .push(resource)
+                .push(", ")
+                .push_bind(user)
+                .push(", ")
+                .push_bind(now)
+                .push(", TRUE FROM package_resource_roles r WHERE r.package_id = ")
+                .push_bind(package)
+                .push(" AND r.kind = ")
+                .push_bind(table.kind())
+                .push(" ON CONFLICT (")
+                .push(resource)
+                .push(", user_id) DO NOTHING");
+            grant.build().execute(conn).await.map(|_| ())
+        })?;
     }
     Ok(())
 }
@@ -144,12 +123,25 @@ pub(crate) async fn revoke_package_roles<'c>(
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
     for table in RoleTable::ALL {
-        on_db!(&mut conn, conn => sqlx::query(table.revoke_package())
-            .bind(package)
-            .bind(user)
-            .execute(conn)
-            .await
-            .map(|_| ()))?;
+        let (name, resource, _) = table.parts();
+        on_db!(&mut conn, conn => {
+            let mut revoke = QueryBuilder::new("DELETE FROM ");
+            revoke
+                .push(name)
+                .push(" WHERE user_id = ")
+                .push_bind(user)
+                .push(" AND granted_by_assignment AND ")
+                .push(resource)
+                .push(" IN (SELECT r.")
+                .push(resource)
+                .push(" FROM package_resource_roles r WHERE r.package_id = ")
+                .push_bind(package)
+                .push(" AND r.kind = ")
+                .push_bind(table.kind())
+                .push(") AND ");
+            table.push_not_granted_elsewhere(&mut revoke);
+            revoke.build().execute(conn).await.map(|_| ())
+        })?;
     }
     Ok(())
 }
@@ -162,12 +154,31 @@ pub(crate) async fn grant_role_to_assignees<'c>(
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
     for table in RoleTable::ALL {
-        on_db!(&mut conn, conn => sqlx::query(table.grant_role_to_assignees())
-            .bind(role)
-            .bind(now)
-            .execute(conn)
-            .await
-            .map(|_| ()))?;
+        let (name, resource, since) = table.parts();
+        on_db!(&mut conn, conn => {
+            let mut grant = QueryBuilder::new("INSERT INTO ");
+            grant
+                .push(name)
+                .push(" (")
+                .push(resource)
+                .push(", user_id, ")
+                .push(since)
+                .push(", granted_by_assignment) SELECT r.")
+                .push(resource)
+                .push(", a.user_id, ")
+                .push_bind(now)
+                .push(
+                    ", TRUE FROM package_resource_roles r JOIN assignments a \
+                     ON a.package_id = r.package_id AND a.state = 'delivered' WHERE r.id = ",
+                )
+                .push_bind(role)
+                .push(" AND r.kind = ")
+                .push_bind(table.kind())
+                .push(" ON CONFLICT (")
+                .push(resource)
+                .push(", user_id) DO NOTHING");
+            grant.build().execute(conn).await.map(|_| ())
+        })?;
     }
     Ok(())
 }
@@ -181,12 +192,24 @@ pub(crate) async fn revoke_resource_from_assignees<'c>(
     resource: Option<Uuid>,
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
-    on_db!(&mut conn, conn => sqlx::query(table.revoke_resource_from_assignees())
-        .bind(package)
-        .bind(resource)
-        .execute(conn)
-        .await
-        .map(|_| ()))?;
+    let (name, column, _) = table.parts();
+    on_db!(&mut conn, conn => {
+        let mut revoke = QueryBuilder::new("DELETE FROM ");
+        revoke
+            .push(name)
+            .push(" WHERE ")
+            .push(column)
+            .push(" = ")
+            .push_bind(resource)
+            .push(
+                " AND granted_by_assignment AND user_id IN (SELECT a.user_id FROM assignments a \
+                 WHERE a.state = 'delivered' AND a.package_id = ",
+            )
+            .push_bind(package)
+            .push(") AND ");
+        table.push_not_granted_elsewhere(&mut revoke);
+        revoke.build().execute(conn).await.map(|_| ())
+    })?;
     Ok(())
 }
 
@@ -251,8 +274,18 @@ pub struct AssignmentRow {
     pub version: i64,
 }
 
-pub(crate) fn select_by_id() -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!("{SELECT_ASSIGNMENT} WHERE a.id = $1"))
+/// Reads the assignment `id` through `conn`.
+pub(crate) async fn fetch_assignment<'c>(
+    conn: impl Into<Conn<'c>>,
+    id: Uuid,
+) -> StoreResult<Option<AssignmentRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => {
+        let mut query = QueryBuilder::new(SELECT_ASSIGNMENT);
+        query.push(" WHERE a.id = ").push_bind(id);
+        query.build_query_as::<AssignmentRow>().fetch_optional(conn).await
+    })?;
+    Ok(row)
 }
 
 /// Access that stands in the way of an assignment under separation of duties.
@@ -340,7 +373,7 @@ pub(crate) async fn insert_assignment_row<'c>(
     .execute(conn)
     .await
     .map(|_| ()))?;
-    if record.state == "delivered" {
+    if AssignmentState::parse(record.state) == Some(AssignmentState::Delivered) {
         grant_package_roles(&mut conn, record.package_id, record.user_id, record.now).await?;
     }
     Ok(())
@@ -383,10 +416,9 @@ pub async fn insert_assignment(
             return Ok(InsertAssignment::Conflicts(conflicts));
         }
         insert_assignment_row(&mut *conn, record).await?;
-        let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
-            .bind(record.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_assignment(&mut *conn, record.id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(InsertAssignment::Inserted(Box::new(row)))
     });
@@ -394,10 +426,11 @@ pub async fn insert_assignment(
 }
 
 pub async fn find_assignment(db: &Db, id: Uuid) -> StoreResult<Option<AssignmentRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, AssignmentRow>(select_by_id())
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(SELECT_ASSIGNMENT);
+        query.push(" WHERE a.id = ").push_bind(id);
+        query.build_query_as::<AssignmentRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -416,12 +449,6 @@ pub struct AssignmentFilter {
     pub states: Vec<&'static str>,
 }
 
-/// A value bound to a list's dynamic `WHERE` clause.
-enum ListBind {
-    Id(Uuid),
-    At(DateTime<Utc>),
-}
-
 /// Assignments matching `filter`, newest first, after the cursor `before` (an id: ids are
 /// time-ordered UUIDv7).
 pub async fn list_assignments(
@@ -430,43 +457,47 @@ pub async fn list_assignments(
     before: Option<Uuid>,
     limit: u32,
 ) -> StoreResult<Vec<AssignmentRow>> {
-    let mut conditions = Vec::new();
-    let mut binds = Vec::new();
-    let mut narrow = |column: &str, value: Option<ListBind>, op: &str| {
-        if let Some(value) = value {
-            binds.push(value);
-            conditions.push(format!("{column} {op} ${}", binds.len()));
-        }
-    };
-    narrow("p.catalog_id", filter.catalog.map(ListBind::Id), "=");
-    narrow("a.package_id", filter.package.map(ListBind::Id), "=");
-    narrow("a.user_id", filter.user.map(ListBind::Id), "=");
-    narrow("a.policy_id", filter.policy.map(ListBind::Id), "=");
-    narrow("a.ends_at", filter.ends_after.map(ListBind::At), ">=");
-    narrow("a.ends_at", filter.ends_before.map(ListBind::At), "<");
-    narrow("a.id", before.map(ListBind::Id), "<");
-    if !filter.states.is_empty() {
-        // The states are the domain's own literals, never client text.
-        let states: Vec<String> = filter.states.iter().map(|s| format!("'{s}'")).collect();
-        conditions.push(format!("a.state IN ({})", states.join(", ")));
-    }
-    let clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{SELECT_ASSIGNMENT} {clause} ORDER BY a.id DESC LIMIT {limit}"
-    ));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, AssignmentRow>(sql);
-        for value in &binds {
-            query = match value {
-                ListBind::Id(id) => query.bind(*id),
-                ListBind::At(at) => query.bind(*at),
-            };
+        let mut query = QueryBuilder::new(SELECT_ASSIGNMENT);
+        let mut keyword = " WHERE ";
+        let mut next = |query: &mut QueryBuilder<_>, condition: &str| {
+            query.push(keyword).push(condition);
+            keyword = " AND ";
+        };
+        let ids = [
+            ("p.catalog_id = ", filter.catalog),
+            ("a.package_id = ", filter.package),
+            ("a.user_id = ", filter.user),
+            ("a.policy_id = ", filter.policy),
+        ];
+        for (condition, id) in ids {
+            if let Some(id) = id {
+                next(&mut query, condition);
+                query.push_bind(id);
+            }
         }
-        query.fetch_all(pool).await
+        if let Some(after) = filter.ends_after {
+            next(&mut query, "a.ends_at >= ");
+            query.push_bind(after);
+        }
+        if let Some(before) = filter.ends_before {
+            next(&mut query, "a.ends_at < ");
+            query.push_bind(before);
+        }
+        if let Some(before) = before {
+            next(&mut query, "a.id < ");
+            query.push_bind(before);
+        }
+        if !filter.states.is_empty() {
+            next(&mut query, "a.state IN (");
+            let mut states = query.separated(", ");
+            for state in &filter.states {
+                states.push_bind(*state);
+            }
+            query.push(")");
+        }
+        query.push(" ORDER BY a.id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<AssignmentRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -509,10 +540,9 @@ pub async fn end_assignment(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
-            .bind(end.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_assignment(&mut *conn, end.id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         revoke_package_roles(&mut *conn, row.package_id, row.user_id).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         for note in notes {
@@ -546,10 +576,9 @@ pub async fn start_assignment(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        let row = sqlx::query_as::<_, AssignmentRow>(select_by_id())
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_assignment(&mut *conn, id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         grant_package_roles(&mut *conn, row.package_id, row.user_id, now).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
@@ -563,32 +592,40 @@ pub async fn due_to_start(
     now: DateTime<Utc>,
     limit: u32,
 ) -> StoreResult<Vec<(Uuid, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT id, version FROM assignments WHERE state = 'scheduled' AND starts_at <= $1 \
-         ORDER BY starts_at, id LIMIT {limit}"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+         ORDER BY starts_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }
 
 /// Delivered assignments whose end is at or before `now`, oldest first: (id, version).
 pub async fn due_to_end(db: &Db, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT id, version FROM assignments WHERE state = 'delivered' AND ends_at <= $1 \
-         ORDER BY ends_at, id LIMIT {limit}"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+         ORDER BY ends_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }
 
 /// Active assignments of disabled users, (id, version): access a disabled account must not
 /// keep.
 pub async fn active_of_disabled_users(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT a.id, a.version FROM assignments a JOIN users u ON u.id = a.user_id \
-         WHERE NOT u.enabled AND a.state IN ('scheduled', 'delivered') ORDER BY a.id LIMIT {limit}"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+         WHERE NOT u.enabled AND a.state IN ('scheduled', 'delivered') ORDER BY a.id LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }
 
@@ -600,18 +637,17 @@ pub async fn due_reminders(
     days: i64,
     limit: u32,
 ) -> StoreResult<Vec<(Uuid, Uuid, String, DateTime<Utc>)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT a.id, a.user_id, p.name, a.ends_at FROM assignments a \
+    let sql = "SELECT a.id, a.user_id, p.name, a.ends_at FROM assignments a \
          JOIN access_packages p ON p.id = a.package_id \
          WHERE a.state = 'delivered' AND a.ends_at IS NOT NULL AND a.ends_at > $1 \
          AND a.ends_at <= $2 AND (a.reminded_days IS NULL OR a.reminded_days > $3) \
-         ORDER BY a.ends_at, a.id LIMIT {limit}"
-    ));
+         ORDER BY a.ends_at, a.id LIMIT $4";
     let until = now + chrono::TimeDelta::days(days);
     let rows = on_db!(db, pool => sqlx::query_as(sql)
         .bind(now)
         .bind(until)
         .bind(days)
+        .bind(i64::from(limit))
         .fetch_all(pool)
         .await)?;
     Ok(rows)

@@ -1,10 +1,11 @@
 //! Catalogs, their delegated roles and resources, and the catalog-creator global role.
 
 use chrono::{DateTime, Utc};
+use tessera_domain::catalog::ResourceKind;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, Tx, escape_like, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, escape_like, on_db, select};
 
 const CATALOG_COLUMNS: &str =
     "id, name, name_key, description, enabled, created_at, updated_at, version";
@@ -32,10 +33,15 @@ pub struct NewCatalogRecord {
     pub now: DateTime<Utc>,
 }
 
-fn select_catalog() -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "SELECT {CATALOG_COLUMNS} FROM catalogs WHERE id = $1"
-    ))
+/// Reads catalog `id` through `conn`.
+async fn fetch_catalog<'c>(conn: impl Into<Conn<'c>>, id: Uuid) -> StoreResult<Option<CatalogRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => {
+        let mut query = select(CATALOG_COLUMNS, "catalogs WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<CatalogRow>().fetch_optional(conn).await
+    })?;
+    Ok(row)
 }
 
 pub async fn insert_catalog(
@@ -68,10 +74,9 @@ pub async fn insert_catalog(
             .execute(&mut *conn)
             .await?;
         }
-        let row = sqlx::query_as::<_, CatalogRow>(select_catalog())
-            .bind(record.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_catalog(&mut *conn, record.id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -79,10 +84,11 @@ pub async fn insert_catalog(
 }
 
 pub async fn find_catalog(db: &Db, id: Uuid) -> StoreResult<Option<CatalogRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, CatalogRow>(select_catalog())
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(CATALOG_COLUMNS, "catalogs WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<CatalogRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -96,21 +102,29 @@ pub async fn list_catalogs(
     limit: u32,
 ) -> StoreResult<Vec<CatalogRow>> {
     let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {CATALOG_COLUMNS} FROM catalogs c WHERE \
-         ($1 IS NULL OR EXISTS (SELECT 1 FROM catalog_role_assignments r \
-                                WHERE r.catalog_id = c.id AND r.user_id = $1)) \
-         AND ($2 IS NULL OR c.name_key LIKE $2 ESCAPE '\\') \
-         AND ($3 IS NULL OR c.name_key > $3) \
-         ORDER BY c.name_key LIMIT $4"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as::<_, CatalogRow>(sql)
-        .bind(member)
-        .bind(pattern.as_deref())
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select(CATALOG_COLUMNS, "catalogs c WHERE TRUE");
+        if let Some(member) = member {
+            query
+                .push(
+                    " AND EXISTS (SELECT 1 FROM catalog_role_assignments r \
+                     WHERE r.catalog_id = c.id AND r.user_id = ",
+                )
+                .push_bind(member)
+                .push(")");
+        }
+        if let Some(pattern) = &pattern {
+            query
+                .push(" AND c.name_key LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(after) = after {
+            query.push(" AND c.name_key > ").push_bind(after);
+        }
+        query.push(" ORDER BY c.name_key LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<CatalogRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
@@ -149,10 +163,9 @@ pub async fn transition_catalog(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        let row = sqlx::query_as::<_, CatalogRow>(select_catalog())
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_catalog(&mut *conn, id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -176,11 +189,7 @@ pub async fn delete_catalog(
 ) -> StoreResult<DeleteCatalog> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let Some(row) = sqlx::query_as::<_, CatalogRow>(select_catalog())
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
+        let Some(row) = fetch_catalog(&mut *conn, id).await? else {
             return Ok(DeleteCatalog::NotFound);
         };
         let (packages,): (i64,) =
@@ -306,7 +315,8 @@ pub async fn revoke_role(
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ResourceRow {
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: ResourceKind,
     pub id: Uuid,
     pub name: String,
     pub added_at: DateTime<Utc>,
@@ -328,11 +338,14 @@ pub async fn list_resources(db: &Db, catalog: Uuid) -> StoreResult<Vec<ResourceR
 }
 
 /// The name of the group or application, if it exists.
-pub async fn find_resource_name(db: &Db, kind: &str, id: Uuid) -> StoreResult<Option<String>> {
-    let sql = if kind == "group" {
-        "SELECT name FROM groups WHERE id = $1"
-    } else {
-        "SELECT name FROM applications WHERE id = $1"
+pub async fn find_resource_name(
+    db: &Db,
+    kind: ResourceKind,
+    id: Uuid,
+) -> StoreResult<Option<String>> {
+    let sql = match kind {
+        ResourceKind::Group => "SELECT name FROM groups WHERE id = $1",
+        ResourceKind::Application => "SELECT name FROM applications WHERE id = $1",
     };
     let row: Option<(String,)> = on_db!(db, pool => sqlx::query_as(sql)
         .bind(id)
@@ -356,15 +369,14 @@ pub async fn is_group_owner(db: &Db, group: Uuid, user: Uuid) -> StoreResult<boo
 pub async fn insert_resource(
     db: &Db,
     catalog: Uuid,
-    kind: &str,
+    kind: ResourceKind,
     id: Uuid,
     now: DateTime<Utc>,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<()> {
-    let (group, application) = if kind == "group" {
-        (Some(id), None)
-    } else {
-        (None, Some(id))
+    let (group, application) = match kind {
+        ResourceKind::Group => (Some(id), None),
+        ResourceKind::Application => (None, Some(id)),
     };
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
@@ -397,33 +409,29 @@ pub enum RemoveResource {
 pub async fn delete_resource(
     db: &Db,
     catalog: Uuid,
-    kind: &str,
+    kind: ResourceKind,
     id: Uuid,
     guard: &super::usage::UsageGuard<'_>,
     strip: bool,
     audit: impl FnOnce() -> AuditEvent,
 ) -> StoreResult<RemoveResource> {
     use super::assignments::RoleTable;
-    let (present, delete) = if kind == "group" {
-        (
+    let (present, delete, roles) = match kind {
+        ResourceKind::Group => (
             "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2",
             "DELETE FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2",
-        )
-    } else {
-        (
+            "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
+             FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
+             WHERE p.catalog_id = $1 AND r.group_id = $2",
+        ),
+        ResourceKind::Application => (
             "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND application_id = $2",
             "DELETE FROM catalog_resources WHERE catalog_id = $1 AND application_id = $2",
-        )
-    };
-    let roles = if kind == "group" {
-        "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
-         FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
-         WHERE p.catalog_id = $1 AND r.group_id = $2"
-    } else {
-        "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
-         FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
-         JOIN app_roles ar ON ar.id = r.app_role_id \
-         WHERE p.catalog_id = $1 AND ar.application_id = $2"
+            "SELECT r.id, r.package_id, r.kind, COALESCE(r.group_id, r.app_role_id) \
+             FROM package_resource_roles r JOIN access_packages p ON p.id = r.package_id \
+             JOIN app_roles ar ON ar.id = r.app_role_id \
+             WHERE p.catalog_id = $1 AND ar.application_id = $2",
+        ),
     };
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {

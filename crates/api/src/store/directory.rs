@@ -6,10 +6,11 @@
 //! input.
 
 use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Db, StoreError, StoreResult, Tx, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The two kinds of named directory object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,11 +49,19 @@ pub struct NamedRecord {
     pub description: String,
 }
 
-fn select_named(kind: Named, tail: &str) -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "SELECT {NAMED_COLUMNS} FROM {} {tail}",
-        kind.table()
-    ))
+/// Reads the group or application `id` through `conn`.
+async fn fetch_named<'c>(
+    conn: impl Into<Conn<'c>>,
+    kind: Named,
+    id: Uuid,
+) -> StoreResult<Option<NamedRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => {
+        let mut query = select(NAMED_COLUMNS, kind.table());
+        query.push(" WHERE id = ").push_bind(id);
+        query.build_query_as::<NamedRow>().fetch_optional(conn).await
+    })?;
+    Ok(row)
 }
 
 /// Inserts a group or application with its audit event. A taken name is
@@ -65,25 +74,23 @@ pub async fn insert_named(
     now: DateTime<Utc>,
     audit: impl FnOnce(&NamedRow) -> AuditEvent,
 ) -> StoreResult<NamedRow> {
-    let insert = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO {} (id, name, name_key, description, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $5, 1)",
-        kind.table()
-    ));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        sqlx::query(insert)
-            .bind(id)
-            .bind(&record.name)
-            .bind(&record.name_key)
-            .bind(&record.description)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-        let row = sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let mut insert = QueryBuilder::new("INSERT INTO ");
+        insert
+            .push(kind.table())
+            .push(" (id, name, name_key, description, created_at, updated_at, version) VALUES (")
+            .separated(", ")
+            .push_bind(id)
+            .push_bind(&record.name)
+            .push_bind(&record.name_key)
+            .push_bind(&record.description)
+            .push_bind(now)
+            .push_bind(now)
+            .push("1")
+            .push_unseparated(")");
+        insert.build().execute(&mut *conn).await?;
+        let row = fetch_named(&mut *conn, kind, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -91,10 +98,11 @@ pub async fn insert_named(
 }
 
 pub async fn find_named(db: &Db, kind: Named, id: Uuid) -> StoreResult<Option<NamedRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(NAMED_COLUMNS, kind.table());
+        query.push(" WHERE id = ").push_bind(id);
+        query.build_query_as::<NamedRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -103,10 +111,11 @@ pub async fn find_named_by_key(
     kind: Named,
     name_key: &str,
 ) -> StoreResult<Option<NamedRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE name_key = $1"))
-        .bind(name_key)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(NAMED_COLUMNS, kind.table());
+        query.push(" WHERE name_key = ").push_bind(name_key);
+        query.build_query_as::<NamedRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -121,16 +130,17 @@ pub async fn list_named(
 ) -> StoreResult<Vec<NamedRow>> {
     let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
     let after = after.unwrap_or_default();
-    let sql = select_named(
-        kind,
-        "WHERE name_key LIKE $1 ESCAPE '\\' AND name_key > $2 ORDER BY name_key LIMIT $3",
-    );
-    let rows = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(sql)
-        .bind(&pattern)
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select(NAMED_COLUMNS, kind.table());
+        query
+            .push(" WHERE name_key LIKE ")
+            .push_bind(&pattern)
+            .push(" ESCAPE '\\' AND name_key > ")
+            .push_bind(after)
+            .push(" ORDER BY name_key LIMIT ")
+            .push_bind(i64::from(limit));
+        query.build_query_as::<NamedRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
@@ -146,23 +156,31 @@ pub async fn list_addable_groups(
 ) -> StoreResult<Vec<NamedRow>> {
     let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
     let after = after.unwrap_or_default();
-    let sql = select_named(
-        Named::Group,
-        "WHERE name_key LIKE $1 ESCAPE '\\' AND name_key > $2 \
-         AND NOT EXISTS (SELECT 1 FROM catalog_resources c \
-                         WHERE c.catalog_id = $3 AND c.group_id = groups.id) \
-         AND ($4 IS NULL OR EXISTS (SELECT 1 FROM group_owners o \
-                                    WHERE o.group_id = groups.id AND o.user_id = $4)) \
-         ORDER BY name_key LIMIT $5",
-    );
-    let rows = on_db!(db, pool => sqlx::query_as::<_, NamedRow>(sql)
-        .bind(&pattern)
-        .bind(after)
-        .bind(catalog)
-        .bind(owner)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select(NAMED_COLUMNS, Named::Group.table());
+        query
+            .push(" WHERE name_key LIKE ")
+            .push_bind(&pattern)
+            .push(" ESCAPE '\\' AND name_key > ")
+            .push_bind(after)
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM catalog_resources c \
+                 WHERE c.group_id = groups.id AND c.catalog_id = ",
+            )
+            .push_bind(catalog)
+            .push(")");
+        if let Some(owner) = owner {
+            query
+                .push(
+                    " AND EXISTS (SELECT 1 FROM group_owners o \
+                     WHERE o.group_id = groups.id AND o.user_id = ",
+                )
+                .push_bind(owner)
+                .push(")");
+        }
+        query.push(" ORDER BY name_key LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<NamedRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
@@ -172,19 +190,12 @@ pub async fn find_named_by_ids(db: &Db, kind: Named, ids: &[Uuid]) -> StoreResul
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = select_named(
-        kind,
-        &format!(
-            "WHERE id IN ({}) ORDER BY name_key",
-            super::placeholders(ids.len())
-        ),
-    );
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, NamedRow>(sql);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        query.fetch_all(pool).await
+        let mut query = select(NAMED_COLUMNS, kind.table());
+        query.push(" WHERE id IN ");
+        push_ids(&mut query, ids);
+        query.push(" ORDER BY name_key");
+        query.build_query_as::<NamedRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -201,30 +212,28 @@ pub async fn transition_named(
     now: DateTime<Utc>,
     audit: impl FnOnce(&NamedRow) -> AuditEvent,
 ) -> StoreResult<NamedRow> {
-    let statement = sqlx::AssertSqlSafe(format!(
-        "UPDATE {} SET name = $1, name_key = $2, description = $3, updated_at = $4, \
-         version = version + 1 WHERE id = $5 AND version = $6",
-        kind.table()
-    ));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let changed = sqlx::query(statement)
-            .bind(&update.name)
-            .bind(&update.name_key)
-            .bind(&update.description)
-            .bind(now)
-            .bind(id)
-            .bind(seen_version)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+        let mut statement = QueryBuilder::new("UPDATE ");
+        statement
+            .push(kind.table())
+            .push(" SET name = ")
+            .push_bind(&update.name)
+            .push(", name_key = ")
+            .push_bind(&update.name_key)
+            .push(", description = ")
+            .push_bind(&update.description)
+            .push(", updated_at = ")
+            .push_bind(now)
+            .push(", version = version + 1 WHERE id = ")
+            .push_bind(id)
+            .push(" AND version = ")
+            .push_bind(seen_version);
+        let changed = statement.build().execute(&mut *conn).await?.rows_affected();
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        let row = sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_named(&mut *conn, kind, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -242,18 +251,15 @@ pub async fn delete_named(
     guard: &super::usage::UsageGuard<'_>,
     audit: impl FnOnce(&NamedRow) -> AuditEvent,
 ) -> StoreResult<bool> {
-    let statement = sqlx::AssertSqlSafe(format!("DELETE FROM {} WHERE id = $1", kind.table()));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let row = sqlx::query_as::<_, NamedRow>(select_named(kind, "WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(row) = row else {
+        let Some(row) = fetch_named(&mut *conn, kind, id).await? else {
             return Ok(false);
         };
         super::usage::guard_usage(&mut *conn, guard).await?;
-        sqlx::query(statement).bind(id).execute(&mut *conn).await?;
+        let mut statement = QueryBuilder::new("DELETE FROM ");
+        statement.push(kind.table()).push(" WHERE id = ").push_bind(id);
+        statement.build().execute(&mut *conn).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
     });
@@ -296,12 +302,9 @@ pub async fn insert_app_role(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        let row = sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
+        let mut query = select(ROLE_COLUMNS, "app_roles WHERE id = ");
+        query.push_bind(id);
+        let row = query.build_query_as::<AppRoleRow>().fetch_one(&mut *conn).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -314,13 +317,11 @@ pub async fn find_app_role(
     application_id: Uuid,
     role_id: Uuid,
 ) -> StoreResult<Option<AppRoleRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1 AND application_id = $2"
-    )))
-    .bind(role_id)
-    .bind(application_id)
-    .fetch_optional(pool)
-    .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(ROLE_COLUMNS, "app_roles WHERE id = ");
+        query.push_bind(role_id).push(" AND application_id = ").push_bind(application_id);
+        query.build_query_as::<AppRoleRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -329,13 +330,11 @@ pub async fn find_app_role_by_key(
     application_id: Uuid,
     name_key: &str,
 ) -> StoreResult<Option<AppRoleRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ROLE_COLUMNS} FROM app_roles WHERE application_id = $1 AND name_key = $2"
-    )))
-    .bind(application_id)
-    .bind(name_key)
-    .fetch_optional(pool)
-    .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(ROLE_COLUMNS, "app_roles WHERE application_id = ");
+        query.push_bind(application_id).push(" AND name_key = ").push_bind(name_key);
+        query.build_query_as::<AppRoleRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -346,15 +345,16 @@ pub async fn list_app_roles(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<AppRoleRow>> {
-    let rows = on_db!(db, pool => sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {ROLE_COLUMNS} FROM app_roles WHERE application_id = $1 AND name_key > $2 \
-         ORDER BY name_key LIMIT $3"
-    )))
-    .bind(application_id)
-    .bind(after.unwrap_or_default())
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select(ROLE_COLUMNS, "app_roles WHERE application_id = ");
+        query
+            .push_bind(application_id)
+            .push(" AND name_key > ")
+            .push_bind(after.unwrap_or_default())
+            .push(" ORDER BY name_key LIMIT ")
+            .push_bind(i64::from(limit));
+        query.build_query_as::<AppRoleRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
@@ -369,13 +369,9 @@ pub async fn delete_app_role(
 ) -> StoreResult<bool> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let row = sqlx::query_as::<_, AppRoleRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1 AND application_id = $2"
-        )))
-        .bind(role_id)
-        .bind(application_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let mut query = select(ROLE_COLUMNS, "app_roles WHERE id = ");
+        query.push_bind(role_id).push(" AND application_id = ").push_bind(application_id);
+        let row = query.build_query_as::<AppRoleRow>().fetch_optional(&mut *conn).await?;
         let Some(row) = row else {
             return Ok(false);
         };
@@ -428,13 +424,26 @@ pub enum LinkOutcome {
     NoSuchUser,
 }
 
-fn select_linked(link: Link, tail: &str) -> sqlx::AssertSqlSafe<String> {
-    let (table, owner, since) = link.parts();
-    sqlx::AssertSqlSafe(format!(
-        "SELECT u.id AS user_id, u.username, u.display_name, u.user_type = 'guest' AS guest, \
-         l.{since} AS since \
-         FROM {table} l JOIN users u ON u.id = l.user_id WHERE l.{owner} = $1 {tail}"
-    ))
+/// `SELECT … WHERE l.<owner column> = owner`: the users linked to `owner`, as
+/// [`LinkedUserRow`]s, for the caller to narrow and order.
+fn select_linked<DB: Database>(link: Link, owner: Uuid) -> QueryBuilder<DB>
+where
+    DB::Arguments: Default,
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+{
+    let (table, owner_column, since) = link.parts();
+    let mut query = QueryBuilder::new(
+        "SELECT u.id AS user_id, u.username, u.display_name, u.user_type = 'guest' AS guest, l.",
+    );
+    query
+        .push(since)
+        .push(" AS since FROM ")
+        .push(table)
+        .push(" l JOIN users u ON u.id = l.user_id WHERE l.")
+        .push(owner_column)
+        .push(" = ")
+        .push_bind(owner);
+    query
 }
 
 /// Links `user` to `owner` (a group or an app role) unless it already is; only a new link
@@ -449,11 +458,6 @@ pub async fn insert_link(
     audit: impl FnOnce(&LinkedUserRow) -> AuditEvent,
 ) -> StoreResult<LinkOutcome> {
     let (table, owner_column, since) = link.parts();
-    let insert = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO {table} ({owner_column}, user_id, {since}) VALUES ($1, $2, $3) \
-         ON CONFLICT ({owner_column}, user_id) DO UPDATE SET granted_by_assignment = FALSE \
-         WHERE {table}.granted_by_assignment"
-    ));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
         let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
@@ -463,21 +467,31 @@ pub async fn insert_link(
         if found.is_none() {
             return Ok(LinkOutcome::NoSuchUser);
         }
-        let added = sqlx::query(insert)
-            .bind(owner)
-            .bind(user)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+        let mut insert = QueryBuilder::new("INSERT INTO ");
+        insert
+            .push(table)
+            .push(" (")
+            .push(owner_column)
+            .push(", user_id, ")
+            .push(since)
+            .push(") VALUES (")
+            .separated(", ")
+            .push_bind(owner)
+            .push_bind(user)
+            .push_bind(now)
+            .push_unseparated(") ON CONFLICT (");
+        insert
+            .push(owner_column)
+            .push(", user_id) DO UPDATE SET granted_by_assignment = FALSE WHERE ")
+            .push(table)
+            .push(".granted_by_assignment");
+        let added = insert.build().execute(&mut *conn).await?.rows_affected();
         if added == 0 {
             return Ok(LinkOutcome::AlreadyThere);
         }
-        let row = sqlx::query_as::<_, LinkedUserRow>(select_linked(link, "AND l.user_id = $2"))
-            .bind(owner)
-            .bind(user)
-            .fetch_one(&mut *conn)
-            .await?;
+        let mut query = select_linked(link, owner);
+        query.push(" AND l.user_id = ").push_bind(user);
+        let row = query.build_query_as::<LinkedUserRow>().fetch_one(&mut *conn).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(LinkOutcome::Added)
     });
@@ -494,20 +508,24 @@ pub async fn delete_link(
     audit: impl FnOnce(&LinkedUserRow) -> AuditEvent,
 ) -> StoreResult<bool> {
     let (table, owner_column, _) = link.parts();
-    let delete = sqlx::AssertSqlSafe(format!(
-        "DELETE FROM {table} WHERE {owner_column} = $1 AND user_id = $2"
-    ));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let row = sqlx::query_as::<_, LinkedUserRow>(select_linked(link, "AND l.user_id = $2"))
-            .bind(owner)
-            .bind(user)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let mut query = select_linked(link, owner);
+        query.push(" AND l.user_id = ").push_bind(user);
+        let row = query.build_query_as::<LinkedUserRow>().fetch_optional(&mut *conn).await?;
         let Some(row) = row else {
             return Ok(false);
         };
-        sqlx::query(delete).bind(owner).bind(user).execute(&mut *conn).await?;
+        let mut delete = QueryBuilder::new("DELETE FROM ");
+        delete
+            .push(table)
+            .push(" WHERE ")
+            .push(owner_column)
+            .push(" = ")
+            .push_bind(owner)
+            .push(" AND user_id = ")
+            .push_bind(user);
+        delete.build().execute(&mut *conn).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
     });
@@ -522,12 +540,14 @@ pub async fn list_links(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<LinkedUserRow>> {
-    let sql = select_linked(link, "AND u.username > $2 ORDER BY u.username LIMIT $3");
-    let rows = on_db!(db, pool => sqlx::query_as::<_, LinkedUserRow>(sql)
-        .bind(owner)
-        .bind(after.unwrap_or_default())
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select_linked(link, owner);
+        query
+            .push(" AND u.username > ")
+            .push_bind(after.unwrap_or_default())
+            .push(" ORDER BY u.username LIMIT ")
+            .push_bind(i64::from(limit));
+        query.build_query_as::<LinkedUserRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }

@@ -4,6 +4,11 @@
 //! `$1` placeholders on both, and the [`on_db!`] macro, the store's one dispatch point, runs the
 //! same body against whichever pool or connection is present, type-checking it once per backend.
 //! A write transaction is a [`Tx`]; helpers that run inside one take a [`Conn`].
+//!
+//! A statement whose text is not one literal (a constant column list, a table chosen by an
+//! enum, optional conditions, an `IN` list) is built with sqlx's [`QueryBuilder`] inside
+//! [`on_db!`]: fixed fragments are pushed and every value is bound with `push_bind`, so no value
+//! is ever formatted into SQL. [`select`] and [`push_ids`] are its common starts and lists.
 
 pub mod access;
 pub mod assignments;
@@ -22,13 +27,17 @@ pub mod tokens;
 pub mod usage;
 pub mod users;
 
+use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, SqliteConnection, SqlitePool};
+use sqlx::{
+    Database, Encode, PgConnection, PgPool, QueryBuilder, SqliteConnection, SqlitePool, Type,
+};
+use uuid::Uuid;
 
 /// A connection pool to one of the supported databases.
 #[derive(Clone, Debug)]
@@ -263,18 +272,33 @@ pub enum DeleteOutcome {
     InUse(i64),
 }
 
-/// `$1, $2, …, $count`: the placeholders of an `IN (…)` list bound one value each.
-pub(crate) fn placeholders(count: usize) -> String {
-    placeholders_after(0, count)
+/// `SELECT {columns} FROM {from}`: the start of a statement built at run time, for a query
+/// whose column list is one of the store's constants or whose conditions vary.
+///
+/// Statements that vary are [`QueryBuilder`]s: fixed fragments are pushed, and every value is
+/// bound with `push_bind` (never a `$n` of the caller's), so the builder numbers the
+/// placeholders the way its backend wants them (`?` on SQLite, `$n` on PostgreSQL). The
+/// backend is inferred from the pool or connection the query runs on, inside [`on_db!`].
+pub(crate) fn select<DB: Database>(columns: impl Display, from: &'static str) -> QueryBuilder<DB>
+where
+    DB::Arguments: Default,
+{
+    let mut query = QueryBuilder::new("SELECT ");
+    query.push(columns).push(" FROM ").push(from);
+    query
 }
 
-/// `$bound+1, …, $bound+count`: the placeholders of an `IN (…)` list whose values are bound
-/// after `bound` other parameters.
-pub(crate) fn placeholders_after(bound: usize, count: usize) -> String {
-    (bound + 1..=bound + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Pushes `(id, id, …)` with every id bound: the list of an `IN`. `ids` must not be empty.
+pub(crate) fn push_ids<DB: Database>(query: &mut QueryBuilder<DB>, ids: &[Uuid])
+where
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+{
+    query.push("(");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    query.push(")");
 }
 
 /// Escapes `%`, `_` and `\` so that user input matches literally inside a LIKE pattern.
@@ -349,22 +373,5 @@ impl Db {
 
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{placeholders, placeholders_after};
-
-    #[test]
-    fn placeholders_number_from_one() {
-        assert_eq!(placeholders(3), "$1, $2, $3");
-        assert_eq!(placeholders(0), "");
-    }
-
-    #[test]
-    fn placeholders_after_continue_from_the_parameters_already_bound() {
-        assert_eq!(placeholders_after(1, 2), "$2, $3");
-        assert_eq!(placeholders_after(4, 0), "");
     }
 }

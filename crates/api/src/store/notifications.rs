@@ -9,13 +9,15 @@
 //! use crate::store::notifications::{NewNotification, insert_notification};
 //!
 //! pub async fn transition_request(db: &Db, …, notes: &[NewNotification]) -> StoreResult<…> {
-//!     in_transaction!(db, conn => {
+//!     let mut tx = Tx::begin(db).await?;
+//!     let out = on_db!(&mut tx, conn => {
 //!         // … the compare-and-set, the audit event …
 //!         for note in notes {
 //!             insert_notification(&mut *conn, note).await?;
 //!         }
 //!         Ok::<_, StoreError>(…)
-//!     })
+//!     });
+//!     tx.commit_if_ok(out).await
 //! }
 //! ```
 //!
@@ -27,6 +29,7 @@
 //! sent by one worker, even with several replicas on one database.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
 use super::{Conn, Db, Pooled, StoreResult, on_db};
@@ -212,14 +215,24 @@ pub struct ClaimedEmail {
     pub claimed_until: DateTime<Utc>,
 }
 
-/// Which rows are due: pending, their time come, and nobody's lease holding them. `$1` is now.
-const DUE: &str = "email_state = 'pending' AND next_attempt_at <= $1 \
-     AND (claimed_until IS NULL OR claimed_until <= $1)";
+/// Pushes which rows are due at `now`: pending, their time come, and nobody's lease holding
+/// them.
+fn push_due<DB: Database>(query: &mut QueryBuilder<DB>, now: DateTime<Utc>)
+where
+    for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+{
+    query
+        .push("email_state = 'pending' AND next_attempt_at <= ")
+        .push_bind(now)
+        .push(" AND (claimed_until IS NULL OR claimed_until <= ")
+        .push_bind(now)
+        .push(")");
+}
 
 /// Claims the pending notification due longest, writing the lease `lease_until` into it.
 /// `None`: nothing is due (or every due row is claimed by someone else).
 ///
-/// The outer condition repeats [`DUE`], so the update is a compare-and-set: of two workers
+/// The outer condition repeats [`push_due`]'s, so the update is a compare-and-set: of two workers
 /// that picked the same row, the second finds it claimed and changes nothing. On PostgreSQL
 /// `FOR UPDATE SKIP LOCKED` makes the second pick another row instead of waiting; on SQLite
 /// the single writer already serialises the statement.
@@ -234,15 +247,17 @@ pub async fn claim_next_due(
         Db::Sqlite(_) => "",
         Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
     };
-    let claim = sqlx::AssertSqlSafe(format!(
-        "UPDATE notifications SET claimed_until = $2 WHERE id = (SELECT id FROM notifications \
-         WHERE {DUE} ORDER BY next_attempt_at, id LIMIT 1{lock}) AND {DUE} RETURNING id"
-    ));
-    let claimed: Option<(Uuid,)> = on_db!(db, pool => sqlx::query_as(claim)
-        .bind(now)
-        .bind(lease_until)
-        .fetch_optional(pool)
-        .await)?;
+    let claimed: Option<(Uuid,)> = on_db!(db, pool => {
+        let mut claim = QueryBuilder::new("UPDATE notifications SET claimed_until = ");
+        claim
+            .push_bind(lease_until)
+            .push(" WHERE id = (SELECT id FROM notifications WHERE ");
+        push_due(&mut claim, now);
+        claim.push(" ORDER BY next_attempt_at, id LIMIT 1").push(lock).push(") AND ");
+        push_due(&mut claim, now);
+        claim.push(" RETURNING id");
+        claim.build_query_as().fetch_optional(pool).await
+    })?;
     let Some((id,)) = claimed else {
         return Ok(None);
     };

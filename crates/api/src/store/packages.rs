@@ -1,6 +1,7 @@
 //! Access packages and the resource roles they grant.
 
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::assignments::{
@@ -8,7 +9,7 @@ use super::assignments::{
 };
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Db, DeleteOutcome, StoreError, StoreResult, Tx, on_db};
+use super::{Conn, Db, DeleteOutcome, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 const PACKAGE_COLUMNS: &str =
     "id, catalog_id, name, name_key, description, hidden, created_at, updated_at, version";
@@ -26,10 +27,15 @@ pub struct PackageRow {
     pub version: i64,
 }
 
-fn select_package() -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "SELECT {PACKAGE_COLUMNS} FROM access_packages WHERE id = $1"
-    ))
+/// Reads the package `id` through `conn`.
+async fn fetch_package<'c>(conn: impl Into<Conn<'c>>, id: Uuid) -> StoreResult<Option<PackageRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => {
+        let mut query = select(PACKAGE_COLUMNS, "access_packages WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<PackageRow>().fetch_optional(conn).await
+    })?;
+    Ok(row)
 }
 
 pub struct NewPackageRecord {
@@ -62,10 +68,9 @@ pub async fn insert_package(
         .bind(record.now)
         .execute(&mut *conn)
         .await?;
-        let row = sqlx::query_as::<_, PackageRow>(select_package())
-            .bind(record.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_package(&mut *conn, record.id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -73,10 +78,11 @@ pub async fn insert_package(
 }
 
 pub async fn find_package(db: &Db, id: Uuid) -> StoreResult<Option<PackageRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, PackageRow>(select_package())
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(PACKAGE_COLUMNS, "access_packages WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<PackageRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -90,19 +96,23 @@ pub async fn list_packages(
     limit: u32,
 ) -> StoreResult<Vec<PackageRow>> {
     let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {PACKAGE_COLUMNS} FROM access_packages WHERE catalog_id = $1 \
-         AND ($2 IS NULL OR name_key > $2) \
-         AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\' OR LOWER(description) LIKE $3 ESCAPE '\\') \
-         ORDER BY name_key LIMIT $4"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as::<_, PackageRow>(sql)
-        .bind(catalog)
-        .bind(after)
-        .bind(pattern.as_deref())
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select(PACKAGE_COLUMNS, "access_packages WHERE catalog_id = ");
+        query.push_bind(catalog);
+        if let Some(after) = after {
+            query.push(" AND name_key > ").push_bind(after);
+        }
+        if let Some(pattern) = &pattern {
+            query
+                .push(" AND (name_key LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\' OR LOWER(description) LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\')");
+        }
+        query.push(" ORDER BY name_key LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<PackageRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
@@ -119,29 +129,32 @@ pub async fn list_packages_across(
         return Ok(Vec::new());
     }
     let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
-    let in_catalogs = match catalogs {
-        Some(catalogs) => format!(
-            "AND catalog_id IN ({})",
-            super::placeholders_after(4, catalogs.len())
-        ),
-        None => String::new(),
-    };
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {PACKAGE_COLUMNS} FROM access_packages WHERE \
-         ($1 IS NULL OR name_key > $1 OR (name_key = $1 AND id > $2)) \
-         AND ($3 IS NULL OR name_key LIKE $3 ESCAPE '\\' OR LOWER(description) LIKE $3 ESCAPE '\\') \
-         {in_catalogs} ORDER BY name_key, id LIMIT $4"
-    ));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, PackageRow>(sql)
-            .bind(after.map(|(key, _)| key))
-            .bind(after.map(|(_, id)| id))
-            .bind(pattern.as_deref())
-            .bind(i64::from(limit));
-        for catalog in catalogs.unwrap_or_default() {
-            query = query.bind(*catalog);
+        let mut query = select(PACKAGE_COLUMNS, "access_packages WHERE TRUE");
+        if let Some((key, id)) = after {
+            query
+                .push(" AND (name_key > ")
+                .push_bind(key)
+                .push(" OR (name_key = ")
+                .push_bind(key)
+                .push(" AND id > ")
+                .push_bind(id)
+                .push("))");
         }
-        query.fetch_all(pool).await
+        if let Some(pattern) = &pattern {
+            query
+                .push(" AND (name_key LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\' OR LOWER(description) LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(catalogs) = catalogs {
+            query.push(" AND catalog_id IN ");
+            push_ids(&mut query, catalogs);
+        }
+        query.push(" ORDER BY name_key, id LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<PackageRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -199,10 +212,9 @@ pub async fn move_package(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        let row = sqlx::query_as::<_, PackageRow>(select_package())
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_package(&mut *conn, id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(MovePackage::Moved(Box::new(row)))
     });
@@ -243,10 +255,9 @@ pub async fn transition_package(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        let row = sqlx::query_as::<_, PackageRow>(select_package())
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_package(&mut *conn, id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -266,11 +277,7 @@ pub async fn delete_package(
 ) -> StoreResult<DeleteOutcome> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let Some(row) = sqlx::query_as::<_, PackageRow>(select_package())
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
+        let Some(row) = fetch_package(&mut *conn, id).await? else {
             return Ok(DeleteOutcome::NotFound);
         };
         // Its holders lose what only this package granted, while its resource roles still say
@@ -335,18 +342,15 @@ pub async fn list_resource_roles(
         return Ok(Vec::new());
     }
     // Bounded by the page size (at most 200 packages), so the IN list stays small.
-    let placeholders = super::placeholders_after(1, packages.len());
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{RESOURCE_ROLE_SELECT} JOIN access_packages p ON p.id = r.package_id \
-         WHERE p.catalog_id = $1 AND r.package_id IN ({placeholders}) \
-         ORDER BY resource_name, role_name"
-    ));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, ResourceRoleRow>(sql).bind(catalog);
-        for package in packages {
-            query = query.bind(*package);
-        }
-        query.fetch_all(pool).await
+        let mut query = QueryBuilder::new(RESOURCE_ROLE_SELECT);
+        query
+            .push(" JOIN access_packages p ON p.id = r.package_id WHERE p.catalog_id = ")
+            .push_bind(catalog)
+            .push(" AND r.package_id IN ");
+        push_ids(&mut query, packages);
+        query.push(" ORDER BY resource_name, role_name");
+        query.build_query_as::<ResourceRoleRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -376,15 +380,13 @@ pub async fn insert_resource_role(
     record: &NewResourceRoleRecord,
     audit: impl FnOnce(&ResourceRoleRow) -> AuditEvent,
 ) -> StoreResult<AddResourceRole> {
-    let check = sqlx::AssertSqlSafe(if record.group_id.is_some() {
-        "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2".to_string()
+    let check = if record.group_id.is_some() {
+        "SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1 AND group_id = $2"
     } else {
         "SELECT COUNT(*) FROM catalog_resources cr JOIN app_roles ar \
          ON ar.application_id = cr.application_id WHERE cr.catalog_id = $1 AND ar.id = $2"
-            .to_string()
-    });
+    };
     let resource = record.group_id.or(record.app_role_id);
-    let select = sqlx::AssertSqlSafe(format!("{RESOURCE_ROLE_SELECT} WHERE r.id = $1"));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
         let (count,): (i64,) = sqlx::query_as(check)
@@ -408,10 +410,9 @@ pub async fn insert_resource_role(
         .execute(&mut *conn)
         .await?;
         grant_role_to_assignees(&mut *conn, record.id, record.now).await?;
-        let row = sqlx::query_as::<_, ResourceRoleRow>(select)
-            .bind(record.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let mut query = QueryBuilder::new(RESOURCE_ROLE_SELECT);
+        query.push(" WHERE r.id = ").push_bind(record.id);
+        let row = query.build_query_as::<ResourceRoleRow>().fetch_one(&mut *conn).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(AddResourceRole::Added(Box::new(row)))
     });
@@ -426,16 +427,15 @@ pub async fn delete_resource_role(
     id: Uuid,
     audit: impl FnOnce(&ResourceRoleRow) -> AuditEvent,
 ) -> StoreResult<bool> {
-    let select = sqlx::AssertSqlSafe(format!(
-        "{RESOURCE_ROLE_SELECT} WHERE r.id = $1 AND r.package_id = $2"
-    ));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let Some(row) = sqlx::query_as::<_, ResourceRoleRow>(select)
-            .bind(id)
-            .bind(package)
-            .fetch_optional(&mut *conn)
-            .await?
+        let mut query = QueryBuilder::new(RESOURCE_ROLE_SELECT);
+        query
+            .push(" WHERE r.id = ")
+            .push_bind(id)
+            .push(" AND r.package_id = ")
+            .push_bind(package);
+        let Some(row) = query.build_query_as::<ResourceRoleRow>().fetch_optional(&mut *conn).await?
         else {
             return Ok(false);
         };

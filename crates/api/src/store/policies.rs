@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::assignments::count_active_assignments;
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Conn, Db, DeleteOutcome, StoreError, StoreResult, Tx, on_db};
+use super::{Conn, Db, DeleteOutcome, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 const POLICY_COLUMNS: &str =
     "id, package_id, name, enabled, definition, created_at, updated_at, version";
@@ -23,10 +23,19 @@ pub struct PolicyRow {
     pub version: i64,
 }
 
-fn select_policy() -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "SELECT {POLICY_COLUMNS} FROM assignment_policies WHERE id = $1 AND package_id = $2"
-    ))
+/// Reads policy `id` of package `package` through `conn`.
+async fn fetch_policy<'c>(
+    conn: impl Into<Conn<'c>>,
+    package: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<PolicyRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => {
+        let mut query = select(POLICY_COLUMNS, "assignment_policies WHERE id = ");
+        query.push_bind(id).push(" AND package_id = ").push_bind(package);
+        query.build_query_as::<PolicyRow>().fetch_optional(conn).await
+    })?;
+    Ok(row)
 }
 
 pub struct PolicyRecord {
@@ -95,11 +104,9 @@ pub async fn insert_policy(
         .execute(&mut *conn)
         .await?;
         write_audience(&mut *conn, record).await?;
-        let row = sqlx::query_as::<_, PolicyRow>(select_policy())
-            .bind(record.id)
-            .bind(record.package_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_policy(&mut *conn, record.package_id, record.id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -107,23 +114,21 @@ pub async fn insert_policy(
 }
 
 pub async fn find_policy(db: &Db, package: Uuid, id: Uuid) -> StoreResult<Option<PolicyRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, PolicyRow>(select_policy())
-        .bind(id)
-        .bind(package)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(POLICY_COLUMNS, "assignment_policies WHERE id = ");
+        query.push_bind(id).push(" AND package_id = ").push_bind(package);
+        query.build_query_as::<PolicyRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
 /// A package's policies, oldest first.
 pub async fn list_policies(db: &Db, package: Uuid) -> StoreResult<Vec<PolicyRow>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {POLICY_COLUMNS} FROM assignment_policies WHERE package_id = $1 ORDER BY id"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as::<_, PolicyRow>(sql)
-        .bind(package)
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select(POLICY_COLUMNS, "assignment_policies WHERE package_id = ");
+        query.push_bind(package).push(" ORDER BY id");
+        query.build_query_as::<PolicyRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
@@ -155,11 +160,9 @@ pub async fn transition_policy(
             return Err(StoreError::Conflict);
         }
         write_audience(&mut *conn, record).await?;
-        let row = sqlx::query_as::<_, PolicyRow>(select_policy())
-            .bind(record.id)
-            .bind(record.package_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_policy(&mut *conn, record.package_id, record.id)
+            .await?
+            .ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -175,12 +178,7 @@ pub async fn delete_policy(
 ) -> StoreResult<DeleteOutcome> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let Some(row) = sqlx::query_as::<_, PolicyRow>(select_policy())
-            .bind(id)
-            .bind(package)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
+        let Some(row) = fetch_policy(&mut *conn, package, id).await? else {
             return Ok(DeleteOutcome::NotFound);
         };
         let active = count_active_assignments(&mut *conn, id).await?;
@@ -218,16 +216,11 @@ async fn existing(db: &Db, table: &'static str, ids: &[Uuid]) -> StoreResult<Vec
     let mut found = Vec::new();
     // Policies name at most a few hundred ids; chunks keep each statement's parameters bounded.
     for chunk in ids.chunks(100) {
-        let placeholders = super::placeholders(chunk.len());
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM {table} WHERE id IN ({placeholders})"
-        ));
         let rows: Vec<(Uuid,)> = on_db!(db, pool => {
-            let mut query = sqlx::query_as(sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await
+            let mut query = select("id", table);
+            query.push(" WHERE id IN ");
+            push_ids(&mut query, chunk);
+            query.build_query_as().fetch_all(pool).await
         })?;
         found.extend(rows.into_iter().map(|(id,)| id));
     }

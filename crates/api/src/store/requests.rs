@@ -6,6 +6,7 @@
 //! approvers or two replicas act at once, one wins and the other gets [`StoreError::Conflict`].
 
 use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
 use super::assignments::{
@@ -14,7 +15,7 @@ use super::assignments::{
 };
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Conn, Db, StoreError, StoreResult, Tx, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 const SELECT_REQUEST: &str = "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, \
      r.policy_id, r.policy_name, r.kind, r.state, r.requester_id, r.target_id, r.assignment_id, \
@@ -46,8 +47,15 @@ pub struct RequestRow {
     pub version: i64,
 }
 
-fn select_where(condition: &str) -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!("{SELECT_REQUEST} WHERE {condition}"))
+/// One request, read through `conn`, a connection of either backend.
+async fn fetch_request<'c>(conn: impl Into<Conn<'c>>, id: Uuid) -> StoreResult<RequestRow> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => {
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        query.push(" WHERE r.id = ").push_bind(id);
+        query.build_query_as::<RequestRow>().fetch_one(conn).await
+    })?;
+    Ok(row)
 }
 
 /// What a transition writes: the new state and record, and who may decide next.
@@ -154,10 +162,7 @@ pub async fn insert_request(
                 if fingerprint.is_some_and(|seen| seen != claim.fingerprint) {
                     return Ok(InsertRequest::KeyReused);
                 }
-                let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
-                    .bind(request)
-                    .fetch_one(&mut *conn)
-                    .await?;
+                let row = fetch_request(&mut *conn, request).await?;
                 return Ok(InsertRequest::Replayed(Box::new(row)));
             }
         }
@@ -200,10 +205,7 @@ pub async fn insert_request(
             .execute(&mut *conn)
             .await?;
         }
-        let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
-            .bind(new.id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_request(&mut *conn, new.id).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         for note in notes {
             insert_notification(&mut *conn, note).await?;
@@ -310,10 +312,7 @@ pub async fn update_request(
             .execute(&mut *conn)
             .await?;
         }
-        let row = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_request(&mut *conn, id).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         for note in notes {
             insert_notification(&mut *conn, note).await?;
@@ -474,16 +473,12 @@ pub async fn deliver_request(
         .execute(&mut *conn)
         .await?;
         replace_approvers(&mut *conn, id, &write.approvers).await?;
-        let request = sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let request = fetch_request(&mut *conn, id).await?;
         let assignment = match assignment_id {
             Some(assignment) => Some(
-                sqlx::query_as::<_, AssignmentRow>(super::assignments::select_by_id())
-                    .bind(assignment)
-                    .fetch_one(&mut *conn)
-                    .await?,
+                super::assignments::fetch_assignment(&mut *conn, assignment)
+                    .await?
+                    .ok_or(StoreError::Conflict)?,
             ),
             None => None,
         };
@@ -513,10 +508,11 @@ pub async fn deliver_request(
 }
 
 pub async fn find_request(db: &Db, id: Uuid) -> StoreResult<Option<RequestRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, RequestRow>(select_where("r.id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        query.push(" WHERE r.id = ").push_bind(id);
+        query.build_query_as::<RequestRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -526,14 +522,16 @@ pub async fn find_open_request(
     package: Uuid,
     target: Uuid,
 ) -> StoreResult<Option<RequestRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, RequestRow>(select_where(
-        "r.package_id = $1 AND r.target_id = $2 \
-         AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')",
-    ))
-    .bind(package)
-    .bind(target)
-    .fetch_optional(pool)
-    .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        query
+            .push(" WHERE r.package_id = ")
+            .push_bind(package)
+            .push(" AND r.target_id = ")
+            .push_bind(target)
+            .push(" AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')");
+        query.build_query_as::<RequestRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -556,37 +554,35 @@ pub async fn list_requests(
     before: Option<Uuid>,
     limit: u32,
 ) -> StoreResult<Vec<RequestRow>> {
-    let (condition, user) = match list {
-        RequestList::Mine(user) => ("(r.target_id = $1 OR r.requester_id = $1)", *user),
-        RequestList::AwaitingDecisionBy(user) => (
-            "r.state = 'pending_approval' AND r.id IN \
-             (SELECT request_id FROM request_approvers WHERE user_id = $1)",
-            *user,
-        ),
-        RequestList::DecidedBy(user) => (
-            "r.id IN (SELECT request_id FROM request_decisions WHERE approver_id = $1)",
-            *user,
-        ),
-    };
-    let open = if open_only {
-        " AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')"
-    } else {
-        ""
-    };
-    let cursor = if before.is_some() {
-        " AND r.id < $2"
-    } else {
-        ""
-    };
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{SELECT_REQUEST} WHERE {condition}{open}{cursor} ORDER BY r.id DESC LIMIT {limit}"
-    ));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, RequestRow>(sql).bind(user);
-        if let Some(before) = before {
-            query = query.bind(before);
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        match list {
+            RequestList::Mine(user) => query
+                .push(" WHERE (r.target_id = ")
+                .push_bind(*user)
+                .push(" OR r.requester_id = ")
+                .push_bind(*user)
+                .push(")"),
+            RequestList::AwaitingDecisionBy(user) => query
+                .push(
+                    " WHERE r.state = 'pending_approval' AND r.id IN \
+                     (SELECT request_id FROM request_approvers WHERE user_id = ",
+                )
+                .push_bind(*user)
+                .push(")"),
+            RequestList::DecidedBy(user) => query
+                .push(" WHERE r.id IN (SELECT request_id FROM request_decisions WHERE approver_id = ")
+                .push_bind(*user)
+                .push(")"),
+        };
+        if open_only {
+            query.push(" AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')");
         }
-        query.fetch_all(pool).await
+        if let Some(before) = before {
+            query.push(" AND r.id < ").push_bind(before);
+        }
+        query.push(" ORDER BY r.id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<RequestRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -605,73 +601,58 @@ pub struct RequestSearch {
     pub created_before: Option<DateTime<Utc>>,
 }
 
-enum SearchBind {
-    Id(Uuid),
-    At(DateTime<Utc>),
-}
-
-/// The `WHERE` clause of `search` with its binds, the cursor `before` (an id) included.
-fn search_clause(search: &RequestSearch, before: Option<Uuid>) -> (String, Vec<SearchBind>) {
-    let mut conditions = Vec::new();
-    let mut binds = Vec::new();
-    let mut narrow = |column: &str, op: &str, value: Option<SearchBind>| {
-        if let Some(value) = value {
-            binds.push(value);
-            conditions.push(format!("{column} {op} ${}", binds.len()));
-        }
+/// Pushes the `WHERE` clause of `search`, the cursor `before` (an id) included, with every
+/// value bound.
+fn push_search_clause<DB: Database>(
+    query: &mut QueryBuilder<DB>,
+    search: &RequestSearch,
+    before: Option<Uuid>,
+) where
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+    for<'q> DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+{
+    let mut keyword = " WHERE ";
+    let mut next = |query: &mut QueryBuilder<DB>, condition: &str| {
+        query.push(keyword).push(condition);
+        keyword = " AND ";
     };
-    narrow("r.package_id", "=", search.package.map(SearchBind::Id));
-    narrow("r.requester_id", "=", search.requester.map(SearchBind::Id));
-    narrow("r.target_id", "=", search.target.map(SearchBind::Id));
-    narrow(
-        "r.created_at",
-        ">=",
-        search.created_after.map(SearchBind::At),
-    );
-    narrow(
-        "r.created_at",
-        "<",
-        search.created_before.map(SearchBind::At),
-    );
-    narrow("r.id", "<", before.map(SearchBind::Id));
+    if let Some(package) = search.package {
+        next(query, "r.package_id = ");
+        query.push_bind(package);
+    }
+    if let Some(requester) = search.requester {
+        next(query, "r.requester_id = ");
+        query.push_bind(requester);
+    }
+    if let Some(target) = search.target {
+        next(query, "r.target_id = ");
+        query.push_bind(target);
+    }
+    if let Some(after) = search.created_after {
+        next(query, "r.created_at >= ");
+        query.push_bind(after);
+    }
+    if let Some(before) = search.created_before {
+        next(query, "r.created_at < ");
+        query.push_bind(before);
+    }
+    if let Some(before) = before {
+        next(query, "r.id < ");
+        query.push_bind(before);
+    }
     if let Some(catalogs) = &search.catalogs {
         if catalogs.is_empty() {
-            conditions.push("1 = 0".to_string());
+            next(query, "1 = 0");
         } else {
-            let first = binds.len();
-            binds.extend(catalogs.iter().copied().map(SearchBind::Id));
-            conditions.push(format!(
-                "p.catalog_id IN ({})",
-                super::placeholders_after(first, catalogs.len())
-            ));
+            next(query, "p.catalog_id IN ");
+            push_ids(query, catalogs);
         }
     }
     if let Some(state) = search.state {
-        // The state is the domain's own literal, never client text.
-        conditions.push(format!("r.state = '{state}'"));
+        next(query, "r.state = ");
+        query.push_bind(state);
     }
-    let clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    (clause, binds)
-}
-
-/// Runs `$sql` with `binds` on `$db`, fetching every row as `$row`.
-macro_rules! fetch_search {
-    ($db:expr, $row:ty, $sql:expr, $binds:expr) => {
-        on_db!($db, pool => {
-            let mut query = sqlx::query_as::<_, $row>($sql);
-            for bind in $binds {
-                query = match bind {
-                    SearchBind::Id(id) => query.bind(*id),
-                    SearchBind::At(at) => query.bind(*at),
-                };
-            }
-            query.fetch_all(pool).await
-        })
-    };
 }
 
 /// Requests matching `search`, newest first, after the cursor `before` (an id: ids are
@@ -682,11 +663,13 @@ pub async fn search_requests(
     before: Option<Uuid>,
     limit: u32,
 ) -> StoreResult<Vec<RequestRow>> {
-    let (clause, binds) = search_clause(search, before);
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{SELECT_REQUEST} {clause} ORDER BY r.id DESC LIMIT {limit}"
-    ));
-    Ok(fetch_search!(db, RequestRow, sql, &binds)?)
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        push_search_clause(&mut query, search, before);
+        query.push(" ORDER BY r.id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<RequestRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
 }
 
 /// One line of the request CSV export: the request with its people's usernames.
@@ -716,17 +699,21 @@ pub async fn export_requests(
     search: &RequestSearch,
     limit: u32,
 ) -> StoreResult<Vec<RequestExportRow>> {
-    let (clause, binds) = search_clause(search, None);
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, r.policy_name, r.kind, \
-         r.state, r.requester_id, ru.username AS requester_username, r.target_id, \
-         tu.username AS target_username, r.justification, r.outcome, r.ends_at, r.created_at, \
-         r.updated_at \
-         FROM requests r JOIN access_packages p ON p.id = r.package_id \
-         LEFT JOIN users ru ON ru.id = r.requester_id LEFT JOIN users tu ON tu.id = r.target_id \
-         {clause} ORDER BY r.id DESC LIMIT {limit}"
-    ));
-    Ok(fetch_search!(db, RequestExportRow, sql, &binds)?)
+    let rows = on_db!(db, pool => {
+        let mut query = select(
+            "r.id, r.package_id, p.name AS package_name, p.catalog_id, r.policy_name, r.kind, \
+             r.state, r.requester_id, ru.username AS requester_username, r.target_id, \
+             tu.username AS target_username, r.justification, r.outcome, r.ends_at, \
+             r.created_at, r.updated_at",
+            "requests r JOIN access_packages p ON p.id = r.package_id \
+             LEFT JOIN users ru ON ru.id = r.requester_id \
+             LEFT JOIN users tu ON tu.id = r.target_id",
+        );
+        push_search_clause(&mut query, search, None);
+        query.push(" ORDER BY r.id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<RequestExportRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
 }
 
 /// How many requests wait for `user`'s decision.
@@ -747,22 +734,27 @@ pub async fn due_requests(
     now: DateTime<Utc>,
     limit: u32,
 ) -> StoreResult<Vec<(Uuid, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT id, version FROM requests WHERE due_at IS NOT NULL AND due_at <= $1 \
-         ORDER BY due_at, id LIMIT {limit}"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+         ORDER BY due_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }
 
 /// Open requests whose target is disabled: (id, version).
 pub async fn open_requests_of_disabled_users(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT r.id, r.version FROM requests r JOIN users u ON u.id = r.target_id \
          WHERE NOT u.enabled AND r.state IN ('submitted', 'pending_approval', 'scheduled') \
-         ORDER BY r.id LIMIT {limit}"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+         ORDER BY r.id LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }
 
@@ -782,16 +774,10 @@ pub async fn group_people(db: &Db, group: Uuid, owners: bool) -> StoreResult<Vec
 pub async fn enabled_among(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
     let mut found = Vec::new();
     for chunk in ids.chunks(500) {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM users WHERE enabled AND id IN ({})",
-            super::placeholders(chunk.len())
-        ));
         let rows: Vec<(Uuid,)> = on_db!(db, pool => {
-            let mut query = sqlx::query_as(sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await
+            let mut query = select("id", "users WHERE enabled AND id IN ");
+            push_ids(&mut query, chunk);
+            query.build_query_as().fetch_all(pool).await
         })?;
         found.extend(rows.into_iter().map(|(id,)| id));
     }

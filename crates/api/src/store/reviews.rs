@@ -6,11 +6,12 @@
 //! instance's version (and each item's), so a decision racing a stage's end loses cleanly.
 
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Db, StoreError, StoreResult, Tx, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 const DEFINITION_COLUMNS: &str = "id, name, definition, package_id, created_by, \
      occurrences_started, next_start_at, created_at, updated_at, version";
@@ -29,10 +30,18 @@ pub struct DefinitionRow {
     pub version: i64,
 }
 
-fn select_definition() -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "SELECT {DEFINITION_COLUMNS} FROM review_definitions WHERE id = $1"
-    ))
+/// Reads the definition `id` through `conn`.
+async fn fetch_definition<'c>(
+    conn: impl Into<Conn<'c>>,
+    id: Uuid,
+) -> StoreResult<Option<DefinitionRow>> {
+    let mut conn: Conn<'c> = conn.into();
+    let row = on_db!(&mut conn, conn => {
+        let mut query = select(DEFINITION_COLUMNS, "review_definitions WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<DefinitionRow>().fetch_optional(conn).await
+    })?;
+    Ok(row)
 }
 
 pub struct DefinitionWrite {
@@ -70,10 +79,7 @@ pub async fn insert_definition(
         .bind(policy)
         .execute(&mut *conn)
         .await?;
-        let row = sqlx::query_as::<_, DefinitionRow>(select_definition())
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_definition(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -85,21 +91,20 @@ pub async fn find_definition_of_policy(
     db: &Db,
     policy: Uuid,
 ) -> StoreResult<Option<DefinitionRow>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {DEFINITION_COLUMNS} FROM review_definitions WHERE policy_id = $1"
-    ));
-    let row = on_db!(db, pool => sqlx::query_as::<_, DefinitionRow>(sql)
-        .bind(policy)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(DEFINITION_COLUMNS, "review_definitions WHERE policy_id = ");
+        query.push_bind(policy);
+        query.build_query_as::<DefinitionRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
 pub async fn find_definition(db: &Db, id: Uuid) -> StoreResult<Option<DefinitionRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, DefinitionRow>(select_definition())
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(DEFINITION_COLUMNS, "review_definitions WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<DefinitionRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -111,31 +116,23 @@ pub async fn list_definitions(
     before: Option<Uuid>,
     limit: u32,
 ) -> StoreResult<Vec<DefinitionRow>> {
-    let mut conditions = vec!["TRUE".to_string()];
-    if owner.is_some() {
-        conditions.push(
-            "package_id IN (SELECT p.id FROM access_packages p JOIN catalog_role_assignments r \
-             ON r.catalog_id = p.catalog_id WHERE r.user_id = $1 AND r.role = 'owner')"
-                .into(),
-        );
-    }
-    if before.is_some() {
-        let n = if owner.is_some() { 2 } else { 1 };
-        conditions.push(format!("id < ${n}"));
-    }
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {DEFINITION_COLUMNS} FROM review_definitions WHERE {} ORDER BY id DESC LIMIT {limit}",
-        conditions.join(" AND ")
-    ));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, DefinitionRow>(sql);
+        let mut query = select(DEFINITION_COLUMNS, "review_definitions WHERE TRUE");
         if let Some(owner) = owner {
-            query = query.bind(owner);
+            query
+                .push(
+                    " AND package_id IN (SELECT p.id FROM access_packages p \
+                     JOIN catalog_role_assignments r ON r.catalog_id = p.catalog_id \
+                     WHERE r.role = 'owner' AND r.user_id = ",
+                )
+                .push_bind(owner)
+                .push(")");
         }
         if let Some(before) = before {
-            query = query.bind(before);
+            query.push(" AND id < ").push_bind(before);
         }
-        query.fetch_all(pool).await
+        query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<DefinitionRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -168,10 +165,7 @@ pub async fn replace_definition(
         if changed == 0 {
             return Err(StoreError::Conflict);
         }
-        let row = sqlx::query_as::<_, DefinitionRow>(select_definition())
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = fetch_definition(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -186,11 +180,7 @@ pub async fn delete_definition(
 ) -> StoreResult<bool> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let Some(row) = sqlx::query_as::<_, DefinitionRow>(select_definition())
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
+        let Some(row) = fetch_definition(&mut *conn, id).await? else {
             return Ok(false);
         };
         sqlx::query("DELETE FROM review_definitions WHERE id = $1")
@@ -209,11 +199,14 @@ pub async fn due_definitions(
     now: DateTime<Utc>,
     limit: u32,
 ) -> StoreResult<Vec<(Uuid, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT id, version FROM review_definitions WHERE next_start_at IS NOT NULL \
-         AND next_start_at <= $1 ORDER BY next_start_at, id LIMIT {limit}"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+         AND next_start_at <= $1 ORDER BY next_start_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }
 
@@ -301,11 +294,11 @@ pub struct InstanceRow {
 }
 
 pub async fn find_instance(db: &Db, id: Uuid) -> StoreResult<Option<InstanceRow>> {
-    let sql = sqlx::AssertSqlSafe(format!("{INSTANCE_SELECT} WHERE i.id = $1"));
-    let row = on_db!(db, pool => sqlx::query_as::<_, InstanceRow>(sql)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(INSTANCE_SELECT);
+        query.push(" WHERE i.id = ").push_bind(id);
+        query.build_query_as::<InstanceRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -322,28 +315,23 @@ pub async fn list_instances(
     before: Option<Uuid>,
     limit: u32,
 ) -> StoreResult<Vec<InstanceRow>> {
-    let (condition, id) = match list {
-        InstanceList::OfDefinition(id) => ("i.definition_id = $1", *id),
-        InstanceList::ReviewedBy(user) => (
-            "i.state = 'in_progress' AND i.id IN (SELECT instance_id FROM review_item_reviewers \
-             WHERE user_id = $1)",
-            *user,
-        ),
-    };
-    let cursor = if before.is_some() {
-        " AND i.id < $2"
-    } else {
-        ""
-    };
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{INSTANCE_SELECT} WHERE {condition}{cursor} ORDER BY i.id DESC LIMIT {limit}"
-    ));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, InstanceRow>(sql).bind(id);
+        let mut query = QueryBuilder::new(INSTANCE_SELECT);
+        match list {
+            InstanceList::OfDefinition(id) => query.push(" WHERE i.definition_id = ").push_bind(*id),
+            InstanceList::ReviewedBy(user) => query
+                .push(
+                    " WHERE i.state = 'in_progress' AND i.id IN \
+                     (SELECT instance_id FROM review_item_reviewers WHERE user_id = ",
+                )
+                .push_bind(*user)
+                .push(")"),
+        };
         if let Some(before) = before {
-            query = query.bind(before);
+            query.push(" AND i.id < ").push_bind(before);
         }
-        query.fetch_all(pool).await
+        query.push(" ORDER BY i.id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<InstanceRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -366,11 +354,14 @@ pub async fn due_instances(
     now: DateTime<Utc>,
     limit: u32,
 ) -> StoreResult<Vec<(Uuid, i64)>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT id, version FROM review_instances WHERE due_at IS NOT NULL AND due_at <= $1 \
-         ORDER BY due_at, id LIMIT {limit}"
-    ));
-    let rows = on_db!(db, pool => sqlx::query_as(sql).bind(now).fetch_all(pool).await)?;
+         ORDER BY due_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }
 
@@ -393,11 +384,11 @@ const ITEM_SELECT: &str = "SELECT it.id, it.instance_id, it.user_id, u.username,
      FROM review_items it JOIN users u ON u.id = it.user_id";
 
 pub async fn find_item(db: &Db, id: Uuid) -> StoreResult<Option<ItemRow>> {
-    let sql = sqlx::AssertSqlSafe(format!("{ITEM_SELECT} WHERE it.id = $1"));
-    let row = on_db!(db, pool => sqlx::query_as::<_, ItemRow>(sql)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(ITEM_SELECT);
+        query.push(" WHERE it.id = ").push_bind(id);
+        query.build_query_as::<ItemRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -422,62 +413,54 @@ pub async fn list_items(
     after: Option<(String, Uuid)>,
     limit: Option<u32>,
 ) -> StoreResult<Vec<ItemRow>> {
-    enum Bind {
-        Id(Uuid),
-        Text(String),
+    if filter.ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
     }
-    let mut binds = vec![Bind::Id(instance)];
-    let mut conditions = vec!["it.instance_id = $1".to_string()];
-    if let Some(reviewer) = filter.reviewer {
-        binds.push(Bind::Id(reviewer));
-        conditions.push(format!(
-            "it.id IN (SELECT item_id FROM review_item_reviewers WHERE instance_id = $1 \
-             AND user_id = ${})",
-            binds.len()
-        ));
-    }
-    if let Some(outcome) = filter.outcome {
-        // One of the domain's own outcome literals.
-        conditions.push(format!("it.outcome = '{outcome}'"));
-    }
-    if let Some(search) = &filter.search {
-        binds.push(Bind::Text(format!("%{}%", super::escape_like(search))));
-        let n = binds.len();
-        conditions.push(format!(
-            "(u.username LIKE ${n} ESCAPE '\\' OR LOWER(u.display_name) LIKE ${n} ESCAPE '\\')"
-        ));
-    }
-    if let Some(ids) = &filter.ids {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let placeholders = super::placeholders_after(binds.len(), ids.len());
-        binds.extend(ids.iter().map(|id| Bind::Id(*id)));
-        conditions.push(format!("it.id IN ({placeholders})"));
-    }
-    if let Some((username, id)) = after {
-        binds.push(Bind::Text(username));
-        let a = binds.len();
-        binds.push(Bind::Id(id));
-        let b = binds.len();
-        conditions.push(format!(
-            "(u.username > ${a} OR (u.username = ${a} AND it.id > ${b}))"
-        ));
-    }
-    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{ITEM_SELECT} WHERE {} ORDER BY u.username, it.id{limit}",
-        conditions.join(" AND ")
-    ));
+    let pattern = filter
+        .search
+        .as_ref()
+        .map(|search| format!("%{}%", super::escape_like(search)));
     let rows = on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, ItemRow>(sql);
-        for bind in &binds {
-            query = match bind {
-                Bind::Id(id) => query.bind(*id),
-                Bind::Text(text) => query.bind(text.clone()),
-            };
+        let mut query = QueryBuilder::new(ITEM_SELECT);
+        query.push(" WHERE it.instance_id = ").push_bind(instance);
+        if let Some(reviewer) = filter.reviewer {
+            query
+                .push(" AND it.id IN (SELECT item_id FROM review_item_reviewers WHERE instance_id = ")
+                .push_bind(instance)
+                .push(" AND user_id = ")
+                .push_bind(reviewer)
+                .push(")");
         }
-        query.fetch_all(pool).await
+        if let Some(outcome) = filter.outcome {
+            query.push(" AND it.outcome = ").push_bind(outcome);
+        }
+        if let Some(pattern) = &pattern {
+            query
+                .push(" AND (u.username LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\' OR LOWER(u.display_name) LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(ids) = &filter.ids {
+            query.push(" AND it.id IN ");
+            push_ids(&mut query, ids);
+        }
+        if let Some((username, id)) = &after {
+            query
+                .push(" AND (u.username > ")
+                .push_bind(username.as_str())
+                .push(" OR (u.username = ")
+                .push_bind(username.as_str())
+                .push(" AND it.id > ")
+                .push_bind(*id)
+                .push("))");
+        }
+        query.push(" ORDER BY u.username, it.id");
+        if let Some(limit) = limit {
+            query.push(" LIMIT ").push_bind(i64::from(limit));
+        }
+        query.build_query_as::<ItemRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -543,27 +526,18 @@ pub async fn write_instance(
             return Err(StoreError::Conflict);
         }
         for chunk in new_items.chunks(ROWS_PER_INSERT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let n = i * 5;
-                    format!("(${}, ${}, ${}, ${}, ${}, 1)", n + 1, n + 2, n + 3, n + 4, n + 5)
-                })
-                .collect();
-            let sql = sqlx::AssertSqlSafe(format!(
-                "INSERT INTO review_items (id, instance_id, user_id, outcome, record, version) \
-                 VALUES {}",
-                values.join(", ")
-            ));
-            let mut query = sqlx::query(sql);
-            for item in chunk {
-                query = query
-                    .bind(item.id)
-                    .bind(id)
-                    .bind(item.user_id)
-                    .bind(item.outcome)
-                    .bind(item.record.as_str());
-            }
-            query.execute(&mut *conn).await?;
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO review_items (id, instance_id, user_id, outcome, record, version) ",
+            );
+            insert.push_values(chunk, |mut row, item| {
+                row.push_bind(item.id)
+                    .push_bind(id)
+                    .push_bind(item.user_id)
+                    .push_bind(item.outcome)
+                    .push_bind(item.record.as_str())
+                    .push("1");
+            });
+            insert.build().execute(&mut *conn).await?;
         }
         for item in changed_items {
             let changed = sqlx::query(
@@ -587,18 +561,13 @@ pub async fn write_instance(
                 .execute(&mut *conn)
                 .await?;
             for chunk in reviewers.chunks(ROWS_PER_INSERT) {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| format!("(${}, $1, ${})", i * 2 + 2, i * 2 + 3))
-                    .collect();
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO review_item_reviewers (item_id, instance_id, user_id) VALUES {}",
-                    values.join(", ")
-                ));
-                let mut query = sqlx::query(sql).bind(id);
-                for (item, user) in chunk {
-                    query = query.bind(*item).bind(*user);
-                }
-                query.execute(&mut *conn).await?;
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO review_item_reviewers (item_id, instance_id, user_id) ",
+                );
+                insert.push_values(chunk, |mut row, (item, user)| {
+                    row.push_bind(*item).push_bind(id).push_bind(*user);
+                });
+                insert.build().execute(&mut *conn).await?;
             }
         }
         for note in notes {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::users::UserRow;
-use super::{Db, StoreResult, on_db};
+use super::users::{UserColumns, UserRow};
+use super::{Db, StoreResult, on_db, select};
 
 pub async fn insert_session(
     db: &Db,
@@ -34,18 +34,20 @@ pub async fn find_session_user(
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<UserRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(concat!(
-        "SELECT ",
-        super::users::user_columns!("u."),
-        " FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.id = $1 AND s.user_id = $2 AND s.ended_at IS NULL AND s.expires_at > $3 \
-         AND u.enabled",
-    ))
-    .bind(session_id)
-    .bind(user_id)
-    .bind(now)
-    .fetch_optional(pool)
-    .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(
+            UserColumns("u."),
+            "sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ",
+        );
+        query
+            .push_bind(session_id)
+            .push(" AND s.user_id = ")
+            .push_bind(user_id)
+            .push(" AND s.ended_at IS NULL AND s.expires_at > ")
+            .push_bind(now)
+            .push(" AND u.enabled");
+        query.build_query_as::<UserRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 

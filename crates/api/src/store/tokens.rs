@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::users::UserRow;
-use super::{Db, StoreError, StoreResult, Tx, on_db};
+use super::users::{UserColumns, UserRow};
+use super::{Db, StoreError, StoreResult, Tx, on_db, select};
 
 const TOKEN_COLUMNS: &str =
     "id, owner_id, name, prefix, created_at, expires_at, last_used_at, revoked_at";
@@ -55,12 +55,9 @@ pub async fn insert_token(
         .bind(token.expires_at)
         .execute(&mut *conn)
         .await?;
-        let row = sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
-        )))
-        .bind(token.id)
-        .fetch_one(&mut *conn)
-        .await?;
+        let mut query = select(TOKEN_COLUMNS, "api_tokens WHERE id = ");
+        query.push_bind(token.id);
+        let row = query.build_query_as::<TokenRow>().fetch_one(&mut *conn).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });
@@ -68,12 +65,11 @@ pub async fn insert_token(
 }
 
 pub async fn find_token(db: &Db, id: Uuid) -> StoreResult<Option<TokenRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(TOKEN_COLUMNS, "api_tokens WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<TokenRow>().fetch_optional(pool).await
+    })?;
     Ok(row)
 }
 
@@ -84,24 +80,14 @@ pub async fn list_tokens_of(
     before: Option<Uuid>,
     limit: u32,
 ) -> StoreResult<Vec<TokenRow>> {
-    let limit = i64::from(limit);
-    let rows = on_db!(db, pool => match before {
-        Some(before) => sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE owner_id = $1 AND id < $2 \
-             ORDER BY id DESC LIMIT $3"
-        )))
-        .bind(owner_id)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(pool)
-        .await,
-        None => sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE owner_id = $1 ORDER BY id DESC LIMIT $2"
-        )))
-        .bind(owner_id)
-        .bind(limit)
-        .fetch_all(pool)
-        .await,
+    let rows = on_db!(db, pool => {
+        let mut query = select(TOKEN_COLUMNS, "api_tokens WHERE owner_id = ");
+        query.push_bind(owner_id);
+        if let Some(before) = before {
+            query.push(" AND id < ").push_bind(before);
+        }
+        query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<TokenRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -124,12 +110,9 @@ pub async fn revoke_token(
         .await?
         .rows_affected();
         if changed == 1 {
-            let row = sqlx::query_as::<_, TokenRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+            let mut query = select(TOKEN_COLUMNS, "api_tokens WHERE id = ");
+            query.push_bind(id);
+            let row = query.build_query_as::<TokenRow>().fetch_one(&mut *conn).await?;
             insert_audit_event(&mut *conn, &audit(&row)).await?;
         }
         Ok::<_, StoreError>(changed == 1)
@@ -149,16 +132,18 @@ pub async fn find_live_token_owner(
         #[sqlx(flatten)]
         user: UserRow,
     }
-    let found = on_db!(db, pool => sqlx::query_as::<_, Found>(concat!(
-        "SELECT t.id AS token_id, ",
-        super::users::user_columns!("u."),
-        " FROM api_tokens t JOIN users u ON u.id = t.owner_id \
-         WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.enabled",
-    ))
-    .bind(secret_hash)
-    .bind(now)
-    .fetch_optional(pool)
-    .await)?;
+    let found = on_db!(db, pool => {
+        let mut query = select(
+            format_args!("t.id AS token_id, {}", UserColumns("u.")),
+            "api_tokens t JOIN users u ON u.id = t.owner_id WHERE t.secret_hash = ",
+        );
+        query
+            .push_bind(secret_hash)
+            .push(" AND t.revoked_at IS NULL AND t.expires_at > ")
+            .push_bind(now)
+            .push(" AND u.enabled");
+        query.build_query_as::<Found>().fetch_optional(pool).await
+    })?;
     Ok(found.map(|f| (f.token_id, f.user)))
 }
 

@@ -1,12 +1,13 @@
 //! What uses a group, an application or an app role: the access packages that grant one of its
 //! roles, and the policies that name it. Deleting a resource (or removing it from a catalog)
-//! checks this again inside its own transaction through [`guard_usage!`], so a package or
+//! checks this again inside its own transaction through [`guard_usage`], so a package or
 //! policy added meanwhile is never stripped silently.
 
 use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
-use super::{Conn, Db, Pooled, StoreError, StoreResult, on_db};
+use super::{Conn, Db, Pooled, StoreError, StoreResult, on_db, select};
 
 /// A resource that packages grant roles of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,48 +24,31 @@ impl Resource {
         }
     }
 
-    /// Packages granting a role of the resource (`$1`), in catalog `$2` when `in_catalog`.
-    pub(crate) fn packages_sql(self, in_catalog: bool) -> sqlx::AssertSqlSafe<String> {
-        let condition = match self {
-            Resource::Group(_) => "r.group_id = $1",
-            Resource::AppRole(_) => "r.app_role_id = $1",
-            Resource::Application(_) => {
-                "r.app_role_id IN (SELECT id FROM app_roles WHERE application_id = $1)"
-            }
+    /// Pushes the condition on `package_resource_roles r` that the role is one of the
+    /// resource's.
+    fn push_role_condition<DB: Database>(self, query: &mut QueryBuilder<DB>)
+    where
+        for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+    {
+        match self {
+            Resource::Group(id) => query.push("r.group_id = ").push_bind(id),
+            Resource::AppRole(id) => query.push("r.app_role_id = ").push_bind(id),
+            Resource::Application(id) => query
+                .push("r.app_role_id IN (SELECT id FROM app_roles WHERE application_id = ")
+                .push_bind(id)
+                .push(")"),
         };
-        let catalog = if in_catalog {
-            " AND p.catalog_id = $2"
-        } else {
-            ""
-        };
-        sqlx::AssertSqlSafe(format!(
-            "SELECT DISTINCT p.id, p.name, p.catalog_id, p.name_key FROM package_resource_roles r \
-             JOIN access_packages p ON p.id = r.package_id WHERE {condition}{catalog} \
-             ORDER BY p.name_key, p.id"
-        ))
     }
 
-    /// Policies naming the resource (`$1` is `%id%`), of packages in catalog `$2` when
-    /// `in_catalog`. Only groups are named by policies (who may request, approvers); a
-    /// policy's JSON holds ids as hyphenated text, and a UUID names one thing only.
-    pub(crate) fn policies_sql(self, in_catalog: bool) -> Option<sqlx::AssertSqlSafe<String>> {
-        let Resource::Group(_) = self else {
-            return None;
-        };
-        let catalog = if in_catalog {
-            " AND p.catalog_id = $2"
-        } else {
-            ""
-        };
-        Some(sqlx::AssertSqlSafe(format!(
-            "SELECT ap.id, ap.name, ap.package_id, p.name AS package_name, ap.definition, \
-             ap.version FROM assignment_policies ap \
-             JOIN access_packages p ON p.id = ap.package_id \
-             WHERE ap.definition LIKE $1{catalog} ORDER BY p.name_key, ap.name, ap.id"
-        )))
+    /// Whether policies can name the resource: only groups are named by policies (who may
+    /// request, approvers).
+    fn named_by_policies(self) -> bool {
+        matches!(self, Resource::Group(_))
     }
 
-    pub(crate) fn pattern(self) -> String {
+    /// The `LIKE` pattern a policy naming the resource matches: a policy's JSON holds ids as
+    /// hyphenated text, and a UUID names one thing only.
+    fn pattern(self) -> String {
         format!("%{}%", self.id().hyphenated())
     }
 }
@@ -116,22 +100,33 @@ async fn usage_of<'c>(
 ) -> StoreResult<Usage> {
     let mut conn: Conn<'c> = conn.into();
     let packages = on_db!(&mut conn, conn => {
-        let mut query = sqlx::query_as::<_, UsingPackageRow>(resource.packages_sql(catalog.is_some()))
-            .bind(resource.id());
+        let mut query = select(
+            "DISTINCT p.id, p.name, p.catalog_id, p.name_key",
+            "package_resource_roles r JOIN access_packages p ON p.id = r.package_id WHERE ",
+        );
+        resource.push_role_condition(&mut query);
         if let Some(catalog) = catalog {
-            query = query.bind(catalog);
+            query.push(" AND p.catalog_id = ").push_bind(catalog);
         }
-        query.fetch_all(conn).await
+        query.push(" ORDER BY p.name_key, p.id");
+        query.build_query_as::<UsingPackageRow>().fetch_all(conn).await
     })?;
-    let policies = match resource.policies_sql(catalog.is_some()) {
-        Some(sql) => on_db!(&mut conn, conn => {
-            let mut query = sqlx::query_as::<_, UsingPolicyRow>(sql).bind(resource.pattern());
+    let policies = if resource.named_by_policies() {
+        on_db!(&mut conn, conn => {
+            let mut query = select(
+                "ap.id, ap.name, ap.package_id, p.name AS package_name, ap.definition, ap.version",
+                "assignment_policies ap JOIN access_packages p ON p.id = ap.package_id \
+                 WHERE ap.definition LIKE ",
+            );
+            query.push_bind(resource.pattern());
             if let Some(catalog) = catalog {
-                query = query.bind(catalog);
+                query.push(" AND p.catalog_id = ").push_bind(catalog);
             }
-            query.fetch_all(conn).await
-        })?,
-        None => Vec::new(),
+            query.push(" ORDER BY p.name_key, ap.name, ap.id");
+            query.build_query_as::<UsingPolicyRow>().fetch_all(conn).await
+        })?
+    } else {
+        Vec::new()
     };
     Ok(Usage { packages, policies })
 }

@@ -1,64 +1,61 @@
 //! Users: people and service accounts.
 
 use chrono::{DateTime, Utc};
+use tessera_domain::user::{UserKind, UserType};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
-use super::{Conn, Db, StoreError, StoreResult, Tx, on_db};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
-/// The columns a [`UserRow`] reads, each prefixed with `$p` (a table alias such as `"u."`), as
-/// one string literal.
-macro_rules! user_columns {
-    ($p:literal) => {
-        concat!(
-            $p,
-            "id, ",
-            $p,
-            "username, ",
-            $p,
-            "email, ",
-            $p,
-            "display_name, ",
-            $p,
-            "kind, ",
-            $p,
-            "manager_id, ",
-            $p,
-            "enabled, ",
-            $p,
-            "is_admin, ",
-            $p,
-            "password_hash, ",
-            $p,
-            "last_sign_in_at, ",
-            $p,
-            "created_at, ",
-            $p,
-            "updated_at, ",
-            $p,
-            "version, ",
-            $p,
-            "department, ",
-            $p,
-            "attributes, ",
-            $p,
-            "user_type, ",
-            $p,
-            "deleted_at"
-        )
-    };
+/// The columns a [`UserRow`] reads.
+const USER_COLUMN_NAMES: [&str; 17] = [
+    "id",
+    "username",
+    "email",
+    "display_name",
+    "kind",
+    "manager_id",
+    "enabled",
+    "is_admin",
+    "password_hash",
+    "last_sign_in_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "department",
+    "attributes",
+    "user_type",
+    "deleted_at",
+];
+
+/// The columns a [`UserRow`] reads, each prefixed with a table alias such as `"u."` (or
+/// `""`), as a select list to push into a query.
+#[derive(Clone, Copy)]
+pub(crate) struct UserColumns(pub &'static str);
+
+impl std::fmt::Display for UserColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (n, column) in USER_COLUMN_NAMES.iter().enumerate() {
+            if n > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}{column}", self.0)?;
+        }
+        Ok(())
+    }
 }
-pub(crate) use user_columns;
 
-const USER_COLUMNS: &str = user_columns!("");
-
+/// A user as stored. Stored enums (`kind`, `user_type`) are decoded into the domain's enums
+/// when the row is read, through their one strum spelling (`try_from` the column's text); a
+/// spelling no variant has fails the read.
 #[derive(Clone, sqlx::FromRow)]
 pub struct UserRow {
     pub id: Uuid,
     pub username: String,
     pub email: String,
     pub display_name: String,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: UserKind,
     pub manager_id: Option<Uuid>,
     pub enabled: bool,
     pub is_admin: bool,
@@ -70,8 +67,8 @@ pub struct UserRow {
     pub department: Option<String>,
     /// A JSON object of string values.
     pub attributes: String,
-    /// `member` or `guest`.
-    pub user_type: String,
+    #[sqlx(try_from = "&'a str")]
+    pub user_type: UserType,
     /// When the user was deleted: a tombstone, disabled for good.
     pub deleted_at: Option<DateTime<Utc>>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
@@ -83,7 +80,7 @@ impl UserRow {
     /// A person of the organisation: neither a service account nor a guest. Policies for "all
     /// members" are for them.
     pub fn is_member(&self) -> bool {
-        self.kind == "person" && self.user_type == "member"
+        self.kind == UserKind::Person && self.user_type == UserType::Member
     }
 }
 
@@ -115,22 +112,17 @@ pub struct NewUserRecord {
     pub now: DateTime<Utc>,
 }
 
-macro_rules! select_users {
-    ($tail:literal) => {
-        sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users {}", $tail))
-    };
-}
-
 /// Reads one user with their sponsors through `conn`, a connection of either backend.
 async fn fetch_user_with_sponsors<'c>(
     conn: impl Into<Conn<'c>>,
     id: Uuid,
 ) -> StoreResult<Option<UserRow>> {
     let mut conn: Conn<'c> = conn.into();
-    let row = on_db!(&mut conn, conn => sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await)?;
+    let row = on_db!(&mut conn, conn => {
+        let mut query = select(UserColumns(""), "users WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<UserRow>().fetch_optional(conn).await
+    })?;
     let Some(mut row) = row else {
         return Ok(None);
     };
@@ -173,17 +165,11 @@ async fn attach_sponsors(db: &Db, rows: &mut [UserRow]) -> StoreResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let placeholders = super::placeholders(rows.len());
-    let sql = format!(
-        "SELECT user_id, sponsor_id FROM user_sponsors WHERE user_id IN ({placeholders}) \
-         ORDER BY user_id, sponsor_id"
-    );
     let pairs: Vec<(Uuid, Uuid)> = on_db!(db, pool => {
-        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-        for row in rows.iter() {
-            query = query.bind(row.id);
-        }
-        query.fetch_all(pool).await
+        let mut query = select("user_id, sponsor_id", "user_sponsors WHERE user_id IN ");
+        push_ids(&mut query, &rows.iter().map(|row| row.id).collect::<Vec<_>>());
+        query.push(" ORDER BY user_id, sponsor_id");
+        query.build_query_as().fetch_all(pool).await
     })?;
     for row in rows.iter_mut() {
         row.sponsors = pairs
@@ -256,26 +242,27 @@ pub async fn insert_user(
 }
 
 pub async fn find_user(db: &Db, id: Uuid) -> StoreResult<Option<UserRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(select_users!("WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(UserColumns(""), "users WHERE id = ");
+        query.push_bind(id);
+        query.build_query_as::<UserRow>().fetch_optional(pool).await
+    })?;
     let mut rows: Vec<UserRow> = row.into_iter().collect();
     attach_sponsors(db, &mut rows).await?;
     Ok(rows.pop())
 }
 
 pub async fn find_user_by_username(db: &Db, username: &str) -> StoreResult<Option<UserRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(select_users!("WHERE username = $1"))
-        .bind(username)
-        .fetch_optional(pool)
-        .await)?;
+    let row = on_db!(db, pool => {
+        let mut query = select(UserColumns(""), "users WHERE username = ");
+        query.push_bind(username);
+        query.build_query_as::<UserRow>().fetch_optional(pool).await
+    })?;
     let mut rows: Vec<UserRow> = row.into_iter().collect();
     attach_sponsors(db, &mut rows).await?;
     Ok(rows.pop())
 }
 
-/// Users ordered by username, starting after `after`, at most `limit` of them.
 /// Users ordered by username, starting after `after`, at most `limit` of them, optionally only
 /// those whose username, display name or e-mail contains `search` (ignoring case).
 pub async fn list_users(
@@ -285,16 +272,24 @@ pub async fn list_users(
     limit: u32,
 ) -> StoreResult<Vec<UserRow>> {
     let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
-    let mut rows = on_db!(db, pool => sqlx::query_as::<_, UserRow>(select_users!(
-        "WHERE deleted_at IS NULL AND ($1 IS NULL OR username LIKE $1 ESCAPE '\\' \
-         OR LOWER(display_name) LIKE $1 ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\') \
-         AND ($2 IS NULL OR username > $2) ORDER BY username LIMIT $3"
-    ))
-    .bind(pattern.as_deref())
-    .bind(after)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await)?;
+    let mut rows = on_db!(db, pool => {
+        let mut query = select(UserColumns(""), "users WHERE deleted_at IS NULL");
+        if let Some(pattern) = &pattern {
+            query
+                .push(" AND (username LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\' OR LOWER(display_name) LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\' OR LOWER(email) LIKE ")
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(after) = after {
+            query.push(" AND username > ").push_bind(after);
+        }
+        query.push(" ORDER BY username LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<UserRow>().fetch_all(pool).await
+    })?;
     attach_sponsors(db, &mut rows).await?;
     Ok(rows)
 }
@@ -313,16 +308,13 @@ pub struct PersonRow {
 pub async fn find_people(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<PersonRow>> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT id, username, display_name, user_type FROM users WHERE id IN ({})",
-            super::placeholders(chunk.len())
-        ));
         let rows: Vec<PersonRow> = on_db!(db, pool => {
-            let mut query = sqlx::query_as(sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await
+            let mut query = select(
+                "id, username, display_name, user_type",
+                "users WHERE id IN ",
+            );
+            push_ids(&mut query, chunk);
+            query.build_query_as().fetch_all(pool).await
         })?;
         found.extend(rows);
     }
@@ -509,14 +501,14 @@ pub async fn delete_user(
         Db::Postgres(_) => " FOR UPDATE",
         Db::Sqlite(_) => "",
     };
-    let admins_sql = sqlx::AssertSqlSafe(format!(
-        "SELECT id FROM users WHERE is_admin AND enabled AND deleted_at IS NULL ORDER BY id{lock}"
-    ));
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
-        let admins: Vec<(Uuid,)> = sqlx::query_as(admins_sql)
-            .fetch_all(&mut *conn)
-            .await?;
+        let mut admins = select(
+            "id",
+            "users WHERE is_admin AND enabled AND deleted_at IS NULL ORDER BY id",
+        );
+        admins.push(lock);
+        let admins: Vec<(Uuid,)> = admins.build_query_as().fetch_all(&mut *conn).await?;
         let Some(current) = fetch_user_with_sponsors(&mut *conn, id).await? else {
             return Ok(Deletion::Gone);
         };

@@ -17,6 +17,7 @@ mod groups;
 mod guests;
 mod health;
 mod import;
+mod migrations_parity;
 mod notifications;
 mod openapi;
 mod package_move;

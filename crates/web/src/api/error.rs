@@ -1,6 +1,6 @@
 use std::fmt;
 
-use tessera_domain::problem::{FieldError, Problem};
+use tessera_domain::problem::{FieldError, Problem, ProblemCode};
 
 /// Why a call to the API did not give what was asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,7 +37,7 @@ impl ApiError {
             title: "Some fields need attention".into(),
             status: 422,
             detail: Some("Correct the fields marked below and try again.".into()),
-            code: "validation_failed".into(),
+            code: ProblemCode::ValidationFailed,
             request_id: None,
             errors,
         }))
@@ -94,27 +94,32 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// A problem made up from the status alone. Its code is one the server answers the status with
+/// when that tells what went wrong, else `Unknown`: the body named no code.
 fn problem_for_status(status: u16) -> Problem {
     let (title, code) = match status {
-        400 => ("The request was not accepted", "bad_request"),
-        401 => ("You are not signed in", "unauthorized"),
-        403 => ("You are not allowed to do this", "forbidden"),
-        404 => ("Not found", "not_found"),
+        400 => ("The request was not accepted", ProblemCode::BadRequest),
+        401 => ("You are not signed in", ProblemCode::Unauthenticated),
+        403 => ("You are not allowed to do this", ProblemCode::Forbidden),
+        404 => ("Not found", ProblemCode::NotFound),
         409 => (
             "This conflicts with something that already exists",
-            "conflict",
+            ProblemCode::Unknown,
         ),
-        422 => ("Some fields need attention", "validation_failed"),
-        429 => ("Too many attempts", "rate_limited"),
-        500..=599 => ("Tessera had a problem. Try again later.", "server_error"),
-        _ => ("The request failed", "unexpected_status"),
+        422 => ("Some fields need attention", ProblemCode::ValidationFailed),
+        429 => ("Too many attempts", ProblemCode::RateLimited),
+        500..=599 => (
+            "Tessera had a problem. Try again later.",
+            ProblemCode::Unknown,
+        ),
+        _ => ("The request failed", ProblemCode::Unknown),
     };
     Problem {
         type_uri: "about:blank".into(),
         title: title.into(),
         status,
         detail: None,
-        code: code.into(),
+        code,
         request_id: None,
         errors: Vec::new(),
     }
@@ -137,6 +142,15 @@ mod tests {
         assert_eq!(error.field_message("username"), None);
         assert_eq!(error.message(), "Invalid input");
         assert_eq!(error.request_id(), Some("r-1"));
+    }
+
+    #[test]
+    fn a_problem_with_a_code_from_a_newer_server_keeps_its_words() {
+        let body = r#"{"type":"urn:tessera:problem:invented_later","title":"Conflict",
+            "status":409,"code":"invented_later","detail":"Something new is in the way."}"#;
+        let error = ApiError::from_response(409, body, None);
+        assert_eq!(error.problem().map(|p| p.code), Some(ProblemCode::Unknown));
+        assert_eq!(error.message(), "Something new is in the way.");
     }
 
     #[test]

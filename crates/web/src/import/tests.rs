@@ -1,7 +1,7 @@
 //! The pure parts of this feature, tested natively.
 
 use tessera_domain::directory::ImportRejection;
-use tessera_domain::problem::FieldError;
+use tessera_domain::problem::{FieldError, ProblemCode};
 
 use super::*;
 
@@ -66,7 +66,7 @@ fn a_refused_file_names_its_columns_and_rows() {
         title: "Invalid input".into(),
         status: 422,
         detail: None,
-        code: "validation_failed".into(),
+        code: ProblemCode::ValidationFailed,
         request_id: None,
         errors: vec![
             FieldError {

@@ -102,7 +102,7 @@ fn PendingApprovals() -> impl IntoView {
                 None => ().into_any(),
                 Some(Outcome::Decided(text)) => view! { <Notice tone=Tone::Success>{text}</Notice> }.into_any(),
                 Some(Outcome::TooLate(error)) => {
-                    let title = conflict_words(&error.problem().map(|p| p.code.clone()).unwrap_or_default())
+                    let title = error.problem().and_then(|p| conflict_words(p.code))
                         .unwrap_or("Your decision was not recorded.");
                     view! { <ErrorAlert error=error title=title /> }.into_any()
                 }

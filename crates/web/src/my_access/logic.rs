@@ -14,7 +14,7 @@ use tessera_domain::policy::{
     self, Answer, AnswerInput, AnswerValue, AnswerValueInput, ApprovalDefinition, ExtensionRule,
     PolicyDefinition, QuestionDefinition,
 };
-use tessera_domain::problem::FieldError;
+use tessera_domain::problem::{FieldError, ProblemCode};
 use tessera_domain::request::{RequestKind, RequestState, Verdict};
 use tessera_domain::{AccessPackageId, UserId};
 
@@ -333,31 +333,82 @@ pub fn change_allowed(
 
 /// A `409` in words people can act on; `None` leaves the server's own detail, which for
 /// separation of duties names the access in the way.
-pub fn conflict_words(code: &str) -> Option<&'static str> {
+pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
     Some(match code {
-        "already_assigned" => "This access is already assigned, so there is nothing to request.",
-        "request_pending" => {
+        ProblemCode::AlreadyAssigned => {
+            "This access is already assigned, so there is nothing to request."
+        }
+        ProblemCode::RequestPending => {
             "A request for this package is already open. Follow it in Request history, or cancel it there first."
         }
-        "removal_not_allowed" => {
+        ProblemCode::RemovalNotAllowed => {
             "The policy of this access does not let you remove it yourself. Ask the package's owner."
         }
-        "extension_not_allowed" => "The policy of this access does not allow extending it.",
-        "does_not_expire" => "This access does not expire, so there is nothing to extend.",
-        "not_assigned" => "This access is no longer assigned.",
-        "catalog_disabled" => {
+        ProblemCode::ExtensionNotAllowed => {
+            "The policy of this access does not allow extending it."
+        }
+        ProblemCode::DoesNotExpire => "This access does not expire, so there is nothing to extend.",
+        ProblemCode::NotAssigned => "This access is no longer assigned.",
+        ProblemCode::CatalogDisabled => {
             "The catalog of this package is disabled, so the package cannot be requested now."
         }
-        "policy_disabled" => {
+        ProblemCode::PolicyDisabled => {
             "This policy was disabled and takes no new requests. Choose another policy, or reload the page."
         }
-        "already_decided" | "stage_not_current" => {
+        ProblemCode::AlreadyDecided | ProblemCode::StageNotCurrent => {
             "Someone decided first: this request no longer waits for your decision."
         }
-        "request_not_pending" | "stage_timed_out" => {
+        ProblemCode::RequestNotPending | ProblemCode::StageTimedOut => {
             "This request no longer waits for your decision."
         }
-        _ => return None,
+        ProblemCode::Unauthenticated
+        | ProblemCode::SignInFailed
+        | ProblemCode::RateLimited
+        | ProblemCode::Forbidden
+        | ProblemCode::CsrfFailed
+        | ProblemCode::NotFound
+        | ProblemCode::NoRoute
+        | ProblemCode::MethodNotAllowed
+        | ProblemCode::ValidationFailed
+        | ProblemCode::BadRequest
+        | ProblemCode::UnsupportedMediaType
+        | ProblemCode::PayloadTooLarge
+        | ProblemCode::HeadersTooLarge
+        | ProblemCode::IdempotencyKeyReused
+        | ProblemCode::Duplicate
+        | ProblemCode::Changed
+        | ProblemCode::MissingReference
+        | ProblemCode::ResourceInUse
+        | ProblemCode::NameTaken
+        | ProblemCode::UsernameTaken
+        | ProblemCode::CatalogNameTaken
+        | ProblemCode::PackageNameTaken
+        | ProblemCode::CatalogHasPackages
+        | ProblemCode::ResourceInCatalog
+        | ProblemCode::ResourcesNotInCatalog
+        | ProblemCode::ResourceRoleExists
+        | ProblemCode::ResourceUsageChanged
+        | ProblemCode::PackageChanged
+        | ProblemCode::PolicyDeleted
+        | ProblemCode::PolicyHasAssignments
+        | ProblemCode::SeparationOfDuties
+        | ProblemCode::AssignmentEnded
+        | ProblemCode::AssignmentChanged
+        | ProblemCode::RequestChanged
+        | ProblemCode::RequestNotCancelable
+        | ProblemCode::RequestNotReady
+        | ProblemCode::AccessReviewChanged
+        | ProblemCode::ReviewChanged
+        | ProblemCode::ReviewNotOpen
+        | ProblemCode::ReviewNotCompleted
+        | ProblemCode::ReviewRefused
+        | ProblemCode::UserDisabled
+        | ProblemCode::SelfLockout
+        | ProblemCode::LastAdministrator
+        | ProblemCode::Internal
+        | ProblemCode::Unavailable
+        | ProblemCode::Busy
+        | ProblemCode::Unknown => return None,
     })
 }
 
@@ -367,7 +418,7 @@ pub fn refusal_message(error: &ApiError) -> String {
     error
         .problem()
         .filter(|problem| problem.status == 409)
-        .and_then(|problem| conflict_words(&problem.code))
+        .and_then(|problem| conflict_words(problem.code))
         .map(str::to_string)
         .unwrap_or_else(|| error.message())
 }

@@ -3,6 +3,7 @@
 use chrono::TimeZone;
 use serde_json::json;
 use tessera_domain::PolicyId;
+use tessera_domain::problem::ProblemCode;
 
 use super::*;
 
@@ -378,7 +379,7 @@ fn conflicts_read_in_words_and_other_refusals_keep_the_servers() {
     );
     assert!(decided_elsewhere(&error));
     assert_eq!(
-        conflict_words("already_decided"),
+        conflict_words(ProblemCode::AlreadyDecided),
         Some("Someone decided first: this request no longer waits for your decision.")
     );
 }

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use tessera_domain::access::RequestView;
 use tessera_domain::assignment::Justification;
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::request::{RequestState, Verdict};
 
 use super::deliver::deliver;
@@ -86,7 +87,7 @@ pub async fn decide(
     .await
     .map_err(|err| match err {
         StoreError::Conflict | StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "already_decided",
+            code: ProblemCode::AlreadyDecided,
             detail: "Someone decided this request first; read it again.".into(),
             field: None,
         },
@@ -126,7 +127,7 @@ pub async fn cancel(
         .await
         .map_err(|err| match err {
             StoreError::Conflict => ApiError::Conflict {
-                code: "request_changed",
+                code: ProblemCode::RequestChanged,
                 detail: "The request changed meanwhile; read it again.".into(),
                 field: None,
             },

@@ -1,11 +1,12 @@
 //! The domain's refusals as API errors.
 
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::request::{NewRequestRefusal, Refusal};
 
 use crate::error::ApiError;
 
 pub(crate) fn refusal(refusal: Refusal) -> ApiError {
-    let conflict = |code: &'static str, detail: String| ApiError::Conflict {
+    let conflict = |code: ProblemCode, detail: String| ApiError::Conflict {
         code,
         detail,
         field: None,
@@ -22,23 +23,23 @@ pub(crate) fn refusal(refusal: Refusal) -> ApiError {
             ApiError::invalid("justification", "this stage requires a justification")
         }
         Refusal::StageAlreadyDecided { stage } => conflict(
-            "already_decided",
+            ProblemCode::AlreadyDecided,
             format!("Stage {} was decided already.", stage + 1),
         ),
         Refusal::AlreadyFinal { state } | Refusal::NotPending { state } => conflict(
-            "request_not_pending",
+            ProblemCode::RequestNotPending,
             format!("The request is {state}; it waits for no decision."),
         ),
         Refusal::NoSuchStage { stage } | Refusal::StageNotStarted { stage } => conflict(
-            "stage_not_current",
+            ProblemCode::StageNotCurrent,
             format!("Stage {} is not the stage being decided.", stage + 1),
         ),
         Refusal::StageTimedOut { .. } => conflict(
-            "stage_timed_out",
+            ProblemCode::StageTimedOut,
             "The stage's deadline passed; the request is expiring.".into(),
         ),
         Refusal::NotCancelable { state } => conflict(
-            "request_not_cancelable",
+            ProblemCode::RequestNotCancelable,
             format!("A request that is {state} can no longer be canceled."),
         ),
         // Refusals of submission, of the scheduler's steps and of delivery: no person's
@@ -48,14 +49,16 @@ pub(crate) fn refusal(refusal: Refusal) -> ApiError {
         | Refusal::NoEscalation { .. }
         | Refusal::AlreadyEscalated { .. }
         | Refusal::NotScheduled { .. }
-        | Refusal::NotDelivering { .. }) => conflict("request_not_ready", other.to_string()),
+        | Refusal::NotDelivering { .. }) => {
+            conflict(ProblemCode::RequestNotReady, other.to_string())
+        }
     }
 }
 
 pub(super) fn new_request_refusal(refusal: NewRequestRefusal) -> ApiError {
     match refusal {
         NewRequestRefusal::PolicyDisabled => ApiError::Conflict {
-            code: "policy_disabled",
+            code: ProblemCode::PolicyDisabled,
             detail: "The policy is disabled: it takes no new requests.".into(),
             field: Some("policy_id"),
         },
@@ -68,12 +71,12 @@ pub(super) fn new_request_refusal(refusal: NewRequestRefusal) -> ApiError {
             "this policy does not let managers ask for their direct reports",
         ),
         NewRequestRefusal::ExtensionNotAllowed => ApiError::Conflict {
-            code: "extension_not_allowed",
+            code: ProblemCode::ExtensionNotAllowed,
             detail: "The policy does not allow extending this access.".into(),
             field: None,
         },
         NewRequestRefusal::SelfRemovalNotAllowed => ApiError::Conflict {
-            code: "removal_not_allowed",
+            code: ProblemCode::RemovalNotAllowed,
             detail: "The policy does not let people give up this access themselves.".into(),
             field: None,
         },

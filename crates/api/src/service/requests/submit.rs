@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use tessera_domain::access::{Ask, NewRequestInput, RequestView};
 use tessera_domain::assignment::{self, AssignmentState};
 use tessera_domain::policy::{self, Answer, ValidPolicy};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::request::{NewRequest, Request, RequestKind};
 use tessera_domain::{AccessPackageId, PolicyId, RequestId, UserId};
 use uuid::Uuid;
@@ -144,7 +145,7 @@ async fn submit_new(
         .ok_or(ApiError::NotFound("access package"))?;
     if !catalog.enabled {
         return Err(ApiError::Conflict {
-            code: "catalog_disabled",
+            code: ProblemCode::CatalogDisabled,
             detail: "The package's catalog is disabled: its packages cannot be requested.".into(),
             field: None,
         });
@@ -184,7 +185,7 @@ async fn submit_new(
             }
             if let Some(held) = active_assignment(state, package.id, target).await? {
                 return Err(ApiError::Conflict {
-                    code: "already_assigned",
+                    code: ProblemCode::AlreadyAssigned,
                     detail: format!(
                         "The person already holds this package (assignment {}).",
                         held.id
@@ -234,12 +235,12 @@ async fn submit_new(
             let held = active_assignment(state, package.id, target)
                 .await?
                 .ok_or_else(|| ApiError::Conflict {
-                    code: "not_assigned",
+                    code: ProblemCode::NotAssigned,
                     detail: "The person does not hold this package.".into(),
                     field: None,
                 })?;
             let policy_id = held.policy_id.ok_or_else(|| ApiError::Conflict {
-                code: "policy_deleted",
+                code: ProblemCode::PolicyDeleted,
                 detail: "The policy this access was given under no longer exists.".into(),
                 field: None,
             })?;
@@ -255,14 +256,14 @@ async fn submit_new(
             if kind == RequestKind::UserExtend {
                 if held.state != AssignmentState::Delivered.as_str() {
                     return Err(ApiError::Conflict {
-                        code: "not_assigned",
+                        code: ProblemCode::NotAssigned,
                         detail: "Only access already delivered can be extended.".into(),
                         field: None,
                     });
                 }
                 if held.ends_at.is_none() {
                     return Err(ApiError::Conflict {
-                        code: "does_not_expire",
+                        code: ProblemCode::DoesNotExpire,
                         detail: "This access does not expire; there is nothing to extend.".into(),
                         field: None,
                     });
@@ -326,7 +327,7 @@ async fn check_conflicts(state: &AppState, package: Uuid, target: Uuid) -> ApiRe
         Ok(())
     } else {
         Err(ApiError::Conflict {
-            code: "separation_of_duties",
+            code: ProblemCode::SeparationOfDuties,
             detail: format!(
                 "Separation of duties: the person holds {}, which this package is incompatible \
                  with.",
@@ -405,7 +406,7 @@ async fn create(
         .await
         .map_err(|err| match err {
             StoreError::Duplicate(_) => ApiError::Conflict {
-                code: "request_pending",
+                code: ProblemCode::RequestPending,
                 detail: "A request for this person and package is already open.".into(),
                 field: None,
             },

@@ -139,7 +139,15 @@ pub(super) async fn apply_instance(
     let event = instance.apply(&mut items, by, now).map_err(refusal)?;
     let to_remove = match &event {
         ReviewEvent::ApplyStarted { to_remove, .. } => to_remove.clone(),
-        _ => Vec::new(),
+        ReviewEvent::Started { .. }
+        | ReviewEvent::Decided { .. }
+        | ReviewEvent::Reminded { .. }
+        | ReviewEvent::RemindedNow { .. }
+        | ReviewEvent::DecisionsReset { .. }
+        | ReviewEvent::StageEnded { .. }
+        | ReviewEvent::Completed { .. }
+        | ReviewEvent::Stopped { .. }
+        | ReviewEvent::RemovalsRecorded { .. } => Vec::new(),
     };
     let mut results = Vec::new();
     for removal in &to_remove {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tessera_domain::ReviewDefinitionId;
 use tessera_domain::page::PageQuery;
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::review::{
     self, ReviewDefinitionInput, ReviewDefinitionView, ReviewManagers, ReviewReferenceTarget,
     ValidReviewDefinition,
@@ -208,7 +209,7 @@ pub async fn replace_definition(
     .await
     .map_err(|err| match err {
         StoreError::Conflict => ApiError::Conflict {
-            code: "access_review_changed",
+            code: ProblemCode::AccessReviewChanged,
             detail: "The review changed meanwhile; read it again.".into(),
             field: None,
         },

@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use tessera_domain::AccessPackageId;
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::review::{self, ReviewDefinitionView};
 use uuid::Uuid;
 
@@ -125,7 +126,7 @@ pub async fn put_policy_review(
     }
     .map_err(|err| match err {
         StoreError::Conflict | StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "access_review_changed",
+            code: ProblemCode::AccessReviewChanged,
             detail: "The policy's review changed meanwhile; read it again.".into(),
             field: None,
         },

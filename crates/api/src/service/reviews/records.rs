@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use tessera_domain::UserId;
 use tessera_domain::assignment::PersonSummary;
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::review::{
     ReviewInstance, ReviewItem, ReviewItemRecord, ReviewRefusal, ValidReviewDefinition,
 };
@@ -56,7 +57,7 @@ pub(super) fn outcome_of(item: &ReviewItem) -> &'static str {
 }
 
 pub(super) fn refusal(refusal: ReviewRefusal) -> ApiError {
-    let conflict = |code: &'static str, detail: String| ApiError::Conflict {
+    let conflict = |code: ProblemCode, detail: String| ApiError::Conflict {
         code,
         detail,
         field: None,
@@ -76,10 +77,32 @@ pub(super) fn refusal(refusal: ReviewRefusal) -> ApiError {
             "in a self-review, answer whether you still need the access: approve or deny",
         ),
         ReviewRefusal::StageEnded { .. } | ReviewRefusal::NotInProgress { .. } => {
-            conflict("review_not_open", refusal.to_string())
+            conflict(ProblemCode::ReviewNotOpen, refusal.to_string())
         }
-        ReviewRefusal::NotCompleted { .. } => conflict("review_not_completed", refusal.to_string()),
-        other => conflict("review_refused", other.to_string()),
+        ReviewRefusal::NotCompleted { .. } => {
+            conflict(ProblemCode::ReviewNotCompleted, refusal.to_string())
+        }
+        ReviewRefusal::ResourceNotInScope
+        | ReviewRefusal::AlreadyStarted { .. }
+        | ReviewRefusal::NotYetDue { .. }
+        | ReviewRefusal::WindowPassed { .. }
+        | ReviewRefusal::DuplicatePerson { .. }
+        | ReviewRefusal::DuplicateItem { .. }
+        | ReviewRefusal::ItemsMismatch
+        | ReviewRefusal::ForeignItem { .. }
+        | ReviewRefusal::NoSuchItem { .. }
+        | ReviewRefusal::LastStage { .. }
+        | ReviewRefusal::StagesRemaining { .. }
+        | ReviewRefusal::NoRecommendation
+        | ReviewRefusal::AlreadyDecided { .. }
+        | ReviewRefusal::RemindersOff
+        | ReviewRefusal::AlreadyReminded { .. }
+        | ReviewRefusal::AutoApplyOff
+        | ReviewRefusal::NotApplying { .. }
+        | ReviewRefusal::NotBeingRemoved { .. }
+        | ReviewRefusal::AlreadyApplied { .. } => {
+            conflict(ProblemCode::ReviewRefused, refusal.to_string())
+        }
     }
 }
 
@@ -129,7 +152,7 @@ pub(super) fn changed_items(
 pub(super) fn instance_conflict(err: StoreError) -> ApiError {
     match err {
         StoreError::Conflict => ApiError::Conflict {
-            code: "review_changed",
+            code: ProblemCode::ReviewChanged,
             detail: "The review changed meanwhile; read it again.".into(),
             field: None,
         },
@@ -140,7 +163,7 @@ pub(super) fn instance_conflict(err: StoreError) -> ApiError {
 pub(super) fn decision_conflict(err: StoreError) -> ApiError {
     match err {
         StoreError::Conflict => ApiError::Conflict {
-            code: "review_changed",
+            code: ProblemCode::ReviewChanged,
             detail: "The review moved on meanwhile (a stage ended, or the item changed); read it \
                      again."
                 .into(),

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use tessera_domain::catalog::ResourceKind;
 use tessera_domain::notification::NotificationKind;
 use tessera_domain::policy::DirectoryView;
 use tessera_domain::review::{
@@ -99,11 +100,16 @@ async fn load_directory(
 async fn resource_name(state: &AppState, resource: ReviewedResource) -> ApiResult<String> {
     let name = match resource {
         ReviewedResource::Group { group_id } => {
-            store::catalogs::find_resource_name(&state.db, "group", *group_id.as_uuid()).await?
+            store::catalogs::find_resource_name(&state.db, ResourceKind::Group, *group_id.as_uuid())
+                .await?
         }
         ReviewedResource::Application { application_id } => {
-            store::catalogs::find_resource_name(&state.db, "application", *application_id.as_uuid())
-                .await?
+            store::catalogs::find_resource_name(
+                &state.db,
+                ResourceKind::Application,
+                *application_id.as_uuid(),
+            )
+            .await?
         }
         ReviewedResource::AccessPackage {
             access_package_id, ..
@@ -244,12 +250,20 @@ async fn advance_instance(
     let mut instance = instance_of(row)?;
     let (rows, mut items) = all_items(state, row.id).await?;
     let before = items.clone();
-    let (event, notes) = match action {
+    let (event, notes, audit_action) = match action {
         ReviewDueAction::Remind => {
             let event = instance.remind(&items, now).map_err(refusal)?;
             let reviewers = match &event {
                 ReviewEvent::Reminded { reviewers, .. } => reviewers.clone(),
-                _ => BTreeSet::new(),
+                ReviewEvent::Started { .. }
+                | ReviewEvent::Decided { .. }
+                | ReviewEvent::RemindedNow { .. }
+                | ReviewEvent::DecisionsReset { .. }
+                | ReviewEvent::StageEnded { .. }
+                | ReviewEvent::Completed { .. }
+                | ReviewEvent::Stopped { .. }
+                | ReviewEvent::ApplyStarted { .. }
+                | ReviewEvent::RemovalsRecorded { .. } => BTreeSet::new(),
             };
             let notes = notes_to(
                 state,
@@ -259,7 +273,7 @@ async fn advance_instance(
                 "Some people's access still waits for your decision; the review ends soon.",
                 row,
             );
-            (event, notes)
+            (event, notes, "access_review.remind")
         }
         ReviewDueAction::AdvanceStage => {
             let definition_row = store::reviews::find_definition(&state.db, row.definition_id)
@@ -289,11 +303,15 @@ async fn advance_instance(
                 "The next stage of an access review started and waits for your decisions.",
                 row,
             );
-            (event, notes)
+            (event, notes, "access_review.advance")
         }
         ReviewDueAction::Complete => {
             let event = instance.complete(&mut items, now).map_err(refusal)?;
-            (event, ended_notes(state, row).await?)
+            (
+                event,
+                ended_notes(state, row).await?,
+                "access_review.complete",
+            )
         }
         ReviewDueAction::Start | ReviewDueAction::Apply => return Ok(()),
     };
@@ -301,11 +319,7 @@ async fn advance_instance(
     let reviewers = reviewer_pairs(&instance, &items);
     let audit = [audit_event::<(), _>(
         None,
-        match action {
-            ReviewDueAction::Remind => "access_review.remind",
-            ReviewDueAction::AdvanceStage => "access_review.advance",
-            _ => "access_review.complete",
-        },
+        audit_action,
         "access_review_instance",
         row.id.to_string(),
         None,
