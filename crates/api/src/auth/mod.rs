@@ -9,6 +9,7 @@ pub mod api_token;
 pub mod authz;
 pub mod limiter;
 pub mod password;
+pub mod request_authz;
 pub mod review_authz;
 pub mod session_token;
 
