@@ -329,6 +329,12 @@ impl From<StoreError> for ApiError {
                     .into(),
                 field: None,
             },
+            StoreError::LastAdministrator => ApiError::Conflict {
+                code: ProblemCode::LastAdministrator,
+                detail: "This is the last enabled administrator; make someone else one first."
+                    .into(),
+                field: None,
+            },
             StoreError::MissingReference => ApiError::Conflict {
                 code: ProblemCode::MissingReference,
                 detail: "The request refers to a record that does not exist.".into(),

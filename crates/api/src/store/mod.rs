@@ -227,6 +227,8 @@ pub enum StoreError {
     MissingReference,
     #[error("the row changed since it was read")]
     Conflict,
+    #[error("the change would leave no enabled administrator")]
+    LastAdministrator,
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]

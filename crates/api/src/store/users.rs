@@ -394,6 +394,8 @@ async fn end_access_of_user<'c>(
 /// Writes `update` if the user is still at `seen_version` (compare-and-set), with its audit
 /// event. A user that changed meanwhile answers [`StoreError::Conflict`]. Disabling a user ends
 /// their sessions and revokes their API tokens in the same transaction.
+/// Refuses ([`StoreError::LastAdministrator`]) to disable or demote the last enabled
+/// administrator.
 pub async fn transition_user(
     db: &Db,
     id: Uuid,
@@ -402,8 +404,27 @@ pub async fn transition_user(
     now: DateTime<Utc>,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<UserRow> {
+    let lock = match db {
+        Db::Postgres(_) => " FOR UPDATE",
+        Db::Sqlite(_) => "",
+    };
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
+        if !(update.enabled && update.is_admin) {
+            // Disabling an administrator or taking the role away: another enabled one must
+            // remain. As in `delete_user`, PostgreSQL locks the administrators' rows first, so
+            // two administrators disabling each other at once cannot both succeed.
+            let mut admins = select(
+                "id",
+                "users WHERE is_admin AND enabled AND deleted_at IS NULL ORDER BY id",
+            );
+            admins.push(lock);
+            let admins: Vec<(Uuid,)> = admins.build_query_as().fetch_all(&mut *conn).await?;
+            let is_one = admins.iter().any(|(admin,)| *admin == id);
+            if is_one && !admins.iter().any(|(admin,)| *admin != id) {
+                return Err(StoreError::LastAdministrator);
+            }
+        }
         if let Some(manager) = update.manager_id {
             let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
                 .bind(manager)

@@ -137,6 +137,68 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn two_administrators_disabling_or_demoting_each_other_leave_one(app: TestApp) {
+        app.create_user(json!({
+            "username": "root2", "display_name": "Second Admin", "email": "root2@example.org",
+            "password": PASSWORD, "is_admin": true,
+        })).await;
+        let root2 = Session::sign_in(&app.base, "root2", PASSWORD).await;
+        let (first, second) = join(
+            app.admin.patch(&format!("/api/v1/users/{}", root2.id()), &json!({"enabled": false})),
+            root2.patch(&format!("/api/v1/users/{}", app.admin.id()), &json!({"is_admin": false})),
+        )
+        .await;
+        let statuses = [first.status().as_u16(), second.status().as_u16()];
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+        // The loser was disabled or demoted before its request was authorised, or found the
+        // other the last administrator.
+        assert!(statuses.iter().all(|s| [200, 401, 403, 409].contains(s)), "{statuses:?}");
+        if let Some(at) = statuses.iter().position(|s| *s == 409) {
+            let loser = if at == 0 { first } else { second };
+            assert_problem(loser, 409, "last_administrator").await;
+        }
+        let state = app.state().await;
+        let admins: Vec<(bool,)> = match &state.db {
+            tessera_api::store::Db::Sqlite(pool) => sqlx::query_as(
+                "SELECT enabled FROM users WHERE is_admin AND enabled AND deleted_at IS NULL",
+            ).fetch_all(pool).await.unwrap(),
+            tessera_api::store::Db::Postgres(pool) => sqlx::query_as(
+                "SELECT enabled FROM users WHERE is_admin AND enabled AND deleted_at IS NULL",
+            ).fetch_all(pool).await.unwrap(),
+        };
+        assert_eq!(admins.len(), 1, "exactly one enabled administrator remains");
+    }
+}
+
+on_both_backends! {
+    async fn the_last_enabled_administrator_is_never_disabled_or_demoted(app: TestApp) {
+        let state = app.state().await;
+        let admin: uuid::Uuid = app.admin.id().parse().unwrap();
+        let row = tessera_api::store::users::find_user(&state.db, admin).await.unwrap().unwrap();
+        for (enabled, is_admin) in [(false, true), (true, false)] {
+            let update = tessera_api::store::users::UserUpdate {
+                email: row.email.clone(),
+                user_type: row.user_type.as_str(),
+                display_name: row.display_name.clone(),
+                manager_id: row.manager_id,
+                enabled,
+                is_admin,
+                department: row.department.clone(),
+                attributes: row.attributes.clone(),
+                sponsors: row.sponsors.clone(),
+            };
+            let refused = tessera_api::store::users::transition_user(
+                &state.db, admin, row.version, &update, Utc::now(),
+                |row| tessera_api::service::audit_event::<(), ()>(None, "user.update", "user", row.id.to_string(), None, None),
+            )
+            .await;
+            assert!(matches!(refused, Err(tessera_api::store::StoreError::LastAdministrator)));
+        }
+        assert_eq!(app.admin.get("/api/v1/me").await.status(), 200);
+    }
+}
+
+on_both_backends! {
     async fn the_last_enabled_administrator_is_never_deleted(app: TestApp) {
         let state = app.state().await;
         let admin: uuid::Uuid = app.admin.id().parse().unwrap();
