@@ -30,6 +30,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use tessera_domain::notification::NotificationKind;
 use uuid::Uuid;
 
 use super::{Conn, Db, Pooled, StoreResult, on_db};
@@ -88,7 +89,8 @@ pub async fn enqueue(db: &Db, notification: &NewNotification) -> StoreResult<()>
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct NotificationRow {
     pub id: Uuid,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: NotificationKind,
     pub subject: String,
     pub body_text: String,
     pub link: String,
@@ -169,7 +171,8 @@ pub async fn mark_all_read(db: &Db, recipient: Uuid, now: DateTime<Utc>) -> Stor
 pub struct NotificationRecord {
     pub id: Uuid,
     pub recipient_id: Uuid,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: NotificationKind,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
@@ -202,7 +205,8 @@ pub async fn find_notification(db: &Db, id: Uuid) -> StoreResult<Option<Notifica
 pub struct ClaimedEmail {
     pub id: Uuid,
     pub recipient_id: Uuid,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: NotificationKind,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
