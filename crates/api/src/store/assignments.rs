@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use tessera_domain::assignment::AssignmentState;
+use tessera_domain::package::ResourceRoleKind;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
@@ -30,18 +31,22 @@ impl RoleTable {
     ];
 
     /// The table that `kind` (a `package_resource_roles.kind`) writes to.
-    pub fn of_kind(kind: &str) -> Option<RoleTable> {
-        RoleTable::ALL
-            .into_iter()
-            .find(|table| table.kind() == kind)
+    pub fn of_kind(kind: ResourceRoleKind) -> RoleTable {
+        match kind {
+            ResourceRoleKind::GroupMember => RoleTable::GroupMembers,
+            ResourceRoleKind::GroupOwner => RoleTable::GroupOwners,
+            ResourceRoleKind::AppRole => RoleTable::AppRoleAssignments,
+        }
     }
 
+    /// The stored `package_resource_roles.kind` of the roles this table grants.
     fn kind(self) -> &'static str {
-        match self {
-            RoleTable::GroupMembers => "group_member",
-            RoleTable::GroupOwners => "group_owner",
-            RoleTable::AppRoleAssignments => "app_role",
-        }
+        let kind = match self {
+            RoleTable::GroupMembers => ResourceRoleKind::GroupMember,
+            RoleTable::GroupOwners => ResourceRoleKind::GroupOwner,
+            RoleTable::AppRoleAssignments => ResourceRoleKind::AppRole,
+        };
+        kind.as_str()
     }
 
     /// (table, resource column in the table and in `package_resource_roles`, time column)
