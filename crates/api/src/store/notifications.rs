@@ -30,7 +30,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
-use tessera_domain::notification::NotificationKind;
+use tessera_domain::notification::{EmailState, NotificationKind};
 use uuid::Uuid;
 
 use super::{Conn, Db, Pooled, StoreResult, on_db};
@@ -179,8 +179,8 @@ pub struct NotificationRecord {
     pub link: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
-    /// `pending`, `sent` or `failed`.
-    pub email_state: String,
+    #[sqlx(try_from = "&'a str")]
+    pub email_state: EmailState,
     pub attempts: i64,
     pub next_attempt_at: DateTime<Utc>,
     pub claimed_until: Option<DateTime<Utc>>,
@@ -313,8 +313,8 @@ pub async fn mark_failed_attempt(
     next: NextAttempt,
 ) -> StoreResult<bool> {
     let (state, next_attempt_at) = match next {
-        NextAttempt::At(at) => ("pending", Some(at)),
-        NextAttempt::GiveUp => ("failed", None),
+        NextAttempt::At(at) => (EmailState::Pending, Some(at)),
+        NextAttempt::GiveUp => (EmailState::Failed, None),
     };
     let done = on_db!(db, pool => sqlx::query(
         "UPDATE notifications SET attempts = attempts + 1, last_error = $3, email_state = $4, \
@@ -324,7 +324,7 @@ pub async fn mark_failed_attempt(
     .bind(claimed.id)
     .bind(claimed.claimed_until)
     .bind(error)
-    .bind(state)
+    .bind(state.as_str())
     .bind(next_attempt_at)
     .execute(pool)
     .await
