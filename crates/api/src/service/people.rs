@@ -12,7 +12,7 @@ pub fn person_summary(row: &PersonRow) -> PersonSummary {
         id: UserId::from_uuid(row.id),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
-        guest: UserType::parse(&row.user_type) == Some(UserType::Guest),
+        guest: row.user_type == UserType::Guest,
     }
 }
 
