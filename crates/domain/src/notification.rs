@@ -74,6 +74,50 @@ impl fmt::Display for NotificationKind {
     }
 }
 
+/// Where e-mailing a notification stands. Stored as its `snake_case` name; the portal list
+/// does not depend on it.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum EmailState {
+    /// Not sent yet: due at its next attempt's time.
+    Pending,
+    /// Handed to the SMTP server.
+    Sent,
+    /// Every attempt failed; no more are made.
+    Failed,
+}
+
+impl EmailState {
+    pub const ALL: [EmailState; 3] = crate::variants::all();
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(raw: &str) -> Option<EmailState> {
+        raw.parse().ok()
+    }
+}
+
+impl fmt::Display for EmailState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One notification, as its recipient reads it in the portal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -32,7 +32,7 @@ mod tests {
     use crate::assignment::AssignmentState;
     use crate::catalog::{CatalogRole, ResourceKind};
     use crate::directory::GroupRole;
-    use crate::notification::NotificationKind;
+    use crate::notification::{EmailState, NotificationKind};
     use crate::package::ResourceRoleKind;
     use crate::request::{RequestKind, RequestState};
     use crate::review::decision::{ReviewOutcome, ReviewVerdict};
@@ -65,6 +65,7 @@ mod tests {
         round_trips::<ResourceKind>();
         round_trips::<GroupRole>();
         round_trips::<NotificationKind>();
+        round_trips::<EmailState>();
         round_trips::<ResourceRoleKind>();
         round_trips::<RequestKind>();
         round_trips::<RequestState>();
@@ -81,6 +82,7 @@ mod tests {
         assert_eq!(AssignmentState::ALL.as_slice(), AssignmentState::VARIANTS);
         assert_eq!(CatalogRole::ALL.as_slice(), CatalogRole::VARIANTS);
         assert_eq!(NotificationKind::ALL.as_slice(), NotificationKind::VARIANTS);
+        assert_eq!(EmailState::ALL.as_slice(), EmailState::VARIANTS);
         assert_eq!(RequestKind::ALL.as_slice(), RequestKind::VARIANTS);
         assert_eq!(RequestState::ALL.as_slice(), RequestState::VARIANTS);
         assert_eq!(ReviewOutcome::ALL.as_slice(), ReviewOutcome::VARIANTS);

@@ -27,7 +27,7 @@ pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult
         if row.version != version {
             continue;
         }
-        if row.state == RequestState::Delivering.as_str() {
+        if row.state == RequestState::Delivering {
             deliver(state, row).await?;
             moved += 1;
             continue;
@@ -93,7 +93,7 @@ pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult
         match updated {
             Ok(updated) => {
                 moved += 1;
-                if updated.state == RequestState::Delivering.as_str() {
+                if updated.state == RequestState::Delivering {
                     deliver(state, updated).await?;
                 }
             }

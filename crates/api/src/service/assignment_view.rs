@@ -1,11 +1,12 @@
 //! An assignment as the API shows it.
 
-use tessera_domain::assignment::{AssignmentState, AssignmentView, PersonSummary};
+use tessera_domain::assignment::{AssignmentView, PersonSummary};
 use tessera_domain::policy::Answer;
+use tessera_domain::user::UserType;
 use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, PolicyId, UserId};
 use uuid::Uuid;
 
-use super::people::{is_guest, joined_person};
+use super::people::joined_person;
 use crate::error::{ApiError, ApiResult};
 use crate::store::assignments::AssignmentRow;
 
@@ -28,9 +29,9 @@ pub fn assignment_view(row: &AssignmentRow) -> ApiResult<AssignmentView> {
             id: UserId::from_uuid(row.user_id),
             username: row.username.clone(),
             display_name: row.user_display_name.clone(),
-            guest: is_guest(&row.user_type),
+            guest: row.user_type == UserType::Guest,
         },
-        state: AssignmentState::parse(&row.state).ok_or_else(|| corrupt("state", row.id))?,
+        state: row.state,
         starts_at: row.starts_at,
         ends_at: row.ends_at,
         justification: row.justification.clone(),
@@ -39,7 +40,7 @@ pub fn assignment_view(row: &AssignmentRow) -> ApiResult<AssignmentView> {
             row.assigned_by,
             row.assigned_by_username.as_deref(),
             row.assigned_by_display_name.as_deref(),
-            row.assigned_by_user_type.as_deref(),
+            row.assigned_by_user_type.0,
         ),
         created_at: row.created_at,
         ended_at: row.ended_at,
@@ -47,7 +48,7 @@ pub fn assignment_view(row: &AssignmentRow) -> ApiResult<AssignmentView> {
             row.ended_by,
             row.ended_by_username.as_deref(),
             row.ended_by_display_name.as_deref(),
-            row.ended_by_user_type.as_deref(),
+            row.ended_by_user_type.0,
         ),
     })
 }

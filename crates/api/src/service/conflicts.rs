@@ -2,10 +2,10 @@
 //! report of the people who hold a package and access incompatible with it.
 
 use tessera_domain::assignment::{ConflictView, ConflictingAccess, PersonSummary};
+use tessera_domain::user::UserType;
 use tessera_domain::{AccessPackageId, AssignmentId, GroupId, UserId};
 use uuid::Uuid;
 
-use super::people::is_guest;
 use crate::auth::authz::CatalogProof;
 use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::error::{ApiError, ApiResult};
@@ -75,7 +75,7 @@ pub async fn list_conflicts(
                 id: UserId::from_uuid(row.user_id),
                 username: row.username.clone(),
                 display_name: row.display_name.clone(),
-                guest: is_guest(&row.user_type),
+                guest: row.user_type == UserType::Guest,
             },
             assignment_id: AssignmentId::from_uuid(row.assignment_id),
             conflicting: conflict_view(&row.conflict),

@@ -310,20 +310,16 @@ pub fn access_ended(
     )
 }
 
-fn notification_view(row: NotificationRow) -> Option<NotificationView> {
-    let Some(kind) = NotificationKind::parse(&row.kind) else {
-        tracing::warn!(notification = %row.id, kind = %row.kind, "notification of an unknown kind");
-        return None;
-    };
-    Some(NotificationView {
+fn notification_view(row: NotificationRow) -> NotificationView {
+    NotificationView {
         id: NotificationId::from_uuid(row.id),
-        kind,
+        kind: row.kind,
         subject: row.subject,
         body_text: row.body_text,
         link: row.link,
         created_at: row.created_at,
         read_at: row.read_at,
-    })
+    }
 }
 
 /// The caller's own notifications, newest first.
@@ -347,7 +343,7 @@ pub async fn list_mine(
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     let unread_count = store::notifications::count_unread(&state.db, recipient).await?;
     Ok(NotificationPage {
-        items: rows.into_iter().filter_map(notification_view).collect(),
+        items: rows.into_iter().map(notification_view).collect(),
         next_cursor,
         unread_count: u64::try_from(unread_count).unwrap_or_default(),
     })

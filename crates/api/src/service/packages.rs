@@ -8,7 +8,7 @@ use chrono::Utc;
 use tessera_domain::catalog::Description;
 use tessera_domain::package::{
     AccessPackageChanges, AccessPackageQuery, AccessPackageView, CatalogPackageQuery,
-    NewAccessPackage, NewResourceRole, PackageName, ResourceRoleKind, ResourceRoleView,
+    NewAccessPackage, NewResourceRole, PackageName, ResourceRoleView,
 };
 use tessera_domain::page::{AccessPackagePage, PageQuery};
 use tessera_domain::problem::ProblemCode;
@@ -36,7 +36,7 @@ fn corrupt(what: &'static str, id: Uuid) -> ApiError {
 fn resource_role_view(row: &ResourceRoleRow) -> ApiResult<ResourceRoleView> {
     Ok(ResourceRoleView {
         id: row.id,
-        kind: ResourceRoleKind::parse(&row.kind).ok_or_else(|| corrupt("kind", row.id))?,
+        kind: row.kind,
         group_id: row.group_id.map(GroupId::from_uuid),
         application_id: row.application_id.map(ApplicationId::from_uuid),
         app_role_id: row.app_role_id.map(AppRoleId::from_uuid),

@@ -7,17 +7,12 @@ use uuid::Uuid;
 
 use crate::store::users::PersonRow;
 
-/// Whether a stored `user_type` is a guest's.
-pub fn is_guest(user_type: &str) -> bool {
-    UserType::parse(user_type) == Some(UserType::Guest)
-}
-
 pub fn person_summary(row: &PersonRow) -> PersonSummary {
     PersonSummary {
         id: UserId::from_uuid(row.id),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
-        guest: is_guest(&row.user_type),
+        guest: row.user_type == UserType::Guest,
     }
 }
 
@@ -26,14 +21,14 @@ pub fn joined_person(
     id: Option<Uuid>,
     username: Option<&str>,
     name: Option<&str>,
-    user_type: Option<&str>,
+    user_type: Option<UserType>,
 ) -> Option<PersonSummary> {
     match (id, username, name, user_type) {
         (Some(id), Some(username), Some(name), Some(user_type)) => Some(PersonSummary {
             id: UserId::from_uuid(id),
             username: username.to_string(),
             display_name: name.to_string(),
-            guest: is_guest(user_type),
+            guest: user_type == UserType::Guest,
         }),
         _ => None,
     }

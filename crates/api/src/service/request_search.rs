@@ -115,8 +115,8 @@ pub async fn export_requests(
             row.package_name,
             row.catalog_id.to_string(),
             row.policy_name,
-            row.kind,
-            row.state,
+            row.kind.as_str().to_owned(),
+            row.state.as_str().to_owned(),
             row.requester_id
                 .map(|id| id.to_string())
                 .unwrap_or_default(),

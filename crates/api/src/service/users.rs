@@ -135,8 +135,8 @@ pub async fn create_user(
         username: input.username.to_string(),
         email: input.email.to_string(),
         display_name: input.display_name.to_string(),
-        kind: input.kind.as_str(),
-        user_type: input.user_type.as_str(),
+        kind: input.kind,
+        user_type: input.user_type,
         manager_id: input.manager_id.map(Uuid::from),
         is_admin: input.is_admin,
         password_hash,
@@ -241,7 +241,7 @@ pub(crate) async fn change_user(
     let user_type = changes.user_type.unwrap_or(before.user_type);
     check_user_type(before.kind, user_type)?;
     let update = UserUpdate {
-        user_type: user_type.as_str(),
+        user_type,
         email: changes
             .email
             .map_or(current.email.clone(), |e| e.to_string()),

@@ -8,11 +8,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use tessera_domain::assignment::AssignmentState;
+use tessera_domain::package::ResourceRoleKind;
+use tessera_domain::user::UserType;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
-use super::{Conn, Db, StoreError, StoreResult, Tx, on_db};
+use super::{Conn, Db, Nullable, StoreError, StoreResult, Tx, decode_variant, on_db};
 
 /// The directory tables a resource role writes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,18 +32,22 @@ impl RoleTable {
     ];
 
     /// The table that `kind` (a `package_resource_roles.kind`) writes to.
-    pub fn of_kind(kind: &str) -> Option<RoleTable> {
-        RoleTable::ALL
-            .into_iter()
-            .find(|table| table.kind() == kind)
+    pub fn of_kind(kind: ResourceRoleKind) -> RoleTable {
+        match kind {
+            ResourceRoleKind::GroupMember => RoleTable::GroupMembers,
+            ResourceRoleKind::GroupOwner => RoleTable::GroupOwners,
+            ResourceRoleKind::AppRole => RoleTable::AppRoleAssignments,
+        }
     }
 
+    /// The stored `package_resource_roles.kind` of the roles this table grants.
     fn kind(self) -> &'static str {
-        match self {
-            RoleTable::GroupMembers => "group_member",
-            RoleTable::GroupOwners => "group_owner",
-            RoleTable::AppRoleAssignments => "app_role",
-        }
+        let kind = match self {
+            RoleTable::GroupMembers => ResourceRoleKind::GroupMember,
+            RoleTable::GroupOwners => ResourceRoleKind::GroupOwner,
+            RoleTable::AppRoleAssignments => ResourceRoleKind::AppRole,
+        };
+        kind.as_str()
     }
 
     /// (table, resource column in the table and in `package_resource_roles`, time column)
@@ -253,9 +259,10 @@ pub struct AssignmentRow {
     pub user_id: Uuid,
     pub username: String,
     pub user_display_name: String,
-    /// The person's `member` or `guest`.
-    pub user_type: String,
-    pub state: String,
+    #[sqlx(try_from = "&'a str")]
+    pub user_type: UserType,
+    #[sqlx(try_from = "&'a str")]
+    pub state: AssignmentState,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
     pub justification: Option<String>,
@@ -263,14 +270,16 @@ pub struct AssignmentRow {
     pub assigned_by: Option<Uuid>,
     pub assigned_by_username: Option<String>,
     pub assigned_by_display_name: Option<String>,
-    pub assigned_by_user_type: Option<String>,
+    #[sqlx(try_from = "Option<&'a str>")]
+    pub assigned_by_user_type: Nullable<UserType>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub ended_by: Option<Uuid>,
     pub ended_by_username: Option<String>,
     pub ended_by_display_name: Option<String>,
-    pub ended_by_user_type: Option<String>,
+    #[sqlx(try_from = "Option<&'a str>")]
+    pub ended_by_user_type: Nullable<UserType>,
     pub version: i64,
 }
 
@@ -363,7 +372,7 @@ pub(crate) async fn insert_assignment_row<'c>(
     .bind(record.policy_id)
     .bind(&record.policy_name)
     .bind(record.user_id)
-    .bind(record.state)
+    .bind(record.state.as_str())
     .bind(record.starts_at)
     .bind(record.ends_at)
     .bind(record.justification.as_deref())
@@ -373,7 +382,7 @@ pub(crate) async fn insert_assignment_row<'c>(
     .execute(conn)
     .await
     .map(|_| ()))?;
-    if AssignmentState::parse(record.state) == Some(AssignmentState::Delivered) {
+    if record.state == AssignmentState::Delivered {
         grant_package_roles(&mut conn, record.package_id, record.user_id, record.now).await?;
     }
     Ok(())
@@ -385,8 +394,8 @@ pub struct NewAssignmentRecord {
     pub policy_id: Uuid,
     pub policy_name: String,
     pub user_id: Uuid,
-    /// `scheduled` or `delivered`.
-    pub state: &'static str,
+    /// `Scheduled` or `Delivered`.
+    pub state: AssignmentState,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
     pub justification: Option<String>,
@@ -686,8 +695,7 @@ pub struct HolderConflictRow {
     pub user_id: Uuid,
     pub username: String,
     pub display_name: String,
-    /// `member` or `guest`.
-    pub user_type: String,
+    pub user_type: UserType,
     pub assignment_id: Uuid,
     pub conflict: ConflictRow,
 }
@@ -740,33 +748,33 @@ pub async fn list_holder_conflicts(db: &Db, package: Uuid) -> StoreResult<Vec<Ho
                 name,
                 other,
             )| {
-                HolderConflictRow {
+                Ok(HolderConflictRow {
                     user_id,
                     username,
                     display_name,
-                    user_type,
+                    user_type: decode_variant(&user_type)?,
                     assignment_id,
                     conflict: ConflictRow::Package {
                         package_id,
                         name,
                         assignment_id: other,
                     },
-                }
+                })
             },
         )
         .chain(groups.into_iter().map(
             |(user_id, username, display_name, user_type, assignment_id, group_id, name)| {
-                HolderConflictRow {
+                Ok(HolderConflictRow {
                     user_id,
                     username,
                     display_name,
-                    user_type,
+                    user_type: decode_variant(&user_type)?,
                     assignment_id,
                     conflict: ConflictRow::Group { group_id, name },
-                }
+                })
             },
         ))
-        .collect();
+        .collect::<StoreResult<_>>()?;
     rows.sort_by(|a, b| a.username.cmp(&b.username).then(a.user_id.cmp(&b.user_id)));
     Ok(rows)
 }

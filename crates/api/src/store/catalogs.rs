@@ -456,9 +456,7 @@ pub async fn delete_resource(
                     .bind(role)
                     .execute(&mut *conn)
                     .await?;
-                let table = RoleTable::of_kind(&kind).ok_or_else(|| {
-                    StoreError::Database(sqlx::Error::Decode("unknown resource role kind".into()))
-                })?;
+                let table = RoleTable::of_kind(super::decode_variant(&kind)?);
                 super::assignments::revoke_resource_from_assignees(
                     &mut *conn,
                     table,

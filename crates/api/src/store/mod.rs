@@ -265,6 +265,30 @@ fn unique_field(message: &str) -> &'static str {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A nullable column holding a stored enum (a person an outer join may not find): decoded
+/// when the row is read, like the non-null ones, with
+/// `#[sqlx(try_from = "Option<&'a str>")]`. A spelling no variant has fails the read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Nullable<T>(pub Option<T>);
+
+impl<'a, T: FromStr> TryFrom<Option<&'a str>> for Nullable<T> {
+    type Error = T::Err;
+
+    fn try_from(text: Option<&'a str>) -> Result<Self, T::Err> {
+        text.map(T::from_str).transpose().map(Nullable)
+    }
+}
+
+/// Decodes a stored enum read as text where no row type can (a tuple row): a spelling no
+/// variant has fails the read, as it does for `#[sqlx(try_from = "&'a str")]` fields.
+pub(crate) fn decode_variant<T>(text: &str) -> StoreResult<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    T::from_str(text).map_err(|err| StoreError::Database(sqlx::Error::Decode(Box::new(err))))
+}
+
 /// What deleting a row people's access hangs on came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeleteOutcome {

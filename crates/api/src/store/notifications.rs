@@ -30,6 +30,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use tessera_domain::notification::{EmailState, NotificationKind};
 use uuid::Uuid;
 
 use super::{Conn, Db, Pooled, StoreResult, on_db};
@@ -88,7 +89,8 @@ pub async fn enqueue(db: &Db, notification: &NewNotification) -> StoreResult<()>
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct NotificationRow {
     pub id: Uuid,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: NotificationKind,
     pub subject: String,
     pub body_text: String,
     pub link: String,
@@ -169,15 +171,16 @@ pub async fn mark_all_read(db: &Db, recipient: Uuid, now: DateTime<Utc>) -> Stor
 pub struct NotificationRecord {
     pub id: Uuid,
     pub recipient_id: Uuid,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: NotificationKind,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
     pub link: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
-    /// `pending`, `sent` or `failed`.
-    pub email_state: String,
+    #[sqlx(try_from = "&'a str")]
+    pub email_state: EmailState,
     pub attempts: i64,
     pub next_attempt_at: DateTime<Utc>,
     pub claimed_until: Option<DateTime<Utc>>,
@@ -202,7 +205,8 @@ pub async fn find_notification(db: &Db, id: Uuid) -> StoreResult<Option<Notifica
 pub struct ClaimedEmail {
     pub id: Uuid,
     pub recipient_id: Uuid,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: NotificationKind,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
@@ -309,8 +313,8 @@ pub async fn mark_failed_attempt(
     next: NextAttempt,
 ) -> StoreResult<bool> {
     let (state, next_attempt_at) = match next {
-        NextAttempt::At(at) => ("pending", Some(at)),
-        NextAttempt::GiveUp => ("failed", None),
+        NextAttempt::At(at) => (EmailState::Pending, Some(at)),
+        NextAttempt::GiveUp => (EmailState::Failed, None),
     };
     let done = on_db!(db, pool => sqlx::query(
         "UPDATE notifications SET attempts = attempts + 1, last_error = $3, email_state = $4, \
@@ -320,7 +324,7 @@ pub async fn mark_failed_attempt(
     .bind(claimed.id)
     .bind(claimed.claimed_until)
     .bind(error)
-    .bind(state)
+    .bind(state.as_str())
     .bind(next_attempt_at)
     .execute(pool)
     .await

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
+use tessera_domain::package::ResourceRoleKind;
 use uuid::Uuid;
 
 use super::assignments::{
@@ -315,7 +316,8 @@ pub async fn delete_package(
 pub struct ResourceRoleRow {
     pub id: Uuid,
     pub package_id: Uuid,
-    pub kind: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: ResourceRoleKind,
     pub group_id: Option<Uuid>,
     pub application_id: Option<Uuid>,
     pub app_role_id: Option<Uuid>,
@@ -443,9 +445,7 @@ pub async fn delete_resource_role(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        let table = RoleTable::of_kind(&row.kind).ok_or_else(|| {
-            StoreError::Database(sqlx::Error::Decode("unknown resource role kind".into()))
-        })?;
+        let table = RoleTable::of_kind(row.kind);
         revoke_resource_from_assignees(&mut *conn, table, package, row.group_id.or(row.app_role_id)).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use tessera_domain::request::{RequestKind, RequestState};
 use uuid::Uuid;
 
 use super::assignments::{
@@ -31,8 +32,10 @@ pub struct RequestRow {
     pub catalog_id: Uuid,
     pub policy_id: Option<Uuid>,
     pub policy_name: String,
-    pub kind: String,
-    pub state: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: RequestKind,
+    #[sqlx(try_from = "&'a str")]
+    pub state: RequestState,
     pub requester_id: Option<Uuid>,
     pub target_id: Uuid,
     pub assignment_id: Option<Uuid>,
@@ -680,8 +683,10 @@ pub struct RequestExportRow {
     pub package_name: String,
     pub catalog_id: Uuid,
     pub policy_name: String,
-    pub kind: String,
-    pub state: String,
+    #[sqlx(try_from = "&'a str")]
+    pub kind: RequestKind,
+    #[sqlx(try_from = "&'a str")]
+    pub state: RequestState,
     pub requester_id: Option<Uuid>,
     pub requester_username: Option<String>,
     pub target_id: Uuid,

@@ -7,6 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
+use tessera_domain::review::instance::ReviewInstanceState;
+use tessera_domain::user::UserType;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
@@ -285,7 +287,8 @@ pub struct InstanceRow {
     pub occurrence: i64,
     pub resource: String,
     pub resource_name: String,
-    pub state: String,
+    #[sqlx(try_from = "&'a str")]
+    pub state: ReviewInstanceState,
     pub record: String,
     pub due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -372,8 +375,8 @@ pub struct ItemRow {
     pub user_id: Uuid,
     pub username: String,
     pub display_name: String,
-    /// The person's `member` or `guest`.
-    pub user_type: String,
+    #[sqlx(try_from = "&'a str")]
+    pub user_type: UserType,
     pub outcome: String,
     pub record: String,
     pub version: i64,
@@ -629,8 +632,8 @@ pub struct ScopedPerson {
     pub id: Uuid,
     pub created_at: DateTime<Utc>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
-    /// `member` or `guest`.
-    pub user_type: String,
+    #[sqlx(try_from = "&'a str")]
+    pub user_type: UserType,
 }
 
 /// The members of `group`.

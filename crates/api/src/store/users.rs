@@ -100,8 +100,8 @@ pub struct NewUserRecord {
     pub username: String,
     pub email: String,
     pub display_name: String,
-    pub kind: &'static str,
-    pub user_type: &'static str,
+    pub kind: UserKind,
+    pub user_type: UserType,
     pub manager_id: Option<Uuid>,
     pub is_admin: bool,
     pub password_hash: Option<String>,
@@ -223,14 +223,14 @@ pub async fn insert_user(
         .bind(&user.username)
         .bind(&user.email)
         .bind(&user.display_name)
-        .bind(user.kind)
+        .bind(user.kind.as_str())
         .bind(user.manager_id)
         .bind(user.is_admin)
         .bind(user.password_hash.as_deref())
         .bind(user.now)
         .bind(user.department.as_deref())
         .bind(&user.attributes)
-        .bind(user.user_type)
+        .bind(user.user_type.as_str())
         .execute(&mut *conn)
         .await?;
         replace_sponsors(&mut *conn, user.id, &user.sponsors).await?;
@@ -300,8 +300,8 @@ pub struct PersonRow {
     pub id: Uuid,
     pub username: String,
     pub display_name: String,
-    /// `member` or `guest`.
-    pub user_type: String,
+    #[sqlx(try_from = "&'a str")]
+    pub user_type: UserType,
 }
 
 /// The users among `ids`, enabled or not, by username; ids that name nobody are left out.
@@ -354,8 +354,7 @@ pub async fn count_users(db: &Db) -> StoreResult<i64> {
 /// The new values of a user's editable fields.
 pub struct UserUpdate {
     pub email: String,
-    /// `member` or `guest`.
-    pub user_type: &'static str,
+    pub user_type: UserType,
     pub display_name: String,
     pub manager_id: Option<Uuid>,
     pub enabled: bool,
@@ -449,7 +448,7 @@ pub async fn transition_user(
         .bind(seen_version)
         .bind(update.department.as_deref())
         .bind(&update.attributes)
-        .bind(update.user_type)
+        .bind(update.user_type.as_str())
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -32,8 +32,8 @@ async fn endings(app: &TestApp, person: &str) -> Vec<(String, String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|note| note.kind == "access_removed" || note.kind == "access_expired")
-        .map(|note| (note.kind, note.subject, note.body_text))
+        .filter(|note| matches!(note.kind.as_str(), "access_removed" | "access_expired"))
+        .map(|note| (note.kind.as_str().to_owned(), note.subject, note.body_text))
         .collect()
 }
 

@@ -370,7 +370,7 @@ on_both! {
         assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
 
         let sent = record(&state, id).await;
-        assert_eq!(sent.email_state, "sent");
+        assert_eq!(sent.email_state.as_str(), "sent");
         assert_eq!(sent.attempts, 1);
         assert!(sent.sent_at.is_some() && sent.claimed_until.is_none() && sent.last_error.is_none());
 

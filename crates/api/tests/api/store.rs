@@ -31,7 +31,7 @@ on_both_backends! {
         let update = store::users::UserUpdate {
             email: row.email.clone(),
             display_name: "First".into(),
-            user_type: "member",
+            user_type: tessera_domain::user::UserType::Member,
             manager_id: None,
             enabled: true,
             is_admin: true,
@@ -61,7 +61,7 @@ on_both_backends! {
             let update = store::users::UserUpdate {
                 email: row.email.clone(),
                 display_name: format!("Name {i}"),
-                user_type: "member",
+                user_type: tessera_domain::user::UserType::Member,
                 manager_id: None,
                 enabled: true,
                 is_admin: true,

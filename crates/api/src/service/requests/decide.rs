@@ -93,7 +93,7 @@ pub async fn decide(
         },
         other => other.into(),
     })?;
-    let updated = if updated.state == RequestState::Delivering.as_str() {
+    let updated = if updated.state == RequestState::Delivering {
         deliver(state, updated).await?
     } else {
         updated

@@ -7,7 +7,7 @@ use tessera_domain::notification::NotificationKind;
 use tessera_domain::request::{DeliveryResult, Request, RequestKind, RequestState};
 use uuid::Uuid;
 
-use super::records::{corrupt, policy_of, request_of, write_of};
+use super::records::{policy_of, request_of, write_of};
 use super::refusals::refusal;
 use crate::error::{ApiError, ApiResult};
 use crate::service::audit_event;
@@ -21,7 +21,7 @@ use crate::store::{self, StoreError};
 /// Delivers `row` if it waits for delivery (made now, or made by a retry still delivering it):
 /// whoever loses the claim answers with what the winner delivered.
 pub(super) async fn deliver_if_due(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
-    if row.state == RequestState::Delivering.as_str() {
+    if row.state == RequestState::Delivering {
         deliver(state, row).await
     } else {
         Ok(row)
@@ -35,7 +35,7 @@ pub(super) async fn deliver_if_due(state: &AppState, row: RequestRow) -> ApiResu
 pub(crate) async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<RequestRow> {
     let now = Utc::now();
     let request = request_of(&row)?;
-    let kind = RequestKind::parse(&row.kind).ok_or_else(|| corrupt("kind", row.id))?;
+    let kind = row.kind;
     let policy = match row.policy_id {
         Some(id) => store::policies::find_policy(&state.db, row.package_id, id)
             .await?
@@ -61,7 +61,7 @@ pub(crate) async fn deliver(state: &AppState, row: RequestRow) -> ApiResult<Requ
                     policy_id: row.policy_id.unwrap_or_default(),
                     policy_name: row.policy_name.clone(),
                     user_id: row.target_id,
-                    state: AssignmentState::Delivered.as_str(),
+                    state: AssignmentState::Delivered,
                     starts_at: now,
                     ends_at: schedule.ends_at,
                     justification: row.justification.clone(),

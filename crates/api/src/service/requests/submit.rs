@@ -254,7 +254,7 @@ async fn submit_new(
                 RequestKind::UserRemove
             };
             if kind == RequestKind::UserExtend {
-                if held.state != AssignmentState::Delivered.as_str() {
+                if held.state != AssignmentState::Delivered {
                     return Err(ApiError::Conflict {
                         code: ProblemCode::NotAssigned,
                         detail: "Only access already delivered can be extended.".into(),

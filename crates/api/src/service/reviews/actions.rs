@@ -134,7 +134,7 @@ pub async fn stop_definition(
         before = Some(last.id);
         for row in rows
             .iter()
-            .filter(|row| row.state == review::ReviewInstanceState::InProgress.as_str())
+            .filter(|row| row.state == review::ReviewInstanceState::InProgress)
         {
             let id = ReviewInstanceId::from_uuid(row.id);
             let instance = manage_instance_of(state, manager, id).await?;

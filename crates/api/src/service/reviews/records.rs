@@ -8,10 +8,10 @@ use tessera_domain::problem::ProblemCode;
 use tessera_domain::review::{
     ReviewInstance, ReviewItem, ReviewItemRecord, ReviewRefusal, ValidReviewDefinition,
 };
+use tessera_domain::user::UserType;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::people::is_guest;
 use crate::state::AppState;
 use crate::store::reviews::{
     DefinitionRow, InstanceRow, InstanceWrite, ItemFilter, ItemRow, ItemWrite,
@@ -121,7 +121,7 @@ pub(super) fn person(row: &ItemRow) -> PersonSummary {
         id: UserId::from_uuid(row.user_id),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
-        guest: is_guest(&row.user_type),
+        guest: row.user_type == UserType::Guest,
     }
 }
 

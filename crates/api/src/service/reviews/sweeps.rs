@@ -11,6 +11,7 @@ use tessera_domain::review::{
     self, AppliedBy, NewReviewItem, ReviewDueAction, ReviewEvent, ReviewInstance, ReviewItem,
     ReviewItemRecord, ReviewedResource, ValidReviewDefinition, resolve_reviewers,
 };
+use tessera_domain::user::UserType;
 use tessera_domain::{GroupId, ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId};
 use uuid::Uuid;
 
@@ -171,7 +172,7 @@ async fn start_instance(state: &AppState, row: &InstanceRow, now: DateTime<Utc>)
         .into_iter()
         .filter(|person| {
             filter.includes(
-                person.user_type == "guest",
+                person.user_type == UserType::Guest,
                 person.last_sign_in_at,
                 person.created_at,
                 now,
