@@ -178,7 +178,7 @@ on_both_backends! {
         for (enabled, is_admin) in [(false, true), (true, false)] {
             let update = tessera_api::store::users::UserUpdate {
                 email: row.email.clone(),
-                user_type: row.user_type.as_str(),
+                user_type: row.user_type,
                 display_name: row.display_name.clone(),
                 manager_id: row.manager_id,
                 enabled,
