@@ -13,6 +13,7 @@ pub mod names;
 pub mod policies;
 pub mod reviews;
 pub mod routes;
+pub mod rows;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod limiter;
 pub mod oidc;
 pub mod password;
+pub mod request_authz;
 pub mod review_authz;
 pub mod session_token;
 

@@ -9,7 +9,7 @@ use crate::idempotency;
 use crate::service::audit_event;
 use crate::service::requests::{
     LoadedDirectory, deliver, escalation_resolver, load_directory, notes_for, policy_of,
-    request_of, stage_resolver, why_closed, write_of,
+    request_of, stage_resolver, write_of,
 };
 use crate::state::AppState;
 use crate::store::{self, StoreError};
@@ -69,7 +69,7 @@ pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult
         let Ok(event) = event else {
             continue;
         };
-        let write = write_of(&request, why_closed(&request), now)?;
+        let write = write_of(&request, request.closing_reason().map(String::from), now)?;
         let notes = notes_for(state, &row.package_name, &request, &event).await?;
         let updated = store::requests::update_request(
             &state.db,

@@ -2,8 +2,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use tessera_domain::RequestId;
 use tessera_domain::access::{
-    ApprovalList, ApprovalQuery, CancelInput, DecisionInput, NewRequestInput, RequestExportQuery,
-    RequestPage, RequestQuery, RequestView,
+    ApprovalQuery, CancelInput, DecisionInput, NewRequestInput, RequestExportQuery, RequestPage,
+    RequestQuery, RequestView,
 };
 use tessera_domain::page::PageQuery;
 use tessera_domain::problem::Problem;
@@ -11,13 +11,14 @@ use tessera_domain::problem::Problem;
 use crate::auth::Actor;
 use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::auth::authz::{authorize_catalog, authorize_catalogs, authorize_package, require_admin};
+use crate::auth::request_authz;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::idempotency::IdempotencyKey;
 use crate::service;
 use crate::service::request_search::RequestScope;
+use crate::service::requests::OwnList;
 use crate::state::AppState;
-use crate::store::requests::RequestList;
 
 /// Asks for an access package (`add`), to keep it longer (`extend`) or to give it up
 /// (`remove`), for oneself or for a direct report. The request is checked against the
@@ -81,7 +82,8 @@ pub async fn get_request(
     actor: Actor,
     id: web::Path<RequestId>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::requests::get_request(&state, &actor, id.into_inner()).await?;
+    let reader = request_authz::read_request(&state, &actor, id.into_inner()).await?;
+    let view = service::requests::get_request(&state, &reader).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -109,7 +111,10 @@ pub async fn decide_request(
     id: web::Path<RequestId>,
     input: Json<DecisionInput>,
 ) -> ApiResult<HttpResponse> {
-    let view = service::requests::decide(&state, &actor, id.into_inner(), input.0).await?;
+    let input = input.0;
+    let decider = request_authz::may_decide(&state, &actor, id.into_inner(), input.stage).await?;
+    let view =
+        service::requests::decide(&state, &decider, input.verdict, input.justification).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -135,8 +140,9 @@ pub async fn cancel_request(
     id: web::Path<RequestId>,
     input: Json<CancelInput>,
 ) -> ApiResult<HttpResponse> {
+    let canceler = request_authz::may_cancel(&state, &actor, id.into_inner()).await?;
     let justification = input.0.justification.map(String::from);
-    let view = service::requests::cancel(&state, &actor, id.into_inner(), justification).await?;
+    let view = service::requests::cancel(&state, &canceler, justification).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -158,13 +164,8 @@ pub async fn list_my_requests(
     actor: Actor,
     query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = service::requests::list(
-        &state,
-        RequestList::Mine(*actor.id.as_uuid()),
-        false,
-        &query.0,
-    )
-    .await?;
+    let own = request_authz::own_requests(&actor);
+    let page = service::requests::list(&state, &own, OwnList::Mine, false, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -186,16 +187,13 @@ pub async fn list_my_approvals(
     actor: Actor,
     query: Query<ApprovalQuery>,
 ) -> ApiResult<HttpResponse> {
-    let user = *actor.id.as_uuid();
-    let list = match query.0.list.unwrap_or_default() {
-        ApprovalList::Pending => RequestList::AwaitingDecisionBy(user),
-        ApprovalList::History => RequestList::DecidedBy(user),
-    };
+    let own = request_authz::own_requests(&actor);
+    let list = OwnList::from(query.0.list.unwrap_or_default());
     let page_query = PageQuery {
         limit: query.0.limit,
         cursor: query.0.cursor.clone(),
     };
-    let page = service::requests::list(&state, list, false, &page_query).await?;
+    let page = service::requests::list(&state, &own, list, false, &page_query).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

@@ -14,13 +14,14 @@ use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, PolicyId, Request
 use uuid::Uuid;
 
 use super::page::{PageRequest, parse_search};
+use super::requests::OwnList;
 use crate::auth::Actor;
+use crate::auth::request_authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store;
 use crate::store::access::PackageCardRow;
 use crate::store::assignments::AssignmentFilter;
-use crate::store::requests::RequestList;
 
 async fn cards(state: &AppState, rows: &[PackageCardRow]) -> ApiResult<Vec<PackageCard>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
@@ -193,14 +194,10 @@ pub async fn overview(state: &AppState, actor: &Actor) -> ApiResult<Overview> {
         limit: Some(20),
         cursor: None,
     };
-    let waiting = super::requests::list(
-        state,
-        RequestList::AwaitingDecisionBy(me),
-        false,
-        &first_page,
-    )
-    .await?;
-    let in_flight = super::requests::list(state, RequestList::Mine(me), true, &first_page).await?;
+    let own = request_authz::own_requests(actor);
+    let waiting =
+        super::requests::list(state, &own, OwnList::AwaitingDecision, false, &first_page).await?;
+    let in_flight = super::requests::list(state, &own, OwnList::Mine, true, &first_page).await?;
     let filter = AssignmentFilter {
         user: Some(me),
         states: vec![AssignmentState::Delivered.as_str()],

@@ -25,6 +25,7 @@ use super::page::PageRequest;
 use crate::auth::Actor;
 use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::auth::authz::{AdminProof, CatalogProof};
+use crate::auth::request_authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::assignments::{
@@ -89,6 +90,9 @@ pub async fn create_assignment(
         .await?
         .filter(|row| row.catalog_id == *proof.catalog().as_uuid())
         .ok_or(ApiError::NotFound("access package"))?;
+    // Under a policy that requires approval the assignment becomes a request, which needs
+    // proof that the actor assigns this package.
+    let assigner = request_authz::assigner_of(proof, actor, package.clone())?;
     let policy_row =
         store::policies::find_policy(&state.db, package.id, *input.policy_id.as_uuid())
             .await?
@@ -140,7 +144,7 @@ pub async fn create_assignment(
             start_at: input.starts_at,
             ends_at: input.ends_at,
         };
-        let request = super::requests::submit_admin_add(state, actor, &package, add).await?;
+        let request = super::requests::submit_admin_add(state, &assigner, add).await?;
         return Ok(DirectAssignment::AwaitingApproval(Box::new(request)));
     }
 

@@ -1,6 +1,74 @@
 use leptos::prelude::*;
+use reactive_stores::{Field, StoreField, Subfield};
 
 use crate::forms::sentence;
+
+/// What a form control edits: a signal of its own, or a field of an editor's store.
+///
+/// A field of a row reads as the default value once its row is removed: the row's view may
+/// still be asked for it before the list is drawn again without it.
+pub struct Model<T: Send + Sync + 'static> {
+    read: Signal<T>,
+    write: SignalSetter<T>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Model<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Model<T> {}
+
+impl<T: Clone + Send + Sync + 'static> Model<T> {
+    pub fn get(&self) -> T {
+        self.read.get()
+    }
+
+    pub fn get_untracked(&self) -> T {
+        self.read.get_untracked()
+    }
+
+    pub fn set(&self, value: T) {
+        self.write.set(value);
+    }
+
+    /// The pair `bind:` takes.
+    pub fn split(&self) -> (Signal<T>, SignalSetter<T>) {
+        (self.read, self.write)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> From<RwSignal<T>> for Model<T> {
+    fn from(signal: RwSignal<T>) -> Self {
+        Model {
+            read: signal.into(),
+            write: signal.write_only().into(),
+        }
+    }
+}
+
+impl<T: Clone + Default + Send + Sync + 'static> From<Field<T>> for Model<T> {
+    fn from(field: Field<T>) -> Self {
+        Model {
+            read: Signal::derive(move || field.try_get().unwrap_or_default()),
+            write: SignalSetter::map(move |value| {
+                field.try_set(value);
+            }),
+        }
+    }
+}
+
+impl<Inner, Prev, T> From<Subfield<Inner, Prev, T>> for Model<T>
+where
+    Subfield<Inner, Prev, T>: StoreField<Value = T>,
+    Field<T>: From<Subfield<Inner, Prev, T>>,
+    T: Clone + Default + Send + Sync + 'static,
+{
+    fn from(field: Subfield<Inner, Prev, T>) -> Self {
+        Field::from(field).into()
+    }
+}
 
 /// The `aria-describedby` of an input: its hint's id while it has a hint, then its error's id
 /// while it is invalid; `None` when neither.
@@ -29,7 +97,7 @@ pub fn TextField(
     #[prop(into)]
     id: String,
     #[prop(into)] label: String,
-    value: RwSignal<String>,
+    #[prop(into)] value: Model<String>,
     /// The message for this field, from the form's last refusal.
     #[prop(into, optional)]
     error: Signal<Option<String>>,
@@ -64,7 +132,7 @@ pub fn TextField(
                 aria-required=required.then_some("true")
                 aria-invalid=move || invalid().then_some("true")
                 aria-describedby=described_by
-                bind:value=value
+                bind:value=value.split()
             />
             {move || {
                 error
@@ -86,7 +154,7 @@ pub fn TextField(
 pub fn CheckboxField(
     #[prop(into)] id: String,
     #[prop(into)] label: String,
-    checked: RwSignal<bool>,
+    #[prop(into)] checked: Model<bool>,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
@@ -97,7 +165,7 @@ pub fn CheckboxField(
                 id=id.clone()
                 name=id.clone()
                 aria-describedby=hint.map(|_| hint_id.clone())
-                bind:checked=checked
+                bind:checked=checked.split()
             />
             <label for=id>{label}</label>
             {hint.map(|hint| view! { <p class="field-hint" id=hint_id>{hint}</p> })}
@@ -110,7 +178,7 @@ pub fn CheckboxField(
 pub fn TextAreaField(
     #[prop(into)] id: String,
     #[prop(into)] label: String,
-    value: RwSignal<String>,
+    #[prop(into)] value: Model<String>,
     #[prop(into, optional)] error: Signal<Option<String>>,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = 3)] rows: u32,
@@ -130,7 +198,7 @@ pub fn TextAreaField(
                 rows=rows
                 aria-invalid=move || invalid().then_some("true")
                 aria-describedby=described_by
-                bind:value=value
+                bind:value=value.split()
             ></textarea>
             {move || {
                 error

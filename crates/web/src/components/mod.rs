@@ -11,7 +11,7 @@ mod states;
 
 pub use admin_nav::AdminNav;
 pub use alert::{ErrorAlert, Notice, Tone};
-pub use field::{CheckboxField, TextAreaField, TextField, described_by};
+pub use field::{CheckboxField, Model, TextAreaField, TextField, described_by};
 pub use page::PageHeader;
 pub use picker::{DirectoryKind, DirectoryNames, PersonPicker, SearchSelect, directory_choices};
 pub use shell::Shell;

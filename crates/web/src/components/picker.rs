@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::field::described_by;
+use super::field::{Model, described_by};
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::directory::GroupSummary;
 use tessera_domain::page::{MAX_PAGE_SIZE, PageQuery};
@@ -139,7 +139,8 @@ pub fn PersonPicker(
     id: String,
     #[prop(into)] label: String,
     /// The chosen person's id ("" for none).
-    value: RwSignal<String>,
+    #[prop(into)]
+    value: Model<String>,
     /// The search box's text; the picker keeps its own when none is given.
     #[prop(optional)]
     filter: Option<RwSignal<String>>,
@@ -269,7 +270,8 @@ pub fn SearchSelect(
     id: String,
     #[prop(into)] label: String,
     /// The chosen value ("" for none).
-    value: RwSignal<String>,
+    #[prop(into)]
+    value: Model<String>,
     filter: RwSignal<String>,
     #[prop(into)] choices: Signal<Vec<Choice>>,
     #[prop(into, optional)] error: Signal<Option<String>>,

@@ -1,27 +1,32 @@
 //! The assignment-policy editor: who may request, the approval stages with their approvers,
 //! what requesters answer, and how long access lasts.
 //!
-//! The form is a tree of signals that mirrors [`PolicyDefinition`]. On submit it is turned into
-//! a definition (each unreadable number or missing choice refused with the JSON path the API
-//! would use), checked with the domain's own `policy::validate`, then sent. Every refusal,
+//! The form's state is one [`PolicyDraft`] in a reactive store, its controls bound to the
+//! store's fields and its lists keyed by each row's key. On submit the draft is parsed into a
+//! definition (each unreadable number or missing choice refused with the JSON path the API
+//! would use, and the domain's own `policy::validate` checked), then sent. Every refusal,
 //! local or from a `422`, is shown at the control its path names.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use reactive_stores::Store;
 use tessera_domain::package::{AccessPackageView, PolicyView, ResourceRoleKind};
 use tessera_domain::policy::PolicyDefinition;
 use tessera_domain::problem::FieldError;
 
+use super::draft::*;
 use super::editor_sections::*;
 pub use super::editor_sections::{can_pick_groups, summary};
-use super::form::*;
 use crate::api;
 use crate::components::{
-    CheckboxField, DirectoryKind, DirectoryNames, ErrorAlert, PersonPicker, SearchSelect,
+    CheckboxField, DirectoryKind, DirectoryNames, ErrorAlert, Model, PersonPicker, SearchSelect,
     TextAreaField, TextField, busy, directory_choices,
 };
 use crate::forms::sentence;
 use crate::names::named_in_policy;
+
+/// The editor's state: the policy as typed.
+pub(super) type Draft = Store<PolicyDraft>;
 
 pub(super) type Errors = RwSignal<Vec<FieldError>>;
 
@@ -84,14 +89,6 @@ pub(super) fn list_error(id: String, error: Signal<Option<String>>) -> impl Into
 pub(super) struct Directory {
     pub(super) names: DirectoryNames,
     pub(super) package_groups: Vec<(String, String)>,
-    /// The editor's owner. Rows added by a click get their signals from it: created in an
-    /// event handler, they would belong to whatever ran last and could be disposed with it.
-    pub(super) owner: Owner,
-}
-
-/// Makes a row's signals under the editor's owner.
-pub(super) fn owned<T>(directory: StoredValue<Directory>, make: impl FnOnce() -> T) -> T {
-    directory.with_value(|d| d.owner.clone()).with(make)
 }
 
 #[component]
@@ -102,7 +99,12 @@ pub fn PolicyEditor(
     on_saved: Callback<PolicyView>,
     on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let form = PolicyForm::new(existing.as_ref().map(|p| &p.definition));
+    let draft: Draft = Store::new(
+        existing
+            .as_ref()
+            .map(|p| PolicyDraft::of(&p.definition))
+            .unwrap_or_default(),
+    );
     let errors: Errors = RwSignal::new(Vec::new());
     let mut package_groups: Vec<(String, String)> = package
         .resource_roles
@@ -126,7 +128,6 @@ pub fn PolicyEditor(
     let directory = StoredValue::new(Directory {
         names,
         package_groups,
-        owner: Owner::current().unwrap_or_default(),
     });
     let package_id = package.id;
     let policy_id = existing.as_ref().map(|p| p.id);
@@ -162,7 +163,7 @@ pub fn PolicyEditor(
         if save.pending().get_untracked() {
             return;
         }
-        match form.definition() {
+        match draft.with_untracked(PolicyDraft::parse) {
             Ok(definition) => {
                 errors.set(Vec::new());
                 local_refusal.set(false);
@@ -208,14 +209,14 @@ pub fn PolicyEditor(
             }}
             <fieldset class="panel">
                 <legend>"Policy"</legend>
-                <TextField id="policy-name" label="Policy name" value=form.name error=at(errors, "name".into()) required=true autocomplete="off" />
-                <TextAreaField id="policy-description" label="Policy description" value=form.description error=at(errors, "description".into()) />
-                <CheckboxField id="policy-enabled" label="Enabled" checked=form.enabled hint="A disabled policy accepts no new requests." />
+                <TextField id="policy-name" label="Policy name" value=draft.name() error=at(errors, "name".into()) required=true autocomplete="off" />
+                <TextAreaField id="policy-description" label="Policy description" value=draft.description() error=at(errors, "description".into()) />
+                <CheckboxField id="policy-enabled" label="Enabled" checked=draft.enabled() hint="A disabled policy accepts no new requests." />
             </fieldset>
-            <WhoSection form=form errors=errors directory=directory />
-            <ApprovalSection form=form errors=errors directory=directory />
-            <RequesterSection form=form errors=errors directory=directory />
-            <LifecycleSection form=form errors=errors />
+            <WhoSection draft=draft errors=errors directory=directory />
+            <ApprovalSection draft=draft errors=errors directory=directory />
+            <RequesterSection draft=draft errors=errors />
+            <LifecycleSection draft=draft errors=errors />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
                     {move || if save.pending().get() { "Saving…" } else { "Save policy" }}
@@ -231,7 +232,7 @@ pub fn PolicyEditor(
 /// A group of radios bound to `value`.
 pub(super) fn radios<T: Copy + PartialEq + Send + Sync + 'static>(
     name: &'static str,
-    value: RwSignal<T>,
+    value: Model<T>,
     options: Vec<(T, &'static str, Option<&'static str>)>,
 ) -> impl IntoView {
     options
@@ -256,11 +257,7 @@ pub(super) fn radios<T: Copy + PartialEq + Send + Sync + 'static>(
 }
 
 #[component]
-fn WhoSection(
-    form: PolicyForm,
-    errors: Errors,
-    directory: StoredValue<Directory>,
-) -> impl IntoView {
+fn WhoSection(draft: Draft, errors: Errors, directory: StoredValue<Directory>) -> impl IntoView {
     let names = directory.with_value(|d| d.names);
     let user_filter = RwSignal::new(String::new());
     let user_choice = RwSignal::new(String::new());
@@ -269,12 +266,12 @@ fn WhoSection(
     let groups = directory_choices(
         DirectoryKind::Groups,
         group_filter,
-        Signal::derive(move || form.who.get() == Who::Specific),
+        Signal::derive(move || draft.who().get() == Who::Specific),
     );
     let add_user = move |_| {
         let id = user_choice.get_untracked();
-        if !id.is_empty() && !form.users.with_untracked(|all| all.contains(&id)) {
-            form.users.update(|all| all.push(id));
+        if !id.is_empty() && !draft.users().with_untracked(|all| all.contains(&id)) {
+            draft.users().write().push(id);
         }
         user_choice.set(String::new());
     };
@@ -290,8 +287,8 @@ fn WhoSection(
         {
             names.learn_group(&id, name);
         }
-        if !form.groups.with_untracked(|all| all.contains(&id)) {
-            form.groups.update(|all| all.push(id));
+        if !draft.groups().with_untracked(|all| all.contains(&id)) {
+            draft.groups().write().push(id);
         }
         group_choice.set(String::new());
     };
@@ -306,7 +303,7 @@ fn WhoSection(
             <div class="choices" role="radiogroup" aria-label="Who can request">
                 {radios(
                     "who-can-request",
-                    form.who,
+                    draft.who().into(),
                     vec![
                         (Who::Specific, "Specific users and groups", None),
                         (Who::AllMembers, "All members", Some("People of the organisation; not service accounts or guests.")),
@@ -316,12 +313,13 @@ fn WhoSection(
                 )}
             </div>
             {list_error("who-error".into(), exact(errors, "who_can_request".into()))}
-            <Show when=move || form.who.get() == Who::Specific>
+            <Show when=move || draft.who().get() == Who::Specific>
                 <div class="picked">
                     <h4>"Users who may request"</h4>
                     <ul class="chips">
                         {move || {
-                            form.users
+                            draft
+                                .users()
                                 .get()
                                 .into_iter()
                                 .enumerate()
@@ -331,7 +329,10 @@ fn WhoSection(
                                     view! {
                                         <li class="chip">
                                             <span>{name.clone()}</span>
-                                            <button type="button" class="btn btn-ghost btn-small" aria-label=format!("Remove {name}") on:click=move |_| remove_item(form.users, index)>
+                                            <button type="button" class="btn btn-ghost btn-small" aria-label=format!("Remove {name}") on:click={
+                                                let id = id.clone();
+                                                move |_| draft.users().write().retain(|chosen| *chosen != id)
+                                            }>
                                                 "Remove"
                                             </button>
                                             {move || error.get().map(|m| view! { <span class="field-error">{m}</span> })}
@@ -350,7 +351,8 @@ fn WhoSection(
                     <h4>"Groups whose members may request"</h4>
                     <ul class="chips">
                         {move || {
-                            form.groups
+                            draft
+                                .groups()
                                 .get()
                                 .into_iter()
                                 .enumerate()
@@ -360,7 +362,10 @@ fn WhoSection(
                                     view! {
                                         <li class="chip">
                                             <span>{name.clone()}</span>
-                                            <button type="button" class="btn btn-ghost btn-small" aria-label=format!("Remove {name}") on:click=move |_| remove_item(form.groups, index)>
+                                            <button type="button" class="btn btn-ghost btn-small" aria-label=format!("Remove {name}") on:click={
+                                                let id = id.clone();
+                                                move |_| draft.groups().write().retain(|chosen| *chosen != id)
+                                            }>
                                                 "Remove"
                                             </button>
                                             {move || error.get().map(|m| view! { <span class="field-error">{m}</span> })}

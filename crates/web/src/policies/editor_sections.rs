@@ -2,68 +2,75 @@
 //! a summary.
 
 use leptos::prelude::*;
+use reactive_stores::{Field, KeyedSubfield};
 use tessera_domain::policy::{
     self, ApprovalDefinition, ExpiryDefinition, PolicyDefinition, WhoCanRequest,
     approval::escalation_days_allowed,
 };
 
 use crate::components::{
-    CheckboxField, DirectoryKind, PersonPicker, SearchSelect, TextAreaField, TextField,
+    CheckboxField, DirectoryKind, Model, PersonPicker, SearchSelect, TextAreaField, TextField,
     directory_choices,
 };
 use crate::forms::sentence;
 use crate::names::keep_chosen;
 use crate::pages::common::is_admin;
+use crate::rows::{fresh_key, keys_of, move_row, remove_row};
 
+use super::draft::*;
 use super::editor::Errors;
 use super::editor::*;
-use super::form::*;
+
+/// A list of approvers of a stage.
+type Approvers = KeyedSubfield<Field<StageDraft>, StageDraft, usize, Vec<ApproverDraft>>;
 
 #[component]
 pub(super) fn ApprovalSection(
-    form: PolicyForm,
+    draft: Draft,
     errors: Errors,
     directory: StoredValue<Directory>,
 ) -> impl IntoView {
     let add_stage = move |_| {
-        if form.stages.with_untracked(Vec::len) < policy::approval::MAX_STAGES {
-            let stage = owned(directory, StageRow::new);
-            form.stages.update(|all| all.push(stage));
-        }
+        draft.stages().update(|all| {
+            if all.len() < policy::approval::MAX_STAGES {
+                all.push(StageDraft::new(fresh_key(all)));
+            }
+        });
     };
     let set_required = move |required: bool| {
-        form.approval_required.set(required);
-        if required && form.stages.with_untracked(Vec::is_empty) {
-            form.stages.set(vec![owned(directory, StageRow::new)]);
+        draft.approval_required().set(required);
+        if required && draft.stages().with_untracked(Vec::is_empty) {
+            draft.stages().set(vec![StageDraft::new(0)]);
         }
     };
+    // Drawn again only when stages come, go or move: typing in a stage redraws nothing.
+    let keys = Memo::new(move |_| draft.stages().with(|all| keys_of(all)));
     view! {
         <fieldset class="panel">
             <legend>"Approval"</legend>
             <div class="choices" role="radiogroup" aria-label="Approval">
                 <label class="choice">
-                    <input type="radio" name="approval" prop:checked=move || !form.approval_required.get() on:change=move |_| set_required(false) />
+                    <input type="radio" name="approval" prop:checked=move || !draft.approval_required().get() on:change=move |_| set_required(false) />
                     <span>"No approval" <span class="choice-hint">"Requests are granted at once."</span></span>
                 </label>
                 <label class="choice">
-                    <input type="radio" name="approval" prop:checked=move || form.approval_required.get() on:change=move |_| set_required(true) />
+                    <input type="radio" name="approval" prop:checked=move || draft.approval_required().get() on:change=move |_| set_required(true) />
                     <span>"Approval required" <span class="choice-hint">"One to three stages, decided in order; every stage must approve."</span></span>
                 </label>
             </div>
-            <Show when=move || form.approval_required.get()>
+            <Show when=move || draft.approval_required().get()>
                 {list_error("stages-error".into(), exact(errors, "approval.stages".into()))}
                 {move || {
-                    let count = form.stages.with(Vec::len);
-                    form.stages
-                        .get()
-                        .into_iter()
+                    let keys = keys.get();
+                    let count = keys.len();
+                    keys.into_iter()
                         .enumerate()
-                        .map(|(index, stage)| view! {
-                            <StageEditor stage=stage index=index count=count form=form errors=errors directory=directory />
+                        .map(|(index, key)| view! {
+                            <StageEditor stage=Field::from(draft.stages().at_key(key)) key=key index=index count=count draft=draft errors=errors directory=directory />
                         })
                         .collect_view()
                 }}
-                <Show when=move || form.stages.with(|s| s.len() < policy::approval::MAX_STAGES)>
+                <Show when=move || keys.with(|keys| keys.len() < policy::approval::MAX_STAGES)>
                     <button type="button" class="btn btn-secondary" on:click=add_stage>
                         "Add a stage"
                     </button>
@@ -75,10 +82,11 @@ pub(super) fn ApprovalSection(
 
 #[component]
 pub(super) fn StageEditor(
-    stage: StageRow,
+    stage: Field<StageDraft>,
+    key: usize,
     index: usize,
     count: usize,
-    form: PolicyForm,
+    draft: Draft,
     errors: Errors,
     directory: StoredValue<Directory>,
 ) -> impl IntoView {
@@ -87,8 +95,9 @@ pub(super) fn StageEditor(
     let prefix = format!("stage-{index}");
     let allowed = move || {
         stage
-            .timeout_days
-            .get()
+            .timeout_days()
+            .try_get()
+            .unwrap_or_default()
             .trim()
             .parse::<u8>()
             .ok()
@@ -110,7 +119,7 @@ pub(super) fn StageEditor(
         <fieldset class="stage">
             <legend>{format!("Stage {number}")}</legend>
             <ApproverList
-                rows=stage.primary
+                rows=stage.primary()
                 title="Approvers"
                 noun="approver"
                 path=format!("{at_path}.primary_approvers")
@@ -121,7 +130,7 @@ pub(super) fn StageEditor(
                 directory=directory
             />
             <ApproverList
-                rows=stage.fallback
+                rows=stage.fallback()
                 title="Fallback approvers"
                 noun="fallback approver"
                 path=format!("{at_path}.fallback_approvers")
@@ -134,14 +143,14 @@ pub(super) fn StageEditor(
             <TextField
                 id=format!("{prefix}-timeout")
                 label="Days to decide"
-                value=stage.timeout_days
+                value=stage.timeout_days()
                 error=at(errors, format!("{at_path}.timeout_days"))
                 hint="1 to 14 days. A request not decided in time does not go further."
                 inputmode="numeric"
             />
-            <CheckboxField id=format!("{prefix}-justification") label="Approvers must give a reason" checked=stage.justification />
-            <CheckboxField id=format!("{prefix}-escalate") label="Escalate when no decision comes" checked=stage.escalate />
-            <Show when=move || stage.escalate.get()>
+            <CheckboxField id=format!("{prefix}-justification") label="Approvers must give a reason" checked=stage.justification() />
+            <CheckboxField id=format!("{prefix}-escalate") label="Escalate when no decision comes" checked=stage.escalate() />
+            <Show when=move || stage.escalate().try_get().unwrap_or_default()>
                 <div class="escalation">
                     <p class="field-hint" id=format!("{prefix}-escalation-rule")>
                         "Escalation needs a timeout of at least 4 days. It happens after half the time plus one day, and before the last day: "
@@ -150,12 +159,12 @@ pub(super) fn StageEditor(
                     <TextField
                         id=format!("{prefix}-after-days")
                         label="Escalate after (days)"
-                        value=stage.after_days
+                        value=stage.after_days()
                         error=after_error
                         inputmode="numeric"
                     />
                     <ApproverList
-                        rows=stage.escalation
+                        rows=stage.escalation()
                         title="Escalation approvers"
                         noun="escalation approver"
                         path=format!("{at_path}.escalation.approvers")
@@ -166,7 +175,7 @@ pub(super) fn StageEditor(
                         directory=directory
                     />
                     <ApproverList
-                        rows=stage.escalation_fallback
+                        rows=stage.escalation_fallback()
                         title="Escalation fallback approvers"
                         noun="escalation fallback approver"
                         path=format!("{at_path}.escalation.fallback_approvers")
@@ -180,16 +189,16 @@ pub(super) fn StageEditor(
             </Show>
             <div class="row-actions">
                 {(index > 0).then(|| view! {
-                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| move_item(form.stages, index, true)>
+                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| draft.stages().update(|all| move_row(all, key, true))>
                         {format!("Move stage {number} up")}
                     </button>
                 })}
                 {(index + 1 < count).then(|| view! {
-                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| move_item(form.stages, index, false)>
+                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| draft.stages().update(|all| move_row(all, key, false))>
                         {format!("Move stage {number} down")}
                     </button>
                 })}
-                <button type="button" class="btn btn-danger-outline btn-small" on:click=move |_| remove_item(form.stages, index)>
+                <button type="button" class="btn btn-danger-outline btn-small" on:click=move |_| draft.stages().update(|all| remove_row(all, key))>
                     {format!("Remove stage {number}")}
                 </button>
             </div>
@@ -199,7 +208,7 @@ pub(super) fn StageEditor(
 
 #[component]
 pub(super) fn ApproverList(
-    rows: RwSignal<Vec<ApproverRow>>,
+    rows: Approvers,
     title: &'static str,
     noun: &'static str,
     path: String,
@@ -212,25 +221,29 @@ pub(super) fn ApproverList(
 ) -> impl IntoView {
     let list_error_id = format!("{id_prefix}-error");
     let list_path = path.clone();
+    // The stage may be gone by the time this list is asked for its keys.
+    let keys = Memo::new(move |_| rows.try_with(|all| keys_of(all)).unwrap_or_default());
     view! {
         <fieldset class="approvers">
             <legend>{title}</legend>
             <p class="field-hint">{hint}</p>
             {list_error(list_error_id, exact(errors, list_path))}
             {move || {
-                rows.get()
+                keys.get()
                     .into_iter()
                     .enumerate()
-                    .map(|(index, row)| view! {
+                    .map(|(index, key)| view! {
                         <ApproverEditor
-                            row=row
+                            row=Field::from(rows.at_key(key))
                             legend=format!("{} {}", sentence(noun), index + 1)
                             path=format!("{path}[{index}]")
                             id=format!("{id_prefix}-{index}")
                             relative=relative
                             errors=errors
                             directory=directory
-                            on_remove=Callback::new(move |_| remove_item(rows, index))
+                            on_remove=Callback::new(move |_| {
+                                rows.try_update(|all| remove_row(all, key));
+                            })
                         />
                     })
                     .collect_view()
@@ -240,8 +253,7 @@ pub(super) fn ApproverList(
                 class="btn btn-secondary btn-small"
                 on:click=move |_| {
                     let kind = if relative { ApproverKind::Manager } else { ApproverKind::User };
-                    let row = owned(directory, || ApproverRow::new(kind, String::new()));
-                    rows.update(|all| all.push(row));
+                    rows.try_update(|all| all.push(ApproverDraft::new(fresh_key(all), kind)));
                 }
             >
                 {format!("Add {noun}")}
@@ -252,7 +264,7 @@ pub(super) fn ApproverList(
 
 #[component]
 pub(super) fn ApproverEditor(
-    row: ApproverRow,
+    row: Field<ApproverDraft>,
     legend: String,
     path: String,
     id: String,
@@ -265,15 +277,19 @@ pub(super) fn ApproverEditor(
     let kind_id = format!("{id}-kind");
     let names = directory.with_value(|d| d.names);
     let package_groups = directory.with_value(|d| d.package_groups.clone());
+    // Read as the default once the row is removed, until the list is drawn again without it.
+    let kind = move || row.kind().try_get().unwrap_or_default();
+    let target = Model::from(row.target());
+    let filter = RwSignal::new(String::new());
     let groups = directory_choices(
         DirectoryKind::Groups,
-        row.filter,
-        Signal::derive(move || row.kind.get() == ApproverKind::GroupMembers),
+        filter,
+        Signal::derive(move || kind() == ApproverKind::GroupMembers),
     );
     // The chosen group stays a choice, by name, for those who may not list groups too.
     let group_choices = Signal::derive(move || {
         let found = groups.get().and_then(Result::ok).unwrap_or_default();
-        let chosen = row.target.get();
+        let chosen = target.get();
         keep_chosen(found, &chosen, || {
             names.group_name(&chosen).unwrap_or_else(|| chosen.clone())
         })
@@ -290,29 +306,32 @@ pub(super) fn ApproverEditor(
                 <label for=kind_id.clone()>"Who"</label>
                 <select
                     id=kind_id
-                    prop:value=move || row.kind.get().value()
+                    prop:value=move || kind().value()
                     on:change=move |ev| {
-                        row.kind.set(ApproverKind::parse(&event_target_value(&ev)));
-                        row.target.set(String::new());
+                        let chosen = ApproverKind::parse(&event_target_value(&ev));
+                        row.try_update(|row| {
+                            row.kind = chosen;
+                            row.target.clear();
+                        });
                     }
                 >
                     {kinds
                         .into_iter()
-                        .map(|kind| {
-                            view! { <option value=kind.value() selected=move || row.kind.get() == kind>{kind.label()}</option> }
+                        .map(|option| {
+                            view! { <option value=option.value() selected=move || kind() == option>{option.label()}</option> }
                         })
                         .collect_view()}
                 </select>
             </div>
             {
                 let id = id.clone();
-                move || match row.kind.get() {
+                move || match kind() {
                     ApproverKind::User => view! {
-                        <PersonPicker id=format!("{id}-user") label="User" value=row.target filter=row.filter error=error names=names />
+                        <PersonPicker id=format!("{id}-user") label="User" value=target filter=filter error=error names=names />
                     }
                     .into_any(),
                     ApproverKind::GroupMembers => view! {
-                        <SearchSelect id=format!("{id}-group") label="Group" value=row.target filter=row.filter choices=group_choices error=error />
+                        <SearchSelect id=format!("{id}-group") label="Group" value=target filter=filter choices=group_choices error=error />
                     }
                     .into_any(),
                     ApproverKind::GroupOwners => {
@@ -321,12 +340,12 @@ pub(super) fn ApproverEditor(
                         view! {
                             <div class="field" class:field-invalid=move || error.with(Option::is_some)>
                                 <label for=select_id.clone()>"Group of this package"</label>
-                                <select id=select_id prop:value=move || row.target.get() on:change=move |ev| row.target.set(event_target_value(&ev))>
+                                <select id=select_id prop:value=move || target.get() on:change=move |ev| target.set(event_target_value(&ev))>
                                     <option value="">"Choose…"</option>
                                     {choices
                                         .into_iter()
                                         .map(|(gid, name)| {
-                                            let selected = gid == row.target.get_untracked();
+                                            let selected = gid == target.get_untracked();
                                             view! { <option value=gid selected=selected>{name}</option> }
                                         })
                                         .collect_view()}
@@ -349,33 +368,32 @@ pub(super) fn ApproverEditor(
 }
 
 #[component]
-pub(super) fn RequesterSection(
-    form: PolicyForm,
-    errors: Errors,
-    directory: StoredValue<Directory>,
-) -> impl IntoView {
+pub(super) fn RequesterSection(draft: Draft, errors: Errors) -> impl IntoView {
     let add_question = move |_| {
-        let id = form.questions.with_untracked(|all| next_question_id(all));
-        let question = owned(directory, || QuestionRow::new(id));
-        form.questions.update(|all| all.push(question));
+        draft.questions().update(|all| {
+            let question = QuestionDraft::new(all);
+            all.push(question);
+        });
     };
+    let keys = Memo::new(move |_| draft.questions().with(|all| keys_of(all)));
     view! {
         <fieldset class="panel">
             <legend>"Requesters"</legend>
-            <CheckboxField id="policy-justification" label="Requesters must give a reason" checked=form.justification_required />
-            <CheckboxField id="policy-dates" label="Requesters may choose start and end dates" checked=form.may_choose_dates />
-            <CheckboxField id="policy-on-behalf" label="Managers may request for their direct reports" checked=form.on_behalf />
+            <CheckboxField id="policy-justification" label="Requesters must give a reason" checked=draft.justification_required() />
+            <CheckboxField id="policy-dates" label="Requesters may choose start and end dates" checked=draft.may_choose_dates() />
+            <CheckboxField id="policy-on-behalf" label="Managers may request for their direct reports" checked=draft.on_behalf() />
             {list_error("on-behalf-error".into(), at(errors, "requester.on_behalf_of_direct_reports".into()))}
             <h4>"Questions"</h4>
             <p class="field-hint">"Asked when someone requests this package; approvers see the answers."</p>
             {list_error("questions-error".into(), exact(errors, "requester.questions".into()))}
             {move || {
-                let count = form.questions.with(Vec::len);
-                form.questions
-                    .get()
-                    .into_iter()
+                let keys = keys.get();
+                let count = keys.len();
+                keys.into_iter()
                     .enumerate()
-                    .map(|(index, question)| view! { <QuestionEditor question=question index=index count=count form=form errors=errors /> })
+                    .map(|(index, key)| view! {
+                        <QuestionEditor question=Field::from(draft.questions().at_key(key)) key=key index=index count=count draft=draft errors=errors />
+                    })
                     .collect_view()
             }}
             <button type="button" class="btn btn-secondary btn-small" on:click=add_question>"Add a question"</button>
@@ -385,12 +403,15 @@ pub(super) fn RequesterSection(
 
 #[component]
 pub(super) fn QuestionEditor(
-    question: QuestionRow,
+    question: Field<QuestionDraft>,
+    key: usize,
     index: usize,
     count: usize,
-    form: PolicyForm,
+    draft: Draft,
     errors: Errors,
 ) -> impl IntoView {
+    // Read as the default once the question is removed, until the list is drawn again.
+    let kind = move || question.kind().try_get().unwrap_or_default();
     let number = index + 1;
     let path = format!("requester.questions[{index}]");
     let prefix = format!("question-{index}");
@@ -403,34 +424,33 @@ pub(super) fn QuestionEditor(
                 <label for=kind_id.clone()>"Kind of answer"</label>
                 <select
                     id=kind_id
-                    prop:value=move || question.kind.get().value()
+                    prop:value=move || kind().value()
                     on:change=move |ev| {
-                        let raw = event_target_value(&ev);
-                        if let Some(kind) = QuestionKind::ALL.into_iter().find(|k| k.value() == raw) {
-                            question.kind.set(kind);
+                        if let Some(chosen) = QuestionKind::parse(&event_target_value(&ev)) {
+                            question.kind().try_set(chosen);
                         }
                     }
                 >
                     {QuestionKind::ALL
                         .into_iter()
-                        .map(|kind| view! { <option value=kind.value() selected=move || question.kind.get() == kind>{kind.label()}</option> })
+                        .map(|option| view! { <option value=option.value() selected=move || kind() == option>{option.label()}</option> })
                         .collect_view()}
                 </select>
             </div>
-            <TextField id=format!("{prefix}-text") label="Question" value=question.text error=either(at(errors, format!("{path}.text")), id_error) />
-            <CheckboxField id=format!("{prefix}-required") label="An answer is required" checked=question.required />
+            <TextField id=format!("{prefix}-text") label="Question" value=question.text() error=either(at(errors, format!("{path}.text")), id_error) />
+            <CheckboxField id=format!("{prefix}-required") label="An answer is required" checked=question.required() />
             {
                 let path = path.clone();
                 let prefix = prefix.clone();
                 move || {
-                    if question.kind.get().has_choices() {
+                    if kind().has_choices() {
                         view! {
-                            <TextAreaField id=format!("{prefix}-choices") label="Choices, one a line" value=question.choices error=at(errors, format!("{path}.choices")) hint="2 to 30 choices." rows=4 />
+                            <TextAreaField id=format!("{prefix}-choices") label="Choices, one a line" value=question.choices() error=at(errors, format!("{path}.choices")) hint="2 to 30 choices." rows=4 />
                         }
                         .into_any()
                     } else {
                         view! {
-                            <TextField id=format!("{prefix}-regex") label="Answer pattern (optional)" value=question.regex error=at(errors, format!("{path}.regex")) hint="A regular expression the whole answer must match, such as [A-Z]{3}-[0-9]+." autocomplete="off" />
+                            <TextField id=format!("{prefix}-regex") label="Answer pattern (optional)" value=question.regex() error=at(errors, format!("{path}.regex")) hint="A regular expression the whole answer must match, such as [A-Z]{3}-[0-9]+." autocomplete="off" />
                         }
                         .into_any()
                     }
@@ -438,16 +458,16 @@ pub(super) fn QuestionEditor(
             }
             <div class="row-actions">
                 {(index > 0).then(|| view! {
-                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| move_item(form.questions, index, true)>
+                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| draft.questions().update(|all| move_row(all, key, true))>
                         {format!("Move question {number} up")}
                     </button>
                 })}
                 {(index + 1 < count).then(|| view! {
-                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| move_item(form.questions, index, false)>
+                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| draft.questions().update(|all| move_row(all, key, false))>
                         {format!("Move question {number} down")}
                     </button>
                 })}
-                <button type="button" class="btn btn-danger-outline btn-small" on:click=move |_| remove_item(form.questions, index)>
+                <button type="button" class="btn btn-danger-outline btn-small" on:click=move |_| draft.questions().update(|all| remove_row(all, key))>
                     {format!("Remove question {number}")}
                 </button>
             </div>
@@ -456,7 +476,7 @@ pub(super) fn QuestionEditor(
 }
 
 #[component]
-pub(super) fn LifecycleSection(form: PolicyForm, errors: Errors) -> impl IntoView {
+pub(super) fn LifecycleSection(draft: Draft, errors: Errors) -> impl IntoView {
     view! {
         <fieldset class="panel">
             <legend>"Lifecycle"</legend>
@@ -464,7 +484,7 @@ pub(super) fn LifecycleSection(form: PolicyForm, errors: Errors) -> impl IntoVie
                 <legend>"Access ends"</legend>
                 {radios(
                     "expiry",
-                    form.expiry,
+                    draft.expiry().into(),
                     vec![
                         (ExpiryKind::Never, "Never", None),
                         (ExpiryKind::OnDate, "On a date", None),
@@ -473,18 +493,18 @@ pub(super) fn LifecycleSection(form: PolicyForm, errors: Errors) -> impl IntoVie
                     ],
                 )}
             </fieldset>
-            {move || match form.expiry.get() {
+            {move || match draft.expiry().get() {
                 ExpiryKind::Never => ().into_any(),
                 ExpiryKind::OnDate => view! {
-                    <TextField id="expiry-date" label="End date (UTC)" input_type="date" value=form.expiry_date error=at(errors, "lifecycle.expiry.at".into()) />
+                    <TextField id="expiry-date" label="End date (UTC)" input_type="date" value=draft.expiry_date() error=at(errors, "lifecycle.expiry.at".into()) />
                 }
                 .into_any(),
                 ExpiryKind::AfterDays => view! {
-                    <TextField id="expiry-days" label="Days of access" value=form.expiry_days error=at(errors, "lifecycle.expiry.days".into()) hint="Up to 3660 days." inputmode="numeric" />
+                    <TextField id="expiry-days" label="Days of access" value=draft.expiry_days() error=at(errors, "lifecycle.expiry.days".into()) hint="Up to 3660 days." inputmode="numeric" />
                 }
                 .into_any(),
                 ExpiryKind::AfterHours => view! {
-                    <TextField id="expiry-hours" label="Hours of access" value=form.expiry_hours error=at(errors, "lifecycle.expiry.hours".into()) hint="Up to 8784 hours; use days for longer." inputmode="numeric" />
+                    <TextField id="expiry-hours" label="Hours of access" value=draft.expiry_hours() error=at(errors, "lifecycle.expiry.hours".into()) hint="Up to 8784 hours; use days for longer." inputmode="numeric" />
                 }
                 .into_any(),
             }}
@@ -492,7 +512,7 @@ pub(super) fn LifecycleSection(form: PolicyForm, errors: Errors) -> impl IntoVie
                 <legend>"Extension"</legend>
                 {radios(
                     "extension",
-                    form.extension,
+                    draft.extension().into(),
                     vec![
                         (Extension::No, "Not allowed", None),
                         (Extension::Yes, "Allowed", Some("People may extend their access before it ends.")),
@@ -501,7 +521,7 @@ pub(super) fn LifecycleSection(form: PolicyForm, errors: Errors) -> impl IntoVie
                 )}
             </fieldset>
             {list_error("extension-error".into(), at(errors, "lifecycle.extension".into()))}
-            <CheckboxField id="policy-self-removal" label="People may remove their own access" checked=form.self_removal />
+            <CheckboxField id="policy-self-removal" label="People may remove their own access" checked=draft.self_removal() />
         </fieldset>
     }
 }

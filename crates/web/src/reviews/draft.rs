@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+#[cfg(target_arch = "wasm32")]
+use reactive_stores::Store;
 use tessera_domain::problem::FieldError;
 use tessera_domain::review::{
     self, EndInput, FilterInput, Frequency, NoResponseRule, PolicyReviewInput,
@@ -16,6 +18,7 @@ use tessera_domain::{AccessPackageId, GroupId, PolicyId, UserId};
 
 use super::decisions::present;
 use crate::assignments::local_date_time;
+use crate::rows::Row;
 
 /// What is reviewed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -84,13 +87,21 @@ impl ReviewerKind {
 
 /// One entry of a list of reviewers: its kind and, for a user or a group, the chosen id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(target_arch = "wasm32", derive(Store))]
 pub struct ReviewerDraft {
+    pub key: usize,
     pub kind: ReviewerKind,
     pub target: String,
 }
 
+impl Row for ReviewerDraft {
+    fn key(&self) -> usize {
+        self.key
+    }
+}
+
 impl ReviewerDraft {
-    pub fn of(spec: &ReviewerSpec) -> Self {
+    pub fn of(key: usize, spec: &ReviewerSpec) -> Self {
         let (kind, target) = match spec {
             ReviewerSpec::SelfReview {} => (ReviewerKind::SelfReview, String::new()),
             ReviewerSpec::Manager {} => (ReviewerKind::Manager, String::new()),
@@ -100,7 +111,7 @@ impl ReviewerDraft {
                 (ReviewerKind::GroupMembers, group_id.to_string())
             }
         };
-        ReviewerDraft { kind, target }
+        ReviewerDraft { key, kind, target }
     }
 
     /// The spec, or a refusal at `{at}.user_id` or `{at}.group_id` (where the API reports an
@@ -131,17 +142,28 @@ impl ReviewerDraft {
 
 /// One stage as typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(target_arch = "wasm32", derive(Store))]
 pub struct StageDraft {
+    pub key: usize,
+    #[cfg_attr(target_arch = "wasm32", store(key: usize = |row| row.key))]
     pub reviewers: Vec<ReviewerDraft>,
+    #[cfg_attr(target_arch = "wasm32", store(key: usize = |row| row.key))]
     pub fallback: Vec<ReviewerDraft>,
     pub duration_days: String,
     /// The outcomes that send a person on to the next stage; ignored on the last stage.
     pub moves_on: BTreeSet<ReviewOutcome>,
 }
 
+impl Row for StageDraft {
+    fn key(&self) -> usize {
+        self.key
+    }
+}
+
 impl Default for StageDraft {
     fn default() -> Self {
         StageDraft {
+            key: 0,
             reviewers: vec![ReviewerDraft::default()],
             fallback: Vec::new(),
             duration_days: "14".into(),
@@ -151,14 +173,19 @@ impl Default for StageDraft {
 }
 
 impl StageDraft {
-    pub fn of(stage: &StageInput) -> Self {
+    /// A new stage: one manager to review, fourteen days to decide.
+    pub fn new(key: usize) -> Self {
         StageDraft {
-            reviewers: stage.reviewers.iter().map(ReviewerDraft::of).collect(),
-            fallback: stage
-                .fallback_reviewers
-                .iter()
-                .map(ReviewerDraft::of)
-                .collect(),
+            key,
+            ..StageDraft::default()
+        }
+    }
+
+    pub fn of(key: usize, stage: &StageInput) -> Self {
+        StageDraft {
+            key,
+            reviewers: reviewers_of(&stage.reviewers),
+            fallback: reviewers_of(&stage.fallback_reviewers),
             duration_days: stage.duration_days.to_string(),
             moves_on: match &stage.decisions_that_move_on {
                 None => ReviewOutcome::ALL.into_iter().collect(),
@@ -166,6 +193,14 @@ impl StageDraft {
             },
         }
     }
+}
+
+fn reviewers_of(specs: &[ReviewerSpec]) -> Vec<ReviewerDraft> {
+    specs
+        .iter()
+        .enumerate()
+        .map(|(key, spec)| ReviewerDraft::of(key, spec))
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -186,6 +221,7 @@ pub enum EndKind {
 /// The definition editor's form as typed. Moments are what `datetime-local` and `date` inputs
 /// give, in the browser's time zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(target_arch = "wasm32", derive(Store))]
 pub struct DefinitionDraft {
     pub name: String,
     pub description: String,
@@ -200,6 +236,7 @@ pub struct DefinitionDraft {
     pub guests_only: bool,
     pub inactive_only: bool,
     pub inactive_days: String,
+    #[cfg_attr(target_arch = "wasm32", store(key: usize = |row| row.key))]
     pub stages: Vec<StageDraft>,
     pub schedule: ScheduleKind,
     /// `2025-03-04T14:05`.
@@ -284,7 +321,12 @@ impl DefinitionDraft {
                 draft.inactive_days = days.to_string();
             }
         }
-        draft.stages = input.stages.iter().map(StageDraft::of).collect();
+        draft.stages = input
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(key, stage)| StageDraft::of(key, stage))
+            .collect();
         if let ScheduleInput::Recurring { frequency, end, .. } = &input.schedule {
             draft.schedule = ScheduleKind::Recurring;
             draft.frequency = *frequency;

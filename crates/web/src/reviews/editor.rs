@@ -7,33 +7,35 @@
 //! ([`ReviewedPolicy`]): the review's name and resources are then the policy's, and the editor
 //! leaves them out.
 //!
-//! The form is a tree of signals. On submit it is read into a [`DefinitionDraft`], which
-//! `crate::reviews` turns into the domain's `ReviewDefinitionInput` (and checks with the
-//! domain's own rules, natively tested); every refusal, local or from a `422`, is shown at the
-//! control its JSON path names, such as `stages[1].reviewers[0].group_id`.
+//! The form's state is one [`DefinitionDraft`] in a reactive store, its controls bound to the
+//! store's fields and its lists keyed by each row's key. On submit `crate::reviews` parses the
+//! draft into the domain's `ReviewDefinitionInput` (and checks it with the domain's own rules,
+//! natively tested); every refusal, local or from a `422`, is shown at the control its JSON
+//! path names, such as `stages[1].reviewers[0].group_id`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use reactive_stores::Store;
 use tessera_domain::problem::FieldError;
-use tessera_domain::review::{
-    Frequency, NoResponseRule, PolicyReviewInput, ReviewDefinitionInput, ReviewDefinitionView,
-    ReviewOutcome,
-};
+use tessera_domain::review::{PolicyReviewInput, ReviewDefinitionInput, ReviewDefinitionView};
 use tessera_domain::{AccessPackageId, ApplicationId, PolicyId};
 
 use super::editor_scope::*;
 use super::editor_sections::*;
 use crate::api;
-use crate::components::{DirectoryNames, ErrorAlert, TextAreaField, TextField, busy};
+use crate::components::{DirectoryNames, ErrorAlert, Model, TextAreaField, TextField, busy};
 use crate::forms::sentence;
 use crate::pages::browser_clock::{browser_local, browser_now, browser_time};
 use crate::pages::common::is_admin;
 use crate::reviews::{
-    DefinitionDraft, EndKind, ReviewerDraft, ReviewerKind, ScheduleKind, ScopeKind, StageDraft,
-    messages_at, messages_under, named_reviewers, policy_review_errors,
+    DefinitionDraft, DefinitionDraftStoreFields, ScopeKind, messages_at, messages_under,
+    named_reviewers, policy_review_errors,
 };
+
+/// The editor's state: the definition as typed.
+pub(super) type Draft = Store<DefinitionDraft>;
 
 pub(super) type Errors = RwSignal<Vec<FieldError>>;
 
@@ -64,202 +66,13 @@ pub(super) fn group_error(id: String, error: Signal<Option<String>>) -> impl Int
     }
 }
 
-// ---------- the form's signals ----------
-
-#[derive(Clone, Copy)]
-pub(super) struct ReviewerRow {
-    pub(super) kind: RwSignal<ReviewerKind>,
-    /// The chosen user or group id, as text.
-    pub(super) target: RwSignal<String>,
-    pub(super) filter: RwSignal<String>,
-}
-
-impl ReviewerRow {
-    pub(super) fn new(draft: &ReviewerDraft) -> Self {
-        Self {
-            kind: RwSignal::new(draft.kind),
-            target: RwSignal::new(draft.target.clone()),
-            filter: RwSignal::new(String::new()),
-        }
-    }
-
-    pub(super) fn draft(&self) -> ReviewerDraft {
-        ReviewerDraft {
-            kind: self.kind.get_untracked(),
-            target: self.target.get_untracked(),
-        }
-    }
-}
-
-pub(super) fn rows_of(drafts: &[ReviewerDraft]) -> RwSignal<Vec<ReviewerRow>> {
-    RwSignal::new(drafts.iter().map(ReviewerRow::new).collect())
-}
-
-pub(super) fn drafts_of(rows: RwSignal<Vec<ReviewerRow>>) -> Vec<ReviewerDraft> {
-    rows.get_untracked()
-        .iter()
-        .map(ReviewerRow::draft)
-        .collect()
-}
-
-#[derive(Clone, Copy)]
-pub(super) struct StageRow {
-    pub(super) reviewers: RwSignal<Vec<ReviewerRow>>,
-    pub(super) fallback: RwSignal<Vec<ReviewerRow>>,
-    pub(super) duration_days: RwSignal<String>,
-    pub(super) moves_on: RwSignal<BTreeSet<ReviewOutcome>>,
-}
-
-impl StageRow {
-    pub(super) fn new(draft: &StageDraft) -> Self {
-        Self {
-            reviewers: rows_of(&draft.reviewers),
-            fallback: rows_of(&draft.fallback),
-            duration_days: RwSignal::new(draft.duration_days.clone()),
-            moves_on: RwSignal::new(draft.moves_on.clone()),
-        }
-    }
-
-    pub(super) fn draft(&self) -> StageDraft {
-        StageDraft {
-            reviewers: drafts_of(self.reviewers),
-            fallback: drafts_of(self.fallback),
-            duration_days: self.duration_days.get_untracked(),
-            moves_on: self.moves_on.get_untracked(),
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-pub(super) struct EditorForm {
-    pub(super) name: RwSignal<String>,
-    pub(super) description: RwSignal<String>,
-    pub(super) scope: RwSignal<ScopeKind>,
-    pub(super) group_ids: RwSignal<Vec<String>>,
-    pub(super) application_ids: RwSignal<Vec<String>>,
-    pub(super) catalog_id: RwSignal<String>,
-    pub(super) access_package_id: RwSignal<String>,
-    pub(super) policy_id: RwSignal<String>,
-    pub(super) guests_only: RwSignal<bool>,
-    pub(super) inactive_only: RwSignal<bool>,
-    pub(super) inactive_days: RwSignal<String>,
-    pub(super) stages: RwSignal<Vec<StageRow>>,
-    pub(super) schedule: RwSignal<ScheduleKind>,
-    pub(super) starts_at: RwSignal<String>,
-    pub(super) frequency: RwSignal<Frequency>,
-    pub(super) end: RwSignal<EndKind>,
-    pub(super) end_date: RwSignal<String>,
-    pub(super) occurrences: RwSignal<String>,
-    pub(super) justification_required: RwSignal<bool>,
-    pub(super) recommendations: RwSignal<bool>,
-    pub(super) look_back_days: RwSignal<String>,
-    pub(super) if_no_response: RwSignal<NoResponseRule>,
-    pub(super) auto_apply: RwSignal<bool>,
-    pub(super) reminders: RwSignal<bool>,
-    pub(super) show_earlier_decisions: RwSignal<bool>,
-}
-
-impl EditorForm {
-    pub(super) fn new(d: &DefinitionDraft) -> Self {
-        Self {
-            name: RwSignal::new(d.name.clone()),
-            description: RwSignal::new(d.description.clone()),
-            scope: RwSignal::new(d.scope),
-            group_ids: RwSignal::new(d.group_ids.clone()),
-            application_ids: RwSignal::new(d.application_ids.clone()),
-            catalog_id: RwSignal::new(String::new()),
-            access_package_id: RwSignal::new(d.access_package_id.clone()),
-            policy_id: RwSignal::new(d.policy_id.clone()),
-            guests_only: RwSignal::new(d.guests_only),
-            inactive_only: RwSignal::new(d.inactive_only),
-            inactive_days: RwSignal::new(d.inactive_days.clone()),
-            stages: RwSignal::new(d.stages.iter().map(StageRow::new).collect()),
-            schedule: RwSignal::new(d.schedule),
-            starts_at: RwSignal::new(d.starts_at.clone()),
-            frequency: RwSignal::new(d.frequency),
-            end: RwSignal::new(d.end),
-            end_date: RwSignal::new(d.end_date.clone()),
-            occurrences: RwSignal::new(d.occurrences.clone()),
-            justification_required: RwSignal::new(d.justification_required),
-            recommendations: RwSignal::new(d.recommendations),
-            look_back_days: RwSignal::new(d.look_back_days.clone()),
-            if_no_response: RwSignal::new(d.if_no_response),
-            auto_apply: RwSignal::new(d.auto_apply),
-            reminders: RwSignal::new(d.reminders),
-            show_earlier_decisions: RwSignal::new(d.show_earlier_decisions),
-        }
-    }
-
-    pub(super) fn draft(&self) -> DefinitionDraft {
-        DefinitionDraft {
-            name: self.name.get_untracked(),
-            description: self.description.get_untracked(),
-            scope: self.scope.get_untracked(),
-            group_ids: self.group_ids.get_untracked(),
-            application_ids: self.application_ids.get_untracked(),
-            access_package_id: self.access_package_id.get_untracked(),
-            policy_id: self.policy_id.get_untracked(),
-            guests_only: self.guests_only.get_untracked(),
-            inactive_only: self.inactive_only.get_untracked(),
-            inactive_days: self.inactive_days.get_untracked(),
-            stages: self
-                .stages
-                .get_untracked()
-                .iter()
-                .map(StageRow::draft)
-                .collect(),
-            schedule: self.schedule.get_untracked(),
-            starts_at: self.starts_at.get_untracked(),
-            frequency: self.frequency.get_untracked(),
-            end: self.end.get_untracked(),
-            end_date: self.end_date.get_untracked(),
-            occurrences: self.occurrences.get_untracked(),
-            justification_required: self.justification_required.get_untracked(),
-            recommendations: self.recommendations.get_untracked(),
-            look_back_days: self.look_back_days.get_untracked(),
-            if_no_response: self.if_no_response.get_untracked(),
-            auto_apply: self.auto_apply.get_untracked(),
-            reminders: self.reminders.get_untracked(),
-            show_earlier_decisions: self.show_earlier_decisions.get_untracked(),
-        }
-    }
-}
-
-pub(super) fn remove_item<T: Send + Sync + 'static>(rows: RwSignal<Vec<T>>, index: usize) {
-    rows.update(|all| {
-        if index < all.len() {
-            all.remove(index);
-        }
-    });
-}
-
-pub(super) fn move_item<T: Send + Sync + 'static>(rows: RwSignal<Vec<T>>, index: usize, up: bool) {
-    rows.update(|all| {
-        let other = if up {
-            index.checked_sub(1)
-        } else {
-            Some(index + 1)
-        };
-        if let Some(other) = other.filter(|other| *other < all.len()) {
-            all.swap(index, other);
-        }
-    });
-}
-
-/// What the pickers share: the names found so far, and the editor's owner. Rows added by a
-/// click get their signals from it: created in an event handler, they would belong to
-/// whatever ran last and could be disposed with it.
+/// What the pickers share: the names found so far.
 #[derive(Clone)]
 pub(super) struct Shared {
     /// The names of the people and groups chosen or found.
     pub(super) names: DirectoryNames,
     /// Application names by id, for the chosen ones.
     pub(super) applications: RwSignal<HashMap<String, String>>,
-    pub(super) owner: Owner,
-}
-
-pub(super) fn owned<T>(shared: StoredValue<Shared>, make: impl FnOnce() -> T) -> T {
-    shared.with_value(|s| s.owner.clone()).with(make)
 }
 
 // ---------- the editor ----------
@@ -302,12 +115,11 @@ pub fn ReviewEditor(
             draft
         }
     };
-    let form = EditorForm::new(&draft);
+    let draft: Draft = Store::new(draft);
     let errors: Errors = RwSignal::new(Vec::new());
     let shared = StoredValue::new(Shared {
         names: DirectoryNames::default(),
         applications: RwSignal::new(HashMap::new()),
-        owner: Owner::current().unwrap_or_default(),
     });
     if let Some(view) = &existing {
         learn_names(shared, &view.definition);
@@ -350,13 +162,12 @@ pub fn ReviewEditor(
         if save.pending().get_untracked() {
             return;
         }
-        let draft = form.draft();
-        let parsed = match policy {
+        let parsed = draft.with_untracked(|draft| match policy {
             None => draft.parse(browser_time).map(Outgoing::Definition),
             Some(target) => draft
                 .parse_policy_review(target.package, target.policy, browser_time)
                 .map(|input| Outgoing::Policy(target, input)),
-        };
+        });
         match parsed {
             Ok(outgoing) => {
                 errors.set(Vec::new());
@@ -408,23 +219,23 @@ pub fn ReviewEditor(
             <fieldset class="panel">
                 <legend>"Review"</legend>
                 {policy.is_none().then(|| view! {
-                    <TextField id="review-name" label="Name" value=form.name error=at(errors, "name".into()) required=true autocomplete="off" />
+                    <TextField id="review-name" label="Name" value=draft.name() error=at(errors, "name".into()) required=true autocomplete="off" />
                 })}
                 <TextAreaField
                     id="review-description"
                     label="Description for reviewers"
-                    value=form.description
+                    value=draft.description()
                     error=at(errors, "description_for_reviewers".into())
                     hint="Optional. Shown to reviewers with what they review."
                 />
             </fieldset>
             {match policy {
-                None => view! { <ScopeSection form=form errors=errors shared=shared /> }.into_any(),
-                Some(_) => view! { <PolicyScopeSection form=form errors=errors /> }.into_any(),
+                None => view! { <ScopeSection draft=draft errors=errors shared=shared /> }.into_any(),
+                Some(_) => view! { <PolicyScopeSection draft=draft errors=errors /> }.into_any(),
             }}
-            <StagesSection form=form errors=errors shared=shared />
-            <ScheduleSection form=form errors=errors />
-            <SettingsSection form=form errors=errors />
+            <StagesSection draft=draft errors=errors shared=shared />
+            <ScheduleSection draft=draft errors=errors />
+            <SettingsSection draft=draft errors=errors />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
                     {move || if save.pending().get() { "Saving…" } else { "Save access review" }}
@@ -470,7 +281,7 @@ pub(super) fn learn_names(shared: StoredValue<Shared>, definition: &ReviewDefini
 /// A group of radios bound to `value`.
 pub(super) fn radios<T: Copy + PartialEq + Send + Sync + 'static>(
     name: &'static str,
-    value: RwSignal<T>,
+    value: Model<T>,
     options: Vec<(T, &'static str, Option<&'static str>)>,
 ) -> impl IntoView {
     options

@@ -7,29 +7,30 @@ use tessera_domain::{AccessPackageId, CatalogId};
 
 use crate::api;
 use crate::components::{
-    CheckboxField, DirectoryKind, ErrorAlert, SearchSelect, TextField, directory_choices,
+    CheckboxField, DirectoryKind, ErrorAlert, Model, SearchSelect, TextField, directory_choices,
 };
 use crate::forms::sentence;
 use crate::pages::common::is_admin;
-use crate::reviews::ScopeKind;
+use crate::reviews::{DefinitionDraftStoreFields, ScopeKind};
 
 use super::editor::Errors;
 use super::editor::*;
 
 #[component]
 pub(super) fn ScopeSection(
-    form: EditorForm,
+    draft: Draft,
     errors: Errors,
     shared: StoredValue<Shared>,
 ) -> impl IntoView {
     let admin = is_admin();
+    let catalog_id = RwSignal::new(String::new());
     view! {
         <fieldset class="panel">
             <legend>"What is reviewed"</legend>
             <div class="choices" role="radiogroup" aria-label="What is reviewed">
                 {radios(
                     "review-scope",
-                    form.scope,
+                    draft.scope().into(),
                     vec![
                         (ScopeKind::Groups, "Members of groups", Some("Each group is reviewed on its own.")),
                         (ScopeKind::Applications, "People assigned roles of applications", Some("Each application is reviewed on its own.")),
@@ -40,11 +41,11 @@ pub(super) fn ScopeSection(
             {(!admin).then(|| view! {
                 <p class="field-hint">"Only administrators can list groups and applications: as a catalog owner, you review the access packages of your catalogs."</p>
             })}
-            {move || match form.scope.get() {
+            {move || match draft.scope().get() {
                 ScopeKind::Groups => view! {
                     <ResourceChips
                         kind=DirectoryKind::Groups
-                        ids=form.group_ids
+                        ids=draft.group_ids().into()
                         path="scope.resources.group_ids"
                         noun="group"
                         errors=errors
@@ -55,7 +56,7 @@ pub(super) fn ScopeSection(
                 ScopeKind::Applications => view! {
                     <ResourceChips
                         kind=DirectoryKind::Applications
-                        ids=form.application_ids
+                        ids=draft.application_ids().into()
                         path="scope.resources.application_ids"
                         noun="application"
                         errors=errors
@@ -63,46 +64,46 @@ pub(super) fn ScopeSection(
                     />
                 }
                 .into_any(),
-                ScopeKind::AccessPackage => view! { <PackageScope form=form errors=errors /> }.into_any(),
+                ScopeKind::AccessPackage => view! { <PackageScope draft=draft catalog_id=catalog_id errors=errors /> }.into_any(),
             }}
-            <PeopleFilter form=form errors=errors />
+            <PeopleFilter draft=draft errors=errors />
         </fieldset>
     }
 }
 
 /// Who of a policy's assignees is reviewed: the resources are the policy's own.
 #[component]
-pub(super) fn PolicyScopeSection(form: EditorForm, errors: Errors) -> impl IntoView {
+pub(super) fn PolicyScopeSection(draft: Draft, errors: Errors) -> impl IntoView {
     view! {
         <fieldset class="panel">
             <legend>"Who is reviewed"</legend>
             <p class="field-hint">"The people assigned this access package under this policy."</p>
-            <PeopleFilter form=form errors=errors />
+            <PeopleFilter draft=draft errors=errors />
         </fieldset>
     }
 }
 
 /// Which of the holders are reviewed: only guests, only the inactive, or both at once.
 #[component]
-pub(super) fn PeopleFilter(form: EditorForm, errors: Errors) -> impl IntoView {
+pub(super) fn PeopleFilter(draft: Draft, errors: Errors) -> impl IntoView {
     view! {
         <CheckboxField
             id="review-guests-only"
             label="Only guests"
-            checked=form.guests_only
+            checked=draft.guests_only()
             hint="Review only people from outside the organisation, as they are when each review starts."
         />
         <CheckboxField
             id="review-inactive-only"
             label="Only people who have been inactive"
-            checked=form.inactive_only
+            checked=draft.inactive_only()
             hint="Review only people with no sign-in for a number of days, decided when each review starts."
         />
-        <Show when=move || form.inactive_only.get()>
+        <Show when=move || draft.inactive_only().get()>
             <TextField
                 id="review-inactive-days"
                 label="Days without sign-in"
-                value=form.inactive_days
+                value=draft.inactive_days()
                 error=at(errors, "scope.filter".into())
                 hint="1 to 730 days."
                 inputmode="numeric"
@@ -115,7 +116,8 @@ pub(super) fn PeopleFilter(form: EditorForm, errors: Errors) -> impl IntoView {
 #[component]
 pub(super) fn ResourceChips(
     kind: DirectoryKind,
-    ids: RwSignal<Vec<String>>,
+    /// The chosen ids; each is chosen once, so it is its chip's key.
+    ids: Model<Vec<String>>,
     path: &'static str,
     noun: &'static str,
     errors: Errors,
@@ -143,8 +145,10 @@ pub(super) fn ResourceChips(
                 }),
             }
         }
-        if !ids.with_untracked(|all| all.contains(&id)) {
-            ids.update(|all| all.push(id));
+        let mut chosen = ids.get_untracked();
+        if !chosen.contains(&id) {
+            chosen.push(id);
+            ids.set(chosen);
         }
         choice.set(String::new());
     };
@@ -174,7 +178,14 @@ pub(super) fn ResourceChips(
                             view! {
                                 <li class="chip">
                                     <span>{name.clone()}</span>
-                                    <button type="button" class="btn btn-ghost btn-small" aria-label=format!("Remove {name}") on:click=move |_| remove_item(ids, index)>
+                                    <button type="button" class="btn btn-ghost btn-small" aria-label=format!("Remove {name}") on:click={
+                                        let id = id.clone();
+                                        move |_| {
+                                            let mut chosen = ids.get_untracked();
+                                            chosen.retain(|one| *one != id);
+                                            ids.set(chosen);
+                                        }
+                                    }>
                                         "Remove"
                                     </button>
                                     {move || error.get().map(|m| view! { <span class="field-error">{m}</span> })}
@@ -196,7 +207,12 @@ pub(super) fn ResourceChips(
 
 /// An access package, picked through its catalog, and optionally one of its policies.
 #[component]
-pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
+pub(super) fn PackageScope(
+    draft: Draft,
+    /// The catalog the package is picked from: not part of the definition.
+    catalog_id: RwSignal<String>,
+    errors: Errors,
+) -> impl IntoView {
     let all = PageQuery {
         limit: Some(MAX_PAGE_SIZE),
         cursor: None,
@@ -207,13 +223,12 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
         async move { api::catalogs::list("", &page).await.map(|page| page.items) }
     });
     // A stored definition names its package only: find its catalog.
-    if form.catalog_id.get_untracked().is_empty()
-        && let Ok(package) = form
-            .access_package_id
+    if catalog_id.get_untracked().is_empty()
+        && let Ok(package) = draft
+            .access_package_id()
             .get_untracked()
             .parse::<AccessPackageId>()
     {
-        let catalog_id = form.catalog_id;
         leptos::task::spawn_local(async move {
             if let Ok(package) = api::packages::get(package).await {
                 catalog_id.try_set(package.catalog_id.to_string());
@@ -221,7 +236,7 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
         });
     }
     let packages = LocalResource::new(move || {
-        let catalog = form.catalog_id.get().parse::<CatalogId>().ok();
+        let catalog = catalog_id.get().parse::<CatalogId>().ok();
         let page = all.clone();
         async move {
             match catalog {
@@ -233,7 +248,11 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
         }
     });
     let policies = LocalResource::new(move || {
-        let package = form.access_package_id.get().parse::<AccessPackageId>().ok();
+        let package = draft
+            .access_package_id()
+            .get()
+            .parse::<AccessPackageId>()
+            .ok();
         async move {
             match package {
                 None => Ok(Vec::new()),
@@ -251,7 +270,7 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
             .into_iter()
             .map(|catalog| {
                 let value = catalog.id.to_string();
-                let selected = value == form.catalog_id.get_untracked();
+                let selected = value == catalog_id.get_untracked();
                 view! { <option value=value selected=selected>{catalog.name.to_string()}</option> }
             })
             .collect_view()
@@ -264,7 +283,7 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
             .into_iter()
             .map(|package| {
                 let value = package.id.to_string();
-                let selected = value == form.access_package_id.get_untracked();
+                let selected = value == draft.access_package_id().get_untracked();
                 view! { <option value=value selected=selected>{package.name.to_string()}</option> }
             })
             .collect_view()
@@ -277,7 +296,7 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
             .into_iter()
             .map(|policy| {
                 let value = policy.id.to_string();
-                let selected = value == form.policy_id.get_untracked();
+                let selected = value == draft.policy_id().get_untracked();
                 view! { <option value=value selected=selected>{policy.definition.name.clone()}</option> }
             })
             .collect_view()
@@ -296,11 +315,11 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
             <label for="review-catalog">"Catalog"</label>
             <select
                 id="review-catalog"
-                prop:value=move || form.catalog_id.get()
+                prop:value=move || catalog_id.get()
                 on:change=move |ev| {
-                    form.catalog_id.set(event_target_value(&ev));
-                    form.access_package_id.set(String::new());
-                    form.policy_id.set(String::new());
+                    catalog_id.set(event_target_value(&ev));
+                    draft.access_package_id().set(String::new());
+                    draft.policy_id().set(String::new());
                 }
             >
                 <option value="">"Choose…"</option>
@@ -313,10 +332,10 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
                 id="review-package"
                 aria-invalid=move || package_error.with(Option::is_some).then_some("true")
                 aria-describedby=move || package_error.with(Option::is_some).then_some("review-package-error")
-                prop:value=move || form.access_package_id.get()
+                prop:value=move || draft.access_package_id().get()
                 on:change=move |ev| {
-                    form.access_package_id.set(event_target_value(&ev));
-                    form.policy_id.set(String::new());
+                    draft.access_package_id().set(event_target_value(&ev));
+                    draft.policy_id().set(String::new());
                 }
             >
                 <option value="">"Choose…"</option>
@@ -330,8 +349,8 @@ pub(super) fn PackageScope(form: EditorForm, errors: Errors) -> impl IntoView {
                 id="review-policy"
                 aria-invalid=move || policy_error.with(Option::is_some).then_some("true")
                 aria-describedby=move || policy_error.with(Option::is_some).then_some("review-policy-error")
-                prop:value=move || form.policy_id.get()
-                on:change=move |ev| form.policy_id.set(event_target_value(&ev))
+                prop:value=move || draft.policy_id().get()
+                on:change=move |ev| draft.policy_id().set(event_target_value(&ev))
             >
                 <option value="">"All policies"</option>
                 {policy_choices}

@@ -1,52 +1,60 @@
 //! The review editor's stages (with their reviewers), schedule and settings sections.
 
 use leptos::prelude::*;
+use reactive_stores::{Field, KeyedSubfield};
 use tessera_domain::review::definition::MAX_STAGES;
 use tessera_domain::review::{Frequency, ReviewOutcome};
 
 use crate::components::{
-    CheckboxField, DirectoryKind, PersonPicker, SearchSelect, TextField, directory_choices,
+    CheckboxField, DirectoryKind, Model, PersonPicker, SearchSelect, TextField, directory_choices,
 };
 use crate::forms::sentence;
 use crate::names::keep_chosen;
 use crate::reviews::{
-    EndKind, NO_RESPONSE_RULES, ReviewerDraft, ReviewerKind, ScheduleKind, StageDraft,
+    DefinitionDraftStoreFields, EndKind, NO_RESPONSE_RULES, ReviewerDraft,
+    ReviewerDraftStoreFields, ReviewerKind, ScheduleKind, StageDraft, StageDraftStoreFields,
     frequency_label, no_response_label, no_response_value, outcome_label, parse_frequency,
     parse_no_response,
 };
+use crate::rows::{fresh_key, keys_of, move_row, remove_row};
 
 use super::editor::Errors;
 use super::editor::*;
 
+/// A list of reviewers of a stage.
+type Reviewers = KeyedSubfield<Field<StageDraft>, StageDraft, usize, Vec<ReviewerDraft>>;
+
 #[component]
 pub(super) fn StagesSection(
-    form: EditorForm,
+    draft: Draft,
     errors: Errors,
     shared: StoredValue<Shared>,
 ) -> impl IntoView {
     let add_stage = move |_| {
-        if form.stages.with_untracked(Vec::len) < MAX_STAGES {
-            let stage = owned(shared, || StageRow::new(&StageDraft::default()));
-            form.stages.update(|all| all.push(stage));
-        }
+        draft.stages().update(|all| {
+            if all.len() < MAX_STAGES {
+                all.push(StageDraft::new(fresh_key(all)));
+            }
+        });
     };
+    // Drawn again only when stages come, go or move: typing in a stage redraws nothing.
+    let keys = Memo::new(move |_| draft.stages().with(|all| keys_of(all)));
     view! {
         <fieldset class="panel">
             <legend>"Stages"</legend>
             <p class="field-hint">"One to three stages, one after the other. Each person's access is decided in the last stage it reaches."</p>
             {group_error("review-stages-error".into(), exact(errors, "stages".into()))}
             {move || {
-                let count = form.stages.with(Vec::len);
-                form.stages
-                    .get()
-                    .into_iter()
+                let keys = keys.get();
+                let count = keys.len();
+                keys.into_iter()
                     .enumerate()
-                    .map(|(index, stage)| view! {
-                        <StageEditor stage=stage index=index count=count form=form errors=errors shared=shared />
+                    .map(|(index, key)| view! {
+                        <StageEditor stage=Field::from(draft.stages().at_key(key)) key=key index=index count=count draft=draft errors=errors shared=shared />
                     })
                     .collect_view()
             }}
-            <Show when=move || form.stages.with(|s| s.len() < MAX_STAGES)>
+            <Show when=move || keys.with(|keys| keys.len() < MAX_STAGES)>
                 <button type="button" class="btn btn-secondary" on:click=add_stage>"Add a stage"</button>
             </Show>
         </fieldset>
@@ -55,10 +63,11 @@ pub(super) fn StagesSection(
 
 #[component]
 pub(super) fn StageEditor(
-    stage: StageRow,
+    stage: Field<StageDraft>,
+    key: usize,
     index: usize,
     count: usize,
-    form: EditorForm,
+    draft: Draft,
     errors: Errors,
     shared: StoredValue<Shared>,
 ) -> impl IntoView {
@@ -71,7 +80,7 @@ pub(super) fn StageEditor(
         <fieldset class="stage">
             <legend>{format!("Stage {number}")}</legend>
             <ReviewerList
-                rows=stage.reviewers
+                rows=stage.reviewers()
                 title="Reviewers"
                 noun="reviewer"
                 path=format!("{path}.reviewers")
@@ -82,7 +91,7 @@ pub(super) fn StageEditor(
                 shared=shared
             />
             <ReviewerList
-                rows=stage.fallback
+                rows=stage.fallback()
                 title="Fallback reviewers"
                 noun="fallback reviewer"
                 path=format!("{path}.fallback_reviewers")
@@ -95,7 +104,7 @@ pub(super) fn StageEditor(
             <TextField
                 id=format!("{prefix}-duration")
                 label="Days to decide"
-                value=stage.duration_days
+                value=stage.duration_days()
                 error=at(errors, format!("{path}.duration_days"))
                 hint="1 to 180 days; the stages of one review last at most 180 days together."
                 inputmode="numeric"
@@ -117,10 +126,10 @@ pub(super) fn StageEditor(
                                         <input
                                             type="checkbox"
                                             id=id
-                                            prop:checked=move || stage.moves_on.with(|set| set.contains(&outcome))
+                                            prop:checked=move || stage.moves_on().try_with(|set| set.contains(&outcome)).unwrap_or_default()
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
-                                                stage.moves_on.update(|set| {
+                                                stage.moves_on().try_update(|set| {
                                                     if on { set.insert(outcome); } else { set.remove(&outcome); }
                                                 });
                                             }
@@ -136,17 +145,17 @@ pub(super) fn StageEditor(
             })}
             <div class="row-actions">
                 {(index > 0).then(|| view! {
-                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| move_item(form.stages, index, true)>
+                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| draft.stages().update(|all| move_row(all, key, true))>
                         {format!("Move stage {number} up")}
                     </button>
                 })}
                 {(index + 1 < count).then(|| view! {
-                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| move_item(form.stages, index, false)>
+                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| draft.stages().update(|all| move_row(all, key, false))>
                         {format!("Move stage {number} down")}
                     </button>
                 })}
                 {(count > 1).then(|| view! {
-                    <button type="button" class="btn btn-danger-outline btn-small" on:click=move |_| remove_item(form.stages, index)>
+                    <button type="button" class="btn btn-danger-outline btn-small" on:click=move |_| draft.stages().update(|all| remove_row(all, key))>
                         {format!("Remove stage {number}")}
                     </button>
                 })}
@@ -157,7 +166,7 @@ pub(super) fn StageEditor(
 
 #[component]
 pub(super) fn ReviewerList(
-    rows: RwSignal<Vec<ReviewerRow>>,
+    rows: Reviewers,
     title: &'static str,
     noun: &'static str,
     path: String,
@@ -170,25 +179,29 @@ pub(super) fn ReviewerList(
 ) -> impl IntoView {
     let list_error_id = format!("{id_prefix}-error");
     let list_path = path.clone();
+    // The stage may be gone by the time this list is asked for its keys.
+    let keys = Memo::new(move |_| rows.try_with(|all| keys_of(all)).unwrap_or_default());
     view! {
         <fieldset class="approvers">
             <legend>{title}</legend>
             <p class="field-hint">{hint}</p>
             {group_error(list_error_id, exact(errors, list_path))}
             {move || {
-                rows.get()
+                keys.get()
                     .into_iter()
                     .enumerate()
-                    .map(|(index, row)| view! {
+                    .map(|(index, key)| view! {
                         <ReviewerEditor
-                            row=row
+                            row=Field::from(rows.at_key(key))
                             legend=format!("{} {}", sentence(noun), index + 1)
                             path=format!("{path}[{index}]")
                             id=format!("{id_prefix}-{index}")
                             relative=relative
                             errors=errors
                             shared=shared
-                            on_remove=Callback::new(move |_| remove_item(rows, index))
+                            on_remove=Callback::new(move |_| {
+                                rows.try_update(|all| remove_row(all, key));
+                            })
                         />
                     })
                     .collect_view()
@@ -198,8 +211,10 @@ pub(super) fn ReviewerList(
                 class="btn btn-secondary btn-small"
                 on:click=move |_| {
                     let kind = if relative { ReviewerKind::Manager } else { ReviewerKind::User };
-                    let row = owned(shared, || ReviewerRow::new(&ReviewerDraft { kind, target: String::new() }));
-                    rows.update(|all| all.push(row));
+                    rows.try_update(|all| {
+                        let key = fresh_key(all);
+                        all.push(ReviewerDraft { key, kind, target: String::new() });
+                    });
                 }
             >
                 {format!("Add {noun}")}
@@ -210,7 +225,7 @@ pub(super) fn ReviewerList(
 
 #[component]
 pub(super) fn ReviewerEditor(
-    row: ReviewerRow,
+    row: Field<ReviewerDraft>,
     legend: String,
     path: String,
     id: String,
@@ -222,15 +237,19 @@ pub(super) fn ReviewerEditor(
     let error = at(errors, path);
     let kind_id = format!("{id}-kind");
     let names = shared.with_value(|s| s.names);
+    // Read as the default once the row is removed, until the list is drawn again without it.
+    let kind = move || row.kind().try_get().unwrap_or_default();
+    let target = Model::from(row.target());
+    let filter = RwSignal::new(String::new());
     let groups = directory_choices(
         DirectoryKind::Groups,
-        row.filter,
-        Signal::derive(move || row.kind.get() == ReviewerKind::GroupMembers),
+        filter,
+        Signal::derive(move || kind() == ReviewerKind::GroupMembers),
     );
     // The chosen group stays a choice, by name, for those who may not list groups too.
     let group_choices = Signal::derive(move || {
         let found = groups.get().and_then(Result::ok).unwrap_or_default();
-        let chosen = row.target.get();
+        let chosen = target.get();
         keep_chosen(found, &chosen, || {
             names.group_name(&chosen).unwrap_or_else(|| chosen.clone())
         })
@@ -247,27 +266,30 @@ pub(super) fn ReviewerEditor(
                 <label for=kind_id.clone()>"Who"</label>
                 <select
                     id=kind_id
-                    prop:value=move || row.kind.get().value()
+                    prop:value=move || kind().value()
                     on:change=move |ev| {
-                        row.kind.set(ReviewerKind::parse(&event_target_value(&ev)));
-                        row.target.set(String::new());
+                        let chosen = ReviewerKind::parse(&event_target_value(&ev));
+                        row.try_update(|row| {
+                            row.kind = chosen;
+                            row.target.clear();
+                        });
                     }
                 >
                     {kinds
                         .into_iter()
-                        .map(|kind| view! { <option value=kind.value() selected=move || row.kind.get() == kind>{kind.label()}</option> })
+                        .map(|option| view! { <option value=option.value() selected=move || kind() == option>{option.label()}</option> })
                         .collect_view()}
                 </select>
             </div>
             {
                 let id = id.clone();
-                move || match row.kind.get() {
+                move || match kind() {
                     ReviewerKind::User => view! {
-                        <PersonPicker id=format!("{id}-user") label="User" value=row.target filter=row.filter error=error names=names />
+                        <PersonPicker id=format!("{id}-user") label="User" value=target filter=filter error=error names=names />
                     }
                     .into_any(),
                     ReviewerKind::GroupMembers => view! {
-                        <SearchSelect id=format!("{id}-group") label="Group" value=row.target filter=row.filter choices=group_choices error=error />
+                        <SearchSelect id=format!("{id}-group") label="Group" value=target filter=filter choices=group_choices error=error />
                     }
                     .into_any(),
                     ReviewerKind::SelfReview | ReviewerKind::Manager | ReviewerKind::GroupOwners => {
@@ -283,14 +305,14 @@ pub(super) fn ReviewerEditor(
 }
 
 #[component]
-pub(super) fn ScheduleSection(form: EditorForm, errors: Errors) -> impl IntoView {
+pub(super) fn ScheduleSection(draft: Draft, errors: Errors) -> impl IntoView {
     view! {
         <fieldset class="panel">
             <legend>"Schedule"</legend>
             <div class="choices" role="radiogroup" aria-label="How often">
                 {radios(
                     "review-schedule",
-                    form.schedule,
+                    draft.schedule().into(),
                     vec![
                         (ScheduleKind::OneTime, "One time", None),
                         (ScheduleKind::Recurring, "Recurring", Some("Starts again every period; each review ends before the next starts.")),
@@ -301,24 +323,24 @@ pub(super) fn ScheduleSection(form: EditorForm, errors: Errors) -> impl IntoView
                 id="review-starts"
                 label="Starts"
                 input_type="datetime-local"
-                value=form.starts_at
+                value=draft.starts_at()
                 error=at(errors, "schedule.starts_at".into())
                 hint="In your time zone. Now or later: the review starts within a minute of this time."
                 required=true
             />
-            <Show when=move || form.schedule.get() == ScheduleKind::Recurring>
+            <Show when=move || draft.schedule().get() == ScheduleKind::Recurring>
                 <div class="field" class:field-invalid=move || at(errors, "schedule.frequency".into()).with(Option::is_some)>
                     <label for="review-frequency">"Frequency"</label>
                     <select
                         id="review-frequency"
                         aria-describedby="review-frequency-error"
-                        prop:value=move || form.frequency.get().as_str()
-                        on:change=move |ev| form.frequency.set(parse_frequency(&event_target_value(&ev)))
+                        prop:value=move || draft.frequency().get().as_str()
+                        on:change=move |ev| draft.frequency().set(parse_frequency(&event_target_value(&ev)))
                     >
                         {Frequency::ALL
                             .into_iter()
                             .map(|frequency| view! {
-                                <option value=frequency.as_str() selected=move || form.frequency.get() == frequency>
+                                <option value=frequency.as_str() selected=move || draft.frequency().get() == frequency>
                                     {frequency_label(frequency)}
                                 </option>
                             })
@@ -330,7 +352,7 @@ pub(super) fn ScheduleSection(form: EditorForm, errors: Errors) -> impl IntoView
                     <legend>"Ends"</legend>
                     {radios(
                         "review-end",
-                        form.end,
+                        draft.end().into(),
                         vec![
                             (EndKind::Never, "Never", None),
                             (EndKind::OnDate, "On a date", Some("No review starts after that day.")),
@@ -338,14 +360,14 @@ pub(super) fn ScheduleSection(form: EditorForm, errors: Errors) -> impl IntoView
                         ],
                     )}
                 </fieldset>
-                {move || match form.end.get() {
+                {move || match draft.end().get() {
                     EndKind::Never => ().into_any(),
                     EndKind::OnDate => view! {
-                        <TextField id="review-end-date" label="Last day a review may start" input_type="date" value=form.end_date error=at(errors, "schedule.end".into()) />
+                        <TextField id="review-end-date" label="Last day a review may start" input_type="date" value=draft.end_date() error=at(errors, "schedule.end".into()) />
                     }
                     .into_any(),
                     EndKind::AfterOccurrences => view! {
-                        <TextField id="review-occurrences" label="Number of reviews" value=form.occurrences error=at(errors, "schedule.end".into()) hint="1 to 1000, the first included." inputmode="numeric" />
+                        <TextField id="review-occurrences" label="Number of reviews" value=draft.occurrences() error=at(errors, "schedule.end".into()) hint="1 to 1000, the first included." inputmode="numeric" />
                     }
                     .into_any(),
                 }}
@@ -355,24 +377,24 @@ pub(super) fn ScheduleSection(form: EditorForm, errors: Errors) -> impl IntoView
 }
 
 #[component]
-pub(super) fn SettingsSection(form: EditorForm, errors: Errors) -> impl IntoView {
+pub(super) fn SettingsSection(draft: Draft, errors: Errors) -> impl IntoView {
     let rule_error = at(errors, "settings.if_no_response".into());
     let earlier_error = at(errors, "settings.show_earlier_decisions".into());
     view! {
         <fieldset class="panel">
             <legend>"Settings"</legend>
-            <CheckboxField id="review-justification" label="Reviewers must give a reason for each decision" checked=form.justification_required />
+            <CheckboxField id="review-justification" label="Reviewers must give a reason for each decision" checked=draft.justification_required() />
             <CheckboxField
                 id="review-recommendations"
                 label="Show recommendations"
-                checked=form.recommendations
+                checked=draft.recommendations()
                 hint="Tessera recommends removing the access of people who have not signed in recently."
             />
-            <Show when=move || form.recommendations.get()>
+            <Show when=move || draft.recommendations().get()>
                 <TextField
                     id="review-look-back"
                     label="Days of sign-in activity to look back"
-                    value=form.look_back_days
+                    value=draft.look_back_days()
                     error=at(errors, "settings.recommendations".into())
                     hint="1 to 730 days."
                     inputmode="numeric"
@@ -383,13 +405,13 @@ pub(super) fn SettingsSection(form: EditorForm, errors: Errors) -> impl IntoView
                 <select
                     id="review-no-response"
                     aria-describedby=move || rule_error.with(Option::is_some).then_some("review-no-response-error")
-                    prop:value=move || no_response_value(form.if_no_response.get())
-                    on:change=move |ev| form.if_no_response.set(parse_no_response(&event_target_value(&ev)))
+                    prop:value=move || no_response_value(draft.if_no_response().get())
+                    on:change=move |ev| draft.if_no_response().set(parse_no_response(&event_target_value(&ev)))
                 >
                     {NO_RESPONSE_RULES
                         .into_iter()
                         .map(|rule| view! {
-                            <option value=no_response_value(rule) selected=move || form.if_no_response.get() == rule>
+                            <option value=no_response_value(rule) selected=move || draft.if_no_response().get() == rule>
                                 {no_response_label(rule)}
                             </option>
                         })
@@ -400,19 +422,19 @@ pub(super) fn SettingsSection(form: EditorForm, errors: Errors) -> impl IntoView
             <CheckboxField
                 id="review-auto-apply"
                 label="Apply the results automatically"
-                checked=form.auto_apply
+                checked=draft.auto_apply()
                 hint="Denied access is removed as soon as the review ends. Otherwise an administrator applies the results."
             />
             <CheckboxField
                 id="review-reminders"
                 label="Remind reviewers halfway through each stage"
-                checked=form.reminders
+                checked=draft.reminders()
             />
-            <Show when=move || { form.stages.with(|s| s.len() > 1) }>
+            <Show when=move || { draft.stages().with(|s| s.len() > 1) }>
                 <CheckboxField
                     id="review-show-earlier"
                     label="Show reviewers the decisions of earlier stages"
-                    checked=form.show_earlier_decisions
+                    checked=draft.show_earlier_decisions()
                 />
                 {group_error("review-show-earlier-error".into(), earlier_error)}
             </Show>

@@ -35,6 +35,7 @@ fn manager_review_of_one_group() -> DefinitionDraft {
     draft.name = "Quarterly sales review".into();
     draft.group_ids = vec![GROUP.into()];
     draft.stages[0].fallback = vec![ReviewerDraft {
+        key: 0,
         kind: ReviewerKind::User,
         target: USER.into(),
     }];
@@ -88,7 +89,9 @@ fn a_recurring_two_stage_review_of_an_access_package_reads_back_the_same() {
     draft.occurrences = "4".into();
     draft.stages[0].moves_on = [ReviewOutcome::Approve, ReviewOutcome::DontKnow].into();
     draft.stages.push(StageDraft {
+        key: 1,
         reviewers: vec![ReviewerDraft {
+            key: 0,
             kind: ReviewerKind::GroupMembers,
             target: OTHER_GROUP.into(),
         }],
@@ -157,6 +160,7 @@ fn unreadable_values_are_refused_where_the_api_would_refuse_them() {
     draft.name = String::new();
     draft.stages[0].duration_days = "two weeks".into();
     draft.stages[0].fallback = vec![ReviewerDraft {
+        key: 0,
         kind: ReviewerKind::User,
         target: String::new(),
     }];
@@ -373,10 +377,12 @@ fn stages_name_the_users_and_groups_whose_names_are_known() {
     let mut draft = manager_review_of_one_group();
     draft.stages[0].reviewers = vec![
         ReviewerDraft {
+            key: 0,
             kind: ReviewerKind::GroupMembers,
             target: OTHER_GROUP.into(),
         },
         ReviewerDraft {
+            key: 1,
             kind: ReviewerKind::Manager,
             target: String::new(),
         },
@@ -455,6 +461,7 @@ fn guests_only_is_sent_alone_or_with_inactivity_and_reads_back() {
 fn quarterly_review_by_a_user() -> DefinitionDraft {
     let mut draft = DefinitionDraft::for_policy(start());
     draft.stages[0].reviewers = vec![ReviewerDraft {
+        key: 0,
         kind: ReviewerKind::User,
         target: USER.into(),
     }];

@@ -1,0 +1,245 @@
+//! Reading requests: who may see one, one request as people read it, and pages of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tessera_domain::access::{
+    ApprovalList, DecisionView, RequestPage, RequestView, StageView, TimelineEntry,
+};
+use tessera_domain::assignment::PersonSummary;
+use tessera_domain::policy::Answer;
+use tessera_domain::request::{RequestKind, Verdict};
+use tessera_domain::{AssignmentId, PolicyId, UserId};
+use uuid::Uuid;
+
+use super::records::{corrupt, request_of};
+use crate::auth::request_authz::{OwnRequests, RequestReader};
+use crate::error::ApiResult;
+use crate::service::page::PageRequest;
+use crate::state::AppState;
+use crate::store;
+use crate::store::requests::{RequestList, RequestRow};
+
+/// The request `reader` was authorised to read.
+pub async fn get_request(state: &AppState, reader: &RequestReader) -> ApiResult<RequestView> {
+    request_view(state, reader.row()).await
+}
+
+/// Which of their own lists of requests someone reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnList {
+    /// The requests they made or that are for them.
+    Mine,
+    /// The requests waiting for their decision.
+    AwaitingDecision,
+    /// The requests they decided (at some stage).
+    Decided,
+}
+
+impl From<ApprovalList> for OwnList {
+    fn from(list: ApprovalList) -> Self {
+        match list {
+            ApprovalList::Pending => OwnList::AwaitingDecision,
+            ApprovalList::History => OwnList::Decided,
+        }
+    }
+}
+
+/// A page of the actor's own list `which`, newest first; `open_only` keeps the requests not
+/// yet final.
+pub async fn list(
+    state: &AppState,
+    own: &OwnRequests,
+    which: OwnList,
+    open_only: bool,
+    query: &tessera_domain::page::PageQuery,
+) -> ApiResult<RequestPage> {
+    let user = *own.user().as_uuid();
+    let list = match which {
+        OwnList::Mine => RequestList::Mine(user),
+        OwnList::AwaitingDecision => RequestList::AwaitingDecisionBy(user),
+        OwnList::Decided => RequestList::DecidedBy(user),
+    };
+    let page = PageRequest::parse(query)?;
+    let before = page.after_id()?;
+    let rows =
+        store::requests::list_requests(&state.db, &list, open_only, before, page.fetch()).await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(request_view(state, row).await?);
+    }
+    Ok(RequestPage { items, next_cursor })
+}
+
+/// The request as people read it: names instead of ids, stages, and a timeline.
+pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<RequestView> {
+    let request = request_of(row)?;
+    let mut ids: BTreeSet<Uuid> = BTreeSet::new();
+    ids.insert(*request.requester().as_uuid());
+    ids.insert(*request.target().as_uuid());
+    for stage in request.stages() {
+        ids.extend(stage.approvers.iter().map(|id| *id.as_uuid()));
+        ids.extend(stage.escalation_approvers.iter().map(|id| *id.as_uuid()));
+        if let Some(decision) = &stage.decision {
+            ids.insert(*decision.by.as_uuid());
+        }
+    }
+    if let Some(cancellation) = request.cancellation() {
+        ids.insert(*cancellation.by.as_uuid());
+    }
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    let names: BTreeMap<Uuid, PersonSummary> = store::users::find_people(&state.db, &ids)
+        .await?
+        .iter()
+        .map(|row| (row.id, crate::service::people::person_summary(row)))
+        .collect();
+    let person = |id: UserId| {
+        names
+            .get(id.as_uuid())
+            .cloned()
+            .unwrap_or_else(|| PersonSummary {
+                id,
+                username: "(deleted)".into(),
+                display_name: "(deleted user)".into(),
+                guest: false,
+            })
+    };
+    let mut timeline = vec![TimelineEntry {
+        at: request.submitted_at(),
+        event: "submitted".into(),
+        summary: format!(
+            "{} asked to {} {}.",
+            person(request.requester()).display_name,
+            match request.kind() {
+                RequestKind::UserAdd | RequestKind::AdminAdd => "give access to",
+                RequestKind::UserExtend => "extend the access of",
+                RequestKind::UserRemove | RequestKind::AdminRemove => "remove the access of",
+            },
+            person(request.target()).display_name
+        ),
+    }];
+    let mut stages = Vec::new();
+    for (index, stage) in request.stages().iter().enumerate() {
+        if let Some(started) = stage.started_at {
+            let names: Vec<String> = stage
+                .approvers
+                .iter()
+                .map(|id| person(*id).display_name)
+                .collect();
+            timeline.push(TimelineEntry {
+                at: started,
+                event: "stage_started".into(),
+                summary: if names.is_empty() {
+                    format!("Stage {} found nobody to decide it.", index + 1)
+                } else {
+                    format!("Stage {} waits for {}.", index + 1, names.join(", "))
+                },
+            });
+        }
+        if let Some(at) = stage.escalated_at {
+            let names: Vec<String> = stage
+                .escalation_approvers
+                .iter()
+                .map(|id| person(*id).display_name)
+                .collect();
+            timeline.push(TimelineEntry {
+                at,
+                event: "escalated".into(),
+                summary: format!("Stage {} was escalated to {}.", index + 1, names.join(", ")),
+            });
+        }
+        if let Some(decision) = &stage.decision {
+            let verb = match decision.verdict {
+                Verdict::Approve => "approved",
+                Verdict::Deny => "denied",
+            };
+            timeline.push(TimelineEntry {
+                at: decision.at,
+                event: verb.into(),
+                summary: format!(
+                    "{} {verb} stage {}{}",
+                    person(decision.by).display_name,
+                    index + 1,
+                    decision
+                        .justification
+                        .as_ref()
+                        .map(|j| format!(": {j}"))
+                        .unwrap_or_else(|| ".".into())
+                ),
+            });
+        }
+        stages.push(StageView {
+            number: index + 1,
+            started_at: stage.started_at,
+            deadline_at: stage.deadline_at(),
+            approvers: stage.approvers.iter().map(|id| person(*id)).collect(),
+            used_fallback: stage.used_fallback,
+            escalated_at: stage.escalated_at,
+            escalation_approvers: stage
+                .escalation_approvers
+                .iter()
+                .map(|id| person(*id))
+                .collect(),
+            approver_justification_required: stage.approver_justification_required,
+            decision: stage.decision.as_ref().map(|decision| DecisionView {
+                by: person(decision.by),
+                verdict: decision.verdict,
+                justification: decision.justification.as_ref().map(|j| j.to_string()),
+                at: decision.at,
+            }),
+        });
+    }
+    if let Some(cancellation) = request.cancellation() {
+        timeline.push(TimelineEntry {
+            at: cancellation.at,
+            event: "canceled".into(),
+            summary: format!(
+                "{} canceled the request.",
+                person(cancellation.by).display_name
+            ),
+        });
+    }
+    if let Some(at) = request.delivery_started_at() {
+        timeline.push(TimelineEntry {
+            at,
+            event: "delivering".into(),
+            summary: "Delivery started.".into(),
+        });
+    }
+    if let Some(at) = request.closed_at()
+        && request.cancellation().is_none()
+    {
+        timeline.push(TimelineEntry {
+            at,
+            event: request.state().as_str().into(),
+            summary: row
+                .outcome
+                .clone()
+                .unwrap_or_else(|| format!("The request was {}.", request.state().describe())),
+        });
+    }
+    timeline.sort_by_key(|entry| entry.at);
+    let answers: Vec<Answer> =
+        serde_json::from_str(&row.answers).map_err(|_| corrupt("answers", row.id))?;
+    Ok(RequestView {
+        id: request.id(),
+        access_package_id: request.access_package_id(),
+        access_package_name: row.package_name.clone(),
+        policy_id: row.policy_id.map(PolicyId::from_uuid),
+        policy_name: row.policy_name.clone(),
+        kind: request.kind(),
+        state: request.state(),
+        requester: person(request.requester()),
+        target: person(request.target()),
+        justification: row.justification.clone(),
+        answers,
+        starts_at: request.start_at(),
+        ends_at: row.ends_at,
+        submitted_at: request.submitted_at(),
+        closed_at: request.closed_at(),
+        outcome: row.outcome.clone(),
+        stages,
+        assignment_id: row.assignment_id.map(AssignmentId::from_uuid),
+        timeline,
+    })
+}
