@@ -12,6 +12,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::limiter::SignInLimiter;
+use crate::auth::oidc::OidcProviders;
 use crate::auth::password::{self, PasswordHashing};
 use crate::auth::session_token::SessionKeys;
 use crate::config::Settings;
@@ -29,6 +30,8 @@ pub enum StartupError {
     Database(#[source] StoreError),
     #[error("cannot apply migrations: {0}")]
     Migrations(#[source] StoreError),
+    #[error("cannot prepare OpenID Connect: {0}")]
+    Oidc(#[source] crate::auth::oidc::ProviderError),
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: String,
@@ -50,7 +53,9 @@ impl AppState {
         let limiter = SignInLimiter::new(&settings.sign_in_limit);
         let passwords = PasswordHashing::start(&settings.password_hashing);
         let decoy_hash = password::decoy_hash(&passwords).await;
+        let oidc = OidcProviders::new(&settings).map_err(StartupError::Oidc)?;
         Ok(AppState {
+            oidc,
             db,
             settings,
             keys,
@@ -80,7 +85,7 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+    pub async fn build(mut settings: Settings) -> Result<Application, StartupError> {
         let listener =
             TcpListener::bind(settings.listen).map_err(|source| StartupError::Listen {
                 address: settings.listen.to_string(),
@@ -93,6 +98,11 @@ impl Application {
                 source,
             })?
             .port();
+        // Listening on port 0 (tests): the default public URL names the port chosen, so that
+        // links and the OpenID Connect callback reach this server.
+        if settings.listen.port() == 0 {
+            settings.listen.set_port(port);
+        }
         let state = AppState::open(settings).await?;
         let state = web::Data::new(state);
         let server = serve(listener, state.clone())?;
