@@ -13,6 +13,7 @@ pub mod names;
 pub mod policies;
 pub mod reviews;
 pub mod routes;
+pub mod sign_in;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
