@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod audit;
 pub mod catalog;
 pub mod directory;
+pub mod identity;
 pub mod ids;
 pub mod incompatibility;
 pub mod notification;

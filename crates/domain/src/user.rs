@@ -287,6 +287,10 @@ pub struct UserView {
     pub is_admin: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The person's accounts at identity providers. Only `GET /api/v1/users/{id}` lists them;
+    /// other answers leave the field out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_links: Option<Vec<crate::identity::IdentityLink>>,
 }
 
 /// Input of `POST /api/v1/users`.

@@ -56,6 +56,7 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
         is_admin: row.is_admin,
         last_sign_in_at: row.last_sign_in_at,
         created_at: row.created_at,
+        identity_links: None,
     })
 }
 
