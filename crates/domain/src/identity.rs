@@ -53,7 +53,15 @@ pub struct SignedOut {
 /// Why a sign-in with a provider was refused, as the portal's sign-in page receives it
 /// (`/sign-in?oidc_error=<reason>`) and as the audit trail records it.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -174,14 +182,19 @@ mod tests {
         assert_eq!(SignInRefusal::StateMismatch.as_str(), "state_mismatch");
         assert_eq!(SignInRefusal::EmailNotAllowed.as_str(), "email_not_allowed");
         assert_eq!(
-            serde_json::to_string(&SignInRefusal::FlowExpired).ok().as_deref(),
+            serde_json::to_string(&SignInRefusal::FlowExpired)
+                .ok()
+                .as_deref(),
             Some("\"flow_expired\"")
         );
     }
 
     #[test]
     fn the_domain_of_an_address_is_lowercased() {
-        assert_eq!(email_domain("A@Example.ORG").as_deref(), Some("example.org"));
+        assert_eq!(
+            email_domain("A@Example.ORG").as_deref(),
+            Some("example.org")
+        );
         assert_eq!(email_domain("nobody"), None);
     }
 }

@@ -1,6 +1,8 @@
 //! The sign-in page's rules: which ways in it offers, where a provider's button leads, and
 //! refusals of an identity provider sign-in in words.
 
+use tessera_domain::identity::SignInRefusal;
+
 use crate::routes;
 
 /// The sign-in page's query parameter asking for the password form even when local passwords
@@ -33,33 +35,41 @@ pub fn provider_href(sign_in_url: &str, next: Option<&str>) -> String {
 }
 
 /// A refused identity provider sign-in in words, from the reason the server put in
-/// `oidc_error`. A reason this portal does not know yet still gets a sentence.
+/// `oidc_error`. A reason this portal does not know still gets a sentence.
 pub fn oidc_refusal(reason: &str) -> &'static str {
-    match reason {
-        "state_mismatch" => {
+    match reason.parse::<SignInRefusal>() {
+        Ok(refusal) => refusal_words(refusal),
+        Err(_) => "Signing in with your identity provider did not work. Try again.",
+    }
+}
+
+fn refusal_words(refusal: SignInRefusal) -> &'static str {
+    match refusal {
+        SignInRefusal::StateMismatch => {
             "The sign-in could not be matched to this browser, so it was stopped. Start again \
              from this page, in the same browser window."
         }
-        "flow_expired" => "The sign-in took too long and expired. Start again from this page.",
-        "provider_error" => {
+        SignInRefusal::FlowExpired => {
+            "The sign-in took too long and expired. Start again from this page."
+        }
+        SignInRefusal::ProviderError => {
             "The identity provider did not complete the sign-in. Try again; if it keeps \
              happening, ask a Tessera administrator."
         }
-        "token_invalid" => {
+        SignInRefusal::TokenInvalid => {
             "The identity provider's answer could not be verified, so you were not signed in. \
              Ask a Tessera administrator to check the provider's configuration."
         }
-        "unknown_person" => {
+        SignInRefusal::UnknownPerson => {
             "Tessera has no account for you yet. Ask a Tessera administrator to add you."
         }
-        "user_disabled" => {
+        SignInRefusal::UserDisabled => {
             "Your Tessera account is disabled. Ask a Tessera administrator if you need access."
         }
-        "email_not_allowed" => {
+        SignInRefusal::EmailNotAllowed => {
             "Your e-mail address is not in a domain that may sign in here. Sign in with your \
              organisation's account."
         }
-        _ => "Signing in with your identity provider did not work. Try again.",
     }
 }
 
