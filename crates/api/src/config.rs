@@ -36,6 +36,244 @@ pub struct Settings {
     /// only shown in the portal and wait in the outbox until it is configured.
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+    #[serde(default)]
+    pub auth: AuthSettings,
+    #[serde(default)]
+    pub oidc: OidcSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Whether people may sign in with a Tessera password. When false, only the usernames in
+    /// `break_glass` may (administrators' way in when the identity provider is down).
+    #[serde(default = "AuthSettings::default_local_passwords")]
+    pub local_passwords: bool,
+    #[serde(default)]
+    pub break_glass: Vec<String>,
+}
+
+impl AuthSettings {
+    fn default_local_passwords() -> bool {
+        true
+    }
+
+    /// Whether `username` (as typed, trimmed and lowercased) may sign in with a password.
+    pub fn allows_password(&self, username: &str) -> bool {
+        self.local_passwords || self.break_glass.iter().any(|name| name == username)
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            local_passwords: true,
+            break_glass: Vec::new(),
+        }
+    }
+}
+
+/// OpenID Connect identity providers people sign in with, and whose access tokens scripts
+/// may call the API with.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    #[serde(default)]
+    pub providers: Vec<OidcProviderSettings>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderSettings {
+    /// Appears in URLs: `a-z`, `0-9`, `-` and `_`, unique.
+    pub id: String,
+    /// The name on the sign-in button.
+    pub name: String,
+    /// The issuer; its `/.well-known/openid-configuration` describes the provider. https, or
+    /// http on a loopback host (tests, development). Compared with tokens' `iss` exactly, so
+    /// written as the provider spells it (with or without a trailing `/`).
+    pub issuer: String,
+    pub client_id: String,
+    /// Never written out. Also read from `client_secret_file` or from the environment
+    /// variable `TESSERA_OIDC__<ID>__CLIENT_SECRET` (the id uppercased, `-` as `_`), which wins.
+    #[serde(default, skip_serializing, deserialize_with = "secret_text_or_number")]
+    pub client_secret: Option<secrecy::SecretString>,
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    #[serde(default = "OidcProviderSettings::default_scopes")]
+    pub scopes: Vec<String>,
+    /// The claim a new user's username comes from; else the verified e-mail's local part.
+    #[serde(default = "OidcProviderSettings::default_username_claim")]
+    pub username_claim: String,
+    /// The claim matched against users' `external_id` (set by an import or SCIM).
+    #[serde(default = "OidcProviderSettings::default_external_id_claim")]
+    pub external_id_claim: String,
+    /// Whether a first sign-in of someone unknown creates their user.
+    #[serde(default = "OidcProviderSettings::default_create_users")]
+    pub create_users: bool,
+    /// E-mail domains new users may come from; empty: any.
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+    /// When set, Bearer JWT access tokens of this provider with this `aud` are accepted for the
+    /// API, as the service account `service_accounts` maps their client to.
+    #[serde(default)]
+    pub api_audience: Option<String>,
+    /// The access-token claim naming the calling client.
+    #[serde(default)]
+    pub api_client_claim: ApiClientClaim,
+    /// The client claim's value → the username of a Tessera service account.
+    #[serde(default)]
+    pub service_accounts: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiClientClaim {
+    Sub,
+    #[default]
+    ClientId,
+    Azp,
+}
+
+impl ApiClientClaim {
+    pub fn name(self) -> &'static str {
+        match self {
+            ApiClientClaim::Sub => "sub",
+            ApiClientClaim::ClientId => "client_id",
+            ApiClientClaim::Azp => "azp",
+        }
+    }
+}
+
+impl OidcProviderSettings {
+    fn default_scopes() -> Vec<String> {
+        ["openid", "email", "profile"].map(String::from).to_vec()
+    }
+
+    fn default_username_claim() -> String {
+        "preferred_username".into()
+    }
+
+    fn default_external_id_claim() -> String {
+        "sub".into()
+    }
+
+    fn default_create_users() -> bool {
+        true
+    }
+
+    /// The environment variable holding this provider's client secret.
+    pub fn secret_variable(&self) -> String {
+        format!(
+            "{ENV_PREFIX}OIDC__{}__CLIENT_SECRET",
+            self.id.to_ascii_uppercase().replace('-', "_")
+        )
+    }
+
+    /// Fills `client_secret` from the environment or `client_secret_file`.
+    fn resolve_secret(&mut self) -> Result<(), ConfigError> {
+        let invalid = |setting: &'static str, reason: String| ConfigError::InvalidProvider {
+            id: self.id.clone(),
+            setting,
+            reason,
+        };
+        if self.client_secret.is_some() && self.client_secret_file.is_some() {
+            return Err(invalid(
+                "client_secret_file",
+                "give client_secret or client_secret_file, not both".into(),
+            ));
+        }
+        if let Some(path) = &self.client_secret_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| invalid("client_secret_file", format!("cannot read it: {e}")))?;
+            self.client_secret = Some(secrecy::SecretString::from(text.trim().to_string()));
+        }
+        if let Ok(secret) = std::env::var(self.secret_variable()) {
+            self.client_secret = Some(secrecy::SecretString::from(secret));
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        let invalid = |setting: &'static str, reason: &str| ConfigError::InvalidProvider {
+            id: self.id.clone(),
+            setting,
+            reason: reason.into(),
+        };
+        let id_ok = (1..=32).contains(&self.id.len())
+            && self
+                .id
+                .starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'));
+        if !id_ok {
+            return Err(invalid(
+                "id",
+                "must be 1 to 32 characters of a-z, 0-9, '-' and '_', starting with a letter or digit",
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return Err(invalid("name", "must not be empty"));
+        }
+        let Ok(issuer) = Url::parse(&self.issuer) else {
+            return Err(invalid("issuer", "must be a URL"));
+        };
+        let loopback = match issuer.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match issuer.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => {
+                return Err(invalid(
+                    "issuer",
+                    "must be an https URL (plain http only on a loopback host)",
+                ));
+            }
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(invalid("client_id", "must not be empty"));
+        }
+        if self
+            .client_secret
+            .as_ref()
+            .is_none_or(|secret| secret.expose_secret().is_empty())
+        {
+            return Err(invalid(
+                "client_secret",
+                "is required (or client_secret_file, or the environment variable)",
+            ));
+        }
+        if !self.scopes.iter().any(|scope| scope == "openid") {
+            return Err(invalid("scopes", "must include openid"));
+        }
+        if self.username_claim.is_empty() || self.external_id_claim.is_empty() {
+            return Err(invalid(
+                "username_claim",
+                "username_claim and external_id_claim must not be empty",
+            ));
+        }
+        if self
+            .allowed_domains
+            .iter()
+            .any(|d| d.is_empty() || d.contains('@') || d.to_ascii_lowercase() != *d)
+        {
+            return Err(invalid(
+                "allowed_domains",
+                "must be lowercase domains such as example.org",
+            ));
+        }
+        if self.api_audience.as_deref().is_some_and(str::is_empty) {
+            return Err(invalid("api_audience", "must not be empty when set"));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -227,6 +465,8 @@ impl Default for Settings {
                 filter: "info".into(),
             },
             smtp: None,
+            auth: AuthSettings::default(),
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -246,6 +486,12 @@ pub enum ConfigError {
     Parse(String),
     #[error("invalid setting `{setting}`: {reason}")]
     Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+    #[error("invalid setting `oidc.providers.{setting}` of provider {id:?}: {reason}")]
+    InvalidProvider {
+        id: String,
         setting: &'static str,
         reason: String,
     },
@@ -298,6 +544,14 @@ fn known_keys() -> Vec<String> {
     keys
 }
 
+/// Whether `key` is a provider's client secret (`oidc.<id>.client_secret`, from
+/// `TESSERA_OIDC__<ID>__CLIENT_SECRET`), which the provider reads itself.
+fn is_provider_secret_key(key: &str) -> bool {
+    key.strip_prefix("oidc.")
+        .and_then(|rest| rest.strip_suffix(".client_secret"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('.'))
+}
+
 /// The setting key an environment variable names (`TESSERA_SMTP__HOST` is `smtp.host`), or
 /// `None` when the variable is not one of Tessera's settings variables.
 fn env_key(variable: &str) -> Option<String> {
@@ -321,7 +575,9 @@ pub fn unknown_environment_variables() -> Vec<String> {
     let known = known_keys();
     let mut unknown: Vec<String> = std::env::vars_os()
         .filter_map(|(name, _)| name.into_string().ok())
-        .filter(|name| env_key(name).is_some_and(|key| !known.contains(&key)))
+        .filter(|name| {
+            env_key(name).is_some_and(|key| !known.contains(&key) && !is_provider_secret_key(&key))
+        })
         .collect();
     unknown.sort();
     unknown
@@ -353,9 +609,15 @@ impl Settings {
         if let Some(url) = &overrides.database_url {
             figment = figment.merge(Serialized::default("database_url", url));
         }
-        let settings: Settings = figment
+        let mut settings: Settings = figment
             .extract()
             .map_err(|e| ConfigError::Parse(e.to_string()))?;
+        for provider in &mut settings.oidc.providers {
+            provider.resolve_secret()?;
+        }
+        for name in &mut settings.auth.break_glass {
+            *name = name.trim().to_lowercase();
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -417,6 +679,25 @@ impl Settings {
         if let Some(smtp) = &self.smtp {
             smtp.validate()?;
         }
+        let providers = &self.oidc.providers;
+        for (n, provider) in providers.iter().enumerate() {
+            provider.validate()?;
+            if providers[..n].iter().any(|other| other.id == provider.id) {
+                return Err(ConfigError::InvalidProvider {
+                    id: provider.id.clone(),
+                    setting: "id",
+                    reason: "another provider has this id".into(),
+                });
+            }
+        }
+        if !self.auth.local_passwords && providers.is_empty() && self.auth.break_glass.is_empty() {
+            return Err(ConfigError::Invalid {
+                setting: "auth.local_passwords",
+                reason: "with passwords switched off, configure an OpenID Connect provider or \
+                         name break_glass administrators, or nobody can sign in"
+                    .into(),
+            });
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
             return Err(ConfigError::Invalid {
                 setting: "log.filter",
@@ -461,6 +742,14 @@ impl Settings {
             .is_some_and(|smtp| smtp.password.is_some())
         {
             lines.push(("smtp.password".into(), "\"(hidden)\"".into()));
+        }
+        for provider in &self.oidc.providers {
+            if provider.client_secret.is_some() {
+                lines.push((
+                    format!("oidc.providers.{}.client_secret", provider.id),
+                    "\"(hidden)\"".into(),
+                ));
+            }
         }
         lines.sort();
         lines
@@ -783,5 +1072,113 @@ mod tests {
             assert_eq!((smtp.port, smtp.security), (25, SmtpSecurity::Starttls));
             Ok(())
         });
+    }
+
+    const PROVIDER: &str = "[[oidc.providers]]\nid = \"corp\"\nname = \"Corp\"\n\
+                            issuer = \"https://login.example.org/realms/corp\"\n\
+                            client_id = \"tessera\"\n";
+
+    #[test]
+    fn a_provider_takes_its_defaults_and_its_secret_from_the_environment() {
+        use secrecy::ExposeSecret;
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("tessera.toml", PROVIDER)?;
+            jail.set_env("TESSERA_OIDC__CORP__CLIENT_SECRET", "from-env-secret");
+            let settings = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            let corp = settings.oidc.providers.first().ok_or("no provider")?;
+            assert_eq!(corp.scopes, ["openid", "email", "profile"]);
+            assert_eq!(corp.username_claim, "preferred_username");
+            assert_eq!(corp.external_id_claim, "sub");
+            assert!(corp.create_users && corp.allowed_domains.is_empty());
+            assert_eq!(corp.api_client_claim, ApiClientClaim::ClientId);
+            assert_eq!(
+                corp.client_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret().to_string()),
+                Some("from-env-secret".to_string())
+            );
+            assert!(settings.auth.local_passwords);
+            let described = settings.describe().join("\n");
+            assert!(!described.contains("from-env-secret"), "{described}");
+            assert!(!format!("{settings:?}").contains("from-env-secret"));
+            assert!(
+                !unknown_environment_variables()
+                    .iter()
+                    .any(|v| v == "TESSERA_OIDC__CORP__CLIENT_SECRET")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_provider_secret_is_read_from_a_file() {
+        use secrecy::ExposeSecret;
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("secret.txt", "file-secret\n")?;
+            jail.create_file(
+                "tessera.toml",
+                &format!("{PROVIDER}client_secret_file = \"secret.txt\"\n"),
+            )?;
+            let settings = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            let corp = settings.oidc.providers.first().ok_or("no provider")?;
+            assert_eq!(
+                corp.client_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret().to_string()),
+                Some("file-secret".to_string())
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn plain_http_issuers_off_loopback_duplicate_ids_and_missing_secrets_are_refused() {
+        let refused = |jail: &mut figment::Jail, text: &str| {
+            jail.create_file("tessera.toml", text)?;
+            Ok::<_, figment::Error>(
+                Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default(),
+            )
+        };
+        figment::Jail::expect_with(|jail| {
+            let secret = "client_secret = \"s\"\n";
+            let http = PROVIDER.replace("https://login.example.org", "http://login.example.org");
+            let err = refused(jail, &format!("{http}{secret}"))?;
+            assert!(err.contains("oidc.providers.issuer"), "{err}");
+            let loopback = PROVIDER.replace("https://login.example.org", "http://127.0.0.1:9");
+            assert_eq!(refused(jail, &format!("{loopback}{secret}"))?, "");
+            let err = refused(jail, &format!("{PROVIDER}{secret}{PROVIDER}{secret}"))?;
+            assert!(err.contains("another provider has this id"), "{err}");
+            let err = refused(jail, PROVIDER)?;
+            assert!(err.contains("oidc.providers.client_secret"), "{err}");
+            let err = refused(
+                jail,
+                &format!("{}{secret}", PROVIDER.replace("corp", "Corp!")),
+            )?;
+            assert!(err.contains("oidc.providers.id"), "{err}");
+            let err = refused(jail, "[auth]\nlocal_passwords = false\n")?;
+            assert!(err.contains("auth.local_passwords"), "{err}");
+            let ok = refused(
+                jail,
+                "[auth]\nlocal_passwords = false\nbreak_glass = [\"Admin\"]\n",
+            )?;
+            assert_eq!(ok, "");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn break_glass_administrators_keep_their_passwords() {
+        let auth = AuthSettings {
+            local_passwords: false,
+            break_glass: vec!["admin".into()],
+        };
+        assert!(auth.allows_password("admin"));
+        assert!(!auth.allows_password("alice"));
+        assert!(AuthSettings::default().allows_password("alice"));
     }
 }

@@ -26,6 +26,8 @@ pub enum ApiError {
     Unauthenticated,
     #[error("sign-in failed")]
     SignInFailed,
+    #[error("password sign-in is switched off")]
+    LocalPasswordsDisabled,
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
     #[error("forbidden: {0}")]
@@ -89,6 +91,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => ProblemCode::Unauthenticated,
             ApiError::SignInFailed => ProblemCode::SignInFailed,
+            ApiError::LocalPasswordsDisabled => ProblemCode::LocalPasswordsDisabled,
             ApiError::RateLimited { .. } => ProblemCode::RateLimited,
             ApiError::Forbidden(_) => ProblemCode::Forbidden,
             ApiError::CsrfFailed => ProblemCode::CsrfFailed,
@@ -118,6 +121,9 @@ impl ApiError {
             ApiError::SignInFailed => {
                 "The username or password is wrong, or the account cannot sign in.".into()
             }
+            ApiError::LocalPasswordsDisabled => "Passwords are switched off here; sign in with \
+                 your organisation's identity provider."
+                .into(),
             ApiError::RateLimited { retry_after_secs } => format!(
                 "Too many sign-in attempts. Try again in {}.",
                 human_duration(*retry_after_secs)
@@ -197,6 +203,9 @@ pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
     match code {
         ProblemCode::Unauthenticated => (StatusCode::UNAUTHORIZED, "Authentication required"),
         ProblemCode::SignInFailed => (StatusCode::UNAUTHORIZED, "Sign-in failed"),
+        ProblemCode::LocalPasswordsDisabled => {
+            (StatusCode::FORBIDDEN, "Password sign-in switched off")
+        }
         ProblemCode::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
         ProblemCode::Forbidden => (StatusCode::FORBIDDEN, "Not allowed"),
         ProblemCode::CsrfFailed => (StatusCode::FORBIDDEN, "Cross-site request refused"),

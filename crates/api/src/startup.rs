@@ -12,6 +12,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::limiter::SignInLimiter;
+use crate::auth::oidc::OidcProviders;
 use crate::auth::password::{self, PasswordHashing};
 use crate::auth::session_token::SessionKeys;
 use crate::config::Settings;
@@ -29,6 +30,8 @@ pub enum StartupError {
     Database(#[source] StoreError),
     #[error("cannot apply migrations: {0}")]
     Migrations(#[source] StoreError),
+    #[error("cannot prepare OpenID Connect: {0}")]
+    Oidc(#[source] crate::auth::oidc::ProviderError),
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: String,
@@ -50,7 +53,9 @@ impl AppState {
         let limiter = SignInLimiter::new(&settings.sign_in_limit);
         let passwords = PasswordHashing::start(&settings.password_hashing);
         let decoy_hash = password::decoy_hash(&passwords).await;
+        let oidc = OidcProviders::new(&settings).map_err(StartupError::Oidc)?;
         Ok(AppState {
+            oidc,
             db,
             settings,
             keys,

@@ -1,6 +1,7 @@
 //! What every request can reach: passed explicitly as actix app data, never through a global.
 
 use crate::auth::limiter::SignInLimiter;
+use crate::auth::oidc::OidcProviders;
 use crate::auth::password::PasswordHashing;
 use crate::auth::session_token::SessionKeys;
 use crate::config::Settings;
@@ -15,4 +16,6 @@ pub struct AppState {
     pub passwords: PasswordHashing,
     /// Checked against when a sign-in names no usable account; see `auth::password`.
     pub decoy_hash: String,
+    /// The OpenID Connect providers, with their cached metadata and keys.
+    pub oidc: OidcProviders,
 }

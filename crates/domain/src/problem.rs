@@ -50,6 +50,9 @@ pub enum ProblemCode {
     Unauthenticated,
     /// The username or password is wrong, or the account cannot sign in.
     SignInFailed,
+    /// Password sign-in is switched off (`auth.local_passwords = false`) and the username is
+    /// not a break-glass administrator's: sign in with the organisation's identity provider.
+    LocalPasswordsDisabled,
     /// Too many sign-in attempts; `Retry-After` says when to try again.
     RateLimited,
     /// The caller may not do this.

@@ -8,6 +8,7 @@ pub mod actor;
 pub mod api_token;
 pub mod authz;
 pub mod limiter;
+pub mod oidc;
 pub mod password;
 pub mod review_authz;
 pub mod session_token;

@@ -27,6 +27,51 @@ pub async fn insert_session(
     Ok(())
 }
 
+/// Where a session signed in with a provider came from: the provider, and its ID token, the
+/// hint of an RP-initiated logout.
+pub struct ProviderOrigin<'a> {
+    pub provider_id: &'a str,
+    pub id_token: &'a str,
+}
+
+pub async fn insert_provider_session(
+    db: &Db,
+    id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    origin: &ProviderOrigin<'_>,
+) -> StoreResult<()> {
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, expires_at, oidc_provider_id, \
+         oidc_id_token) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .bind(origin.provider_id)
+    .bind(origin.id_token)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// The provider and ID token of a session signed in with a provider.
+pub async fn find_session_origin(
+    db: &Db,
+    session_id: Uuid,
+) -> StoreResult<Option<(String, String)>> {
+    let row: Option<(Option<String>, Option<String>)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT oidc_provider_id, oidc_id_token FROM sessions WHERE id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.and_then(|(provider, token)| provider.zip(token)))
+}
+
 /// The user of a live session: not ended, not past its absolute expiry, user enabled.
 pub async fn find_session_user(
     db: &Db,

@@ -204,7 +204,18 @@ pub async fn insert_user(
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<UserRow> {
     let mut tx = Tx::begin(db).await?;
-    let out = on_db!(&mut tx, conn => {
+    let out = on_db!(&mut tx, conn => insert_user_in(&mut *conn, user, audit).await);
+    tx.commit_if_ok(out).await
+}
+
+/// Inserts `user` with its audit event through `conn`, inside the caller's transaction.
+pub(crate) async fn insert_user_in<'c>(
+    conn: impl Into<Conn<'c>>,
+    user: &NewUserRecord,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<UserRow> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => {
         if let Some(manager) = user.manager_id {
             let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
                 .bind(manager)
@@ -237,8 +248,7 @@ pub async fn insert_user(
         let row = fetch_user_with_sponsors(&mut *conn, user.id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
-    });
-    tx.commit_if_ok(out).await
+    })
 }
 
 pub async fn find_user(db: &Db, id: Uuid) -> StoreResult<Option<UserRow>> {

@@ -363,6 +363,7 @@ pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
         }
         ProblemCode::Unauthenticated
         | ProblemCode::SignInFailed
+        | ProblemCode::LocalPasswordsDisabled
         | ProblemCode::RateLimited
         | ProblemCode::Forbidden
         | ProblemCode::CsrfFailed
