@@ -33,15 +33,23 @@ pub struct Actor {
 
 #[derive(Clone, Debug)]
 pub enum Via {
-    Session { session_id: Uuid },
-    Token { token_id: Uuid },
+    Session {
+        session_id: Uuid,
+    },
+    Token {
+        token_id: Uuid,
+    },
+    /// An access token of a configured OpenID Connect provider, mapped to a service account.
+    ProviderToken {
+        provider_id: String,
+    },
 }
 
 impl Actor {
     pub fn method(&self) -> AuthMethod {
         match self.via {
             Via::Session { .. } => AuthMethod::Session,
-            Via::Token { .. } => AuthMethod::ApiToken,
+            Via::Token { .. } | Via::ProviderToken { .. } => AuthMethod::ApiToken,
         }
     }
 
@@ -49,7 +57,7 @@ impl Actor {
     pub fn session_id(&self) -> Option<Uuid> {
         match self.via {
             Via::Session { session_id } => Some(session_id),
-            Via::Token { .. } => None,
+            Via::Token { .. } | Via::ProviderToken { .. } => None,
         }
     }
 
@@ -88,13 +96,16 @@ async fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     let now = Utc::now();
 
     if let Some(authorization) = req.headers().get(header::AUTHORIZATION) {
-        let secret = authorization
+        let bearer = authorization
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|s| api_token::looks_like_token(s))
             .ok_or(ApiError::Unauthenticated)?;
+        if !api_token::looks_like_token(bearer) {
+            return provider_token_actor(state, bearer).await;
+        }
+        let secret = bearer;
         let (token_id, user) =
             store::tokens::find_live_token_owner(&state.db, &api_token::hash(secret), now)
                 .await?
@@ -142,6 +153,42 @@ async fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
         user,
         Via::Session {
             session_id: claims.sid,
+        },
+    )
+}
+
+/// A provider's access token (a JWT) whose client maps to an enabled service account.
+async fn provider_token_actor(state: &AppState, token: &str) -> Result<Actor, ApiError> {
+    if !state.oidc.accepts_api_tokens() || token.split('.').count() != 3 {
+        return Err(ApiError::Unauthenticated);
+    }
+    let (provider, claims) = state
+        .oidc
+        .verify_api_token(token)
+        .await
+        .ok_or(ApiError::Unauthenticated)?;
+    let settings = &provider.settings;
+    let client = super::oidc::claim_text(&claims, settings.api_client_claim.name());
+    let Some(username) = client
+        .as_ref()
+        .and_then(|client| settings.service_accounts.get(client))
+    else {
+        tracing::info!(provider = %settings.id, client = ?client, "provider token of an unmapped client");
+        return Err(ApiError::Unauthenticated);
+    };
+    let user = store::users::find_user_by_username(&state.db, &username.to_lowercase())
+        .await?
+        .filter(|user| {
+            user.enabled && user.deleted_at.is_none() && user.kind == UserKind::ServiceAccount
+        })
+        .ok_or_else(|| {
+            tracing::warn!(provider = %settings.id, service_account = %username, "mapped service account missing, disabled or not a service account");
+            ApiError::Unauthenticated
+        })?;
+    Actor::from_row(
+        user,
+        Via::ProviderToken {
+            provider_id: settings.id.clone(),
         },
     )
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod applications;
 pub mod assignments;
 pub mod audit;
+pub mod auth;
 pub mod catalogs;
 pub mod groups;
 pub mod health;
@@ -32,6 +33,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn configure_api(cfg: &mut ServiceConfig) {
     cfg.service(session::sign_in)
         .service(session::sign_out)
+        .service(auth::list_auth_providers)
+        .service(auth::start_oidc_sign_in)
+        .service(auth::finish_oidc_sign_in)
         .service(me::get_me)
         .service(me::change_my_password)
         .service(users::list_users)
@@ -41,6 +45,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(users::update_user)
         .service(users::delete_user)
         .service(users::set_user_password)
+        .service(users::delete_identity_link)
         .service(users::list_user_tokens)
         .service(users::create_user_token)
         .service(tokens::list_tokens)

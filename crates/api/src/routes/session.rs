@@ -1,4 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, delete, post, web};
+use tessera_domain::identity::SignedOut;
 use tessera_domain::problem::Problem;
 use tessera_domain::user::{Me, SignIn};
 
@@ -42,11 +43,14 @@ pub async fn sign_in(
         .json(signed_in.me))
 }
 
-/// Signs out: ends the session on the server and clears its cookies.
+/// Signs out: ends the session on the server and clears its cookies. A session that came from
+/// a provider supporting RP-initiated logout answers 200 with the URL where the browser ends
+/// the provider's session too.
 #[utoipa::path(
     operation_id = "sign_out",
     tag = "session",
     responses(
+        (status = 200, description = "Signed out here; go to `provider_sign_out_url` to sign out at the provider", body = SignedOut),
         (status = 204, description = "Signed out"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing or wrong X-CSRF-Token", body = Problem, content_type = "application/problem+json"),
@@ -54,10 +58,18 @@ pub async fn sign_in(
 )]
 #[delete("/session")]
 pub async fn sign_out(state: web::Data<AppState>, actor: Actor) -> ApiResult<HttpResponse> {
-    service::session::sign_out(&state, &actor).await?;
-    let mut response = HttpResponse::NoContent();
+    let provider_sign_out_url = service::session::sign_out(&state, &actor).await?;
+    let mut response = match provider_sign_out_url {
+        Some(_) => HttpResponse::Ok(),
+        None => HttpResponse::NoContent(),
+    };
     for cookie in cleared_cookies(&state) {
         response.cookie(cookie);
     }
-    Ok(response.finish())
+    Ok(match provider_sign_out_url {
+        Some(url) => response.json(SignedOut {
+            provider_sign_out_url: url,
+        }),
+        None => response.finish(),
+    })
 }

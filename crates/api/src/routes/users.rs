@@ -168,6 +168,34 @@ pub async fn delete_user(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Removes a person's link to their account at a provider: their next sign-in there links or
+/// creates afresh. Audited. Administrators only.
+#[utoipa::path(
+    operation_id = "delete_identity_link",
+    tag = "users",
+    params(
+        ("id" = UserId, Path, description = "The user's id"),
+        ("provider_id" = String, Path, description = "The provider's id"),
+    ),
+    responses(
+        (status = 204, description = "Unlinked"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The user has no link to this provider", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}/identity-links/{provider_id}")]
+pub async fn delete_identity_link(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(UserId, String)>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let (id, provider_id) = path.into_inner();
+    service::oidc::unlink(&proof, &state, &actor, id, &provider_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Sets or resets a person's password, for instance of an imported person, who then can sign
 /// in. Ends the person's sessions (the caller's own stays when they set their own). API tokens
 /// are not affected. Administrators only.

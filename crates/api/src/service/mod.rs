@@ -15,6 +15,7 @@ pub mod groups;
 pub mod imports;
 pub mod incompatibilities;
 pub mod notifications;
+pub mod oidc;
 pub mod packages;
 pub mod page;
 pub mod people;

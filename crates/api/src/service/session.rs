@@ -32,6 +32,10 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
         ));
     }
     let username = input.username.trim().to_lowercase();
+    if !state.settings.auth.allows_password(&username) {
+        tracing::info!("password sign-in refused: local passwords are switched off");
+        return Err(ApiError::LocalPasswordsDisabled);
+    }
     if input.password.is_empty() || input.password.chars().count() > 256 {
         return Err(ApiError::invalid(
             "password",
@@ -72,11 +76,30 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
         }
     };
     attempt.succeeded();
+    start_session(state, &user, None).await
+}
 
+/// Opens a session for `user`, who just proved who they are (with a password, or at a provider
+/// named in `origin`), and records the sign-in.
+pub async fn start_session(
+    state: &AppState,
+    user: &store::users::UserRow,
+    origin: Option<&store::sessions::ProviderOrigin<'_>>,
+) -> ApiResult<SignedIn> {
     let now = Utc::now();
     let session_id = Uuid::new_v4();
     let expires_at = now + chrono::Duration::hours(i64::from(state.settings.session.max_hours));
-    store::sessions::insert_session(&state.db, session_id, user.id, now, expires_at).await?;
+    match origin {
+        None => {
+            store::sessions::insert_session(&state.db, session_id, user.id, now, expires_at).await?
+        }
+        Some(origin) => {
+            store::sessions::insert_provider_session(
+                &state.db, session_id, user.id, now, expires_at, origin,
+            )
+            .await?
+        }
+    }
     store::users::record_sign_in(&state.db, user.id, now).await?;
 
     let csrf = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
@@ -92,7 +115,7 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
         ApiError::Internal
     })?;
     tracing::info!(user = %user.id, session = %session_id, "signed in");
-    let actor_view = user_view(&user)?;
+    let actor_view = user_view(user)?;
     Ok(SignedIn {
         me: Me {
             id: actor_view.id,
@@ -112,12 +135,20 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
 }
 
 /// Ends the caller's browser session. A token-authenticated caller has no session to end.
-pub async fn sign_out(state: &AppState, actor: &Actor) -> ApiResult<()> {
-    if let Via::Session { session_id } = actor.via {
-        store::sessions::end_session(&state.db, session_id, Utc::now()).await?;
-        tracing::info!(user = %actor.id, session = %session_id, "signed out");
-    }
-    Ok(())
+/// When the session came from a provider that supports RP-initiated logout, answers where the
+/// browser ends the provider's session too.
+pub async fn sign_out(state: &AppState, actor: &Actor) -> ApiResult<Option<String>> {
+    let Via::Session { session_id } = actor.via else {
+        return Ok(None);
+    };
+    store::sessions::end_session(&state.db, session_id, Utc::now()).await?;
+    tracing::info!(user = %actor.id, session = %session_id, "signed out");
+    let Some((provider_id, id_token)) =
+        store::sessions::find_session_origin(&state.db, session_id).await?
+    else {
+        return Ok(None);
+    };
+    Ok(super::oidc::provider_sign_out_url(state, &provider_id, &id_token).await)
 }
 
 pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<Me> {

@@ -101,8 +101,11 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
     Ok(PersonPage { items, next_cursor })
 }
 
+/// One user, with their identity links.
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
-    user_view(&find_live_user(state, id).await?)
+    let mut view = user_view(&find_live_user(state, id).await?)?;
+    view.identity_links = Some(super::oidc::identity_links(state, id).await?);
+    Ok(view)
 }
 
 /// A user that exists and was not deleted; a deleted user is not found.
