@@ -85,7 +85,7 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+    pub async fn build(mut settings: Settings) -> Result<Application, StartupError> {
         let listener =
             TcpListener::bind(settings.listen).map_err(|source| StartupError::Listen {
                 address: settings.listen.to_string(),
@@ -98,6 +98,11 @@ impl Application {
                 source,
             })?
             .port();
+        // Listening on port 0 (tests): the default public URL names the port chosen, so that
+        // links and the OpenID Connect callback reach this server.
+        if settings.listen.port() == 0 {
+            settings.listen.set_port(port);
+        }
         let state = AppState::open(settings).await?;
         let state = web::Data::new(state);
         let server = serve(listener, state.clone())?;

@@ -19,6 +19,7 @@ mod health;
 mod import;
 mod migrations_parity;
 mod notifications;
+mod oidc;
 mod openapi;
 mod package_move;
 mod package_search;
