@@ -287,10 +287,11 @@ pub struct UserView {
     pub is_admin: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
-    /// The person's accounts at identity providers. Only `GET /api/v1/users/{id}` lists them;
-    /// other answers leave the field out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity_links: Option<Vec<crate::identity::IdentityLink>>,
+    /// The person's accounts at identity providers, by provider. Only
+    /// `GET /api/v1/users/{id}` lists them, and leaves the field out when there are none; other
+    /// answers always leave it out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity_links: Vec<crate::identity::IdentityLink>,
 }
 
 /// Input of `POST /api/v1/users`.

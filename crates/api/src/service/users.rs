@@ -56,7 +56,7 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
         is_admin: row.is_admin,
         last_sign_in_at: row.last_sign_in_at,
         created_at: row.created_at,
-        identity_links: None,
+        identity_links: Vec::new(),
     })
 }
 
@@ -104,7 +104,7 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
 /// One user, with their identity links.
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
     let mut view = user_view(&find_live_user(state, id).await?)?;
-    view.identity_links = Some(super::oidc::identity_links(state, id).await?);
+    view.identity_links = super::oidc::identity_links(state, id).await?;
     Ok(view)
 }
 

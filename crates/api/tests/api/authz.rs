@@ -295,6 +295,14 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         (call(Method::DELETE, "/api/v1/users/{user}", None), true),
         (
             call(
+                Method::DELETE,
+                "/api/v1/users/{user}/identity-links/{provider_id}",
+                None,
+            ),
+            true,
+        ),
+        (
+            call(
                 Method::PUT,
                 "/api/v1/users/{user}/password",
                 Some(json!({"password": "a password of an attacker"})),

@@ -411,7 +411,12 @@ async fn a_verified_email_links_an_existing_person_and_an_unverified_one_does_no
     let carol = app.person("carol").await;
     let refused = sign_in(&app, "carol", "/").await;
     assert_eq!(refused.refusal().as_deref(), Some("unknown_person"));
-    assert_eq!(user(&app, &carol.id()).await["identity_links"], json!([]));
+    assert!(
+        user(&app, &carol.id())
+            .await
+            .get("identity_links")
+            .is_none()
+    );
 }
 with_provider!(a_verified_email_links_an_existing_person_and_an_unverified_one_does_not);
 
@@ -693,7 +698,7 @@ async fn administrators_unlink_and_others_may_not(backend: Backend) {
         StatusCode::NO_CONTENT
     );
     assert_problem(app.admin.delete(&path).await, 404, "not_found").await;
-    assert_eq!(user(&app, id).await["identity_links"], json!([]));
+    assert!(user(&app, id).await.get("identity_links").is_none());
     let audited = app
         .admin
         .get("/api/v1/audit-events?action=identity_link.delete")

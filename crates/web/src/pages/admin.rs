@@ -288,7 +288,7 @@ fn IdentityLinksPanel(
                         .into_any()
                 }
                 Some(Ok(user)) => {
-                    let links = user.identity_links.unwrap_or_default();
+                    let links = user.identity_links;
                     if links.is_empty() {
                         view! { <EmptyState title="No identity provider accounts are linked." /> }
                             .into_any()
