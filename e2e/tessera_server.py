@@ -70,9 +70,20 @@ def require_binary() -> Path:
 class TesseraServer:
     """One server process in demo mode, with a fresh database in its own temporary directory."""
 
-    def __init__(self, *, web: Path | None = None, name: str = "tessera") -> None:
+    def __init__(
+        self,
+        *,
+        web: Path | None = None,
+        name: str = "tessera",
+        config: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """`config` is the text of a configuration file (`--config`), `env` more `TESSERA_*`
+        settings for this server alone."""
         self.binary = require_binary()
         self.web = web
+        self.config = config
+        self.env = env or {}
         self.dir = Path(tempfile.mkdtemp(prefix=f"{name}-e2e-"))
         self.db_path = self.dir / "tessera.db"
         self.database_url = f"sqlite://{self.db_path}"
@@ -90,11 +101,18 @@ class TesseraServer:
         env.setdefault("TESSERA_SIGN_IN_LIMIT__ATTEMPTS_PER_ADDRESS", "100000")
         if self.web is not None:
             env["TESSERA_WEB_DIR"] = str(self.web)
+        env.update(self.env)
+        config_args: list[str] = []
+        if self.config is not None:
+            config_path = self.dir / "tessera.toml"
+            config_path.write_text(self.config)
+            config_args = ["--config", str(config_path)]
         log = open(self.log_path, "wb")
         try:
             self.process = subprocess.Popen(
                 [
                     str(self.binary),
+                    *config_args,
                     "--listen",
                     "127.0.0.1:0",
                     "--database-url",

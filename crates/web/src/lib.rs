@@ -14,6 +14,7 @@ pub mod policies;
 pub mod reviews;
 pub mod routes;
 pub mod rows;
+pub mod sign_in;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

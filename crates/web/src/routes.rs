@@ -51,7 +51,7 @@ pub fn return_path(next: Option<&str>) -> &str {
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
-fn encode_component(raw: &str) -> String {
+pub fn encode_component(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for byte in raw.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {

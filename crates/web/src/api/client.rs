@@ -187,6 +187,21 @@ pub(super) async fn delete(path: &str) -> Result<(), ApiError> {
     empty_answer(response).await
 }
 
+/// `DELETE`, with the CSRF header, to an endpoint that may answer `200` with a body (read as
+/// `T`) or succeed without one (`None`).
+pub(super) async fn delete_answering<T: DeserializeOwned>(
+    path: &str,
+) -> Result<Option<T>, ApiError> {
+    let response = with_csrf(accept_json(Request::delete(&url(path))))
+        .send()
+        .await
+        .map_err(unreadable)?;
+    match response.status() {
+        200 => response.json::<T>().await.map(Some).map_err(unreadable),
+        _ => empty_answer(response).await.map(|()| None),
+    }
+}
+
 /// `PUT` without a body, with the CSRF header: links such as a membership or a role; the
 /// answer has no body.
 pub(super) async fn put_link(path: &str) -> Result<(), ApiError> {

@@ -157,7 +157,10 @@ fn Layout() -> impl IntoView {
         match api::session::sign_out().await {
             // Already gone on the server: the person is signed out either way.
             Err(error) if !error.is_unauthorized() => Err(error),
-            Ok(()) | Err(_) => {
+            // The session came from an identity provider: end its session too (RP-initiated
+            // logout). The provider sends the browser back to the portal afterwards.
+            Ok(Some(answer)) if leave_for(&answer.provider_sign_out_url) => Ok(()),
+            Ok(_) | Err(_) => {
                 session.signed_out();
                 Ok(())
             }
@@ -262,4 +265,9 @@ fn Layout() -> impl IntoView {
             </main>
         </div>
     }
+}
+
+/// Sends the browser to another site; false when the browser refused.
+fn leave_for(url: &str) -> bool {
+    web_sys::window().is_some_and(|window| window.location().assign(url).is_ok())
 }

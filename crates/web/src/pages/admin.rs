@@ -5,6 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
 use tessera_domain::UserId;
+use tessera_domain::identity::IdentityLink;
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::user::{UserChanges, UserKind, UserType, UserView};
 
@@ -13,8 +14,10 @@ use crate::components::{
     AdminNav, CheckboxField, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
     TextField, Tone, busy,
 };
-use crate::format::{maybe_timestamp, yes_no};
+use crate::format::{maybe_timestamp, timestamp, yes_no};
 use crate::forms::{NewUserForm, SetPasswordForm};
+use crate::pages::common::action_error;
+use crate::pages::confirm_delete::AskBeforeDeleting;
 use crate::state::{PagedList, Session, Shape};
 
 #[component]
@@ -99,6 +102,8 @@ fn UsersSection() -> impl IntoView {
 
     // The person whose password the administrator is setting, if any.
     let password_for = RwSignal::new(None::<(UserId, String)>);
+    // The person whose identity provider accounts the administrator is looking at, if any.
+    let links_for = RwSignal::new(None::<(UserId, String)>);
 
     view! {
         <section class="section" aria-labelledby="users-heading">
@@ -125,7 +130,7 @@ fn UsersSection() -> impl IntoView {
                         view! { <EmptyState title="There are no users yet." /> }.into_any()
                     }
                     Shape::Filled => {
-                        view! { <UsersTable users=users set_enabled=set_enabled set_type=set_type password_for=password_for /> }
+                        view! { <UsersTable users=users set_enabled=set_enabled set_type=set_type password_for=password_for links_for=links_for /> }
                             .into_any()
                     }
                 }
@@ -150,6 +155,13 @@ fn UsersSection() -> impl IntoView {
                     .get()
                     .map(|(id, username)| {
                         view! { <SetPasswordPanel id=id username=username password_for=password_for /> }
+                    })
+            }}
+            {move || {
+                links_for
+                    .get()
+                    .map(|(id, username)| {
+                        view! { <IdentityLinksPanel id=id username=username links_for=links_for /> }
                     })
             }}
         </section>
@@ -233,12 +245,134 @@ fn SetPasswordPanel(
     }
 }
 
+/// The person's accounts at identity providers, each with a way to unlink it. Shown below the
+/// users table.
+#[component]
+fn IdentityLinksPanel(
+    id: UserId,
+    username: String,
+    links_for: RwSignal<Option<(UserId, String)>>,
+) -> impl IntoView {
+    let user = LocalResource::new(move || api::users::get(id));
+    let unlinked = RwSignal::new(None::<String>);
+    let unlink = Action::new_local(move |link: &IdentityLink| {
+        let link = link.clone();
+        async move {
+            api::users::unlink_identity(id, &link.provider_id).await?;
+            unlinked.set(Some(format!(
+                "The {} account {} was unlinked.",
+                link.provider_name, link.subject
+            )));
+            user.refetch();
+            Ok::<(), ApiError>(())
+        }
+    });
+    let error = action_error(unlink);
+    let heading_ref = NodeRef::<html::H3>::new();
+    Effect::new(move || {
+        if let Some(heading) = heading_ref.get() {
+            let _ = heading.focus();
+        }
+    });
+    let title = format!("Identity links of {username}");
+    view! {
+        <div class="panel" role="region" aria-labelledby="identity-links-heading">
+            <h3 id="identity-links-heading" tabindex="-1" node_ref=heading_ref>{title}</h3>
+            <p>"Accounts at identity providers this person signs in with. Unlinking one does not end their sessions; their next sign-in with it links it again if it still matches them."</p>
+            {move || unlinked.get().map(|message| view! { <Notice tone=Tone::Success>{message}</Notice> })}
+            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The account was not unlinked." /> })}
+            {move || match user.get() {
+                None => view! { <Loading label="Loading identity links…" /> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <ErrorState error=error retry=Callback::new(move |_| user.refetch()) /> }
+                        .into_any()
+                }
+                Some(Ok(user)) => {
+                    let links = user.identity_links;
+                    if links.is_empty() {
+                        view! { <EmptyState title="No identity provider accounts are linked." /> }
+                            .into_any()
+                    } else {
+                        view! { <IdentityLinksTable links=links unlink=unlink /> }.into_any()
+                    }
+                }
+            }}
+            <div class="form-actions">
+                <button type="button" class="btn btn-secondary" on:click=move |_| links_for.set(None)>
+                    "Close"
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn IdentityLinksTable(
+    links: Vec<IdentityLink>,
+    unlink: Action<IdentityLink, Result<(), ApiError>>,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="group" aria-labelledby="identity-links-heading" tabindex="0">
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Provider"</th>
+                        <th scope="col">"Subject"</th>
+                        <th scope="col">"Linked"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {links
+                        .into_iter()
+                        .map(|link| {
+                            let confirming = RwSignal::new(false);
+                            let linked = timestamp(&link.linked_at);
+                            let ask = format!("Unlink {}", link.provider_name);
+                            let question = format!(
+                                "Unlink the {} account {}?",
+                                link.provider_name,
+                                link.subject,
+                            );
+                            let confirm = format!("Yes, unlink {}", link.provider_name);
+                            let provider = link.provider_name.clone();
+                            let subject = link.subject.clone();
+                            view! {
+                                <tr>
+                                    <th scope="row">{provider}</th>
+                                    <td><code>{subject}</code></td>
+                                    <td>{linked}</td>
+                                    <td class="cell-actions">
+                                        <AskBeforeDeleting
+                                            ask=ask
+                                            question=question
+                                            confirm=confirm
+                                            confirming=confirming
+                                            pending=unlink.pending()
+                                            on_confirm=Callback::new(move |_| {
+                                                unlink.dispatch(link.clone());
+                                            })
+                                        />
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
 #[component]
 fn UsersTable(
     users: PagedList<UserView>,
     set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
     set_type: Action<(UserId, UserType), Result<(), ApiError>>,
     password_for: RwSignal<Option<(UserId, String)>>,
+    links_for: RwSignal<Option<(UserId, String)>>,
 ) -> impl IntoView {
     let ids = move || users.with_items(|all| all.iter().map(|user| user.id).collect::<Vec<_>>());
     view! {
@@ -259,7 +393,7 @@ fn UsersTable(
                 </thead>
                 <tbody>
                     <For each=ids key=|id| *id let(id)>
-                        <UserRow id=id users=users set_enabled=set_enabled set_type=set_type password_for=password_for />
+                        <UserRow id=id users=users set_enabled=set_enabled set_type=set_type password_for=password_for links_for=links_for />
                     </For>
                 </tbody>
             </table>
@@ -276,6 +410,7 @@ fn UserRow(
     set_enabled: Action<(UserId, bool), Result<(), ApiError>>,
     set_type: Action<(UserId, UserType), Result<(), ApiError>>,
     password_for: RwSignal<Option<(UserId, String)>>,
+    links_for: RwSignal<Option<(UserId, String)>>,
 ) -> impl IntoView {
     let user =
         Memo::new(move |_| users.with_items(|all| all.iter().find(|user| user.id == id).cloned()));
@@ -362,6 +497,18 @@ fn UserRow(
                         }
                     >
                         "Set password"
+                    </button>
+                })}
+                {move || person().then(|| view! {
+                    <button
+                        type="button"
+                        class="btn btn-secondary btn-small"
+                        aria-label=move || format!("Identity links of {}", cell(|user| user.username.to_string())())
+                        on:click=move |_| {
+                            links_for.set(Some((id, cell(|user| user.username.to_string())())));
+                        }
+                    >
+                        "Identity links"
                     </button>
                 })}
                 <button
