@@ -1,7 +1,8 @@
 //! Background work that runs on a clock: assignments starting and ending on time, requests
-//! escalating, timing out and starting, and notifications e-mailed from the outbox. The loop
-//! is here; the sweeps of each kind of thing are in [`assignments`], [`requests`] and
-//! [`users`] (the review sweeps are the reviews service's).
+//! escalating, timing out and starting, notifications e-mailed from the outbox, and expired
+//! sign-in flows and sessions deleted. The loop is here; the sweeps of each kind of thing are in
+//! [`assignments`], [`requests`], [`users`] and [`housekeeping`] (the review sweeps are the
+//! reviews service's).
 //!
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
 //! version inside a transaction, so when two replicas pick the same assignment, one changes it
@@ -16,6 +17,7 @@ use crate::service;
 use crate::state::AppState;
 
 pub mod assignments;
+pub mod housekeeping;
 pub mod requests;
 pub mod users;
 
@@ -55,6 +57,17 @@ pub fn spawn_scheduler(
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "scheduled review work failed; retrying next round")
+                }
+            }
+            match housekeeping::purge_expired(&state, Utc::now()).await {
+                Ok(purged) if purged.flows + purged.sessions > 0 => tracing::info!(
+                    flows = purged.flows,
+                    sessions = purged.sessions,
+                    "expired sign-in flows and sessions deleted"
+                ),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "housekeeping failed; retrying next round")
                 }
             }
             // Notifications come after the assignment work, so that those it wrote go out now.

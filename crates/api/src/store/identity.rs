@@ -21,28 +21,32 @@ pub struct FlowRow {
 
 /// Stores a new flow; flows that expired more than a day ago go at the same time.
 pub async fn insert_flow(db: &Db, flow: &FlowRow) -> StoreResult<()> {
-    let long_expired = flow.created_at - chrono::Duration::days(1);
-    on_db!(db, pool => {
-        sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1")
-            .bind(long_expired)
-            .execute(pool)
-            .await?;
-        sqlx::query(
-            "INSERT INTO oidc_flows (state, provider_id, nonce, pkce_verifier, return_to, \
-             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&flow.state)
-        .bind(&flow.provider_id)
-        .bind(&flow.nonce)
-        .bind(&flow.pkce_verifier)
-        .bind(flow.return_to.as_deref())
-        .bind(flow.created_at)
-        .bind(flow.expires_at)
+    delete_expired_flows(db, flow.created_at - chrono::Duration::days(1)).await?;
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO oidc_flows (state, provider_id, nonce, pkce_verifier, return_to, \
+         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&flow.state)
+    .bind(&flow.provider_id)
+    .bind(&flow.nonce)
+    .bind(&flow.pkce_verifier)
+    .bind(flow.return_to.as_deref())
+    .bind(flow.created_at)
+    .bind(flow.expires_at)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Deletes the flows that expired before `before`; returns how many went.
+pub async fn delete_expired_flows(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
+    let done = on_db!(db, pool => sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1")
+        .bind(before)
         .execute(pool)
         .await
-        .map(|_| ())
-    })?;
-    Ok(())
+        .map(|done| done.rows_affected()))?;
+    Ok(done)
 }
 
 /// Takes the flow of `state` out of the store: of two callbacks with one state, one gets it.

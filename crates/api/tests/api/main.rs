@@ -16,6 +16,7 @@ mod errors;
 mod groups;
 mod guests;
 mod health;
+mod housekeeping;
 mod import;
 mod migrations_parity;
 mod notifications;
