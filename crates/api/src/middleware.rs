@@ -106,8 +106,17 @@ pub async fn request_context(
     }
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Refusing work because the password hashing threads are all taken is load shedding, not
+    // a fault: it is logged as a warning although its status is 503.
+    let shed = response
+        .response()
+        .error()
+        .and_then(|err| err.as_error::<ApiError>())
+        .is_some_and(|err| matches!(err, ApiError::Busy { .. }));
     span.in_scope(|| {
-        if status >= 500 {
+        if shed {
+            tracing::warn!(status, elapsed_ms, "request shed: too busy");
+        } else if status >= 500 {
             tracing::error!(status, elapsed_ms, "request failed");
         } else {
             tracing::info!(status, elapsed_ms, "request done");
