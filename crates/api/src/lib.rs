@@ -12,6 +12,8 @@ pub mod idempotency;
 pub mod jobs;
 pub mod middleware;
 pub mod openapi;
+pub(crate) mod request_record;
+pub(crate) mod request_refusals;
 pub mod routes;
 pub mod service;
 pub mod spa;

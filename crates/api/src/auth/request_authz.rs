@@ -10,8 +10,8 @@
 //! A failing database stays an error, never "not allowed".
 //!
 //! The request's stored form is read, and the rules' refusals are answered, by the leaf
-//! modules `service::requests::records` and `service::requests::refusals`, which depend on
-//! nothing here.
+//! modules `crate::request_record` and `crate::request_refusals`, which the requests
+//! service uses too and which depend on neither auth nor service.
 
 use chrono::Utc;
 use tessera_domain::request::{Actor as RequestActor, Request};
@@ -21,7 +21,8 @@ use super::Actor;
 use super::authz::catalog_permission::ManageAssignments;
 use super::authz::{CatalogProof, authorize_catalog};
 use crate::error::{ApiError, ApiResult};
-use crate::service::requests::{refusal, request_of};
+use crate::request_record::request_of;
+use crate::request_refusals::refusal;
 use crate::state::AppState;
 use crate::store;
 use crate::store::packages::PackageRow;

@@ -7,9 +7,9 @@ use tessera_domain::notification::NotificationKind;
 use tessera_domain::request::{DeliveryResult, Request, RequestKind, RequestState};
 use uuid::Uuid;
 
-use super::records::{policy_of, request_of, write_of};
-use super::refusals::refusal;
 use crate::error::{ApiError, ApiResult};
+use crate::request_record::{policy_of, request_of, write_of};
+use crate::request_refusals::refusal;
 use crate::service::audit_event;
 use crate::service::notifications::{AccessEndReason, access_ended, render};
 use crate::state::AppState;

@@ -13,23 +13,22 @@
 //!
 //! One module per use case: [`submit`] makes requests, [`decide`] holds approvers' decisions
 //! and cancellation, [`deliver`] carries approved requests out, and [`views`] reads them.
-//! [`directory`] resolves approvers, [`notes`] renders notifications, [`records`] reads and
-//! writes the stored form, and [`refusals`] maps the domain's refusals to API errors.
+//! [`directory`] resolves approvers and [`notes`] renders notifications. The stored form is
+//! read and written by [`crate::request_record`], and the domain's refusals mapped to API
+//! errors by [`crate::request_refusals`]: leaves outside the service, because the request
+//! authorization uses them too.
 
 mod decide;
 mod deliver;
 mod directory;
 mod notes;
-mod records;
-mod refusals;
 mod submit;
 mod views;
 
+pub(crate) use crate::request_record::{policy_of, request_of, write_of};
 pub use decide::{cancel, decide};
 pub(crate) use deliver::deliver;
 pub(crate) use directory::{LoadedDirectory, escalation_resolver, load_directory, stage_resolver};
 pub(crate) use notes::notes_for;
-pub(crate) use records::{policy_of, request_of, write_of};
-pub(crate) use refusals::refusal;
 pub use submit::{AdminAdd, Submitted, submit, submit_admin_add};
 pub use views::{OwnList, get_request, list, request_view};

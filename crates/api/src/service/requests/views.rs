@@ -11,9 +11,9 @@ use tessera_domain::request::{RequestKind, Verdict};
 use tessera_domain::{AssignmentId, PolicyId, UserId};
 use uuid::Uuid;
 
-use super::records::{corrupt, request_of};
 use crate::auth::request_authz::{OwnRequests, RequestReader};
 use crate::error::ApiResult;
+use crate::request_record::{corrupt, request_of};
 use crate::service::page::PageRequest;
 use crate::state::AppState;
 use crate::store;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::store::requests::{RequestRow, RequestWrite};
 
-pub(super) fn corrupt(what: &'static str, id: Uuid) -> ApiError {
+pub(crate) fn corrupt(what: &'static str, id: Uuid) -> ApiError {
     tracing::error!(%id, field = what, "stored request data does not parse");
     ApiError::Internal
 }
