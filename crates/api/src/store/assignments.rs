@@ -59,6 +59,37 @@ impl RoleTable {
         }
     }
 
+    /// `INSERT INTO <table> (<resource>, user_id, <since>, granted_by_assignment) SELECT
+    /// r.<resource>, `: the start of a grant from `package_resource_roles r`. The caller pushes
+    /// the user, the time, `TRUE FROM ...` and its conditions, then [`Self::push_grant_end`].
+    fn grant_query<DB: Database>(self) -> QueryBuilder<DB> {
+        let (name, resource, since) = self.parts();
+        let mut grant = QueryBuilder::new("INSERT INTO ");
+        grant
+            .push(name)
+            .push(" (")
+            .push(resource)
+            .push(", user_id, ")
+            .push(since)
+            .push(", granted_by_assignment) SELECT r.")
+            .push(resource)
+            .push(", ");
+        grant
+    }
+
+    /// Ends a [`Self::grant_query`]: only this table's roles, and a row already there stays.
+    fn push_grant_end<DB: Database>(self, grant: &mut QueryBuilder<DB>)
+    where
+        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    {
+        grant
+            .push(" AND r.kind = ")
+            .push_bind(self.kind())
+            .push(" ON CONFLICT (")
+            .push(self.parts().1)
+            .push(", user_id) DO NOTHING");
+    }
+
     /// Pushes the condition that no delivered assignment grants the row this table is looking
     /// at (the statement's target table, not aliased).
     fn push_not_granted_elsewhere<DB: Database>(self, query: &mut QueryBuilder<DB>)
@@ -93,28 +124,15 @@ pub(crate) async fn grant_package_roles<'c>(
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
     for table in RoleTable::ALL {
-        let (name, resource, since) = table.parts();
         on_db!(&mut conn, conn => {
-            let mut grant = QueryBuilder::new("INSERT INTO ");
+            let mut grant = table.grant_query();
             grant
-                .push(name)
-                .push(" (")
-                .push(resource)
-                .push(", user_id, ")
-                .push(since)
-                .push(", granted_by_assignment) SELECT r.")
-                .push(resource)
-                .push(", ")
                 .push_bind(user)
                 .push(", ")
                 .push_bind(now)
                 .push(", TRUE FROM package_resource_roles r WHERE r.package_id = ")
-                .push_bind(package)
-                .push(" AND r.kind = ")
-                .push_bind(table.kind())
-                .push(" ON CONFLICT (")
-                .push(resource)
-                .push(", user_id) DO NOTHING");
+                .push_bind(package);
+            table.push_grant_end(&mut grant);
             grant.build().execute(conn).await.map(|_| ())
         })?;
     }
@@ -160,29 +178,17 @@ pub(crate) async fn grant_role_to_assignees<'c>(
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
     for table in RoleTable::ALL {
-        let (name, resource, since) = table.parts();
         on_db!(&mut conn, conn => {
-            let mut grant = QueryBuilder::new("INSERT INTO ");
+            let mut grant = table.grant_query();
             grant
-                .push(name)
-                .push(" (")
-                .push(resource)
-                .push(", user_id, ")
-                .push(since)
-                .push(", granted_by_assignment) SELECT r.")
-                .push(resource)
-                .push(", a.user_id, ")
+                .push("a.user_id, ")
                 .push_bind(now)
                 .push(
                     ", TRUE FROM package_resource_roles r JOIN assignments a \
                      ON a.package_id = r.package_id AND a.state = 'delivered' WHERE r.id = ",
                 )
-                .push_bind(role)
-                .push(" AND r.kind = ")
-                .push_bind(table.kind())
-                .push(" ON CONFLICT (")
-                .push(resource)
-                .push(", user_id) DO NOTHING");
+                .push_bind(role);
+            table.push_grant_end(&mut grant);
             grant.build().execute(conn).await.map(|_| ())
         })?;
     }
