@@ -51,7 +51,12 @@ def tessera() -> Iterator[TesseraServer]:
         require_binary()
     except ServerError as error:
         pytest.exit(str(error), returncode=2)
-    server = TesseraServer(web=web_dir(), name="shared")
+    yield from serving(TesseraServer(web=web_dir(), name="shared"), "shared server")
+
+
+def serving(server: TesseraServer, label: str) -> Iterator[TesseraServer]:
+    """Starts `server` for a fixture, yields it, then stops it and removes its files. Failing
+    to start or to stop in time fails the tests that use it."""
     try:
         server.start()
     except ServerError as error:
@@ -63,7 +68,7 @@ def tessera() -> Iterator[TesseraServer]:
         try:
             server.terminate()
         except ServerError as error:
-            pytest.fail(f"shared server: {error}", pytrace=False)
+            pytest.fail(f"{label}: {error}", pytrace=False)
         finally:
             server.cleanup()
 

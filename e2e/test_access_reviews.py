@@ -17,7 +17,6 @@ made under unique names, so the test needs no order.
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timezone
 from typing import Iterator
@@ -25,9 +24,9 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import AdminApi, demo_user
+from conftest import AdminApi, demo_user, serving
 from review_helpers import api, screenshot, sign_in, sign_out, unique, user_id
-from tessera_server import ServerError, TesseraServer, web_dir
+from tessera_server import TesseraServer, web_dir
 
 MARIA = demo_user("maria")
 ADMIN = demo_user("admin")
@@ -39,28 +38,10 @@ REVIEW_START_TIMEOUT_S = 30.0
 
 @pytest.fixture(scope="module")
 def tessera() -> Iterator[TesseraServer]:
-    server = TesseraServer(web=web_dir(), name="reviews")
-    previous = os.environ.get("TESSERA_JOBS__INTERVAL_SECONDS")
-    os.environ["TESSERA_JOBS__INTERVAL_SECONDS"] = "1"
-    try:
-        server.start()
-    except ServerError as error:
-        server.cleanup()
-        pytest.fail(str(error), pytrace=False)
-    finally:
-        if previous is None:
-            os.environ.pop("TESSERA_JOBS__INTERVAL_SECONDS", None)
-        else:
-            os.environ["TESSERA_JOBS__INTERVAL_SECONDS"] = previous
-    try:
-        yield server
-    finally:
-        try:
-            server.terminate()
-        except ServerError as error:
-            pytest.fail(f"reviews server: {error}", pytrace=False)
-        finally:
-            server.cleanup()
+    server = TesseraServer(
+        web=web_dir(), name="reviews", env={"TESSERA_JOBS__INTERVAL_SECONDS": "1"}
+    )
+    yield from serving(server, "reviews server")
 
 
 @pytest.fixture(scope="module")

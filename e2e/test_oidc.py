@@ -27,8 +27,8 @@ import pytest
 import requests
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from conftest import AdminApi, demo_user, open_account_menu
-from tessera_server import REPO_ROOT, ServerError, TesseraServer, web_dir
+from conftest import AdminApi, demo_user, open_account_menu, serving
+from tessera_server import REPO_ROOT, TesseraServer, web_dir
 
 PROVIDER_DIR = REPO_ROOT / "e2e" / "oidc-provider"
 PROVIDER_ID = "corp"
@@ -133,20 +133,7 @@ create_users = true
         # The secret comes from the environment, as the documentation recommends.
         env={f"TESSERA_OIDC__{PROVIDER_ID.upper()}__CLIENT_SECRET": CLIENT_SECRET},
     )
-    try:
-        server.start()
-    except ServerError as error:
-        server.cleanup()
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield server
-    finally:
-        try:
-            server.terminate()
-        except ServerError as error:
-            pytest.fail(f"oidc server: {error}", pytrace=False)
-        finally:
-            server.cleanup()
+    yield from serving(server, "oidc server")
 
 
 @pytest.fixture(scope="module")
