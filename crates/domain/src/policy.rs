@@ -64,7 +64,10 @@ pub use questions::{
     AnswerFormat, AnswerPattern, Question, QuestionDefinition, QuestionId, RequesterDefinition,
     RequesterSettings,
 };
-pub use resolve::{DirectoryView, ResolvedApprovers, resolve_escalation, resolve_stage};
+pub use resolve::{
+    DirectoryView, ResolvedApprovers, Without, asked_only_as_manager, resolve_escalation,
+    resolve_fallback, resolve_stage,
+};
 
 /// The longest policy name, in characters.
 pub const NAME_MAX_LEN: usize = 100;

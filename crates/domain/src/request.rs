@@ -298,6 +298,21 @@ pub enum RequestEvent {
     DeliveryFinished {
         result: DeliveryResult,
     },
+    /// An approver of the current stage was taken off it (they left, or stopped being the
+    /// manager the stage asked for), and `added` joined: their replacement, or the stage's
+    /// fallback approvers when nobody else was left (`used_fallback`).
+    Rerouted {
+        stage: usize,
+        removed: UserId,
+        added: BTreeSet<UserId>,
+        used_fallback: bool,
+    },
+    /// The last approver of the current stage was taken off it and nobody could replace them,
+    /// not even a fallback approver: the request is denied, as when a stage starts with nobody.
+    NoApproverLeft {
+        stage: usize,
+        removed: UserId,
+    },
 }
 
 impl RequestEvent {
@@ -311,6 +326,8 @@ impl RequestEvent {
             RequestEvent::Canceled { .. } => RequestState::Canceled,
             RequestEvent::DeliveryStarted => RequestState::Delivering,
             RequestEvent::DeliveryFinished { result } => result.state(),
+            RequestEvent::Rerouted { .. } => RequestState::PendingApproval,
+            RequestEvent::NoApproverLeft { .. } => RequestState::Denied,
         }
     }
 }
@@ -842,6 +859,65 @@ impl Request {
         }
         self.close(result.state(), now);
         Ok(RequestEvent::DeliveryFinished { result })
+    }
+
+    /// Takes `removed` off the current stage, first and escalation approvers alike, and asks
+    /// `replacement` instead when given (a new manager; nobody approves their own request, so
+    /// the target and the requester are never added). When no first approver is left, the
+    /// stage's fallback approvers (`fallback` resolves them) are asked; when there are none,
+    /// the escalation approvers left decide alone; when nobody at all is left, the request is
+    /// denied, as a stage that starts with nobody is.
+    pub fn reroute(
+        &mut self,
+        removed: UserId,
+        replacement: Option<UserId>,
+        now: DateTime<Utc>,
+        fallback: impl FnOnce(usize) -> ResolvedApprovers,
+    ) -> Result<RequestEvent, Refusal> {
+        let index = self.pending_stage()?;
+        if !self.stages[index].asks(removed) {
+            return Err(Refusal::NotAnApprover);
+        }
+        let added: BTreeSet<UserId> = self.without_self(replacement.into_iter().collect());
+        let stage = &mut self.stages[index];
+        stage.approvers.remove(&removed);
+        stage.escalation_approvers.remove(&removed);
+        let mut added: BTreeSet<UserId> = added
+            .into_iter()
+            .filter(|person| stage.approvers.insert(*person))
+            .collect();
+        let mut used_fallback = false;
+        if self.stages[index].approvers.is_empty() {
+            let found = self.without_self(fallback(index).approvers);
+            let stage = &mut self.stages[index];
+            if found.is_empty() {
+                // Only escalation approvers remain: they become the stage's approvers, since a
+                // waiting stage always has some.
+                stage.approvers = stage.escalation_approvers.clone();
+            } else {
+                added.extend(
+                    found
+                        .iter()
+                        .filter(|p| !stage.escalation_approvers.contains(*p)),
+                );
+                stage.approvers = found;
+                stage.used_fallback = true;
+                used_fallback = true;
+            }
+        }
+        if self.stages[index].approvers.is_empty() {
+            self.close(RequestState::Denied, now);
+            return Ok(RequestEvent::NoApproverLeft {
+                stage: index,
+                removed,
+            });
+        }
+        Ok(RequestEvent::Rerouted {
+            stage: index,
+            removed,
+            added,
+            used_fallback,
+        })
     }
 
     fn already_final(&self) -> Refusal {

@@ -96,13 +96,15 @@ pub use definition::{
     ValidReviewDefinition, validate, validate_record,
 };
 pub use instance::{
-    AfterStage, AppliedBy, ApplyStart, Completion, InstanceStage, ItemRemoval, ItemResult,
-    NewReviewInstance, PendingRemoval, ReviewDue, ReviewDueAction, ReviewEvent, ReviewInstance,
-    ReviewInstanceRecord, ReviewInstanceState, ReviewRefusal, Stop,
+    AfterStage, AppliedBy, ApplyStart, Completion, InstanceStage, ItemRemoval, ItemRerouted,
+    ItemResult, NewReviewInstance, PendingRemoval, ReviewDue, ReviewDueAction, ReviewEvent,
+    ReviewInstance, ReviewInstanceRecord, ReviewInstanceState, ReviewRefusal, Stop,
 };
 pub use item::{InvalidReviewRecord, ItemStage, NewReviewItem, ReviewItem, ReviewItemRecord};
 pub use recommendation::{Recommendation, RecommendedVerdict, is_inactive, recommendation};
-pub use resolve::{ResolvedReviewers, resolve_reviewers};
+pub use resolve::{
+    ResolvedReviewers, resolve_fallback_reviewers, resolve_reviewers, reviews_only_as_manager,
+};
 pub use schedule::{
     EndInput, Frequency, Occurrence, Recurrence, RecurrenceEnd, ReviewSchedule, ScheduleInput,
     next_start_after, occurrence_start,

@@ -32,6 +32,31 @@ pub trait DirectoryView {
     fn can_approve(&self, user: UserId) -> bool;
 }
 
+/// A directory view in which `gone` decides nothing: the person leaving, while the
+/// directory still says they are enabled (the change is not written yet).
+pub struct Without<'a, V> {
+    pub view: &'a V,
+    pub gone: Option<UserId>,
+}
+
+impl<V: DirectoryView> DirectoryView for Without<'_, V> {
+    fn manager_of(&self, user: UserId) -> Option<UserId> {
+        self.view.manager_of(user)
+    }
+    fn sponsors_of(&self, user: UserId) -> BTreeSet<UserId> {
+        self.view.sponsors_of(user)
+    }
+    fn members_of(&self, group: GroupId) -> BTreeSet<UserId> {
+        self.view.members_of(group)
+    }
+    fn owners_of(&self, group: GroupId) -> BTreeSet<UserId> {
+        self.view.owners_of(group)
+    }
+    fn can_approve(&self, user: UserId) -> bool {
+        Some(user) != self.gone && self.view.can_approve(user)
+    }
+}
+
 /// The people who decide a stage.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResolvedApprovers {
@@ -76,6 +101,42 @@ pub fn resolve_escalation(
             view,
         )
     })
+}
+
+/// The stage's fallback approvers alone: who decides once none of the people asked is left
+/// (they left the organisation, say). Resolved as the fallback is when a stage starts.
+pub fn resolve_fallback(
+    stage: &ApprovalStage,
+    requester: UserId,
+    target: UserId,
+    view: &impl DirectoryView,
+) -> ResolvedApprovers {
+    ResolvedApprovers {
+        approvers: resolve_specs(stage.fallback(), requester, target, view),
+        used_fallback: true,
+    }
+}
+
+/// Whether `person` would be one of the stage's first approvers only because the stage asks
+/// for the target's direct manager: the stage names the manager, and none of its other
+/// entries (a named user, a group, the second-level manager, sponsors) finds `person`. A
+/// named approver who happens to be the manager is asked as that name, not as the manager.
+pub fn asked_only_as_manager(
+    stage: &ApprovalStage,
+    requester: UserId,
+    target: UserId,
+    person: UserId,
+    view: &impl DirectoryView,
+) -> bool {
+    let direct = ApproverSpec::Manager {
+        level: ManagerLevel::DIRECT,
+    };
+    let (managers, others): (Vec<ApproverSpec>, Vec<ApproverSpec>) = stage
+        .primary()
+        .iter()
+        .copied()
+        .partition(|spec| *spec == direct);
+    !managers.is_empty() && !resolve_specs(&others, requester, target, view).contains(&person)
 }
 
 fn resolve_with_fallback(

@@ -1510,3 +1510,135 @@ fn every_state_has_its_own_words() {
     let words: BTreeSet<&str> = RequestState::ALL.iter().map(|s| s.describe()).collect();
     assert_eq!(words.len(), RequestState::ALL.len());
 }
+
+/// A request for Ada waiting in its first stage for `first`.
+fn waiting_for(first: &[u128]) -> Request {
+    let mut request = Setup::stages(&[plain(14)]).world().request;
+    let resolved = ResolvedApprovers {
+        approvers: users(first),
+        used_fallback: false,
+    };
+    match request.submit(noon(), |_| resolved) {
+        Ok(_) => request,
+        Err(refusal) => panic!("test submission refused: {refusal}"),
+    }
+}
+
+fn fallback_of(people: &[u128]) -> impl FnOnce(usize) -> ResolvedApprovers {
+    let approvers = users(people);
+    move |_| ResolvedApprovers {
+        approvers,
+        used_fallback: true,
+    }
+}
+
+/// The request reads back from its stored form, as storage reads it.
+fn stored_again(request: &Request) -> Request {
+    match Request::try_from(RequestRecord::from(request.clone())) {
+        Ok(read) => read,
+        Err(err) => panic!("the rerouted request does not read back: {err}"),
+    }
+}
+
+#[test]
+fn a_leaving_approver_leaves_the_stage_to_the_others_still_asked() {
+    let mut request = waiting_for(&[BOB, ERIN]);
+    let event = request.reroute(user(BOB), None, noon(), |_| panic!("no fallback needed"));
+    assert_eq!(
+        event,
+        Ok(RequestEvent::Rerouted {
+            stage: 0,
+            removed: user(BOB),
+            added: BTreeSet::new(),
+            used_fallback: false,
+        })
+    );
+    assert_eq!(request.current_approvers(), users(&[ERIN]));
+    assert_eq!(
+        stored_again(&request).check_decider(0, user(BOB), noon()),
+        Err(Refusal::NotAnApprover)
+    );
+    assert_eq!(request.check_decider(0, user(ERIN), noon()), Ok(()));
+}
+
+#[test]
+fn the_last_approver_leaving_hands_the_stage_to_the_fallback_but_never_to_ada() {
+    let mut request = waiting_for(&[BOB]);
+    let event = request.reroute(user(BOB), None, noon(), fallback_of(&[CAROL, ADA]));
+    assert_eq!(
+        event,
+        Ok(RequestEvent::Rerouted {
+            stage: 0,
+            removed: user(BOB),
+            added: users(&[CAROL]),
+            used_fallback: true,
+        })
+    );
+    assert_eq!(stored_again(&request).current_approvers(), users(&[CAROL]));
+    assert!(request.stages()[0].used_fallback);
+}
+
+#[test]
+fn nobody_left_to_decide_denies_the_request_as_a_stage_starting_with_nobody_does() {
+    let mut request = waiting_for(&[BOB]);
+    let event = request.reroute(user(BOB), None, noon(), fallback_of(&[]));
+    assert_eq!(
+        event,
+        Ok(RequestEvent::NoApproverLeft {
+            stage: 0,
+            removed: user(BOB),
+        })
+    );
+    assert_eq!(request.state(), RequestState::Denied);
+    assert_eq!(stored_again(&request).state(), RequestState::Denied);
+    assert_eq!(
+        request.closing_reason(),
+        Some("Nobody could approve a stage of this request, so it was denied.")
+    );
+}
+
+#[test]
+fn a_new_manager_takes_the_place_of_the_old_one() {
+    let mut request = waiting_for(&[MANAGER, ERIN]);
+    let event = request.reroute(user(MANAGER), Some(user(CAROL)), noon(), |_| {
+        panic!("no fallback needed")
+    });
+    assert_eq!(
+        event,
+        Ok(RequestEvent::Rerouted {
+            stage: 0,
+            removed: user(MANAGER),
+            added: users(&[CAROL]),
+            used_fallback: false,
+        })
+    );
+    assert_eq!(
+        stored_again(&request).current_approvers(),
+        users(&[CAROL, ERIN])
+    );
+}
+
+#[test]
+fn a_replacement_who_is_the_target_is_not_asked_and_only_someone_asked_is_rerouted() {
+    let mut request = waiting_for(&[MANAGER]);
+    assert_eq!(
+        request.reroute(
+            user(MALLORY),
+            Some(user(CAROL)),
+            noon(),
+            fallback_of(&[DAN])
+        ),
+        Err(Refusal::NotAnApprover)
+    );
+    let event = request.reroute(user(MANAGER), Some(user(ADA)), noon(), fallback_of(&[DAN]));
+    assert_eq!(
+        event,
+        Ok(RequestEvent::Rerouted {
+            stage: 0,
+            removed: user(MANAGER),
+            added: users(&[DAN]),
+            used_fallback: true,
+        })
+    );
+    assert_eq!(stored_again(&request).current_approvers(), users(&[DAN]));
+}

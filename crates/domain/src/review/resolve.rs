@@ -45,6 +45,37 @@ pub fn resolve_reviewers(
     }
 }
 
+/// The stage's fallback reviewers alone for `person`: who reviews once none of the people
+/// asked is left.
+pub fn resolve_fallback_reviewers(
+    stage: &ReviewStage,
+    resource: ReviewedResource,
+    person: UserId,
+    view: &impl DirectoryView,
+) -> ResolvedReviewers {
+    ResolvedReviewers {
+        reviewers: resolve_specs(stage.fallback(), resource, person, view),
+        used_fallback: true,
+    }
+}
+
+/// Whether `reviewer` reviews `person` in this stage only as the person's manager: the stage
+/// names the manager, and none of its other reviewers finds `reviewer`.
+pub fn reviews_only_as_manager(
+    stage: &ReviewStage,
+    resource: ReviewedResource,
+    person: UserId,
+    reviewer: UserId,
+    view: &impl DirectoryView,
+) -> bool {
+    let (managers, others): (Vec<ReviewerSpec>, Vec<ReviewerSpec>) = stage
+        .reviewers()
+        .iter()
+        .copied()
+        .partition(|spec| matches!(spec, ReviewerSpec::Manager {}));
+    !managers.is_empty() && !resolve_specs(&others, resource, person, view).contains(&reviewer)
+}
+
 fn resolve_specs(
     specs: &[ReviewerSpec],
     resource: ReviewedResource,

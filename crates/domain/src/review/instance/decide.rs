@@ -1,15 +1,87 @@
 //! Reviewers decide the items of the current stage; managers remind them or reset the stage.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{ItemResult, ReviewEvent, ReviewInstance, ReviewRefusal};
 use crate::assignment::Justification;
 use crate::review::decision::{DecisionSource, ReviewDecision, ReviewOutcome, ReviewVerdict};
 use crate::review::item::ReviewItem;
 use crate::review::recommendation::RecommendedVerdict;
+use crate::review::resolve::ResolvedReviewers;
 use crate::{ReviewItemId, UserId};
 
+/// What [`ReviewInstance::reroute_item`] changed on one item, for the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRerouted {
+    pub item: ReviewItemId,
+    pub stage: usize,
+    pub removed: UserId,
+    /// Who now reviews the item too: the replacement, or the fallback reviewers.
+    pub added: BTreeSet<UserId>,
+    pub used_fallback: bool,
+    /// Who reviews the item now. Empty when nobody could: the stage then ends "not
+    /// reviewed" for it, as for an item nobody could review when the stage started.
+    pub reviewers: BTreeSet<UserId>,
+}
+
 impl ReviewInstance {
+    /// Takes `removed` off the reviewers of `item` in the current stage, while it is
+    /// undecided there, and asks `replacement` instead when given (never the person
+    /// reviewed). When nobody is left, the stage's fallback reviewers (`fallback` resolves
+    /// them for the person) are asked. A self-review is left alone: only the person reviews
+    /// their own access.
+    pub fn reroute_item(
+        &self,
+        item: &mut ReviewItem,
+        removed: UserId,
+        replacement: Option<UserId>,
+        now: DateTime<Utc>,
+        fallback: impl FnOnce(usize, UserId) -> ResolvedReviewers,
+    ) -> Result<ItemRerouted, ReviewRefusal> {
+        let stage = self.check_open(now)?;
+        if item.instance_id != self.id {
+            return Err(ReviewRefusal::ForeignItem { item: item.id });
+        }
+        let (id, person) = (item.id, item.person);
+        if item.stages.len() != stage + 1 {
+            return Err(ReviewRefusal::NotInCurrentStage { item: id });
+        }
+        let Some(asked) = item
+            .stages
+            .get_mut(stage)
+            .filter(|asked| asked.decision.is_none() && !asked.self_review)
+        else {
+            return Err(ReviewRefusal::NotAReviewer);
+        };
+        if !asked.reviewers.remove(&removed) {
+            return Err(ReviewRefusal::NotAReviewer);
+        }
+        let mut added: BTreeSet<UserId> = replacement
+            .filter(|new| *new != person && asked.reviewers.insert(*new))
+            .into_iter()
+            .collect();
+        let mut used_fallback = false;
+        if asked.reviewers.is_empty() {
+            let mut found = fallback(stage, person).reviewers;
+            found.remove(&person);
+            added.extend(found.iter().copied());
+            used_fallback = !found.is_empty();
+            asked.used_fallback |= used_fallback;
+            asked.reviewers = found;
+        }
+        Ok(ItemRerouted {
+            item: id,
+            stage,
+            removed,
+            added,
+            used_fallback,
+            reviewers: asked.reviewers.clone(),
+        })
+    }
+
     /// `reviewer` decides `item` in the current stage, or changes their decision (or another
     /// reviewer's: the latest decision wins).
     pub fn decide(

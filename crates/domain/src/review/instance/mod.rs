@@ -17,6 +17,7 @@ use crate::review::item::ReviewItem;
 use crate::review::schedule::Occurrence;
 use crate::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId};
 
+pub use decide::ItemRerouted;
 pub use event::{AfterStage, Completion, ItemRemoval, PendingRemoval, ReviewEvent, ReviewRefusal};
 pub use record::ReviewInstanceRecord;
 pub use state::{
