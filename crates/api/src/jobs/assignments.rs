@@ -1,5 +1,5 @@
-//! The assignments' scheduled work: starting and ending assignments on time, removing the
-//! access of disabled accounts, and reminding people before their access ends.
+//! The assignments' scheduled work: starting and ending assignments on time, and reminding
+//! people before their access ends.
 
 use chrono::{DateTime, Utc};
 use tessera_domain::UserId;
@@ -27,7 +27,8 @@ pub struct DueWork {
 const DUE_BATCH: u32 = 200;
 
 /// Starts the scheduled assignments whose start came, expires the delivered ones whose end
-/// passed, removes the access of disabled accounts and sends expiry reminders, as of `now`. Each is a compare-and-set: when several replicas run this at once,
+/// passed and sends expiry reminders, as of `now` (disabled accounts are
+/// [`super::users::close_what_leavers_held`]'s). Each is a compare-and-set: when several replicas run this at once,
 /// each assignment changes exactly once and the others skip it.
 pub async fn run_due_work(state: &AppState, now: DateTime<Utc>) -> ApiResult<DueWork> {
     let mut work = DueWork::default();
@@ -85,7 +86,6 @@ pub async fn run_due_work(state: &AppState, now: DateTime<Utc>) -> ApiResult<Due
             Err(other) => return Err(other.into()),
         }
     }
-    work.ended += end_access_of_disabled(state, now).await?;
     work.reminded += send_expiry_reminders(state, now).await?;
     Ok(work)
 }
@@ -122,45 +122,3 @@ async fn send_expiry_reminders(state: &AppState, now: DateTime<Utc>) -> ApiResul
 /// Reminders before an assignment ends, in days; the nearest first, so that access already
 /// close to its end gets the last reminder only.
 const REMINDER_DAYS: [i64; 2] = [1, 14];
-
-/// Removes every active assignment of a disabled account (and so its resource roles). Runs on
-/// schedule and right after an account is disabled.
-pub async fn end_access_of_disabled(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
-    let mut count = 0;
-    for (id, version) in store::assignments::active_of_disabled_users(&state.db, DUE_BATCH).await? {
-        let Some(row) = store::assignments::find_assignment(&state.db, id).await? else {
-            continue;
-        };
-        let note = access_ended(
-            state,
-            UserId::from_uuid(row.user_id),
-            &row.package_name,
-            &AccessEndReason::AccountDisabled,
-        );
-        let end = EndAssignment {
-            id,
-            version,
-            state: AssignmentState::Removed.as_str(),
-            ended_by: None,
-            now,
-        };
-        let ended = store::assignments::end_assignment(&state.db, &end, &[note], |row| {
-            let after = assignment_view(row).ok();
-            audit_event::<(), _>(
-                None,
-                "assignment.remove_disabled_user",
-                "assignment",
-                row.id.to_string(),
-                None,
-                after.as_ref(),
-            )
-        })
-        .await;
-        match ended {
-            Ok(_) => count += 1,
-            Err(StoreError::Conflict) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Ok(count)
-}

@@ -52,6 +52,15 @@ pub fn spawn_scheduler(
                     tracing::error!(error = %err, "scheduled request work failed; retrying next round")
                 }
             }
+            match users::close_what_leavers_held(&state, Utc::now()).await {
+                Ok(cleared) if cleared > 0 => {
+                    tracing::info!(cleared, "what disabled people still held was taken away")
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "the leavers' safety net failed; retrying next round")
+                }
+            }
             match service::reviews::run_due_reviews(&state, Utc::now()).await {
                 Ok(moved) if moved > 0 => tracing::info!(moved, "access reviews moved on schedule"),
                 Ok(_) => {}

@@ -1,8 +1,8 @@
-//! The requests' scheduled work: escalations, timeouts, scheduled starts, deliveries left
-//! half-way, and closing the open requests of disabled accounts.
+//! The requests' scheduled work: escalations, timeouts, scheduled starts and deliveries left
+//! half-way.
 
 use chrono::{DateTime, Utc};
-use tessera_domain::request::{Actor as RequestActor, DueAction, RequestState};
+use tessera_domain::request::{DueAction, RequestState};
 
 use crate::error::ApiResult;
 use crate::idempotency;
@@ -97,46 +97,6 @@ pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult
                     deliver(state, updated).await?;
                 }
             }
-            Err(StoreError::Conflict) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    moved += close_requests_of_disabled(state, now).await?;
-    Ok(moved)
-}
-
-/// Cancels the open requests of disabled accounts. Runs on schedule and right after an
-/// account is disabled.
-pub async fn close_requests_of_disabled(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
-    let mut moved = 0;
-    for (id, version) in store::requests::open_requests_of_disabled_users(&state.db, 200).await? {
-        let Some(row) = store::requests::find_request(&state.db, id).await? else {
-            continue;
-        };
-        let mut request = request_of(&row)?;
-        let target = request.target();
-        if request
-            .cancel(RequestActor::Administrator(target), now)
-            .is_err()
-        {
-            continue;
-        }
-        let mut write = write_of(&request, None, now)?;
-        write.outcome = Some("The person's account was disabled.".into());
-        let updated =
-            store::requests::update_request(&state.db, id, version, &write, None, &[], |row| {
-                audit_event::<(), ()>(
-                    None,
-                    "request.close_disabled_user",
-                    "request",
-                    row.id.to_string(),
-                    None,
-                    None,
-                )
-            })
-            .await;
-        match updated {
-            Ok(_) => moved += 1,
             Err(StoreError::Conflict) => {}
             Err(other) => return Err(other.into()),
         }

@@ -14,6 +14,7 @@ pub mod directory;
 pub mod groups;
 pub mod imports;
 pub mod incompatibilities;
+pub mod lifecycle;
 pub mod notifications;
 pub mod oidc;
 pub mod packages;

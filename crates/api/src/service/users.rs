@@ -12,12 +12,13 @@ use tessera_domain::user::{
 use tessera_domain::{DisplayName, Email, Password, UserId, Username};
 use uuid::Uuid;
 
-use super::audit_event;
 use super::page::{PageRequest, parse_search};
 use super::people::person_summary;
+use super::{audit_event, lifecycle};
 use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::store::lifecycle::LifecycleWrites;
 use crate::store::users::{NewUserRecord, UserRow, UserUpdate};
 use crate::store::{self, StoreError};
 
@@ -268,33 +269,79 @@ pub(crate) async fn change_user(
             None => current.sponsors.clone(),
         },
     };
-    let row = store::users::transition_user(
-        &state.db,
-        current.id,
-        current.version,
-        &update,
-        Utc::now(),
-        |row| {
-            let after = user_view(row).ok();
-            audit_event(
-                actor,
-                "user.update",
-                "user",
-                row.id.to_string(),
-                Some(&before),
-                after.as_ref(),
-            )
-        },
-    )
-    .await
-    .map_err(|err| match err {
-        StoreError::MissingReference => missing_reference(update.manager_id.is_some()),
-        other => other.into(),
-    })?;
-    if current.enabled && !row.enabled {
-        crate::jobs::users::close_what_a_disabled_user_held(state).await;
-    }
+    let mut attempts = 0;
+    let row = loop {
+        attempts += 1;
+        let now = Utc::now();
+        let effects = lifecycle_of(state, actor, current, &update, now).await?;
+        let written = store::users::transition_user_with(
+            &state.db,
+            current.id,
+            current.version,
+            &update,
+            now,
+            effects,
+            |row| {
+                let after = user_view(row).ok();
+                audit_event(
+                    actor,
+                    "user.update",
+                    "user",
+                    row.id.to_string(),
+                    Some(&before),
+                    after.as_ref(),
+                )
+            },
+        )
+        .await;
+        match written {
+            Ok(row) => break row,
+            // Something the person held or awaited changed since it was planned (the user
+            // row itself did not): plan again, a few times.
+            Err(StoreError::Conflict) if attempts < LIFECYCLE_ATTEMPTS => {
+                if !unchanged(state, current).await? {
+                    return Err(StoreError::Conflict.into());
+                }
+            }
+            Err(StoreError::MissingReference) => {
+                return Err(missing_reference(update.manager_id.is_some()));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    };
     user_view(&row)
+}
+
+/// How many times a change of a person plans its effects again when one of them changed
+/// while it was being written.
+const LIFECYCLE_ATTEMPTS: u32 = 3;
+
+/// Whether the user is still as `current` was read.
+async fn unchanged(state: &AppState, current: &UserRow) -> ApiResult<bool> {
+    let now = store::users::find_user(&state.db, current.id).await?;
+    Ok(now.is_some_and(|row| row.version == current.version))
+}
+
+/// What the change from `current` to `update` does beyond the user's row: a leaver's or a
+/// mover's writes (`service::lifecycle`).
+async fn lifecycle_of(
+    state: &AppState,
+    actor: Option<&Actor>,
+    current: &UserRow,
+    update: &UserUpdate,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<LifecycleWrites> {
+    let id = UserId::from_uuid(current.id);
+    if current.enabled && !update.enabled {
+        return lifecycle::leaver_writes(state, actor, id, now).await;
+    }
+    match current.manager_id {
+        Some(previous) if update.manager_id != Some(previous) => {
+            let new = update.manager_id.map(UserId::from_uuid);
+            lifecycle::mover_writes(state, actor, id, UserId::from_uuid(previous), new, now).await
+        }
+        Some(_) | None => Ok(LifecycleWrites::default()),
+    }
 }
 
 /// Deletes a user: as disabling, for good (sessions end, API tokens are revoked, access ends,
@@ -313,22 +360,34 @@ pub async fn delete_user(
             field: None,
         });
     }
-    let deletion = store::users::delete_user(&state.db, *id.as_uuid(), Utc::now(), |row| {
-        let after = user_view(row).ok();
-        audit_event::<UserView, _>(
-            Some(actor),
-            "user.delete",
-            "user",
-            row.id.to_string(),
-            None,
-            after.as_ref(),
-        )
-    })
-    .await?;
+    let mut attempts = 0;
+    let deletion = loop {
+        attempts += 1;
+        let now = Utc::now();
+        let effects = lifecycle::leaver_writes(state, Some(actor), id, now).await?;
+        let deleted =
+            store::users::delete_user_with(&state.db, *id.as_uuid(), now, effects, |row| {
+                let after = user_view(row).ok();
+                audit_event::<UserView, _>(
+                    Some(actor),
+                    "user.delete",
+                    "user",
+                    row.id.to_string(),
+                    None,
+                    after.as_ref(),
+                )
+            })
+            .await;
+        match deleted {
+            Ok(deletion) => break deletion,
+            // Something the person held or awaited changed while it was written: plan again.
+            Err(StoreError::Conflict) if attempts < LIFECYCLE_ATTEMPTS => {}
+            Err(other) => return Err(other.into()),
+        }
+    };
     match deletion {
         store::users::Deletion::Deleted(row) => {
             tracing::info!(user = %row.id, "user deleted");
-            crate::jobs::users::close_what_a_disabled_user_held(state).await;
             Ok(())
         }
         store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {

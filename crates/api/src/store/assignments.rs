@@ -538,7 +538,19 @@ pub async fn end_assignment(
     audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
 ) -> StoreResult<AssignmentRow> {
     let mut tx = Tx::begin(db).await?;
-    let out = on_db!(&mut tx, conn => {
+    let out = on_db!(&mut tx, conn => end_assignment_in(&mut *conn, end, notes, audit).await);
+    tx.commit_if_ok(out).await
+}
+
+/// [`end_assignment`] inside the caller's transaction.
+pub(crate) async fn end_assignment_in<'c>(
+    conn: impl Into<Conn<'c>>,
+    end: &EndAssignment,
+    notes: &[NewNotification],
+    audit: impl FnOnce(&AssignmentRow) -> AuditEvent,
+) -> StoreResult<AssignmentRow> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => {
         let changed = sqlx::query(
             "UPDATE assignments SET state = $1, ended_at = $2, ended_by = $3, updated_at = $2, \
              version = version + 1 WHERE id = $4 AND version = $5 \
@@ -564,8 +576,7 @@ pub async fn end_assignment(
             insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>(row)
-    });
-    tx.commit_if_ok(out).await
+    })
 }
 
 /// Delivers a scheduled assignment whose start came, compare-and-set on its version.
@@ -625,19 +636,6 @@ pub async fn due_to_end(db: &Db, now: DateTime<Utc>, limit: u32) -> StoreResult<
          ORDER BY ends_at, id LIMIT $2",
     )
     .bind(now)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await)?;
-    Ok(rows)
-}
-
-/// Active assignments of disabled users, (id, version): access a disabled account must not
-/// keep.
-pub async fn active_of_disabled_users(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
-    let rows = on_db!(db, pool => sqlx::query_as(
-        "SELECT a.id, a.version FROM assignments a JOIN users u ON u.id = a.user_id \
-         WHERE NOT u.enabled AND a.state IN ('scheduled', 'delivered') ORDER BY a.id LIMIT $1",
-    )
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await)?;

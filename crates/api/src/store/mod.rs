@@ -18,6 +18,7 @@ pub mod directory;
 pub mod identity;
 pub mod incompatibilities;
 pub mod keys;
+pub mod lifecycle;
 pub mod notifications;
 pub mod packages;
 pub mod policies;

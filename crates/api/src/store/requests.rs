@@ -284,6 +284,24 @@ pub async fn update_request(
 ) -> StoreResult<RequestRow> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
+        update_request_in(&mut *conn, id, version, write, decision, notes, audit).await
+    });
+    tx.commit_if_ok(out).await
+}
+
+/// [`update_request`] inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn update_request_in<'c>(
+    conn: impl Into<Conn<'c>>,
+    id: Uuid,
+    version: i64,
+    write: &RequestWrite,
+    decision: Option<&DecisionRow>,
+    notes: &[NewNotification],
+    audit: impl FnOnce(&RequestRow) -> AuditEvent,
+) -> StoreResult<RequestRow> {
+    let mut conn: Conn<'c> = conn.into();
+    on_db!(&mut conn, conn => {
         let changed = sqlx::query(
             "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
              updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
@@ -321,8 +339,7 @@ pub async fn update_request(
             insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>(row)
-    });
-    tx.commit_if_ok(out).await
+    })
 }
 
 /// What delivering a request changes.
@@ -744,19 +761,6 @@ pub async fn due_requests(
          ORDER BY due_at, id LIMIT $2",
     )
     .bind(now)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await)?;
-    Ok(rows)
-}
-
-/// Open requests whose target is disabled: (id, version).
-pub async fn open_requests_of_disabled_users(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {
-    let rows = on_db!(db, pool => sqlx::query_as(
-        "SELECT r.id, r.version FROM requests r JOIN users u ON u.id = r.target_id \
-         WHERE NOT u.enabled AND r.state IN ('submitted', 'pending_approval', 'scheduled') \
-         ORDER BY r.id LIMIT $1",
-    )
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await)?;

@@ -5,6 +5,7 @@ use tessera_domain::user::{UserKind, UserType};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
+use super::lifecycle::{LifecycleWrites, apply_in};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The columns a [`UserRow`] reads.
@@ -413,6 +414,22 @@ pub async fn transition_user(
     now: DateTime<Utc>,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<UserRow> {
+    let effects = LifecycleWrites::default();
+    transition_user_with(db, id, seen_version, update, now, effects, audit).await
+}
+
+/// [`transition_user`] with what the change does beyond the user's row (a leaver's or a
+/// mover's [`LifecycleWrites`]), written in the same transaction: when any of it conflicts,
+/// the user's row is not written either.
+pub async fn transition_user_with(
+    db: &Db,
+    id: Uuid,
+    seen_version: i64,
+    update: &UserUpdate,
+    now: DateTime<Utc>,
+    effects: LifecycleWrites,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<UserRow> {
     let lock = match db {
         Db::Postgres(_) => " FOR UPDATE",
         Db::Sqlite(_) => "",
@@ -471,6 +488,7 @@ pub async fn transition_user(
         }
         let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
+        apply_in(&mut *conn, effects).await?;
         Ok::<_, StoreError>(row)
     });
     tx.commit_if_ok(out).await
@@ -527,6 +545,18 @@ pub async fn delete_user(
     now: DateTime<Utc>,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<Deletion> {
+    delete_user_with(db, id, now, LifecycleWrites::default(), audit).await
+}
+
+/// [`delete_user`] with a leaver's [`LifecycleWrites`], written in the same transaction:
+/// when any of it conflicts, the user is not deleted either.
+pub async fn delete_user_with(
+    db: &Db,
+    id: Uuid,
+    now: DateTime<Utc>,
+    effects: LifecycleWrites,
+    audit: impl FnOnce(&UserRow) -> AuditEvent,
+) -> StoreResult<Deletion> {
     let lock = match db {
         Db::Postgres(_) => " FOR UPDATE",
         Db::Sqlite(_) => "",
@@ -563,6 +593,7 @@ pub async fn delete_user(
         end_access_of_user(&mut *conn, id, now).await?;
         let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
+        apply_in(&mut *conn, effects).await?;
         Ok::<_, StoreError>(Deletion::Deleted(Box::new(row)))
     });
     tx.commit_if_ok(out).await

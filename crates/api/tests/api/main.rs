@@ -18,6 +18,7 @@ mod guests;
 mod health;
 mod housekeeping;
 mod import;
+mod leavers_movers;
 mod migrations_parity;
 mod notifications;
 mod oidc;

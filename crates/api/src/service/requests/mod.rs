@@ -22,6 +22,7 @@ mod decide;
 mod deliver;
 mod directory;
 mod notes;
+mod reroute;
 mod submit;
 mod views;
 
@@ -30,5 +31,6 @@ pub use decide::{cancel, decide};
 pub(crate) use deliver::deliver;
 pub(crate) use directory::{LoadedDirectory, escalation_resolver, load_directory, stage_resolver};
 pub(crate) use notes::notes_for;
+pub(crate) use reroute::{Removal, close_open_requests, reroute_approvals};
 pub use submit::{AdminAdd, Submitted, submit, submit_admin_add};
 pub use views::{OwnList, get_request, list, request_view};

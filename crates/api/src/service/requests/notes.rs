@@ -128,6 +128,16 @@ pub(crate) async fn notes_for(
             &format!("Your request for {package} expired"),
             "Nobody decided before the deadline. You may ask again.",
         ),
+        RequestEvent::Rerouted { stage, added, .. } => {
+            let deadline = request.stages().get(*stage).and_then(|s| s.deadline_at());
+            ask_approvers(added, *stage, deadline, false)
+        }
+        RequestEvent::NoApproverLeft { .. } => to_concerned(
+            NotificationKind::RequestDenied,
+            &format!("Your request for {package} was denied"),
+            "Its approver left and nobody else could approve it, so it was denied. Ask an \
+             administrator who approves this package.",
+        ),
         RequestEvent::Canceled { .. }
         | RequestEvent::DeliveryStarted
         | RequestEvent::DeliveryFinished { .. } => Vec::new(),

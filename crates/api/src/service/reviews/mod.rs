@@ -19,6 +19,7 @@ pub mod instances;
 mod notices;
 pub mod policy_reviews;
 mod records;
+mod reroute;
 pub mod results;
 pub mod sweeps;
 
@@ -29,5 +30,6 @@ pub use definitions::{
 };
 pub use instances::{get_instance, list_instances, list_items, list_own_instances};
 pub use policy_reviews::{delete_policy_review, get_policy_review, put_policy_review};
+pub(crate) use reroute::{Removal, reviewer_changes};
 pub use results::export_results;
 pub use sweeps::run_due_reviews;

@@ -32,7 +32,7 @@ const DUE_BATCH: u32 = 50;
 /// The directory around a review: everyone's manager and enabled flag, and the members and
 /// owners of the groups the reviewers name (and the reviewed group).
 #[derive(Default)]
-struct ReviewDirectory {
+pub(super) struct ReviewDirectory {
     managers: HashMap<UserId, UserId>,
     enabled: BTreeSet<UserId>,
     members: HashMap<GroupId, BTreeSet<UserId>>,
@@ -57,7 +57,7 @@ impl DirectoryView for ReviewDirectory {
     }
 }
 
-async fn load_directory(
+pub(super) async fn load_directory(
     state: &AppState,
     definition: &ValidReviewDefinition,
     resource: ReviewedResource,
