@@ -67,13 +67,17 @@ fn manager_review(group: Uuid, fallback: &str) -> Value {
 async fn started_review(app: &TestApp, body: &Value) -> String {
     let created = app.admin.post("/api/v1/access-reviews", body).await;
     assert_eq!(created.status(), 201);
+    let definition: Value = created.json().await.unwrap();
     let state = app.state().await;
     run_due_reviews(&state, Utc::now() + Duration::minutes(1))
         .await
         .unwrap();
     let page: Value = app
         .admin
-        .get("/api/v1/access-review-instances")
+        .get(&format!(
+            "/api/v1/access-reviews/{}/instances",
+            id(&definition)
+        ))
         .await
         .json()
         .await
