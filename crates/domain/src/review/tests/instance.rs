@@ -2469,3 +2469,102 @@ fn resetting_clears_the_current_stage_only_and_its_reviewers_decide_again() {
             .is_some_and(|a| !a.is_refused())
     );
 }
+
+/// The first stage under way, every item waiting for Rex.
+fn waiting_for_rex() -> World {
+    let mut world = Setup::stages(&[plain(7)]).world();
+    world.play(&[Step::Start]);
+    world
+}
+
+fn fallback_fay(_: usize, _: UserId) -> ResolvedReviewers {
+    ResolvedReviewers {
+        reviewers: BTreeSet::from([user(FAY)]),
+        used_fallback: true,
+    }
+}
+
+/// The item reads back from its stored form, as storage reads it.
+fn stored_again(item: &ReviewItem) -> ReviewItem {
+    match ReviewItem::try_from(ReviewItemRecord::from(item.clone())) {
+        Ok(read) => read,
+        Err(err) => panic!("the rerouted item does not read back: {err}"),
+    }
+}
+
+#[test]
+fn a_leaving_reviewer_hands_an_undecided_item_to_the_fallback_who_decides_it() {
+    let mut world = waiting_for_rex();
+    let now = world.now + hours(1);
+    let mut item = world.item(0).clone();
+    let rerouted = world
+        .instance
+        .reroute_item(&mut item, user(REX), None, now, fallback_fay);
+    let Ok(rerouted) = rerouted else {
+        panic!("refused: {rerouted:?}");
+    };
+    assert_eq!(rerouted.added, BTreeSet::from([user(FAY)]));
+    assert_eq!(rerouted.reviewers, BTreeSet::from([user(FAY)]));
+    assert!(rerouted.used_fallback);
+    let mut item = stored_again(&item);
+    assert_eq!(
+        world
+            .instance
+            .decide(&mut item, user(REX), ReviewVerdict::Approve, None, now),
+        Err(ReviewRefusal::NotAReviewer)
+    );
+    assert!(
+        world
+            .instance
+            .decide(&mut item, user(FAY), ReviewVerdict::Approve, None, now)
+            .is_ok()
+    );
+    world.items[0] = item;
+}
+
+#[test]
+fn a_new_manager_replaces_the_old_one_and_a_decided_item_stays_as_it_is() {
+    let world = waiting_for_rex();
+    let now = world.now + hours(1);
+    let mut item = world.item(0).clone();
+    let rerouted =
+        world
+            .instance
+            .reroute_item(&mut item, user(REX), Some(user(RAY)), now, |_, _| {
+                panic!("no fallback needed")
+            });
+    assert_eq!(
+        rerouted.map(|r| r.reviewers),
+        Ok(BTreeSet::from([user(RAY)]))
+    );
+    assert!(stored_again(&item).stages()[0].asks(user(RAY)));
+
+    let mut decided = world.item(1).clone();
+    assert!(
+        world
+            .instance
+            .decide(
+                &mut decided,
+                user(REX),
+                ReviewVerdict::Deny,
+                Some(reason()),
+                now
+            )
+            .is_ok()
+    );
+    assert_eq!(
+        world
+            .instance
+            .reroute_item(&mut decided, user(REX), Some(user(RAY)), now, fallback_fay)
+            .map(|r| r.reviewers),
+        Err(ReviewRefusal::NotAReviewer)
+    );
+    let mut other = world.item(2).clone();
+    assert_eq!(
+        world
+            .instance
+            .reroute_item(&mut other, user(MALLORY), None, now, fallback_fay)
+            .map(|r| r.reviewers),
+        Err(ReviewRefusal::NotAReviewer)
+    );
+}
