@@ -175,8 +175,8 @@ pub async fn apply_to_disabled(db: &Db, user: Uuid, writes: LifecycleWrites) -> 
 }
 
 /// Disabled people who still hold something a leaver must not: an active assignment, an
-/// open request for them, a request waiting for their approval, or an item they review in
-/// a review in progress.
+/// open request for them, a request waiting for their approval, or an undecided item of
+/// someone else's they review in a review in progress.
 pub async fn disabled_holding_something(db: &Db, limit: u32) -> StoreResult<Vec<Uuid>> {
     let rows: Vec<(Uuid,)> = on_db!(db, pool => sqlx::query_as(
         "SELECT id FROM users u WHERE NOT u.enabled AND ( \
@@ -189,7 +189,8 @@ pub async fn disabled_holding_something(db: &Db, limit: u32) -> StoreResult<Vec<
          OR EXISTS (SELECT 1 FROM review_item_reviewers ir \
                  JOIN review_instances i ON i.id = ir.instance_id \
                  JOIN review_items it ON it.id = ir.item_id \
-                 WHERE ir.user_id = u.id AND i.state = 'in_progress' AND it.user_id <> u.id)) \
+                 WHERE ir.user_id = u.id AND i.state = 'in_progress' AND it.user_id <> u.id \
+                 AND it.outcome = 'not_reviewed')) \
          ORDER BY id LIMIT $1",
     )
     .bind(i64::from(limit))
@@ -244,8 +245,8 @@ pub async fn pending_asking(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Items of reviews in progress that `reviewer` reviews in their current stage: (instance,
-/// item), by instance. With `person`, only the items reviewing that person's access.
+/// Items of reviews in progress that `reviewer` reviews in their current stage, undecided
+/// there (an item's outcome so far is its current stage's): (instance, item), by instance. With `person`, only the items reviewing that person's access.
 pub async fn items_reviewed_by(
     db: &Db,
     reviewer: Uuid,
@@ -256,7 +257,7 @@ pub async fn items_reviewed_by(
             "ir.instance_id, ir.item_id",
             "review_item_reviewers ir JOIN review_instances i ON i.id = ir.instance_id \
              JOIN review_items it ON it.id = ir.item_id WHERE i.state = 'in_progress' \
-             AND ir.user_id = ",
+             AND it.outcome = 'not_reviewed' AND ir.user_id = ",
         );
         query.push_bind(reviewer);
         if let Some(person) = person {

@@ -8,7 +8,7 @@ use tessera_domain::UserId;
 use tessera_domain::policy::{Without, asked_only_as_manager, resolve_fallback};
 use tessera_domain::request::Actor as RequestActor;
 
-use super::{load_directory, notes_for, policy_of, request_of, write_of};
+use super::{LoadedDirectory, load_directory, notes_for, policy_of, request_of, write_of};
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::service::audit_event;
@@ -88,19 +88,20 @@ pub(crate) async fn reroute_approvals(
         let Some(row) = store::requests::find_request(&state.db, id).await? else {
             continue;
         };
-        let Some(policy_id) = row.policy_id else {
-            continue;
-        };
-        let Some(policy) = store::policies::find_policy(&state.db, row.package_id, policy_id)
-            .await?
-            .map(|p| policy_of(&p.definition, p.id))
-            .transpose()?
-        else {
-            continue;
+        // A policy deleted since is no fallback: with nobody else asked, the request is denied.
+        let policy = match row.policy_id {
+            Some(policy_id) => store::policies::find_policy(&state.db, row.package_id, policy_id)
+                .await?
+                .map(|p| policy_of(&p.definition, p.id))
+                .transpose()?,
+            None => None,
         };
         let mut request = request_of(&row)?;
         let (requester, target) = (request.requester(), request.target());
-        let directory = load_directory(state, &policy, target).await?;
+        let directory = match &policy {
+            Some(policy) => load_directory(state, policy, target).await?,
+            None => LoadedDirectory::default(),
+        };
         let Some(index) = request.current_stage() else {
             continue;
         };
@@ -108,9 +109,12 @@ pub(crate) async fn reroute_approvals(
             Removal::Leaver => None,
             Removal::Manager { new, .. } => {
                 let by_fallback = request.stages().get(index).is_none_or(|s| s.used_fallback);
-                let as_manager = policy.stages().get(index).is_some_and(|stage| {
-                    asked_only_as_manager(stage, requester, target, removed, &directory)
-                });
+                let as_manager = policy
+                    .as_ref()
+                    .and_then(|policy| policy.stages().get(index))
+                    .is_some_and(|stage| {
+                        asked_only_as_manager(stage, requester, target, removed, &directory)
+                    });
                 if by_fallback || !as_manager {
                     continue;
                 }
@@ -131,8 +135,8 @@ pub(crate) async fn reroute_approvals(
         };
         let event = request.reroute(removed, replacement, now, |index| {
             policy
-                .stages()
-                .get(index)
+                .as_ref()
+                .and_then(|policy| policy.stages().get(index))
                 .map(|stage| resolve_fallback(stage, requester, target, &view))
                 .unwrap_or_default()
         });
