@@ -360,6 +360,12 @@ pub async fn delete_user(
             field: None,
         });
     }
+    remove_user(state, actor, id).await
+}
+
+/// Deletes the user `id` as `actor`, once whoever calls has checked that they may: a
+/// leaver's writes (`service::lifecycle`) go with the tombstone in one transaction.
+pub(crate) async fn remove_user(state: &AppState, actor: &Actor, id: UserId) -> ApiResult<()> {
     let mut attempts = 0;
     let deletion = loop {
         attempts += 1;
