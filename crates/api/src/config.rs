@@ -40,6 +40,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     #[serde(default)]
     pub oidc: OidcSettings,
+    #[serde(default)]
+    pub guests: GuestSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -369,6 +371,45 @@ pub struct JobsSettings {
     pub interval_seconds: u64,
 }
 
+/// The lifecycle of guests who lose their last access, as Microsoft Entra's "manage the
+/// lifecycle of external users" does it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSettings {
+    /// Block a guest from signing in once they held access and have none left: nothing
+    /// delivered, nothing scheduled to start, no request open.
+    #[serde(default = "GuestSettings::default_block")]
+    pub block_when_last_assignment_ends: bool,
+    /// Days a blocked guest stays before they are removed (deleted, leaving a tombstone);
+    /// `0` never removes them.
+    #[serde(default = "GuestSettings::default_remove_after_days")]
+    pub remove_after_days: u32,
+}
+
+impl GuestSettings {
+    fn default_block() -> bool {
+        true
+    }
+
+    fn default_remove_after_days() -> u32 {
+        30
+    }
+
+    /// How long a blocked guest stays before removal; `None` when they are never removed.
+    pub fn removal_delay(&self) -> Option<chrono::Duration> {
+        (self.remove_after_days > 0).then(|| chrono::Duration::days(self.remove_after_days.into()))
+    }
+}
+
+impl Default for GuestSettings {
+    fn default() -> Self {
+        GuestSettings {
+            block_when_last_assignment_ends: Self::default_block(),
+            remove_after_days: Self::default_remove_after_days(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionSettings {
@@ -467,6 +508,7 @@ impl Default for Settings {
             smtp: None,
             auth: AuthSettings::default(),
             oidc: OidcSettings::default(),
+            guests: GuestSettings::default(),
         }
     }
 }
@@ -696,6 +738,12 @@ impl Settings {
                 reason: "with passwords switched off, configure an OpenID Connect provider or \
                          name break_glass administrators, or nobody can sign in"
                     .into(),
+            });
+        }
+        if self.guests.remove_after_days > 3660 {
+            return Err(ConfigError::Invalid {
+                setting: "guests.remove_after_days",
+                reason: "must be at most 3660 (0 never removes blocked guests)".into(),
             });
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {

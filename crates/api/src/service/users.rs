@@ -53,11 +53,26 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
             .map(UserId::from_uuid)
             .collect(),
         enabled: row.enabled,
+        blocked_at: row.blocked_at,
+        removal_due_at: None,
         is_admin: row.is_admin,
         last_sign_in_at: row.last_sign_in_at,
         created_at: row.created_at,
         identity_links: Vec::new(),
     })
+}
+
+/// [`user_view`] with the removal date of a blocked guest, which the configuration decides.
+pub fn user_view_for(state: &AppState, row: &UserRow) -> ApiResult<UserView> {
+    let mut view = user_view(row)?;
+    view.removal_due_at = guest_removal_due(state, row);
+    Ok(view)
+}
+
+/// When a blocked guest is due to be removed, if they are blocked and ever will be.
+pub fn guest_removal_due(state: &AppState, row: &UserRow) -> Option<chrono::DateTime<Utc>> {
+    let delay = state.settings.guests.removal_delay()?;
+    row.blocked_at.map(|blocked| blocked + delay)
 }
 
 pub async fn list_users(
@@ -70,7 +85,10 @@ pub async fn list_users(
     let rows =
         store::users::list_users(&state.db, search, page.after.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
-    let items = rows.iter().map(user_view).collect::<ApiResult<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(|row| user_view_for(state, row))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(UserPage { items, next_cursor })
 }
 
@@ -103,7 +121,7 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
 
 /// One user, with their identity links.
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
-    let mut view = user_view(&find_live_user(state, id).await?)?;
+    let mut view = user_view_for(state, &find_live_user(state, id).await?)?;
     view.identity_links = super::oidc::identity_links(state, id).await?;
     Ok(view)
 }
@@ -294,7 +312,7 @@ pub(crate) async fn change_user(
     if current.enabled && !row.enabled {
         crate::jobs::users::close_what_a_disabled_user_held(state).await;
     }
-    user_view(&row)
+    user_view_for(state, &row)
 }
 
 /// Deletes a user: as disabling, for good (sessions end, API tokens are revoked, access ends,
@@ -313,24 +331,8 @@ pub async fn delete_user(
             field: None,
         });
     }
-    let deletion = store::users::delete_user(&state.db, *id.as_uuid(), Utc::now(), |row| {
-        let after = user_view(row).ok();
-        audit_event::<UserView, _>(
-            Some(actor),
-            "user.delete",
-            "user",
-            row.id.to_string(),
-            None,
-            after.as_ref(),
-        )
-    })
-    .await?;
-    match deletion {
-        store::users::Deletion::Deleted(row) => {
-            tracing::info!(user = %row.id, "user deleted");
-            crate::jobs::users::close_what_a_disabled_user_held(state).await;
-            Ok(())
-        }
+    match remove_user(state, Some(actor), id, "user.delete", None, |_| Vec::new()).await? {
+        store::users::Deletion::Deleted(_) => Ok(()),
         store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {
             code: ProblemCode::LastAdministrator,
             detail: "This is the last enabled administrator; make someone else one first.".into(),
@@ -338,6 +340,44 @@ pub async fn delete_user(
         }),
         store::users::Deletion::Gone => Err(ApiError::NotFound("user")),
     }
+}
+
+/// Deletes user `id` (see [`delete_user`]) with the audit event `action` and the notifications
+/// `notes` makes, in one transaction. `actor` is `None` for the scheduler, which removes a
+/// guest blocked at or before `blocked_by` (and only while they still are). Callers refuse what
+/// is theirs to refuse first.
+pub(crate) async fn remove_user(
+    state: &AppState,
+    actor: Option<&Actor>,
+    id: UserId,
+    action: &'static str,
+    blocked_by: Option<chrono::DateTime<Utc>>,
+    notes: impl FnOnce(&UserRow) -> Vec<store::notifications::NewNotification>,
+) -> ApiResult<store::users::Deletion> {
+    let deletion = store::users::delete_user(
+        &state.db,
+        *id.as_uuid(),
+        Utc::now(),
+        blocked_by,
+        notes,
+        |row| {
+            let after = user_view(row).ok();
+            audit_event::<UserView, _>(
+                actor,
+                action,
+                "user",
+                row.id.to_string(),
+                None,
+                after.as_ref(),
+            )
+        },
+    )
+    .await?;
+    if let store::users::Deletion::Deleted(row) = &deletion {
+        tracing::info!(user = %row.id, action, "user deleted");
+        crate::jobs::users::close_what_a_disabled_user_held(state).await;
+    }
+    Ok(deletion)
 }
 
 /// An administrator sets a person's password (imported people have none until then). Ends

@@ -15,6 +15,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalogs;
 pub mod directory;
+pub mod guests;
 pub mod identity;
 pub mod incompatibilities;
 pub mod keys;

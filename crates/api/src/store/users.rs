@@ -5,10 +5,11 @@ use tessera_domain::user::{UserKind, UserType};
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
+use super::notifications::{NewNotification, insert_notification};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The columns a [`UserRow`] reads.
-const USER_COLUMN_NAMES: [&str; 17] = [
+const USER_COLUMN_NAMES: [&str; 18] = [
     "id",
     "username",
     "email",
@@ -26,6 +27,7 @@ const USER_COLUMN_NAMES: [&str; 17] = [
     "attributes",
     "user_type",
     "deleted_at",
+    "blocked_at",
 ];
 
 /// The columns a [`UserRow`] reads, each prefixed with a table alias such as `"u."` (or
@@ -71,6 +73,8 @@ pub struct UserRow {
     pub user_type: UserType,
     /// When the user was deleted: a tombstone, disabled for good.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When this guest was blocked from signing in because their last access ended.
+    pub blocked_at: Option<DateTime<Utc>>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
     #[sqlx(skip)]
     pub sponsors: Vec<Uuid>,
@@ -113,7 +117,7 @@ pub struct NewUserRecord {
 }
 
 /// Reads one user with their sponsors through `conn`, a connection of either backend.
-async fn fetch_user_with_sponsors<'c>(
+pub(crate) async fn fetch_user_with_sponsors<'c>(
     conn: impl Into<Conn<'c>>,
     id: Uuid,
 ) -> StoreResult<Option<UserRow>> {
@@ -520,11 +524,14 @@ pub enum Deletion {
 /// tokens revoked, with its audit event, in one transaction. Refuses to remove the last
 /// enabled administrator; on PostgreSQL the administrators' rows are locked first, so two
 /// administrators deleting each other at once cannot both succeed (SQLite's single writer
-/// serialises them already).
+/// serialises them already). With `blocked_by`, only a user blocked at or before it is
+/// deleted (a guest given access again meanwhile is [`Deletion::Gone`] from this call).
 pub async fn delete_user(
     db: &Db,
     id: Uuid,
     now: DateTime<Utc>,
+    blocked_by: Option<DateTime<Utc>>,
+    notes: impl FnOnce(&UserRow) -> Vec<NewNotification>,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<Deletion> {
     let lock = match db {
@@ -550,10 +557,12 @@ pub async fn delete_user(
         }
         let changed = sqlx::query(
             "UPDATE users SET enabled = FALSE, deleted_at = $1, updated_at = $1, \
-             version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
+             version = version + 1 WHERE id = $2 AND deleted_at IS NULL \
+             AND ($3 IS NULL OR blocked_at <= $3)",
         )
         .bind(now)
         .bind(id)
+        .bind(blocked_by)
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -562,6 +571,9 @@ pub async fn delete_user(
         }
         end_access_of_user(&mut *conn, id, now).await?;
         let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
+        for note in notes(&row) {
+            insert_notification(&mut *conn, &note).await?;
+        }
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(Deletion::Deleted(Box::new(row)))
     });

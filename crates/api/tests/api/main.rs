@@ -14,6 +14,7 @@ mod catalogs;
 mod edge;
 mod errors;
 mod groups;
+mod guest_lifecycle;
 mod guests;
 mod health;
 mod housekeeping;
