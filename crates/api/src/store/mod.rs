@@ -22,6 +22,7 @@ pub mod keys;
 pub mod notifications;
 pub mod packages;
 pub mod policies;
+pub mod reprocess;
 pub mod requests;
 pub mod reviews;
 pub mod sessions;

@@ -32,6 +32,7 @@ mod request_races;
 mod requests;
 mod resource_in_use;
 mod review_actions;
+mod reprocess;
 mod reviews;
 mod separation_of_duties;
 mod session;
