@@ -939,6 +939,38 @@ mod tests {
     }
 
     #[test]
+    fn the_guest_lifecycle_is_on_by_default_and_set_by_file_or_environment() {
+        figment::Jail::expect_with(|jail| {
+            let settings =
+                Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(settings.guests.block_when_last_assignment_ends);
+            assert_eq!(settings.guests.remove_after_days, 30);
+            assert_eq!(
+                settings.guests.removal_delay(),
+                Some(chrono::Duration::days(30))
+            );
+
+            jail.create_file(
+                "tessera.toml",
+                "[guests]\nblock_when_last_assignment_ends = false\n",
+            )?;
+            jail.set_env("TESSERA_GUESTS__REMOVE_AFTER_DAYS", "0");
+            let settings = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert!(!settings.guests.block_when_last_assignment_ends);
+            assert_eq!(settings.guests.removal_delay(), None, "0 never removes");
+
+            jail.set_env("TESSERA_GUESTS__REMOVE_AFTER_DAYS", "4000");
+            let err = Settings::load(None, &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("guests.remove_after_days"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn environment_variables_override_the_file_and_tessera_config_is_not_a_setting() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
