@@ -2,7 +2,8 @@
 //! does it: a guest who held access and has none left (nothing delivered, nothing scheduled to
 //! start, no request open) is blocked from signing in, and `guests.remove_after_days` later
 //! removed (deleted, leaving a tombstone). Access delivered again lifts the block (in the
-//! delivering transaction; this sweep catches a delivery that raced the block).
+//! delivering transaction; this sweep catches a delivery that raced the block, and a blocked
+//! guest an administrator made a member).
 //!
 //! Who is told: at the block, the guest and their sponsors, with the date of removal; at the
 //! removal, the sponsors (the guest's account is gone by then).
@@ -38,7 +39,7 @@ const BATCH: u32 = 200;
 pub async fn run_guest_lifecycle(state: &AppState, now: DateTime<Utc>) -> ApiResult<GuestWork> {
     let settings = &state.settings.guests;
     let mut work = GuestWork::default();
-    for id in store::guests::blocked_with_access(&state.db, BATCH).await? {
+    for id in store::guests::blocked_without_cause(&state.db, BATCH).await? {
         if store::guests::unblock(&state.db, id, now).await? {
             work.unblocked += 1;
         }

@@ -110,7 +110,7 @@ pub(crate) async fn lift_block<'c>(
                 target_type: "user",
                 target_id: user.to_string(),
                 before: None,
-                after: Some(r#"{"blocked_at":null,"reason":"access delivered"}"#.to_owned()),
+                after: Some(r#"{"blocked_at":null}"#.to_owned()),
                 request_id: None,
                 occurred_at: now,
             };
@@ -121,13 +121,14 @@ pub(crate) async fn lift_block<'c>(
     Ok(lifted)
 }
 
-/// Blocked users who hold a delivered assignment after all (given one while the block was
-/// being written): the scheduler lifts their block.
-pub async fn blocked_with_access(db: &Db, limit: u32) -> StoreResult<Vec<Uuid>> {
+/// Blocked users whose block no longer holds: they hold a delivered assignment after all
+/// (given one while the block was being written), or an administrator made them a member.
+/// The scheduler lifts their block.
+pub async fn blocked_without_cause(db: &Db, limit: u32) -> StoreResult<Vec<Uuid>> {
     let rows: Vec<(Uuid,)> = on_db!(db, pool => sqlx::query_as(
         "SELECT u.id FROM users u WHERE u.blocked_at IS NOT NULL AND u.deleted_at IS NULL \
-         AND EXISTS (SELECT 1 FROM assignments a WHERE a.user_id = u.id \
-         AND a.state = 'delivered') ORDER BY u.id LIMIT $1",
+         AND (u.user_type <> 'guest' OR EXISTS (SELECT 1 FROM assignments a \
+         WHERE a.user_id = u.id AND a.state = 'delivered')) ORDER BY u.id LIMIT $1",
     )
     .bind(i64::from(limit))
     .fetch_all(pool)

@@ -253,6 +253,11 @@ on_both_backends! {
         // Once the later access has come and gone, the guest is blocked.
         remove(&app, &scheduled).await;
         assert_eq!(run_guest_lifecycle(&state, Utc::now()).await.unwrap().blocked, 1);
+        // Made a member, they are a guest no more: the next round lifts the block.
+        let member = app.admin.patch(&format!("/api/v1/users/{gwen}"), &json!({"user_type": "member"})).await;
+        assert_eq!(member.status(), 200);
+        assert_eq!(run_guest_lifecycle(&state, Utc::now()).await.unwrap().unblocked, 1);
+        assert_eq!(sign_in(&app, "gwen").await.status(), 200);
     }
 }
 
