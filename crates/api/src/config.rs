@@ -40,6 +40,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     #[serde(default)]
     pub oidc: OidcSettings,
+    #[serde(default)]
+    pub guests: GuestSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -369,6 +371,45 @@ pub struct JobsSettings {
     pub interval_seconds: u64,
 }
 
+/// The lifecycle of guests who lose their last access, as Microsoft Entra's "manage the
+/// lifecycle of external users" does it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSettings {
+    /// Block a guest from signing in once they held access and have none left: nothing
+    /// delivered, nothing scheduled to start, no request open.
+    #[serde(default = "GuestSettings::default_block")]
+    pub block_when_last_assignment_ends: bool,
+    /// Days a blocked guest stays before they are removed (deleted, leaving a tombstone);
+    /// `0` never removes them.
+    #[serde(default = "GuestSettings::default_remove_after_days")]
+    pub remove_after_days: u32,
+}
+
+impl GuestSettings {
+    fn default_block() -> bool {
+        true
+    }
+
+    fn default_remove_after_days() -> u32 {
+        30
+    }
+
+    /// How long a blocked guest stays before removal; `None` when they are never removed.
+    pub fn removal_delay(&self) -> Option<chrono::Duration> {
+        (self.remove_after_days > 0).then(|| chrono::Duration::days(self.remove_after_days.into()))
+    }
+}
+
+impl Default for GuestSettings {
+    fn default() -> Self {
+        GuestSettings {
+            block_when_last_assignment_ends: Self::default_block(),
+            remove_after_days: Self::default_remove_after_days(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionSettings {
@@ -467,6 +508,7 @@ impl Default for Settings {
             smtp: None,
             auth: AuthSettings::default(),
             oidc: OidcSettings::default(),
+            guests: GuestSettings::default(),
         }
     }
 }
@@ -698,6 +740,12 @@ impl Settings {
                     .into(),
             });
         }
+        if self.guests.remove_after_days > 3660 {
+            return Err(ConfigError::Invalid {
+                setting: "guests.remove_after_days",
+                reason: "must be at most 3660 (0 never removes blocked guests)".into(),
+            });
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
             return Err(ConfigError::Invalid {
                 setting: "log.filter",
@@ -886,6 +934,38 @@ mod tests {
                 err.as_deref(),
                 Some("invalid setting `database_url`: must start with sqlite: or postgres://")
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_guest_lifecycle_is_on_by_default_and_set_by_file_or_environment() {
+        figment::Jail::expect_with(|jail| {
+            let settings =
+                Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(settings.guests.block_when_last_assignment_ends);
+            assert_eq!(settings.guests.remove_after_days, 30);
+            assert_eq!(
+                settings.guests.removal_delay(),
+                Some(chrono::Duration::days(30))
+            );
+
+            jail.create_file(
+                "tessera.toml",
+                "[guests]\nblock_when_last_assignment_ends = false\n",
+            )?;
+            jail.set_env("TESSERA_GUESTS__REMOVE_AFTER_DAYS", "0");
+            let settings = Settings::load(Some(Path::new("tessera.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert!(!settings.guests.block_when_last_assignment_ends);
+            assert_eq!(settings.guests.removal_delay(), None, "0 never removes");
+
+            jail.set_env("TESSERA_GUESTS__REMOVE_AFTER_DAYS", "4000");
+            let err = Settings::load(None, &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("guests.remove_after_days"), "{err}");
             Ok(())
         });
     }

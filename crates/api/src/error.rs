@@ -28,6 +28,8 @@ pub enum ApiError {
     SignInFailed,
     #[error("password sign-in is switched off")]
     LocalPasswordsDisabled,
+    #[error("sign-in blocked: the guest's access ended")]
+    SignInBlocked,
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
     #[error("forbidden: {0}")]
@@ -92,6 +94,7 @@ impl ApiError {
             ApiError::Unauthenticated => ProblemCode::Unauthenticated,
             ApiError::SignInFailed => ProblemCode::SignInFailed,
             ApiError::LocalPasswordsDisabled => ProblemCode::LocalPasswordsDisabled,
+            ApiError::SignInBlocked => ProblemCode::SignInBlocked,
             ApiError::RateLimited { .. } => ProblemCode::RateLimited,
             ApiError::Forbidden(_) => ProblemCode::Forbidden,
             ApiError::CsrfFailed => ProblemCode::CsrfFailed,
@@ -123,6 +126,9 @@ impl ApiError {
             }
             ApiError::LocalPasswordsDisabled => "Passwords are switched off here; sign in with \
                  your organisation's identity provider."
+                .into(),
+            ApiError::SignInBlocked => "Your account is blocked from signing in because your \
+                 last access ended. Ask your sponsor to request access for you again."
                 .into(),
             ApiError::RateLimited { retry_after_secs } => format!(
                 "Too many sign-in attempts. Try again in {}.",
@@ -206,6 +212,7 @@ pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
         ProblemCode::LocalPasswordsDisabled => {
             (StatusCode::FORBIDDEN, "Password sign-in switched off")
         }
+        ProblemCode::SignInBlocked => (StatusCode::FORBIDDEN, "Sign-in blocked"),
         ProblemCode::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
         ProblemCode::Forbidden => (StatusCode::FORBIDDEN, "Not allowed"),
         ProblemCode::CsrfFailed => (StatusCode::FORBIDDEN, "Cross-site request refused"),

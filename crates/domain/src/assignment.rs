@@ -441,6 +441,55 @@ pub struct ConflictView {
     pub conflicting: ConflictingAccess,
 }
 
+/// The query of reprocessing an assignment or a package.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ReprocessQuery {
+    /// Only report the difference; change nothing and audit nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One directory row that reprocessing put back or took away: a person's membership or
+/// ownership of a group, or their application role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReprocessChange {
+    pub user: PersonSummary,
+    /// `group_member`, `group_owner` or `app_role`.
+    pub kind: crate::package::ResourceRoleKind,
+    /// The group, for `group_member` and `group_owner`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<GroupId>,
+    /// The application role, for `app_role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_role_id: Option<crate::AppRoleId>,
+    /// The group's name, or the application's and the role's (`Wiki / Editor`).
+    pub resource_name: String,
+}
+
+/// What reprocessing found: the rows the delivered assignments call for that the directory
+/// lacked (`added`, put back), and the rows assignments granted whose assignment has ended and
+/// nothing else grants (`removed`, taken away). With `dry_run`, nothing was changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ReprocessReport {
+    pub dry_run: bool,
+    /// By username, then resource.
+    pub added: Vec<ReprocessChange>,
+    /// By username, then resource.
+    pub removed: Vec<ReprocessChange>,
+}
+
+impl ReprocessReport {
+    /// Whether the directory already said what the assignments say.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

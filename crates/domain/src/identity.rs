@@ -78,6 +78,8 @@ pub enum SignInRefusal {
     UnknownPerson,
     /// The user is disabled.
     UserDisabled,
+    /// The user is a guest blocked from signing in: their last access ended.
+    GuestBlocked,
     /// The e-mail domain is not one new users may come from.
     EmailNotAllowed,
 }

@@ -54,10 +54,15 @@ pub enum NotificationKind {
     ReviewReminder,
     /// An access review the recipient set up has ended.
     ReviewEnded,
+    /// A guest lost their last access and is blocked from signing in (sent to the guest and
+    /// their sponsors).
+    GuestBlocked,
+    /// A blocked guest was removed (sent to their sponsors).
+    GuestRemoved,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 13] = crate::variants::all();
+    pub const ALL: [NotificationKind; 15] = crate::variants::all();
 
     pub fn as_str(self) -> &'static str {
         self.into()

@@ -53,6 +53,9 @@ pub enum ProblemCode {
     /// Password sign-in is switched off (`auth.local_passwords = false`) and the username is
     /// not a break-glass administrator's: sign in with the organisation's identity provider.
     LocalPasswordsDisabled,
+    /// The password was right, but this guest is blocked from signing in: their last access
+    /// ended. Access given again lifts the block; their sponsors can ask for it.
+    SignInBlocked,
     /// Too many sign-in attempts; `Retry-After` says when to try again.
     RateLimited,
     /// The caller may not do this.

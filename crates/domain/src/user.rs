@@ -284,6 +284,15 @@ pub struct UserView {
     /// Sorted by id.
     pub sponsors: Vec<UserId>,
     pub enabled: bool,
+    /// When this guest was blocked from signing in because their last access ended; `None`
+    /// when not blocked. Separate from `enabled`, which only administrators change: the block
+    /// lifts by itself when the guest is given access again.
+    #[serde(default)]
+    pub blocked_at: Option<DateTime<Utc>>,
+    /// When a blocked guest is due to be removed; `None` when not blocked or when blocked
+    /// guests are never removed (`guests.remove_after_days = 0`).
+    #[serde(default)]
+    pub removal_due_at: Option<DateTime<Utc>>,
     pub is_admin: bool,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

@@ -66,6 +66,10 @@ fn refusal_words(refusal: SignInRefusal) -> &'static str {
         SignInRefusal::UserDisabled => {
             "Your Tessera account is disabled. Ask a Tessera administrator if you need access."
         }
+        SignInRefusal::GuestBlocked => {
+            "Your account is blocked from signing in because your last access ended. Ask your \
+             sponsor to request access for you again."
+        }
         SignInRefusal::EmailNotAllowed => {
             "Your e-mail address is not in a domain that may sign in here. Sign in with your \
              organisation's account."
@@ -131,6 +135,7 @@ mod tests {
             "token_invalid",
             "unknown_person",
             "user_disabled",
+            "guest_blocked",
             "email_not_allowed",
         ];
         let fallback = oidc_refusal("something_new");

@@ -1,7 +1,7 @@
 //! Background work that runs on a clock: assignments starting and ending on time, requests
 //! escalating, timing out and starting, notifications e-mailed from the outbox, and expired
 //! sign-in flows and sessions deleted. The loop is here; the sweeps of each kind of thing are in
-//! [`assignments`], [`requests`], [`users`] and [`housekeeping`] (the review sweeps are the
+//! [`assignments`], [`requests`], [`users`], [`guests`] and [`housekeeping`] (the review sweeps are the
 //! reviews service's).
 //!
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
@@ -17,6 +17,7 @@ use crate::service;
 use crate::state::AppState;
 
 pub mod assignments;
+pub mod guests;
 pub mod housekeeping;
 pub mod requests;
 pub mod users;
@@ -66,6 +67,18 @@ pub fn spawn_scheduler(
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "scheduled review work failed; retrying next round")
+                }
+            }
+            match guests::run_guest_lifecycle(&state, Utc::now()).await {
+                Ok(work) if work.blocked + work.unblocked + work.removed > 0 => tracing::info!(
+                    blocked = work.blocked,
+                    unblocked = work.unblocked,
+                    removed = work.removed,
+                    "guests' lifecycle moved on schedule"
+                ),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "scheduled guest work failed; retrying next round")
                 }
             }
             match housekeeping::purge_expired(&state, Utc::now()).await {

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, get, post, web};
 use tessera_domain::access::RequestView;
 use tessera_domain::assignment::{
     AssignmentExportQuery, AssignmentPage, AssignmentQuery, AssignmentView, ConflictView,
-    NewAssignment, RemoveAssignment,
+    NewAssignment, RemoveAssignment, ReprocessQuery, ReprocessReport,
 };
 use tessera_domain::problem::Problem;
 use tessera_domain::{AccessPackageId, AssignmentId};
@@ -254,4 +254,66 @@ pub async fn export_access_package_conflicts(
             "attachment; filename=\"conflicts.csv\"",
         ))
         .body(csv))
+}
+
+/// Reprocesses an assignment: the directory rows its package's resource roles call for are
+/// compared with the directory, and those missing (changed by hand) are put back; if the
+/// assignment has ended, the rows it granted that nothing else grants are taken away. Answers
+/// the difference found, audited as `assignment.reprocess`; with `dry_run=true` only reports
+/// it. Catalog owners, access package managers, assignment managers and administrators.
+#[utoipa::path(
+    operation_id = "reprocess_assignment",
+    tag = "assignments",
+    params(("id" = AssignmentId, Path, description = "The assignment's id"), ReprocessQuery),
+    responses(
+        (status = 200, description = "The difference found (and, unless a dry run, put right)", body = ReprocessReport),
+        (status = 400, description = "A bad query, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such assignment that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/assignments/{id}/reprocess")]
+pub async fn reprocess_assignment(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<AssignmentId>,
+    query: Query<ReprocessQuery>,
+) -> ApiResult<HttpResponse> {
+    let (proof, row) =
+        service::assignments::authorize_assignment(&state, &actor, id.into_inner()).await?;
+    let report =
+        service::reprocess::reprocess_assignment(&proof, &state, &actor, &row, &query.0).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Reprocesses every assignment of a package: the directory rows its delivered assignments
+/// call for are put back where missing, and rows its ended assignments granted that nothing
+/// else grants are taken away. Answers the difference found, audited as `package.reprocess`;
+/// with `dry_run=true` only reports it. Catalog owners, access package managers, assignment
+/// managers and administrators.
+#[utoipa::path(
+    operation_id = "reprocess_access_package",
+    tag = "assignments",
+    params(("id" = AccessPackageId, Path, description = "The package's id"), ReprocessQuery),
+    responses(
+        (status = 200, description = "The difference found (and, unless a dry run, put right)", body = ReprocessReport),
+        (status = 400, description = "A bad query, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/access-packages/{id}/reprocess")]
+pub async fn reprocess_access_package(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<AccessPackageId>,
+    query: Query<ReprocessQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let proof = authorize_package::<ManageAssignments>(&state, &actor, id).await?;
+    let report =
+        service::reprocess::reprocess_package(&proof, &state, &actor, id, &query.0).await?;
+    Ok(HttpResponse::Ok().json(report))
 }

@@ -116,6 +116,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(assignments::export_assignments)
         .service(assignments::get_assignment)
         .service(assignments::remove_assignment)
+        .service(assignments::reprocess_assignment)
+        .service(assignments::reprocess_access_package)
         .service(assignments::list_access_package_conflicts)
         .service(assignments::export_access_package_conflicts);
     cfg.service(notifications::list_my_notifications)

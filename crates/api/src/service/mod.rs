@@ -21,6 +21,7 @@ pub mod packages;
 pub mod page;
 pub mod people;
 pub mod policies;
+pub mod reprocess;
 pub mod request_search;
 pub mod requests;
 pub mod reviews;

@@ -351,6 +351,8 @@ async fn person(
     let usable = |user: UserRow| {
         if !user.enabled || user.deleted_at.is_some() {
             Err(SignInRefusal::UserDisabled)
+        } else if user.blocked_at.is_some() {
+            Err(SignInRefusal::GuestBlocked)
         } else if user.kind != UserKind::Person {
             Err(SignInRefusal::UnknownPerson)
         } else {

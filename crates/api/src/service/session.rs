@@ -76,6 +76,11 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
         }
     };
     attempt.succeeded();
+    if user.blocked_at.is_some() {
+        // Said only to someone who knows the password.
+        tracing::info!(%address, user = %user.id, "sign-in refused: guest blocked");
+        return Err(ApiError::SignInBlocked);
+    }
     start_session(state, &user, None).await
 }
 

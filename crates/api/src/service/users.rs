@@ -54,11 +54,26 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
             .map(UserId::from_uuid)
             .collect(),
         enabled: row.enabled,
+        blocked_at: row.blocked_at,
+        removal_due_at: None,
         is_admin: row.is_admin,
         last_sign_in_at: row.last_sign_in_at,
         created_at: row.created_at,
         identity_links: Vec::new(),
     })
+}
+
+/// [`user_view`] with the removal date of a blocked guest, which the configuration decides.
+pub fn user_view_for(state: &AppState, row: &UserRow) -> ApiResult<UserView> {
+    let mut view = user_view(row)?;
+    view.removal_due_at = guest_removal_due(state, row);
+    Ok(view)
+}
+
+/// When a blocked guest is due to be removed, if they are blocked and ever will be.
+pub fn guest_removal_due(state: &AppState, row: &UserRow) -> Option<chrono::DateTime<Utc>> {
+    let delay = state.settings.guests.removal_delay()?;
+    row.blocked_at.map(|blocked| blocked + delay)
 }
 
 pub async fn list_users(
@@ -71,7 +86,10 @@ pub async fn list_users(
     let rows =
         store::users::list_users(&state.db, search, page.after.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.username.clone());
-    let items = rows.iter().map(user_view).collect::<ApiResult<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(|row| user_view_for(state, row))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(UserPage { items, next_cursor })
 }
 
@@ -104,7 +122,7 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
 
 /// One user, with their identity links.
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
-    let mut view = user_view(&find_live_user(state, id).await?)?;
+    let mut view = user_view_for(state, &find_live_user(state, id).await?)?;
     view.identity_links = super::oidc::identity_links(state, id).await?;
     Ok(view)
 }
@@ -309,7 +327,7 @@ pub(crate) async fn change_user(
             Err(other) => return Err(other.into()),
         }
     };
-    user_view(&row)
+    user_view_for(state, &row)
 }
 
 /// How many times a change of a person plans its effects again when one of them changed
@@ -360,42 +378,8 @@ pub async fn delete_user(
             field: None,
         });
     }
-    remove_user(state, actor, id).await
-}
-
-/// Deletes the user `id` as `actor`, once whoever calls has checked that they may: a
-/// leaver's writes (`service::lifecycle`) go with the tombstone in one transaction.
-pub(crate) async fn remove_user(state: &AppState, actor: &Actor, id: UserId) -> ApiResult<()> {
-    let mut attempts = 0;
-    let deletion = loop {
-        attempts += 1;
-        let now = Utc::now();
-        let effects = lifecycle::leaver_writes(state, Some(actor), id, now).await?;
-        let deleted =
-            store::users::delete_user_with(&state.db, *id.as_uuid(), now, effects, |row| {
-                let after = user_view(row).ok();
-                audit_event::<UserView, _>(
-                    Some(actor),
-                    "user.delete",
-                    "user",
-                    row.id.to_string(),
-                    None,
-                    after.as_ref(),
-                )
-            })
-            .await;
-        match deleted {
-            Ok(deletion) => break deletion,
-            // Something the person held or awaited changed while it was written: plan again.
-            Err(StoreError::Conflict) if attempts < LIFECYCLE_ATTEMPTS => {}
-            Err(other) => return Err(other.into()),
-        }
-    };
-    match deletion {
-        store::users::Deletion::Deleted(row) => {
-            tracing::info!(user = %row.id, "user deleted");
-            Ok(())
-        }
+    match remove_user(state, Some(actor), id, "user.delete", None, |_| Vec::new()).await? {
+        store::users::Deletion::Deleted(_) => Ok(()),
         store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {
             code: ProblemCode::LastAdministrator,
             detail: "This is the last enabled administrator; make someone else one first.".into(),
@@ -403,6 +387,58 @@ pub(crate) async fn remove_user(state: &AppState, actor: &Actor, id: UserId) -> 
         }),
         store::users::Deletion::Gone => Err(ApiError::NotFound("user")),
     }
+}
+
+/// Deletes user `id` (see [`delete_user`]) with the audit event `action` and the notifications
+/// `notes` makes, and a leaver's writes (`service::lifecycle`), all in one transaction.
+/// `actor` is `None` for the scheduler, which removes a guest blocked at or before
+/// `blocked_by` (and only while they still are). Callers refuse what is theirs to refuse first.
+pub(crate) async fn remove_user(
+    state: &AppState,
+    actor: Option<&Actor>,
+    id: UserId,
+    action: &'static str,
+    blocked_by: Option<chrono::DateTime<Utc>>,
+    notes: impl Fn(&UserRow) -> Vec<store::notifications::NewNotification>,
+) -> ApiResult<store::users::Deletion> {
+    let mut attempts = 0;
+    let deletion = loop {
+        attempts += 1;
+        let now = Utc::now();
+        let effects = lifecycle::leaver_writes(state, actor, id, now).await?;
+        let deleted = store::users::delete_user(
+            &state.db,
+            *id.as_uuid(),
+            now,
+            store::users::Removal {
+                blocked_by,
+                effects,
+            },
+            &notes,
+            |row| {
+                let after = user_view(row).ok();
+                audit_event::<UserView, _>(
+                    actor,
+                    action,
+                    "user",
+                    row.id.to_string(),
+                    None,
+                    after.as_ref(),
+                )
+            },
+        )
+        .await;
+        match deleted {
+            Ok(deletion) => break deletion,
+            // Something the person held or awaited changed while it was written: plan again.
+            Err(StoreError::Conflict) if attempts < LIFECYCLE_ATTEMPTS => {}
+            Err(other) => return Err(other.into()),
+        }
+    };
+    if let store::users::Deletion::Deleted(row) = &deletion {
+        tracing::info!(user = %row.id, action, "user deleted");
+    }
+    Ok(deletion)
 }
 
 /// An administrator sets a person's password (imported people have none until then). Ends

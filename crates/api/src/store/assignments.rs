@@ -41,7 +41,7 @@ impl RoleTable {
     }
 
     /// The stored `package_resource_roles.kind` of the roles this table grants.
-    fn kind(self) -> &'static str {
+    pub(super) fn kind(self) -> &'static str {
         let kind = match self {
             RoleTable::GroupMembers => ResourceRoleKind::GroupMember,
             RoleTable::GroupOwners => ResourceRoleKind::GroupOwner,
@@ -51,7 +51,7 @@ impl RoleTable {
     }
 
     /// (table, resource column in the table and in `package_resource_roles`, time column)
-    fn parts(self) -> (&'static str, &'static str, &'static str) {
+    pub(super) fn parts(self) -> (&'static str, &'static str, &'static str) {
         match self {
             RoleTable::GroupMembers => ("group_members", "group_id", "added_at"),
             RoleTable::GroupOwners => ("group_owners", "group_id", "added_at"),
@@ -92,7 +92,7 @@ impl RoleTable {
 
     /// Pushes the condition that no delivered assignment grants the row this table is looking
     /// at (the statement's target table, not aliased).
-    fn push_not_granted_elsewhere<DB: Database>(self, query: &mut QueryBuilder<DB>)
+    pub(super) fn push_not_granted_elsewhere<DB: Database>(self, query: &mut QueryBuilder<DB>)
     where
         for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     {
@@ -390,6 +390,8 @@ pub(crate) async fn insert_assignment_row<'c>(
     .map(|_| ()))?;
     if record.state == AssignmentState::Delivered {
         grant_package_roles(&mut conn, record.package_id, record.user_id, record.now).await?;
+        // Access given again lifts a guest's block.
+        super::guests::lift_block(&mut conn, record.user_id, record.now).await?;
     }
     Ok(())
 }
@@ -606,6 +608,7 @@ pub async fn start_assignment(
             .await?
             .ok_or(StoreError::Conflict)?;
         grant_package_roles(&mut *conn, row.package_id, row.user_id, now).await?;
+        super::guests::lift_block(&mut *conn, row.user_id, now).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)
     });

@@ -90,7 +90,7 @@ pub async fn find_session_user(
             .push_bind(user_id)
             .push(" AND s.ended_at IS NULL AND s.expires_at > ")
             .push_bind(now)
-            .push(" AND u.enabled");
+            .push(" AND u.enabled AND u.blocked_at IS NULL");
         query.build_query_as::<UserRow>().fetch_optional(pool).await
     })?;
     Ok(row)

@@ -141,7 +141,7 @@ pub async fn find_live_token_owner(
             .push_bind(secret_hash)
             .push(" AND t.revoked_at IS NULL AND t.expires_at > ")
             .push_bind(now)
-            .push(" AND u.enabled");
+            .push(" AND u.enabled AND u.blocked_at IS NULL");
         query.build_query_as::<Found>().fetch_optional(pool).await
     })?;
     Ok(found.map(|f| (f.token_id, f.user)))

@@ -6,10 +6,11 @@ use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::lifecycle::{LifecycleWrites, apply_in};
+use super::notifications::{NewNotification, insert_notification};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The columns a [`UserRow`] reads.
-const USER_COLUMN_NAMES: [&str; 17] = [
+const USER_COLUMN_NAMES: [&str; 18] = [
     "id",
     "username",
     "email",
@@ -27,6 +28,7 @@ const USER_COLUMN_NAMES: [&str; 17] = [
     "attributes",
     "user_type",
     "deleted_at",
+    "blocked_at",
 ];
 
 /// The columns a [`UserRow`] reads, each prefixed with a table alias such as `"u."` (or
@@ -72,6 +74,8 @@ pub struct UserRow {
     pub user_type: UserType,
     /// When the user was deleted: a tombstone, disabled for good.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When this guest was blocked from signing in because their last access ended.
+    pub blocked_at: Option<DateTime<Utc>>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
     #[sqlx(skip)]
     pub sponsors: Vec<Uuid>,
@@ -114,7 +118,7 @@ pub struct NewUserRecord {
 }
 
 /// Reads one user with their sponsors through `conn`, a connection of either backend.
-async fn fetch_user_with_sponsors<'c>(
+pub(crate) async fn fetch_user_with_sponsors<'c>(
     conn: impl Into<Conn<'c>>,
     id: Uuid,
 ) -> StoreResult<Option<UserRow>> {
@@ -534,29 +538,32 @@ pub enum Deletion {
     Gone,
 }
 
+/// How a deletion goes: `blocked_by` limits it to a user blocked at or before that time (a
+/// guest given access again meanwhile is [`Deletion::Gone`]); `effects` are a leaver's writes,
+/// made in the same transaction (when any of them conflicts, the user is not deleted either).
+#[derive(Default)]
+pub struct Removal {
+    pub blocked_by: Option<DateTime<Utc>>,
+    pub effects: LifecycleWrites,
+}
+
 /// Deletes a user, leaving a tombstone: disabled, `deleted_at` set, sessions ended and API
-/// tokens revoked, with its audit event, in one transaction. Refuses to remove the last
-/// enabled administrator; on PostgreSQL the administrators' rows are locked first, so two
-/// administrators deleting each other at once cannot both succeed (SQLite's single writer
-/// serialises them already).
+/// tokens revoked, with its notifications and audit event, in one transaction. Refuses to
+/// remove the last enabled administrator; on PostgreSQL the administrators' rows are locked
+/// first, so two administrators deleting each other at once cannot both succeed (SQLite's
+/// single writer serialises them already).
 pub async fn delete_user(
     db: &Db,
     id: Uuid,
     now: DateTime<Utc>,
+    removal: Removal,
+    notes: impl FnOnce(&UserRow) -> Vec<NewNotification>,
     audit: impl FnOnce(&UserRow) -> AuditEvent,
 ) -> StoreResult<Deletion> {
-    delete_user_with(db, id, now, LifecycleWrites::default(), audit).await
-}
-
-/// [`delete_user`] with a leaver's [`LifecycleWrites`], written in the same transaction:
-/// when any of it conflicts, the user is not deleted either.
-pub async fn delete_user_with(
-    db: &Db,
-    id: Uuid,
-    now: DateTime<Utc>,
-    effects: LifecycleWrites,
-    audit: impl FnOnce(&UserRow) -> AuditEvent,
-) -> StoreResult<Deletion> {
+    let Removal {
+        blocked_by,
+        effects,
+    } = removal;
     let lock = match db {
         Db::Postgres(_) => " FOR UPDATE",
         Db::Sqlite(_) => "",
@@ -580,10 +587,12 @@ pub async fn delete_user_with(
         }
         let changed = sqlx::query(
             "UPDATE users SET enabled = FALSE, deleted_at = $1, updated_at = $1, \
-             version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
+             version = version + 1 WHERE id = $2 AND deleted_at IS NULL \
+             AND ($3 IS NULL OR blocked_at <= $3)",
         )
         .bind(now)
         .bind(id)
+        .bind(blocked_by)
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -592,6 +601,9 @@ pub async fn delete_user_with(
         }
         end_access_of_user(&mut *conn, id, now).await?;
         let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
+        for note in notes(&row) {
+            insert_notification(&mut *conn, &note).await?;
+        }
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         apply_in(&mut *conn, effects).await?;
         Ok::<_, StoreError>(Deletion::Deleted(Box::new(row)))

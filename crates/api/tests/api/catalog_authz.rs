@@ -194,6 +194,14 @@ const CASES: &[Case] = &[
         expected: ASSIGNMENTS,
     },
     Case {
+        name: "reprocess_assignment",
+        expected: ASSIGNMENTS,
+    },
+    Case {
+        name: "reprocess_access_package",
+        expected: ASSIGNMENTS,
+    },
+    Case {
         name: "list_access_package_conflicts",
         expected: ASSIGNMENTS,
     },
@@ -585,6 +593,15 @@ fn request(
             ),
             Some(json!({"justification": "left the team"})),
         ),
+        "reprocess_assignment" => (
+            Method::POST,
+            format!(
+                "/api/v1/assignments/{}/reprocess",
+                fixture.assignment.as_deref().unwrap_or_default()
+            ),
+            None,
+        ),
+        "reprocess_access_package" => (Method::POST, format!("{package}/reprocess"), None),
         "list_access_package_conflicts" => (Method::GET, format!("{package}/conflicts"), None),
         "export_access_package_conflicts" => {
             (Method::GET, format!("{package}/conflicts.csv"), None)

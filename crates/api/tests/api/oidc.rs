@@ -473,6 +473,61 @@ async fn a_disabled_person_cannot_sign_in(backend: Backend) {
 }
 with_provider!(a_disabled_person_cannot_sign_in);
 
+async fn a_blocked_guest_cannot_sign_in(backend: Backend) {
+    let (_idp, app) = start(backend, |_| {}, |_| {}).await;
+    let alice = sign_in(&app, "alice", "/").await.me(&app).await;
+    let id = alice["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/users/{id}");
+    let guest = app.admin.patch(&path, &json!({"user_type": "guest"})).await;
+    assert_eq!(guest.status(), StatusCode::OK);
+    // Access held and taken away: the guest is blocked.
+    let wiki = super::requests::offer(&app, "Wiki", |_| {
+        json!({
+            "name": "Everyone",
+            "who_can_request": {"type": "all_users"},
+            "approval": {"type": "none"},
+            "lifecycle": {"expiry": {"type": "never"}},
+        })
+    })
+    .await;
+    let assigned: Value = app
+        .admin
+        .post(
+            &format!("/api/v1/access-packages/{}/assignments", wiki.package),
+            &json!({"policy_id": wiki.policy, "user_id": id}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let assignment = assigned["id"].as_str().unwrap();
+    let removed = app
+        .admin
+        .post(
+            &format!("/api/v1/assignments/{assignment}/remove"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    let state = app.state().await;
+    let work = tessera_api::jobs::guests::run_guest_lifecycle(&state, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(work.blocked, 1);
+
+    let refused = sign_in(&app, "alice", "/").await;
+    assert_eq!(refused.refusal().as_deref(), Some("guest_blocked"));
+    let me = refused
+        .browser
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    assert!(refusals_audited(&app).await.contains("guest_blocked"));
+}
+with_provider!(a_blocked_guest_cannot_sign_in);
+
 async fn without_create_users_an_unknown_person_is_refused_and_audited(backend: Backend) {
     let (_idp, app) = start(backend, |p| p["create_users"] = json!(false), |_| {}).await;
     let refused = sign_in(&app, "alice", "/").await;

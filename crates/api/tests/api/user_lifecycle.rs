@@ -202,7 +202,7 @@ on_both_backends! {
     async fn the_last_enabled_administrator_is_never_deleted(app: TestApp) {
         let state = app.state().await;
         let admin: uuid::Uuid = app.admin.id().parse().unwrap();
-        let deletion = tessera_api::store::users::delete_user(&state.db, admin, Utc::now(), |row| {
+        let deletion = tessera_api::store::users::delete_user(&state.db, admin, Utc::now(), Default::default(), |_| Vec::new(), |row| {
             tessera_api::service::audit_event::<(), ()>(None, "user.delete", "user", row.id.to_string(), None, None)
         })
         .await

@@ -3,6 +3,7 @@
 
 use tessera_domain::assignment::{
     AssignmentPage, AssignmentQuery, AssignmentView, ConflictView, NewAssignment, RemoveAssignment,
+    ReprocessReport,
 };
 use tessera_domain::page::PageQuery;
 use tessera_domain::{AccessPackageId, AssignmentId};
@@ -58,4 +59,23 @@ pub async fn remove(
 /// plain link: see [`crate::assignments::conflicts_csv_href`].
 pub async fn conflicts(package: AccessPackageId) -> Result<Vec<ConflictView>, ApiError> {
     client::get(&format!("/access-packages/{package}/conflicts"), None).await
+}
+
+/// `POST /api/v1/access-packages/{id}/reprocess`: puts the directory back to what the package's
+/// assignments say; with `dry_run`, only reports the difference.
+pub async fn reprocess_package(
+    package: AccessPackageId,
+    dry_run: bool,
+) -> Result<ReprocessReport, ApiError> {
+    let path = format!("/access-packages/{package}/reprocess?dry_run={dry_run}");
+    client::write(Write::Post, &path, &serde_json::json!({})).await
+}
+
+/// `POST /api/v1/assignments/{id}/reprocess`: the same for one assignment.
+pub async fn reprocess_assignment(
+    id: AssignmentId,
+    dry_run: bool,
+) -> Result<ReprocessReport, ApiError> {
+    let path = format!("/assignments/{id}/reprocess?dry_run={dry_run}");
+    client::write(Write::Post, &path, &serde_json::json!({})).await
 }

@@ -6,8 +6,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tessera_domain::assignment::{
     AssignmentQuery, AssignmentState, AssignmentView, ConflictingAccess, Justification,
-    NewAssignment, PersonSummary, RemoveAssignment, StateFilter,
+    NewAssignment, PersonSummary, RemoveAssignment, ReprocessChange, ReprocessReport, StateFilter,
 };
+use tessera_domain::package::ResourceRoleKind;
 use tessera_domain::policy::{
     self, AnswerInput, AnswerValueInput, ApprovalDefinition, ExpiryDefinition, PolicyDefinition,
     QuestionDefinition,
@@ -501,6 +502,58 @@ pub fn message_under(error: &ApiError, path: &str) -> Option<String> {
         .map(|e| e.message.as_str())
         .collect();
     (!messages.is_empty()).then(|| messages.join("; "))
+}
+
+/// What reprocessing found (or, without a dry run, did), in a sentence.
+pub fn reprocess_summary(report: &ReprocessReport) -> String {
+    fn rows(n: usize) -> String {
+        if n == 1 {
+            "1 directory row".into()
+        } else {
+            format!("{n} directory rows")
+        }
+    }
+    let (added, removed) = (report.added.len(), report.removed.len());
+    match (report.is_empty(), report.dry_run) {
+        (true, _) => {
+            "The directory holds exactly what the assignments say: nothing to put right.".into()
+        }
+        (false, true) => format!(
+            "Found {} to put back and {} to take away. Nothing was changed yet.",
+            rows(added),
+            rows(removed)
+        ),
+        (false, false) => format!("Put back {} and took away {}.", rows(added), rows(removed)),
+    }
+}
+
+/// One row of a reprocess report, as its table shows it: the person, what they hold (or held)
+/// and whether it was put back or taken away.
+pub fn reprocess_rows(report: &ReprocessReport) -> Vec<(String, String, &'static str)> {
+    let what = |change: &ReprocessChange| {
+        let role = match change.kind {
+            ResourceRoleKind::GroupMember => "Member of",
+            ResourceRoleKind::GroupOwner => "Owner of",
+            ResourceRoleKind::AppRole => "Application role",
+        };
+        format!("{role} {}", change.resource_name)
+    };
+    let (put, taken) = if report.dry_run {
+        ("To put back", "To take away")
+    } else {
+        ("Put back", "Taken away")
+    };
+    report
+        .added
+        .iter()
+        .map(|change| (person(&change.user), what(change), put))
+        .chain(
+            report
+                .removed
+                .iter()
+                .map(|change| (person(&change.user), what(change), taken)),
+        )
+        .collect()
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ use crate::api::assignments::Created;
 use crate::api::{self, ApiError};
 use crate::assignments::{
     AnswerDraft, NewAssignmentForm, PolicyUse, StateChoice, conflict_kind, conflicts_csv_href,
-    csv_href, end_label, expiry_hint, person, removal, state_badge, state_label,
+    csv_href, end_label, expiry_hint, person, removal, reprocess_rows, reprocess_summary,
+    state_badge, state_label,
 };
 use crate::components::{
     DirectoryNames, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PersonPicker,
@@ -771,6 +772,95 @@ pub fn ConflictsSection(
                     }
                 })}
             </Transition>
+        </section>
+    }
+}
+
+/// "Reprocess": compares what the package's assignments give people with the directory and
+/// puts back memberships and roles changed by hand (and takes away rows that ended assignments
+/// left behind). "Check" only reports the difference.
+#[component]
+pub fn ReprocessSection(
+    package: AccessPackageId,
+    /// Counts changes to the package's assignments; a reprocess that changed rows bumps it.
+    changed: RwSignal<u32>,
+) -> impl IntoView {
+    let run = Action::new_local(move |dry_run: &bool| {
+        let dry_run = *dry_run;
+        async move {
+            let report = api::assignments::reprocess_package(package, dry_run).await?;
+            if !dry_run && !report.is_empty() {
+                changed.update(|count| *count += 1);
+            }
+            Ok::<_, ApiError>(report)
+        }
+    });
+    let error = action_error(run);
+    let start = move |dry_run: bool| {
+        if !run.pending().get_untracked() {
+            run.dispatch(dry_run);
+        }
+    };
+    let report = move || run.value().get().and_then(Result::ok);
+    view! {
+        <section class="section" id="reprocess" aria-labelledby="reprocess-heading">
+            <div class="section-heading">
+                <h2 id="reprocess-heading">"Reprocess"</h2>
+            </div>
+            <p class="section-lead">
+                "Compare what this package's assignments give people with the directory, and put back group memberships, ownerships and application roles changed by hand. Rows that ended assignments left behind are taken away. Check first to see the difference without changing anything; reprocessing is audited."
+            </p>
+            {move || error.get().map(|error| view! { <ErrorAlert error=error title="The package was not reprocessed." /> })}
+            <div class="row-actions">
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    aria-disabled=move || busy(run.pending().get())
+                    on:click=move |_| start(true)
+                >
+                    "Check"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-primary"
+                    aria-disabled=move || busy(run.pending().get())
+                    on:click=move |_| start(false)
+                >
+                    "Reprocess"
+                </button>
+            </div>
+            {move || report().map(|report| {
+                let tone = if report.dry_run { Tone::Info } else { Tone::Success };
+                let rows = reprocess_rows(&report);
+                view! {
+                    <Notice tone=tone>{reprocess_summary(&report)}</Notice>
+                    {(!rows.is_empty()).then(|| view! {
+                        <div class="table-wrap" role="group" aria-labelledby="reprocess-heading" tabindex="0">
+                            <table class="table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Person"</th>
+                                        <th scope="col">"Access"</th>
+                                        <th scope="col">"Change"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows
+                                        .into_iter()
+                                        .map(|(who, what, change)| view! {
+                                            <tr>
+                                                <th scope="row">{who}</th>
+                                                <td>{what}</td>
+                                                <td>{change}</td>
+                                            </tr>
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    })}
+                }
+            })}
         </section>
     }
 }

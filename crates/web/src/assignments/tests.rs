@@ -292,3 +292,41 @@ fn the_end_column_says_when_access_ends_or_ended() {
     assert_eq!(end_label(&open_ended), "No end");
     assert_eq!(person(&open_ended.user), "Ada (ada)");
 }
+
+#[test]
+fn a_reprocess_report_reads_as_what_was_found_or_done() {
+    let report: ReprocessReport = serde_json::from_value(json!({
+        "dry_run": true,
+        "added": [{
+            "user": {"id": USER, "username": "alice", "display_name": "Alice", "guest": false},
+            "kind": "group_member",
+            "group_id": POLICY,
+            "resource_name": "Wiki group",
+        }],
+        "removed": [],
+    }))
+    .unwrap();
+    assert_eq!(
+        reprocess_summary(&report),
+        "Found 1 directory row to put back and 0 directory rows to take away. Nothing was changed yet."
+    );
+    let rows = reprocess_rows(&report);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].1, "Member of Wiki group");
+    assert_eq!(rows[0].2, "To put back");
+    let done = ReprocessReport {
+        dry_run: false,
+        ..report.clone()
+    };
+    assert_eq!(
+        reprocess_summary(&done),
+        "Put back 1 directory row and took away 0 directory rows."
+    );
+    assert_eq!(reprocess_rows(&done)[0].2, "Put back");
+    let nothing = ReprocessReport {
+        added: vec![],
+        ..done
+    };
+    assert!(reprocess_summary(&nothing).contains("nothing to put right"));
+    assert!(reprocess_rows(&nothing).is_empty());
+}

@@ -364,6 +364,7 @@ pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
         ProblemCode::Unauthenticated
         | ProblemCode::SignInFailed
         | ProblemCode::LocalPasswordsDisabled
+        | ProblemCode::SignInBlocked
         | ProblemCode::RateLimited
         | ProblemCode::Forbidden
         | ProblemCode::CsrfFailed

@@ -460,6 +460,9 @@ fn UserRow(
                 <span class=move || {
                     if enabled() { "badge badge-success" } else { "badge badge-neutral" }
                 }>{move || yes_no(enabled())}</span>
+                {move || user.with(|user| user.as_ref().and_then(blocked_note)).map(|note| view! {
+                    " " <span class="badge badge-danger" title=note>"Blocked"</span>
+                })}
             </td>
             <td>{cell(|user| maybe_timestamp(user.last_sign_in_at.as_ref(), "Never"))}</td>
             <td class="cell-actions">
@@ -700,4 +703,18 @@ fn UserTypeChoice(value: RwSignal<UserType>, error: Signal<Option<String>>) -> i
             })}
         </fieldset>
     }
+}
+
+/// Why a guest shows as blocked, for the badge's title: their last access ended, and when they
+/// will be removed. `None` when they are not blocked.
+fn blocked_note(user: &UserView) -> Option<String> {
+    let blocked = user.blocked_at.as_ref()?;
+    let removal = match &user.removal_due_at {
+        Some(due) => format!("; to be removed on {}", timestamp(due)),
+        None => String::new(),
+    };
+    Some(format!(
+        "Blocked from signing in since {}: their last access ended{removal}",
+        timestamp(blocked)
+    ))
 }

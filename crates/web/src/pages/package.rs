@@ -14,7 +14,7 @@ use super::common::{action_error, read_param_id, refusal, whole_list};
 use super::details::{DetailsSection, Named};
 use super::lists::{ItemButton, Table, WholeList, item_action};
 use crate::api::{self, ApiError};
-use crate::assignments::page::{ConflictsSection, PackageAssignmentsSection};
+use crate::assignments::page::{ConflictsSection, PackageAssignmentsSection, ReprocessSection};
 use crate::components::{
     AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, Tone, busy,
 };
@@ -116,6 +116,7 @@ fn PackageSections(
         />
         {manage_assignments.then(|| view! {
             <PackageAssignmentsSection package=package changed=assignments_changed />
+            <ReprocessSection package=package_id changed=assignments_changed />
             <ConflictsSection package=package_id changed=assignments_changed />
         })}
     }
