@@ -20,6 +20,9 @@ mod path;
 mod project;
 pub mod schema;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
 
 pub use documents::{resource_type_documents, schema_documents};
 pub use error::{ScimError, ScimType};

@@ -77,6 +77,7 @@ pub(crate) fn invalid_value(detail: impl Into<String>) -> ScimError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

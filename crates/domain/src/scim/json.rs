@@ -79,6 +79,7 @@ pub(crate) fn coerce(attr: &Attribute, value: &Value, whole: bool) -> Result<Val
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::scim::schema::{ENTERPRISE_USER, USER, find};

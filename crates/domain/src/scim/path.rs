@@ -108,6 +108,7 @@ pub fn parse_patch_path(raw: &str) -> Result<PatchPath, ScimError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::scim::{CompareOp, ENTERPRISE_USER_SCHEMA, ScimType};
