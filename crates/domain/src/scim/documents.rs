@@ -54,11 +54,11 @@ fn attribute_document(attr: &Attribute) -> Value {
         doc["subAttributes"] = attr.sub_attributes.iter().map(attribute_document).collect();
     } else {
         doc["caseExact"] = json!(attr.case_exact);
-        doc["uniqueness"] = json!(match attr.uniqueness {
-            Uniqueness::None => "none",
-            Uniqueness::Server => "server",
-        });
     }
+    doc["uniqueness"] = json!(match attr.uniqueness {
+        Uniqueness::None => "none",
+        Uniqueness::Server => "server",
+    });
     if !attr.reference_types.is_empty() {
         doc["referenceTypes"] = json!(attr.reference_types);
     }

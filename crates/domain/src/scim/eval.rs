@@ -36,10 +36,8 @@ impl Filter {
                 Some((attr, found)) if found.iter().any(|v| is_present(v)) => {
                     found.iter().any(|actual| compare(attr, actual, *op, value))
                 }
-                Some(_) => matches!(
-                    (op, value),
-                    (CompareOp::Eq, Value::Null) | (CompareOp::Ne, _)
-                ),
+                // An absent attribute is null: it equals null and differs from anything else.
+                Some(_) => (*op == CompareOp::Eq) == value.is_null(),
                 None => false,
             },
             Filter::ValuePath { path, filter } => {

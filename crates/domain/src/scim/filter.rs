@@ -106,7 +106,7 @@ fn tokenize(raw: &str) -> Result<Vec<(usize, Tok)>, ScimError> {
                 }
             };
             let text = serde_json::from_str(&raw[at..=end])
-                .map_err(|_| error(at, "invalid escape in string"))?;
+                .map_err(|_| error(at, "invalid string (a bad escape or a control character)"))?;
             tokens.push((at, Tok::Str(text)));
         } else if c.is_ascii_alphanumeric() || "$-_:.+".contains(c) {
             let mut end = at;
@@ -452,7 +452,7 @@ mod tests {
                 "userName eq \"a\" or",
                 "position 18: expected an attribute name",
             ),
-            ("a eq \"\\x\"", "invalid escape"),
+            ("a eq \"\\x\"", "invalid string"),
             ("a eq 'x'", "unexpected character '''"),
         ] {
             let error = parse_filter(raw).unwrap_err();

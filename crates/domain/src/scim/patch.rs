@@ -91,8 +91,17 @@ fn parse_operation(index: usize, op: &Value) -> Result<PatchOperation, ScimError
     }
 }
 
-/// Applies `ops` in order, atomically: on error `resource` is unchanged. See the contract in
-/// the module docs for the shapes handled.
+/// Applies `ops` in order to a resource's SCIM JSON, atomically: on error `resource` is
+/// unchanged.
+///
+/// Handles path-less add/replace with a value object (keys may be attribute names,
+/// `name.givenName`, `emails[type eq "work"].value`, URN-qualified names, or a whole extension
+/// object), value filters, add to a multi-valued attribute appending without duplicates (same
+/// `value`), remove of a whole attribute, of filtered values or, as Entra sends it, of the values
+/// listed in `value`, boolean strings, and the enterprise `manager` given as a bare id.
+/// Refuses changes to readOnly attributes (an unchanged value is accepted) with 400 mutability,
+/// unknown attributes with 400 invalidPath, and replace through a filter that matches nothing
+/// with 400 noTarget; removing nothing succeeds.
 pub fn apply_patch(
     resource: &mut Value,
     kind: ResourceKind,
@@ -153,12 +162,7 @@ fn apply_member(
         }
         return Ok(());
     }
-    let path = PatchPath {
-        path: parse_attr_path(key)?,
-        filter: None,
-        sub: None,
-    };
-    apply_at(doc, kind, op, &path, Some(value))
+    apply_at(doc, kind, op, &parse_patch_path(key)?, Some(value))
 }
 
 fn apply_at(

@@ -735,3 +735,50 @@ fn resource_type_documents_describe_users_with_the_enterprise_extension_and_grou
         "https://host/scim/v2/ResourceTypes/Group"
     );
 }
+
+#[test]
+fn pathless_values_may_use_filtered_paths_as_keys() {
+    let out = patched(
+        user(),
+        ResourceKind::User,
+        ops(json!([{"op": "Add", "value": {"emails[type eq \"work\"].value": "w2@example.com"}}])),
+    )
+    .unwrap();
+    assert_eq!(out["emails"][0]["value"], "w2@example.com");
+}
+
+#[test]
+fn absent_attributes_equal_null_and_differ_from_values() {
+    assert!(matches(r#"userType ne "Employee""#));
+    assert!(!matches("userType ne null"));
+    assert!(!matches(r#"userType eq "Employee""#));
+}
+
+proptest::proptest! {
+    /// Any sequence of operations, valid or not, either applies or leaves the user untouched,
+    /// and never panics.
+    #[test]
+    fn patch_is_atomic_for_any_operations(choices in proptest::collection::vec((0usize..3, 0usize..12, 0usize..8), 1..5)) {
+        const PATHS: [&str; 12] = [
+            "active", "displayName", "id", "emails", "emails[type eq \"work\"].value", "name.givenName",
+            "groups", "members", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            "emails[value co \"@\"]", "userName", "meta.created",
+        ];
+        let values = [json!("False"), json!(true), json!("x"), json!(null), json!([{"value": "v"}]),
+            json!({"value": "m"}), json!(7), json!({"givenName": "G"})];
+        let operations: Vec<Value> = choices
+            .iter()
+            .map(|&(op, path, value)| {
+                let op = ["Add", "replace", "REMOVE"][op];
+                json!({"op": op, "path": PATHS[path], "value": values[value].clone()})
+            })
+            .collect();
+        let before = user();
+        let mut resource = before.clone();
+        if let Ok(parsed) = parse_patch(&ops(Value::Array(operations))) {
+            if apply_patch(&mut resource, ResourceKind::User, &parsed).is_err() {
+                proptest::prop_assert_eq!(resource, before);
+            }
+        }
+    }
+}
