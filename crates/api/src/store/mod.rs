@@ -15,6 +15,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalogs;
 pub mod directory;
+pub mod global_roles;
 pub mod identity;
 pub mod incompatibilities;
 pub mod keys;
@@ -23,6 +24,7 @@ pub mod packages;
 pub mod policies;
 pub mod requests;
 pub mod reviews;
+pub mod scim;
 pub mod sessions;
 pub mod tokens;
 pub mod usage;
@@ -257,6 +259,8 @@ impl From<sqlx::Error> for StoreError {
 fn unique_field(message: &str) -> &'static str {
     if message.contains("username") {
         "username"
+    } else if message.contains("external_id") {
+        "external_id"
     } else if message.contains("signing_keys") {
         "key id"
     } else {

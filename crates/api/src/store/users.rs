@@ -8,7 +8,7 @@ use super::audit::{AuditEvent, insert_audit_event};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The columns a [`UserRow`] reads.
-const USER_COLUMN_NAMES: [&str; 17] = [
+const USER_COLUMN_NAMES: [&str; 20] = [
     "id",
     "username",
     "email",
@@ -26,6 +26,9 @@ const USER_COLUMN_NAMES: [&str; 17] = [
     "attributes",
     "user_type",
     "deleted_at",
+    "external_id",
+    "given_name",
+    "family_name",
 ];
 
 /// The columns a [`UserRow`] reads, each prefixed with a table alias such as `"u."` (or
@@ -71,6 +74,10 @@ pub struct UserRow {
     pub user_type: UserType,
     /// When the user was deleted: a tombstone, disabled for good.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The person's id in the organisation's directory (imports, SCIM, OIDC linking).
+    pub external_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
     #[sqlx(skip)]
     pub sponsors: Vec<Uuid>,
@@ -108,6 +115,9 @@ pub struct NewUserRecord {
     pub department: Option<String>,
     /// A JSON object of string values.
     pub attributes: String,
+    pub external_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
     pub sponsors: Vec<Uuid>,
     pub now: DateTime<Utc>,
 }
@@ -228,7 +238,8 @@ pub(crate) async fn insert_user_in<'c>(
         sqlx::query(
             "INSERT INTO users (id, username, email, display_name, kind, manager_id, enabled, \
              is_admin, password_hash, created_at, updated_at, version, department, attributes, \
-             user_type) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11, $12)",
+             user_type, external_id, given_name, family_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11, $12, $13, $14, $15)",
         )
         .bind(user.id)
         .bind(&user.username)
@@ -242,6 +253,9 @@ pub(crate) async fn insert_user_in<'c>(
         .bind(user.department.as_deref())
         .bind(&user.attributes)
         .bind(user.user_type.as_str())
+        .bind(user.external_id.as_deref())
+        .bind(user.given_name.as_deref())
+        .bind(user.family_name.as_deref())
         .execute(&mut *conn)
         .await?;
         replace_sponsors(&mut *conn, user.id, &user.sponsors).await?;
@@ -363,6 +377,7 @@ pub async fn count_users(db: &Db) -> StoreResult<i64> {
 
 /// The new values of a user's editable fields.
 pub struct UserUpdate {
+    pub username: String,
     pub email: String,
     pub user_type: UserType,
     pub display_name: String,
@@ -372,6 +387,9 @@ pub struct UserUpdate {
     pub department: Option<String>,
     /// A JSON object of string values.
     pub attributes: String,
+    pub external_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
     pub sponsors: Vec<Uuid>,
 }
 
@@ -446,7 +464,8 @@ pub async fn transition_user(
         let changed = sqlx::query(
             "UPDATE users SET email = $1, display_name = $2, manager_id = $3, enabled = $4, \
              is_admin = $5, updated_at = $6, version = version + 1, department = $9, \
-             attributes = $10, user_type = $11 WHERE id = $7 AND version = $8",
+             attributes = $10, user_type = $11, external_id = $12, given_name = $13, \
+             family_name = $14, username = $15 WHERE id = $7 AND version = $8",
         )
         .bind(&update.email)
         .bind(&update.display_name)
@@ -459,6 +478,10 @@ pub async fn transition_user(
         .bind(update.department.as_deref())
         .bind(&update.attributes)
         .bind(update.user_type.as_str())
+        .bind(update.external_id.as_deref())
+        .bind(update.given_name.as_deref())
+        .bind(update.family_name.as_deref())
+        .bind(&update.username)
         .execute(&mut *conn)
         .await?
         .rows_affected();
