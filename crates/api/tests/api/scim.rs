@@ -514,6 +514,8 @@ on_both_backends! {
         let path = format!("/Users/{}", id_of(&user));
         let group = scim.create("/Groups", json!({"schemas": [GROUP], "displayName": "Stable", "members": [{"value": user["id"]}]})).await;
         let group_path = format!("/Groups/{}", id_of(&group));
+        // The person as they are now, a member of the group.
+        let user = scim.get(&path).await;
 
         let bad_patches = [
             (json!([{"op": "explode", "path": "displayName", "value": "x"}]), "invalidSyntax"),
@@ -587,12 +589,13 @@ on_both_backends! {
         let response = users(&reqwest::Client::new()).bearer_auth(&admin_token).send().await.unwrap();
         assert_scim_error(response, 403, None).await;
         // A person's token, then the same person holding the role but with their session.
-        let person = app.person("pat").await;
-        let person_token = token_of(&app, &person.id()).await;
+        let pat = app.person("pat").await;
+        let created: Value = pat.post("/api/v1/tokens", &json!({"name": "mine"})).await.json().await.unwrap();
+        let person_token = created["secret"].as_str().unwrap().to_string();
         let response = users(&reqwest::Client::new()).bearer_auth(&person_token).send().await.unwrap();
         assert_scim_error(response, 403, None).await;
-        assert_eq!(app.admin.put(&format!("/api/v1/provisioners/{}", person.id())).await.status(), 204);
-        assert_scim_error(person.get("/scim/v2/Users").await, 403, None).await;
+        assert_eq!(app.admin.put(&format!("/api/v1/provisioners/{}", pat.id())).await.status(), 204);
+        assert_scim_error(pat.get("/scim/v2/Users").await, 403, None).await;
         let response = users(&reqwest::Client::new()).bearer_auth(&person_token).send().await.unwrap();
         assert_eq!(response.status(), 200);
         // A write by a caller who may not changes nothing.
@@ -606,7 +609,7 @@ on_both_backends! {
         let holders: Value = app.admin.get("/api/v1/provisioners").await.json().await.unwrap();
         assert_eq!(holders.as_array().unwrap().len(), 2);
         assert_eq!(holders[0]["role"], "provisioner");
-        assert_problem(person.get("/api/v1/provisioners").await, 403, "forbidden").await;
+        assert_problem(pat.get("/api/v1/provisioners").await, 403, "forbidden").await;
         assert_eq!(app.admin.delete(&format!("/api/v1/provisioners/{}", scim.account_id)).await.status(), 204);
         assert_scim_error(scim.send(Method::GET, "/Users", None).await, 403, None).await;
     }
