@@ -775,10 +775,10 @@ proptest::proptest! {
             .collect();
         let before = user();
         let mut resource = before.clone();
-        if let Ok(parsed) = parse_patch(&ops(Value::Array(operations))) {
-            if apply_patch(&mut resource, ResourceKind::User, &parsed).is_err() {
-                proptest::prop_assert_eq!(resource, before);
-            }
+        if let Ok(parsed) = parse_patch(&ops(Value::Array(operations)))
+            && apply_patch(&mut resource, ResourceKind::User, &parsed).is_err()
+        {
+            proptest::prop_assert_eq!(resource, before);
         }
     }
 }
