@@ -110,7 +110,10 @@ pub fn apply_patch(
     let mut draft = resource.clone();
     for op in ops {
         match (&op.path, &op.value) {
-            (Some(path), value) => apply_at(&mut draft, kind, op.op, path, value.as_ref())?,
+            (Some(path), value) => match extension_named(kind, path) {
+                Some(urn) => apply_to_extension(&mut draft, kind, op.op, urn, value.as_ref())?,
+                None => apply_at(&mut draft, kind, op.op, path, value.as_ref())?,
+            },
             (None, Some(Value::Object(members))) => {
                 for (key, value) in members {
                     apply_member(&mut draft, kind, op.op, key, value)?;
@@ -125,6 +128,37 @@ pub fn apply_patch(
     }
     *resource = draft;
     Ok(())
+}
+
+/// The extension URN when `path` is one (`"path": "urn:...:enterprise:2.0:User"`).
+fn extension_named(kind: ResourceKind, path: &PatchPath) -> Option<&'static str> {
+    let urn = path
+        .path
+        .as_urn()
+        .filter(|_| path.filter.is_none() && path.sub.is_none())?;
+    schema::extension(kind, &urn).map(|(urn, _)| urn)
+}
+
+/// An operation on a whole extension object: remove drops it, add and replace apply each of
+/// its members.
+fn apply_to_extension(
+    doc: &mut Value,
+    kind: ResourceKind,
+    op: PatchOpKind,
+    urn: &'static str,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    match (op, value) {
+        (PatchOpKind::Add | PatchOpKind::Replace, Some(value)) if !value.is_null() => {
+            apply_member(doc, kind, op, urn, value)
+        }
+        _ => {
+            if let Some(root) = doc.as_object_mut() {
+                remove_ci(root, urn);
+            }
+            Ok(())
+        }
+    }
 }
 
 /// One member of a path-less add/replace value: an attribute (`active`, `name.givenName`, a

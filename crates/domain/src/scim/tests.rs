@@ -782,3 +782,25 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_whole_extension_can_be_the_path() {
+    let urn = ENTERPRISE_USER_SCHEMA;
+    let out = patched(
+        user(),
+        ResourceKind::User,
+        ops(json!([{"op": "replace", "path": urn, "value": {"department": "R&D"}}])),
+    )
+    .unwrap();
+    assert_eq!(
+        out[urn],
+        json!({"department": "R&D", "manager": {"value": "26118915", "displayName": "John Smith"}})
+    );
+    let out = patched(
+        user(),
+        ResourceKind::User,
+        ops(json!([{"op": "remove", "path": urn}])),
+    )
+    .unwrap();
+    assert!(out.get(urn).is_none());
+}
