@@ -804,3 +804,17 @@ fn a_whole_extension_can_be_the_path() {
     .unwrap();
     assert!(out.get(urn).is_none());
 }
+
+proptest::proptest! {
+    /// Whatever parses also evaluates, against users and groups, without panicking.
+    #[test]
+    fn any_parsed_filter_evaluates(
+        raw in r#"(not |\(|\)|and |or |emails|members|\[|\]|meta\.lastModified|name\.givenName|active|userName|id|type|value| eq | gt | co | pr |"x"|"2024-01-01T00:00:00Z"|true|null|1){1,14}"#
+    ) {
+        if let Ok(filter) = parse_filter(&raw) {
+            let _ = filter.matches(&user(), ResourceKind::User);
+            let _ = filter.matches(&group(), ResourceKind::Group);
+            let _ = filter.as_simple_eq();
+        }
+    }
+}
