@@ -818,3 +818,27 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn presence_of_complex_and_multi_valued_attributes() {
+    assert!(matches("name pr"));
+    assert!(matches("emails pr"));
+    assert!(matches("meta pr"));
+    assert!(matches(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr"
+    ));
+    assert!(!matches(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber pr"
+    ));
+    let mut blank = user();
+    blank["name"] = json!({"givenName": ""});
+    blank["emails"] = json!([]);
+    for raw in ["name pr", "emails pr", "name.givenName pr"] {
+        assert!(
+            !parse_filter(raw)
+                .unwrap()
+                .matches(&blank, ResourceKind::User),
+            "{raw}"
+        );
+    }
+}
