@@ -30,8 +30,14 @@ impl Filter {
             Filter::And(a, b) => a.matches_in(node, scope) && b.matches_in(node, scope),
             Filter::Or(a, b) => a.matches_in(node, scope) || b.matches_in(node, scope),
             Filter::Not(inner) => !inner.matches_in(node, scope),
-            Filter::Present(path) => values(node, scope, path)
-                .is_some_and(|(_, found)| found.iter().any(|v| is_present(v))),
+            Filter::Present(path) => {
+                // `name pr` asks about the whole complex value, not its `value`.
+                let found = match path.sub {
+                    None => whole_values(node, scope, path),
+                    Some(_) => values(node, scope, path),
+                };
+                found.is_some_and(|(_, found)| found.iter().any(|v| is_present(v)))
+            }
             Filter::Compare { path, op, value } => match values(node, scope, path) {
                 Some((attr, found)) if found.iter().any(|v| is_present(v)) => {
                     found.iter().any(|actual| compare(attr, actual, *op, value))
@@ -52,7 +58,7 @@ impl Filter {
     }
 }
 
-pub(crate) fn is_present(value: &Value) -> bool {
+fn is_present(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::String(s) => !s.is_empty(),

@@ -24,6 +24,15 @@ pub(crate) fn remove_ci(object: &mut Map<String, Value>, key: &str) -> Option<Va
     key_ci(object, key).and_then(|k| object.remove(&k))
 }
 
+/// The values of a multi-valued attribute, each coerced; a single value counts as a list of one.
+pub(crate) fn coerce_items(attr: &Attribute, value: &Value) -> Result<Vec<Value>, ScimError> {
+    let items = match value {
+        Value::Array(items) => items.as_slice(),
+        single => std::slice::from_ref(single),
+    };
+    items.iter().map(|v| coerce(attr, v, false)).collect()
+}
+
 /// Converts a client's value for `attr` to its canonical form: names spelled as the schema
 /// spells them, `"True"`/`"false"` for booleans, a bare string for a complex attribute with a
 /// `value` (Entra sends the manager so), readOnly sub-attributes and nulls inside complex values
@@ -31,15 +40,7 @@ pub(crate) fn remove_ci(object: &mut Map<String, Value>, key: &str) -> Option<Va
 /// of a multi-valued attribute.
 pub(crate) fn coerce(attr: &Attribute, value: &Value, whole: bool) -> Result<Value, ScimError> {
     if whole && attr.multi_valued {
-        let items = match value {
-            Value::Array(items) => items.as_slice(),
-            single => std::slice::from_ref(single),
-        };
-        return items
-            .iter()
-            .map(|v| coerce(attr, v, false))
-            .collect::<Result<_, _>>()
-            .map(Value::Array);
+        return coerce_items(attr, value).map(Value::Array);
     }
     let wrong = |expected: &str| invalid_value(format!("'{}' must be {expected}", attr.name));
     match (attr.ty, value) {

@@ -10,8 +10,8 @@ use super::{AttrPath, ResourceKind, ScimError, ScimType, parse_attr_path};
 /// Canonicalises a POST/PUT body in place: attribute names to their schema spelling, boolean
 /// strings coerced, URN-prefixed keys moved into their extension object, `schemas` checked and
 /// canonicalised. Following RFC 7644 §3.3 and §3.5.1, readOnly attributes (`id`, `meta`,
-/// `groups`) and attributes Tessera does not support are dropped rather than refused, since
-/// provisioning clients send whatever their mappings hold. 400 invalidSyntax for a body or
+/// `groups`) and attributes and extensions Tessera does not support are dropped rather than
+/// refused, since provisioning clients send whatever their mappings hold. 400 invalidSyntax for a body or
 /// `schemas` of the wrong shape, invalidValue for a wrong value or a missing required attribute.
 pub fn normalise(resource: &mut Value, kind: ResourceKind) -> Result<(), ScimError> {
     let syntax = |detail: &str| ScimError::bad_request(ScimType::InvalidSyntax, detail);
@@ -26,14 +26,14 @@ pub fn normalise(resource: &mut Value, kind: ResourceKind) -> Result<(), ScimErr
         let urn = urn
             .as_str()
             .ok_or_else(|| invalid_value("'schemas' must hold strings"))?;
+        // Extensions we do not support are dropped with their attributes, as unknown
+        // attributes are: Entra and Okta send tenants' custom extensions.
         let canonical = if urn.eq_ignore_ascii_case(kind.core_schema()) {
-            kind.core_schema()
+            Some(kind.core_schema())
         } else {
-            schema::extension(kind, urn)
-                .ok_or_else(|| invalid_value(format!("unknown schema \"{urn}\"")))?
-                .0
+            schema::extension(kind, urn).map(|(urn, _)| urn)
         };
-        if !schemas.contains(&canonical) {
+        if let Some(canonical) = canonical.filter(|c| !schemas.contains(c)) {
             schemas.push(canonical);
         }
     }
@@ -72,9 +72,8 @@ pub fn normalise(resource: &mut Value, kind: ResourceKind) -> Result<(), ScimErr
             return Err(invalid_value(format!("'{}' is required", attr.name)));
         }
     }
-    for (extension, _) in schema::all(kind) {
-        if let Some(urn) = extension.filter(|urn| out.contains_key(*urn) && !schemas.contains(urn))
-        {
+    for urn in kind.extensions() {
+        if out.contains_key(*urn) && !schemas.contains(urn) {
             schemas.push(urn);
         }
     }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::error::{invalid_path, invalid_value};
 use super::eval::Scope;
-use super::json::{coerce, get_ci, key_ci, remove_ci};
+use super::json::{coerce, coerce_items, get_ci, key_ci, remove_ci};
 use super::schema::{self, AttrType, Attribute, Mutability};
 use super::{AttrPath, CompareOp, Filter, PATCH_OP, PatchPath, ResourceKind, ScimError, ScimType};
 use super::{parse_attr_path, parse_patch_path};
@@ -110,7 +110,10 @@ pub fn apply_patch(
     let mut draft = resource.clone();
     for op in ops {
         match (&op.path, &op.value) {
-            (Some(path), value) => apply_at(&mut draft, kind, op.op, path, value.as_ref())?,
+            (Some(path), value) => match extension_named(kind, path) {
+                Some(urn) => apply_to_extension(&mut draft, kind, op.op, urn, value.as_ref())?,
+                None => apply_at(&mut draft, kind, op.op, path, value.as_ref())?,
+            },
             (None, Some(Value::Object(members))) => {
                 for (key, value) in members {
                     apply_member(&mut draft, kind, op.op, key, value)?;
@@ -125,6 +128,37 @@ pub fn apply_patch(
     }
     *resource = draft;
     Ok(())
+}
+
+/// The extension URN when `path` is one (`"path": "urn:...:enterprise:2.0:User"`).
+fn extension_named(kind: ResourceKind, path: &PatchPath) -> Option<&'static str> {
+    let urn = path
+        .path
+        .as_urn()
+        .filter(|_| path.filter.is_none() && path.sub.is_none())?;
+    schema::extension(kind, &urn).map(|(urn, _)| urn)
+}
+
+/// An operation on a whole extension object: remove drops it, add and replace apply each of
+/// its members.
+fn apply_to_extension(
+    doc: &mut Value,
+    kind: ResourceKind,
+    op: PatchOpKind,
+    urn: &'static str,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    match (op, value) {
+        (PatchOpKind::Add | PatchOpKind::Replace, Some(value)) if !value.is_null() => {
+            apply_member(doc, kind, op, urn, value)
+        }
+        _ => {
+            if let Some(root) = doc.as_object_mut() {
+                remove_ci(root, urn);
+            }
+            Ok(())
+        }
+    }
 }
 
 /// One member of a path-less add/replace value: an attribute (`active`, `name.givenName`, a
@@ -301,69 +335,13 @@ fn edit(
 ) -> Result<Option<Value>, ScimError> {
     let needs_value = || invalid_value(format!("'{}' needs a value", path_name(attr, sub)));
     if let Some(filter) = filter {
-        let mut items = match current {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        };
-        let matched: Vec<usize> = (0..items.len())
-            .filter(|&i| filter.matches_in(&items[i], Scope::Value(attr)))
-            .collect();
-        match (op, sub) {
-            (PatchOpKind::Remove, None) => {
-                items = items
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| !matched.contains(i))
-                    .map(|(_, v)| v)
-                    .collect();
-            }
-            (PatchOpKind::Remove, Some(sub)) => {
-                for &i in &matched {
-                    if let Value::Object(item) = &mut items[i] {
-                        remove_ci(item, sub.name);
-                    }
-                }
-            }
-            (PatchOpKind::Add | PatchOpKind::Replace, _) => {
-                let value = value.ok_or_else(needs_value)?;
-                let new = match sub {
-                    Some(sub) => Value::Object(Map::from_iter([(
-                        sub.name.to_string(),
-                        coerce(sub, value, true)?,
-                    )])),
-                    None => coerce(attr, value, false)?,
-                };
-                if matched.is_empty() {
-                    // Entra adds `emails[type eq "work"].value` to a user without a work email:
-                    // the filter's equalities describe the value to create.
-                    let mut created = Map::new();
-                    if op == PatchOpKind::Replace || !equalities(attr, filter, &mut created) {
-                        return Err(ScimError::bad_request(
-                            ScimType::NoTarget,
-                            format!("no value of '{}' matches the filter", attr.name),
-                        ));
-                    }
-                    merge(&mut created, &new);
-                    items.push(Value::Object(created));
-                }
-                for &i in &matched {
-                    match (&mut items[i], sub, op) {
-                        (Value::Object(item), Some(_), _)
-                        | (Value::Object(item), None, PatchOpKind::Add) => merge(item, &new),
-                        (item, _, _) => *item = new.clone(),
-                    }
-                }
-            }
-        }
-        return Ok(Some(Value::Array(items)));
+        return edit_matching(attr, sub, current, op, filter, value);
     }
     match (op, sub) {
         (PatchOpKind::Remove, None) => match (current, value) {
             (Some(Value::Array(mut items)), Some(value)) if attr.multi_valued => {
                 // Entra removes group members by value rather than by filter.
-                let Value::Array(gone) = coerce(attr, value, true)? else {
-                    return Ok(None);
-                };
+                let gone = coerce_items(attr, value)?;
                 items.retain(|item| !gone.iter().any(|g| same_value(attr, item, g)));
                 Ok(Some(Value::Array(items)))
             }
@@ -378,8 +356,8 @@ fn edit(
             current
         })),
         (_, Some(sub)) if attr.multi_valued => Err(invalid_path(format!(
-            "'{}.{}' needs a value filter, such as {}[type eq \"work\"].{}",
-            attr.name, sub.name, attr.name, sub.name
+            "'{0}.{1}' needs a value filter saying which values: {0}[filter].{1}",
+            attr.name, sub.name
         ))),
         (_, Some(sub)) => {
             let value = coerce(sub, value.ok_or_else(needs_value)?, true)?;
@@ -410,6 +388,73 @@ fn edit(
             }
         }
     }
+}
+
+/// An operation through a value filter (`members[value eq "id"]`, `emails[type eq "work"].value`).
+fn edit_matching(
+    attr: &'static Attribute,
+    sub: Option<&'static Attribute>,
+    current: Option<Value>,
+    op: PatchOpKind,
+    filter: &Filter,
+    value: Option<&Value>,
+) -> Result<Option<Value>, ScimError> {
+    let needs_value = || invalid_value(format!("'{}' needs a value", path_name(attr, sub)));
+    let mut items = match current {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    let matched: Vec<usize> = (0..items.len())
+        .filter(|&i| filter.matches_in(&items[i], Scope::Value(attr)))
+        .collect();
+    match (op, sub) {
+        (PatchOpKind::Remove, None) => {
+            items = items
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !matched.contains(i))
+                .map(|(_, v)| v)
+                .collect();
+        }
+        (PatchOpKind::Remove, Some(sub)) => {
+            for &i in &matched {
+                if let Value::Object(item) = &mut items[i] {
+                    remove_ci(item, sub.name);
+                }
+            }
+        }
+        (PatchOpKind::Add | PatchOpKind::Replace, _) => {
+            let value = value.ok_or_else(needs_value)?;
+            let new = match sub {
+                Some(sub) => Value::Object(Map::from_iter([(
+                    sub.name.to_string(),
+                    coerce(sub, value, true)?,
+                )])),
+                None => coerce(attr, value, false)?,
+            };
+            if matched.is_empty() {
+                // Entra adds `emails[type eq "work"].value` to a user without a work email:
+                // the filter's equalities describe the value to create.
+                let mut created = Map::new();
+                if op == PatchOpKind::Replace || !equalities(attr, filter, &mut created) {
+                    return Err(ScimError::bad_request(
+                        ScimType::NoTarget,
+                        format!("no value of '{}' matches the filter", attr.name),
+                    ));
+                }
+                merge(&mut created, &new);
+                items.push(Value::Object(created));
+            }
+            for &i in &matched {
+                match (&mut items[i], sub, op) {
+                    (Value::Object(item), Some(_), _)
+                    | (Value::Object(item), None, PatchOpKind::Add) => merge(item, &new),
+                    (item, _, _) => *item = new.clone(),
+                }
+            }
+        }
+    }
+    Ok(Some(Value::Array(items)))
 }
 
 fn as_items_mut(value: &mut Value) -> Vec<&mut Value> {

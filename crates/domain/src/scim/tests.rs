@@ -528,7 +528,7 @@ fn attribute_names_are_case_insensitive_in_paths_and_values() {
 #[test]
 fn normalise_moves_urn_keys_and_canonicalises_names_and_booleans() {
     let mut body = json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:user"],
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:user", "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"],
         "USERNAME": "a@x",
         "Active": "True",
         "name": {"GivenName": "A"},
@@ -537,7 +537,8 @@ fn normalise_moves_urn_keys_and_canonicalises_names_and_booleans() {
         "emails": [{"Value": "a@x", "type": "work", "primary": "true"}],
         "id": "ignored",
         "title": "unsupported",
-        "phoneNumbers": [{"value": "1"}]
+        "phoneNumbers": [{"value": "1"}],
+        "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": {"tag": "x"}
     });
     normalise(&mut body, ResourceKind::User).unwrap();
     assert_eq!(
@@ -564,7 +565,7 @@ fn normalise_checks_schemas_and_required_attributes() {
         (
             json!({"schemas": [GROUP_SCHEMA], "userName": "a"}),
             ScimType::InvalidValue,
-            "unknown schema",
+            "must contain",
         ),
         (
             json!({"schemas": [ENTERPRISE_USER_SCHEMA], "userName": "a"}),
@@ -775,10 +776,70 @@ proptest::proptest! {
             .collect();
         let before = user();
         let mut resource = before.clone();
-        if let Ok(parsed) = parse_patch(&ops(Value::Array(operations))) {
-            if apply_patch(&mut resource, ResourceKind::User, &parsed).is_err() {
-                proptest::prop_assert_eq!(resource, before);
-            }
+        if let Ok(parsed) = parse_patch(&ops(Value::Array(operations)))
+            && apply_patch(&mut resource, ResourceKind::User, &parsed).is_err()
+        {
+            proptest::prop_assert_eq!(resource, before);
         }
+    }
+}
+
+#[test]
+fn a_whole_extension_can_be_the_path() {
+    let urn = ENTERPRISE_USER_SCHEMA;
+    let out = patched(
+        user(),
+        ResourceKind::User,
+        ops(json!([{"op": "replace", "path": urn, "value": {"department": "R&D"}}])),
+    )
+    .unwrap();
+    assert_eq!(
+        out[urn],
+        json!({"department": "R&D", "manager": {"value": "26118915", "displayName": "John Smith"}})
+    );
+    let out = patched(
+        user(),
+        ResourceKind::User,
+        ops(json!([{"op": "remove", "path": urn}])),
+    )
+    .unwrap();
+    assert!(out.get(urn).is_none());
+}
+
+proptest::proptest! {
+    /// Whatever parses also evaluates, against users and groups, without panicking.
+    #[test]
+    fn any_parsed_filter_evaluates(
+        raw in r#"(not |\(|\)|and |or |emails|members|\[|\]|meta\.lastModified|name\.givenName|active|userName|id|type|value| eq | gt | co | pr |"x"|"2024-01-01T00:00:00Z"|true|null|1){1,14}"#
+    ) {
+        if let Ok(filter) = parse_filter(&raw) {
+            let _ = filter.matches(&user(), ResourceKind::User);
+            let _ = filter.matches(&group(), ResourceKind::Group);
+            let _ = filter.as_simple_eq();
+        }
+    }
+}
+
+#[test]
+fn presence_of_complex_and_multi_valued_attributes() {
+    assert!(matches("name pr"));
+    assert!(matches("emails pr"));
+    assert!(matches("meta pr"));
+    assert!(matches(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr"
+    ));
+    assert!(!matches(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber pr"
+    ));
+    let mut blank = user();
+    blank["name"] = json!({"givenName": ""});
+    blank["emails"] = json!([]);
+    for raw in ["name pr", "emails pr", "name.givenName pr"] {
+        assert!(
+            !parse_filter(raw)
+                .unwrap()
+                .matches(&blank, ResourceKind::User),
+            "{raw}"
+        );
     }
 }
