@@ -1,10 +1,11 @@
 -- SCIM 2.0 provisioning: identity providers push people and groups.
 
--- A person's name parts, as SCIM's name.givenName and name.familyName carry them. The enterprise
+-- A person's name parts, as SCIM's name.givenName, name.familyName and name.formatted carry them. The enterprise
 -- extension's employeeNumber, costCenter, organization and division live in `attributes`
 -- (employee_number, cost_center, organization, division), where policy audience rules see them.
 ALTER TABLE users ADD COLUMN given_name TEXT;
 ALTER TABLE users ADD COLUMN family_name TEXT;
+ALTER TABLE users ADD COLUMN formatted_name TEXT;
 -- SCIM clients look people up by e-mail address and display name, ignoring case.
 CREATE INDEX users_email_key ON users (LOWER(email));
 CREATE INDEX users_display_name_key ON users (LOWER(display_name));

@@ -253,6 +253,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 external_id: None,
                 given_name: None,
                 family_name: None,
+                formatted_name: None,
                 sponsors: Default::default(),
                 password,
                 is_admin: admin,

@@ -361,6 +361,9 @@ pub struct UserView {
     pub given_name: Option<PersonName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<PersonName>,
+    /// The full name as the organisation's directory writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted_name: Option<DisplayName>,
     /// Sorted by id.
     pub sponsors: Vec<UserId>,
     pub enabled: bool,
@@ -400,6 +403,9 @@ pub struct NewUser {
     pub given_name: Option<PersonName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<PersonName>,
+    /// The full name as the organisation's directory writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted_name: Option<DisplayName>,
     /// Existing users other than this one, at most 20.
     #[serde(default)]
     pub sponsors: Sponsors,
@@ -465,6 +471,13 @@ pub struct UserChanges {
     )]
     #[cfg_attr(feature = "server", schema(value_type = Option<PersonName>))]
     pub family_name: Option<Option<PersonName>>,
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "server", schema(value_type = Option<DisplayName>))]
+    pub formatted_name: Option<Option<DisplayName>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sponsors: Option<Sponsors>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,6 +498,7 @@ impl UserChanges {
             && self.external_id.is_none()
             && self.given_name.is_none()
             && self.family_name.is_none()
+            && self.formatted_name.is_none()
             && self.sponsors.is_none()
             && self.enabled.is_none()
             && self.is_admin.is_none()

@@ -148,6 +148,7 @@ impl NewUserForm {
                 external_id: None,
                 given_name: None,
                 family_name: None,
+                formatted_name: None,
                 sponsors: Default::default(),
                 password: Some(password),
                 is_admin: self.is_admin,

@@ -75,6 +75,9 @@ pub fn scope() -> actix_web::Scope {
                 .route(web::get().to(list_users))
                 .route(web::post().to(create_user)),
         )
+        .service(resource("/.search").route(web::post().to(search_everything)))
+        .service(resource("/Users/.search").route(web::post().to(search_users)))
+        .service(resource("/Groups/.search").route(web::post().to(search_groups)))
         .service(
             resource("/Users/{id}")
                 .route(web::get().to(get_user))
@@ -107,7 +110,9 @@ async fn no_route() -> ScimResponse {
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     let path = req.match_pattern().unwrap_or_default();
-    let allow = if path.ends_with("/Users") || path.ends_with("/Groups") {
+    let allow = if path.ends_with("/.search") {
+        "POST"
+    } else if path.ends_with("/Users") || path.ends_with("/Groups") {
         "GET, POST"
     } else if path.ends_with("{id}") && (path.contains("/Users") || path.contains("/Groups")) {
         "GET, PUT, PATCH, DELETE"
@@ -169,7 +174,10 @@ struct Projection {
 
 impl Projection {
     fn of(req: &HttpRequest) -> Result<Projection, ScimFailure> {
-        let pairs = query_pairs(req);
+        Projection::from_pairs(&query_pairs(req))
+    }
+
+    fn from_pairs(pairs: &[(String, String)]) -> Result<Projection, ScimFailure> {
         let list = |name: &str| -> Result<Vec<AttrPath>, ScimFailure> {
             match pairs.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)) {
                 Some((_, raw)) if !raw.trim().is_empty() => Ok(parse_attr_list(raw)?),
@@ -233,8 +241,8 @@ fn resource_response(
     Ok(response)
 }
 
-fn list_response(req: &HttpRequest, mut page: Value, kind: ResourceKind) -> ScimResponse {
-    let projection = Projection::of(req)?;
+fn list_response(pairs: &[(String, String)], mut page: Value, kind: ResourceKind) -> ScimResponse {
+    let projection = Projection::from_pairs(pairs)?;
     if let Some(resources) = page.get_mut("Resources").and_then(Value::as_array_mut) {
         for resource in resources.iter_mut() {
             *resource = projection.apply(resource, kind);
@@ -316,9 +324,87 @@ async fn list_users(
     actor: Result<Actor, ApiError>,
 ) -> ScimResponse {
     let (_, proof) = provisioner(&state, actor).await?;
-    let query = ListQuery::parse(&query_pairs(&req))?;
+    let pairs = query_pairs(&req);
+    let query = ListQuery::parse(&pairs)?;
     let page = scim::users::list(&proof, &state, &base_url(&state, &req), &query).await?;
-    list_response(&req, page, ResourceKind::User)
+    list_response(&pairs, page, ResourceKind::User)
+}
+
+/// `POST /.search` across resource types is not supported: 501, as RFC 7644 3.12 says.
+async fn search_everything(
+    state: web::Data<AppState>,
+    actor: Result<Actor, ApiError>,
+) -> ScimResponse {
+    provisioner(&state, actor).await?;
+    Err(ScimFailure(ScimError {
+        status: 501,
+        scim_type: None,
+        detail: "Searching several resource types at once is not supported; search /Users or \
+                 /Groups."
+            .into(),
+    }))
+}
+
+/// `POST /Users/.search` (RFC 7644 3.4.3): a list whose parameters come in the body.
+async fn search_users(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    actor: Result<Actor, ApiError>,
+    input: Result<Json<Value>, ApiError>,
+) -> ScimResponse {
+    let (_, proof) = provisioner(&state, actor).await?;
+    let pairs = search_pairs(&body(input)?)?;
+    let query = ListQuery::parse(&pairs)?;
+    let page = scim::users::list(&proof, &state, &base_url(&state, &req), &query).await?;
+    list_response(&pairs, page, ResourceKind::User)
+}
+
+/// `POST /Groups/.search`.
+async fn search_groups(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    actor: Result<Actor, ApiError>,
+    input: Result<Json<Value>, ApiError>,
+) -> ScimResponse {
+    let (_, proof) = provisioner(&state, actor).await?;
+    let pairs = search_pairs(&body(input)?)?;
+    let query = ListQuery::parse(&pairs)?;
+    let page = scim::groups::list(&proof, &state, &base_url(&state, &req), &query).await?;
+    list_response(&pairs, page, ResourceKind::Group)
+}
+
+/// A SearchRequest's members as the query parameters of a list: `attributes` and
+/// `excludedAttributes` are lists of names, the others strings or numbers.
+fn search_pairs(body: &Value) -> Result<Vec<(String, String)>, ScimFailure> {
+    let invalid = |detail: String| {
+        ScimFailure(ScimError::bad_request(
+            tessera_domain::scim::ScimType::InvalidValue,
+            detail,
+        ))
+    };
+    let mut pairs = Vec::new();
+    for (key, value) in body.as_object().into_iter().flatten() {
+        let text = match value {
+            Value::Null => continue,
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            Value::Array(names) => names
+                .iter()
+                .map(|name| {
+                    name.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| invalid(format!("{key} must list attribute names")))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .join(","),
+            _ if key == "schemas" => continue,
+            _ => return Err(invalid(format!("{key} has the wrong type"))),
+        };
+        if key != "schemas" {
+            pairs.push((key.clone(), text));
+        }
+    }
+    Ok(pairs)
 }
 
 async fn get_user(
@@ -407,9 +493,10 @@ async fn list_groups(
     actor: Result<Actor, ApiError>,
 ) -> ScimResponse {
     let (_, proof) = provisioner(&state, actor).await?;
-    let query = ListQuery::parse(&query_pairs(&req))?;
+    let pairs = query_pairs(&req);
+    let query = ListQuery::parse(&pairs)?;
     let page = scim::groups::list(&proof, &state, &base_url(&state, &req), &query).await?;
-    list_response(&req, page, ResourceKind::Group)
+    list_response(&pairs, page, ResourceKind::Group)
 }
 
 async fn get_group(

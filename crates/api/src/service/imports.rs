@@ -394,6 +394,7 @@ async fn apply_user(
             external_id: None,
             given_name: None,
             family_name: None,
+            formatted_name: None,
             sponsors: Default::default(),
             password: None,
             is_admin: false,

@@ -434,6 +434,7 @@ async fn person(
             external_id: None,
             given_name: None,
             family_name: None,
+            formatted_name: None,
             sponsors: Vec::new(),
             now,
         };

@@ -65,6 +65,12 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
             .map(PersonName::parse)
             .transpose()
             .map_err(|_| corrupt("family_name"))?,
+        formatted_name: row
+            .formatted_name
+            .clone()
+            .map(DisplayName::parse)
+            .transpose()
+            .map_err(|_| corrupt("formatted_name"))?,
         sponsors: row
             .sponsors
             .iter()
@@ -168,6 +174,7 @@ pub async fn create_user(
         external_id: input.external_id.map(String::from),
         given_name: input.given_name.map(String::from),
         family_name: input.family_name.map(String::from),
+        formatted_name: input.formatted_name.map(String::from),
         sponsors: sponsor_uuids(&input.sponsors),
         now: Utc::now(),
     };
@@ -300,6 +307,10 @@ pub(crate) async fn change_user(
         family_name: match changes.family_name {
             Some(name) => name.map(String::from),
             None => current.family_name.clone(),
+        },
+        formatted_name: match changes.formatted_name {
+            Some(name) => name.map(String::from),
+            None => current.formatted_name.clone(),
         },
         sponsors: match &changes.sponsors {
             Some(sponsors) => sponsor_uuids(sponsors),

@@ -8,7 +8,7 @@ use super::audit::{AuditEvent, insert_audit_event};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The columns a [`UserRow`] reads.
-const USER_COLUMN_NAMES: [&str; 20] = [
+const USER_COLUMN_NAMES: [&str; 21] = [
     "id",
     "username",
     "email",
@@ -29,6 +29,7 @@ const USER_COLUMN_NAMES: [&str; 20] = [
     "external_id",
     "given_name",
     "family_name",
+    "formatted_name",
 ];
 
 /// The columns a [`UserRow`] reads, each prefixed with a table alias such as `"u."` (or
@@ -78,6 +79,7 @@ pub struct UserRow {
     pub external_id: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    pub formatted_name: Option<String>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
     #[sqlx(skip)]
     pub sponsors: Vec<Uuid>,
@@ -118,6 +120,7 @@ pub struct NewUserRecord {
     pub external_id: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    pub formatted_name: Option<String>,
     pub sponsors: Vec<Uuid>,
     pub now: DateTime<Utc>,
 }
@@ -238,8 +241,9 @@ pub(crate) async fn insert_user_in<'c>(
         sqlx::query(
             "INSERT INTO users (id, username, email, display_name, kind, manager_id, enabled, \
              is_admin, password_hash, created_at, updated_at, version, department, attributes, \
-             user_type, external_id, given_name, family_name) \
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11, $12, $13, $14, $15)",
+             user_type, external_id, given_name, family_name, formatted_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11, $12, $13, $14, $15, \
+             $16)",
         )
         .bind(user.id)
         .bind(&user.username)
@@ -256,6 +260,7 @@ pub(crate) async fn insert_user_in<'c>(
         .bind(user.external_id.as_deref())
         .bind(user.given_name.as_deref())
         .bind(user.family_name.as_deref())
+        .bind(user.formatted_name.as_deref())
         .execute(&mut *conn)
         .await?;
         replace_sponsors(&mut *conn, user.id, &user.sponsors).await?;
@@ -390,6 +395,7 @@ pub struct UserUpdate {
     pub external_id: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    pub formatted_name: Option<String>,
     pub sponsors: Vec<Uuid>,
 }
 
@@ -465,7 +471,8 @@ pub async fn transition_user(
             "UPDATE users SET email = $1, display_name = $2, manager_id = $3, enabled = $4, \
              is_admin = $5, updated_at = $6, version = version + 1, department = $9, \
              attributes = $10, user_type = $11, external_id = $12, given_name = $13, \
-             family_name = $14, username = $15 WHERE id = $7 AND version = $8",
+             family_name = $14, username = $15, formatted_name = $16 \
+             WHERE id = $7 AND version = $8",
         )
         .bind(&update.email)
         .bind(&update.display_name)
@@ -482,6 +489,7 @@ pub async fn transition_user(
         .bind(update.given_name.as_deref())
         .bind(update.family_name.as_deref())
         .bind(&update.username)
+        .bind(update.formatted_name.as_deref())
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -166,6 +166,7 @@ async fn create_user_directly(state: &AppState, username: &str, is_admin: bool) 
         external_id: None,
         given_name: None,
         family_name: None,
+        formatted_name: None,
         sponsors: Default::default(),
         password: Some(Password::parse(PASSWORD).unwrap()),
         is_admin,

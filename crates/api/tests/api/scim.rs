@@ -167,6 +167,7 @@ fn person(name: &str) -> Value {
         "userName": format!("{name}@example.org"),
         "displayName": format!("{name} Example"),
         "emails": [{"value": format!("{name}@example.org"), "type": "work", "primary": true}],
+        "active": true,
     })
 }
 

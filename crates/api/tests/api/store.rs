@@ -41,6 +41,7 @@ on_both_backends! {
             external_id: None,
             given_name: None,
             family_name: None,
+            formatted_name: None,
             sponsors: Vec::new(),
         };
         let audit = |r: &store::users::UserRow| {
@@ -75,6 +76,7 @@ on_both_backends! {
                 external_id: None,
                 given_name: None,
                 family_name: None,
+                formatted_name: None,
                 sponsors: Vec::new(),
             };
             let version = row.version;

@@ -189,6 +189,7 @@ on_both_backends! {
                 external_id: row.external_id.clone(),
                 given_name: row.given_name.clone(),
                 family_name: row.family_name.clone(),
+                formatted_name: row.formatted_name.clone(),
                 sponsors: row.sponsors.clone(),
             };
             let refused = tessera_api::store::users::transition_user(

@@ -177,7 +177,11 @@ fn apply_member(
         let Value::Object(members) = value else {
             return Err(invalid_value(format!("'{urn}' must be an object")));
         };
-        for (name, value) in members {
+        // Clients serialising the extension as a resource part send its `schemas` too.
+        for (name, value) in members
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("schemas"))
+        {
             let path = AttrPath {
                 uri: Some(urn.to_string()),
                 ..parse_attr_path(name)?

@@ -163,15 +163,21 @@ pub static USER: &[Attribute] = &[
         Attribute::new("familyName", Str, "The family name."),
         Attribute::new("givenName", Str, "The given name."),
     ]),
-    Attribute::new("displayName", Str, "The name shown for the user."),
-    Attribute::new("userType", Str, "The relationship to the organisation."),
-    Attribute::new("active", Boolean, "Whether the user may sign in."),
+    // Required by Tessera: every person has a display name and is enabled or not.
+    Attribute::new("displayName", Str, "The name shown for the user.").required(),
+    // Tessera knows guests and members: "Guest" makes a guest, anything else (or nothing) a
+    // member, answered without a userType.
+    Attribute::new("userType", Str, "The relationship to the organisation.").canonical(&["Guest"]),
+    Attribute::new("active", Boolean, "Whether the user may sign in.").required(),
+    // Required here, unlike RFC 7643's core schema: Tessera needs an address for every person
+    // (notifications, approvals); a userName that is an address stands in for it.
     Attribute::new("emails", Complex, "Email addresses.")
         .multi()
+        .required()
         .subs(&[
-            Attribute::new("value", Str, "The email address."),
-            Attribute::new("type", Str, "The kind of address.")
-                .canonical(&["work", "home", "other"]),
+            Attribute::new("value", Str, "The email address.").required(),
+            // One address per person, kept as the work address.
+            Attribute::new("type", Str, "The kind of address.").canonical(&["work"]),
             Attribute::new("primary", Boolean, "Whether this is the preferred address."),
         ]),
     Attribute::new("groups", Complex, "Groups the user belongs to.")
@@ -211,13 +217,14 @@ pub static GROUP: &[Attribute] = &[
         .multi()
         .subs(&[
             Attribute::new("value", Str, "The member's id.").immutable(),
+            // Members are people: groups do not nest.
             Attribute::new("$ref", Reference, "The member's URI.")
                 .immutable()
-                .refs(&["User", "Group"]),
-            Attribute::new("display", Str, "The member's display name.").immutable(),
+                .refs(&["User"]),
+            Attribute::new("display", Str, "The member's display name.").read_only(),
             Attribute::new("type", Str, "The kind of member.")
                 .immutable()
-                .canonical(&["User", "Group"]),
+                .canonical(&["User"]),
         ]),
 ];
 

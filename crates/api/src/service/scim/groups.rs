@@ -37,11 +37,11 @@ fn render(row: &NamedRow, members: &[&MemberRow], base: &str) -> Value {
     group.insert("displayName".into(), json!(row.name));
     let members: Vec<Value> = members
         .iter()
+        // No `display`: clients compare what they wrote with what they read back.
         .map(|member| {
             json!({
                 "value": member.user_id.to_string(),
                 "$ref": format!("{base}/Users/{}", member.user_id),
-                "display": member.display_name,
                 "type": "User",
             })
         })

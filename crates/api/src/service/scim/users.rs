@@ -43,10 +43,9 @@ const ENTERPRISE_ATTRIBUTES: [(&str, &str); 4] = [
     ("division", "division"),
 ];
 
-/// What a rendering needs besides the row: the person's SCIM groups and their manager's name.
+/// What a rendering needs besides the row: the person's SCIM groups.
 struct Related<'a> {
     groups: Vec<&'a MembershipRow>,
-    manager_name: Option<&'a str>,
 }
 
 /// A person as SCIM JSON, with `meta`.
@@ -69,17 +68,16 @@ fn render(row: &UserRow, related: &Related<'_>, base: &str) -> ScimResult<Value>
     if let Some(family) = &row.family_name {
         name.insert("familyName".into(), json!(family));
     }
+    if let Some(formatted) = &row.formatted_name {
+        name.insert("formatted".into(), json!(formatted));
+    }
     if !name.is_empty() {
         user.insert("name".into(), Value::Object(name));
     }
     user.insert("displayName".into(), json!(row.display_name));
-    user.insert(
-        "userType".into(),
-        json!(match row.user_type {
-            UserType::Member => "Member",
-            UserType::Guest => "Guest",
-        }),
-    );
+    if row.user_type == UserType::Guest {
+        user.insert("userType".into(), json!("Guest"));
+    }
     user.insert("active".into(), json!(row.enabled));
     user.insert(
         "emails".into(),
@@ -115,13 +113,12 @@ fn render(row: &UserRow, related: &Related<'_>, base: &str) -> ScimResult<Value>
         enterprise.insert("department".into(), json!(department));
     }
     if let Some(manager) = row.manager_id {
-        let mut value = json!({
+        // The manager's displayName is not answered: clients compare what they wrote with
+        // what they read back, and they never write it.
+        let value = json!({
             "value": manager.to_string(),
             "$ref": format!("{base}/Users/{manager}"),
         });
-        if let Some(name) = related.manager_name {
-            value["displayName"] = json!(name);
-        }
         enterprise.insert("manager".into(), value);
     }
     if !enterprise.is_empty() {
@@ -140,7 +137,7 @@ fn render(row: &UserRow, related: &Related<'_>, base: &str) -> ScimResult<Value>
     Ok(Value::Object(user))
 }
 
-/// Renders `rows`, fetching their groups and managers' names with one query each.
+/// Renders `rows`, fetching their groups with one query.
 async fn render_all(
     state: &AppState,
     rows: &[UserRow],
@@ -163,26 +160,10 @@ async fn render_all(
             .or_default()
             .push(membership);
     }
-    let mut manager_ids: Vec<Uuid> = rows.iter().filter_map(|row| row.manager_id).collect();
-    manager_ids.sort_unstable();
-    manager_ids.dedup();
-    let managers: HashMap<Uuid, String> = if manager_ids.is_empty() {
-        HashMap::new()
-    } else {
-        store::users::find_people(&state.db, &manager_ids)
-            .await
-            .map_err(|err| from_api(err.into()))?
-            .into_iter()
-            .map(|person| (person.id, person.display_name))
-            .collect()
-    };
     rows.iter()
         .map(|row| {
             let related = Related {
                 groups: groups.remove(&row.id).unwrap_or_default(),
-                manager_name: row
-                    .manager_id
-                    .and_then(|m| managers.get(&m).map(String::as_str)),
             };
             render(row, &related, base)
         })
@@ -283,6 +264,7 @@ struct Profile {
     external_id: Option<ExternalId>,
     given_name: Option<PersonName>,
     family_name: Option<PersonName>,
+    formatted_name: Option<DisplayName>,
     active: bool,
     department: Option<Department>,
     manager: Option<UserId>,
@@ -337,8 +319,13 @@ fn profile(body: &Value) -> ScimResult<Profile> {
         "name.familyName",
         PersonName::parse,
     )?;
+    let formatted_name = parsed(
+        text(&name, "formatted", "name.formatted")?,
+        "name.formatted",
+        DisplayName::parse,
+    )?;
     let display_name = text(body, "displayName", "displayName")?
-        .or(text(&name, "formatted", "name.formatted")?)
+        .or_else(|| formatted_name.as_ref().map(DisplayName::to_string))
         .or_else(|| {
             let joined = [&given_name, &family_name]
                 .iter()
@@ -431,6 +418,7 @@ fn profile(body: &Value) -> ScimResult<Profile> {
         external_id,
         given_name,
         family_name,
+        formatted_name,
         active,
         department,
         manager,
@@ -492,6 +480,7 @@ pub async fn create(
         external_id: profile.external_id.clone(),
         given_name: profile.given_name.clone(),
         family_name: profile.family_name.clone(),
+        formatted_name: profile.formatted_name.clone(),
         sponsors: Sponsors::default(),
         password: None,
         is_admin: false,
@@ -556,6 +545,8 @@ async fn write(
             .filter(|n| differs(&current.given_name, n.as_ref().map(PersonName::as_str))),
         family_name: Some(profile.family_name.clone())
             .filter(|n| differs(&current.family_name, n.as_ref().map(PersonName::as_str))),
+        formatted_name: Some(profile.formatted_name.clone())
+            .filter(|n| differs(&current.formatted_name, n.as_ref().map(DisplayName::as_str))),
         enabled: Some(profile.active).filter(|a| *a != current.enabled),
         ..UserChanges::default()
     };
