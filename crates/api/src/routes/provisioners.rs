@@ -38,7 +38,7 @@ pub async fn list_provisioners(
 #[utoipa::path(
     operation_id = "grant_provisioner",
     tag = "users",
-    params(("user_id" = UserId, Path, description = "The user")),
+    params(("id" = UserId, Path, description = "The user")),
     responses(
         (status = 204, description = "The user is a provisioner"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -46,7 +46,7 @@ pub async fn list_provisioners(
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/provisioners/{user_id}")]
+#[put("/provisioners/{id}")]
 pub async fn grant_provisioner(
     state: web::Data<AppState>,
     actor: Actor,
@@ -69,7 +69,7 @@ pub async fn grant_provisioner(
 #[utoipa::path(
     operation_id = "revoke_provisioner",
     tag = "users",
-    params(("user_id" = UserId, Path, description = "The user")),
+    params(("id" = UserId, Path, description = "The user")),
     responses(
         (status = 204, description = "The user is not a provisioner"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -77,7 +77,7 @@ pub async fn grant_provisioner(
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/provisioners/{user_id}")]
+#[delete("/provisioners/{id}")]
 pub async fn revoke_provisioner(
     state: web::Data<AppState>,
     actor: Actor,
