@@ -366,6 +366,23 @@ on_both_backends! {
         let excluded = scim.list("Users", "excludedAttributes=emails,name&count=1").await;
         let first = &excluded["Resources"][0];
         assert!(first.get("emails").is_none() && first["userName"].is_string(), "{first}");
+
+        // The same through POST /Users/.search, parameters in the body.
+        let search = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": "userName sw \"p\"",
+            "attributes": ["userName"],
+            "startIndex": 2,
+            "count": 2,
+        });
+        let response = scim.send(Method::POST, "/Users/.search", Some(&search)).await;
+        assert_eq!(response.status(), 200);
+        let found = scim_json(response).await;
+        assert_eq!(found["totalResults"], 5);
+        assert_eq!(found["Resources"][0]["userName"], "p1@example.org");
+        assert!(found["Resources"][0].get("emails").is_none());
+        // Searching every resource type at once is not supported.
+        assert_scim_error(scim.send(Method::POST, "/.search", Some(&search)).await, 501, None).await;
     }
 }
 
