@@ -178,7 +178,10 @@ pub static USER: &[Attribute] = &[
             Attribute::new("value", Str, "The email address.").required(),
             // One address per person, kept as the work address.
             Attribute::new("type", Str, "The kind of address.").canonical(&["work"]),
-            Attribute::new("primary", Boolean, "Whether this is the preferred address."),
+            // Tessera keeps one address, so there is no preferred one to record: read-only,
+            // accepted in input and dropped.
+            Attribute::new("primary", Boolean, "Whether this is the preferred address.")
+                .read_only(),
         ]),
     Attribute::new("groups", Complex, "Groups the user belongs to.")
         .multi()

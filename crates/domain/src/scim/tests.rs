@@ -551,7 +551,7 @@ fn normalise_moves_urn_keys_and_canonicalises_names_and_booleans() {
             "displayName": "A",
             "active": true,
             "name": {"givenName": "A"},
-            "emails": [{"value": "a@x", "type": "work", "primary": true}],
+            "emails": [{"value": "a@x", "type": "work"}],
             ENTERPRISE_USER_SCHEMA: {"department": "Ops", "manager": {"value": "m1"}}
         })
     );

@@ -81,7 +81,7 @@ fn render(row: &UserRow, related: &Related<'_>, base: &str) -> ScimResult<Value>
     user.insert("active".into(), json!(row.enabled));
     user.insert(
         "emails".into(),
-        json!([{"value": row.email, "type": "work", "primary": true}]),
+        json!([{"value": row.email, "type": "work"}]),
     );
     if !related.groups.is_empty() {
         let groups: Vec<Value> = related
