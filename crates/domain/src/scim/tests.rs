@@ -846,3 +846,16 @@ fn presence_of_complex_and_multi_valued_attributes() {
         );
     }
 }
+
+#[test]
+fn adding_members_to_an_empty_group_creates_the_list() {
+    let mut empty = group();
+    empty.as_object_mut().unwrap().remove("members");
+    let out = patched(
+        empty,
+        ResourceKind::Group,
+        ops(json!([{"op": "Add", "path": "members", "value": [{"value": "u1", "$ref": null}]}])),
+    )
+    .unwrap();
+    assert_eq!(out["members"], json!([{"value": "u1"}]));
+}
