@@ -216,7 +216,8 @@ pub async fn list_group_users(
 }
 
 /// Makes a user a member or owner of a group; doing it twice changes nothing. Answers whether
-/// the user was added. `actor` is `None` only for the command line.
+/// the user was added. `actor` is `None` only for the command line. The members of a group
+/// SCIM manages are refused (by hand and by import alike).
 pub(crate) async fn add_group_user(
     state: &AppState,
     actor: Option<&Actor>,
@@ -224,6 +225,9 @@ pub(crate) async fn add_group_user(
     role: GroupRole,
     user: UserId,
 ) -> ApiResult<bool> {
+    if role == GroupRole::Member {
+        refuse_scim_managed(group)?;
+    }
     directory::add_link(
         state,
         actor,
@@ -245,9 +249,6 @@ pub async fn add_group_user_as_admin(
     user: UserId,
 ) -> ApiResult<()> {
     let group = directory::find_named(state, Named::Group, *id.as_uuid()).await?;
-    if role == GroupRole::Member {
-        refuse_scim_managed(&group)?;
-    }
     add_group_user(state, Some(actor), &group, role, user).await?;
     Ok(())
 }

@@ -196,8 +196,8 @@ pub async fn list_memberships(db: &Db, users: Option<&[Uuid]>) -> StoreResult<Ve
     Ok(out)
 }
 
-/// Every person's id, not deleted, never service accounts: the users SCIM can make members.
-/// Answers the ids among `ids` that are not such people.
+/// The ids among `ids` that name no person SCIM can see (deleted users and service accounts
+/// included): what a group member or a manager must not be.
 pub async fn find_non_people(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
     let mut found = std::collections::BTreeSet::new();
     for chunk in ids.chunks(CHUNK) {

@@ -658,6 +658,16 @@ on_both_backends! {
         assert!(problem["detail"].as_str().unwrap().contains("SCIM"));
         let removed = app.admin.delete(&format!("/api/v1/groups/{id}/members/{}", member["id"].as_str().unwrap())).await;
         assert_problem(removed, 409, "group_managed_by_provider").await;
+        // ... nor by an import.
+        let imported = app.admin.post_raw(
+            "/api/v1/directory/imports",
+            "text/csv",
+            "type,username,group,role\nmembership,hand,Provisioned,member\n",
+        ).await;
+        assert_eq!(imported.status(), 200);
+        let report: Value = imported.json().await.unwrap();
+        assert_eq!(report["rejected"].as_array().unwrap().len(), 1, "{report}");
+        assert!(report["rejected"][0]["reason"].as_str().unwrap().contains("SCIM"), "{report}");
         // ... nor delivered by access packages: the group cannot join a catalog.
         let catalog = create_catalog(&app.admin, "Provisioned things").await;
         let refused = app.admin.post(
