@@ -130,6 +130,10 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
             manager_id,
             department: None,
             attributes: Default::default(),
+            external_id: None,
+            given_name: None,
+            family_name: None,
+            formatted_name: None,
             sponsors,
             password: match person.kind {
                 UserKind::Person => Some(Password::parse(DEMO_PASSWORD).map_err(invalid)?),

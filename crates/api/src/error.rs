@@ -237,6 +237,8 @@ pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
         | ProblemCode::MissingReference
         | ProblemCode::NameTaken
         | ProblemCode::UsernameTaken
+        | ProblemCode::ExternalIdTaken
+        | ProblemCode::GroupManagedByProvider
         | ProblemCode::CatalogNameTaken
         | ProblemCode::PackageNameTaken
         | ProblemCode::CatalogDisabled

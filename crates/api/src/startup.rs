@@ -163,6 +163,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
                 .into()
             }))
             .app_data(routes.clone())
+            .service(routes::scim::scope())
             // After every API route, before the portal: `/api` paths no route took.
             .service(web::resource(["/api", "/api/{tail:.*}"]).to(crate::fallback::api_fallback))
             .service(spa::service(&web_dir))

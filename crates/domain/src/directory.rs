@@ -153,6 +153,39 @@ pub struct NameSearchQuery {
     pub q: Option<String>,
 }
 
+/// Who masters a group's members.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum GroupManager {
+    /// Administrators and access packages.
+    #[default]
+    Tessera,
+    /// The organisation's identity provider, through SCIM: Tessera delivers no access into
+    /// the group and nobody changes its members by hand.
+    Scim,
+}
+
+impl GroupManager {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// A group as administrators see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -160,6 +193,12 @@ pub struct GroupView {
     pub id: GroupId,
     pub name: GroupName,
     pub description: Description,
+    /// `scim`: the identity provider manages the members.
+    #[serde(default)]
+    pub managed_by: GroupManager,
+    /// The identity provider's id of a group it manages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

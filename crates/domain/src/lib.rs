@@ -17,6 +17,7 @@ pub mod problem;
 pub mod request;
 pub mod review;
 pub mod roles;
+pub mod scim;
 pub mod token;
 pub mod user;
 pub mod values;

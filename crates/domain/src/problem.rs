@@ -96,6 +96,11 @@ pub enum ProblemCode {
     NameTaken,
     /// Another user has the username.
     UsernameTaken,
+    /// Another user has the external id.
+    ExternalIdTaken,
+    /// The group's members are managed by the identity provider through SCIM: Tessera neither
+    /// delivers access into it nor lets anyone change its members by hand.
+    GroupManagedByProvider,
     /// Another catalog has the name.
     CatalogNameTaken,
     /// Another package in the catalog has the name.

@@ -14,17 +14,50 @@ pub enum GlobalRole {
     CatalogCreator,
     /// May configure everything and act on anyone's behalf.
     GlobalAdmin,
+    /// May provision people and groups through SCIM at `/scim/v2`, with an API token. Not
+    /// implied by administrator, and granting nothing else.
+    Provisioner,
+}
+
+/// The global roles that are granted to people one by one (administrator is a flag on the
+/// user; every user holds `User`), as stored in `global_role_assignments.role`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GrantableRole {
+    CatalogCreator,
+    Provisioner,
+}
+
+impl GrantableRole {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantableRole::CatalogCreator => "catalog_creator",
+            GrantableRole::Provisioner => "provisioner",
+        }
+    }
+
+    pub fn global_role(self) -> GlobalRole {
+        match self {
+            GrantableRole::CatalogCreator => GlobalRole::CatalogCreator,
+            GrantableRole::Provisioner => GlobalRole::Provisioner,
+        }
+    }
 }
 
 impl GlobalRole {
     /// The roles a user holds given the flags stored on them.
-    pub fn held(is_admin: bool, is_catalog_creator: bool) -> Vec<GlobalRole> {
+    pub fn held(is_admin: bool, granted: &[GrantableRole]) -> Vec<GlobalRole> {
         let mut roles = vec![GlobalRole::User];
-        if is_catalog_creator {
+        if granted.contains(&GrantableRole::CatalogCreator) {
             roles.push(GlobalRole::CatalogCreator);
         }
         if is_admin {
             roles.push(GlobalRole::GlobalAdmin);
+        }
+        if granted.contains(&GrantableRole::Provisioner) {
+            roles.push(GlobalRole::Provisioner);
         }
         roles
     }

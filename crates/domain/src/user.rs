@@ -62,6 +62,79 @@ impl fmt::Display for Department {
     }
 }
 
+/// A short, trimmed text of 1 to `max` characters without control characters: what
+/// [`ExternalId`] and [`PersonName`] share.
+fn bounded_text(raw: String, max: usize) -> Result<String, ValueError> {
+    let value = raw.trim().to_string();
+    if value.is_empty() {
+        return Err(ValueError("must not be empty".into()));
+    }
+    if value.chars().count() > max {
+        return Err(ValueError(format!("must be at most {max} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ValueError("must not contain control characters".into()));
+    }
+    Ok(value)
+}
+
+macro_rules! bounded_text_value {
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "server", schema(value_type = String))]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX_LEN: usize = $max;
+
+            pub fn parse(raw: impl Into<String>) -> Result<Self, ValueError> {
+                bounded_text(raw.into(), Self::MAX_LEN).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValueError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+bounded_text_value!(
+    /// A person's id in the organisation's directory (an HR system or identity provider), set
+    /// by an import or SCIM and matched against a provider's claim at first sign-in. Case
+    /// matters; 1 to 256 characters. Unique among users.
+    ExternalId,
+    256
+);
+
+bounded_text_value!(
+    /// A given or family name: 1 to 100 characters, no control characters.
+    PersonName,
+    100
+);
+
 /// Free-form facts about a user, such as `{"cost_center": "1234"}`: at most 50 entries, keys of
 /// 1 to 64 characters from `a-z`, `0-9` and `_`, values of at most 500 characters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,6 +354,16 @@ pub struct UserView {
     pub manager_id: Option<UserId>,
     pub department: Option<Department>,
     pub attributes: UserAttributes,
+    /// The person's id in the organisation's directory, when an import or SCIM set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<ExternalId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<PersonName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<PersonName>,
+    /// The full name as the organisation's directory writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted_name: Option<DisplayName>,
     /// Sorted by id.
     pub sponsors: Vec<UserId>,
     pub enabled: bool,
@@ -322,6 +405,16 @@ pub struct NewUser {
     pub department: Option<Department>,
     #[serde(default)]
     pub attributes: UserAttributes,
+    /// The person's id in the organisation's directory; unique among users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<ExternalId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<PersonName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<PersonName>,
+    /// The full name as the organisation's directory writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted_name: Option<DisplayName>,
     /// Existing users other than this one, at most 20.
     #[serde(default)]
     pub sponsors: Sponsors,
@@ -339,6 +432,9 @@ pub struct NewUser {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserChanges {
+    /// A new sign-in name (an identity provider renamed the person); unique like any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<Username>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<DisplayName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -362,6 +458,35 @@ pub struct UserChanges {
     pub department: Option<Option<Department>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<UserAttributes>,
+    /// `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "server", schema(value_type = Option<ExternalId>))]
+    pub external_id: Option<Option<ExternalId>>,
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "server", schema(value_type = Option<PersonName>))]
+    pub given_name: Option<Option<PersonName>>,
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "server", schema(value_type = Option<PersonName>))]
+    pub family_name: Option<Option<PersonName>>,
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "server", schema(value_type = Option<DisplayName>))]
+    pub formatted_name: Option<Option<DisplayName>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sponsors: Option<Sponsors>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -372,12 +497,17 @@ pub struct UserChanges {
 
 impl UserChanges {
     pub fn is_empty(&self) -> bool {
-        self.display_name.is_none()
+        self.username.is_none()
+            && self.display_name.is_none()
             && self.email.is_none()
             && self.user_type.is_none()
             && self.manager_id.is_none()
             && self.department.is_none()
             && self.attributes.is_none()
+            && self.external_id.is_none()
+            && self.given_name.is_none()
+            && self.family_name.is_none()
+            && self.formatted_name.is_none()
             && self.sponsors.is_none()
             && self.enabled.is_none()
             && self.is_admin.is_none()

@@ -2,6 +2,7 @@
 //! one is to pass the check here, so forgetting the check does not compile.
 
 use tessera_domain::UserId;
+use tessera_domain::roles::GrantableRole;
 
 use super::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -155,12 +156,52 @@ pub async fn require_catalog_creator(
     actor: &Actor,
 ) -> ApiResult<CatalogCreatorProof> {
     if actor.is_admin
-        || crate::store::catalogs::is_catalog_creator(&state.db, *actor.id.as_uuid()).await?
+        || crate::store::global_roles::holds_role(
+            &state.db,
+            *actor.id.as_uuid(),
+            GrantableRole::CatalogCreator,
+        )
+        .await?
     {
         Ok(CatalogCreatorProof { actor: actor.id })
     } else {
         Err(ApiError::Forbidden(
             "Only administrators and catalog creators may create catalogs.",
+        ))
+    }
+}
+
+/// Proof that the caller is a provisioning client: it came with a Bearer API token (never a
+/// browser session) and its owner holds the provisioner role. Administrator rights do not imply
+/// it. SCIM changes are made, and audited, as this account.
+#[derive(Debug)]
+pub struct ProvisionerProof {
+    actor: UserId,
+}
+
+impl ProvisionerProof {
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+}
+
+pub async fn require_provisioner(
+    state: &crate::state::AppState,
+    actor: &Actor,
+) -> ApiResult<ProvisionerProof> {
+    let by_token = matches!(actor.via, super::actor::Via::Token { .. });
+    if by_token
+        && crate::store::global_roles::holds_role(
+            &state.db,
+            *actor.id.as_uuid(),
+            GrantableRole::Provisioner,
+        )
+        .await?
+    {
+        Ok(ProvisionerProof { actor: actor.id })
+    } else {
+        Err(ApiError::Forbidden(
+            "Only API tokens of accounts holding the provisioner role may provision through SCIM.",
         ))
     }
 }

@@ -6,7 +6,7 @@ use tessera_domain::catalog::{
 use tessera_domain::directory::NameSearchQuery;
 use tessera_domain::page::{CatalogPage, GroupPage};
 use tessera_domain::problem::{CascadeQuery, Problem, ResourceInUse};
-use tessera_domain::roles::GlobalRoleHolder;
+use tessera_domain::roles::{GlobalRoleHolder, GrantableRole};
 use tessera_domain::{CatalogId, UserId};
 use uuid::Uuid;
 
@@ -337,7 +337,10 @@ pub async fn list_catalog_creators(
     actor: Actor,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
-    Ok(HttpResponse::Ok().json(service::catalogs::list_catalog_creators(&proof, &state).await?))
+    let holders =
+        service::global_roles::list_role_holders(&proof, &state, GrantableRole::CatalogCreator)
+            .await?;
+    Ok(HttpResponse::Ok().json(holders))
 }
 
 /// Makes a user a catalog creator. Idempotent. Administrators only.
@@ -359,7 +362,15 @@ pub async fn grant_catalog_creator(
     user: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
-    service::catalogs::set_catalog_creator(&proof, &state, &actor, user.into_inner(), true).await?;
+    service::global_roles::set_role(
+        &proof,
+        &state,
+        &actor,
+        user.into_inner(),
+        GrantableRole::CatalogCreator,
+        true,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -382,7 +393,14 @@ pub async fn revoke_catalog_creator(
     user: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
-    service::catalogs::set_catalog_creator(&proof, &state, &actor, user.into_inner(), false)
-        .await?;
+    service::global_roles::set_role(
+        &proof,
+        &state,
+        &actor,
+        user.into_inner(),
+        GrantableRole::CatalogCreator,
+        false,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -15,8 +15,10 @@ pub mod me;
 pub mod notifications;
 pub mod packages;
 pub mod policies;
+pub mod provisioners;
 pub mod requests;
 pub mod reviews;
+pub mod scim;
 pub mod session;
 pub mod tokens;
 pub mod users;
@@ -89,7 +91,10 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(catalogs::list_addable_groups)
         .service(catalogs::list_catalog_creators)
         .service(catalogs::grant_catalog_creator)
-        .service(catalogs::revoke_catalog_creator);
+        .service(catalogs::revoke_catalog_creator)
+        .service(provisioners::list_provisioners)
+        .service(provisioners::grant_provisioner)
+        .service(provisioners::revoke_provisioner);
     cfg.service(packages::list_catalog_access_packages)
         .service(packages::list_access_packages)
         .service(packages::create_access_package)

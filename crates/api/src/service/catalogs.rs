@@ -10,7 +10,6 @@ use tessera_domain::catalog::{
 };
 use tessera_domain::page::CatalogPage;
 use tessera_domain::problem::ProblemCode;
-use tessera_domain::roles::{GlobalRole, GlobalRoleHolder};
 use tessera_domain::{CatalogId, UserId};
 use uuid::Uuid;
 
@@ -18,7 +17,7 @@ use super::audit_event;
 use super::page::{PageRequest, parse_search};
 use crate::auth::Actor;
 use crate::auth::authz::catalog_permission::{ManageCatalog, Read};
-use crate::auth::authz::{AdminProof, CatalogCreatorProof, CatalogProof};
+use crate::auth::authz::{CatalogCreatorProof, CatalogProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::catalogs::{
@@ -366,6 +365,9 @@ pub async fn add_resource(
             ResourceKind::Application => "Only administrators may add an application.",
         }));
     }
+    if input.kind == ResourceKind::Group {
+        super::groups::refuse_scim_managed_id(state, input.id).await?;
+    }
     let catalog = proof.catalog();
     let now = Utc::now();
     let added = CatalogResource {
@@ -465,53 +467,4 @@ pub async fn remove_resource(
         RemoveResource::Removed => Ok(()),
         RemoveResource::NotInCatalog => Err(ApiError::NotFound("resource in this catalog")),
     }
-}
-
-pub async fn list_catalog_creators(
-    _: &AdminProof,
-    state: &AppState,
-) -> ApiResult<Vec<GlobalRoleHolder>> {
-    Ok(store::catalogs::list_catalog_creators(&state.db)
-        .await?
-        .into_iter()
-        .map(|row| GlobalRoleHolder {
-            user_id: UserId::from_uuid(row.user_id),
-            username: row.username,
-            display_name: row.display_name,
-            role: GlobalRole::CatalogCreator,
-            granted_at: row.granted_at,
-        })
-        .collect())
-}
-
-/// Grants or revokes the catalog-creator role. Idempotent.
-pub async fn set_catalog_creator(
-    _: &AdminProof,
-    state: &AppState,
-    actor: &Actor,
-    user: UserId,
-    grant: bool,
-) -> ApiResult<()> {
-    store::users::find_user(&state.db, *user.as_uuid())
-        .await?
-        .ok_or(ApiError::NotFound("user"))?;
-    #[derive(Serialize)]
-    struct Holder {
-        user_id: UserId,
-        role: GlobalRole,
-    }
-    let holder = Holder {
-        user_id: user,
-        role: GlobalRole::CatalogCreator,
-    };
-    store::catalogs::set_catalog_creator(&state.db, *user.as_uuid(), grant, Utc::now(), || {
-        let (action, before, after) = if grant {
-            ("global_role.grant", None, Some(&holder))
-        } else {
-            ("global_role.revoke", Some(&holder), None)
-        };
-        audit_event(Some(actor), action, "user", user.to_string(), before, after)
-    })
-    .await?;
-    Ok(())
 }

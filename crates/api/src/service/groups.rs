@@ -1,11 +1,12 @@
 //! Groups: administrators create, rename and delete them, and manage their members and owners.
 
 use tessera_domain::directory::{
-    Description, GroupChanges, GroupName, GroupRole, GroupSummary, GroupView, NameSearchQuery,
-    NewGroup,
+    Description, GroupChanges, GroupManager, GroupName, GroupRole, GroupSummary, GroupView,
+    NameSearchQuery, NewGroup,
 };
 use tessera_domain::ids::IdList;
 use tessera_domain::page::{GroupPage, MemberPage, PageQuery};
+use tessera_domain::problem::ProblemCode;
 use tessera_domain::{GroupId, UserId};
 use uuid::Uuid;
 
@@ -30,9 +31,37 @@ pub fn group_view(row: &NamedRow) -> ApiResult<GroupView> {
         name: GroupName::parse(row.name.clone()).map_err(|_| corrupt("name"))?,
         description: Description::parse(row.description.clone())
             .map_err(|_| corrupt("description"))?,
+        managed_by: row.managed_by,
+        external_id: row.external_id.clone(),
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// Refuses, with `group_managed_by_provider`, to let Tessera change the members of a group the
+/// identity provider manages through SCIM: by hand, or by delivering access packages into it.
+/// A group's manager never changes once it is created, so checking before the write is enough.
+pub(crate) fn refuse_scim_managed(row: &NamedRow) -> ApiResult<()> {
+    match row.managed_by {
+        GroupManager::Tessera => Ok(()),
+        GroupManager::Scim => Err(ApiError::Conflict {
+            code: ProblemCode::GroupManagedByProvider,
+            detail: format!(
+                "The identity provider manages the members of {} through SCIM; change them there.",
+                row.name
+            ),
+            field: None,
+        }),
+    }
+}
+
+/// [`refuse_scim_managed`] for a group named by id; a group that does not exist passes (the
+/// caller's own checks report it).
+pub(crate) async fn refuse_scim_managed_id(state: &AppState, id: Uuid) -> ApiResult<()> {
+    match store::directory::find_named(&state.db, Named::Group, id).await? {
+        Some(row) => refuse_scim_managed(&row),
+        None => Ok(()),
+    }
 }
 
 fn link_of(role: GroupRole) -> Link {
@@ -187,7 +216,8 @@ pub async fn list_group_users(
 }
 
 /// Makes a user a member or owner of a group; doing it twice changes nothing. Answers whether
-/// the user was added. `actor` is `None` only for the command line.
+/// the user was added. `actor` is `None` only for the command line. The members of a group
+/// SCIM manages are refused (by hand and by import alike).
 pub(crate) async fn add_group_user(
     state: &AppState,
     actor: Option<&Actor>,
@@ -195,6 +225,9 @@ pub(crate) async fn add_group_user(
     role: GroupRole,
     user: UserId,
 ) -> ApiResult<bool> {
+    if role == GroupRole::Member {
+        refuse_scim_managed(group)?;
+    }
     directory::add_link(
         state,
         actor,
@@ -230,6 +263,9 @@ pub async fn remove_group_user(
     user: UserId,
 ) -> ApiResult<()> {
     let group = directory::find_named(state, Named::Group, *id.as_uuid()).await?;
+    if role == GroupRole::Member {
+        refuse_scim_managed(&group)?;
+    }
     directory::remove_link(
         state,
         actor,

@@ -433,6 +433,10 @@ async fn person(
             password_hash: None,
             department: None,
             attributes: "{}".into(),
+            external_id: None,
+            given_name: None,
+            family_name: None,
+            formatted_name: None,
             sponsors: Vec::new(),
             now,
         };

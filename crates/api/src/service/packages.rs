@@ -400,6 +400,9 @@ pub async fn add_resource_role(
         }
         NewResourceRole::AppRole { app_role_id } => (None, Some(*app_role_id.as_uuid())),
     };
+    if let NewResourceRole::GroupMember { group_id } = &input {
+        super::groups::refuse_scim_managed_id(state, *group_id.as_uuid()).await?;
+    }
     let record = NewResourceRoleRecord {
         id: Uuid::now_v7(),
         package_id: package.id,

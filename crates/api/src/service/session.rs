@@ -130,7 +130,7 @@ pub async fn start_session(
             kind: actor_view.kind,
             roles: GlobalRole::held(
                 actor_view.is_admin,
-                store::catalogs::is_catalog_creator(&state.db, user.id).await?,
+                &store::global_roles::granted_roles(&state.db, user.id).await?,
             ),
             authenticated_by: tessera_domain::user::AuthMethod::Session,
         },
@@ -158,15 +158,14 @@ pub async fn sign_out(state: &AppState, actor: &Actor) -> ApiResult<Option<Strin
 
 pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<Me> {
     let view = user_view(&actor.user)?;
-    let is_catalog_creator =
-        store::catalogs::is_catalog_creator(&state.db, *actor.id.as_uuid()).await?;
+    let granted = store::global_roles::granted_roles(&state.db, *actor.id.as_uuid()).await?;
     Ok(Me {
         id: view.id,
         username: view.username,
         display_name: view.display_name,
         email: view.email,
         kind: view.kind,
-        roles: GlobalRole::held(view.is_admin, is_catalog_creator),
+        roles: GlobalRole::held(view.is_admin, &granted),
         authenticated_by: actor.method(),
     })
 }

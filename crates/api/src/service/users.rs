@@ -6,8 +6,8 @@ use chrono::Utc;
 use tessera_domain::page::{PersonPage, UserPage};
 use tessera_domain::problem::ProblemCode;
 use tessera_domain::user::{
-    ChangePassword, Department, NewUser, PeopleQuery, SetPassword, Sponsors, UserAttributes,
-    UserChanges, UserKind, UserQuery, UserType, UserView,
+    ChangePassword, Department, ExternalId, NewUser, PeopleQuery, PersonName, SetPassword,
+    Sponsors, UserAttributes, UserChanges, UserKind, UserQuery, UserType, UserView,
 };
 use tessera_domain::{DisplayName, Email, Password, UserId, Username};
 use uuid::Uuid;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::page::{PageRequest, parse_search};
 use super::people::person_summary;
 use super::{audit_event, lifecycle};
+use crate::auth::authz::ProvisionerProof;
 use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -47,6 +48,30 @@ pub fn user_view(row: &UserRow) -> ApiResult<UserView> {
             .transpose()
             .map_err(|_| corrupt("department"))?,
         attributes: serde_json::from_str(&row.attributes).map_err(|_| corrupt("attributes"))?,
+        external_id: row
+            .external_id
+            .clone()
+            .map(ExternalId::parse)
+            .transpose()
+            .map_err(|_| corrupt("external_id"))?,
+        given_name: row
+            .given_name
+            .clone()
+            .map(PersonName::parse)
+            .transpose()
+            .map_err(|_| corrupt("given_name"))?,
+        family_name: row
+            .family_name
+            .clone()
+            .map(PersonName::parse)
+            .transpose()
+            .map_err(|_| corrupt("family_name"))?,
+        formatted_name: row
+            .formatted_name
+            .clone()
+            .map(DisplayName::parse)
+            .transpose()
+            .map_err(|_| corrupt("formatted_name"))?,
         sponsors: row
             .sponsors
             .iter()
@@ -165,6 +190,10 @@ pub async fn create_user(
         password_hash,
         department: input.department.map(String::from),
         attributes: attributes_json(&input.attributes)?,
+        external_id: input.external_id.map(String::from),
+        given_name: input.given_name.map(String::from),
+        family_name: input.family_name.map(String::from),
+        formatted_name: input.formatted_name.map(String::from),
         sponsors: sponsor_uuids(&input.sponsors),
         now: Utc::now(),
     };
@@ -181,6 +210,7 @@ pub async fn create_user(
     })
     .await
     .map_err(|err| match err {
+        StoreError::Duplicate("external_id") => external_id_taken(),
         StoreError::Duplicate(_) => ApiError::Conflict {
             code: ProblemCode::UsernameTaken,
             detail: format!("The username {} is taken.", record.username),
@@ -264,6 +294,9 @@ pub(crate) async fn change_user(
     let user_type = changes.user_type.unwrap_or(before.user_type);
     check_user_type(before.kind, user_type)?;
     let update = UserUpdate {
+        username: changes
+            .username
+            .map_or(current.username.clone(), |u| u.to_string()),
         user_type,
         email: changes
             .email
@@ -281,6 +314,22 @@ pub(crate) async fn change_user(
         attributes: match &changes.attributes {
             Some(attributes) => attributes_json(attributes)?,
             None => current.attributes.clone(),
+        },
+        external_id: match changes.external_id {
+            Some(external_id) => external_id.map(String::from),
+            None => current.external_id.clone(),
+        },
+        given_name: match changes.given_name {
+            Some(name) => name.map(String::from),
+            None => current.given_name.clone(),
+        },
+        family_name: match changes.family_name {
+            Some(name) => name.map(String::from),
+            None => current.family_name.clone(),
+        },
+        formatted_name: match changes.formatted_name {
+            Some(name) => name.map(String::from),
+            None => current.formatted_name.clone(),
         },
         sponsors: match &changes.sponsors {
             Some(sponsors) => sponsor_uuids(sponsors),
@@ -323,6 +372,14 @@ pub(crate) async fn change_user(
             }
             Err(StoreError::MissingReference) => {
                 return Err(missing_reference(update.manager_id.is_some()));
+            }
+            Err(StoreError::Duplicate("external_id")) => return Err(external_id_taken()),
+            Err(StoreError::Duplicate(_)) => {
+                return Err(ApiError::Conflict {
+                    code: ProblemCode::UsernameTaken,
+                    detail: format!("The username {} is taken.", update.username),
+                    field: Some("username"),
+                });
             }
             Err(other) => return Err(other.into()),
         }
@@ -378,7 +435,23 @@ pub async fn delete_user(
             field: None,
         });
     }
-    match remove_user(state, Some(actor), id, "user.delete", None, |_| Vec::new()).await? {
+    deleted(remove_user(state, Some(actor), id, "user.delete", None, |_| Vec::new()).await?)
+}
+
+/// Deletes a person an identity provider deprovisioned through SCIM: as an administrator's
+/// deletion, audited as the provisioning account.
+pub async fn delete_user_as_provisioner(
+    _: &ProvisionerProof,
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+) -> ApiResult<()> {
+    deleted(remove_user(state, Some(actor), id, "user.delete", None, |_| Vec::new()).await?)
+}
+
+/// A deletion's outcome as the API answers it.
+fn deleted(deletion: store::users::Deletion) -> ApiResult<()> {
+    match deletion {
         store::users::Deletion::Deleted(_) => Ok(()),
         store::users::Deletion::LastAdministrator => Err(ApiError::Conflict {
             code: ProblemCode::LastAdministrator,
@@ -578,6 +651,14 @@ pub(crate) fn attributes_json(attributes: &UserAttributes) -> ApiResult<String> 
         tracing::error!(error = %err, "attributes do not serialize");
         ApiError::Internal
     })
+}
+
+fn external_id_taken() -> ApiError {
+    ApiError::Conflict {
+        code: ProblemCode::ExternalIdTaken,
+        detail: "Another user has this external id.".into(),
+        field: Some("external_id"),
+    }
 }
 
 /// The store found a reference missing: the manager (which it checks first), or a sponsor

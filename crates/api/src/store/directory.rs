@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use tessera_domain::directory::GroupManager;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
@@ -28,7 +29,20 @@ impl Named {
     }
 }
 
-const NAMED_COLUMNS: &str = "id, name, name_key, description, created_at, updated_at, version";
+impl Named {
+    /// The columns a [`NamedRow`] reads from the table: groups add who manages them.
+    pub(crate) fn columns(self) -> &'static str {
+        match self {
+            Named::Group => {
+                "id, name, name_key, description, created_at, updated_at, version, managed_by, \
+                 external_id"
+            }
+            Named::Application => {
+                "id, name, name_key, description, created_at, updated_at, version"
+            }
+        }
+    }
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct NamedRow {
@@ -39,6 +53,12 @@ pub struct NamedRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// Groups only: who masters the members (applications read the default).
+    #[sqlx(default, try_from = "&'a str")]
+    pub managed_by: GroupManager,
+    /// Groups only: the identity provider's id of a SCIM group.
+    #[sqlx(default)]
+    pub external_id: Option<String>,
 }
 
 /// A group or application to insert, or the new values of one.
@@ -57,7 +77,7 @@ async fn fetch_named<'c>(
 ) -> StoreResult<Option<NamedRow>> {
     let mut conn: Conn<'c> = conn.into();
     let row = on_db!(&mut conn, conn => {
-        let mut query = select(NAMED_COLUMNS, kind.table());
+        let mut query = select(kind.columns(), kind.table());
         query.push(" WHERE id = ").push_bind(id);
         query.build_query_as::<NamedRow>().fetch_optional(conn).await
     })?;
@@ -99,7 +119,7 @@ pub async fn insert_named(
 
 pub async fn find_named(db: &Db, kind: Named, id: Uuid) -> StoreResult<Option<NamedRow>> {
     let row = on_db!(db, pool => {
-        let mut query = select(NAMED_COLUMNS, kind.table());
+        let mut query = select(kind.columns(), kind.table());
         query.push(" WHERE id = ").push_bind(id);
         query.build_query_as::<NamedRow>().fetch_optional(pool).await
     })?;
@@ -112,7 +132,7 @@ pub async fn find_named_by_key(
     name_key: &str,
 ) -> StoreResult<Option<NamedRow>> {
     let row = on_db!(db, pool => {
-        let mut query = select(NAMED_COLUMNS, kind.table());
+        let mut query = select(kind.columns(), kind.table());
         query.push(" WHERE name_key = ").push_bind(name_key);
         query.build_query_as::<NamedRow>().fetch_optional(pool).await
     })?;
@@ -131,7 +151,7 @@ pub async fn list_named(
     let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
     let after = after.unwrap_or_default();
     let rows = on_db!(db, pool => {
-        let mut query = select(NAMED_COLUMNS, kind.table());
+        let mut query = select(kind.columns(), kind.table());
         query
             .push(" WHERE name_key LIKE ")
             .push_bind(&pattern)
@@ -157,7 +177,7 @@ pub async fn list_addable_groups(
     let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
     let after = after.unwrap_or_default();
     let rows = on_db!(db, pool => {
-        let mut query = select(NAMED_COLUMNS, Named::Group.table());
+        let mut query = select(Named::Group.columns(), Named::Group.table());
         query
             .push(" WHERE name_key LIKE ")
             .push_bind(&pattern)
@@ -191,7 +211,7 @@ pub async fn find_named_by_ids(db: &Db, kind: Named, ids: &[Uuid]) -> StoreResul
         return Ok(Vec::new());
     }
     let rows = on_db!(db, pool => {
-        let mut query = select(NAMED_COLUMNS, kind.table());
+        let mut query = select(kind.columns(), kind.table());
         query.push(" WHERE id IN ");
         push_ids(&mut query, ids);
         query.push(" ORDER BY name_key");

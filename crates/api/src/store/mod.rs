@@ -16,6 +16,7 @@ pub mod audit;
 pub mod catalogs;
 pub mod directory;
 pub mod guests;
+pub mod global_roles;
 pub mod identity;
 pub mod incompatibilities;
 pub mod keys;
@@ -26,6 +27,7 @@ pub mod policies;
 pub mod reprocess;
 pub mod requests;
 pub mod reviews;
+pub mod scim;
 pub mod sessions;
 pub mod tokens;
 pub mod usage;
@@ -260,6 +262,8 @@ impl From<sqlx::Error> for StoreError {
 fn unique_field(message: &str) -> &'static str {
     if message.contains("username") {
         "username"
+    } else if message.contains("external_id") {
+        "external_id"
     } else if message.contains("signing_keys") {
         "key id"
     } else {

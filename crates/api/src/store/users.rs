@@ -10,7 +10,7 @@ use super::notifications::{NewNotification, insert_notification};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The columns a [`UserRow`] reads.
-const USER_COLUMN_NAMES: [&str; 18] = [
+const USER_COLUMN_NAMES: [&str; 22] = [
     "id",
     "username",
     "email",
@@ -29,6 +29,10 @@ const USER_COLUMN_NAMES: [&str; 18] = [
     "user_type",
     "deleted_at",
     "blocked_at",
+    "external_id",
+    "given_name",
+    "family_name",
+    "formatted_name",
 ];
 
 /// The columns a [`UserRow`] reads, each prefixed with a table alias such as `"u."` (or
@@ -76,6 +80,11 @@ pub struct UserRow {
     pub deleted_at: Option<DateTime<Utc>>,
     /// When this guest was blocked from signing in because their last access ended.
     pub blocked_at: Option<DateTime<Utc>>,
+    /// The person's id in the organisation's directory (imports, SCIM, OIDC linking).
+    pub external_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub formatted_name: Option<String>,
     /// The sponsors' ids, sorted; filled by the functions that return users for display.
     #[sqlx(skip)]
     pub sponsors: Vec<Uuid>,
@@ -113,6 +122,10 @@ pub struct NewUserRecord {
     pub department: Option<String>,
     /// A JSON object of string values.
     pub attributes: String,
+    pub external_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub formatted_name: Option<String>,
     pub sponsors: Vec<Uuid>,
     pub now: DateTime<Utc>,
 }
@@ -233,7 +246,9 @@ pub(crate) async fn insert_user_in<'c>(
         sqlx::query(
             "INSERT INTO users (id, username, email, display_name, kind, manager_id, enabled, \
              is_admin, password_hash, created_at, updated_at, version, department, attributes, \
-             user_type) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11, $12)",
+             user_type, external_id, given_name, family_name, formatted_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9, 1, $10, $11, $12, $13, $14, $15, \
+             $16)",
         )
         .bind(user.id)
         .bind(&user.username)
@@ -247,6 +262,10 @@ pub(crate) async fn insert_user_in<'c>(
         .bind(user.department.as_deref())
         .bind(&user.attributes)
         .bind(user.user_type.as_str())
+        .bind(user.external_id.as_deref())
+        .bind(user.given_name.as_deref())
+        .bind(user.family_name.as_deref())
+        .bind(user.formatted_name.as_deref())
         .execute(&mut *conn)
         .await?;
         replace_sponsors(&mut *conn, user.id, &user.sponsors).await?;
@@ -368,6 +387,7 @@ pub async fn count_users(db: &Db) -> StoreResult<i64> {
 
 /// The new values of a user's editable fields.
 pub struct UserUpdate {
+    pub username: String,
     pub email: String,
     pub user_type: UserType,
     pub display_name: String,
@@ -377,7 +397,33 @@ pub struct UserUpdate {
     pub department: Option<String>,
     /// A JSON object of string values.
     pub attributes: String,
+    pub external_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub formatted_name: Option<String>,
     pub sponsors: Vec<Uuid>,
+}
+
+impl From<&UserRow> for UserUpdate {
+    /// The user as stored: a change starts from this and sets what it changes.
+    fn from(row: &UserRow) -> Self {
+        UserUpdate {
+            username: row.username.clone(),
+            email: row.email.clone(),
+            user_type: row.user_type,
+            display_name: row.display_name.clone(),
+            manager_id: row.manager_id,
+            enabled: row.enabled,
+            is_admin: row.is_admin,
+            department: row.department.clone(),
+            attributes: row.attributes.clone(),
+            external_id: row.external_id.clone(),
+            given_name: row.given_name.clone(),
+            family_name: row.family_name.clone(),
+            formatted_name: row.formatted_name.clone(),
+            sponsors: row.sponsors.clone(),
+        }
+    }
 }
 
 /// Ends every session of `user` and revokes every API token, for good: enabling the user again
@@ -467,7 +513,9 @@ pub async fn transition_user_with(
         let changed = sqlx::query(
             "UPDATE users SET email = $1, display_name = $2, manager_id = $3, enabled = $4, \
              is_admin = $5, updated_at = $6, version = version + 1, department = $9, \
-             attributes = $10, user_type = $11 WHERE id = $7 AND version = $8",
+             attributes = $10, user_type = $11, external_id = $12, given_name = $13, \
+             family_name = $14, username = $15, formatted_name = $16 \
+             WHERE id = $7 AND version = $8",
         )
         .bind(&update.email)
         .bind(&update.display_name)
@@ -480,6 +528,11 @@ pub async fn transition_user_with(
         .bind(update.department.as_deref())
         .bind(&update.attributes)
         .bind(update.user_type.as_str())
+        .bind(update.external_id.as_deref())
+        .bind(update.given_name.as_deref())
+        .bind(update.family_name.as_deref())
+        .bind(&update.username)
+        .bind(update.formatted_name.as_deref())
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -104,6 +104,12 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         ),
         (call(Method::DELETE, "/api/v1/session", None), false),
         (call(Method::GET, "/api/v1/users", None), true),
+        (call(Method::GET, "/api/v1/provisioners", None), true),
+        (call(Method::PUT, "/api/v1/provisioners/{user}", None), true),
+        (
+            call(Method::DELETE, "/api/v1/provisioners/{user}", None),
+            true,
+        ),
         (call(Method::GET, "/api/v1/people", None), false),
         (
             call(

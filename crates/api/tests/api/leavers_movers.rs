@@ -422,15 +422,8 @@ on_both_backends! {
 
         let row = store::users::find_user(&state.db, alice_id).await.unwrap().unwrap();
         let update = store::users::UserUpdate {
-            email: row.email.clone(),
-            display_name: row.display_name.clone(),
-            user_type: row.user_type,
-            manager_id: row.manager_id,
             enabled: false,
-            is_admin: row.is_admin,
-            department: row.department.clone(),
-            attributes: row.attributes.clone(),
-            sponsors: row.sponsors.clone(),
+            ..store::users::UserUpdate::from(&row)
         };
         let written = store::users::transition_user_with(&state.db, alice_id, row.version, &update, Utc::now(), writes, |r| {
             tessera_api::service::audit_event::<(), ()>(None, "user.update", "user", r.id.to_string(), None, None)
@@ -470,15 +463,8 @@ on_both_backends! {
         let alice_id: Uuid = alice.id().parse().unwrap();
         let row = store::users::find_user(&state.db, alice_id).await.unwrap().unwrap();
         let update = store::users::UserUpdate {
-            email: row.email.clone(),
-            display_name: row.display_name.clone(),
-            user_type: row.user_type,
-            manager_id: row.manager_id,
             enabled: false,
-            is_admin: row.is_admin,
-            department: row.department.clone(),
-            attributes: row.attributes.clone(),
-            sponsors: row.sponsors.clone(),
+            ..store::users::UserUpdate::from(&row)
         };
         store::users::transition_user(&state.db, alice_id, row.version, &update, Utc::now(), |r| {
             tessera_api::service::audit_event::<(), ()>(None, "user.update", "user", r.id.to_string(), None, None)

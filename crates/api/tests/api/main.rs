@@ -35,6 +35,7 @@ mod requests;
 mod resource_in_use;
 mod review_actions;
 mod reviews;
+mod scim;
 mod separation_of_duties;
 mod session;
 mod sign_in_limit;

@@ -29,6 +29,7 @@ on_both_backends! {
         let id: Uuid = app.admin.id().parse().unwrap();
         let row = store::users::find_user(&state.db, id).await.unwrap().unwrap();
         let update = store::users::UserUpdate {
+            username: row.username.clone(),
             email: row.email.clone(),
             display_name: "First".into(),
             user_type: tessera_domain::user::UserType::Member,
@@ -37,6 +38,10 @@ on_both_backends! {
             is_admin: true,
             department: None,
             attributes: "{}".into(),
+            external_id: None,
+            given_name: None,
+            family_name: None,
+            formatted_name: None,
             sponsors: Vec::new(),
         };
         let audit = |r: &store::users::UserRow| {
@@ -59,6 +64,7 @@ on_both_backends! {
         let attempts = (0..8).map(|i| {
             let db = state.db.clone();
             let update = store::users::UserUpdate {
+                username: row.username.clone(),
                 email: row.email.clone(),
                 display_name: format!("Name {i}"),
                 user_type: tessera_domain::user::UserType::Member,
@@ -67,6 +73,10 @@ on_both_backends! {
                 is_admin: true,
                 department: None,
                 attributes: "{}".into(),
+                external_id: None,
+                given_name: None,
+                family_name: None,
+                formatted_name: None,
                 sponsors: Vec::new(),
             };
             let version = row.version;

@@ -177,6 +177,7 @@ on_both_backends! {
         let row = tessera_api::store::users::find_user(&state.db, admin).await.unwrap().unwrap();
         for (enabled, is_admin) in [(false, true), (true, false)] {
             let update = tessera_api::store::users::UserUpdate {
+                username: row.username.clone(),
                 email: row.email.clone(),
                 user_type: row.user_type,
                 display_name: row.display_name.clone(),
@@ -185,6 +186,10 @@ on_both_backends! {
                 is_admin,
                 department: row.department.clone(),
                 attributes: row.attributes.clone(),
+                external_id: row.external_id.clone(),
+                given_name: row.given_name.clone(),
+                family_name: row.family_name.clone(),
+                formatted_name: row.formatted_name.clone(),
                 sponsors: row.sponsors.clone(),
             };
             let refused = tessera_api::store::users::transition_user(

@@ -383,6 +383,8 @@ pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
         | ProblemCode::ResourceInUse
         | ProblemCode::NameTaken
         | ProblemCode::UsernameTaken
+        | ProblemCode::ExternalIdTaken
+        | ProblemCode::GroupManagedByProvider
         | ProblemCode::CatalogNameTaken
         | ProblemCode::PackageNameTaken
         | ProblemCode::CatalogHasPackages

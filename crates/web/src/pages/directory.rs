@@ -7,7 +7,7 @@ use std::str::FromStr;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_domain::directory::{AppRoleView, ApplicationView, GroupRole, GroupView};
+use tessera_domain::directory::{AppRoleView, ApplicationView, GroupManager, GroupRole, GroupView};
 use tessera_domain::page::{DEFAULT_PAGE_SIZE, PageQuery};
 use tessera_domain::{ApplicationId, GroupId};
 
@@ -48,6 +48,10 @@ trait Entry: Clone + Send + Sync + 'static {
     fn id(&self) -> Self::Id;
     fn name(&self) -> String;
     fn description(&self) -> String;
+    /// A short label shown next to the name (who manages the entry), if any.
+    fn badge(&self) -> Option<&'static str> {
+        None
+    }
     fn deletable(id: Self::Id) -> Deletable;
     /// The sections of an entry's page between its description and the button that deletes it.
     fn sections(id: Self::Id) -> AnyView;
@@ -85,6 +89,10 @@ impl Entry for GroupView {
 
     fn description(&self) -> String {
         self.description.as_str().to_string()
+    }
+
+    fn badge(&self) -> Option<&'static str> {
+        (self.managed_by == GroupManager::Scim).then_some("Managed by SCIM")
     }
 
     fn deletable(id: GroupId) -> Deletable {
@@ -269,9 +277,10 @@ fn EntryList<E: Entry>(
                         all.iter()
                             .map(|entry| {
                                 let name = entry.name();
+                                let badge = entry.badge().map(|label| view! { " " <span class="badge badge-neutral">{label}</span> });
                                 view! {
                                     <tr>
-                                        <th scope="row"><A href=format!("{}/{}", E::LIST, entry.id())>{name}</A></th>
+                                        <th scope="row"><A href=format!("{}/{}", E::LIST, entry.id())>{name}</A>{badge}</th>
                                         <td>{entry.description()}</td>
                                     </tr>
                                 }
@@ -299,6 +308,9 @@ fn entry_page<E: Entry>() -> impl IntoView {
                             <PageHeader title=entry.name() lead=E::TITLE />
                             <AdminNav />
                             <p class="breadcrumb"><A href=E::LIST>{format!("All {}", E::PLURAL.to_lowercase())}</A></p>
+                            {entry.badge().map(|label| view! {
+                                <p><span class="badge badge-neutral">{label}</span>" The identity provider manages its members through SCIM; they cannot be changed here or by access packages."</p>
+                            })}
                             <p>{entry.description()}</p>
                             {E::sections(id)}
                             <section class="section danger-zone" aria-label=format!("Delete this {noun}")>
