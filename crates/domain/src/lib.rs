@@ -20,6 +20,7 @@ pub mod roles;
 pub mod token;
 pub mod user;
 pub mod values;
+pub mod webhook;
 mod variants;
 
 pub use ids::NotificationId;
@@ -28,4 +29,5 @@ pub use ids::{
     RequestId, TokenId, UserId,
 };
 pub use ids::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
+pub use ids::{WebhookDeliveryId, WebhookEventId, WebhookSubscriptionId};
 pub use values::{DisplayName, Email, Password, Username, ValueError};

@@ -81,3 +81,26 @@ pub fn spawn_scheduler(
         }
     })
 }
+
+/// Runs webhook delivery rounds every `interval` until the process ends, apart from the
+/// scheduler so that events go out within about `interval` of their change. A failed round is
+/// logged and the next one tries again.
+pub fn spawn_webhook_worker(
+    state: web::Data<AppState>,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match service::webhooks::deliver_due(&state).await {
+                Ok(sent) if sent > 0 => tracing::debug!(sent, "webhook deliveries made"),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "webhook deliveries failed; retrying next round")
+                }
+            }
+        }
+    })
+}

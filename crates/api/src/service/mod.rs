@@ -16,6 +16,7 @@ pub mod imports;
 pub mod incompatibilities;
 pub mod notifications;
 pub mod oidc;
+pub mod outbox;
 pub mod packages;
 pub mod page;
 pub mod people;
@@ -27,6 +28,7 @@ pub mod session;
 pub mod tokens;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use chrono::Utc;
 use serde::Serialize;
