@@ -174,8 +174,8 @@ def test_a_submitted_and_approved_request_reaches_the_receiver_verified_and_in_o
         assert types == [
             "request.submitted",
             "request.decided",
-            "assignment.granted",
             "request.delivered",
+            "assignment.granted",
         ], types
         first = receiver.verified[0]
         assert receiver.attempts[0] == receiver.attempts[1] == first["id"], (

@@ -241,7 +241,7 @@ on_both_backends! {
         let types: Vec<String> = got.iter().map(Got::event_type).collect();
         assert_eq!(
             types,
-            ["request.submitted", "request.decided", "assignment.granted", "request.delivered"],
+            ["request.submitted", "request.decided", "request.delivered", "assignment.granted"],
         );
         let submitted = got[0].json();
         assert_eq!(submitted["data"]["object_type"], "request");
