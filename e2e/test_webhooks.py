@@ -159,7 +159,7 @@ def test_a_submitted_and_approved_request_reaches_the_receiver_verified_and_in_o
     )
     assert submitted.status_code == 201, submitted.text
     request_id = submitted.json()["id"]
-    api(admin, "POST", f"/requests/{request_id}/decision", 200, {"stage": 0, "verdict": "approve"})
+    api(admin, "POST", f"/requests/{request_id}/decision", 200, {"stage": 1, "verdict": "approve"})
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

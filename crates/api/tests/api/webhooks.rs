@@ -226,7 +226,7 @@ on_both_backends! {
             .admin
             .post(
                 &format!("/api/v1/requests/{request_id}/decision"),
-                &json!({"stage": 0, "verdict": "approve"}),
+                &json!({"stage": 1, "verdict": "approve"}),
             )
             .await;
         assert_eq!(decided.status(), 200);
