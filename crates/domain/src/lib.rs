@@ -20,8 +20,8 @@ pub mod roles;
 pub mod token;
 pub mod user;
 pub mod values;
-pub mod webhook;
 mod variants;
+pub mod webhook;
 
 pub use ids::NotificationId;
 pub use ids::{

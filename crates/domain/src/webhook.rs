@@ -241,7 +241,10 @@ impl From<WebhookDescription> for String {
 #[serde(deny_unknown_fields)]
 pub struct NewWebhookSubscription {
     /// Where deliveries are POSTed.
-    #[cfg_attr(feature = "server", schema(example = "https://hooks.example.org/tessera"))]
+    #[cfg_attr(
+        feature = "server",
+        schema(example = "https://hooks.example.org/tessera")
+    )]
     pub url: String,
     pub event_types: WebhookEventSelection,
     /// Default true.

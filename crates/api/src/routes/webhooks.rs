@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use tessera_domain::page::{PageQuery, WebhookDeliveryPage, WebhookSubscriptionPage};
 use tessera_domain::problem::Problem;
 use tessera_domain::webhook::{
-    CreatedWebhookSubscription, NewWebhookSubscription, RotatedWebhookSecret,
-    WebhookDeliveryView, WebhookSubscriptionUpdate, WebhookSubscriptionView,
+    CreatedWebhookSubscription, NewWebhookSubscription, RotatedWebhookSecret, WebhookDeliveryView,
+    WebhookSubscriptionUpdate, WebhookSubscriptionView,
 };
 use tessera_domain::{WebhookDeliveryId, WebhookSubscriptionId};
 
@@ -58,8 +58,7 @@ pub async fn create_webhook_subscription(
     input: Json<NewWebhookSubscription>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
-    let created =
-        service::webhooks::create_subscription(&proof, &state, &actor, input.0).await?;
+    let created = service::webhooks::create_subscription(&proof, &state, &actor, input.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -160,8 +159,7 @@ pub async fn rotate_webhook_secret(
     id: web::Path<WebhookSubscriptionId>,
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
-    let rotated =
-        service::webhooks::rotate_secret(&proof, &state, &actor, id.into_inner()).await?;
+    let rotated = service::webhooks::rotate_secret(&proof, &state, &actor, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(rotated))
 }
 
@@ -241,7 +239,6 @@ pub async fn replay_webhook_delivery(
 ) -> ApiResult<HttpResponse> {
     let proof = require_admin(&actor)?;
     let (id, delivery) = path.into_inner();
-    let replay =
-        service::webhooks::replay_delivery(&proof, &state, &actor, id, delivery).await?;
+    let replay = service::webhooks::replay_delivery(&proof, &state, &actor, id, delivery).await?;
     Ok(HttpResponse::Accepted().json(replay))
 }

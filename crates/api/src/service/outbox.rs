@@ -60,8 +60,11 @@ pub(crate) trait OutboxWorker {
     type Item;
 
     /// Claims the next due item with a lease until `lease_until`; `None` when nothing is due.
-    async fn claim(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>)
-    -> ApiResult<Option<Self::Item>>;
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> ApiResult<Option<Self::Item>>;
 
     /// Failed attempts already made on `item`.
     fn attempts(&self, item: &Self::Item) -> i64;
@@ -107,7 +110,9 @@ pub(crate) async fn run_round<W: OutboxWorker>(
             }
         };
         if !worker.record(&item, &pushed, next, now).await? {
-            tracing::warn!("an outbox item was pushed after its lease ran out; it may be pushed again");
+            tracing::warn!(
+                "an outbox item was pushed after its lease ran out; it may be pushed again"
+            );
         }
     }
     Ok(done)
@@ -129,11 +134,18 @@ mod tests {
             NextAttempt::GiveUp => None,
         };
         let first = wait(1).unwrap_or_default();
-        assert!(first >= chrono::Duration::seconds(5) && first <= chrono::Duration::milliseconds(5500));
+        assert!(
+            first >= chrono::Duration::seconds(5) && first <= chrono::Duration::milliseconds(5500)
+        );
         let second = wait(2).unwrap_or_default();
-        assert!(second >= chrono::Duration::seconds(300) && second <= chrono::Duration::seconds(330));
+        assert!(
+            second >= chrono::Duration::seconds(300) && second <= chrono::Duration::seconds(330)
+        );
         let third = wait(3).unwrap_or_default();
-        assert!(third >= chrono::Duration::seconds(300), "the last wait repeats");
+        assert!(
+            third >= chrono::Duration::seconds(300),
+            "the last wait repeats"
+        );
         assert_eq!(wait(4), None);
     }
 }

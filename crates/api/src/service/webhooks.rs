@@ -26,9 +26,9 @@ use rand::RngCore;
 use sha2::Sha256;
 use tessera_domain::page::{PageQuery, WebhookDeliveryPage, WebhookSubscriptionPage};
 use tessera_domain::webhook::{
-    CreatedWebhookSubscription, NewWebhookSubscription, RotatedWebhookSecret,
-    WebhookDeliveryState, WebhookDeliveryView, WebhookDescription, WebhookEventType,
-    WebhookSubscriptionUpdate, WebhookSubscriptionView,
+    CreatedWebhookSubscription, NewWebhookSubscription, RotatedWebhookSecret, WebhookDeliveryState,
+    WebhookDeliveryView, WebhookDescription, WebhookEventType, WebhookSubscriptionUpdate,
+    WebhookSubscriptionView,
 };
 use tessera_domain::{WebhookDeliveryId, WebhookEventId, WebhookSubscriptionId};
 use url::Url;
@@ -74,12 +74,19 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Option<String
         .ok()?;
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
-    Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// The `webhook-signature` header of an attempt at `now`: the current secret's signature, and
 /// the previous secret's while the rotation's overlap lasts.
-fn signature_header(claimed: &ClaimedDelivery, timestamp: i64, now: DateTime<Utc>) -> Option<String> {
+fn signature_header(
+    claimed: &ClaimedDelivery,
+    timestamp: i64,
+    now: DateTime<Utc>,
+) -> Option<String> {
     let id = claimed.event_id.to_string();
     let mut header = sign(&claimed.secret, &id, timestamp, &claimed.payload)?;
     if let (Some(previous), Some(until)) = (&claimed.previous_secret, claimed.previous_secret_until)
@@ -148,7 +155,9 @@ pub fn subscription_view(row: &SubscriptionRow) -> ApiResult<WebhookSubscription
             .map_err(|_| corrupt("description", row.id))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
-        previous_secret_expires_at: row.previous_secret_until.filter(|until| *until > Utc::now()),
+        previous_secret_expires_at: row
+            .previous_secret_until
+            .filter(|until| *until > Utc::now()),
     })
 }
 
@@ -293,8 +302,9 @@ pub async fn rotate_secret(
     let before = subscription_view(&row)?;
     let secret = generate_secret();
     let now = Utc::now();
-    let overlap =
-        chrono::Duration::hours(i64::from(state.settings.webhooks.secret_rotation_overlap_hours));
+    let overlap = chrono::Duration::hours(i64::from(
+        state.settings.webhooks.secret_rotation_overlap_hours,
+    ));
     let rotated = store::webhooks::rotate_secret(
         &state.db,
         row.id,
@@ -353,8 +363,7 @@ pub async fn list_deliveries(
     let row = find(state, id).await?;
     let page = PageRequest::parse(query)?;
     let rows =
-        store::webhooks::list_deliveries(&state.db, row.id, page.after_id()?, page.fetch())
-            .await?;
+        store::webhooks::list_deliveries(&state.db, row.id, page.after_id()?, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     let items = rows
         .iter()
@@ -444,7 +453,10 @@ struct WebhookWorker<'a> {
 
 impl WebhookWorker<'_> {
     fn client(&self) -> Result<reqwest::Client, String> {
-        let mut slot = self.client.lock().map_err(|_| "client lock poisoned".to_string())?;
+        let mut slot = self
+            .client
+            .lock()
+            .map_err(|_| "client lock poisoned".to_string())?;
         if let Some(client) = slot.as_ref() {
             return Ok(client.clone());
         }

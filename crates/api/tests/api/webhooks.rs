@@ -70,8 +70,13 @@ async fn receive(request: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>
         body: String::from_utf8(body.to_vec()).unwrap(),
     });
     let status = inbox.answers.lock().unwrap().pop_front().unwrap_or(200);
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
-        .body(if status >= 400 { "receiver is down" } else { "" })
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).body(
+        if status >= 400 {
+            "receiver is down"
+        } else {
+            ""
+        },
+    )
 }
 
 impl Receiver {
