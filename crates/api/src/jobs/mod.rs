@@ -7,6 +7,7 @@
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
 //! version inside a transaction, so when two replicas pick the same assignment, one changes it
 //! and the other skips it. A notification is e-mailed by the worker whose claim on it won.
+//! Webhook deliveries go out from their own task ([`spawn_webhook_worker`]), claimed the same way.
 
 use std::time::Duration;
 
