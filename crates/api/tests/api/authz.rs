@@ -482,12 +482,22 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             ),
             true,
         ),
-        (call(Method::DELETE, "/api/v1/webhooks/{unseen}", None), true),
         (
-            call(Method::POST, "/api/v1/webhooks/{unseen}/rotate-secret", None),
+            call(Method::DELETE, "/api/v1/webhooks/{unseen}", None),
             true,
         ),
-        (call(Method::POST, "/api/v1/webhooks/{unseen}/test", None), true),
+        (
+            call(
+                Method::POST,
+                "/api/v1/webhooks/{unseen}/rotate-secret",
+                None,
+            ),
+            true,
+        ),
+        (
+            call(Method::POST, "/api/v1/webhooks/{unseen}/test", None),
+            true,
+        ),
         (
             call(Method::GET, "/api/v1/webhooks/{unseen}/deliveries", None),
             true,
