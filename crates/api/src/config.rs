@@ -42,6 +42,38 @@ pub struct Settings {
     pub oidc: OidcSettings,
     #[serde(default)]
     pub guests: GuestSettings,
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+}
+
+/// Signed webhook deliveries (see `service::webhooks`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Milliseconds between delivery rounds of the webhook worker, which runs on every replica
+    /// whose scheduler runs (`jobs.interval_seconds` above 0).
+    pub poll_interval_ms: u64,
+    /// Seconds one delivery attempt may take, connecting included.
+    pub timeout_seconds: u64,
+    /// Attempts at one delivery before it is marked `failed`.
+    pub max_attempts: u32,
+    /// Seconds before each retry: the first after the first failure, and so on; the last is
+    /// repeated. Each wait gets up to 10% of random jitter.
+    pub retry_delays_seconds: Vec<u64>,
+    /// Hours a rotated signing secret stays valid next to the new one.
+    pub secret_rotation_overlap_hours: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            poll_interval_ms: 1000,
+            timeout_seconds: 10,
+            max_attempts: 10,
+            retry_delays_seconds: vec![5, 300, 1800, 7200, 18000, 36000],
+            secret_rotation_overlap_hours: 24,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -509,6 +541,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             oidc: OidcSettings::default(),
             guests: GuestSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -665,6 +698,45 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        let hooks = &self.webhooks;
+        for (ok, setting, reason) in [
+            (
+                hooks.poll_interval_ms > 0,
+                "webhooks.poll_interval_ms",
+                "must be above 0",
+            ),
+            (
+                (1..=300).contains(&hooks.timeout_seconds),
+                "webhooks.timeout_seconds",
+                "must be between 1 and 300",
+            ),
+            (
+                (1..=100).contains(&hooks.max_attempts),
+                "webhooks.max_attempts",
+                "must be between 1 and 100",
+            ),
+            (
+                !hooks.retry_delays_seconds.is_empty()
+                    && hooks
+                        .retry_delays_seconds
+                        .iter()
+                        .all(|s| (1..=7 * 24 * 3600).contains(s)),
+                "webhooks.retry_delays_seconds",
+                "must list 1 or more waits, each 1 to 604800 seconds",
+            ),
+            (
+                hooks.secret_rotation_overlap_hours <= 24 * 30,
+                "webhooks.secret_rotation_overlap_hours",
+                "must be at most 720",
+            ),
+        ] {
+            if !ok {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    reason: reason.into(),
+                });
+            }
+        }
         if crate::store::Backend::of_url(&self.database_url).is_none() {
             return Err(ConfigError::Invalid {
                 setting: "database_url",

@@ -109,6 +109,10 @@ impl Application {
         let interval = state.settings.jobs.interval_seconds;
         if interval > 0 {
             crate::jobs::spawn_scheduler(state.clone(), std::time::Duration::from_secs(interval));
+            crate::jobs::spawn_webhook_worker(
+                state.clone(),
+                std::time::Duration::from_millis(state.settings.webhooks.poll_interval_ms),
+            );
         }
         Ok(Application {
             port,

@@ -106,6 +106,18 @@ id_type!(
     /// One person's access under review in one review instance.
     ReviewItemId
 );
+id_type!(
+    /// A webhook subscription: where Tessera's events are POSTed.
+    WebhookSubscriptionId
+);
+id_type!(
+    /// One event in the outbox; the `webhook-id` of each of its deliveries.
+    WebhookEventId
+);
+id_type!(
+    /// One event's delivery to one webhook subscription.
+    WebhookDeliveryId
+);
 
 /// Ids named in a query string, comma-separated (`?ids=a,b,c`): 1 to [`IdList::MAX`] entries,
 /// each an id. An id named twice counts once. Parsed when the query is read, so a handler only

@@ -22,6 +22,7 @@ pub mod token;
 pub mod user;
 pub mod values;
 mod variants;
+pub mod webhook;
 
 pub use ids::NotificationId;
 pub use ids::{
@@ -29,4 +30,5 @@ pub use ids::{
     RequestId, TokenId, UserId,
 };
 pub use ids::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
+pub use ids::{WebhookDeliveryId, WebhookEventId, WebhookSubscriptionId};
 pub use values::{DisplayName, Email, Password, Username, ValueError};

@@ -47,6 +47,11 @@ macro_rules! page_type {
 page_type!(UserPage, UserView);
 page_type!(PersonPage, PersonSummary);
 page_type!(TokenPage, TokenView);
+page_type!(
+    WebhookSubscriptionPage,
+    crate::webhook::WebhookSubscriptionView
+);
+page_type!(WebhookDeliveryPage, crate::webhook::WebhookDeliveryView);
 page_type!(CatalogPage, CatalogView);
 page_type!(AccessPackagePage, AccessPackageView);
 page_type!(GroupPage, GroupView);

@@ -66,6 +66,7 @@ mod tests {
         round_trips::<GroupRole>();
         round_trips::<NotificationKind>();
         round_trips::<EmailState>();
+        round_trips::<crate::webhook::WebhookDeliveryState>();
         round_trips::<ResourceRoleKind>();
         round_trips::<RequestKind>();
         round_trips::<RequestState>();

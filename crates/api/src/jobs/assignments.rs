@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use tessera_domain::UserId;
 use tessera_domain::assignment::AssignmentState;
 use tessera_domain::notification::NotificationKind;
+use tessera_domain::webhook::WebhookEventType;
 
 use crate::error::ApiResult;
 use crate::service::assignment_view::assignment_view;
@@ -12,6 +13,7 @@ use crate::service::audit_event;
 use crate::service::notifications::{AccessEndReason, access_ended, render};
 use crate::state::AppState;
 use crate::store::assignments::EndAssignment;
+use crate::store::webhooks::NewWebhookEvent;
 use crate::store::{self, StoreError};
 
 /// What one round of scheduled assignment work did.
@@ -111,7 +113,20 @@ async fn send_expiry_reminders(state: &AppState, now: DateTime<Utc>) -> ApiResul
                 "/access-packages?tab=active",
                 &state.settings.public_url(),
             );
-            if store::assignments::record_reminder(&state.db, id, days, &note).await? {
+            let event = NewWebhookEvent::new(
+                WebhookEventType::AssignmentExpiring,
+                now,
+                serde_json::json!({
+                    "object_type": "assignment",
+                    "object_id": id,
+                    "assignment_id": id,
+                    "user_id": user,
+                    "access_package": package,
+                    "ends_at": ends_at,
+                    "reminder_days": days,
+                }),
+            );
+            if store::assignments::record_reminder(&state.db, id, days, &note, &event).await? {
                 sent += 1;
             }
         }

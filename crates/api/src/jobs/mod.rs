@@ -7,6 +7,7 @@
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
 //! version inside a transaction, so when two replicas pick the same assignment, one changes it
 //! and the other skips it. A notification is e-mailed by the worker whose claim on it won.
+//! Webhook deliveries go out from their own task ([`spawn_webhook_worker`]), claimed the same way.
 
 use std::time::Duration;
 
@@ -98,6 +99,29 @@ pub fn spawn_scheduler(
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "e-mailing notifications failed; retrying next round")
+                }
+            }
+        }
+    })
+}
+
+/// Runs webhook delivery rounds every `interval` until the process ends, apart from the
+/// scheduler so that events go out within about `interval` of their change. A failed round is
+/// logged and the next one tries again.
+pub fn spawn_webhook_worker(
+    state: web::Data<AppState>,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match service::webhooks::deliver_due(&state).await {
+                Ok(sent) if sent > 0 => tracing::debug!(sent, "webhook deliveries made"),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "webhook deliveries failed; retrying next round")
                 }
             }
         }

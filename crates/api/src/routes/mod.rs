@@ -22,6 +22,7 @@ pub mod scim;
 pub mod session;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -111,6 +112,15 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(policies::delete_policy);
     cfg.service(audit::list_audit_events)
         .service(audit::export_audit_events);
+    cfg.service(webhooks::list_webhook_subscriptions)
+        .service(webhooks::create_webhook_subscription)
+        .service(webhooks::get_webhook_subscription)
+        .service(webhooks::update_webhook_subscription)
+        .service(webhooks::delete_webhook_subscription)
+        .service(webhooks::rotate_webhook_secret)
+        .service(webhooks::send_webhook_test_event)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::replay_webhook_delivery);
     cfg.service(incompatibilities::get_access_package_incompatibilities)
         .service(incompatibilities::add_incompatible_access_package)
         .service(incompatibilities::remove_incompatible_access_package)

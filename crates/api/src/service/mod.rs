@@ -18,6 +18,7 @@ pub mod incompatibilities;
 pub mod lifecycle;
 pub mod notifications;
 pub mod oidc;
+pub mod outbox;
 pub mod packages;
 pub mod page;
 pub mod people;
@@ -31,6 +32,7 @@ pub mod session;
 pub mod tokens;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use chrono::Utc;
 use serde::Serialize;

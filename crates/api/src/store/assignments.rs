@@ -669,13 +669,14 @@ pub async fn due_reminders(
     Ok(rows)
 }
 
-/// Records that the `days` reminder of assignment `id` went out, with its notification, once:
-/// a reminder another replica sent first is `false`.
+/// Records that the `days` reminder of assignment `id` went out, with its notification and its
+/// `assignment.expiring` webhook event, once: a reminder another replica sent first is `false`.
 pub async fn record_reminder(
     db: &Db,
     id: Uuid,
     days: i64,
     note: &NewNotification,
+    event: &super::webhooks::NewWebhookEvent,
 ) -> StoreResult<bool> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
@@ -690,6 +691,7 @@ pub async fn record_reminder(
         .rows_affected();
         if changed == 1 {
             insert_notification(&mut *conn, note).await?;
+            super::webhooks::insert_event(&mut *conn, event).await?;
         }
         Ok::<_, StoreError>(changed == 1)
     });

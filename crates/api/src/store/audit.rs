@@ -23,7 +23,8 @@ pub struct AuditEvent {
 }
 
 /// Writes `event` through `conn`, a connection of either backend inside the transaction of the
-/// change it describes.
+/// change it describes, and the webhook event it announces, if its action is one
+/// ([`super::webhooks::event_type_of_action`]).
 pub(crate) async fn insert_audit_event<'c>(
     conn: impl Into<Conn<'c>>,
     event: &AuditEvent,
@@ -46,7 +47,7 @@ pub(crate) async fn insert_audit_event<'c>(
     .execute(conn)
     .await
     .map(|_| ()))?;
-    Ok(())
+    super::webhooks::insert_event_for_audit(&mut conn, event).await
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

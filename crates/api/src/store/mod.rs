@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use std::fmt::Display;
 use std::str::FromStr;

@@ -27,6 +27,8 @@ struct Targets {
     /// The id of an object the caller may not see (a request, a notification), for calls
     /// whose answer does not depend on it existing.
     unseen: String,
+    /// A second id of a path that does not exist (a webhook delivery).
+    unseen_delivery: String,
 }
 
 impl Targets {
@@ -37,6 +39,7 @@ impl Targets {
             role: "{role_id}".into(),
             member: "{user_id}".into(),
             unseen: "{id}".into(),
+            unseen_delivery: "{delivery_id}".into(),
         }
     }
 
@@ -73,6 +76,7 @@ impl Targets {
             role: role["id"].as_str().unwrap().to_string(),
             member: member.to_string(),
             unseen: uuid::Uuid::now_v7().to_string(),
+            unseen_delivery: uuid::Uuid::now_v7().to_string(),
         }
     }
 }
@@ -89,6 +93,7 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             .replace("{application}", &targets.application)
             .replace("{role}", &targets.role)
             .replace("{member}", &targets.member)
+            .replace("{unseen_delivery}", &targets.unseen_delivery)
             .replace("{unseen}", &targets.unseen),
         body,
     };
@@ -465,6 +470,52 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
         ),
         (call(Method::GET, "/api/v1/audit-events", None), true),
         (call(Method::GET, "/api/v1/audit-events.csv", None), true),
+        (call(Method::GET, "/api/v1/webhooks", None), true),
+        (
+            call(
+                Method::POST,
+                "/api/v1/webhooks",
+                Some(json!({"url": "https://hooks.example.org/x", "event_types": ["*"]})),
+            ),
+            true,
+        ),
+        (call(Method::GET, "/api/v1/webhooks/{unseen}", None), true),
+        (
+            call(
+                Method::PATCH,
+                "/api/v1/webhooks/{unseen}",
+                Some(json!({"enabled": false})),
+            ),
+            true,
+        ),
+        (
+            call(Method::DELETE, "/api/v1/webhooks/{unseen}", None),
+            true,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/webhooks/{unseen}/rotate-secret",
+                None,
+            ),
+            true,
+        ),
+        (
+            call(Method::POST, "/api/v1/webhooks/{unseen}/test", None),
+            true,
+        ),
+        (
+            call(Method::GET, "/api/v1/webhooks/{unseen}/deliveries", None),
+            true,
+        ),
+        (
+            call(
+                Method::POST,
+                "/api/v1/webhooks/{unseen}/deliveries/{unseen_delivery}/replay",
+                None,
+            ),
+            true,
+        ),
         (call(Method::GET, "/api/v1/me/notifications", None), false),
         (
             call(Method::POST, "/api/v1/me/notifications/{unseen}/read", None),

@@ -44,3 +44,4 @@ mod store;
 mod tokens;
 mod user_lifecycle;
 mod users;
+mod webhooks;
