@@ -343,6 +343,10 @@ impl TestApp {
         settings.log.filter = "warn".into();
         // Tests run scheduled work themselves, with the clock they choose.
         settings.jobs.interval_seconds = 0;
+        // Argon2's smallest cost: every test signs people in, and the production parameters
+        // (tested in auth::password) would spend most of a test's time hashing.
+        settings.password_hashing.memory_kib = 8;
+        settings.password_hashing.iterations = 1;
         adjust(&mut settings);
 
         let app = Application::build(settings.clone()).await.unwrap();
