@@ -297,6 +297,24 @@ pub mod template {
                 .await;
             }
         }
+        // Tests do not drop their databases (the server is still running when a test ends), so
+        // each run drops those that earlier runs left a day ago or more. Their age is their
+        // directory's (readable by superusers; without that right, nothing is dropped).
+        let leftovers: Vec<String> = sqlx::query_scalar(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'tessera\\_test\\_%' \
+             AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification \
+                 < now() - interval '1 day'",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap_or_default();
+        for leftover in leftovers {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {leftover}"
+            )))
+            .execute(&mut admin)
+            .await;
+        }
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_KEY)
             .execute(&mut admin)
