@@ -89,6 +89,9 @@ fi
 # and schemathesis run: a separate `cargo build -p tessera-api` would compile about a hundred
 # crates again, because without the tests' dev-dependencies their features differ.
 step "unit and API tests (SQLite and PostgreSQL)"
+# The API tests mostly wait (HTTP, the database, the tests' own sleeps): four threads finish
+# sooner than one per core on two cores. RUST_TEST_THREADS in the environment wins.
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 cargo test -p tessera-domain -p tessera-api -p tessera-web --locked 2>&1 | tee -a "$log"
 
 if [ -n "$portal_pid" ]; then
