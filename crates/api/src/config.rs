@@ -902,6 +902,35 @@ mod tests {
     // Tests that read the environment run inside figment's Jail, which serialises them, so one
     // test's variables never leak into another's.
     #[test]
+    fn argon2_costs_come_from_the_environment_and_out_of_bounds_ones_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            let defaults = Settings::load(None, &Overrides::default())
+                .map_err(|e| e.to_string())?
+                .password_hashing;
+            assert_eq!((defaults.memory_kib, defaults.iterations), (19456, 2));
+            jail.set_env("TESSERA_PASSWORD_HASHING__MEMORY_KIB", "8");
+            jail.set_env("TESSERA_PASSWORD_HASHING__ITERATIONS", "1");
+            let cheap = Settings::load(None, &Overrides::default())
+                .map_err(|e| e.to_string())?
+                .password_hashing;
+            assert_eq!((cheap.memory_kib, cheap.iterations), (8, 1));
+            for (memory, iterations) in [("7", "1"), ("8", "0"), ("2000000", "2")] {
+                jail.set_env("TESSERA_PASSWORD_HASHING__MEMORY_KIB", memory);
+                jail.set_env("TESSERA_PASSWORD_HASHING__ITERATIONS", iterations);
+                let err = Settings::load(None, &Overrides::default())
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    err.starts_with("invalid setting `password_hashing`: memory_kib must be"),
+                    "{memory}, {iterations}: {err}"
+                );
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_bad_database_url_names_the_setting() {
         figment::Jail::expect_with(|_| {
             let overrides = Overrides {
