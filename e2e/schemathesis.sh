@@ -73,6 +73,9 @@ show_log() {
 
 # -- start the server -----------------------------------------------------------------------------
 cd "$root"
+# Argon2's smallest cost, as in the browser tests (tessera_server.py); the variables win.
+export TESSERA_PASSWORD_HASHING__MEMORY_KIB="${TESSERA_PASSWORD_HASHING__MEMORY_KIB:-8}"
+export TESSERA_PASSWORD_HASHING__ITERATIONS="${TESSERA_PASSWORD_HASHING__ITERATIONS:-1}"
 NO_COLOR=1 "$binary" --listen 127.0.0.1:0 --database-url "$database_url" demo >"$log" 2>&1 &
 server_pid=$!
 

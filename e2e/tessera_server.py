@@ -99,6 +99,11 @@ class TesseraServer:
         # Every test signs in from 127.0.0.1: the per-address budget (30 per 15 minutes by
         # default) would refuse the suite's later sign-ins. Throttling has its own API tests.
         env.setdefault("TESSERA_SIGN_IN_LIMIT__ATTEMPTS_PER_ADDRESS", "100000")
+        # Argon2's smallest cost: the demo seeds and signs in many people, and the production
+        # parameters (19 MiB, 2 passes) are tested by the API tests. Set these variables to
+        # 19456 and 2 to run the suite with production hashing.
+        env.setdefault("TESSERA_PASSWORD_HASHING__MEMORY_KIB", "8")
+        env.setdefault("TESSERA_PASSWORD_HASHING__ITERATIONS", "1")
         if self.web is not None:
             env["TESSERA_WEB_DIR"] = str(self.web)
         env.update(self.env)

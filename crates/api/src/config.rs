@@ -469,6 +469,24 @@ pub struct PasswordHashingSettings {
     pub threads: u32,
     /// How long a request waits for a free thread before it is answered 503 with Retry-After.
     pub wait_ms: u64,
+    /// Argon2id memory cost of new hashes, in KiB (19456: OWASP's 19 MiB). Hashes already
+    /// stored keep the parameters they were made with and verify as such.
+    pub memory_kib: u32,
+    /// Argon2id passes over the memory for new hashes (OWASP: 2 with 19 MiB).
+    pub iterations: u32,
+}
+
+impl PasswordHashingSettings {
+    /// The production parameters: Argon2id with 19 MiB and 2 passes, OWASP's recommendation.
+    pub const MEMORY_KIB: u32 = 19 * 1024;
+    pub const ITERATIONS: u32 = 2;
+
+    /// Whether the cost is below OWASP's minimum (any of its equivalent pairs, the cheapest
+    /// being 7 MiB with 5 passes). Only tests set such parameters, to save time.
+    pub fn below_owasp_minimum(&self) -> bool {
+        self.memory_kib < 7 * 1024
+            || u64::from(self.memory_kib) * u64::from(self.iterations) < 7 * 1024 * 5
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -529,6 +547,8 @@ impl Default for Settings {
             password_hashing: PasswordHashingSettings {
                 threads: 0,
                 wait_ms: 3000,
+                memory_kib: PasswordHashingSettings::MEMORY_KIB,
+                iterations: PasswordHashingSettings::ITERATIONS,
             },
             jobs: JobsSettings {
                 interval_seconds: 30,
@@ -784,6 +804,15 @@ impl Settings {
                 reason: "threads must be at most 256 and wait_ms at most 60000".into(),
             });
         }
+        if !(8..=1024 * 1024).contains(&self.password_hashing.memory_kib)
+            || !(1..=64).contains(&self.password_hashing.iterations)
+        {
+            return Err(ConfigError::Invalid {
+                setting: "password_hashing",
+                reason: "memory_kib must be between 8 and 1048576 and iterations between 1 and 64"
+                    .into(),
+            });
+        }
         if !(1024..=64 * 1024 * 1024).contains(&self.max_body_bytes) {
             return Err(ConfigError::Invalid {
                 setting: "max_body_bytes",
@@ -992,6 +1021,35 @@ mod tests {
 
     // Tests that read the environment run inside figment's Jail, which serialises them, so one
     // test's variables never leak into another's.
+    #[test]
+    fn argon2_costs_come_from_the_environment_and_out_of_bounds_ones_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            let defaults = Settings::load(None, &Overrides::default())
+                .map_err(|e| e.to_string())?
+                .password_hashing;
+            assert_eq!((defaults.memory_kib, defaults.iterations), (19456, 2));
+            jail.set_env("TESSERA_PASSWORD_HASHING__MEMORY_KIB", "8");
+            jail.set_env("TESSERA_PASSWORD_HASHING__ITERATIONS", "1");
+            let cheap = Settings::load(None, &Overrides::default())
+                .map_err(|e| e.to_string())?
+                .password_hashing;
+            assert_eq!((cheap.memory_kib, cheap.iterations), (8, 1));
+            for (memory, iterations) in [("7", "1"), ("8", "0"), ("2000000", "2")] {
+                jail.set_env("TESSERA_PASSWORD_HASHING__MEMORY_KIB", memory);
+                jail.set_env("TESSERA_PASSWORD_HASHING__ITERATIONS", iterations);
+                let err = Settings::load(None, &Overrides::default())
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    err.starts_with("invalid setting `password_hashing`: memory_kib must be"),
+                    "{memory}, {iterations}: {err}"
+                );
+            }
+            Ok(())
+        });
+    }
+
     #[test]
     fn a_bad_database_url_names_the_setting() {
         figment::Jail::expect_with(|_| {

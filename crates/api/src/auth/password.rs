@@ -1,4 +1,5 @@
-//! Password hashing with Argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane).
+//! Password hashing with Argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane; the test
+//! harnesses set cheaper ones through `password_hashing.memory_kib` and `iterations`).
 //!
 //! A running server hashes on [`PasswordHashing`]: a small fixed pool of dedicated threads, each
 //! reusing one Argon2 memory buffer, behind a semaphore with as many permits as threads. So a
@@ -21,16 +22,30 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use crate::config::PasswordHashingSettings;
 use crate::error::ApiError;
 
-/// The Argon2 memory cost in KiB blocks.
-const MEMORY_BLOCKS: u32 = 19 * 1024;
+/// The Argon2 parameters of `settings`; the production ones when they are out of Argon2's
+/// bounds (configuration validation refuses those before they get here).
+fn params_of(settings: &PasswordHashingSettings) -> Params {
+    Params::new(settings.memory_kib, settings.iterations, 1, None).unwrap_or_else(|_| params())
+}
 
+/// The production parameters.
 fn params() -> Params {
     // These parameters are constants within Argon2's documented bounds.
-    Params::new(MEMORY_BLOCKS, 2, 1, None).unwrap_or_default()
+    Params::new(
+        PasswordHashingSettings::MEMORY_KIB,
+        PasswordHashingSettings::ITERATIONS,
+        1,
+        None,
+    )
+    .unwrap_or_default()
+}
+
+fn hasher_with(params: Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
 fn hasher() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+    hasher_with(params())
 }
 
 /// Every hashing thread is busy and stayed so for the whole wait.
@@ -80,13 +95,22 @@ impl PasswordHashing {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n as usize,
         };
+        if settings.below_owasp_minimum() {
+            tracing::warn!(
+                memory_kib = settings.memory_kib,
+                iterations = settings.iterations,
+                "password hashing is weaker than OWASP's minimum: for tests only"
+            );
+        }
+        let params = params_of(settings);
         let (jobs, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         for i in 0..threads {
             let receiver = Arc::clone(&receiver);
+            let params = params.clone();
             let started = std::thread::Builder::new()
                 .name(format!("tessera-hash-{i}"))
-                .spawn(move || work(&receiver));
+                .spawn(move || work(&receiver, params));
             if let Err(err) = started {
                 tracing::error!(error = %err, "cannot start a password hashing thread");
             }
@@ -148,8 +172,8 @@ impl PasswordHashing {
 }
 
 /// One hashing thread: takes jobs until the pool is dropped, reusing one memory buffer,
-/// allocated on its first job.
-fn work(receiver: &Mutex<mpsc::Receiver<Job>>) {
+/// allocated on its first job. New hashes get `params`.
+fn work(receiver: &Mutex<mpsc::Receiver<Job>>, params: Params) {
     let mut memory: Vec<Block> = Vec::new();
     loop {
         let job = match receiver.lock() {
@@ -160,7 +184,7 @@ fn work(receiver: &Mutex<mpsc::Receiver<Job>>) {
             return;
         };
         if memory.is_empty() {
-            memory = vec![Block::default(); MEMORY_BLOCKS as usize];
+            memory = vec![Block::default(); params.block_count()];
         }
         // The permit goes back before the answer, so a caller that hashes again right after
         // (creating a user, then signing in) finds it free.
@@ -170,7 +194,7 @@ fn work(receiver: &Mutex<mpsc::Receiver<Job>>) {
         } = job;
         match work {
             Work::Hash { password, reply } => {
-                let hash = hash_with(&mut memory, password.as_bytes()).ok();
+                let hash = hash_with(&params, &mut memory, password.as_bytes()).ok();
                 drop(permit);
                 let _ = reply.send(hash);
             }
@@ -188,22 +212,22 @@ fn work(receiver: &Mutex<mpsc::Receiver<Job>>) {
 }
 
 fn hash_with(
+    params: &Params,
     memory: &mut [Block],
     password: &[u8],
 ) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
-    let params = params();
     let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
-        hasher()
+        hasher_with(params.clone())
             .hash_password_into_with_memory(password, salt_bytes, out, &mut *memory)
             .map_err(Into::into)
     })?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params)?,
+        params: ParamsString::try_from(params)?,
         salt: Some(salt.as_salt()),
         hash: Some(output),
     };
@@ -279,7 +303,12 @@ mod tests {
     use super::*;
 
     fn pool(threads: u32, wait_ms: u64) -> PasswordHashing {
-        PasswordHashing::start(&PasswordHashingSettings { threads, wait_ms })
+        let defaults = crate::config::Settings::default().password_hashing;
+        PasswordHashing::start(&PasswordHashingSettings {
+            threads,
+            wait_ms,
+            ..defaults
+        })
     }
 
     #[tokio::test]
@@ -327,6 +356,59 @@ mod tests {
             hashing.verify(bigger, "other params here".into()).await,
             Ok(true)
         );
+    }
+
+    #[test]
+    fn production_defaults_are_owasps_parameters() {
+        let defaults = crate::config::Settings::default().password_hashing;
+        assert_eq!((defaults.memory_kib, defaults.iterations), (19 * 1024, 2));
+        assert!(!defaults.below_owasp_minimum());
+        assert_eq!(params_of(&defaults), params());
+        assert_eq!(
+            (params().m_cost(), params().t_cost(), params().p_cost()),
+            (19456, 2, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn cheaper_parameters_hash_with_them_and_hashes_of_others_still_verify() {
+        let cheap = PasswordHashingSettings {
+            threads: 1,
+            wait_ms: 10_000,
+            memory_kib: 8,
+            iterations: 1,
+        };
+        assert!(cheap.below_owasp_minimum());
+        let hashing = PasswordHashing::start(&cheap);
+        let password = Password::parse("correct horse battery").map_err(|e| e.0);
+        let hash = match password {
+            Ok(p) => hashing.hash(&p).await.ok(),
+            Err(_) => None,
+        }
+        .unwrap_or_default();
+        assert!(hash.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{hash}");
+        assert_eq!(
+            hashing.verify(hash, "correct horse battery".into()).await,
+            Ok(true)
+        );
+        // A hash made with the production parameters (more memory than this pool's buffer).
+        let production = default_pool_hash("other params here").await;
+        assert!(production.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_eq!(
+            hashing
+                .verify(production.clone(), "other params here".into())
+                .await,
+            Ok(true)
+        );
+        assert_eq!(hashing.verify(production, "other".into()).await, Ok(false));
+    }
+
+    async fn default_pool_hash(password: &str) -> String {
+        let pool = pool(1, 10_000);
+        match Password::parse(password).map_err(|e| e.0) {
+            Ok(p) => pool.hash(&p).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     #[tokio::test]

@@ -224,6 +224,15 @@ impl Backend {
     }
 }
 
+/// The migrations this binary embeds for `backend`, the ones [`Db::migrate`] applies. (The test
+/// harness keys its pre-migrated template databases by them.)
+pub fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("../../migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("../../migrations/postgres"),
+    }
+}
+
 /// Why the store refused or failed. Handlers never see SQL text: `Database` is logged, and the
 /// client gets a bare 500.
 #[derive(Debug, thiserror::Error)]
@@ -394,8 +403,8 @@ impl Db {
     /// replicas at once: sqlx takes a database lock around it.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await,
-            Db::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await,
+            Db::Sqlite(pool) => migrator(Backend::Sqlite).run(pool).await,
+            Db::Postgres(pool) => migrator(Backend::Postgres).run(pool).await,
         }
         .map_err(StoreError::Migration)
     }

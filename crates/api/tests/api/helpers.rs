@@ -75,6 +75,267 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
     }
 }
 
+/// A database with every migration applied, for one test: a copy of a template database that
+/// was migrated once for this set of migrations (see [`template`]), instead of running every
+/// migration again for each test.
+pub async fn migrated_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let template = template::sqlite().await;
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("tessera.db");
+            std::fs::copy(template, &path).unwrap();
+            (format!("sqlite://{}", path.display()), Some(dir))
+        }
+        Backend::Postgres => {
+            let template = template::postgres().await;
+            let name = format!("tessera_test_{}", Uuid::new_v4().simple());
+            template::clone_postgres(template, &name).await;
+            let mut url = url::Url::parse(&postgres_admin_url()).unwrap();
+            url.set_path(&name);
+            (url.to_string(), None)
+        }
+    }
+}
+
+/// Template databases: migrated once per set of migrations and copied for each test.
+///
+/// A template is named after a hash of the migrations the server embeds
+/// (`tessera_api::store::migrator`), so a branch with other migrations gets its own, and a
+/// changed migration a new one. It is built under a temporary name and renamed when complete,
+/// so a run that dies half-way leaves no half-migrated template behind. Templates of other
+/// migration sets unused for a day are dropped (PostgreSQL) or deleted (SQLite).
+pub mod template {
+    use std::path::{Path, PathBuf};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use sha2::{Digest, Sha256};
+    use sqlx::Connection;
+    use tessera_api::store::{self, Db};
+    use tokio::sync::OnceCell;
+    use uuid::Uuid;
+
+    use super::{Backend, postgres_admin_url};
+
+    /// Templates of other migration sets left alone for this long are removed.
+    const UNUSED_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+    /// The PostgreSQL advisory lock that one test process at a time holds while it looks for,
+    /// builds or cleans up templates.
+    const LOCK_KEY: i64 = 0x7465_7373_6572_6101;
+
+    /// Sixteen hex digits of a hash of every migration's version and checksum.
+    pub fn migrations_key(backend: Backend) -> String {
+        let migrator = store::migrator(match backend {
+            Backend::Sqlite => store::Backend::Sqlite,
+            Backend::Postgres => store::Backend::Postgres,
+        });
+        let mut hash = Sha256::new();
+        for migration in migrator.iter() {
+            hash.update(migration.version.to_le_bytes());
+            hash.update(migration.migration_type.label().as_bytes());
+            hash.update(&*migration.checksum);
+        }
+        hex::encode(&hash.finalize()[..8])
+    }
+
+    fn now_secs() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+
+    /// The SQLite template file of this run's migrations, built on first use.
+    pub async fn sqlite() -> &'static Path {
+        static TEMPLATE: OnceCell<PathBuf> = OnceCell::const_new();
+        TEMPLATE.get_or_init(build_sqlite).await
+    }
+
+    async fn build_sqlite() -> PathBuf {
+        let dir = std::env::temp_dir();
+        let key = migrations_key(Backend::Sqlite);
+        let path = dir.join(format!("tessera-test-template-{key}.db"));
+        if !path.is_file() {
+            // Migrated in a directory of its own, then copied out whole with VACUUM INTO (no
+            // write-ahead log left behind) and renamed into place: other processes see either
+            // no template or a complete one.
+            let work = tempfile::tempdir_in(&dir).unwrap();
+            let db = Db::connect(&format!("sqlite://{}", work.path().join("t.db").display()))
+                .await
+                .unwrap();
+            db.migrate().await.unwrap();
+            let copy = work.path().join("template.db");
+            let Db::Sqlite(pool) = &db else {
+                unreachable!("a sqlite: URL opens SQLite")
+            };
+            sqlx::query("VACUUM INTO ?")
+                .bind(copy.display().to_string())
+                .execute(pool)
+                .await
+                .unwrap();
+            db.close().await;
+            std::fs::rename(&copy, &path).unwrap();
+        }
+        // Marks it used (its modification time), and removes other sets' unused templates.
+        if let Ok(file) = std::fs::File::options().append(true).open(&path) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        let ours = path.file_name().map(|n| n.to_os_string());
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age > UNUSED_FOR);
+            if Some(&name) != ours.as_ref()
+                && name.to_string_lossy().starts_with("tessera-test-template-")
+                && stale
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        path
+    }
+
+    /// The name of the PostgreSQL template database of this run's migrations, built on first
+    /// use.
+    pub async fn postgres() -> &'static str {
+        static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+        TEMPLATE.get_or_init(build_postgres).await
+    }
+
+    async fn admin_connection() -> sqlx::PgConnection {
+        sqlx::PgConnection::connect(&postgres_admin_url())
+            .await
+            .expect("PostgreSQL must be reachable for the tests (TEST_POSTGRES_URL)")
+    }
+
+    /// Runs `sql` (a statement on a database), retrying while PostgreSQL says the database is
+    /// still in use: a connection that was just closed can linger for a moment on the server.
+    async fn execute_when_free(conn: &mut sqlx::PgConnection, sql: &str) {
+        let mut tries = 0;
+        loop {
+            match sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut *conn)
+                .await
+            {
+                Ok(_) => return,
+                Err(sqlx::Error::Database(err))
+                    if err.code().as_deref() == Some("55006") && tries < 200 =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Err(err) => panic!("{sql}: {err}"),
+            }
+        }
+    }
+
+    async fn build_postgres() -> String {
+        let key = migrations_key(Backend::Postgres);
+        let name = format!("tessera_template_{key}");
+        let mut admin = admin_connection().await;
+        // One process at a time looks for, builds and cleans up templates; tests of the same
+        // process wait on the OnceCell.
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut admin)
+                .await
+                .unwrap();
+        if !exists {
+            let building = format!("tessera_template_building_{}", Uuid::new_v4().simple());
+            execute_when_free(&mut admin, &format!("CREATE DATABASE {building}")).await;
+            let mut url = url::Url::parse(&postgres_admin_url()).unwrap();
+            url.set_path(&building);
+            let db = Db::connect(url.as_str()).await.unwrap();
+            db.migrate().await.unwrap();
+            db.close().await;
+            execute_when_free(
+                &mut admin,
+                &format!("ALTER DATABASE {building} RENAME TO {name}"),
+            )
+            .await;
+        }
+        // The comment records the last use, for the clean-up below in later runs.
+        execute_when_free(
+            &mut admin,
+            &format!(
+                "COMMENT ON DATABASE {name} IS 'tessera test template, used {}'",
+                now_secs()
+            ),
+        )
+        .await;
+        let others: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database \
+             WHERE datname LIKE 'tessera\\_template\\_%' AND datname <> $1",
+        )
+        .bind(&name)
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        for (other, comment) in others {
+            let used = comment
+                .as_deref()
+                .and_then(|c| c.rsplit(' ').next())
+                .and_then(|secs| secs.parse::<i64>().ok())
+                .unwrap_or(0);
+            // A building database is only ever left by a run that died: builders hold the lock.
+            if other.starts_with("tessera_template_building_")
+                || now_secs() - used > UNUSED_FOR.as_secs() as i64
+            {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {other}"
+                )))
+                .execute(&mut admin)
+                .await;
+            }
+        }
+        // Tests do not drop their databases (the server is still running when a test ends), so
+        // each run drops those that earlier runs left a day ago or more. Their age is their
+        // directory's (readable by superusers; without that right, nothing is dropped).
+        let leftovers: Vec<String> = sqlx::query_scalar(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'tessera\\_test\\_%' \
+             AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification \
+                 < now() - interval '1 day'",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap_or_default();
+        for leftover in leftovers {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {leftover}"
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let _ = admin.close().await;
+        name
+    }
+
+    /// Creates the database `name` as a copy of `template`.
+    pub async fn clone_postgres(template: &str, name: &str) {
+        let mut admin = admin_connection().await;
+        execute_when_free(
+            &mut admin,
+            &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        )
+        .await;
+        let _ = admin.close().await;
+    }
+}
+
 pub struct TestApp {
     pub backend: Backend,
     pub base: String,
@@ -90,7 +351,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        let (database_url, dir) = fresh_database(backend).await;
+        let (database_url, dir) = migrated_database(backend).await;
         let mut settings = Settings {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url,
@@ -100,6 +361,10 @@ impl TestApp {
         settings.log.filter = "warn".into();
         // Tests run scheduled work themselves, with the clock they choose.
         settings.jobs.interval_seconds = 0;
+        // Argon2's smallest cost: every test signs people in, and the production parameters
+        // (tested in auth::password) would spend most of a test's time hashing.
+        settings.password_hashing.memory_kib = 8;
+        settings.password_hashing.iterations = 1;
         adjust(&mut settings);
 
         let app = Application::build(settings.clone()).await.unwrap();
