@@ -28,9 +28,9 @@ use tessera_api::config::Settings;
 use tessera_api::service;
 use tessera_api::startup::Application;
 use tessera_api::state::AppState;
+use tessera_domain::UserId;
 use tessera_domain::token::{NewToken, TokenLifetimeDays, TokenName};
-use tessera_domain::user::{NewUser, UserKind, UserType};
-use tessera_domain::{DisplayName, Email, UserId, Username};
+use tessera_domain::user::NewUser;
 use uuid::Uuid;
 
 const SCIM_JSON: &str = "application/scim+json";
@@ -156,13 +156,13 @@ async fn start(database_url: &str) -> Server {
     settings.log.filter = "warn".into();
     settings.jobs.interval_seconds = 0;
     let app = Application::build(settings).await.unwrap();
-    let state = app.state().clone();
+    let state = app.state();
+    let admin = account(state, "bench-admin", "person", true).await;
+    let scim = account(state, "bench-scim", "service_account", false).await;
+    let admin_token = token(state, admin).await;
+    let scim_token = token(state, scim).await;
     let base = format!("http://127.0.0.1:{}", app.port());
     let task = tokio::spawn(app.run_until_stopped());
-    let admin = account(&state, "bench-admin", UserKind::Person, true).await;
-    let scim = account(&state, "bench-scim", UserKind::ServiceAccount, false).await;
-    let admin_token = token(&state, admin).await;
-    let scim_token = token(&state, scim).await;
     let response = Client::new()
         .put(format!("{base}/api/v1/provisioners/{scim}"))
         .bearer_auth(&admin_token)
@@ -182,21 +182,18 @@ async fn start(database_url: &str) -> Server {
     }
 }
 
-async fn account(state: &AppState, name: &str, kind: UserKind, is_admin: bool) -> Uuid {
-    let input = NewUser {
-        username: Username::parse(name).unwrap(),
-        email: Email::parse(format!("{name}@example.org")).unwrap(),
-        display_name: DisplayName::parse(name).unwrap(),
-        kind,
-        user_type: UserType::Member,
-        manager_id: None,
-        is_admin,
-        password: None,
-        department: None,
-        attributes: Default::default(),
-        sponsors: Default::default(),
-    };
-    let view = service::users::create_user(state, None, input).await.unwrap();
+async fn account(state: &AppState, name: &str, kind: &str, is_admin: bool) -> Uuid {
+    let input: NewUser = serde_json::from_value(json!({
+        "username": name,
+        "email": format!("{name}@example.org"),
+        "display_name": name,
+        "kind": kind,
+        "is_admin": is_admin,
+    }))
+    .unwrap();
+    let view = service::users::create_user(state, None, input)
+        .await
+        .unwrap();
     *view.id.as_uuid()
 }
 
@@ -373,12 +370,7 @@ async fn import_csv(config: &Config, server: &Server) -> Duration {
     let mut csv = String::from("type,username,display_name,email,department,name,group\n");
     for i in 0..config.users {
         let name = username(i);
-        writeln!(
-            csv,
-            "user,{name},User {i},{name},Department {},,",
-            i % 40
-        )
-        .unwrap();
+        writeln!(csv, "user,{name},User {i},{name},Department {},,", i % 40).unwrap();
     }
     for g in 0..config.groups {
         writeln!(csv, "group,,,,,{},", group_name(g)).unwrap();
