@@ -130,6 +130,37 @@ pub fn apply_patch(
     Ok(())
 }
 
+/// RFC 7643 User attributes Tessera does not keep. Identity providers map several of them by
+/// default (Microsoft Entra ID: `title`, `preferredLanguage`, `phoneNumbers`, `addresses`), so
+/// a PATCH of one changes nothing and succeeds, as a POST or PUT carrying them does
+/// ([`super::normalise`] drops them); a name no schema defines is still refused.
+const UNKEPT_USER_ATTRIBUTES: [&str; 13] = [
+    "nickName",
+    "profileUrl",
+    "title",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+];
+
+fn is_unkept_user_attribute(kind: ResourceKind, path: &AttrPath) -> bool {
+    kind == ResourceKind::User
+        && path
+            .uri
+            .as_deref()
+            .is_none_or(|uri| uri.eq_ignore_ascii_case(super::USER_SCHEMA))
+        && UNKEPT_USER_ATTRIBUTES
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&path.name))
+}
+
 /// The extension URN when `path` is one (`"path": "urn:...:enterprise:2.0:User"`).
 fn extension_named(kind: ResourceKind, path: &PatchPath) -> Option<&'static str> {
     let urn = path
@@ -211,14 +242,19 @@ fn apply_at(
     value: Option<&Value>,
 ) -> Result<(), ScimError> {
     let unknown = || invalid_path(format!("unknown attribute '{}'", path.path.name));
-    let resolved = schema::resolve(
+    let Some(resolved) = schema::resolve(
         kind,
         &AttrPath {
             sub: None,
             ..path.path.clone()
         },
-    )
-    .ok_or_else(unknown)?;
+    ) else {
+        return if is_unkept_user_attribute(kind, &path.path) {
+            Ok(())
+        } else {
+            Err(unknown())
+        };
+    };
     let attr = resolved.attr;
     let sub = match path.path.sub.as_deref().or(path.sub.as_deref()) {
         Some(name) => Some(attr.sub(name).ok_or_else(|| {

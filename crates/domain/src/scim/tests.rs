@@ -248,6 +248,30 @@ fn entra_pathless_replace_with_a_value_object() {
 }
 
 #[test]
+fn entra_default_mappings_of_attributes_tessera_does_not_keep_change_nothing() {
+    let before = user();
+    let out = patched(
+        before.clone(),
+        ResourceKind::User,
+        ops(json!([
+            {"op": "Replace", "path": "title", "value": "Engineer"},
+            {"op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+1 555"},
+            {"op": "Replace", "value": {"preferredLanguage": "en-GB",
+                "addresses[type eq \"work\"].formatted": "1 Main St"}}
+        ])),
+    )
+    .unwrap();
+    assert_eq!(out, before);
+    let refused = patched(
+        user(),
+        ResourceKind::User,
+        ops(json!([{"op": "Replace", "path": "favouriteColour", "value": "blue"}])),
+    )
+    .unwrap_err();
+    assert_eq!(refused.scim_type, Some(ScimType::InvalidPath));
+}
+
+#[test]
 fn entra_filtered_email_paths_replace_and_create() {
     let out = patched(
         user(),
