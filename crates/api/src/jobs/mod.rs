@@ -1,8 +1,8 @@
 //! Background work that runs on a clock: assignments starting and ending on time, requests
 //! escalating, timing out and starting, notifications e-mailed from the outbox, and expired
 //! sign-in flows and sessions deleted. The loop is here; the sweeps of each kind of thing are in
-//! [`assignments`], [`requests`], [`users`], [`guests`] and [`housekeeping`] (the review sweeps are the
-//! reviews service's).
+//! [`assignments`], [`requests`], [`users`], [`guests`] and [`housekeeping`] (the review
+//! sweeps are the reviews service's).
 //!
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
 //! version inside a transaction, so when two replicas pick the same assignment, one changes it

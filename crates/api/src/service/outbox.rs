@@ -1,11 +1,12 @@
-//! The outbox delivery pattern, shared by every kind of outbound work that must reach another
-//! system reliably: rows written in the transaction of the change that caused them, then
+//! The outbox delivery pattern, for outbound work that must reach another system reliably:
+//! rows written in the transaction of the change that caused them, then
 //! claimed by workers on any replica with a compare-and-set lease, pushed, and recorded as
 //! done or retried after a growing, jittered wait, until they succeed or are given up.
 //!
 //! A kind of work implements [`OutboxWorker`] (how to claim one item, push it and record the
-//! outcome, all in its own tables) and [`run_round`] does the rest. Webhook deliveries are one
-//! kind (`service::webhooks`).
+//! outcome, all in its own tables) and [`run_round`] does the rest. Webhook deliveries
+//! (`service::webhooks`) are the only kind so far: the notification e-mails still go out
+//! through their own loop and backoff (`service::notifications::deliver_due`).
 
 use chrono::{DateTime, Utc};
 use rand::Rng;

@@ -446,7 +446,8 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
 
 struct WebhookWorker<'a> {
     state: &'a AppState,
-    /// Built when there is something to send, not every round.
+    /// Built on the round's first claim, so a round with nothing to send builds none; each
+    /// round that sends builds its own (a new connection pool, new TLS handshakes).
     client: std::sync::Mutex<Option<reqwest::Client>>,
     timeout: Duration,
 }

@@ -223,8 +223,8 @@ pub async fn open_requests_for(db: &Db, user: Uuid) -> StoreResult<Vec<(Uuid, i6
     Ok(rows)
 }
 
-/// Requests waiting for `approver`'s decision, for someone else than `user` when given:
-/// their ids. With `target`, only the requests for that person.
+/// Requests waiting for `approver`'s decision: their ids. With `target`, only the requests
+/// for that person.
 pub async fn pending_asking(
     db: &Db,
     approver: Uuid,
@@ -246,7 +246,8 @@ pub async fn pending_asking(
 }
 
 /// Items of reviews in progress that `reviewer` reviews in their current stage, undecided
-/// there (an item's outcome so far is its current stage's): (instance, item), by instance. With `person`, only the items reviewing that person's access.
+/// there (an item's outcome so far is its current stage's): (instance, item), by instance.
+/// With `person`, only the items reviewing that person's access.
 pub async fn items_reviewed_by(
     db: &Db,
     reviewer: Uuid,
