@@ -551,7 +551,9 @@ impl OutboxWorker for WebhookWorker<'_> {
                 } else if err.is_connect() {
                     "cannot connect to the receiver".to_string()
                 } else {
-                    format!("the request failed: {err}")
+                    // Without the URL: a receiver's URL may carry a token in its query, and
+                    // this text is logged and kept in the delivery log.
+                    format!("the request failed: {}", err.without_url())
                 };
                 Pushed::Failed {
                     status: None,
