@@ -88,9 +88,16 @@ pub async fn run_guest_lifecycle(state: &AppState, now: DateTime<Utc>) -> ApiRes
                 Some(due),
                 |row| removal_notes(state, row),
             )
-            .await?;
-            if let Deletion::Deleted(_) = deletion {
-                work.removed += 1;
+            .await;
+            match deletion {
+                Ok(Deletion::Deleted(_)) => work.removed += 1,
+                Ok(_) => {}
+                // One guest's failure does not hold back the others; the next round retries.
+                Err(err) => tracing::error!(
+                    user = %id,
+                    error = %err,
+                    "removing a blocked guest failed; the next round tries again"
+                ),
             }
         }
     }

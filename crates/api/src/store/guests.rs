@@ -83,6 +83,11 @@ pub async fn block_guest(
     tx.commit_if_ok(out).await
 }
 
+/// The condition under which a block no longer holds (see [`blocked_without_cause`]), on the
+/// `users` row `u`.
+const WITHOUT_CAUSE: &str = "(u.user_type <> 'guest' OR EXISTS (SELECT 1 FROM assignments a \
+     WHERE a.user_id = u.id AND a.state = 'delivered'))";
+
 /// Lifts the block of `user` through `conn`, inside the transaction that delivers them an
 /// assignment, with its audit event (written by the system). Nothing happens to a user who is
 /// not blocked. Answers whether a block was lifted.
@@ -91,17 +96,29 @@ pub(crate) async fn lift_block<'c>(
     user: Uuid,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
+    lift_block_if(conn, user, now, "TRUE").await
+}
+
+/// [`lift_block`] only while `condition` (SQL on the `users` row `u`) holds, checked in the
+/// same statement.
+async fn lift_block_if<'c>(
+    conn: impl Into<Conn<'c>>,
+    user: Uuid,
+    now: DateTime<Utc>,
+    condition: &'static str,
+) -> StoreResult<bool> {
     let mut conn: Conn<'c> = conn.into();
     let lifted = on_db!(&mut conn, conn => {
-        let lifted = sqlx::query(
-            "UPDATE users SET blocked_at = NULL, blocked_reason = NULL, updated_at = $1, \
-             version = version + 1 WHERE id = $2 AND blocked_at IS NOT NULL",
-        )
-        .bind(now)
-        .bind(user)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        let mut update = QueryBuilder::new(
+            "UPDATE users AS u SET blocked_at = NULL, blocked_reason = NULL, updated_at = ",
+        );
+        update
+            .push_bind(now)
+            .push(", version = version + 1 WHERE u.id = ")
+            .push_bind(user)
+            .push(" AND u.blocked_at IS NOT NULL AND ")
+            .push(condition);
+        let lifted = update.build().execute(&mut *conn).await?.rows_affected();
         if lifted > 0 {
             let event = AuditEvent {
                 actor_id: None,
@@ -125,21 +142,24 @@ pub(crate) async fn lift_block<'c>(
 /// (given one while the block was being written), or an administrator made them a member.
 /// The scheduler lifts their block.
 pub async fn blocked_without_cause(db: &Db, limit: u32) -> StoreResult<Vec<Uuid>> {
-    let rows: Vec<(Uuid,)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT u.id FROM users u WHERE u.blocked_at IS NOT NULL AND u.deleted_at IS NULL \
-         AND (u.user_type <> 'guest' OR EXISTS (SELECT 1 FROM assignments a \
-         WHERE a.user_id = u.id AND a.state = 'delivered')) ORDER BY u.id LIMIT $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await)?;
+    let rows: Vec<(Uuid,)> = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(
+            "SELECT u.id FROM users u WHERE u.blocked_at IS NOT NULL AND u.deleted_at IS NULL AND ",
+        );
+        query
+            .push(WITHOUT_CAUSE)
+            .push(" ORDER BY u.id LIMIT ")
+            .push_bind(i64::from(limit));
+        query.build_query_as().fetch_all(pool).await
+    })?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Lifts `user`'s block in a transaction of its own.
+/// Lifts `user`'s block in a transaction of its own, only while it still has no cause (checked
+/// in the same statement, so a stale read cannot undo a newer block).
 pub async fn unblock(db: &Db, user: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
     let mut tx = Tx::begin(db).await?;
-    let out = on_db!(&mut tx, conn => lift_block(&mut *conn, user, now).await);
+    let out = on_db!(&mut tx, conn => lift_block_if(&mut *conn, user, now, WITHOUT_CAUSE).await);
     tx.commit_if_ok(out).await
 }
 

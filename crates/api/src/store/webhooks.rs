@@ -129,7 +129,8 @@ pub fn parse_selection(text: &str) -> WebhookEventSelection {
 }
 
 /// Writes `event` through `conn` (inside the transaction of the change it announces) and a
-/// pending delivery of it for every enabled subscription that asked for its type.
+/// pending delivery of it for every enabled subscription that asked for its type; an event
+/// no subscription asked for is not written at all.
 pub(crate) async fn insert_event<'c>(
     conn: impl Into<Conn<'c>>,
     event: &NewWebhookEvent,
@@ -137,6 +138,17 @@ pub(crate) async fn insert_event<'c>(
     let mut conn: Conn<'c> = conn.into();
     let pattern = format!("% {} %", event.event_type.as_str());
     on_db!(&mut conn, conn => {
+        let subscribers: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT id FROM webhook_subscriptions WHERE enabled \
+             AND (event_types = '*' OR event_types LIKE $1) ORDER BY id",
+        )
+        .bind(pattern.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        // An event nobody subscribes to is not kept: the table holds only what is delivered.
+        if subscribers.is_empty() {
+            return Ok(());
+        }
         sqlx::query(
             "INSERT INTO webhook_events (id, event_type, occurred_at, payload) \
              VALUES ($1, $2, $3, $4)",
@@ -146,13 +158,6 @@ pub(crate) async fn insert_event<'c>(
         .bind(event.occurred_at)
         .bind(event.payload.as_str())
         .execute(&mut *conn)
-        .await?;
-        let subscribers: Vec<(Uuid,)> = sqlx::query_as(
-            "SELECT id FROM webhook_subscriptions WHERE enabled \
-             AND (event_types = '*' OR event_types LIKE $1) ORDER BY id",
-        )
-        .bind(pattern.as_str())
-        .fetch_all(&mut *conn)
         .await?;
         for (subscription,) in subscribers {
             insert_delivery(&mut *conn, subscription, event.id, event.event_type, event.occurred_at)
@@ -497,8 +502,9 @@ pub async fn insert_test_event(
     tx.commit_if_ok(out).await
 }
 
-/// A delivery a worker holds the lease of, with what it needs to send it.
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A delivery a worker holds the lease of, with what it needs to send it. Not `Debug`: it
+/// carries the signing secrets.
+#[derive(Clone, sqlx::FromRow)]
 pub struct ClaimedDelivery {
     pub id: Uuid,
     pub subscription_id: Uuid,
