@@ -13,8 +13,8 @@ use tessera_domain::scim::{GROUP_SCHEMA, ResourceKind, apply_patch, normalise, p
 use uuid::Uuid;
 
 use super::{
-    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, meta,
-    not_found, page_of, parse_id,
+    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, member,
+    meta, not_found, page_of, parse_id,
 };
 use crate::auth::Actor;
 use crate::auth::authz::ProvisionerProof;
@@ -158,15 +158,6 @@ struct Profile {
     name: GroupName,
     external_id: Option<String>,
     members: BTreeSet<Uuid>,
-}
-
-fn member<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
-    object
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_null())
 }
 
 fn profile(body: &Value) -> ScimResult<Profile> {

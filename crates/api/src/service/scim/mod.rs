@@ -200,6 +200,16 @@ fn not_found(what: &str) -> ScimError {
     }
 }
 
+/// The member of `object` called `name`, ignoring case.
+fn member<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
+    object
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_null())
+}
+
 fn invalid_value(detail: impl Into<String>) -> ScimError {
     ScimError::bad_request(ScimType::InvalidValue, detail)
 }

@@ -23,8 +23,8 @@ use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
 
 use super::{
-    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, meta,
-    not_found, page_of, parse_id,
+    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, member,
+    meta, not_found, page_of, parse_id,
 };
 use crate::auth::Actor;
 use crate::auth::authz::ProvisionerProof;
@@ -270,16 +270,6 @@ struct Profile {
     manager: Option<UserId>,
     /// The enterprise attributes' keys and values (absent ones `None`).
     enterprise: Vec<(&'static str, Option<String>)>,
-}
-
-/// The member of `object` called `name`, ignoring case.
-fn member<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
-    object
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_null())
 }
 
 /// A string attribute; blank reads as absent. Anything but a string is refused.
