@@ -13,8 +13,8 @@ use tessera_domain::scim::{GROUP_SCHEMA, ResourceKind, apply_patch, normalise, p
 use uuid::Uuid;
 
 use super::{
-    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, member,
-    meta, not_found, page_of, parse_id,
+    ListQuery, PageScan, Precondition, Resource, SCAN_BATCH, ScimResult, from_api, invalid_value,
+    list_response, member, meta, not_found, parse_id,
 };
 use crate::auth::Actor;
 use crate::auth::authz::ProvisionerProof;
@@ -118,15 +118,23 @@ pub async fn list(
     let lookup = lookup(query);
     match &query.filter {
         Some(filter) if lookup.is_none() => {
-            let (rows, _) = store::scim::list_groups(&state.db, None, 0, i64::MAX)
-                .await
-                .map_err(db_err)?;
-            let resources = render_all(state, &rows, base)
-                .await?
-                .into_iter()
-                .filter(|resource| filter.matches(resource, ResourceKind::Group))
-                .collect();
-            Ok(page_of(resources, query))
+            let mut page = PageScan::new(query);
+            let mut after = None;
+            loop {
+                let rows = store::scim::scan_groups(&state.db, after, SCAN_BATCH)
+                    .await
+                    .map_err(db_err)?;
+                for resource in render_all(state, &rows, base).await? {
+                    if filter.matches(&resource, ResourceKind::Group) {
+                        page.offer(resource);
+                    }
+                }
+                match rows.last() {
+                    Some(last) if rows.len() as i64 == SCAN_BATCH => after = Some(last.id),
+                    _ => break,
+                }
+            }
+            Ok(page.finish())
         }
         _ => {
             let (rows, total) = store::scim::list_groups(

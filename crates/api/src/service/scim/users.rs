@@ -23,8 +23,8 @@ use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
 
 use super::{
-    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, member,
-    meta, not_found, page_of, parse_id,
+    ListQuery, PageScan, Precondition, Resource, SCAN_BATCH, ScimResult, from_api, invalid_value,
+    list_response, member, meta, not_found, parse_id,
 };
 use crate::auth::Actor;
 use crate::auth::authz::ProvisionerProof;
@@ -137,22 +137,16 @@ fn render(row: &UserRow, related: &Related<'_>, base: &str) -> ScimResult<Value>
     Ok(Value::Object(user))
 }
 
-/// Renders `rows`, fetching their groups with one query.
-async fn render_all(
-    state: &AppState,
-    rows: &[UserRow],
-    all_memberships: bool,
-    base: &str,
-) -> ScimResult<Vec<Value>> {
+/// Renders `rows`, fetching their groups with one query a chunk.
+async fn render_all(state: &AppState, rows: &[UserRow], base: &str) -> ScimResult<Vec<Value>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let memberships = if all_memberships {
-        store::scim::list_memberships(&state.db, None).await
-    } else if ids.is_empty() {
-        Ok(Vec::new())
+    let memberships = if ids.is_empty() {
+        Vec::new()
     } else {
-        store::scim::list_memberships(&state.db, Some(&ids)).await
-    }
-    .map_err(|err| from_api(err.into()))?;
+        store::scim::list_memberships(&state.db, &ids)
+            .await
+            .map_err(|err| from_api(err.into()))?
+    };
     let mut groups: HashMap<Uuid, Vec<&MembershipRow>> = HashMap::new();
     for membership in &memberships {
         groups
@@ -171,7 +165,7 @@ async fn render_all(
 }
 
 async fn render_one(state: &AppState, row: &UserRow, base: &str) -> ScimResult<Resource> {
-    let json = render_all(state, std::slice::from_ref(row), false, base)
+    let json = render_all(state, std::slice::from_ref(row), base)
         .await?
         .pop()
         .ok_or_else(|| from_api(ApiError::Internal))?;
@@ -209,7 +203,8 @@ fn lookup(query: &ListQuery) -> Option<Lookup> {
 }
 
 /// Lists people: an indexed equality goes to SQL, paged there; any other filter is evaluated
-/// over every person's rendering, so `totalResults` and paging stay right.
+/// over every person's rendering, [`SCAN_BATCH`] people at a time, so `totalResults` and
+/// paging stay right while memory stays bounded.
 pub async fn list(
     _: &ProvisionerProof,
     state: &AppState,
@@ -218,8 +213,26 @@ pub async fn list(
 ) -> ScimResult<Value> {
     let db_err = |err: store::StoreError| from_api(err.into());
     match (&query.filter, lookup(query)) {
-        (None, _) | (Some(_), Some(_)) => {
-            let lookup = lookup(query);
+        (Some(filter), None) => {
+            let mut page = PageScan::new(query);
+            let mut after = None;
+            loop {
+                let rows = store::scim::scan_people(&state.db, after, SCAN_BATCH)
+                    .await
+                    .map_err(db_err)?;
+                for resource in render_all(state, &rows, base).await? {
+                    if filter.matches(&resource, ResourceKind::User) {
+                        page.offer(resource);
+                    }
+                }
+                match rows.last() {
+                    Some(last) if rows.len() as i64 == SCAN_BATCH => after = Some(last.id),
+                    _ => break,
+                }
+            }
+            Ok(page.finish())
+        }
+        (_, lookup) => {
             let (rows, total) = store::scim::list_people(
                 &state.db,
                 lookup.as_ref(),
@@ -228,19 +241,8 @@ pub async fn list(
             )
             .await
             .map_err(db_err)?;
-            let resources = render_all(state, &rows, false, base).await?;
+            let resources = render_all(state, &rows, base).await?;
             Ok(list_response(total, query.start_index, resources))
-        }
-        (Some(filter), None) => {
-            let (rows, _) = store::scim::list_people(&state.db, None, 0, i64::MAX)
-                .await
-                .map_err(db_err)?;
-            let resources = render_all(state, &rows, true, base)
-                .await?
-                .into_iter()
-                .filter(|resource| filter.matches(resource, ResourceKind::User))
-                .collect();
-            Ok(page_of(resources, query))
         }
     }
 }
