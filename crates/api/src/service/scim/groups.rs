@@ -102,7 +102,11 @@ fn lookup(query: &ListQuery) -> Option<Lookup> {
     let (name, value) = query.simple_eq(ResourceKind::Group)?;
     Some(match name.as_str() {
         "id" => Lookup::Id(Uuid::parse_str(&value).unwrap_or(Uuid::nil())),
-        "displayname" => Lookup::Key(value.to_lowercase()),
+        // As uniqueness compares names (trimmed, NFC, case ignored); no group has a name that
+        // does not parse.
+        "displayname" => {
+            Lookup::Key(GroupName::parse(value).map_or_else(|_| String::new(), |name| name.key()))
+        }
         "externalid" => Lookup::ExternalId(value),
         _ => return None,
     })

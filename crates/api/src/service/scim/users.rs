@@ -194,7 +194,11 @@ fn lookup(query: &ListQuery) -> Option<Lookup> {
             // No user has an id that is not a UUID.
             Err(_) => Lookup::Id(Uuid::nil()),
         },
-        "username" => Lookup::Key(value.to_lowercase()),
+        // In the stored form (trimmed, NFC, lowercased), so that what POST would store is
+        // found; no user has a name that does not parse.
+        "username" => {
+            Lookup::Key(Username::parse(value).map_or_else(|_| String::new(), String::from))
+        }
         "externalid" => Lookup::ExternalId(value),
         "emails.value" | "emails" => Lookup::EmailKey(value.to_lowercase()),
         "displayname" => Lookup::DisplayNameKey(value.to_lowercase()),
