@@ -326,7 +326,7 @@ pub async fn create(
 }
 
 /// Writes `profile` over the group read as `current` with `members`: new values and the member
-/// difference, compare-and-set at its version.
+/// difference, compare-and-set at its version. `None` when another write came first.
 async fn write(
     state: &AppState,
     actor: &Actor,
@@ -334,7 +334,7 @@ async fn write(
     members: &BTreeSet<Uuid>,
     profile: Profile,
     precondition: &Precondition,
-) -> ScimResult<NamedRow> {
+) -> ScimResult<Option<NamedRow>> {
     precondition.check(current.version)?;
     let add: Vec<Uuid> = profile.members.difference(members).copied().collect();
     let remove: Vec<Uuid> = members.difference(&profile.members).copied().collect();
@@ -344,7 +344,7 @@ async fn write(
         && profile.name.as_str() == current.name
         && profile.external_id == current.external_id;
     if unchanged {
-        return Ok(current.clone());
+        return Ok(Some(current.clone()));
     }
     let name_key = profile.name.key();
     let write = GroupWrite {
@@ -389,13 +389,15 @@ async fn write(
             events
         },
     )
-    .await
-    .map_err(|err| match err {
-        StoreError::Conflict => precondition.lost_race(),
-        other => from_api(taken(other, profile.name.as_str())),
-    })?;
-    tracing::info!(group = %row.id, added = add.len(), removed = remove.len(), "SCIM group changed");
-    Ok(row)
+    .await;
+    match row {
+        Ok(row) => {
+            tracing::info!(group = %row.id, added = add.len(), removed = remove.len(), "SCIM group changed");
+            Ok(Some(row))
+        }
+        Err(StoreError::Conflict) => Ok(None),
+        Err(other) => Err(from_api(taken(other, profile.name.as_str()))),
+    }
 }
 
 async fn current_members(state: &AppState, group: Uuid) -> ScimResult<BTreeSet<Uuid>> {
@@ -420,7 +422,9 @@ pub async fn replace(
     normalise(&mut body, ResourceKind::Group)?;
     let profile = profile(&body)?;
     let members = current_members(state, current.id).await?;
-    let row = write(state, actor, &current, &members, profile, precondition).await?;
+    let row = write(state, actor, &current, &members, profile, precondition)
+        .await?
+        .ok_or_else(|| precondition.lost_race())?;
     render_one(state, &row, base).await
 }
 
@@ -434,14 +438,19 @@ pub async fn patch(
     body: Value,
 ) -> ScimResult<Resource> {
     let operations = parse_patch(&body)?;
-    let current = find_group(state, id).await?;
-    precondition.check(current.version)?;
-    let mut resource = render_one(state, &current, base).await?.json;
-    let members: BTreeSet<Uuid> = current_members(state, current.id).await?;
-    apply_patch(&mut resource, ResourceKind::Group, &operations)?;
-    let profile = profile(&resource)?;
-    let row = write(state, actor, &current, &members, profile, precondition).await?;
-    render_one(state, &row, base).await
+    for _ in 0..precondition.patch_attempts() {
+        let current = find_group(state, id).await?;
+        precondition.check(current.version)?;
+        let mut resource = render_one(state, &current, base).await?.json;
+        // The members as rendered, so that the difference is taken against the same read.
+        let members: BTreeSet<Uuid> = profile(&resource)?.members;
+        apply_patch(&mut resource, ResourceKind::Group, &operations)?;
+        let profile = profile(&resource)?;
+        if let Some(row) = write(state, actor, &current, &members, profile, precondition).await? {
+            return render_one(state, &row, base).await;
+        }
+    }
+    Err(precondition.lost_race())
 }
 
 /// Deletes a SCIM group with its memberships. `If-Match` applies.

@@ -58,6 +58,14 @@ impl Precondition {
         }
     }
 
+    /// How many times a PATCH is applied to a fresh read when another write won the race. A
+    /// PATCH's operations are relative to what is stored (add these members, set active), so
+    /// without `If-Match` applying them again is what the client asked for; identity providers
+    /// send membership batches for one group concurrently and would otherwise see 409s.
+    fn patch_attempts(&self) -> u32 {
+        if self.0.is_some() { 1 } else { 3 }
+    }
+
     /// What a compare-and-set that lost a race answers: 412 when the client named a version,
     /// 409 otherwise (read again and retry).
     fn lost_race(&self) -> ScimError {

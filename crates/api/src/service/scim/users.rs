@@ -511,14 +511,15 @@ async fn reread(state: &AppState, id: Uuid) -> ScimResult<UserRow> {
 
 /// Writes `profile` over the person read as `current`, compare-and-set at its version, through
 /// `service::users::change_user` (which also does what leaving or moving means). Nothing
-/// changes when the profile says what is stored already.
+/// changes when the profile says what is stored already. `None` when another write came
+/// first.
 async fn write(
     state: &AppState,
     actor: &Actor,
     current: &UserRow,
     profile: Profile,
     precondition: &Precondition,
-) -> ScimResult<UserRow> {
+) -> ScimResult<Option<UserRow>> {
     precondition.check(current.version)?;
     check_manager(state, profile.manager).await?;
     let attributes = merged_attributes(&current.attributes, &profile)?;
@@ -547,18 +548,17 @@ async fn write(
         ..UserChanges::default()
     };
     if changes.is_empty() {
-        return Ok(current.clone());
+        return Ok(Some(current.clone()));
     }
-    user_service::change_user(state, Some(actor), current, changes)
-        .await
-        .map_err(|err| match err {
-            ApiError::Conflict {
-                code: tessera_domain::problem::ProblemCode::Changed,
-                ..
-            } => precondition.lost_race(),
-            other => from_api(other),
-        })?;
-    reread(state, current.id).await
+    match user_service::change_user(state, Some(actor), current, changes).await {
+        Ok(_) => {}
+        Err(ApiError::Conflict {
+            code: tessera_domain::problem::ProblemCode::Changed,
+            ..
+        }) => return Ok(None),
+        Err(other) => return Err(from_api(other)),
+    }
+    reread(state, current.id).await.map(Some)
 }
 
 /// Replaces a person with a SCIM User (PUT). `id` and `meta` in the body are ignored.
@@ -574,12 +574,15 @@ pub async fn replace(
     let current = find_person(state, id).await?;
     normalise(&mut body, ResourceKind::User)?;
     let profile = profile(&body)?;
-    let row = write(state, actor, &current, profile, precondition).await?;
+    let row = write(state, actor, &current, profile, precondition)
+        .await?
+        .ok_or_else(|| precondition.lost_race())?;
     render_one(state, &row, base).await
 }
 
 /// Patches a person: the operations apply to their SCIM rendering, and the result is written
-/// as a replacement would be. Any refused operation changes nothing.
+/// as a replacement would be; without `If-Match`, again to a fresh read when another write
+/// came first. Any refused operation changes nothing.
 pub async fn patch(
     _: &ProvisionerProof,
     state: &AppState,
@@ -590,13 +593,17 @@ pub async fn patch(
     body: Value,
 ) -> ScimResult<Resource> {
     let operations = parse_patch(&body)?;
-    let current = find_person(state, id).await?;
-    precondition.check(current.version)?;
-    let mut resource = render_one(state, &current, base).await?.json;
-    apply_patch(&mut resource, ResourceKind::User, &operations)?;
-    let profile = profile(&resource)?;
-    let row = write(state, actor, &current, profile, precondition).await?;
-    render_one(state, &row, base).await
+    for _ in 0..precondition.patch_attempts() {
+        let current = find_person(state, id).await?;
+        precondition.check(current.version)?;
+        let mut resource = render_one(state, &current, base).await?.json;
+        apply_patch(&mut resource, ResourceKind::User, &operations)?;
+        let profile = profile(&resource)?;
+        if let Some(row) = write(state, actor, &current, profile, precondition).await? {
+            return render_one(state, &row, base).await;
+        }
+    }
+    Err(precondition.lost_race())
 }
 
 /// Deletes a person, through `service::users` (leaving for good). `If-Match` applies.
