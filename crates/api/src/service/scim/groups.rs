@@ -60,9 +60,17 @@ fn render(row: &NamedRow, members: &[&MemberRow], base: &str) -> Value {
     Value::Object(group)
 }
 
-async fn render_all(state: &AppState, rows: &[NamedRow], base: &str) -> ScimResult<Vec<Value>> {
+/// Renders `rows` with their members, or with none when the answer leaves `members` out
+/// (`excludedAttributes=members`, as Microsoft Entra ID asks): a group of everyone is then not
+/// read for nothing.
+async fn render_all(
+    state: &AppState,
+    rows: &[NamedRow],
+    base: &str,
+    members: Members,
+) -> ScimResult<Vec<Value>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let members = if ids.is_empty() {
+    let members = if ids.is_empty() || members == Members::Skipped {
         Vec::new()
     } else {
         store::scim::list_members(&state.db, &ids)
@@ -79,8 +87,13 @@ async fn render_all(state: &AppState, rows: &[NamedRow], base: &str) -> ScimResu
         .collect())
 }
 
-async fn render_one(state: &AppState, row: &NamedRow, base: &str) -> ScimResult<Resource> {
-    let json = render_all(state, std::slice::from_ref(row), base)
+async fn render_one(
+    state: &AppState,
+    row: &NamedRow,
+    base: &str,
+    members: Members,
+) -> ScimResult<Resource> {
+    let json = render_all(state, std::slice::from_ref(row), base, members)
         .await?
         .pop()
         .ok_or_else(|| from_api(ApiError::Internal))?;
@@ -112,11 +125,20 @@ fn lookup(query: &ListQuery) -> Option<Lookup> {
     })
 }
 
+/// Whether a group's members are read for an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Members {
+    Read,
+    /// The answer does not show them.
+    Skipped,
+}
+
 pub async fn list(
     _: &ProvisionerProof,
     state: &AppState,
     base: &str,
     query: &ListQuery,
+    members: Members,
 ) -> ScimResult<Value> {
     let db_err = |err: StoreError| from_api(err.into());
     let lookup = lookup(query);
@@ -128,7 +150,8 @@ pub async fn list(
                 let rows = store::scim::scan_groups(&state.db, after, SCAN_BATCH)
                     .await
                     .map_err(db_err)?;
-                for resource in render_all(state, &rows, base).await? {
+                // Read in any case: the filter may name them.
+                for resource in render_all(state, &rows, base, Members::Read).await? {
                     if filter.matches(&resource, ResourceKind::Group) {
                         page.offer(resource);
                     }
@@ -149,7 +172,7 @@ pub async fn list(
             )
             .await
             .map_err(db_err)?;
-            let resources = render_all(state, &rows, base).await?;
+            let resources = render_all(state, &rows, base, members).await?;
             Ok(list_response(total, query.start_index, resources))
         }
     }
@@ -160,9 +183,10 @@ pub async fn get(
     state: &AppState,
     base: &str,
     id: &str,
+    members: Members,
 ) -> ScimResult<Resource> {
     let row = find_group(state, id).await?;
-    render_one(state, &row, base).await
+    render_one(state, &row, base, members).await
 }
 
 /// A group's values as a SCIM body gives them.
@@ -322,7 +346,7 @@ pub async fn create(
     .await
     .map_err(|err| from_api(taken(err, profile.name.as_str())))?;
     tracing::info!(group = %row.id, members = add.len(), "SCIM group created");
-    render_one(state, &row, base).await
+    render_one(state, &row, base, Members::Read).await
 }
 
 /// Writes `profile` over the group read as `current` with `members`: new values and the member
@@ -425,7 +449,7 @@ pub async fn replace(
     let row = write(state, actor, &current, &members, profile, precondition)
         .await?
         .ok_or_else(|| precondition.lost_race())?;
-    render_one(state, &row, base).await
+    render_one(state, &row, base, Members::Read).await
 }
 
 pub async fn patch(
@@ -441,13 +465,13 @@ pub async fn patch(
     for _ in 0..precondition.patch_attempts() {
         let current = find_group(state, id).await?;
         precondition.check(current.version)?;
-        let mut resource = render_one(state, &current, base).await?.json;
+        let mut resource = render_one(state, &current, base, Members::Read).await?.json;
         // The members as rendered, so that the difference is taken against the same read.
         let members: BTreeSet<Uuid> = profile(&resource)?.members;
         apply_patch(&mut resource, ResourceKind::Group, &operations)?;
         let profile = profile(&resource)?;
         if let Some(row) = write(state, actor, &current, &members, profile, precondition).await? {
-            return render_one(state, &row, base).await;
+            return render_one(state, &row, base, Members::Read).await;
         }
     }
     Err(precondition.lost_race())
