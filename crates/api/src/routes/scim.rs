@@ -190,6 +190,22 @@ impl Projection {
         })
     }
 
+    /// Whether a group's members are shown, so whether they need reading: as [`project`]
+    /// decides, selected by `attributes` when any are given and not excluded whole.
+    fn members(&self) -> scim::groups::Members {
+        let members = |path: &AttrPath| path.name.eq_ignore_ascii_case("members");
+        let selected = self.attributes.is_empty() || self.attributes.iter().any(members);
+        let excluded = self
+            .excluded
+            .iter()
+            .any(|path| members(path) && path.sub.is_none());
+        if selected && !excluded {
+            scim::groups::Members::Read
+        } else {
+            scim::groups::Members::Skipped
+        }
+    }
+
     fn apply(&self, resource: &Value, kind: ResourceKind) -> Value {
         if self.attributes.is_empty() && self.excluded.is_empty() {
             resource.clone()
@@ -369,7 +385,8 @@ async fn search_groups(
     let (_, proof) = provisioner(&state, actor).await?;
     let pairs = search_pairs(&body(input)?)?;
     let query = ListQuery::parse(&pairs)?;
-    let page = scim::groups::list(&proof, &state, &base_url(&state, &req), &query).await?;
+    let members = Projection::from_pairs(&pairs)?.members();
+    let page = scim::groups::list(&proof, &state, &base_url(&state, &req), &query, members).await?;
     list_response(&pairs, page, ResourceKind::Group)
 }
 
@@ -495,7 +512,8 @@ async fn list_groups(
     let (_, proof) = provisioner(&state, actor).await?;
     let pairs = query_pairs(&req);
     let query = ListQuery::parse(&pairs)?;
-    let page = scim::groups::list(&proof, &state, &base_url(&state, &req), &query).await?;
+    let members = Projection::from_pairs(&pairs)?.members();
+    let page = scim::groups::list(&proof, &state, &base_url(&state, &req), &query, members).await?;
     list_response(&pairs, page, ResourceKind::Group)
 }
 
@@ -506,7 +524,8 @@ async fn get_group(
     id: web::Path<String>,
 ) -> ScimResponse {
     let (_, proof) = provisioner(&state, actor).await?;
-    let group = scim::groups::get(&proof, &state, &base_url(&state, &req), &id).await?;
+    let members = Projection::of(&req)?.members();
+    let group = scim::groups::get(&proof, &state, &base_url(&state, &req), &id, members).await?;
     resource_response(&req, StatusCode::OK, &group, ResourceKind::Group)
 }
 

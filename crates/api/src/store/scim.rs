@@ -53,6 +53,20 @@ pub async fn list_people(
     })
 }
 
+/// The next `limit` people (as [`list_people`] lists them) after id `after`, by id: what a
+/// filter evaluated in memory reads, a bounded batch at a time.
+pub async fn scan_people(db: &Db, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<UserRow>> {
+    on_db!(db, pool => {
+        let mut query = select(UserColumns(""), "users");
+        push_people_where(&mut query, None);
+        if let Some(after) = after {
+            query.push(" AND id > ").push_bind(after);
+        }
+        query.push(" ORDER BY id LIMIT ").push_bind(limit);
+        Ok::<_, StoreError>(query.build_query_as::<UserRow>().fetch_all(pool).await?)
+    })
+}
+
 fn push_people_where<DB: sqlx::Database>(query: &mut QueryBuilder<DB>, lookup: Option<&Lookup>)
 where
     for<'q> Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -102,6 +116,19 @@ pub async fn list_groups(
         push_groups_where(&mut count, lookup);
         let (total,): (i64,) = count.build_query_as().fetch_one(pool).await?;
         Ok::<_, StoreError>((rows, total))
+    })
+}
+
+/// The next `limit` SCIM groups after id `after`, by id (see [`scan_people`]).
+pub async fn scan_groups(db: &Db, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<NamedRow>> {
+    on_db!(db, pool => {
+        let mut query = select(Named::Group.columns(), "groups");
+        push_groups_where(&mut query, None);
+        if let Some(after) = after {
+            query.push(" AND id > ").push_bind(after);
+        }
+        query.push(" ORDER BY id LIMIT ").push_bind(limit);
+        Ok::<_, StoreError>(query.build_query_as::<NamedRow>().fetch_all(pool).await?)
     })
 }
 
@@ -170,23 +197,16 @@ pub struct MembershipRow {
     pub name: String,
 }
 
-/// The SCIM-managed groups `users` belong to, by user then group id; `None` for everyone's.
-pub async fn list_memberships(db: &Db, users: Option<&[Uuid]>) -> StoreResult<Vec<MembershipRow>> {
-    const FROM: &str = "group_members m JOIN groups g ON g.id = m.group_id \
-                        WHERE g.managed_by = 'scim'";
-    let Some(users) = users else {
-        let rows = on_db!(db, pool => {
-            let mut query = select("m.user_id, m.group_id, g.name", FROM);
-            query.push(" ORDER BY m.user_id, m.group_id");
-            query.build_query_as::<MembershipRow>().fetch_all(pool).await
-        })?;
-        return Ok(rows);
-    };
+/// The SCIM-managed groups `users` belong to, by user then group id.
+pub async fn list_memberships(db: &Db, users: &[Uuid]) -> StoreResult<Vec<MembershipRow>> {
     let mut out = Vec::new();
     for chunk in users.chunks(CHUNK) {
         let rows: Vec<MembershipRow> = on_db!(db, pool => {
-            let mut query = select("m.user_id, m.group_id, g.name", FROM);
-            query.push(" AND m.user_id IN ");
+            let mut query = select(
+                "m.user_id, m.group_id, g.name",
+                "group_members m JOIN groups g ON g.id = m.group_id \
+                 WHERE g.managed_by = 'scim' AND m.user_id IN ",
+            );
             push_ids(&mut query, chunk);
             query.push(" ORDER BY m.user_id, m.group_id");
             query.build_query_as::<MembershipRow>().fetch_all(pool).await

@@ -302,6 +302,7 @@ on_both_backends! {
         };
         let cases: Vec<(String, Vec<&str>)> = vec![
             ("userName eq \"GRACE@example.org\"".into(), vec!["grace@example.org"]),
+            ("userName eq \" Grace@Example.org \"".into(), vec!["grace@example.org"]),
             ("externalId eq \"ext-linus\"".into(), vec!["linus@example.org"]),
             ("externalId eq \"EXT-LINUS\"".into(), vec![]),
             (format!("id eq \"{}\"", id_of(&grace)), vec!["grace@example.org"]),
@@ -522,6 +523,24 @@ on_both_backends! {
         assert_eq!(removed["members"][0]["value"], b["id"]);
         let listed = scim.list("Groups", &format!("filter={}", urlencoding("displayName eq \"okta renamed\""))).await;
         assert_eq!(listed["totalResults"], 1);
+        // Entra ID reads groups without their members; asked for, they are there.
+        let bare = scim.get(&format!("{group_path}?excludedAttributes=members")).await;
+        assert!(bare.get("members").is_none() && bare["displayName"] == "Okta renamed", "{bare}");
+        let bare = scim.list("Groups", &format!("excludedAttributes=members&filter={}", urlencoding("displayName eq \"okta renamed\""))).await;
+        assert!(bare["Resources"][0].get("members").is_none(), "{bare}");
+        let bare = scim.list("Groups", &format!("attributes=displayName&filter={}", urlencoding("displayName eq \"okta renamed\""))).await;
+        assert!(bare["Resources"][0].get("members").is_none() && bare["Resources"][0]["displayName"] == "Okta renamed", "{bare}");
+        let values = scim.get(&format!("{group_path}?attributes=members.value")).await;
+        assert_eq!(values["members"], json!([{"value": b["id"]}]), "{values}");
+        let values = scim.list("Groups", &format!("attributes=members&filter={}", urlencoding("members.value pr"))).await;
+        assert_eq!(values["Resources"][0]["members"][0]["value"], b["id"], "{values}");
+        // Looked up as uniqueness compares names: trimmed, in NFC, case ignored, so a client
+        // that finds nothing does not POST a duplicate.
+        let cafe = scim.create("/Groups", json!({"schemas": [GROUP], "displayName": "Caf\u{e9}", "members": []})).await;
+        let decomposed = urlencoding("displayName eq \" CAFE\u{301} \"");
+        let listed = scim.list("Groups", &format!("filter={decomposed}")).await;
+        assert_eq!(listed["totalResults"], 1, "{listed}");
+        assert_eq!(listed["Resources"][0]["id"], cafe["id"]);
     }
 }
 

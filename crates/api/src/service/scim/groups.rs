@@ -13,8 +13,8 @@ use tessera_domain::scim::{GROUP_SCHEMA, ResourceKind, apply_patch, normalise, p
 use uuid::Uuid;
 
 use super::{
-    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, meta,
-    not_found, page_of, parse_id,
+    ListQuery, PageScan, Precondition, Resource, SCAN_BATCH, ScimResult, from_api, invalid_value,
+    list_response, member, meta, not_found, parse_id,
 };
 use crate::auth::Actor;
 use crate::auth::authz::ProvisionerProof;
@@ -60,9 +60,17 @@ fn render(row: &NamedRow, members: &[&MemberRow], base: &str) -> Value {
     Value::Object(group)
 }
 
-async fn render_all(state: &AppState, rows: &[NamedRow], base: &str) -> ScimResult<Vec<Value>> {
+/// Renders `rows` with their members, or with none when the answer leaves `members` out
+/// (`excludedAttributes=members`, as Microsoft Entra ID asks): a group of everyone is then not
+/// read for nothing.
+async fn render_all(
+    state: &AppState,
+    rows: &[NamedRow],
+    base: &str,
+    members: Members,
+) -> ScimResult<Vec<Value>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let members = if ids.is_empty() {
+    let members = if ids.is_empty() || members == Members::Skipped {
         Vec::new()
     } else {
         store::scim::list_members(&state.db, &ids)
@@ -79,8 +87,13 @@ async fn render_all(state: &AppState, rows: &[NamedRow], base: &str) -> ScimResu
         .collect())
 }
 
-async fn render_one(state: &AppState, row: &NamedRow, base: &str) -> ScimResult<Resource> {
-    let json = render_all(state, std::slice::from_ref(row), base)
+async fn render_one(
+    state: &AppState,
+    row: &NamedRow,
+    base: &str,
+    members: Members,
+) -> ScimResult<Resource> {
+    let json = render_all(state, std::slice::from_ref(row), base, members)
         .await?
         .pop()
         .ok_or_else(|| from_api(ApiError::Internal))?;
@@ -102,10 +115,22 @@ fn lookup(query: &ListQuery) -> Option<Lookup> {
     let (name, value) = query.simple_eq(ResourceKind::Group)?;
     Some(match name.as_str() {
         "id" => Lookup::Id(Uuid::parse_str(&value).unwrap_or(Uuid::nil())),
-        "displayname" => Lookup::Key(value.to_lowercase()),
+        // As uniqueness compares names (trimmed, NFC, case ignored); no group has a name that
+        // does not parse.
+        "displayname" => {
+            Lookup::Key(GroupName::parse(value).map_or_else(|_| String::new(), |name| name.key()))
+        }
         "externalid" => Lookup::ExternalId(value),
         _ => return None,
     })
+}
+
+/// Whether a group's members are read for an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Members {
+    Read,
+    /// The answer does not show them.
+    Skipped,
 }
 
 pub async fn list(
@@ -113,20 +138,30 @@ pub async fn list(
     state: &AppState,
     base: &str,
     query: &ListQuery,
+    members: Members,
 ) -> ScimResult<Value> {
     let db_err = |err: StoreError| from_api(err.into());
     let lookup = lookup(query);
     match &query.filter {
         Some(filter) if lookup.is_none() => {
-            let (rows, _) = store::scim::list_groups(&state.db, None, 0, i64::MAX)
-                .await
-                .map_err(db_err)?;
-            let resources = render_all(state, &rows, base)
-                .await?
-                .into_iter()
-                .filter(|resource| filter.matches(resource, ResourceKind::Group))
-                .collect();
-            Ok(page_of(resources, query))
+            let mut page = PageScan::new(query);
+            let mut after = None;
+            loop {
+                let rows = store::scim::scan_groups(&state.db, after, SCAN_BATCH)
+                    .await
+                    .map_err(db_err)?;
+                // Read in any case: the filter may name them.
+                for resource in render_all(state, &rows, base, Members::Read).await? {
+                    if filter.matches(&resource, ResourceKind::Group) {
+                        page.offer(resource);
+                    }
+                }
+                match rows.last() {
+                    Some(last) if rows.len() as i64 == SCAN_BATCH => after = Some(last.id),
+                    _ => break,
+                }
+            }
+            Ok(page.finish())
         }
         _ => {
             let (rows, total) = store::scim::list_groups(
@@ -137,7 +172,7 @@ pub async fn list(
             )
             .await
             .map_err(db_err)?;
-            let resources = render_all(state, &rows, base).await?;
+            let resources = render_all(state, &rows, base, members).await?;
             Ok(list_response(total, query.start_index, resources))
         }
     }
@@ -148,9 +183,10 @@ pub async fn get(
     state: &AppState,
     base: &str,
     id: &str,
+    members: Members,
 ) -> ScimResult<Resource> {
     let row = find_group(state, id).await?;
-    render_one(state, &row, base).await
+    render_one(state, &row, base, members).await
 }
 
 /// A group's values as a SCIM body gives them.
@@ -158,15 +194,6 @@ struct Profile {
     name: GroupName,
     external_id: Option<String>,
     members: BTreeSet<Uuid>,
-}
-
-fn member<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
-    object
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_null())
 }
 
 fn profile(body: &Value) -> ScimResult<Profile> {
@@ -319,11 +346,11 @@ pub async fn create(
     .await
     .map_err(|err| from_api(taken(err, profile.name.as_str())))?;
     tracing::info!(group = %row.id, members = add.len(), "SCIM group created");
-    render_one(state, &row, base).await
+    render_one(state, &row, base, Members::Read).await
 }
 
 /// Writes `profile` over the group read as `current` with `members`: new values and the member
-/// difference, compare-and-set at its version.
+/// difference, compare-and-set at its version. `None` when another write came first.
 async fn write(
     state: &AppState,
     actor: &Actor,
@@ -331,7 +358,7 @@ async fn write(
     members: &BTreeSet<Uuid>,
     profile: Profile,
     precondition: &Precondition,
-) -> ScimResult<NamedRow> {
+) -> ScimResult<Option<NamedRow>> {
     precondition.check(current.version)?;
     let add: Vec<Uuid> = profile.members.difference(members).copied().collect();
     let remove: Vec<Uuid> = members.difference(&profile.members).copied().collect();
@@ -341,7 +368,7 @@ async fn write(
         && profile.name.as_str() == current.name
         && profile.external_id == current.external_id;
     if unchanged {
-        return Ok(current.clone());
+        return Ok(Some(current.clone()));
     }
     let name_key = profile.name.key();
     let write = GroupWrite {
@@ -386,13 +413,15 @@ async fn write(
             events
         },
     )
-    .await
-    .map_err(|err| match err {
-        StoreError::Conflict => precondition.lost_race(),
-        other => from_api(taken(other, profile.name.as_str())),
-    })?;
-    tracing::info!(group = %row.id, added = add.len(), removed = remove.len(), "SCIM group changed");
-    Ok(row)
+    .await;
+    match row {
+        Ok(row) => {
+            tracing::info!(group = %row.id, added = add.len(), removed = remove.len(), "SCIM group changed");
+            Ok(Some(row))
+        }
+        Err(StoreError::Conflict) => Ok(None),
+        Err(other) => Err(from_api(taken(other, profile.name.as_str()))),
+    }
 }
 
 async fn current_members(state: &AppState, group: Uuid) -> ScimResult<BTreeSet<Uuid>> {
@@ -417,8 +446,10 @@ pub async fn replace(
     normalise(&mut body, ResourceKind::Group)?;
     let profile = profile(&body)?;
     let members = current_members(state, current.id).await?;
-    let row = write(state, actor, &current, &members, profile, precondition).await?;
-    render_one(state, &row, base).await
+    let row = write(state, actor, &current, &members, profile, precondition)
+        .await?
+        .ok_or_else(|| precondition.lost_race())?;
+    render_one(state, &row, base, Members::Read).await
 }
 
 pub async fn patch(
@@ -431,14 +462,19 @@ pub async fn patch(
     body: Value,
 ) -> ScimResult<Resource> {
     let operations = parse_patch(&body)?;
-    let current = find_group(state, id).await?;
-    precondition.check(current.version)?;
-    let mut resource = render_one(state, &current, base).await?.json;
-    let members: BTreeSet<Uuid> = current_members(state, current.id).await?;
-    apply_patch(&mut resource, ResourceKind::Group, &operations)?;
-    let profile = profile(&resource)?;
-    let row = write(state, actor, &current, &members, profile, precondition).await?;
-    render_one(state, &row, base).await
+    for _ in 0..precondition.patch_attempts() {
+        let current = find_group(state, id).await?;
+        precondition.check(current.version)?;
+        let mut resource = render_one(state, &current, base, Members::Read).await?.json;
+        // The members as rendered, so that the difference is taken against the same read.
+        let members: BTreeSet<Uuid> = profile(&resource)?.members;
+        apply_patch(&mut resource, ResourceKind::Group, &operations)?;
+        let profile = profile(&resource)?;
+        if let Some(row) = write(state, actor, &current, &members, profile, precondition).await? {
+            return render_one(state, &row, base, Members::Read).await;
+        }
+    }
+    Err(precondition.lost_race())
 }
 
 /// Deletes a SCIM group with its memberships. `If-Match` applies.

@@ -58,6 +58,14 @@ impl Precondition {
         }
     }
 
+    /// How many times a PATCH is applied to a fresh read when another write won the race. A
+    /// PATCH's operations are relative to what is stored (add these members, set active), so
+    /// without `If-Match` applying them again is what the client asked for; identity providers
+    /// send membership batches for one group concurrently and would otherwise see 409s.
+    fn patch_attempts(&self) -> u32 {
+        if self.0.is_some() { 1 } else { 3 }
+    }
+
     /// What a compare-and-set that lost a race answers: 412 when the client named a version,
     /// 409 otherwise (read again and retry).
     fn lost_race(&self) -> ScimError {
@@ -161,13 +169,40 @@ pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> Val
     })
 }
 
-/// Applies paging to resources already filtered in memory.
-fn page_of(resources: Vec<Value>, query: &ListQuery) -> Value {
-    let total = resources.len() as i64;
-    let skip = usize::try_from(query.start_index - 1).unwrap_or(usize::MAX);
-    let take = usize::try_from(query.count).unwrap_or(0);
-    let page: Vec<Value> = resources.into_iter().skip(skip).take(take).collect();
-    list_response(total, query.start_index, page)
+/// Rows a list reads at once when it evaluates a filter in memory: besides its page it holds
+/// at most this many renderings, however large the directory.
+pub const SCAN_BATCH: i64 = 500;
+
+/// A page gathered while a filter is evaluated over every resource, batch by batch: the
+/// matches are counted and only those on the requested page are kept.
+struct PageScan<'q> {
+    query: &'q ListQuery,
+    total: i64,
+    resources: Vec<Value>,
+}
+
+impl<'q> PageScan<'q> {
+    fn new(query: &'q ListQuery) -> Self {
+        PageScan {
+            query,
+            total: 0,
+            resources: Vec::new(),
+        }
+    }
+
+    /// Counts a matching resource, keeping it when it falls on the page.
+    fn offer(&mut self, resource: Value) {
+        let on_page = self.total >= self.query.start_index - 1
+            && i64::try_from(self.resources.len()).is_ok_and(|kept| kept < self.query.count);
+        if on_page {
+            self.resources.push(resource);
+        }
+        self.total += 1;
+    }
+
+    fn finish(self) -> Value {
+        list_response(self.total, self.query.start_index, self.resources)
+    }
 }
 
 /// `meta` of a resource.
@@ -198,6 +233,16 @@ fn not_found(what: &str) -> ScimError {
         scim_type: None,
         detail: format!("No such {what}."),
     }
+}
+
+/// The member of `object` called `name`, ignoring case.
+fn member<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
+    object
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_null())
 }
 
 fn invalid_value(detail: impl Into<String>) -> ScimError {
@@ -304,4 +349,43 @@ pub fn service_provider_config(base: &str) -> Value {
             "location": format!("{base}/ServiceProviderConfig"),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(start_index: i64, count: i64) -> ListQuery {
+        ListQuery {
+            filter: None,
+            start_index,
+            count,
+        }
+    }
+
+    fn scanned(query: &ListQuery, matches: i64) -> Value {
+        let mut page = PageScan::new(query);
+        for n in 1..=matches {
+            page.offer(json!(n));
+        }
+        page.finish()
+    }
+
+    #[test]
+    fn a_scan_keeps_only_the_requested_page_and_counts_every_match() {
+        let page = scanned(&query(3, 2), 7);
+        assert_eq!(page["totalResults"], 7);
+        assert_eq!(page["startIndex"], 3);
+        assert_eq!(page["itemsPerPage"], 2);
+        assert_eq!(page["Resources"], json!([3, 4]));
+    }
+
+    #[test]
+    fn a_scan_past_the_end_or_of_count_zero_answers_no_resources() {
+        for query in [query(9, 5), query(1, 0)] {
+            let page = scanned(&query, 4);
+            assert_eq!(page["totalResults"], 4);
+            assert_eq!(page["Resources"], json!([]));
+        }
+    }
 }

@@ -23,8 +23,8 @@ use tessera_domain::{DisplayName, Email, UserId, Username};
 use uuid::Uuid;
 
 use super::{
-    ListQuery, Precondition, Resource, ScimResult, from_api, invalid_value, list_response, meta,
-    not_found, page_of, parse_id,
+    ListQuery, PageScan, Precondition, Resource, SCAN_BATCH, ScimResult, from_api, invalid_value,
+    list_response, member, meta, not_found, parse_id,
 };
 use crate::auth::Actor;
 use crate::auth::authz::ProvisionerProof;
@@ -137,22 +137,16 @@ fn render(row: &UserRow, related: &Related<'_>, base: &str) -> ScimResult<Value>
     Ok(Value::Object(user))
 }
 
-/// Renders `rows`, fetching their groups with one query.
-async fn render_all(
-    state: &AppState,
-    rows: &[UserRow],
-    all_memberships: bool,
-    base: &str,
-) -> ScimResult<Vec<Value>> {
+/// Renders `rows`, fetching their groups with one query a chunk.
+async fn render_all(state: &AppState, rows: &[UserRow], base: &str) -> ScimResult<Vec<Value>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let memberships = if all_memberships {
-        store::scim::list_memberships(&state.db, None).await
-    } else if ids.is_empty() {
-        Ok(Vec::new())
+    let memberships = if ids.is_empty() {
+        Vec::new()
     } else {
-        store::scim::list_memberships(&state.db, Some(&ids)).await
-    }
-    .map_err(|err| from_api(err.into()))?;
+        store::scim::list_memberships(&state.db, &ids)
+            .await
+            .map_err(|err| from_api(err.into()))?
+    };
     let mut groups: HashMap<Uuid, Vec<&MembershipRow>> = HashMap::new();
     for membership in &memberships {
         groups
@@ -171,7 +165,7 @@ async fn render_all(
 }
 
 async fn render_one(state: &AppState, row: &UserRow, base: &str) -> ScimResult<Resource> {
-    let json = render_all(state, std::slice::from_ref(row), false, base)
+    let json = render_all(state, std::slice::from_ref(row), base)
         .await?
         .pop()
         .ok_or_else(|| from_api(ApiError::Internal))?;
@@ -200,7 +194,11 @@ fn lookup(query: &ListQuery) -> Option<Lookup> {
             // No user has an id that is not a UUID.
             Err(_) => Lookup::Id(Uuid::nil()),
         },
-        "username" => Lookup::Key(value.to_lowercase()),
+        // In the stored form (trimmed, NFC, lowercased), so that what POST would store is
+        // found; no user has a name that does not parse.
+        "username" => {
+            Lookup::Key(Username::parse(value).map_or_else(|_| String::new(), String::from))
+        }
         "externalid" => Lookup::ExternalId(value),
         "emails.value" | "emails" => Lookup::EmailKey(value.to_lowercase()),
         "displayname" => Lookup::DisplayNameKey(value.to_lowercase()),
@@ -209,7 +207,8 @@ fn lookup(query: &ListQuery) -> Option<Lookup> {
 }
 
 /// Lists people: an indexed equality goes to SQL, paged there; any other filter is evaluated
-/// over every person's rendering, so `totalResults` and paging stay right.
+/// over every person's rendering, [`SCAN_BATCH`] people at a time, so `totalResults` and
+/// paging stay right while memory stays bounded.
 pub async fn list(
     _: &ProvisionerProof,
     state: &AppState,
@@ -218,8 +217,26 @@ pub async fn list(
 ) -> ScimResult<Value> {
     let db_err = |err: store::StoreError| from_api(err.into());
     match (&query.filter, lookup(query)) {
-        (None, _) | (Some(_), Some(_)) => {
-            let lookup = lookup(query);
+        (Some(filter), None) => {
+            let mut page = PageScan::new(query);
+            let mut after = None;
+            loop {
+                let rows = store::scim::scan_people(&state.db, after, SCAN_BATCH)
+                    .await
+                    .map_err(db_err)?;
+                for resource in render_all(state, &rows, base).await? {
+                    if filter.matches(&resource, ResourceKind::User) {
+                        page.offer(resource);
+                    }
+                }
+                match rows.last() {
+                    Some(last) if rows.len() as i64 == SCAN_BATCH => after = Some(last.id),
+                    _ => break,
+                }
+            }
+            Ok(page.finish())
+        }
+        (_, lookup) => {
             let (rows, total) = store::scim::list_people(
                 &state.db,
                 lookup.as_ref(),
@@ -228,19 +245,8 @@ pub async fn list(
             )
             .await
             .map_err(db_err)?;
-            let resources = render_all(state, &rows, false, base).await?;
+            let resources = render_all(state, &rows, base).await?;
             Ok(list_response(total, query.start_index, resources))
-        }
-        (Some(filter), None) => {
-            let (rows, _) = store::scim::list_people(&state.db, None, 0, i64::MAX)
-                .await
-                .map_err(db_err)?;
-            let resources = render_all(state, &rows, true, base)
-                .await?
-                .into_iter()
-                .filter(|resource| filter.matches(resource, ResourceKind::User))
-                .collect();
-            Ok(page_of(resources, query))
         }
     }
 }
@@ -270,16 +276,6 @@ struct Profile {
     manager: Option<UserId>,
     /// The enterprise attributes' keys and values (absent ones `None`).
     enterprise: Vec<(&'static str, Option<String>)>,
-}
-
-/// The member of `object` called `name`, ignoring case.
-fn member<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
-    object
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_null())
 }
 
 /// A string attribute; blank reads as absent. Anything but a string is refused.
@@ -515,14 +511,15 @@ async fn reread(state: &AppState, id: Uuid) -> ScimResult<UserRow> {
 
 /// Writes `profile` over the person read as `current`, compare-and-set at its version, through
 /// `service::users::change_user` (which also does what leaving or moving means). Nothing
-/// changes when the profile says what is stored already.
+/// changes when the profile says what is stored already. `None` when another write came
+/// first.
 async fn write(
     state: &AppState,
     actor: &Actor,
     current: &UserRow,
     profile: Profile,
     precondition: &Precondition,
-) -> ScimResult<UserRow> {
+) -> ScimResult<Option<UserRow>> {
     precondition.check(current.version)?;
     check_manager(state, profile.manager).await?;
     let attributes = merged_attributes(&current.attributes, &profile)?;
@@ -551,18 +548,17 @@ async fn write(
         ..UserChanges::default()
     };
     if changes.is_empty() {
-        return Ok(current.clone());
+        return Ok(Some(current.clone()));
     }
-    user_service::change_user(state, Some(actor), current, changes)
-        .await
-        .map_err(|err| match err {
-            ApiError::Conflict {
-                code: tessera_domain::problem::ProblemCode::Changed,
-                ..
-            } => precondition.lost_race(),
-            other => from_api(other),
-        })?;
-    reread(state, current.id).await
+    match user_service::change_user(state, Some(actor), current, changes).await {
+        Ok(_) => {}
+        Err(ApiError::Conflict {
+            code: tessera_domain::problem::ProblemCode::Changed,
+            ..
+        }) => return Ok(None),
+        Err(other) => return Err(from_api(other)),
+    }
+    reread(state, current.id).await.map(Some)
 }
 
 /// Replaces a person with a SCIM User (PUT). `id` and `meta` in the body are ignored.
@@ -578,12 +574,15 @@ pub async fn replace(
     let current = find_person(state, id).await?;
     normalise(&mut body, ResourceKind::User)?;
     let profile = profile(&body)?;
-    let row = write(state, actor, &current, profile, precondition).await?;
+    let row = write(state, actor, &current, profile, precondition)
+        .await?
+        .ok_or_else(|| precondition.lost_race())?;
     render_one(state, &row, base).await
 }
 
 /// Patches a person: the operations apply to their SCIM rendering, and the result is written
-/// as a replacement would be. Any refused operation changes nothing.
+/// as a replacement would be; without `If-Match`, again to a fresh read when another write
+/// came first. Any refused operation changes nothing.
 pub async fn patch(
     _: &ProvisionerProof,
     state: &AppState,
@@ -594,13 +593,17 @@ pub async fn patch(
     body: Value,
 ) -> ScimResult<Resource> {
     let operations = parse_patch(&body)?;
-    let current = find_person(state, id).await?;
-    precondition.check(current.version)?;
-    let mut resource = render_one(state, &current, base).await?.json;
-    apply_patch(&mut resource, ResourceKind::User, &operations)?;
-    let profile = profile(&resource)?;
-    let row = write(state, actor, &current, profile, precondition).await?;
-    render_one(state, &row, base).await
+    for _ in 0..precondition.patch_attempts() {
+        let current = find_person(state, id).await?;
+        precondition.check(current.version)?;
+        let mut resource = render_one(state, &current, base).await?.json;
+        apply_patch(&mut resource, ResourceKind::User, &operations)?;
+        let profile = profile(&resource)?;
+        if let Some(row) = write(state, actor, &current, profile, precondition).await? {
+            return render_one(state, &row, base).await;
+        }
+    }
+    Err(precondition.lost_race())
 }
 
 /// Deletes a person, through `service::users` (leaving for good). `If-Match` applies.
