@@ -653,6 +653,34 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_provisioner_cannot_take_over_or_remove_an_administrator(app: TestApp) {
+        let scim = Scim::new(&app).await;
+        let path = format!("/Users/{}", app.admin.id());
+        let before = scim.get(&path).await;
+        // Pointing the administrator's sign-in identity elsewhere, or ending them, is refused
+        // and changes nothing.
+        for operations in [
+            json!([{"op": "replace", "path": "externalId", "value": "attacker-controlled"}]),
+            json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "evil@example.org"}]),
+            json!([{"op": "replace", "path": "userName", "value": "someone-else"}]),
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        ] {
+            assert_scim_error(scim.patch(&path, operations).await, 403, None).await;
+        }
+        assert_scim_error(scim.send(Method::DELETE, &path, None).await, 403, None).await;
+        assert_eq!(scim.get(&path).await, before);
+        // Their other attributes still follow the identity provider.
+        let patched = scim.patch_ok(&path, json!([{"op": "replace", "path": "name.givenName", "value": "Ada"}])).await;
+        assert_eq!(patched["name"]["givenName"], "Ada");
+        // A catalog creator is protected the same way.
+        let carl = app.person("carl").await;
+        assert_eq!(app.admin.put(&format!("/api/v1/catalog-creators/{}", carl.id())).await.status(), 204);
+        let carl_path = format!("/Users/{}", carl.id());
+        assert_scim_error(scim.send(Method::DELETE, &carl_path, None).await, 403, None).await;
+    }
+}
+
+on_both_backends! {
     async fn scim_groups_and_tessera_groups_leave_each_other_alone(app: TestApp) {
         let scim = Scim::new(&app).await;
         let tessera_group = insert_group(&app, "Finance", None).await;

@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 use tessera_domain::scim::{
-    ENTERPRISE_USER_SCHEMA, ResourceKind, USER_SCHEMA, apply_patch, normalise, parse_patch,
+    ENTERPRISE_USER_SCHEMA, ResourceKind, ScimError, USER_SCHEMA, apply_patch, normalise,
+    parse_patch,
 };
 use tessera_domain::user::{
     Department, ExternalId, NewUser, PersonName, Sponsors, UserAttributes, UserChanges, UserKind,
@@ -509,6 +510,29 @@ async fn reread(state: &AppState, id: Uuid) -> ScimResult<UserRow> {
         .ok_or_else(|| not_found("user"))
 }
 
+/// Provisioning is not administration: the identity a person signs in as (userName, e-mail,
+/// externalId, which OpenID Connect sign-in links by) and whether they exist or are active
+/// stay Tessera's to change for administrators and holders of a global role, so a
+/// provisioning token cannot take over or lock out an account with more rights than its own.
+/// Their other attributes (names, department, manager) follow the identity provider.
+async fn refuse_for_privileged(state: &AppState, person: &UserRow) -> ScimResult<()> {
+    let holds_role = !store::global_roles::granted_roles(&state.db, person.id)
+        .await
+        .map_err(|err| from_api(err.into()))?
+        .is_empty();
+    if person.is_admin || holds_role {
+        return Err(ScimError {
+            status: 403,
+            scim_type: None,
+            detail: "This person is a Tessera administrator or holds a global role: their \
+                     userName, e-mail, externalId, active state and existence are changed in \
+                     Tessera, not through provisioning."
+                .into(),
+        });
+    }
+    Ok(())
+}
+
 /// Writes `profile` over the person read as `current`, compare-and-set at its version, through
 /// `service::users::change_user` (which also does what leaving or moving means). Nothing
 /// changes when the profile says what is stored already. `None` when another write came
@@ -549,6 +573,13 @@ async fn write(
     };
     if changes.is_empty() {
         return Ok(Some(current.clone()));
+    }
+    if changes.username.is_some()
+        || changes.email.is_some()
+        || changes.external_id.is_some()
+        || changes.enabled == Some(false)
+    {
+        refuse_for_privileged(state, current).await?;
     }
     match user_service::change_user(state, Some(actor), current, changes).await {
         Ok(_) => {}
@@ -616,6 +647,7 @@ pub async fn delete(
 ) -> ScimResult<()> {
     let current = find_person(state, id).await?;
     precondition.check(current.version)?;
+    refuse_for_privileged(state, &current).await?;
     user_service::delete_user_as_provisioner(proof, state, actor, UserId::from_uuid(current.id))
         .await
         .map_err(from_api)
