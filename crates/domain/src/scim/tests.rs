@@ -470,7 +470,7 @@ fn read_only_attributes_cannot_change() {
 fn unknown_attributes_and_wrong_values_are_refused() {
     let cases = [
         (
-            json!({"op": "add", "path": "nickName", "value": "x"}),
+            json!({"op": "add", "path": "favouriteColour", "value": "x"}),
             ScimType::InvalidPath,
         ),
         (
@@ -478,7 +478,7 @@ fn unknown_attributes_and_wrong_values_are_refused() {
             ScimType::InvalidPath,
         ),
         (
-            json!({"op": "replace", "value": {"nickName": "x"}}),
+            json!({"op": "replace", "value": {"favouriteColour": "x"}}),
             ScimType::InvalidPath,
         ),
         (
