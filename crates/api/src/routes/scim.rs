@@ -81,9 +81,16 @@ pub fn scope() -> actix_web::Scope {
         .service(
             resource("/Users/{id}")
                 .route(web::get().to(get_user))
-                .route(web::put().to(replace_user))
-                .route(web::patch().to(patch_user))
-                .route(web::delete().to(delete_user)),
+                .route(
+                    web::put().to(|s, r, a, i, b| {
+                        write(ResourceKind::User, Write::Replace, s, r, a, i, b)
+                    }),
+                )
+                .route(
+                    web::patch()
+                        .to(|s, r, a, i, b| write(ResourceKind::User, Write::Patch, s, r, a, i, b)),
+                )
+                .route(web::delete().to(|s, r, a, i| delete(ResourceKind::User, s, r, a, i))),
         )
         .service(
             resource("/Groups")
@@ -93,9 +100,17 @@ pub fn scope() -> actix_web::Scope {
         .service(
             resource("/Groups/{id}")
                 .route(web::get().to(get_group))
-                .route(web::put().to(replace_group))
-                .route(web::patch().to(patch_group))
-                .route(web::delete().to(delete_group)),
+                .route(
+                    web::put().to(|s, r, a, i, b| {
+                        write(ResourceKind::Group, Write::Replace, s, r, a, i, b)
+                    }),
+                )
+                .route(
+                    web::patch().to(|s, r, a, i, b| {
+                        write(ResourceKind::Group, Write::Patch, s, r, a, i, b)
+                    }),
+                )
+                .route(web::delete().to(|s, r, a, i| delete(ResourceKind::Group, s, r, a, i))),
         )
         .default_service(web::to(no_route))
 }
@@ -447,63 +462,6 @@ async fn create_user(
     resource_response(&req, StatusCode::CREATED, &user, ResourceKind::User)
 }
 
-async fn replace_user(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    actor: Result<Actor, ApiError>,
-    id: web::Path<String>,
-    input: Result<Json<Value>, ApiError>,
-) -> ScimResponse {
-    let (actor, proof) = provisioner(&state, actor).await?;
-    let input = body(input)?;
-    let base = base_url(&state, &req);
-    let user = scim::users::replace(
-        &proof,
-        &state,
-        &actor,
-        &base,
-        &id,
-        &precondition(&req),
-        input,
-    )
-    .await?;
-    resource_response(&req, StatusCode::OK, &user, ResourceKind::User)
-}
-
-async fn patch_user(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    actor: Result<Actor, ApiError>,
-    id: web::Path<String>,
-    input: Result<Json<Value>, ApiError>,
-) -> ScimResponse {
-    let (actor, proof) = provisioner(&state, actor).await?;
-    let input = body(input)?;
-    let base = base_url(&state, &req);
-    let user = scim::users::patch(
-        &proof,
-        &state,
-        &actor,
-        &base,
-        &id,
-        &precondition(&req),
-        input,
-    )
-    .await?;
-    resource_response(&req, StatusCode::OK, &user, ResourceKind::User)
-}
-
-async fn delete_user(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    actor: Result<Actor, ApiError>,
-    id: web::Path<String>,
-) -> ScimResponse {
-    let (actor, proof) = provisioner(&state, actor).await?;
-    scim::users::delete(&proof, &state, &actor, &id, &precondition(&req)).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
 async fn list_groups(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -542,7 +500,17 @@ async fn create_group(
     resource_response(&req, StatusCode::CREATED, &group, ResourceKind::Group)
 }
 
-async fn replace_group(
+/// How a write changes a resource: PUT replaces it, PATCH applies operations to it.
+#[derive(Clone, Copy)]
+enum Write {
+    Replace,
+    Patch,
+}
+
+/// PUT or PATCH of a user or a group: the same steps around the service call.
+async fn write(
+    kind: ResourceKind,
+    how: Write,
     state: web::Data<AppState>,
     req: HttpRequest,
     actor: Result<Actor, ApiError>,
@@ -552,49 +520,42 @@ async fn replace_group(
     let (actor, proof) = provisioner(&state, actor).await?;
     let input = body(input)?;
     let base = base_url(&state, &req);
-    let group = scim::groups::replace(
-        &proof,
-        &state,
-        &actor,
-        &base,
-        &id,
-        &precondition(&req),
-        input,
-    )
-    .await?;
-    resource_response(&req, StatusCode::OK, &group, ResourceKind::Group)
+    let precondition = precondition(&req);
+    let (proof, state, actor) = (&proof, &state, &actor);
+    let resource = match (kind, how) {
+        (ResourceKind::User, Write::Replace) => {
+            scim::users::replace(proof, state, actor, &base, &id, &precondition, input).await?
+        }
+        (ResourceKind::User, Write::Patch) => {
+            scim::users::patch(proof, state, actor, &base, &id, &precondition, input).await?
+        }
+        (ResourceKind::Group, Write::Replace) => {
+            scim::groups::replace(proof, state, actor, &base, &id, &precondition, input).await?
+        }
+        (ResourceKind::Group, Write::Patch) => {
+            scim::groups::patch(proof, state, actor, &base, &id, &precondition, input).await?
+        }
+    };
+    resource_response(&req, StatusCode::OK, &resource, kind)
 }
 
-async fn patch_group(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    actor: Result<Actor, ApiError>,
-    id: web::Path<String>,
-    input: Result<Json<Value>, ApiError>,
-) -> ScimResponse {
-    let (actor, proof) = provisioner(&state, actor).await?;
-    let input = body(input)?;
-    let base = base_url(&state, &req);
-    let group = scim::groups::patch(
-        &proof,
-        &state,
-        &actor,
-        &base,
-        &id,
-        &precondition(&req),
-        input,
-    )
-    .await?;
-    resource_response(&req, StatusCode::OK, &group, ResourceKind::Group)
-}
-
-async fn delete_group(
+/// DELETE of a user or a group.
+async fn delete(
+    kind: ResourceKind,
     state: web::Data<AppState>,
     req: HttpRequest,
     actor: Result<Actor, ApiError>,
     id: web::Path<String>,
 ) -> ScimResponse {
     let (actor, proof) = provisioner(&state, actor).await?;
-    scim::groups::delete(&proof, &state, &actor, &id, &precondition(&req)).await?;
+    let precondition = precondition(&req);
+    match kind {
+        ResourceKind::User => {
+            scim::users::delete(&proof, &state, &actor, &id, &precondition).await?
+        }
+        ResourceKind::Group => {
+            scim::groups::delete(&proof, &state, &actor, &id, &precondition).await?
+        }
+    }
     Ok(HttpResponse::NoContent().finish())
 }
