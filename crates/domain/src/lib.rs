@@ -5,6 +5,7 @@ pub mod access;
 pub mod assignment;
 pub mod audit;
 pub mod catalog;
+pub mod connector;
 pub mod directory;
 pub mod identity;
 pub mod ids;
