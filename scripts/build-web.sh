@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the portal (crates/web) into crates/web/dist, ready to be served by the API server:
-#   dist/index.html, app.css, boot.js, favicon.svg  (copied from crates/web/static)
-#   dist/pkg/tessera_web.js, dist/pkg/tessera_web_bg.wasm  (cargo + wasm-bindgen)
+#   dist/index.html, app-<hash>.css, boot-<hash>.js, favicon.svg  (from crates/web/static)
+#   dist/pkg/tessera_web-<hash>.js, dist/pkg/tessera_web_bg-<hash>.wasm  (cargo + wasm-bindgen)
+# each with a Brotli (.br) and a gzip (.gz) copy beside it.
 # Needs the wasm32-unknown-unknown target and wasm-bindgen-cli at the exact version of the
 # `wasm-bindgen` crate (scripts/install-tools.sh installs both). Runs wasm-opt if it is on PATH.
 set -euo pipefail
@@ -59,4 +60,50 @@ cp "$web"/static/* "$dist/"
 for file in index.html app.css boot.js favicon.svg pkg/tessera_web.js pkg/tessera_web_bg.wasm; do
   [ -s "$dist/$file" ] || { echo "missing $dist/$file" >&2; exit 1; }
 done
-log "done: $(du -h "$dist/pkg/tessera_web_bg.wasm" | cut -f1) of wasm in ${dist#"$root"/}"
+
+# Content-named assets: `app.css` becomes `app-<16 hex digits of its SHA-256>.css`, and every file
+# that names it is rewritten first, so a changed module also renames what loads it. The server
+# lets browsers keep such files for a year (crates/api/src/spa.rs); index.html is revalidated.
+hashed() {
+  local file="$1" stem extension hash
+  stem="${file%.*}"
+  extension="${file##*.}"
+  hash="$(sha256sum "$dist/$file" | cut -c1-16)"
+  mv "$dist/$file" "$dist/$stem-$hash.$extension"
+  printf '%s' "$stem-$hash.$extension"
+}
+wasm_name="$(hashed pkg/tessera_web_bg.wasm)"
+sed -i "s|tessera_web_bg\.wasm|${wasm_name#pkg/}|g" "$dist/pkg/tessera_web.js"
+grep -q "${wasm_name#pkg/}" "$dist/pkg/tessera_web.js" || {
+  echo "the bindings do not name the module: the wasm-bindgen output changed" >&2
+  exit 1
+}
+js_name="$(hashed pkg/tessera_web.js)"
+sed -i "s|/pkg/tessera_web\.js|/$js_name|g" "$dist/boot.js" "$dist/index.html"
+boot_name="$(hashed boot.js)"
+css_name="$(hashed app.css)"
+sed -i -e "s|/boot\.js|/$boot_name|g" -e "s|/app\.css|/$css_name|g" "$dist/index.html"
+for name in "$js_name" "$boot_name" "$css_name"; do
+  grep -q "$name" "$dist/index.html" || {
+    echo "index.html does not name $name: update scripts/build-web.sh" >&2
+    exit 1
+  }
+done
+
+# Precompressed copies, sent as they are to browsers that take them (nothing is compressed per
+# request). Brotli from Debian's `brotli`, gzip from coreutils' neighbour.
+log "precompressing (brotli, gzip)"
+command -v brotli >/dev/null || {
+  echo "brotli not found: run scripts/install-tools.sh" >&2
+  exit 1
+}
+for file in index.html favicon.svg "$css_name" "$boot_name" "$js_name" "$wasm_name"; do
+  brotli --best --force --keep "$dist/$file"
+  gzip --best --force --keep --no-name "$dist/$file"
+done
+
+first_load=0
+for file in "$boot_name" "$js_name" "$wasm_name"; do
+  first_load=$((first_load + $(stat -c %s "$dist/$file.br")))
+done
+log "done: $(du -h "$dist/$wasm_name" | cut -f1) of wasm in ${dist#"$root"/}; first load $((first_load / 1024)) kB of JavaScript and wasm with brotli"

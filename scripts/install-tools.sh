@@ -30,6 +30,13 @@ if ! command -v wasm-opt >/dev/null && command -v npm >/dev/null; then
   npm install -g --silent binaryen@132.0.0 || echo "warning: wasm-opt not installed" >&2
 fi
 
+# The portal's precompressed copies (scripts/build-web.sh).
+if ! command -v brotli >/dev/null; then
+  log "installing brotli from Debian"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null; }
+fi
+
 [ "$mode" = "--run" ] && exit 0
 
 apt_missing=()

@@ -96,3 +96,79 @@ async fn the_api_reference_page_is_served_without_internet() {
     let spec: serde_json::Value = spec.json().await.unwrap();
     assert_eq!(spec["info"]["title"], "Tessera");
 }
+
+#[tokio::test]
+async fn content_named_assets_are_sent_precompressed_and_cached_for_good() {
+    let web = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| std::fs::write(web.path().join(name), body).unwrap();
+    write("index.html", "<!doctype html><title>portal</title>");
+    write("index.html.br", "brotli index");
+    write("app-0123456789abcdef.css", "body { margin: 0 }");
+    write("app-0123456789abcdef.css.br", "brotli css");
+    write("app-0123456789abcdef.css.gz", "gzip css");
+    let dir = web.path().to_path_buf();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| s.web_dir = dir).await;
+    let get = |path: &'static str, accept: &'static str| {
+        let request = app.anonymous().get(app.url(path));
+        async move {
+            let response = request
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{path} {accept}");
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .map(|value| value.to_str().unwrap().to_owned())
+                    .unwrap_or_default()
+            };
+            let heads = (
+                header("content-encoding"),
+                header("cache-control"),
+                header("content-type"),
+                header("vary").to_ascii_lowercase(),
+            );
+            (heads, response.text().await.unwrap())
+        }
+    };
+
+    let ((encoding, cache, kind, vary), body) =
+        get("/app-0123456789abcdef.css", "gzip, deflate, br").await;
+    assert_eq!((encoding.as_str(), body.as_str()), ("br", "brotli css"));
+    assert_eq!(cache, "public, max-age=31536000, immutable");
+    assert!(kind.starts_with("text/css"), "{kind}");
+    assert!(vary.contains("accept-encoding"), "{vary}");
+
+    let ((encoding, _, _, _), body) = get("/app-0123456789abcdef.css", "gzip").await;
+    assert_eq!((encoding.as_str(), body.as_str()), ("gzip", "gzip css"));
+
+    let ((encoding, _, _, _), body) = get("/app-0123456789abcdef.css", "br;q=0, identity").await;
+    assert_eq!(
+        (encoding.as_str(), body.as_str()),
+        ("", "body { margin: 0 }")
+    );
+
+    // The page that names the assets is revalidated every time, deep links included.
+    for path in ["/", "/index.html", "/approvals"] {
+        let ((encoding, cache, kind, _), body) = get(path, "br").await;
+        assert_eq!(
+            (encoding.as_str(), body.as_str()),
+            ("br", "brotli index"),
+            "{path}"
+        );
+        assert_eq!(cache, "no-cache", "{path}");
+        assert!(kind.starts_with("text/html"), "{path} {kind}");
+    }
+
+    let missing = app
+        .anonymous()
+        .get(app.url("/app-fedcba9876543210.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let hidden = app.anonymous().get(app.url("/.env")).send().await.unwrap();
+    assert_eq!(hidden.status(), 404);
+}
