@@ -219,7 +219,10 @@ mod tests {
     #[test]
     fn a_target_holding_exactly_the_expected_people_is_in_step() {
         let diff = compare(
-            vec![person(1, "alice", Some("alice")), person(2, "bob", Some("bob"))],
+            vec![
+                person(1, "alice", Some("alice")),
+                person(2, "bob", Some("bob")),
+            ],
             &keys(&["bob", "alice"]),
         );
         assert_eq!(diff.missing, vec![]);
@@ -266,7 +269,10 @@ mod tests {
     #[test]
     fn duplicates_count_once() {
         let diff = compare(
-            vec![person(1, "alice", Some("alice")), person(1, "alice", Some("alice"))],
+            vec![
+                person(1, "alice", Some("alice")),
+                person(1, "alice", Some("alice")),
+            ],
             &keys(&["eve", "Eve", "eve"]),
         );
         assert_eq!((diff.expected_count, diff.actual_count), (1, 1));

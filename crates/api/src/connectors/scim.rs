@@ -89,7 +89,10 @@ struct Refusal {
 impl Refusal {
     fn message(&self, doing: &str) -> String {
         match &self.body.detail {
-            Some(detail) => format!("{doing}: the SCIM server answered {}: {detail}", self.status),
+            Some(detail) => format!(
+                "{doing}: the SCIM server answered {}: {detail}",
+                self.status
+            ),
             None => format!("{doing}: the SCIM server answered {}", self.status),
         }
     }
@@ -121,9 +124,8 @@ impl ScimConnector {
     /// base URL that is not `http(s)://`, an empty or unsendable token, and a timeout out of
     /// range; it does not connect.
     pub fn new(settings: &ScimSettings, secret: &str) -> Result<Self, ConnectorError> {
-        let mut base = Url::parse(settings.base_url.trim()).map_err(|err| {
-            ConnectorError::permanent(format!("base_url is not a URL: {err}"))
-        })?;
+        let mut base = Url::parse(settings.base_url.trim())
+            .map_err(|err| ConnectorError::permanent(format!("base_url is not a URL: {err}")))?;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
             return Err(ConnectorError::permanent(
                 "base_url must be an http:// or https:// URL",
@@ -543,7 +545,10 @@ mod tests {
 
     #[test]
     fn resource_paths_join_under_the_base_url_with_or_without_a_slash() {
-        for base in ["https://app.example.org/scim/v2", "https://app.example.org/scim/v2/"] {
+        for base in [
+            "https://app.example.org/scim/v2",
+            "https://app.example.org/scim/v2/",
+        ] {
             let Ok(connector) = ScimConnector::new(&settings(base), "t") else {
                 panic!("{base} refused");
             };
@@ -588,7 +593,10 @@ mod tests {
             family_name: None,
             active: true,
         };
-        assert_eq!(connector.member_key(&person).as_deref(), Some("alice@example.org"));
+        assert_eq!(
+            connector.member_key(&person).as_deref(),
+            Some("alice@example.org")
+        );
         person.email = None;
         assert_eq!(connector.member_key(&person), None);
     }

@@ -56,7 +56,10 @@ fn executable() -> PathBuf {
     }
     // `pip install` puts console scripts in Python's scripts folder, not always on the PATH.
     let scripts = Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
         .output()
         .ok()
         .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("scim2-server"))
@@ -74,7 +77,11 @@ impl ScimServer {
     /// stops when this test process ends (a server kept in a static is never dropped).
     async fn start(watch: bool) -> ScimServer {
         let exe = executable();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let args = [
             "--hostname".to_string(),
             "127.0.0.1".into(),
@@ -183,7 +190,12 @@ impl Direct {
         }
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -201,7 +213,9 @@ impl Direct {
 
     async fn create_group(&self, name: &str) -> String {
         let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name});
-        let (status, group) = self.send(reqwest::Method::POST, "/Groups", Some(body)).await;
+        let (status, group) = self
+            .send(reqwest::Method::POST, "/Groups", Some(body))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{group}");
         group["id"].as_str().unwrap().to_string()
     }
@@ -219,14 +233,25 @@ impl Direct {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "add", "path": "members", "value": members}],
         });
-        let (status, answer) = self.send(reqwest::Method::PATCH, &format!("/Groups/{group}"), Some(body)).await;
+        let (status, answer) = self
+            .send(
+                reqwest::Method::PATCH,
+                &format!("/Groups/{group}"),
+                Some(body),
+            )
+            .await;
         assert!(status.is_success(), "{status} {answer}");
     }
 
     /// The user named `user_name`, if any.
     async fn user(&self, user_name: &str) -> Option<Value> {
-        let filter = format!("userName eq \"{}\"", user_name.replace('\\', "\\\\").replace('"', "\\\""));
-        let url = reqwest::Url::parse_with_params(&format!("{}/Users", self.base), [("filter", filter)]).unwrap();
+        let filter = format!(
+            "userName eq \"{}\"",
+            user_name.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let url =
+            reqwest::Url::parse_with_params(&format!("{}/Users", self.base), [("filter", filter)])
+                .unwrap();
         let response = self.http.get(url).bearer_auth(TOKEN).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let list: Value = response.json().await.unwrap();
@@ -235,11 +260,18 @@ impl Direct {
 
     /// The ids of the group's members.
     async fn member_ids(&self, group: &str) -> Vec<String> {
-        let (status, group) = self.send(reqwest::Method::GET, &format!("/Groups/{group}"), None).await;
+        let (status, group) = self
+            .send(reqwest::Method::GET, &format!("/Groups/{group}"), None)
+            .await;
         assert_eq!(status, StatusCode::OK);
         let mut ids: Vec<String> = group["members"]
             .as_array()
-            .map(|members| members.iter().map(|m| m["value"].as_str().unwrap().to_string()).collect())
+            .map(|members| {
+                members
+                    .iter()
+                    .map(|m| m["value"].as_str().unwrap().to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         ids.sort();
         ids
@@ -250,14 +282,25 @@ impl Direct {
 async fn test_connection_accepts_the_right_token_and_refuses_a_wrong_one_for_good() {
     let server = shared().await;
     let report = connector(|_| {}).await.test_connection().await.unwrap();
-    assert!(report.summary.contains(&server.base_url), "{}", report.summary);
+    assert!(
+        report.summary.contains(&server.base_url),
+        "{}",
+        report.summary
+    );
 
     let wrong = ScimConnector::new(&settings(&server.base_url, |_| {}), "not-the-token").unwrap();
     let err = wrong.test_connection().await.unwrap_err();
     assert!(!err.retry, "a refused token is not retried: {err:?}");
     assert!(err.message.contains("401"), "{}", err.message);
-    assert!(err.message.contains("Authorization failure"), "the server's detail: {}", err.message);
-    assert!(!err.message.contains("not-the-token"), "the token is never shown");
+    assert!(
+        err.message.contains("Authorization failure"),
+        "the server's detail: {}",
+        err.message
+    );
+    assert!(
+        !err.message.contains("not-the-token"),
+        "the token is never shown"
+    );
 }
 
 #[tokio::test]
@@ -266,17 +309,28 @@ async fn adding_a_member_creates_the_missing_user_and_adds_them() {
     let group = direct.create_group(&unique("g")).await;
     let name = unique("Alice");
     let alice = person(&name);
-    connector(|_| {}).await.add_member(&group, &alice).await.unwrap();
+    connector(|_| {})
+        .await
+        .add_member(&group, &alice)
+        .await
+        .unwrap();
 
     let user = direct.user(&name).await.expect("the user was created");
-    assert_eq!(user["userName"], name.as_str(), "created as Tessera spells it");
+    assert_eq!(
+        user["userName"],
+        name.as_str(),
+        "created as Tessera spells it"
+    );
     assert_eq!(user["displayName"], format!("{name} Example"));
     assert_eq!(user["name"]["givenName"], "Given");
     assert_eq!(user["name"]["familyName"], "Family");
     assert_eq!(user["emails"][0]["value"], format!("{name}@example.org"));
     assert_eq!(user["externalId"], alice.id.to_string());
     assert_eq!(user["active"], true);
-    assert_eq!(direct.member_ids(&group).await, [user["id"].as_str().unwrap()]);
+    assert_eq!(
+        direct.member_ids(&group).await,
+        [user["id"].as_str().unwrap()]
+    );
 }
 
 #[tokio::test]
@@ -285,7 +339,11 @@ async fn an_existing_user_is_found_by_user_name_whatever_its_case_and_not_create
     let group = direct.create_group(&unique("g")).await;
     let name = unique("bob");
     let id = direct.create_user(&name.to_uppercase()).await;
-    connector(|_| {}).await.add_member(&group, &person(&name)).await.unwrap();
+    connector(|_| {})
+        .await
+        .add_member(&group, &person(&name))
+        .await
+        .unwrap();
     assert_eq!(direct.member_ids(&group).await, [id]);
 }
 
@@ -297,8 +355,14 @@ async fn quotes_in_a_key_are_escaped_in_the_filter() {
     let scim = connector(|_| {}).await;
     scim.add_member(&group, &person(&name)).await.unwrap();
     scim.add_member(&group, &person(&name)).await.unwrap();
-    let user = direct.user(&name).await.expect("created under the exact name");
-    assert_eq!(direct.member_ids(&group).await, [user["id"].as_str().unwrap()]);
+    let user = direct
+        .user(&name)
+        .await
+        .expect("created under the exact name");
+    assert_eq!(
+        direct.member_ids(&group).await,
+        [user["id"].as_str().unwrap()]
+    );
 }
 
 #[tokio::test]
@@ -324,13 +388,22 @@ async fn removing_takes_out_only_that_member_and_an_unknown_person_is_success() 
     scim.add_member(&group, &dave).await.unwrap();
     scim.add_member(&group, &erin).await.unwrap();
     scim.remove_member(&group, &dave).await.unwrap();
-    let erin_id = direct.user(&erin.username).await.unwrap()["id"].as_str().unwrap().to_string();
+    let erin_id = direct.user(&erin.username).await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(direct.member_ids(&group).await, [erin_id]);
-    assert!(direct.user(&dave.username).await.is_some(), "removing a member keeps the user");
+    assert!(
+        direct.user(&dave.username).await.is_some(),
+        "removing a member keeps the user"
+    );
 
     let nobody = person(&unique("nobody"));
     scim.remove_member(&group, &nobody).await.unwrap();
-    assert!(direct.user(&nobody.username).await.is_none(), "removing creates nobody");
+    assert!(
+        direct.user(&nobody.username).await.is_none(),
+        "removing creates nobody"
+    );
 }
 
 #[tokio::test]
@@ -348,9 +421,16 @@ async fn without_create_users_a_missing_user_is_a_permanent_error_and_nothing_is
 #[tokio::test]
 async fn an_unknown_group_is_a_permanent_error_naming_what_the_server_said() {
     let scim = connector(|_| {}).await;
-    let err = scim.add_member("no-such-group", &person(&unique("gina"))).await.unwrap_err();
+    let err = scim
+        .add_member("no-such-group", &person(&unique("gina")))
+        .await
+        .unwrap_err();
     assert!(!err.retry);
-    assert!(err.message.contains("404") && err.message.contains("not found"), "{}", err.message);
+    assert!(
+        err.message.contains("404") && err.message.contains("not found"),
+        "{}",
+        err.message
+    );
     let err = scim.list_members("no-such-group").await.unwrap_err();
     assert!(!err.retry && err.message.contains("404"), "{}", err.message);
 }
@@ -363,7 +443,11 @@ async fn a_person_without_the_matched_value_is_refused_before_any_request() {
     let hank = person(&unique("hank"));
     assert_eq!(scim.member_key(&hank), None);
     let err = scim.add_member(&group, &hank).await.unwrap_err();
-    assert!(!err.retry && err.message.contains("external id"), "{}", err.message);
+    assert!(
+        !err.retry && err.message.contains("external id"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
@@ -371,10 +455,18 @@ async fn deactivating_sets_active_false_only_when_configured() {
     let direct = Direct::new().await;
     let group = direct.create_group(&unique("g")).await;
     let ivan = person(&unique("ivan"));
-    connector(|_| {}).await.add_member(&group, &ivan).await.unwrap();
+    connector(|_| {})
+        .await
+        .add_member(&group, &ivan)
+        .await
+        .unwrap();
 
     connector(|_| {}).await.deactivate(&ivan).await.unwrap();
-    assert_eq!(direct.user(&ivan.username).await.unwrap()["active"], true, "not configured: left alone");
+    assert_eq!(
+        direct.user(&ivan.username).await.unwrap()["active"],
+        true,
+        "not configured: left alone"
+    );
 
     let scim = connector(|s| s.deactivate_on_leave = true).await;
     scim.deactivate(&ivan).await.unwrap();
@@ -401,7 +493,13 @@ async fn list_members_answers_the_lowercased_user_names_of_the_users_in_the_grou
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "members", "value": [{"value": nested, "type": "Group"}]}],
     });
-    let (status, _) = direct.send(reqwest::Method::PATCH, &format!("/Groups/{group}"), Some(body)).await;
+    let (status, _) = direct
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/Groups/{group}"),
+            Some(body),
+        )
+        .await;
     assert!(status.is_success());
 
     let scim = connector(|_| {}).await;
@@ -426,7 +524,10 @@ async fn list_members_reads_groups_larger_than_one_batch() {
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     direct.add_members(&group, &refs).await;
     names.sort();
-    assert_eq!(connector(|_| {}).await.list_members(&group).await.unwrap(), names);
+    assert_eq!(
+        connector(|_| {}).await.list_members(&group).await.unwrap(),
+        names
+    );
 }
 
 #[tokio::test]
@@ -449,12 +550,18 @@ async fn a_stopped_server_is_an_error_worth_retrying() {
 
 /// Creates a Tessera group through the API with `members` (user ids); returns its id.
 async fn tessera_group(app: &TestApp, members: &[&str]) -> String {
-    let response = app.admin.post("/api/v1/groups", &json!({"name": unique("Reconciled")})).await;
+    let response = app
+        .admin
+        .post("/api/v1/groups", &json!({"name": unique("Reconciled")}))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let group: Value = response.json().await.unwrap();
     let id = group["id"].as_str().unwrap().to_string();
     for member in members {
-        let added = app.admin.put(&format!("/api/v1/groups/{id}/members/{member}")).await;
+        let added = app
+            .admin
+            .put(&format!("/api/v1/groups/{id}/members/{member}"))
+            .await;
         assert!(added.status().is_success(), "{}", added.status());
     }
     id
