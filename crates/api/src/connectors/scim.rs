@@ -579,6 +579,15 @@ mod tests {
     }
 
     #[test]
+    fn the_token_does_not_show_in_debug_output() {
+        let Ok(connector) = ScimConnector::new(&settings("https://x.example"), "s3cret-token")
+        else {
+            panic!("refused");
+        };
+        assert!(!format!("{connector:?}").contains("s3cret-token"));
+    }
+
+    #[test]
     fn the_member_key_is_the_matched_value_lowercased() {
         let Ok(connector) = ScimConnector::new(&settings("https://x.example"), "t") else {
             panic!("refused");

@@ -548,6 +548,19 @@ async fn a_stopped_server_is_an_error_worth_retrying() {
     }
 }
 
+#[tokio::test]
+async fn a_server_that_does_not_answer_in_time_is_an_error_worth_retrying() {
+    // Connections are accepted (by the kernel's backlog) and never answered.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/v2", silent.local_addr().unwrap());
+    let scim = ScimConnector::new(&settings(&base, |s| s.timeout_seconds = 1), TOKEN).unwrap();
+    let started = std::time::Instant::now();
+    let err = scim.list_members("any").await.unwrap_err();
+    assert!(err.retry, "{err:?}");
+    assert!(err.message.contains("timed out"), "{}", err.message);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
 /// Creates a Tessera group through the API with `members` (user ids); returns its id.
 async fn tessera_group(app: &TestApp, members: &[&str]) -> String {
     let response = app
