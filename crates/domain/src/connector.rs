@@ -73,10 +73,22 @@ pub struct ScimSettings {
     /// Set `active: false` at the target when the person leaves (is disabled or deleted).
     #[serde(default)]
     pub deactivate_on_leave: bool,
+    /// How long one request to the service provider may take, in seconds (1 to 300).
+    #[serde(default = "scim_timeout_seconds")]
+    pub timeout_seconds: u16,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn scim_timeout_seconds() -> u16 {
+    ScimSettings::DEFAULT_TIMEOUT_SECONDS
+}
+
+impl ScimSettings {
+    pub const DEFAULT_TIMEOUT_SECONDS: u16 = 30;
+    pub const MAX_TIMEOUT_SECONDS: u16 = 300;
 }
 
 /// A connected system's settings, by protocol.

@@ -15,6 +15,7 @@ pub mod package;
 pub mod page;
 pub mod policy;
 pub mod problem;
+pub mod reconcile;
 pub mod request;
 pub mod review;
 pub mod roles;

@@ -3,6 +3,8 @@
 //! Each protocol is one module behind [`Connector`]; the provisioning worker, reconciliation and
 //! the admin pages know only the trait (an enum over the protocol modules dispatches to them).
 
+pub mod scim;
+
 use tessera_domain::connector::PersonKey;
 use uuid::Uuid;
 

@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod packages;
 pub mod policies;
+pub mod reconcile;
 pub mod reprocess;
 pub mod requests;
 pub mod reviews;
