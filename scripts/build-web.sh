@@ -107,3 +107,11 @@ for file in "$boot_name" "$js_name" "$wasm_name"; do
   first_load=$((first_load + $(stat -c %s "$dist/$file.br")))
 done
 log "done: $(du -h "$dist/$wasm_name" | cut -f1) of wasm in ${dist#"$root"/}; first load $((first_load / 1024)) kB of JavaScript and wasm with brotli"
+
+# The first download's ceiling, so that CI fails when the portal grows past it. It guards against
+# growth only: issue 15's target is 350 kB, which needs the administration area split out.
+budget_kb="$(tr -dc 0-9 <"$web/first-load-budget-kb")"
+if [ $((first_load / 1024)) -gt "$budget_kb" ]; then
+  echo "the first load is $((first_load / 1024)) kB, over the budget of $budget_kb kB in crates/web/first-load-budget-kb" >&2
+  exit 1
+fi

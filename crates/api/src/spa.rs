@@ -127,7 +127,12 @@ fn send_asset(req: &HttpRequest, file: &Path, path: &str) -> HttpResponse {
         None => NamedFile::open(file),
     };
     let named = match opened {
-        Ok(named) => named.set_content_type(mime).prefer_utf8(true),
+        // The type is the asset's, not the copy's (`.br`), and browsers show it rather than
+        // save it, which the copy's name would otherwise ask for.
+        Ok(named) => named
+            .set_content_type(mime)
+            .prefer_utf8(true)
+            .disable_content_disposition(),
         Err(error) => {
             tracing::error!(%error, file = %file.display(), "a portal file could not be opened");
             return ApiError::Internal.error_response();

@@ -130,6 +130,11 @@ async fn content_named_assets_are_sent_precompressed_and_cached_for_good() {
                 header("content-type"),
                 header("vary").to_ascii_lowercase(),
             );
+            assert_eq!(
+                header("content-disposition"),
+                "",
+                "{path}: shown, never saved"
+            );
             (heads, response.text().await.unwrap())
         }
     };
