@@ -36,6 +36,7 @@ mod resource_in_use;
 mod review_actions;
 mod reviews;
 mod scim;
+mod search;
 mod separation_of_duties;
 mod session;
 mod sign_in_limit;
