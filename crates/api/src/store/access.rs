@@ -68,33 +68,43 @@ pub async fn list_available(
                  JOIN groups g ON g.id = r.group_id WHERE ",
             );
             push_matches(&mut query, Searched::Groups, "g", search);
+            // From the (few) app roles to the resource roles naming them: SQLite keeps the
+            // order of a CROSS JOIN, instead of scanning every resource role.
             query.push(
-                " UNION SELECT r.package_id FROM package_resource_roles r \
-                 JOIN app_roles ar ON ar.id = r.app_role_id \
-                 JOIN applications a ON a.id = ar.application_id WHERE ",
+                " UNION SELECT r.package_id FROM app_roles ar \
+                 JOIN applications a ON a.id = ar.application_id \
+                 CROSS JOIN package_resource_roles r WHERE r.app_role_id = ar.id AND (",
             );
             push_matches(&mut query, Searched::Applications, "a", search);
             query
                 .push(" OR ar.name_key LIKE ")
                 .push_bind(search.pattern().to_string())
-                .push(" ESCAPE '\\') ");
+                .push(" ESCAPE '\\')) ");
         }
         query.push(
             "SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, p.description \
              FROM ",
         );
         if search.is_some() {
-            query.push("matches m JOIN access_packages p ON p.id = m.id");
+            // A count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
+            // would hash every policy to check a few hundred matches, while a count stays a
+            // subquery run per match through the policies' package index.
+            query.push(
+                "matches m JOIN access_packages p ON p.id = m.id \
+                 JOIN catalogs c ON c.id = p.catalog_id WHERE c.enabled AND NOT p.hidden \
+                 AND (SELECT COUNT(*) FROM assignment_policies ap WHERE ap.package_id = p.id AND ",
+            );
+            push_in_audience(&mut query, user, is_member);
+            query.push(") > 0");
         } else {
-            query.push("access_packages p");
+            query.push(
+                "access_packages p JOIN catalogs c ON c.id = p.catalog_id \
+                 WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
+                 WHERE ap.package_id = p.id AND ",
+            );
+            push_in_audience(&mut query, user, is_member);
+            query.push(")");
         }
-        query.push(
-            " JOIN catalogs c ON c.id = p.catalog_id \
-             WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
-             WHERE ap.package_id = p.id AND ",
-        );
-        push_in_audience(&mut query, user, is_member);
-        query.push(")");
         if let Some((key, id)) = &after {
             // A row comparison: both databases use it as the index condition on (name_key, id).
             query
