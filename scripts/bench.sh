@@ -11,7 +11,9 @@
 # the server's memory (RSS) under bursts of 100 concurrent sign-ins (target/bench/signin.md).
 # `scripts/bench.sh scim` times an initial SCIM sync of 10,000 users, 500 groups and 50,000
 # memberships against the same directory imported from CSV, on both databases
-# (target/bench/scim.md).
+# (target/bench/scim.md). `scripts/bench.sh search` measures searching packages, people and
+# groups as people type, at 20,000 packages and 50,000 people, against `GET /me` in the same
+# run, on both databases (target/bench/search.md).
 set -euo pipefail
 
 bench="${1:-requests}"

@@ -34,13 +34,13 @@ use tessera_api::startup::Application;
 use tessera_api::store::Db;
 use uuid::Uuid;
 
-const PASSWORD: &str = "bench horse battery staple";
+pub(crate) const PASSWORD: &str = "bench horse battery staple";
 /// The most bind parameters one multi-row INSERT carries (SQLite allows 32,766).
 const MAX_BINDS: usize = 30_000;
 
 // Words that names and descriptions are made of. Systems appear in names (one package in 40
 // matches one), codenames only in descriptions (about 20 packages each).
-const SYSTEMS: &[&str] = &[
+pub(crate) const SYSTEMS: &[&str] = &[
     "Ledger",
     "Payroll",
     "Vault",
@@ -96,7 +96,7 @@ const ROLES: &[&str] = &[
     "Clerk",
     "Owner",
 ];
-const DEPARTMENTS: &[&str] = &[
+pub(crate) const DEPARTMENTS: &[&str] = &[
     "Finance",
     "Sales",
     "Engineering",
@@ -121,12 +121,12 @@ const SYLLABLES: &[&str] = &[
     "ka", "lo", "mi", "zu", "re", "ta", "vo", "ni", "sha", "gor", "bel", "qui", "dra", "fen",
     "mor", "pix",
 ];
-const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
     "Liam", "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera",
     "Wen", "Xavi", "Yara", "Zoe",
 ];
-const LAST_NAMES: &[&str] = &[
+pub(crate) const LAST_NAMES: &[&str] = &[
     "Adler", "Brandt", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Hughes", "Ito",
     "Jensen", "Kowalski", "Lopez", "Moreau", "Novak", "Okafor", "Park", "Quist", "Rossi",
     "Schmidt", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Young", "Zimmer",
@@ -136,13 +136,13 @@ const LAST_NAMES: &[&str] = &[
 // Configuration
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
 
 impl Backend {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
@@ -150,23 +150,23 @@ impl Backend {
     }
 }
 
-struct Config {
-    users: usize,
-    packages: usize,
-    assignments: usize,
-    catalogs: usize,
-    groups: usize,
-    approvers: usize,
-    concurrency: usize,
-    read_ops: usize,
-    write_ops: usize,
-    commit_ops: usize,
-    max_seconds: u64,
-    backends: Vec<Backend>,
-    keep: bool,
-    postgres_url: String,
+pub(crate) struct Config {
+    pub(crate) users: usize,
+    pub(crate) packages: usize,
+    pub(crate) assignments: usize,
+    pub(crate) catalogs: usize,
+    pub(crate) groups: usize,
+    pub(crate) approvers: usize,
+    pub(crate) concurrency: usize,
+    pub(crate) read_ops: usize,
+    pub(crate) write_ops: usize,
+    pub(crate) commit_ops: usize,
+    pub(crate) max_seconds: u64,
+    pub(crate) backends: Vec<Backend>,
+    pub(crate) keep: bool,
+    pub(crate) postgres_url: String,
     /// Settings of the PostgreSQL database, such as `jit=off`, to compare configurations.
-    postgres_settings: Vec<(String, String)>,
+    pub(crate) postgres_settings: Vec<(String, String)>,
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -200,7 +200,7 @@ impl Config {
     /// | `TESSERA_BENCH_KEEP` | unset | `1` keeps the databases for EXPLAIN and prints where |
     /// | `TESSERA_BENCH_PG_SETTINGS` | unset | e.g. `jit=off`: `ALTER DATABASE … SET` before start |
     /// | `TEST_POSTGRES_URL` | postgres://postgres@127.0.0.1:5432/postgres | where databases are created |
-    fn from_env() -> Config {
+    pub(crate) fn from_env() -> Config {
         let backends = std::env::var("TESSERA_BENCH_BACKENDS")
             .unwrap_or_else(|_| "sqlite,postgres".into())
             .split(',')
@@ -254,7 +254,7 @@ impl Config {
         }
     }
 
-    fn max_duration(&self) -> Duration {
+    pub(crate) fn max_duration(&self) -> Duration {
         Duration::from_secs(self.max_seconds)
     }
 }
@@ -345,14 +345,14 @@ async fn execute(db: &Db, sql: &'static str) {
 
 /// A signed-in person: a cookie jar, and the CSRF header on unsafe requests.
 #[derive(Clone)]
-struct Session {
+pub(crate) struct Session {
     base: String,
     client: Client,
     csrf: String,
 }
 
 impl Session {
-    async fn sign_in(base: &str, username: &str) -> Session {
+    pub(crate) async fn sign_in(base: &str, username: &str) -> Session {
         // The server drops a connection idle for 5 s; reuse none older than 2 s.
         let client = Client::builder()
             .cookie_store(true)
@@ -393,7 +393,7 @@ impl Session {
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
 
-    async fn get(&self, path: &str) -> Result<Value, String> {
+    pub(crate) async fn get(&self, path: &str) -> Result<Value, String> {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
@@ -425,24 +425,24 @@ impl Session {
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
-type Op = Arc<dyn Fn(usize) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+pub(crate) type Op = Arc<dyn Fn(usize) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
-struct Measurement {
-    name: String,
-    ops: usize,
-    errors: usize,
-    first_error: Option<String>,
-    elapsed: Duration,
+pub(crate) struct Measurement {
+    pub(crate) name: String,
+    pub(crate) ops: usize,
+    pub(crate) errors: usize,
+    pub(crate) first_error: Option<String>,
+    pub(crate) elapsed: Duration,
     /// Sorted.
-    latencies: Vec<Duration>,
+    pub(crate) latencies: Vec<Duration>,
 }
 
 impl Measurement {
-    fn throughput(&self) -> f64 {
+    pub(crate) fn throughput(&self) -> f64 {
         self.ops as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 
-    fn percentile(&self, p: f64) -> Duration {
+    pub(crate) fn percentile(&self, p: f64) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
         }
@@ -494,7 +494,7 @@ async fn run_ops(
 
 /// Measures `ops` calls of `op` from `concurrency` tasks, for at most `max`, after `warmup`
 /// unrecorded calls made the same way (so that every pooled connection is open and warm).
-async fn measure(
+pub(crate) async fn measure(
     name: &str,
     ops: usize,
     concurrency: usize,
@@ -532,7 +532,7 @@ async fn measure(
     measurement
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -540,7 +540,7 @@ fn ms(d: Duration) -> f64 {
 // Seeding
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Offer {
+pub(crate) enum Offer {
     /// All members, delivered without approval.
     Open,
     /// All members, one stage approved by the approver with this index.
@@ -549,21 +549,21 @@ enum Offer {
     Group,
 }
 
-struct Package {
+pub(crate) struct Package {
     id: Uuid,
     policy: Uuid,
     offer: Offer,
 }
 
-struct Seeded {
-    packages: Vec<Package>,
+pub(crate) struct Seeded {
+    pub(crate) packages: Vec<Package>,
     /// For each requester, the indices of the packages they hold.
-    held: Vec<HashSet<usize>>,
-    steps: Vec<(String, Duration)>,
-    total: Duration,
+    pub(crate) held: Vec<HashSet<usize>>,
+    pub(crate) steps: Vec<(String, Duration)>,
+    pub(crate) total: Duration,
 }
 
-fn username(config: &Config, index: usize) -> String {
+pub(crate) fn username(config: &Config, index: usize) -> String {
     if index == 0 {
         "admin".into()
     } else if index <= config.approvers {
@@ -575,7 +575,7 @@ fn username(config: &Config, index: usize) -> String {
     }
 }
 
-fn codename(index: usize) -> String {
+pub(crate) fn codename(index: usize) -> String {
     let n = SYLLABLES.len();
     format!(
         "{}{}{}",
@@ -585,7 +585,7 @@ fn codename(index: usize) -> String {
     )
 }
 
-fn codenames(config: &Config) -> usize {
+pub(crate) fn codenames(config: &Config) -> usize {
     (config.packages / 20).clamp(1, SYLLABLES.len().pow(3))
 }
 
@@ -719,7 +719,7 @@ async fn policy_templates(db: &Db, admin: &Session, approver: Uuid) -> Templates
     templates
 }
 
-async fn seed(config: &Config, backend: Backend, db: &Db, base: &str) -> Seeded {
+pub(crate) async fn seed(config: &Config, backend: Backend, db: &Db, base: &str) -> Seeded {
     let mut rng = StdRng::seed_from_u64(20_000);
     let started = Instant::now();
     let mut clock = Instant::now();
@@ -1169,7 +1169,7 @@ struct Report {
 }
 
 /// A fresh database URL, and what to clean up after.
-async fn fresh_database(config: &Config, backend: Backend) -> (String, Cleanup) {
+pub(crate) async fn fresh_database(config: &Config, backend: Backend) -> (String, Cleanup) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -1202,13 +1202,13 @@ async fn fresh_database(config: &Config, backend: Backend) -> (String, Cleanup) 
     }
 }
 
-enum Cleanup {
+pub(crate) enum Cleanup {
     Sqlite(tempfile::TempDir),
     Postgres(String),
 }
 
 impl Cleanup {
-    async fn run(self, config: &Config, url: &str) {
+    pub(crate) async fn run(self, config: &Config, url: &str) {
         match self {
             Cleanup::Sqlite(dir) if config.keep => {
                 let path = dir.keep();
@@ -1587,7 +1587,7 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {

@@ -3,6 +3,7 @@
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
+use super::search::{Search, Searched, push_matches};
 use super::{Db, StoreResult, on_db, push_ids, select};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -40,12 +41,14 @@ where
 }
 
 /// Packages `user` may request, by name: catalog enabled, package not hidden, an enabled
-/// policy whose audience includes them. `search` (lowercase) matches the name, description or
-/// a resource's name. `after` is the last (name key, id) seen.
+/// policy whose audience includes them. `search` matches the name, description or a
+/// resource's name. `after` is the last (name key, id) seen.
 ///
 /// The statement is built for what is asked, rather than with `$n IS NULL OR …` branches, so
-/// that each database plans the query it runs; the search is one set of matching package ids
-/// (a union of three plain scans), not a subquery per package.
+/// that each database plans the query it runs. A search is first the set of matching package
+/// ids, from the text indexes ([`super::search`]), materialised before anything else: the few
+/// matches are then checked and sorted, instead of the name index being walked and every
+/// package tested until a page is full.
 pub async fn list_available(
     db: &Db,
     user: Uuid,
@@ -54,37 +57,53 @@ pub async fn list_available(
     after: Option<(String, Uuid)>,
     limit: u32,
 ) -> StoreResult<Vec<PackageCardRow>> {
-    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let search = search.map(Search::new);
     let rows = on_db!(db, pool => {
-        let mut query = select(
-            "p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, p.description",
-            "access_packages p JOIN catalogs c ON c.id = p.catalog_id \
-             WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
-             WHERE ap.package_id = p.id AND ",
-        );
-        push_in_audience(&mut query, user, is_member);
-        query.push(")");
-        if let Some(pattern) = &pattern {
-            let pattern = pattern.as_str();
+        let mut query = QueryBuilder::new("");
+        if let Some(search) = &search {
+            query.push("WITH matches (id) AS MATERIALIZED (SELECT p.id FROM access_packages p WHERE ");
+            push_matches(&mut query, Searched::Packages, "p", search);
+            query.push(
+                " UNION SELECT r.package_id FROM package_resource_roles r \
+                 JOIN groups g ON g.id = r.group_id WHERE ",
+            );
+            push_matches(&mut query, Searched::Groups, "g", search);
+            // From the (few) app roles to the resource roles naming them: SQLite keeps the
+            // order of a CROSS JOIN, instead of scanning every resource role.
+            query.push(
+                " UNION SELECT r.package_id FROM app_roles ar \
+                 JOIN applications a ON a.id = ar.application_id \
+                 CROSS JOIN package_resource_roles r WHERE r.app_role_id = ar.id AND (",
+            );
+            push_matches(&mut query, Searched::Applications, "a", search);
             query
-                .push(" AND p.id IN (SELECT id FROM access_packages WHERE name_key LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\' OR LOWER(description) LIKE ")
-                .push_bind(pattern)
-                .push(
-                    " ESCAPE '\\' UNION SELECT r.package_id FROM package_resource_roles r \
-                     JOIN groups g ON g.id = r.group_id WHERE g.name_key LIKE ",
-                )
-                .push_bind(pattern)
-                .push(
-                    " ESCAPE '\\' UNION SELECT r.package_id FROM package_resource_roles r \
-                     JOIN app_roles ar ON ar.id = r.app_role_id \
-                     JOIN applications a ON a.id = ar.application_id WHERE a.name_key LIKE ",
-                )
-                .push_bind(pattern)
-                .push(" ESCAPE '\\' OR ar.name_key LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
+                .push(" OR ar.name_key LIKE ")
+                .push_bind(search.pattern().to_string())
+                .push(" ESCAPE '\\')) ");
+        }
+        query.push(
+            "SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, p.description \
+             FROM ",
+        );
+        if search.is_some() {
+            // A count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
+            // would hash every policy to check a few hundred matches, while a count stays a
+            // subquery run per match through the policies' package index.
+            query.push(
+                "matches m JOIN access_packages p ON p.id = m.id \
+                 JOIN catalogs c ON c.id = p.catalog_id WHERE c.enabled AND NOT p.hidden \
+                 AND (SELECT COUNT(*) FROM assignment_policies ap WHERE ap.package_id = p.id AND ",
+            );
+            push_in_audience(&mut query, user, is_member);
+            query.push(") > 0");
+        } else {
+            query.push(
+                "access_packages p JOIN catalogs c ON c.id = p.catalog_id \
+                 WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
+                 WHERE ap.package_id = p.id AND ",
+            );
+            push_in_audience(&mut query, user, is_member);
+            query.push(")");
         }
         if let Some((key, id)) = &after {
             // A row comparison: both databases use it as the index condition on (name_key, id).

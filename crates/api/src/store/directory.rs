@@ -11,6 +11,7 @@ use tessera_domain::directory::GroupManager;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
+use super::search::{Search, Searched, push_matches};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The two kinds of named directory object.
@@ -25,6 +26,14 @@ impl Named {
         match self {
             Named::Group => "groups",
             Named::Application => "applications",
+        }
+    }
+
+    /// What a search of this kind looks in.
+    fn searched(self) -> Searched {
+        match self {
+            Named::Group => Searched::Groups,
+            Named::Application => Searched::Applications,
         }
     }
 }
@@ -148,17 +157,16 @@ pub async fn list_named(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<NamedRow>> {
-    let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
+    let search = search.map(Search::new);
     let after = after.unwrap_or_default();
     let rows = on_db!(db, pool => {
         let mut query = select(kind.columns(), kind.table());
-        query
-            .push(" WHERE name_key LIKE ")
-            .push_bind(&pattern)
-            .push(" ESCAPE '\\' AND name_key > ")
-            .push_bind(after)
-            .push(" ORDER BY name_key LIMIT ")
-            .push_bind(i64::from(limit));
+        query.push(" WHERE name_key > ").push_bind(after);
+        if let Some(search) = &search {
+            query.push(" AND ");
+            push_matches(&mut query, kind.searched(), kind.table(), search);
+        }
+        query.push(" ORDER BY name_key LIMIT ").push_bind(i64::from(limit));
         query.build_query_as::<NamedRow>().fetch_all(pool).await
     })?;
     Ok(rows)
@@ -174,15 +182,16 @@ pub async fn list_addable_groups(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<NamedRow>> {
-    let pattern = format!("%{}%", super::escape_like(search.unwrap_or_default()));
+    let search = search.map(Search::new);
     let after = after.unwrap_or_default();
     let rows = on_db!(db, pool => {
         let mut query = select(Named::Group.columns(), Named::Group.table());
+        query.push(" WHERE name_key > ").push_bind(after);
+        if let Some(search) = &search {
+            query.push(" AND ");
+            push_matches(&mut query, Searched::Groups, "groups", search);
+        }
         query
-            .push(" WHERE name_key LIKE ")
-            .push_bind(&pattern)
-            .push(" ESCAPE '\\' AND name_key > ")
-            .push_bind(after)
             .push(
                 " AND NOT EXISTS (SELECT 1 FROM catalog_resources c \
                  WHERE c.group_id = groups.id AND c.catalog_id = ",

@@ -29,6 +29,7 @@ pub mod reprocess;
 pub mod requests;
 pub mod reviews;
 pub mod scim;
+pub mod search;
 pub mod sessions;
 pub mod tokens;
 pub mod usage;

@@ -10,6 +10,7 @@ use super::assignments::{
 };
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
+use super::search::{Search, Searched, push_matches};
 use super::{Conn, Db, DeleteOutcome, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 const PACKAGE_COLUMNS: &str =
@@ -96,20 +97,16 @@ pub async fn list_packages(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<PackageRow>> {
-    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let search = search.map(Search::new);
     let rows = on_db!(db, pool => {
         let mut query = select(PACKAGE_COLUMNS, "access_packages WHERE catalog_id = ");
         query.push_bind(catalog);
         if let Some(after) = after {
             query.push(" AND name_key > ").push_bind(after);
         }
-        if let Some(pattern) = &pattern {
-            query
-                .push(" AND (name_key LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\' OR LOWER(description) LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\')");
+        if let Some(search) = &search {
+            query.push(" AND ");
+            push_matches(&mut query, Searched::Packages, "access_packages", search);
         }
         query.push(" ORDER BY name_key LIMIT ").push_bind(i64::from(limit));
         query.build_query_as::<PackageRow>().fetch_all(pool).await
@@ -129,7 +126,7 @@ pub async fn list_packages_across(
     if catalogs.is_some_and(|catalogs| catalogs.is_empty()) {
         return Ok(Vec::new());
     }
-    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let search = search.map(Search::new);
     let rows = on_db!(db, pool => {
         let mut query = select(PACKAGE_COLUMNS, "access_packages WHERE TRUE");
         if let Some((key, id)) = after {
@@ -142,13 +139,9 @@ pub async fn list_packages_across(
                 .push_bind(id)
                 .push("))");
         }
-        if let Some(pattern) = &pattern {
-            query
-                .push(" AND (name_key LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\' OR LOWER(description) LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\')");
+        if let Some(search) = &search {
+            query.push(" AND ");
+            push_matches(&mut query, Searched::Packages, "access_packages", search);
         }
         if let Some(catalogs) = catalogs {
             query.push(" AND catalog_id IN ");

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
+use super::search::{Search, Searched, push_matches};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 const DEFINITION_COLUMNS: &str = "id, name, definition, package_id, created_by, \
@@ -419,10 +420,7 @@ pub async fn list_items(
     if filter.ids.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
-    let pattern = filter
-        .search
-        .as_ref()
-        .map(|search| format!("%{}%", super::escape_like(search)));
+    let search = filter.search.as_deref().map(Search::new);
     let rows = on_db!(db, pool => {
         let mut query = QueryBuilder::new(ITEM_SELECT);
         query.push(" WHERE it.instance_id = ").push_bind(instance);
@@ -437,13 +435,9 @@ pub async fn list_items(
         if let Some(outcome) = filter.outcome {
             query.push(" AND it.outcome = ").push_bind(outcome);
         }
-        if let Some(pattern) = &pattern {
-            query
-                .push(" AND (u.username LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\' OR LOWER(u.display_name) LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\')");
+        if let Some(search) = &search {
+            query.push(" AND ");
+            push_matches(&mut query, Searched::PeopleByName, "u", search);
         }
         if let Some(ids) = &filter.ids {
             query.push(" AND it.id IN ");

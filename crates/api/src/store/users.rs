@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::audit::{AuditEvent, insert_audit_event};
 use super::lifecycle::{LifecycleWrites, apply_in};
 use super::notifications::{NewNotification, insert_notification};
+use super::search::{Search, Searched, push_matches};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 /// The columns a [`UserRow`] reads.
@@ -305,18 +306,12 @@ pub async fn list_users(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<UserRow>> {
-    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
+    let search = search.map(Search::new);
     let mut rows = on_db!(db, pool => {
         let mut query = select(UserColumns(""), "users WHERE deleted_at IS NULL");
-        if let Some(pattern) = &pattern {
-            query
-                .push(" AND (username LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\' OR LOWER(display_name) LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\' OR LOWER(email) LIKE ")
-                .push_bind(pattern.as_str())
-                .push(" ESCAPE '\\')");
+        if let Some(search) = &search {
+            query.push(" AND ");
+            push_matches(&mut query, Searched::People, "users", search);
         }
         if let Some(after) = after {
             query.push(" AND username > ").push_bind(after);
@@ -363,18 +358,19 @@ pub async fn list_people(
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<PersonRow>> {
-    let pattern = search.map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
-    let rows = on_db!(db, pool => sqlx::query_as::<_, PersonRow>(
-        "SELECT id, username, display_name, user_type FROM users WHERE enabled \
-         AND ($1 IS NULL OR username LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 \
-         ESCAPE '\\' OR LOWER(email) LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR username > $2) \
-         ORDER BY username LIMIT $3",
-    )
-    .bind(pattern.as_deref())
-    .bind(after)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await)?;
+    let search = search.map(Search::new);
+    let rows = on_db!(db, pool => {
+        let mut query = select("id, username, display_name, user_type", "users WHERE enabled");
+        if let Some(search) = &search {
+            query.push(" AND ");
+            push_matches(&mut query, Searched::People, "users", search);
+        }
+        if let Some(after) = after {
+            query.push(" AND username > ").push_bind(after);
+        }
+        query.push(" ORDER BY username LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<PersonRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 

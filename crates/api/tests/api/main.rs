@@ -37,6 +37,7 @@ mod review_actions;
 mod reviews;
 mod scim;
 mod scim_connector;
+mod search;
 mod separation_of_duties;
 mod session;
 mod sign_in_limit;

@@ -19,9 +19,13 @@ async fn migrated_schema(backend: Backend) -> Schema {
     db.migrate().await.unwrap();
     let columns: Vec<(String, String)> = match &db {
         Db::Sqlite(pool) => sqlx::query_as(
+            // Ordinary tables only: the full-text indexes (FTS5 virtual tables and their
+            // shadow tables) are SQLite's counterpart of PostgreSQL's trigram indexes.
             "SELECT t.name, c.name FROM sqlite_master t JOIN pragma_table_info(t.name) c \
              WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%' \
-             AND t.name <> '_sqlx_migrations'",
+             AND t.name <> '_sqlx_migrations' AND NOT EXISTS (SELECT 1 FROM sqlite_master v \
+             WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%' \
+             AND (t.name = v.name OR t.name LIKE v.name || '\\_%' ESCAPE '\\'))",
         )
         .fetch_all(pool)
         .await
