@@ -11,8 +11,10 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use super::notifications::NextAttempt;
-use super::{Conn, Db, StoreResult, on_db};
+use super::audit::{AuditEvent, insert_audit_event};
+use super::notifications::{NewNotification, NextAttempt};
+use super::requests::{RequestRow, RequestWrite, update_request_in};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, select};
 
 /// A call ready to be written.
 #[derive(Clone, Debug)]
@@ -110,13 +112,11 @@ const CALL_COLUMNS: &str = "id, extension, stage, mode, state, attempts, next_at
 
 /// The calls made for request `request`, oldest first.
 pub async fn list_request_calls(db: &Db, request: Uuid) -> StoreResult<Vec<CallRow>> {
-    let sql = format!(
-        "SELECT {CALL_COLUMNS} FROM extension_calls WHERE request_id = $1 ORDER BY id"
-    );
-    let rows = on_db!(db, pool => sqlx::query_as::<_, CallRow>(&sql)
-        .bind(request)
-        .fetch_all(pool)
-        .await)?;
+    let rows = on_db!(db, pool => {
+        let mut query = select(CALL_COLUMNS, "extension_calls WHERE request_id = ");
+        query.push_bind(request).push(" ORDER BY id");
+        query.build_query_as::<CallRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 
@@ -327,24 +327,76 @@ pub async fn mark_failed_attempt(
     Ok(done > 0)
 }
 
-/// Sets the signing secret of policy `policy` of package `package`; `false` when there is no
-/// such policy.
-pub async fn set_policy_secret(
+/// Sets the signing secret of policy `policy` of package `package`, with `audit`; `false` when
+/// there is no such policy.
+pub async fn rotate_policy_secret(
     db: &Db,
     package: Uuid,
     policy: Uuid,
     secret: &str,
+    audit: &AuditEvent,
 ) -> StoreResult<bool> {
-    let done = on_db!(db, pool => sqlx::query(
-        "UPDATE assignment_policies SET extension_secret = $3 WHERE id = $2 AND package_id = $1",
-    )
-    .bind(package)
-    .bind(policy)
-    .bind(secret)
-    .execute(pool)
-    .await
-    .map(|done| done.rows_affected()))?;
-    Ok(done > 0)
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
+        let done = sqlx::query(
+            "UPDATE assignment_policies SET extension_secret = $3 \
+             WHERE id = $2 AND package_id = $1",
+        )
+        .bind(package)
+        .bind(policy)
+        .bind(secret)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if done > 0 {
+            insert_audit_event(&mut *conn, audit).await?;
+        }
+        Ok::<_, StoreError>(done > 0)
+    });
+    tx.commit_if_ok(out).await
+}
+
+/// The answer an extension gives to its call.
+pub struct CallAnswer<'a> {
+    pub call: Uuid,
+    pub token_hash: &'a str,
+    pub answer: &'static str,
+    pub message: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// Records `answer` on its call and the request's transition `write` (at `version`) in one
+/// transaction. `None` when the call's wait was over already (answered, timed out, or re-sent
+/// with a new token); [`StoreError::Conflict`] when the request changed meanwhile.
+#[allow(clippy::too_many_arguments)]
+pub async fn answer_and_transition(
+    db: &Db,
+    answer: CallAnswer<'_>,
+    request: Uuid,
+    version: i64,
+    write: &RequestWrite,
+    notes: &[NewNotification],
+    audit: impl FnOnce(&RequestRow) -> AuditEvent,
+) -> StoreResult<Option<RequestRow>> {
+    let mut tx = Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => {
+        let answered = answer_call(
+            &mut *conn,
+            answer.call,
+            answer.token_hash,
+            answer.answer,
+            answer.message,
+            answer.now,
+        )
+        .await?;
+        if !answered {
+            return Ok(None);
+        }
+        update_request_in(&mut *conn, request, version, write, None, notes, audit)
+            .await
+            .map(Some)
+    });
+    tx.commit_if_ok(out).await
 }
 
 /// Sets the signing secret of policy `policy` unless it has one; `true` when it was set.

@@ -401,6 +401,8 @@ pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
         | ProblemCode::RequestChanged
         | ProblemCode::RequestNotCancelable
         | ProblemCode::RequestNotReady
+        | ProblemCode::WaitOver
+        | ProblemCode::CallbackRefused
         | ProblemCode::AccessReviewChanged
         | ProblemCode::ReviewChanged
         | ProblemCode::ReviewNotOpen
