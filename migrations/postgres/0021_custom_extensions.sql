@@ -10,6 +10,16 @@
 -- `claimed_until`, retried with backoff. A launch-and-wait call also records the wait: the
 -- SHA-256 of the one-time callback token (never the token), and the answer.
 
+-- A request may wait for an extension: the state `waiting`.
+ALTER TABLE requests DROP CONSTRAINT requests_state_check;
+ALTER TABLE requests ADD CONSTRAINT requests_state_check CHECK (state IN ('submitted',
+    'pending_approval', 'waiting', 'scheduled', 'delivering', 'delivered',
+    'partially_delivered', 'delivery_failed', 'denied', 'canceled', 'expired'));
+-- One open request per person and package, a waiting one included.
+DROP INDEX requests_open;
+CREATE UNIQUE INDEX requests_open ON requests (package_id, target_id)
+    WHERE state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering');
+
 ALTER TABLE assignment_policies ADD COLUMN extension_secret TEXT;
 
 CREATE TABLE extension_calls (

@@ -1,3 +1,4 @@
+-- no-transaction
 -- Custom extensions: HTTPS endpoints an assignment policy calls when a request is created or
 -- approved, or an assignment is granted or removed (docs/EXTENSIONS.md).
 --
@@ -9,6 +10,51 @@
 -- triggers them, claimed by workers on every replica with a compare-and-set lease on
 -- `claimed_until`, retried with backoff. A launch-and-wait call also records the wait: the
 -- SHA-256 of the one-time callback token (never the token), and the answer.
+
+PRAGMA foreign_keys = OFF;
+BEGIN;
+
+-- A request may wait for an extension: the state `waiting`. SQLite cannot change a CHECK
+-- constraint, so the table is rebuilt (the documented procedure: foreign keys off outside the
+-- transaction, so that dropping the old table deletes nothing that refers to it).
+CREATE TABLE requests_new (
+    id            BLOB PRIMARY KEY NOT NULL,
+    package_id    BLOB NOT NULL REFERENCES access_packages (id) ON DELETE CASCADE,
+    policy_id     BLOB REFERENCES assignment_policies (id) ON DELETE SET NULL,
+    policy_name   TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('user_add', 'user_extend', 'user_remove',
+                                                'admin_add', 'admin_remove')),
+    state         TEXT NOT NULL CHECK (state IN ('submitted', 'pending_approval', 'waiting',
+                                                 'scheduled', 'delivering', 'delivered',
+                                                 'partially_delivered', 'delivery_failed',
+                                                 'denied', 'canceled', 'expired')),
+    requester_id  BLOB REFERENCES users (id) ON DELETE SET NULL,
+    target_id     BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    assignment_id BLOB REFERENCES assignments (id) ON DELETE SET NULL,
+    justification TEXT,
+    answers       TEXT NOT NULL DEFAULT '[]',
+    ends_at       TEXT,
+    outcome       TEXT,
+    record        TEXT NOT NULL,
+    due_at        TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    version       BIGINT NOT NULL DEFAULT 1
+);
+INSERT INTO requests_new (id, package_id, policy_id, policy_name, kind, state, requester_id,
+    target_id, assignment_id, justification, answers, ends_at, outcome, record, due_at,
+    created_at, updated_at, version)
+SELECT id, package_id, policy_id, policy_name, kind, state, requester_id, target_id,
+    assignment_id, justification, answers, ends_at, outcome, record, due_at, created_at,
+    updated_at, version FROM requests;
+DROP TABLE requests;
+ALTER TABLE requests_new RENAME TO requests;
+-- One open request per person and package, a waiting one included.
+CREATE UNIQUE INDEX requests_open ON requests (package_id, target_id)
+    WHERE state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering');
+CREATE INDEX requests_target ON requests (target_id, id);
+CREATE INDEX requests_requester ON requests (requester_id, id);
+CREATE INDEX requests_due ON requests (due_at) WHERE due_at IS NOT NULL;
 
 ALTER TABLE assignment_policies ADD COLUMN extension_secret TEXT;
 
@@ -45,3 +91,7 @@ CREATE TABLE extension_calls (
 CREATE INDEX extension_calls_due ON extension_calls (next_attempt_at) WHERE state = 'pending';
 -- A request's calls, for its timeline and its timeout.
 CREATE INDEX extension_calls_request ON extension_calls (request_id, id);
+
+PRAGMA foreign_key_check;
+COMMIT;
+PRAGMA foreign_keys = ON;

@@ -572,7 +572,7 @@ pub async fn find_open_request(
             .push_bind(package)
             .push(" AND r.target_id = ")
             .push_bind(target)
-            .push(" AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')");
+            .push(" AND r.state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering')");
         query.build_query_as::<RequestRow>().fetch_optional(pool).await
     })?;
     Ok(row)
@@ -619,7 +619,7 @@ pub async fn list_requests(
                 .push(")"),
         };
         if open_only {
-            query.push(" AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')");
+            query.push(" AND r.state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering')");
         }
         if let Some(before) = before {
             query.push(" AND r.id < ").push_bind(before);
