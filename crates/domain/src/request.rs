@@ -1340,7 +1340,8 @@ impl Request {
         if now < until {
             return Err(Refusal::NotYetDue { due_at: until });
         }
-        let (extension, stage, outcome) = (wait.extension.clone(), wait.stage, wait.timeout_outcome);
+        let (extension, stage, outcome) =
+            (wait.extension.clone(), wait.stage, wait.timeout_outcome);
         let answer = WaitAnswer {
             outcome,
             message: None,

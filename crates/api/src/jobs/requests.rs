@@ -6,11 +6,11 @@ use tessera_domain::request::{DueAction, RequestState};
 
 use crate::error::ApiResult;
 use crate::idempotency;
-use crate::service::{self, audit_event};
 use crate::service::requests::{
     LoadedDirectory, deliver, escalation_resolver, load_directory, notes_for, policy_of,
     request_of, stage_resolver, write_of,
 };
+use crate::service::{self, audit_event};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 

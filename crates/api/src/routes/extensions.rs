@@ -86,7 +86,6 @@ pub async fn rotate_policy_extension_secret(
 ) -> ApiResult<HttpResponse> {
     let (id, policy) = path.into_inner();
     let proof = authorize_package::<ManagePackages>(&state, &actor, id).await?;
-    let secret =
-        service::extensions::rotate_secret(&proof, &state, &actor, id, policy).await?;
+    let secret = service::extensions::rotate_secret(&proof, &state, &actor, id, policy).await?;
     Ok(HttpResponse::Ok().json(secret))
 }

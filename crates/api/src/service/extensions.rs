@@ -198,8 +198,7 @@ fn token_hash(token: &str) -> String {
 /// Compares two hashes in time independent of where they differ.
 fn same_hash(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0_u8, |diff, (x, y)| diff | (x ^ y))
             == 0
@@ -292,7 +291,10 @@ impl OutboxWorker for ExtensionWorker<'_> {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> ApiResult<Option<ClaimedCall>> {
-        Ok(store::extensions::claim_next_due(&self.state.db, now, lease_until, new_token()).await?)
+        Ok(
+            store::extensions::claim_next_due(&self.state.db, now, lease_until, new_token())
+                .await?,
+        )
     }
 
     fn attempts(&self, item: &ClaimedCall) -> i64 {
@@ -593,7 +595,8 @@ pub(crate) async fn secret_if_missing(
         return Ok(None);
     }
     let secret = generate_secret();
-    let set = store::extensions::set_policy_secret_if_missing(&state.db, policy_id, &secret).await?;
+    let set =
+        store::extensions::set_policy_secret_if_missing(&state.db, policy_id, &secret).await?;
     Ok(set.then_some(secret))
 }
 

@@ -66,7 +66,11 @@ async fn receive(request: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>
     });
     let status = inbox.answers.lock().unwrap().pop_front().unwrap_or(202);
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).body(
-        if status >= 400 { "extension is down" } else { "" },
+        if status >= 400 {
+            "extension is down"
+        } else {
+            ""
+        },
     )
 }
 
@@ -166,7 +170,12 @@ async fn rotate(app: &TestApp, offer: &Offer) -> String {
     body["secret"].as_str().unwrap().to_string()
 }
 
-async fn callback(app: &TestApp, call: &str, token: Option<&str>, body: Value) -> reqwest::Response {
+async fn callback(
+    app: &TestApp,
+    call: &str,
+    token: Option<&str>,
+    body: Value,
+) -> reqwest::Response {
     let mut request = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/extension-callbacks/{call}")))
         .json(&body);

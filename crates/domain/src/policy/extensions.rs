@@ -253,7 +253,10 @@ pub(crate) fn validate(
         if let Some(name) = &name
             && !names.insert(name.to_lowercase())
         {
-            errors.add(format!("{at}.name"), "another extension of this policy has this name");
+            errors.add(
+                format!("{at}.name"),
+                "another extension of this policy has this name",
+            );
         }
         let url = check_url(definition.url.trim()).map_err(|message| {
             errors.add(format!("{at}.url"), message);
@@ -313,12 +316,12 @@ pub(crate) fn validate(
                         "is required for a launch_and_wait extension",
                     );
                 }
-                timeout_seconds
-                    .zip(definition.timeout_outcome)
-                    .map(|(timeout_seconds, timeout_outcome)| WaitRule {
+                timeout_seconds.zip(definition.timeout_outcome).map(
+                    |(timeout_seconds, timeout_outcome)| WaitRule {
                         timeout_seconds,
                         timeout_outcome,
-                    })
+                    },
+                )
             }
         };
         if let (Some(name), Ok(url)) = (name, url) {
@@ -438,7 +441,10 @@ mod tests {
 
     #[test]
     fn launch_and_continue_takes_no_timeout() {
-        let mut go_on = definition(ExtensionStage::RequestCreated, ExtensionMode::LaunchAndContinue);
+        let mut go_on = definition(
+            ExtensionStage::RequestCreated,
+            ExtensionMode::LaunchAndContinue,
+        );
         go_on.timeout_seconds = Some(60);
         go_on.timeout_outcome = Some(ExtensionOutcome::Continue);
         assert_eq!(
@@ -452,7 +458,10 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_one_wait_per_stage() {
-        let wait = definition(ExtensionStage::RequestApproved, ExtensionMode::LaunchAndWait);
+        let wait = definition(
+            ExtensionStage::RequestApproved,
+            ExtensionMode::LaunchAndWait,
+        );
         let mut other = wait.clone();
         other.name = "ticket".into();
         assert_eq!(
@@ -468,8 +477,10 @@ mod tests {
     fn at_most_five_extensions() {
         let many: Vec<_> = (0..6)
             .map(|index| {
-                let mut one =
-                    definition(ExtensionStage::AssignmentGranted, ExtensionMode::LaunchAndContinue);
+                let mut one = definition(
+                    ExtensionStage::AssignmentGranted,
+                    ExtensionMode::LaunchAndContinue,
+                );
                 one.name = format!("Hook {index}");
                 one
             })

@@ -2,8 +2,8 @@
 //! in words.
 
 use super::{Request, RequestState, Verdict};
-use crate::policy::ExtensionOutcome;
 use crate::UserId;
+use crate::policy::ExtensionOutcome;
 
 impl Request {
     /// Why the request closed without delivery, in words; `None` while it is open or once it

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::stage::{Cancellation, Stage};
 use super::wait::Wait;
-use crate::policy::{ExtensionOutcome, ExtensionStage};
 use super::{Request, RequestKind, RequestState};
 use crate::policy::approval::{MAX_STAGES, MAX_TIMEOUT_DAYS, MIN_TIMEOUT_DAYS};
+use crate::policy::{ExtensionOutcome, ExtensionStage};
 use crate::{AccessPackageId, PolicyId, RequestId, UserId};
 
 /// Every field of a [`Request`], readable and writable. Turn one into a `Request` with
@@ -162,9 +162,7 @@ fn check(record: &RequestRecord) -> Result<(), String> {
             .as_ref()
             .is_some_and(|answer| answer.outcome == ExtensionOutcome::Deny)
     });
-    if !open.is_empty()
-        && !matches!(record.state, RequestState::Waiting | RequestState::Canceled)
-    {
+    if !open.is_empty() && !matches!(record.state, RequestState::Waiting | RequestState::Canceled) {
         return Err("an unanswered wait in a request that is not waiting".into());
     }
 

@@ -1087,7 +1087,10 @@ fn a_request_is_over_once_delivered_denied_canceled_or_expired_and_cancelable_un
         .into_iter()
         .filter(|state| state.is_cancelable())
         .collect();
-    assert_eq!(cancelable, vec![Submitted, PendingApproval, RequestState::Waiting, Scheduled]);
+    assert_eq!(
+        cancelable,
+        vec![Submitted, PendingApproval, RequestState::Waiting, Scheduled]
+    );
 }
 
 #[test]

@@ -128,7 +128,13 @@ fn waits_follow_the_table() {
     let created = || wait_at("request_created", "Ticket", "deny");
     let approved = || wait_at("request_approved", "HR check", "continue");
     #[allow(clippy::type_complexity)]
-    let table: Vec<(&str, usize, Value, Vec<Step>, Vec<Result<RequestState, Refusal>>)> = vec![
+    let table: Vec<(
+        &str,
+        usize,
+        Value,
+        Vec<Step>,
+        Vec<Result<RequestState, Refusal>>,
+    )> = vec![
         (
             "no extension: straight to approval",
             1,
@@ -273,9 +279,18 @@ fn removals_never_wait() {
     let mut request = request(RequestKind::AdminRemove, &policy);
     assert!(request.waits().is_empty());
     let event = request.submit(noon(), bob);
-    assert!(matches!(event, Ok(RequestEvent::Submitted { next: Next::Delivering })));
+    assert!(matches!(
+        event,
+        Ok(RequestEvent::Submitted {
+            next: Next::Delivering
+        })
+    ));
     if let Ok(event) = event {
-        assert!(event.extension_stages_reached(RequestKind::AdminRemove).is_empty());
+        assert!(
+            event
+                .extension_stages_reached(RequestKind::AdminRemove)
+                .is_empty()
+        );
     }
 }
 

@@ -439,6 +439,11 @@ fn a_waiting_request_is_labelled_with_the_extension_it_waits_for() {
     .unwrap();
     assert_eq!(request_label(&waiting), "Waiting for Service desk ticket");
     assert!(submitted_words(&waiting).contains("Waiting for Service desk ticket"));
-    let pending = request(RequestState::PendingApproval, RequestKind::UserAdd, ALICE, ALICE);
+    let pending = request(
+        RequestState::PendingApproval,
+        RequestKind::UserAdd,
+        ALICE,
+        ALICE,
+    );
     assert_eq!(request_label(&pending), "Pending approval");
 }

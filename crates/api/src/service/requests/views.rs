@@ -237,7 +237,10 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
             let (event, summary) = match (answer.timed_out, answer.outcome) {
                 (true, ExtensionOutcome::Continue) => (
                     "extension_timed_out",
-                    format!("{} did not answer in time; the request went on.", wait.extension),
+                    format!(
+                        "{} did not answer in time; the request went on.",
+                        wait.extension
+                    ),
                 ),
                 (true, ExtensionOutcome::Deny) => (
                     "extension_timed_out",
