@@ -34,6 +34,10 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// A custom extension callback without its call's valid token. Says nothing about whether
+    /// the call exists.
+    #[error("callback refused")]
+    CallbackRefused,
     #[error("CSRF check failed")]
     CsrfFailed,
     #[error("{0} not found")]
@@ -97,6 +101,7 @@ impl ApiError {
             ApiError::SignInBlocked => ProblemCode::SignInBlocked,
             ApiError::RateLimited { .. } => ProblemCode::RateLimited,
             ApiError::Forbidden(_) => ProblemCode::Forbidden,
+            ApiError::CallbackRefused => ProblemCode::CallbackRefused,
             ApiError::CsrfFailed => ProblemCode::CsrfFailed,
             ApiError::NotFound(_) => ProblemCode::NotFound,
             ApiError::NoRoute => ProblemCode::NoRoute,
@@ -135,6 +140,9 @@ impl ApiError {
                 human_duration(*retry_after_secs)
             ),
             ApiError::Forbidden(why) => (*why).to_string(),
+            ApiError::CallbackRefused => "Send the callback token of this call as \
+                 `Authorization: Bearer <callback_token>`."
+                .into(),
             ApiError::CsrfFailed => {
                 "Send the value of the tessera_csrf cookie in the X-CSRF-Token header.".into()
             }
@@ -215,6 +223,7 @@ pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
         ProblemCode::SignInBlocked => (StatusCode::FORBIDDEN, "Sign-in blocked"),
         ProblemCode::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
         ProblemCode::Forbidden => (StatusCode::FORBIDDEN, "Not allowed"),
+        ProblemCode::CallbackRefused => (StatusCode::UNAUTHORIZED, "Callback refused"),
         ProblemCode::CsrfFailed => (StatusCode::FORBIDDEN, "Cross-site request refused"),
         ProblemCode::NotFound | ProblemCode::NoRoute => (StatusCode::NOT_FOUND, "Not found"),
         ProblemCode::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
@@ -267,6 +276,7 @@ pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
         | ProblemCode::StageTimedOut
         | ProblemCode::RequestNotCancelable
         | ProblemCode::RequestNotReady
+        | ProblemCode::WaitOver
         | ProblemCode::AccessReviewChanged
         | ProblemCode::ReviewChanged
         | ProblemCode::ReviewNotOpen

@@ -37,6 +37,7 @@ portal under API tokens, or with `tessera token create`). Browser sessions use t
         (name = "access reviews", description = "Recurring reviews of who holds access, with recommendations, stages and applied results"),
         (name = "audit", description = "The trail of administrative changes"),
         (name = "webhooks", description = "Signed HTTP deliveries of Tessera's events to subscribed URLs, with delivery logs and replay"),
+        (name = "custom extensions", description = "Endpoints a policy calls when a request is created or approved or an assignment granted or removed; the callback a waiting request resumes with"),
         (name = "notifications", description = "What people are told: approvals waiting, decisions, access delivered and ending"),
         (name = "operations", description = "Probes for orchestrators"),
     ),
@@ -70,6 +71,15 @@ impl Modify for Conventions {
                 "The value of the `tessera_csrf` cookie, echoed on every unsafe request (POST, \
                  PUT, PATCH, DELETE) made with the session cookie. Not needed with a bearer token.",
             ))),
+        );
+        components.add_security_scheme(
+            "callback_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("the one-time callback_token of a custom extension call")
+                    .build(),
+            ),
         );
         let none = Vec::<String>::new;
         openapi.security = Some(vec![

@@ -38,6 +38,7 @@ pub(crate) fn write_of(
         RequestState::Delivering => Some(now),
         RequestState::Submitted
         | RequestState::PendingApproval
+        | RequestState::Waiting
         | RequestState::Scheduled
         | RequestState::Delivered
         | RequestState::PartiallyDelivered
@@ -57,5 +58,7 @@ pub(crate) fn write_of(
             .map(|id| *id.as_uuid())
             .collect(),
         now,
+        calls: Vec::new(),
+        close_waits: None,
     })
 }

@@ -42,6 +42,14 @@ pub(crate) fn refusal(refusal: Refusal) -> ApiError {
             ProblemCode::RequestNotCancelable,
             format!("A request that is {state} can no longer be canceled."),
         ),
+        Refusal::NotWaiting { state } => conflict(
+            ProblemCode::WaitOver,
+            format!("The request is {state}; it waits for no extension."),
+        ),
+        Refusal::WaitTimedOut { until } => conflict(
+            ProblemCode::WaitOver,
+            format!("The wait for the extension timed out at {until}."),
+        ),
         // Refusals of submission, of the scheduler's steps and of delivery: no person's
         // decision or cancellation meets these.
         other @ (Refusal::AlreadySubmitted

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::assignment::{AssignmentView, Justification, PersonSummary};
-use crate::policy::{AnswerInput, PolicyDefinition};
+use crate::policy::{
+    AnswerInput, ExtensionMode, ExtensionOutcome, ExtensionStage, PolicyDefinition,
+};
 use crate::request::{RequestKind, RequestState, Verdict};
 use crate::{AccessPackageId, AssignmentId, CatalogId, PolicyId, RequestId, UserId};
 
@@ -202,6 +204,55 @@ pub struct RequestView {
     /// The assignment it created, extended or removed, once delivered.
     pub assignment_id: Option<AssignmentId>,
     pub timeline: Vec<TimelineEntry>,
+    /// The custom extension the request waits for, while its state is `waiting`.
+    #[serde(default)]
+    pub waiting_for: Option<WaitingFor>,
+    /// The custom extension calls made for the request, oldest first.
+    #[serde(default)]
+    pub extension_calls: Vec<ExtensionCallView>,
+}
+
+/// The custom extension a waiting request waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WaitingFor {
+    /// The extension's name in the policy.
+    pub extension: String,
+    pub stage: ExtensionStage,
+    pub since: DateTime<Utc>,
+    /// When the wait times out and the policy's timeout outcome applies.
+    pub until: DateTime<Utc>,
+    pub timeout_outcome: ExtensionOutcome,
+}
+
+/// One custom extension call of a request, and how it went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ExtensionCallView {
+    #[cfg_attr(feature = "server", schema(value_type = String, format = Uuid))]
+    pub id: uuid::Uuid,
+    pub extension: String,
+    pub stage: ExtensionStage,
+    pub mode: ExtensionMode,
+    /// `pending` (not yet accepted by the endpoint; retried), `sent` (launch and continue:
+    /// done), `waiting` (launch and wait: accepted, no answer yet), `resumed` (answered),
+    /// `timed_out` (no answer in time), `failed` (given up after the last retry).
+    pub state: String,
+    pub attempts: u32,
+    /// The endpoint's last HTTP status, if it answered.
+    pub last_status: Option<u16>,
+    /// What went wrong in the last failed attempt.
+    pub last_error: Option<String>,
+    /// When the next attempt is due, while `pending`.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Launch and wait: when the wait times out.
+    pub wait_until: Option<DateTime<Utc>>,
+    /// The extension's answer, once it gave one.
+    pub answer: Option<ExtensionOutcome>,
+    pub answer_message: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// One page of requests, newest first.

@@ -172,6 +172,11 @@ pub struct PolicyView {
     pub definition: crate::policy::PolicyDefinition,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The secret that signs the policy's custom extension calls (`whsec_…`), in the answer
+    /// that created or changed the policy when that gave it its first secret; never again
+    /// (`POST …/extension-secret` makes a new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_secret: Option<String>,
 }
 
 /// The query of `GET /api/v1/access-packages`: packages across the catalogs the caller may

@@ -41,6 +41,7 @@
 pub mod answers;
 pub mod approval;
 pub mod audience;
+pub mod extensions;
 pub mod lifecycle;
 pub mod questions;
 pub mod resolve;
@@ -59,6 +60,10 @@ pub use approval::{
     ManagerLevel, StageDefinition,
 };
 pub use audience::{Audience, WhoCanRequest};
+pub use extensions::{
+    CustomExtension, CustomExtensionDefinition, ExtensionMode, ExtensionOutcome, ExtensionStage,
+    WaitRule,
+};
 pub use lifecycle::{Expiry, ExpiryDefinition, ExtensionRule, Lifecycle, LifecycleDefinition};
 pub use questions::{
     AnswerFormat, AnswerPattern, Question, QuestionDefinition, QuestionId, RequesterDefinition,
@@ -97,6 +102,10 @@ pub struct PolicyDefinition {
     #[serde(default)]
     pub requester: RequesterDefinition,
     pub lifecycle: LifecycleDefinition,
+    /// HTTPS endpoints called when a request is created or approved, or an assignment is
+    /// granted or removed; at most 5 (see `docs/EXTENSIONS.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_extensions: Vec<CustomExtensionDefinition>,
 }
 
 fn enabled_by_default() -> bool {
@@ -118,6 +127,7 @@ pub struct ValidPolicy {
     stages: Vec<ApprovalStage>,
     requester: RequesterSettings,
     lifecycle: Lifecycle,
+    custom_extensions: Vec<CustomExtension>,
 }
 
 impl ValidPolicy {
@@ -156,6 +166,17 @@ impl ValidPolicy {
 
     pub fn lifecycle(&self) -> &Lifecycle {
         &self.lifecycle
+    }
+
+    pub fn custom_extensions(&self) -> &[CustomExtension] {
+        &self.custom_extensions
+    }
+
+    /// The extensions called at `stage`, in the order the policy lists them.
+    pub fn extensions_at(&self, stage: ExtensionStage) -> impl Iterator<Item = &CustomExtension> {
+        self.custom_extensions
+            .iter()
+            .filter(move |extension| extension.stage() == stage)
     }
 
     /// Every user and group the policy names, each with the path to report when it does not
@@ -281,9 +302,18 @@ pub fn validate(definition: &PolicyDefinition) -> Result<ValidPolicy, Vec<FieldE
     let stages = approval::validate(&mut errors, &definition.approval);
     let requester = questions::validate(&mut errors, &definition.requester);
     let lifecycle = lifecycle::validate(&mut errors, &definition.lifecycle);
+    let custom_extensions = extensions::validate(&mut errors, &definition.custom_extensions);
     cross_field_rules(&mut errors, definition);
 
-    match (name, description, audience, stages, requester, lifecycle) {
+    match (
+        name,
+        description,
+        audience,
+        stages,
+        requester,
+        lifecycle,
+        custom_extensions,
+    ) {
         (
             Some(name),
             Some(description),
@@ -291,6 +321,7 @@ pub fn validate(definition: &PolicyDefinition) -> Result<ValidPolicy, Vec<FieldE
             Some(stages),
             Some(requester),
             Some(lifecycle),
+            Some(custom_extensions),
         ) if errors.is_empty() => Ok(ValidPolicy {
             name,
             description,
@@ -299,6 +330,7 @@ pub fn validate(definition: &PolicyDefinition) -> Result<ValidPolicy, Vec<FieldE
             stages,
             requester,
             lifecycle,
+            custom_extensions,
         }),
         _ => Err(errors.into_vec()),
     }
@@ -433,6 +465,11 @@ impl ValidPolicy {
             approval: approval::to_definition(&self.stages),
             requester: self.requester.to_definition(),
             lifecycle: self.lifecycle.to_definition(),
+            custom_extensions: self
+                .custom_extensions
+                .iter()
+                .map(CustomExtension::to_definition)
+                .collect(),
         }
     }
 }

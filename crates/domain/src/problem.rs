@@ -60,6 +60,8 @@ pub enum ProblemCode {
     RateLimited,
     /// The caller may not do this.
     Forbidden,
+    /// A custom extension's callback came without the valid token of its call (or for no call).
+    CallbackRefused,
     /// A cookie-authenticated write without the matching `X-CSRF-Token` header.
     CsrfFailed,
 
@@ -157,6 +159,8 @@ pub enum ProblemCode {
     RequestNotCancelable,
     /// The request is not in the state the action needs (scheduled, delivering, ...).
     RequestNotReady,
+    /// The wait for the custom extension is over: answered already, or timed out.
+    WaitOver,
     /// The access review definition, or a policy's review, changed meanwhile.
     AccessReviewChanged,
     /// The review changed or moved on meanwhile.

@@ -54,6 +54,9 @@ mod record;
 mod stage;
 #[cfg(test)]
 mod tests;
+mod wait;
+#[cfg(test)]
+mod wait_tests;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -62,11 +65,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::assignment::Justification;
-use crate::policy::{ExtensionRule, ResolvedApprovers, ValidPolicy};
+use crate::policy::{
+    ExtensionOutcome, ExtensionRule, ExtensionStage, ResolvedApprovers, ValidPolicy,
+};
 use crate::{AccessPackageId, PolicyId, RequestId, UserId};
 
 pub use record::{InvalidRecord, RequestRecord};
 pub use stage::{Cancellation, Decision, Stage, Verdict};
+pub use wait::{MESSAGE_MAX_LEN, Wait, WaitAnswer, clean_message};
 
 /// Where a request is in its life. Sent and stored in `snake_case`.
 #[derive(
@@ -90,6 +96,9 @@ pub enum RequestState {
     Submitted,
     /// Waiting for the current stage's decision.
     PendingApproval,
+    /// Waiting for a launch-and-wait custom extension's answer, before approval
+    /// (`request_created`) or before delivery (`request_approved`).
+    Waiting,
     /// Approved (or needing no approval); delivery waits for the requested start.
     Scheduled,
     /// Being carried out on the package's resources.
@@ -109,7 +118,7 @@ pub enum RequestState {
 }
 
 impl RequestState {
-    pub const ALL: [RequestState; 10] = crate::variants::all();
+    pub const ALL: [RequestState; 11] = crate::variants::all();
 
     /// The wire and column spelling.
     pub fn as_str(self) -> &'static str {
@@ -125,6 +134,7 @@ impl RequestState {
         match self {
             RequestState::Submitted
             | RequestState::PendingApproval
+            | RequestState::Waiting
             | RequestState::Scheduled
             | RequestState::Delivering => false,
             RequestState::Delivered
@@ -139,9 +149,10 @@ impl RequestState {
     /// Whether the request may still be canceled: nothing has been delivered yet.
     pub fn is_cancelable(self) -> bool {
         match self {
-            RequestState::Submitted | RequestState::PendingApproval | RequestState::Scheduled => {
-                true
-            }
+            RequestState::Submitted
+            | RequestState::PendingApproval
+            | RequestState::Waiting
+            | RequestState::Scheduled => true,
             RequestState::Delivering
             | RequestState::Delivered
             | RequestState::PartiallyDelivered
@@ -313,6 +324,22 @@ pub enum RequestEvent {
         stage: usize,
         removed: UserId,
     },
+    /// The extension the request waited for answered: it goes on (`next`) or is denied
+    /// (`next` absent).
+    ExtensionAnswered {
+        extension: String,
+        stage: ExtensionStage,
+        outcome: ExtensionOutcome,
+        message: Option<String>,
+        next: Option<Next>,
+    },
+    /// The extension did not answer in time: its timeout outcome applied.
+    ExtensionTimedOut {
+        extension: String,
+        stage: ExtensionStage,
+        outcome: ExtensionOutcome,
+        next: Option<Next>,
+    },
 }
 
 impl RequestEvent {
@@ -328,6 +355,79 @@ impl RequestEvent {
             RequestEvent::DeliveryFinished { result } => result.state(),
             RequestEvent::Rerouted { .. } => RequestState::PendingApproval,
             RequestEvent::NoApproverLeft { .. } => RequestState::Denied,
+            RequestEvent::ExtensionAnswered { next, .. }
+            | RequestEvent::ExtensionTimedOut { next, .. } => {
+                next.as_ref().map_or(RequestState::Denied, Next::state)
+            }
+        }
+    }
+
+    /// The custom extension stages the request passed in this event: `request_created` when it
+    /// was submitted, `request_approved` when it passed its approval (or needed none). The
+    /// launch-and-continue extensions of those stages are called; a launch-and-wait one is
+    /// called when [`Next::Waiting`] says so. Removals call none.
+    pub fn extension_stages_reached(&self, kind: RequestKind) -> Vec<ExtensionStage> {
+        if kind.removes() {
+            return Vec::new();
+        }
+        let approved = |next: Option<&Next>| match next {
+            Some(Next::Scheduled { .. } | Next::Delivering) => true,
+            Some(Next::Waiting { stage, .. }) => *stage == ExtensionStage::RequestApproved,
+            Some(Next::Stage { .. } | Next::NoApprover { .. }) | None => false,
+        };
+        let mut reached = Vec::new();
+        match self {
+            RequestEvent::Submitted { next } => {
+                reached.push(ExtensionStage::RequestCreated);
+                if approved(Some(next)) {
+                    reached.push(ExtensionStage::RequestApproved);
+                }
+            }
+            RequestEvent::Approved { next, .. } => {
+                if approved(Some(next)) {
+                    reached.push(ExtensionStage::RequestApproved);
+                }
+            }
+            RequestEvent::ExtensionAnswered { stage, next, .. }
+            | RequestEvent::ExtensionTimedOut { stage, next, .. } => {
+                if *stage == ExtensionStage::RequestCreated && approved(next.as_ref()) {
+                    reached.push(ExtensionStage::RequestApproved);
+                }
+            }
+            RequestEvent::Denied { .. }
+            | RequestEvent::Escalated { .. }
+            | RequestEvent::TimedOut { .. }
+            | RequestEvent::Canceled { .. }
+            | RequestEvent::DeliveryStarted
+            | RequestEvent::DeliveryFinished { .. }
+            | RequestEvent::Rerouted { .. }
+            | RequestEvent::NoApproverLeft { .. } => {}
+        }
+        reached
+    }
+
+    /// The extension the request began waiting for in this event, if it did.
+    pub fn began_waiting(&self) -> Option<(&str, ExtensionStage)> {
+        let next = match self {
+            RequestEvent::Submitted { next } | RequestEvent::Approved { next, .. } => Some(next),
+            RequestEvent::ExtensionAnswered { next, .. }
+            | RequestEvent::ExtensionTimedOut { next, .. } => next.as_ref(),
+            RequestEvent::Denied { .. }
+            | RequestEvent::Escalated { .. }
+            | RequestEvent::TimedOut { .. }
+            | RequestEvent::Canceled { .. }
+            | RequestEvent::DeliveryStarted
+            | RequestEvent::DeliveryFinished { .. }
+            | RequestEvent::Rerouted { .. }
+            | RequestEvent::NoApproverLeft { .. } => None,
+        };
+        match next {
+            Some(Next::Waiting {
+                extension, stage, ..
+            }) => Some((extension.as_str(), *stage)),
+            Some(Next::Stage { .. } | Next::NoApprover { .. } | Next::Scheduled { .. })
+            | Some(Next::Delivering)
+            | None => None,
         }
     }
 }
@@ -350,6 +450,12 @@ pub enum Next {
     Scheduled { start_at: DateTime<Utc> },
     /// Approved; delivery starts now.
     Delivering,
+    /// The request waits for a launch-and-wait extension's answer until `until`.
+    Waiting {
+        extension: String,
+        stage: ExtensionStage,
+        until: DateTime<Utc>,
+    },
 }
 
 impl Next {
@@ -359,6 +465,7 @@ impl Next {
             Next::NoApprover { .. } => RequestState::Denied,
             Next::Scheduled { .. } => RequestState::Scheduled,
             Next::Delivering => RequestState::Delivering,
+            Next::Waiting { .. } => RequestState::Waiting,
         }
     }
 }
@@ -380,6 +487,8 @@ pub enum DueAction {
     TimeOut,
     /// [`Request::start_delivery`].
     StartDelivery,
+    /// [`Request::time_out_wait`].
+    TimeOutWait,
 }
 
 /// Why a transition was refused. The request is unchanged.
@@ -422,6 +531,10 @@ pub enum Refusal {
     NotScheduled { state: RequestState },
     #[error("the request is not being delivered ({state})")]
     NotDelivering { state: RequestState },
+    #[error("the request is not waiting for an extension ({state})")]
+    NotWaiting { state: RequestState },
+    #[error("the wait for the extension timed out at {until}")]
+    WaitTimedOut { until: DateTime<Utc> },
 }
 
 /// Why a request can't be made under a policy, as far as the policy alone tells.
@@ -469,6 +582,7 @@ pub struct Request {
     submitted_at: DateTime<Utc>,
     start_at: Option<DateTime<Utc>>,
     stages: Vec<Stage>,
+    waits: Vec<Wait>,
     cancellation: Option<Cancellation>,
     delivery_started_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
@@ -553,6 +667,15 @@ impl Request {
             submitted_at: now,
             start_at: new.start_at,
             stages: stages.iter().map(Stage::planned).collect(),
+            waits: if new.kind.removes() {
+                Vec::new()
+            } else {
+                policy
+                    .custom_extensions()
+                    .iter()
+                    .filter_map(Wait::planned)
+                    .collect()
+            },
             cancellation: None,
             delivery_started_at: None,
             closed_at: None,
@@ -601,6 +724,28 @@ impl Request {
         &self.stages
     }
 
+    /// The launch-and-wait extensions, started or not, in the order the policy lists them.
+    pub fn waits(&self) -> &[Wait] {
+        &self.waits
+    }
+
+    /// The wait in progress, while the request is waiting.
+    pub fn current_wait(&self) -> Option<&Wait> {
+        match self.state {
+            RequestState::Waiting => self.waits.iter().find(|wait| wait.is_open()),
+            RequestState::Submitted
+            | RequestState::PendingApproval
+            | RequestState::Scheduled
+            | RequestState::Delivering
+            | RequestState::Delivered
+            | RequestState::PartiallyDelivered
+            | RequestState::DeliveryFailed
+            | RequestState::Denied
+            | RequestState::Canceled
+            | RequestState::Expired => None,
+        }
+    }
+
     pub fn cancellation(&self) -> Option<&Cancellation> {
         self.cancellation.as_ref()
     }
@@ -623,6 +768,7 @@ impl Request {
         match self.state {
             RequestState::PendingApproval => self.stages.iter().rposition(Stage::is_started),
             RequestState::Submitted
+            | RequestState::Waiting
             | RequestState::Scheduled
             | RequestState::Delivering
             | RequestState::Delivered
@@ -661,6 +807,7 @@ impl Request {
                     (Some(_), Some(_)) | (None, _) => due(stage.deadline_at()?, DueAction::TimeOut),
                 }
             }
+            RequestState::Waiting => due(self.current_wait()?.until()?, DueAction::TimeOutWait),
             RequestState::Scheduled => due(self.start_at?, DueAction::StartDelivery),
             RequestState::Delivering
             | RequestState::Delivered
@@ -682,7 +829,10 @@ impl Request {
     ) -> Result<RequestEvent, Refusal> {
         match self.state {
             RequestState::Submitted => {}
-            RequestState::PendingApproval | RequestState::Scheduled | RequestState::Delivering => {
+            RequestState::PendingApproval
+            | RequestState::Waiting
+            | RequestState::Scheduled
+            | RequestState::Delivering => {
                 return Err(Refusal::AlreadySubmitted);
             }
             RequestState::Delivered
@@ -783,7 +933,10 @@ impl Request {
     /// answers whether they cancel as an administrator.
     pub fn check_canceler(&self, actor: Actor) -> Result<bool, Refusal> {
         match self.state {
-            RequestState::Submitted | RequestState::PendingApproval | RequestState::Scheduled => {}
+            RequestState::Submitted
+            | RequestState::PendingApproval
+            | RequestState::Waiting
+            | RequestState::Scheduled => {}
             RequestState::Delivering => {
                 return Err(Refusal::NotCancelable { state: self.state });
             }
@@ -819,7 +972,10 @@ impl Request {
     pub fn start_delivery(&mut self, now: DateTime<Utc>) -> Result<RequestEvent, Refusal> {
         match self.state {
             RequestState::Scheduled => {}
-            RequestState::Submitted | RequestState::PendingApproval | RequestState::Delivering => {
+            RequestState::Submitted
+            | RequestState::PendingApproval
+            | RequestState::Waiting
+            | RequestState::Delivering => {
                 return Err(Refusal::NotScheduled { state: self.state });
             }
             RequestState::Delivered
@@ -847,7 +1003,10 @@ impl Request {
     ) -> Result<RequestEvent, Refusal> {
         match self.state {
             RequestState::Delivering => {}
-            RequestState::Submitted | RequestState::PendingApproval | RequestState::Scheduled => {
+            RequestState::Submitted
+            | RequestState::PendingApproval
+            | RequestState::Waiting
+            | RequestState::Scheduled => {
                 return Err(Refusal::NotDelivering { state: self.state });
             }
             RequestState::Delivered
@@ -930,9 +1089,10 @@ impl Request {
             RequestState::PendingApproval => self
                 .current_stage()
                 .ok_or(Refusal::NotPending { state: self.state }),
-            RequestState::Submitted | RequestState::Scheduled | RequestState::Delivering => {
-                Err(Refusal::NotPending { state: self.state })
-            }
+            RequestState::Submitted
+            | RequestState::Waiting
+            | RequestState::Scheduled
+            | RequestState::Delivering => Err(Refusal::NotPending { state: self.state }),
             RequestState::Delivered
             | RequestState::PartiallyDelivered
             | RequestState::DeliveryFailed
@@ -1026,6 +1186,30 @@ impl Request {
         now: DateTime<Utc>,
         resolve: impl FnOnce(usize) -> ResolvedApprovers,
     ) -> Next {
+        let gate = if index == 0 {
+            Some(ExtensionStage::RequestCreated)
+        } else {
+            None
+        };
+        let gate = gate
+            .filter(|stage| self.unstarted_wait(*stage).is_some())
+            .or_else(|| {
+                (index >= self.stages.len())
+                    .then_some(ExtensionStage::RequestApproved)
+                    .filter(|stage| self.unstarted_wait(*stage).is_some())
+            });
+        if let Some(stage) = gate
+            && let Some(position) = self.unstarted_wait(stage)
+        {
+            let wait = &mut self.waits[position];
+            wait.started_at = Some(now);
+            self.state = RequestState::Waiting;
+            return Next::Waiting {
+                extension: wait.extension.clone(),
+                stage,
+                until: wait.until().unwrap_or(now),
+            };
+        }
         if index >= self.stages.len() {
             return match self.start_at {
                 Some(start_at) if start_at > now => {
@@ -1053,6 +1237,124 @@ impl Request {
             used_fallback: resolved.used_fallback,
             deadline_at,
         }
+    }
+
+    /// The position of the wait at `stage` that has not started, if there is one.
+    fn unstarted_wait(&self, stage: ExtensionStage) -> Option<usize> {
+        self.waits
+            .iter()
+            .position(|wait| wait.stage == stage && wait.started_at.is_none())
+    }
+
+    /// The wait in progress and its position, or why the request is not waiting.
+    fn open_wait(&self) -> Result<usize, Refusal> {
+        match self.state {
+            RequestState::Waiting => self
+                .waits
+                .iter()
+                .position(Wait::is_open)
+                .ok_or(Refusal::NotWaiting { state: self.state }),
+            RequestState::Submitted
+            | RequestState::PendingApproval
+            | RequestState::Scheduled
+            | RequestState::Delivering => Err(Refusal::NotWaiting { state: self.state }),
+            RequestState::Delivered
+            | RequestState::PartiallyDelivered
+            | RequestState::DeliveryFailed
+            | RequestState::Denied
+            | RequestState::Canceled
+            | RequestState::Expired => Err(self.already_final()),
+        }
+    }
+
+    /// Ends the wait at `position` with `answer`: the request goes on to approval (after
+    /// `request_created`) or delivery (after `request_approved`), or is denied.
+    fn end_wait(
+        &mut self,
+        position: usize,
+        answer: WaitAnswer,
+        resolve: impl FnOnce(usize) -> ResolvedApprovers,
+    ) -> Option<Next> {
+        let now = answer.at;
+        let outcome = answer.outcome;
+        let stage = self.waits[position].stage;
+        self.waits[position].answer = Some(answer);
+        match outcome {
+            ExtensionOutcome::Continue => Some(match stage {
+                ExtensionStage::RequestCreated => self.advance_to(0, now, resolve),
+                ExtensionStage::RequestApproved
+                | ExtensionStage::AssignmentGranted
+                | ExtensionStage::AssignmentRemoval => {
+                    self.advance_to(self.stages.len(), now, resolve)
+                }
+            }),
+            ExtensionOutcome::Deny => {
+                self.close(RequestState::Denied, now);
+                None
+            }
+        }
+    }
+
+    /// The extension the request waits for answers, before its timeout: `continue` lets the
+    /// request go on (the next stage starts with the approvers `resolve` finds), `deny` denies
+    /// it. A wait is answered once: a second answer finds the request no longer waiting.
+    pub fn answer_wait(
+        &mut self,
+        outcome: ExtensionOutcome,
+        message: Option<String>,
+        now: DateTime<Utc>,
+        resolve: impl FnOnce(usize) -> ResolvedApprovers,
+    ) -> Result<RequestEvent, Refusal> {
+        let position = self.open_wait()?;
+        let wait = &self.waits[position];
+        let until = wait.until().unwrap_or(now);
+        if now >= until {
+            return Err(Refusal::WaitTimedOut { until });
+        }
+        let (extension, stage) = (wait.extension.clone(), wait.stage);
+        let answer = WaitAnswer {
+            outcome,
+            message: message.clone(),
+            timed_out: false,
+            at: now,
+        };
+        let next = self.end_wait(position, answer, resolve);
+        Ok(RequestEvent::ExtensionAnswered {
+            extension,
+            stage,
+            outcome,
+            message,
+            next,
+        })
+    }
+
+    /// Applies the timeout outcome of the wait in progress once its time is up.
+    pub fn time_out_wait(
+        &mut self,
+        now: DateTime<Utc>,
+        resolve: impl FnOnce(usize) -> ResolvedApprovers,
+    ) -> Result<RequestEvent, Refusal> {
+        let position = self.open_wait()?;
+        let wait = &self.waits[position];
+        let until = wait.until().unwrap_or(now);
+        if now < until {
+            return Err(Refusal::NotYetDue { due_at: until });
+        }
+        let (extension, stage, outcome) =
+            (wait.extension.clone(), wait.stage, wait.timeout_outcome);
+        let answer = WaitAnswer {
+            outcome,
+            message: None,
+            timed_out: true,
+            at: now,
+        };
+        let next = self.end_wait(position, answer, resolve);
+        Ok(RequestEvent::ExtensionTimedOut {
+            extension,
+            stage,
+            outcome,
+            next,
+        })
     }
 
     fn without_self(&self, mut approvers: BTreeSet<UserId>) -> BTreeSet<UserId> {

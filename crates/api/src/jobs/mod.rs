@@ -124,6 +124,15 @@ pub fn spawn_webhook_worker(
                     tracing::error!(error = %err, "webhook deliveries failed; retrying next round")
                 }
             }
+            // Custom extension calls go out through the same outbox mechanism, in the same
+            // rounds.
+            match service::extensions::deliver_due(&state).await {
+                Ok(sent) if sent > 0 => tracing::debug!(sent, "custom extension calls made"),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "custom extension calls failed; retrying next round")
+                }
+            }
         }
     })
 }

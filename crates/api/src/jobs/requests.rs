@@ -6,11 +6,11 @@ use tessera_domain::request::{DueAction, RequestState};
 
 use crate::error::ApiResult;
 use crate::idempotency;
-use crate::service::audit_event;
 use crate::service::requests::{
     LoadedDirectory, deliver, escalation_resolver, load_directory, notes_for, policy_of,
     request_of, stage_resolver, write_of,
 };
+use crate::service::{self, audit_event};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 
@@ -65,11 +65,24 @@ pub async fn run_due_requests(state: &AppState, now: DateTime<Utc>) -> ApiResult
             ),
             DueAction::TimeOut => (request.time_out(now), "request.time_out"),
             DueAction::StartDelivery => (request.start_delivery(now), "request.start"),
+            DueAction::TimeOutWait => (
+                request.time_out_wait(
+                    now,
+                    stage_resolver(policy.as_ref(), requester, target, &directory),
+                ),
+                "request.extension_time_out",
+            ),
         };
         let Ok(event) = event else {
             continue;
         };
-        let write = write_of(&request, request.closing_reason().map(String::from), now)?;
+        let mut write = write_of(&request, request.closing_reason().map(String::from), now)?;
+        write.calls =
+            service::extensions::calls_after(state, policy.as_ref(), &row, &request, &event, now)
+                .await?;
+        if due.action == DueAction::TimeOutWait {
+            service::extensions::time_out_waits(&mut write);
+        }
         let notes = notes_for(state, &row.package_name, &request, &event).await?;
         let updated = store::requests::update_request(
             &state.db,

@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod catalogs;
+pub mod extensions;
 pub mod groups;
 pub mod health;
 pub mod imports;
@@ -121,6 +122,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(webhooks::send_webhook_test_event)
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::replay_webhook_delivery);
+    cfg.service(extensions::answer_extension_callback)
+        .service(extensions::rotate_policy_extension_secret);
     cfg.service(incompatibilities::get_access_package_incompatibilities)
         .service(incompatibilities::add_incompatible_access_package)
         .service(incompatibilities::remove_incompatible_access_package)

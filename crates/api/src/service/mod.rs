@@ -11,6 +11,7 @@ pub mod catalogs;
 pub mod conflicts;
 pub mod csv;
 pub mod directory;
+pub mod extensions;
 pub mod global_roles;
 pub mod groups;
 pub mod imports;

@@ -31,6 +31,7 @@ fn policy_view(row: &PolicyRow) -> ApiResult<PolicyView> {
         definition: policy.to_definition(),
         created_at: row.created_at,
         updated_at: row.updated_at,
+        extension_secret: None,
     })
 }
 
@@ -189,7 +190,9 @@ pub async fn create_policy(
         )
     })
     .await?;
-    policy_view(&row)
+    let mut view = policy_view(&row)?;
+    view.extension_secret = super::extensions::secret_if_missing(state, row.id, &policy).await?;
+    Ok(view)
 }
 
 /// Replaces a policy's whole definition. Requests already made keep the rules they were made
@@ -229,7 +232,9 @@ pub async fn replace_policy(
         },
         other => other.into(),
     })?;
-    policy_view(&row)
+    let mut view = policy_view(&row)?;
+    view.extension_secret = super::extensions::secret_if_missing(state, row.id, &policy).await?;
+    Ok(view)
 }
 
 pub async fn delete_policy(

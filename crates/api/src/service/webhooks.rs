@@ -474,7 +474,7 @@ impl WebhookWorker<'_> {
 }
 
 /// `text` on one line, at most [`MAX_ERROR_CHARS`] characters.
-fn short(text: &str) -> String {
+pub(crate) fn short(text: &str) -> String {
     let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

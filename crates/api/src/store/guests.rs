@@ -22,7 +22,7 @@ const BLOCKABLE_GUEST: &str = "u.kind = 'person' AND u.user_type = 'guest' AND u
      AND a.state IN ('scheduled', 'delivered')) \
      AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.target_id = u.id \
      AND r.kind IN ('user_add', 'admin_add') \
-     AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering'))";
+     AND r.state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering'))";
 
 /// Guests to block now, with the version they were read at, at most `limit`.
 pub async fn guests_to_block(db: &Db, limit: u32) -> StoreResult<Vec<(Uuid, i64)>> {

@@ -183,7 +183,7 @@ pub async fn disabled_holding_something(db: &Db, limit: u32) -> StoreResult<Vec<
          EXISTS (SELECT 1 FROM assignments a WHERE a.user_id = u.id \
                  AND a.state IN ('scheduled', 'delivered')) \
          OR EXISTS (SELECT 1 FROM requests r WHERE r.target_id = u.id \
-                 AND r.state IN ('submitted', 'pending_approval', 'scheduled')) \
+                 AND r.state IN ('submitted', 'pending_approval', 'waiting', 'scheduled')) \
          OR EXISTS (SELECT 1 FROM request_approvers ra JOIN requests r ON r.id = ra.request_id \
                  WHERE ra.user_id = u.id AND r.state = 'pending_approval') \
          OR EXISTS (SELECT 1 FROM review_item_reviewers ir \
@@ -215,7 +215,7 @@ pub async fn active_assignments_of(db: &Db, user: Uuid) -> StoreResult<Vec<(Uuid
 pub async fn open_requests_for(db: &Db, user: Uuid) -> StoreResult<Vec<(Uuid, i64)>> {
     let rows = on_db!(db, pool => sqlx::query_as(
         "SELECT id, version FROM requests WHERE target_id = $1 \
-         AND state IN ('submitted', 'pending_approval', 'scheduled') ORDER BY id",
+         AND state IN ('submitted', 'pending_approval', 'waiting', 'scheduled') ORDER BY id",
     )
     .bind(user)
     .fetch_all(pool)

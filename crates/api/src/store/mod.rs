@@ -15,6 +15,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalogs;
 pub mod directory;
+pub mod extensions;
 pub mod global_roles;
 pub mod guests;
 pub mod identity;

@@ -184,7 +184,7 @@ pub async fn delete_policy(
         let active = count_active_assignments(&mut *conn, id).await?;
         let (open,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM requests WHERE policy_id = $1 \
-             AND state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')",
+             AND state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering')",
         )
         .bind(id)
         .fetch_one(&mut *conn)

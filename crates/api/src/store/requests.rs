@@ -15,6 +15,7 @@ use super::assignments::{
     insert_assignment_row, revoke_package_roles,
 };
 use super::audit::{AuditEvent, insert_audit_event};
+use super::extensions::{NewExtensionCall, close_open_waits, insert_call};
 use super::notifications::{NewNotification, insert_notification};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
@@ -70,6 +71,26 @@ pub struct RequestWrite {
     /// Who may decide now; empty unless pending approval.
     pub approvers: Vec<Uuid>,
     pub now: DateTime<Utc>,
+    /// Custom extension calls the transition triggers, written with it.
+    pub calls: Vec<NewExtensionCall>,
+    /// Marks the request's open extension waits so (`timed_out`), with the transition.
+    pub close_waits: Option<&'static str>,
+}
+
+/// Writes what `write` carries besides the request row: its extension calls and waits.
+async fn write_extension_calls<'c>(
+    conn: impl Into<Conn<'c>>,
+    id: Uuid,
+    write: &RequestWrite,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    if let Some(state) = write.close_waits {
+        close_open_waits(&mut conn, id, state, write.now).await?;
+    }
+    for call in &write.calls {
+        insert_call(&mut conn, call).await?;
+    }
+    Ok(())
 }
 
 /// Rewrites the approvers of request `id` through `conn`.
@@ -195,6 +216,7 @@ pub async fn insert_request(
         .execute(&mut *conn)
         .await?;
         replace_approvers(&mut *conn, new.id, &new.write.approvers).await?;
+        write_extension_calls(&mut *conn, new.id, &new.write).await?;
         if let Some(claim) = idempotency {
             sqlx::query(
                 "INSERT INTO request_idempotency (user_id, key, request_id, created_at, \
@@ -320,6 +342,7 @@ pub(crate) async fn update_request_in<'c>(
             return Err(StoreError::Conflict);
         }
         replace_approvers(&mut *conn, id, &write.approvers).await?;
+        write_extension_calls(&mut *conn, id, write).await?;
         if let Some(decision) = decision {
             sqlx::query(
                 "INSERT INTO request_decisions (request_id, stage, approver_id, verdict, \
@@ -549,7 +572,7 @@ pub async fn find_open_request(
             .push_bind(package)
             .push(" AND r.target_id = ")
             .push_bind(target)
-            .push(" AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')");
+            .push(" AND r.state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering')");
         query.build_query_as::<RequestRow>().fetch_optional(pool).await
     })?;
     Ok(row)
@@ -596,7 +619,7 @@ pub async fn list_requests(
                 .push(")"),
         };
         if open_only {
-            query.push(" AND r.state IN ('submitted', 'pending_approval', 'scheduled', 'delivering')");
+            query.push(" AND r.state IN ('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering')");
         }
         if let Some(before) = before {
             query.push(" AND r.id < ").push_bind(before);

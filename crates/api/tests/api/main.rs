@@ -13,6 +13,7 @@ mod catalog_authz;
 mod catalogs;
 mod edge;
 mod errors;
+mod extensions;
 mod groups;
 mod guest_lifecycle;
 mod guests;

@@ -3,6 +3,7 @@
 
 use super::{Request, RequestState, Verdict};
 use crate::UserId;
+use crate::policy::ExtensionOutcome;
 
 impl Request {
     /// Why the request closed without delivery, in words; `None` while it is open or once it
@@ -10,6 +11,18 @@ impl Request {
     pub fn closing_reason(&self) -> Option<&'static str> {
         match self.state() {
             RequestState::Denied => {
+                if let Some(answer) = self
+                    .waits()
+                    .iter()
+                    .filter_map(|wait| wait.answer.as_ref())
+                    .find(|answer| answer.outcome == ExtensionOutcome::Deny)
+                {
+                    return Some(if answer.timed_out {
+                        "A custom extension did not answer in time, so the request was denied."
+                    } else {
+                        "A custom extension denied the request."
+                    });
+                }
                 let denied_by_someone = self
                     .stages()
                     .iter()
@@ -24,6 +37,7 @@ impl Request {
             RequestState::Canceled => Some("The request was canceled."),
             RequestState::Submitted
             | RequestState::PendingApproval
+            | RequestState::Waiting
             | RequestState::Scheduled
             | RequestState::Delivering
             | RequestState::Delivered
@@ -49,6 +63,7 @@ impl RequestState {
         match self {
             RequestState::Submitted => "submitted",
             RequestState::PendingApproval => "waiting for approval",
+            RequestState::Waiting => "waiting for a custom extension",
             RequestState::Scheduled => "approved, scheduled for its start",
             RequestState::Delivering => "being delivered",
             RequestState::Delivered => "delivered",

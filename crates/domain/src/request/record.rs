@@ -8,8 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::stage::{Cancellation, Stage};
+use super::wait::Wait;
 use super::{Request, RequestKind, RequestState};
 use crate::policy::approval::{MAX_STAGES, MAX_TIMEOUT_DAYS, MIN_TIMEOUT_DAYS};
+use crate::policy::{ExtensionOutcome, ExtensionStage};
 use crate::{AccessPackageId, PolicyId, RequestId, UserId};
 
 /// Every field of a [`Request`], readable and writable. Turn one into a `Request` with
@@ -27,6 +29,9 @@ pub struct RequestRecord {
     pub submitted_at: DateTime<Utc>,
     pub start_at: Option<DateTime<Utc>>,
     pub stages: Vec<Stage>,
+    /// Launch-and-wait custom extensions; absent in records written before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waits: Vec<Wait>,
     pub cancellation: Option<Cancellation>,
     pub delivery_started_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -53,6 +58,7 @@ impl TryFrom<RequestRecord> for Request {
             submitted_at: record.submitted_at,
             start_at: record.start_at,
             stages: record.stages,
+            waits: record.waits,
             cancellation: record.cancellation,
             delivery_started_at: record.delivery_started_at,
             closed_at: record.closed_at,
@@ -73,6 +79,7 @@ impl From<Request> for RequestRecord {
             submitted_at: request.submitted_at,
             start_at: request.start_at,
             stages: request.stages,
+            waits: request.waits,
             cancellation: request.cancellation,
             delivery_started_at: request.delivery_started_at,
             closed_at: request.closed_at,
@@ -104,9 +111,65 @@ fn check(record: &RequestRecord) -> Result<(), String> {
         return Err("a stage started before the previous one was approved".into());
     }
     let all_approved = started == stages.len() && stages.iter().all(Stage::is_approved);
+    let waits = &record.waits;
+    if record.kind.removes() && !waits.is_empty() {
+        return Err("a removal waits for no extension".into());
+    }
+    let open: Vec<&Wait> = waits.iter().filter(|wait| wait.is_open()).collect();
+    if open.len() > 1 {
+        return Err("it waits for two extensions at once".into());
+    }
+    for wait in waits {
+        if !wait.stage.may_wait() || wait.timeout_seconds == 0 {
+            return Err(format!("an impossible wait for {}", wait.extension));
+        }
+        if wait.started_at.is_none() && wait.answer.is_some() {
+            return Err("an answer to a wait that never started".into());
+        }
+    }
+    // The request passes a stage only once its wait there let it through.
+    let wait_passed = |stage: ExtensionStage| {
+        waits.iter().filter(|wait| wait.stage == stage).all(|wait| {
+            wait.answer
+                .as_ref()
+                .is_some_and(|answer| answer.outcome == ExtensionOutcome::Continue)
+        })
+    };
+    if started > 0 && !wait_passed(ExtensionStage::RequestCreated) {
+        return Err("approval started before the request_created extension let it".into());
+    }
+    let delivering_now = matches!(
+        record.state,
+        RequestState::Scheduled
+            | RequestState::Delivering
+            | RequestState::Delivered
+            | RequestState::PartiallyDelivered
+            | RequestState::DeliveryFailed
+    );
+    if delivering_now
+        && !(wait_passed(ExtensionStage::RequestCreated)
+            && wait_passed(ExtensionStage::RequestApproved))
+    {
+        return Err("delivery came before an extension let it".into());
+    }
+    let waiting_now = open.first().is_some_and(|wait| match wait.stage {
+        ExtensionStage::RequestCreated => started == 0,
+        ExtensionStage::RequestApproved => all_approved,
+        ExtensionStage::AssignmentGranted | ExtensionStage::AssignmentRemoval => false,
+    });
+    let denied_by_extension = waits.iter().any(|wait| {
+        wait.answer
+            .as_ref()
+            .is_some_and(|answer| answer.outcome == ExtensionOutcome::Deny)
+    });
+    if !open.is_empty() && !matches!(record.state, RequestState::Waiting | RequestState::Canceled) {
+        return Err("an unanswered wait in a request that is not waiting".into());
+    }
+
     let waiting = last.is_some_and(|stage| stage.decision.is_none() && !stage.approvers.is_empty());
     let consistent = match record.state {
-        RequestState::Submitted => started == 0,
+        RequestState::Submitted => started == 0 && !waits.iter().any(|w| w.started_at.is_some()),
+        RequestState::Waiting => waiting_now,
         RequestState::PendingApproval | RequestState::Expired => waiting,
         RequestState::Scheduled
         | RequestState::Delivering
@@ -114,11 +177,14 @@ fn check(record: &RequestRecord) -> Result<(), String> {
         | RequestState::PartiallyDelivered
         | RequestState::DeliveryFailed => all_approved,
         // Denied by an approver, or because nobody could decide.
-        RequestState::Denied => last.is_some_and(|stage| match stage.decision {
-            Some(_) => !stage.is_approved(),
-            None => stage.approvers.is_empty(),
-        }),
-        RequestState::Canceled => started == 0 || waiting || all_approved,
+        RequestState::Denied => {
+            denied_by_extension
+                || last.is_some_and(|stage| match stage.decision {
+                    Some(_) => !stage.is_approved(),
+                    None => stage.approvers.is_empty(),
+                })
+        }
+        RequestState::Canceled => started == 0 || waiting || all_approved || waiting_now,
     };
     if !consistent {
         return Err(format!("its stages don't fit the state {}", record.state));
@@ -130,6 +196,7 @@ fn check(record: &RequestRecord) -> Result<(), String> {
         | RequestState::DeliveryFailed => true,
         RequestState::Submitted
         | RequestState::PendingApproval
+        | RequestState::Waiting
         | RequestState::Scheduled
         | RequestState::Denied
         | RequestState::Canceled

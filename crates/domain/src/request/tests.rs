@@ -1087,7 +1087,10 @@ fn a_request_is_over_once_delivered_denied_canceled_or_expired_and_cancelable_un
         .into_iter()
         .filter(|state| state.is_cancelable())
         .collect();
-    assert_eq!(cancelable, vec![Submitted, PendingApproval, Scheduled]);
+    assert_eq!(
+        cancelable,
+        vec![Submitted, PendingApproval, RequestState::Waiting, Scheduled]
+    );
 }
 
 #[test]
@@ -1355,7 +1358,7 @@ fn any_step() -> impl Strategy<Value = Step> {
 fn approved_or_delivered(state: RequestState) -> bool {
     match state {
         Scheduled | Delivering | Delivered | PartiallyDelivered | DeliveryFailed => true,
-        Submitted | PendingApproval | Denied | Canceled | Expired => false,
+        Submitted | PendingApproval | RequestState::Waiting | Denied | Canceled | Expired => false,
     }
 }
 

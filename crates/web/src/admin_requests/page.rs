@@ -15,7 +15,7 @@ use crate::components::{
     TextField,
 };
 use crate::format::timestamp;
-use crate::my_access::{request_state_badge, request_state_label};
+use crate::my_access::{request_label, request_state_badge, request_state_label};
 use crate::pages::common::field_of;
 use crate::pages::lists::LoadMore;
 use crate::routes;
@@ -273,7 +273,7 @@ fn RequestTable(requests: PagedList<RequestView>) -> impl IntoView {
                             <td>{request.target.display_name.clone()}</td>
                             <td>
                                 <span class=request_state_badge(request.state)>
-                                    {request_state_label(request.state)}
+                                    {request_label(&request)}
                                 </span>
                             </td>
                             <td>{request.outcome.clone().unwrap_or_default()}</td>

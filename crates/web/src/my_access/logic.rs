@@ -175,6 +175,7 @@ pub fn request_state_label(state: RequestState) -> &'static str {
     match state {
         RequestState::Submitted => "Submitted",
         RequestState::PendingApproval => "Pending approval",
+        RequestState::Waiting => "Waiting for an extension",
         RequestState::Scheduled => "Scheduled",
         RequestState::Delivering => "Delivering",
         RequestState::Delivered => "Delivered",
@@ -186,11 +187,21 @@ pub fn request_state_label(state: RequestState) -> &'static str {
     }
 }
 
+/// A request's state in words: "Waiting for <extension>" names the custom extension a
+/// waiting request waits for.
+pub fn request_label(request: &RequestView) -> String {
+    match (&request.waiting_for, request.state) {
+        (Some(waiting), RequestState::Waiting) => format!("Waiting for {}", waiting.extension),
+        _ => request_state_label(request.state).to_string(),
+    }
+}
+
 /// The classes of a request state's badge.
 pub fn request_state_badge(state: RequestState) -> &'static str {
     match state {
         RequestState::Submitted
         | RequestState::PendingApproval
+        | RequestState::Waiting
         | RequestState::Scheduled
         | RequestState::Delivering => "badge badge-info",
         RequestState::Delivered => "badge badge-success",
@@ -255,6 +266,7 @@ pub fn can_resubmit(request: &RequestView, me: UserId) -> bool {
         RequestState::Denied | RequestState::Expired | RequestState::Canceled => true,
         RequestState::Submitted
         | RequestState::PendingApproval
+        | RequestState::Waiting
         | RequestState::Scheduled
         | RequestState::Delivering
         | RequestState::Delivered
@@ -401,6 +413,8 @@ pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
         | ProblemCode::RequestChanged
         | ProblemCode::RequestNotCancelable
         | ProblemCode::RequestNotReady
+        | ProblemCode::WaitOver
+        | ProblemCode::CallbackRefused
         | ProblemCode::AccessReviewChanged
         | ProblemCode::ReviewChanged
         | ProblemCode::ReviewNotOpen
@@ -718,6 +732,10 @@ pub fn submitted_words(request: &RequestView) -> String {
         (_, RequestState::Scheduled) => {
             format!("Your request for {package} was approved and is scheduled for its start.")
         }
+        (_, RequestState::Waiting) => format!(
+            "Your request for {package} was submitted. {}.",
+            request_label(request)
+        ),
         (RequestKind::UserRemove | RequestKind::AdminRemove, RequestState::Delivered) => {
             format!("Your access to {package} was removed.")
         }

@@ -52,6 +52,23 @@ pub fn state_badge(state: RequestState) -> impl IntoView {
     view! { <span class=request_state_badge(state)>{request_state_label(state)}</span> }
 }
 
+/// The badge of a request's state, naming the extension a waiting request waits for.
+pub fn request_badge(request: &RequestView) -> impl IntoView + use<> {
+    waiting_badge(request.state, request.waiting_for.clone())
+}
+
+/// The badge of a state, naming the extension a waiting request waits for.
+pub fn waiting_badge(
+    state: RequestState,
+    waiting_for: Option<tessera_domain::access::WaitingFor>,
+) -> impl IntoView + use<> {
+    let label = match (state, waiting_for) {
+        (RequestState::Waiting, Some(waiting)) => format!("Waiting for {}", waiting.extension),
+        (state, _) => request_state_label(state).to_string(),
+    };
+    view! { <span class=request_state_badge(state)>{label}</span> }
+}
+
 #[component]
 pub fn RequestHistoryPage() -> impl IntoView {
     let requests = PagedList::new(DEFAULT_PAGE_SIZE, |page| async move {
@@ -122,7 +139,7 @@ fn RequestTable(requests: PagedList<RequestView>, me: Option<UserId>) -> impl In
                                     person(&request.target)
                                 }}
                             </td>
-                            <td>{state_badge(request.state)}</td>
+                            <td>{waiting_badge(request.state, request.waiting_for.clone())}</td>
                             <td>{when(request.submitted_at)}</td>
                         </tr>
                     </For>
@@ -290,7 +307,7 @@ pub fn RequestFacts(request: RequestView) -> impl IntoView {
     view! {
         <dl class="facts">
             <dt>"State"</dt>
-            <dd>{state_badge(request.state)}</dd>
+            <dd>{request_badge(&request)}</dd>
             <dt>"Request"</dt>
             <dd>{request_kind_label(request.kind)}</dd>
             <dt>"Access package"</dt>

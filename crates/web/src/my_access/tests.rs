@@ -424,3 +424,26 @@ fn state_filters_are_spelled_as_the_api_spells_them() {
     assert_eq!(state_filter_value(StateFilter::Removed), "removed");
     assert_eq!(state_filter_value(StateFilter::Active), "active");
 }
+
+#[test]
+fn a_waiting_request_is_labelled_with_the_extension_it_waits_for() {
+    let mut waiting = request(RequestState::Waiting, RequestKind::UserAdd, ALICE, ALICE);
+    assert_eq!(request_label(&waiting), "Waiting for an extension");
+    waiting.waiting_for = serde_json::from_value(json!({
+        "extension": "Service desk ticket",
+        "stage": "request_created",
+        "since": "2026-01-01T10:00:00Z",
+        "until": "2026-01-01T11:00:00Z",
+        "timeout_outcome": "deny",
+    }))
+    .unwrap();
+    assert_eq!(request_label(&waiting), "Waiting for Service desk ticket");
+    assert!(submitted_words(&waiting).contains("Waiting for Service desk ticket"));
+    let pending = request(
+        RequestState::PendingApproval,
+        RequestKind::UserAdd,
+        ALICE,
+        ALICE,
+    );
+    assert_eq!(request_label(&pending), "Pending approval");
+}

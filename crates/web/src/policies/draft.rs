@@ -513,6 +513,9 @@ pub struct PolicyDraft {
     pub expiry_hours: String,
     pub extension: Extension,
     pub self_removal: bool,
+    /// The policy's custom extensions, which the editor does not show yet: kept as they were,
+    /// so saving the form does not drop them.
+    pub custom_extensions: Vec<tessera_domain::policy::CustomExtensionDefinition>,
 }
 
 impl Default for PolicyDraft {
@@ -537,6 +540,7 @@ impl Default for PolicyDraft {
             expiry_hours: String::new(),
             extension: Extension::No,
             self_removal: true,
+            custom_extensions: Vec::new(),
         }
     }
 }
@@ -568,6 +572,7 @@ impl PolicyDraft {
                 } => Extension::WithApproval,
             },
             self_removal: d.lifecycle.self_removal_allowed,
+            custom_extensions: d.custom_extensions.clone(),
             ..PolicyDraft::default()
         };
         match &d.who_can_request {
@@ -699,6 +704,7 @@ impl PolicyDraft {
                 },
                 self_removal_allowed: self.self_removal,
             },
+            custom_extensions: self.custom_extensions.clone(),
         };
         // The domain's own rules, so the same message appears before the round trip.
         if let Err(errors) = policy::validate(&definition) {

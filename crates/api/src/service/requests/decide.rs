@@ -53,7 +53,10 @@ pub async fn decide(
         Verdict::Deny => request.deny(stage, actor.id, justification, now),
     }
     .map_err(refusal)?;
-    let write = write_of(&request, request.closing_reason().map(String::from), now)?;
+    let mut write = write_of(&request, request.closing_reason().map(String::from), now)?;
+    write.calls =
+        crate::service::extensions::calls_after(state, policy.as_ref(), row, &request, &event, now)
+            .await?;
     let notes = notes_for(state, &row.package_name, &request, &event).await?;
     let decision = DecisionRow {
         stage: i64::try_from(stage).unwrap_or_default(),

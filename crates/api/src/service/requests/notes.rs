@@ -109,8 +109,16 @@ pub(crate) async fn notes_for(
                 start_at.format("%Y-%m-%d %H:%M UTC")
             ),
         ),
-        // Delivery follows at once and tells its own news.
-        Next::Delivering => Vec::new(),
+        // Delivery follows at once and tells its own news; a wait for an extension is not
+        // news to anyone yet.
+        Next::Delivering | Next::Waiting { .. } => Vec::new(),
+    };
+    let denied_by_extension = || {
+        to_concerned(
+            NotificationKind::RequestDenied,
+            &format!("Your request for {package} was denied"),
+            "A check this package's policy runs denied it. The request shows why.",
+        )
     };
     Ok(match event {
         RequestEvent::Submitted { next } | RequestEvent::Approved { next, .. } => next_notes(next),
@@ -138,6 +146,11 @@ pub(crate) async fn notes_for(
             "Its approver left and nobody else could approve it, so it was denied. Ask an \
              administrator who approves this package.",
         ),
+        RequestEvent::ExtensionAnswered { next, .. }
+        | RequestEvent::ExtensionTimedOut { next, .. } => match next {
+            Some(next) => next_notes(next),
+            None => denied_by_extension(),
+        },
         RequestEvent::Canceled { .. }
         | RequestEvent::DeliveryStarted
         | RequestEvent::DeliveryFinished { .. } => Vec::new(),

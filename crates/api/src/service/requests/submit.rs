@@ -21,6 +21,7 @@ use crate::idempotency::{self, IdempotencyKey};
 use crate::request_record::{policy_of, write_of};
 use crate::request_refusals::{new_request_refusal, refusal};
 use crate::service::audit_event;
+use crate::service::extensions::{CallContext, calls_for};
 use crate::state::AppState;
 use crate::store::assignments::{AssignmentFilter, AssignmentRow};
 use crate::store::requests::{IdempotencyClaim, InsertRequest, NewRequestRow};
@@ -367,7 +368,7 @@ async fn create(
         )
         .map_err(refusal)?;
     let notes = notes_for(state, package_name, &request, &event).await?;
-    let row = NewRequestRow {
+    let mut row = NewRequestRow {
         id: *new.id.as_uuid(),
         package_id: *new.access_package_id.as_uuid(),
         policy_id: plan.policy_id,
@@ -381,6 +382,20 @@ async fn create(
         ends_at: plan.ends_at,
         write: write_of(&request, request.closing_reason().map(String::from), now)?,
     };
+    let calls = {
+        let context = CallContext {
+            request_id: row.id,
+            kind: plan.kind,
+            package_id: row.package_id,
+            package_name,
+            policy_id: plan.policy_id,
+            justification: row.justification.as_deref(),
+            answers: &row.answers,
+            ends_at: row.ends_at,
+        };
+        calls_for(state, &plan.policy, &context, &request, &event, now).await?
+    };
+    row.write.calls = calls;
     let claim = idempotency.map(|(user, key)| IdempotencyClaim {
         user,
         key: key.key(),

@@ -3,10 +3,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use tessera_domain::access::{
-    ApprovalList, DecisionView, RequestPage, RequestView, StageView, TimelineEntry,
+    ApprovalList, DecisionView, ExtensionCallView, RequestPage, RequestView, StageView,
+    TimelineEntry, WaitingFor,
 };
 use tessera_domain::assignment::PersonSummary;
-use tessera_domain::policy::Answer;
+use tessera_domain::policy::{Answer, ExtensionMode, ExtensionOutcome, ExtensionStage};
 use tessera_domain::request::{RequestKind, Verdict};
 use tessera_domain::{AssignmentId, PolicyId, UserId};
 use uuid::Uuid;
@@ -17,6 +18,7 @@ use crate::request_record::{corrupt, request_of};
 use crate::service::page::PageRequest;
 use crate::state::AppState;
 use crate::store;
+use crate::store::extensions::CallRow;
 use crate::store::requests::{RequestList, RequestRow};
 
 /// The request `reader` was authorised to read.
@@ -218,6 +220,113 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
                 .unwrap_or_else(|| format!("The request was {}.", request.state().describe())),
         });
     }
+    for wait in request.waits() {
+        let (Some(since), Some(until)) = (wait.started_at, wait.until()) else {
+            continue;
+        };
+        timeline.push(TimelineEntry {
+            at: since,
+            event: "waiting".into(),
+            summary: format!(
+                "Waiting for {} until {}.",
+                wait.extension,
+                until.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+        });
+        if let Some(answer) = &wait.answer {
+            let (event, summary) = match (answer.timed_out, answer.outcome) {
+                (true, ExtensionOutcome::Continue) => (
+                    "extension_timed_out",
+                    format!(
+                        "{} did not answer in time; the request went on.",
+                        wait.extension
+                    ),
+                ),
+                (true, ExtensionOutcome::Deny) => (
+                    "extension_timed_out",
+                    format!(
+                        "{} did not answer in time, so the request was denied.",
+                        wait.extension
+                    ),
+                ),
+                (false, ExtensionOutcome::Continue) => (
+                    "extension_answered",
+                    format!(
+                        "{} let the request go on{}",
+                        wait.extension,
+                        answer
+                            .message
+                            .as_ref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_else(|| ".".into())
+                    ),
+                ),
+                (false, ExtensionOutcome::Deny) => (
+                    "extension_answered",
+                    format!(
+                        "{} denied the request{}",
+                        wait.extension,
+                        answer
+                            .message
+                            .as_ref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_else(|| ".".into())
+                    ),
+                ),
+            };
+            timeline.push(TimelineEntry {
+                at: answer.at,
+                event: event.into(),
+                summary,
+            });
+        }
+    }
+    let calls = store::extensions::list_request_calls(&state.db, row.id).await?;
+    let mut extension_calls = Vec::with_capacity(calls.len());
+    for call in &calls {
+        let view = call_view(call)?;
+        if let Some(at) = view.sent_at {
+            timeline.push(TimelineEntry {
+                at,
+                event: "extension_called".into(),
+                summary: format!(
+                    "Called {} ({}): it answered HTTP {}.",
+                    view.extension,
+                    view.stage.as_str(),
+                    view.last_status.unwrap_or_default()
+                ),
+            });
+        } else if let Some(at) = call.last_attempt_at {
+            let error = view.last_error.clone().unwrap_or_default();
+            let summary = match (view.state.as_str(), view.next_attempt_at) {
+                ("pending", Some(next)) => format!(
+                    "Calling {} failed {} times ({error}); next attempt at {}.",
+                    view.extension,
+                    view.attempts,
+                    next.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+                _ => format!(
+                    "Calling {} failed {} times ({error}) and was given up.",
+                    view.extension, view.attempts
+                ),
+            };
+            timeline.push(TimelineEntry {
+                at,
+                event: "extension_call_failed".into(),
+                summary,
+            });
+        }
+        extension_calls.push(view);
+    }
+    let waiting_for = request.current_wait().and_then(|wait| {
+        Some(WaitingFor {
+            extension: wait.extension.clone(),
+            stage: wait.stage,
+            since: wait.started_at?,
+            until: wait.until()?,
+            timeout_outcome: wait.timeout_outcome,
+        })
+    });
     timeline.sort_by_key(|entry| entry.at);
     let answers: Vec<Answer> =
         serde_json::from_str(&row.answers).map_err(|_| corrupt("answers", row.id))?;
@@ -241,5 +350,35 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
         stages,
         assignment_id: row.assignment_id.map(AssignmentId::from_uuid),
         timeline,
+        waiting_for,
+        extension_calls,
+    })
+}
+
+fn call_view(call: &CallRow) -> ApiResult<ExtensionCallView> {
+    let stage = ExtensionStage::parse(&call.stage).ok_or_else(|| corrupt("call stage", call.id))?;
+    let mode = ExtensionMode::parse(&call.mode).ok_or_else(|| corrupt("call mode", call.id))?;
+    let answer = match call.answer.as_deref() {
+        Some(answer) => {
+            Some(ExtensionOutcome::parse(answer).ok_or_else(|| corrupt("call answer", call.id))?)
+        }
+        None => None,
+    };
+    Ok(ExtensionCallView {
+        id: call.id,
+        extension: call.extension.clone(),
+        stage,
+        mode,
+        state: call.state.clone(),
+        attempts: u32::try_from(call.attempts).unwrap_or(u32::MAX),
+        last_status: call.last_status.and_then(|s| u16::try_from(s).ok()),
+        last_error: call.last_error.clone(),
+        next_attempt_at: (call.state == "pending").then_some(call.next_attempt_at),
+        sent_at: call.sent_at,
+        wait_until: call.wait_until,
+        answer,
+        answer_message: call.answer_message.clone(),
+        answered_at: call.answered_at,
+        created_at: call.created_at,
     })
 }
