@@ -31,5 +31,6 @@ pub use ids::{
     RequestId, TokenId, UserId,
 };
 pub use ids::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
+pub use ids::{ConnectorBindingId, ConnectorId, ProvisioningOperationId};
 pub use ids::{WebhookDeliveryId, WebhookEventId, WebhookSubscriptionId};
 pub use values::{DisplayName, Email, Password, Username, ValueError};

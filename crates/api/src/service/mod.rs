@@ -23,6 +23,7 @@ pub mod packages;
 pub mod page;
 pub mod people;
 pub mod policies;
+pub mod provisioning;
 pub mod reprocess;
 pub mod request_search;
 pub mod requests;

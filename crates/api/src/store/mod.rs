@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod packages;
 pub mod policies;
+pub mod provisioning;
 pub mod reprocess;
 pub mod requests;
 pub mod reviews;
