@@ -150,7 +150,12 @@ impl LdapConnector {
         );
         ldap.with_timeout(self.timeout);
         let (entries, _) = ldap
-            .search(&self.settings.users_base_dn, Scope::Subtree, &filter, vec!["1.1"])
+            .search(
+                &self.settings.users_base_dn,
+                Scope::Subtree,
+                &filter,
+                vec!["1.1"],
+            )
             .await
             .and_then(|result| result.success())
             .map_err(|err| match result_code(&err) {
@@ -227,7 +232,11 @@ impl LdapConnector {
                 rc::NO_SUCH_OBJECT => Err(ConnectorError::permanent(format!(
                     "the group {target} does not exist"
                 ))),
-                code => Err(result_error("the directory refused the change", code, &result.text)),
+                code => Err(result_error(
+                    "the directory refused the change",
+                    code,
+                    &result.text,
+                )),
             }
         })
         .await
@@ -277,21 +286,30 @@ impl Connector for LdapConnector {
     async fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
         self.with_connection(async |ldap: &mut Ldap| {
             ldap.with_timeout(self.timeout);
-            ldap.search(&self.settings.users_base_dn, Scope::Base, "(objectClass=*)", vec!["1.1"])
-                .await
-                .and_then(|result| result.success())
-                .map_err(|err| match result_code(&err) {
-                    Some(rc::NO_SUCH_OBJECT) => ConnectorError::permanent(format!(
-                        "bound as {}, but the users base DN {} does not exist",
-                        self.settings.bind_dn, self.settings.users_base_dn
-                    )),
-                    _ => failure("cannot read the users base DN", err),
-                })?;
+            ldap.search(
+                &self.settings.users_base_dn,
+                Scope::Base,
+                "(objectClass=*)",
+                vec!["1.1"],
+            )
+            .await
+            .and_then(|result| result.success())
+            .map_err(|err| match result_code(&err) {
+                Some(rc::NO_SUCH_OBJECT) => ConnectorError::permanent(format!(
+                    "bound as {}, but the users base DN {} does not exist",
+                    self.settings.bind_dn, self.settings.users_base_dn
+                )),
+                _ => failure("cannot read the users base DN", err),
+            })?;
             Ok(ConnectionReport {
                 summary: format!(
                     "connected to {}{}, bound as {}, read {}",
                     self.settings.url,
-                    if self.settings.start_tls { " with StartTLS" } else { "" },
+                    if self.settings.start_tls {
+                        " with StartTLS"
+                    } else {
+                        ""
+                    },
                     self.settings.bind_dn,
                     self.settings.users_base_dn
                 ),
@@ -348,8 +366,9 @@ impl Connector for LdapConnector {
                         }
                         // A member that is not a person Tessera can match (a placeholder
                         // member, an entry elsewhere) has no key, and is left out.
-                        if let Some(key) =
-                            looked_up.as_ref().and_then(|map| map.get(&normalise_dn(dn)))
+                        if let Some(key) = looked_up
+                            .as_ref()
+                            .and_then(|map| map.get(&normalise_dn(dn)))
                         {
                             keys.push(key.clone());
                         }

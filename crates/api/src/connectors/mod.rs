@@ -109,10 +109,12 @@ impl AnyConnector {
     /// knows which protocols are built in.
     pub fn new(settings: &ConnectorSettings, secret: &str) -> Result<Self, ConnectorError> {
         match settings {
-            ConnectorSettings::Ldap(ldap) => Ok(AnyConnector::Ldap(LdapConnector::new(ldap, secret)?)),
-            ConnectorSettings::Scim(_) => Err(ConnectorError::permanent(
-                "scim connector not built in",
-            )),
+            ConnectorSettings::Ldap(ldap) => {
+                Ok(AnyConnector::Ldap(LdapConnector::new(ldap, secret)?))
+            }
+            ConnectorSettings::Scim(_) => {
+                Err(ConnectorError::permanent("scim connector not built in"))
+            }
         }
     }
 }

@@ -142,7 +142,9 @@ pub fn spawn_provisioning_worker(
         loop {
             ticker.tick().await;
             match service::provisioning::deliver_due(&state).await {
-                Ok(pushed) if pushed > 0 => tracing::debug!(pushed, "provisioning operations pushed"),
+                Ok(pushed) if pushed > 0 => {
+                    tracing::debug!(pushed, "provisioning operations pushed")
+                }
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "provisioning failed; retrying next round")

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tessera_domain::connector::{
-    ConnectionTestReport, ConnectorBindingView, ConnectorName, ConnectorSettings,
-    ConnectorUpdate, ConnectorView, DeliveryView, NewConnector, NewConnectorBinding,
-    ProvisioningAction, ProvisioningState,
+    ConnectionTestReport, ConnectorBindingView, ConnectorName, ConnectorSettings, ConnectorUpdate,
+    ConnectorView, DeliveryView, NewConnector, NewConnectorBinding, ProvisioningAction,
+    ProvisioningState,
 };
 use tessera_domain::page::{ConnectorBindingPage, ConnectorPage, DeliveryPage, PageQuery};
 use tessera_domain::{
@@ -144,12 +144,12 @@ fn check_settings(settings: &ConnectorSettings) -> ApiResult<()> {
                 ));
             }
             crate::connectors::LdapConnector::new(ldap, "").map_err(|err| {
-                let name = if ldap.ca_certificate.is_some() && err.message.contains("ca_certificate")
-                {
-                    "ca_certificate"
-                } else {
-                    "url"
-                };
+                let name =
+                    if ldap.ca_certificate.is_some() && err.message.contains("ca_certificate") {
+                        "ca_certificate"
+                    } else {
+                        "url"
+                    };
                 ApiError::invalid(field(name), err.message)
             })?;
             Ok(())
@@ -158,7 +158,10 @@ fn check_settings(settings: &ConnectorSettings) -> ApiResult<()> {
             let url = url::Url::parse(&scim.base_url)
                 .map_err(|_| ApiError::invalid(field("base_url"), "must be an absolute URL"))?;
             if !matches!(url.scheme(), "https" | "http") {
-                return Err(ApiError::invalid(field("base_url"), "must be an http(s) URL"));
+                return Err(ApiError::invalid(
+                    field("base_url"),
+                    "must be an http(s) URL",
+                ));
             }
             Ok(())
         }
@@ -318,8 +321,10 @@ async fn build(state: &AppState, row: &ConnectorRow) -> ApiResult<AnyConnector> 
     let secret = store::provisioning::find_connector_secret(&state.db, row.id)
         .await?
         .ok_or(ApiError::NotFound("connector"))?;
-    let connector = AnyConnector::new(&settings, &secret)
-        .map_err(|err| ApiError::ConnectorFailed { detail: err.message })?;
+    let connector =
+        AnyConnector::new(&settings, &secret).map_err(|err| ApiError::ConnectorFailed {
+            detail: err.message,
+        })?;
     Ok(with_timeout(connector, state))
 }
 
@@ -582,8 +587,9 @@ fn person(item: &ClaimedOperation) -> Person {
 
 impl ProvisioningWorker<'_> {
     async fn apply(&self, item: &ClaimedOperation) -> Result<(), ConnectorError> {
-        let settings: ConnectorSettings = serde_json::from_str(&item.settings)
-            .map_err(|_| ConnectorError::permanent("the connector's stored settings do not parse"))?;
+        let settings: ConnectorSettings = serde_json::from_str(&item.settings).map_err(|_| {
+            ConnectorError::permanent("the connector's stored settings do not parse")
+        })?;
         let connector = with_timeout(AnyConnector::new(&settings, &item.secret)?, self.state);
         let person = person(item);
         match Action::parse(&item.action) {

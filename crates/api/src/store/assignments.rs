@@ -176,8 +176,16 @@ pub(crate) async fn revoke_package_roles<'c>(
             revoke.build_query_as::<(Uuid,)>().fetch_all(conn).await
         })?;
         let revoked: Vec<Uuid> = revoked.into_iter().map(|(id,)| id).collect();
-        queue_for_resources(&mut conn, table, &revoked, user, assignment, Action::Remove, now)
-            .await?;
+        queue_for_resources(
+            &mut conn,
+            table,
+            &revoked,
+            user,
+            assignment,
+            Action::Remove,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -401,7 +409,14 @@ pub(crate) async fn insert_assignment_row<'c>(
     .await
     .map(|_| ()))?;
     if record.state == AssignmentState::Delivered {
-        grant_package_roles(&mut conn, record.package_id, record.user_id, Some(record.id), record.now).await?;
+        grant_package_roles(
+            &mut conn,
+            record.package_id,
+            record.user_id,
+            Some(record.id),
+            record.now,
+        )
+        .await?;
         // Access given again lifts a guest's block.
         super::guests::lift_block(&mut conn, record.user_id, record.now).await?;
     }

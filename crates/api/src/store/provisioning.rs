@@ -622,7 +622,11 @@ pub async fn claim_next_due(
 
 /// Records that the claimed operation reached its target at `now`. `false`: the lease ran
 /// out and another worker claimed it meanwhile.
-pub async fn mark_done(db: &Db, claimed: &ClaimedOperation, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn mark_done(
+    db: &Db,
+    claimed: &ClaimedOperation,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     let done = on_db!(db, pool => sqlx::query(
         "UPDATE provisioning_operations SET state = 'done', done_at = $3, last_attempt_at = $3, \
          last_error = NULL, attempts = attempts + 1, claimed_until = NULL, version = version + 1 \

@@ -98,7 +98,10 @@ async fn connector(app: &TestApp, slapd: &Slapd, membership: &str) -> String {
     let status = response.status();
     let text = response.text().await.unwrap();
     assert_eq!(status, 201, "{text}");
-    assert!(!text.contains(ROOT_PASSWORD), "the secret is never answered");
+    assert!(
+        !text.contains(ROOT_PASSWORD),
+        "the secret is never answered"
+    );
     let body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(body["has_secret"], true);
     id(&body)
@@ -142,7 +145,10 @@ async fn assign(app: &TestApp, bound: &Bound, user: &str) -> String {
 async fn remove(app: &TestApp, assignment: &str) {
     let response = app
         .admin
-        .post(&format!("/api/v1/assignments/{assignment}/remove"), &json!({}))
+        .post(
+            &format!("/api/v1/assignments/{assignment}/remove"),
+            &json!({}),
+        )
         .await;
     assert_eq!(response.status(), 200);
 }
@@ -272,7 +278,7 @@ on_both_backends! {
         let assignment = assign(&app, &bound, &carol.id()).await;
         let state = worker_state(&app, 5).await;
         assert_eq!(drain(&state).await, 1);
-        assert_eq!(slapd.values(&target, "memberUid"), [username.clone()]);
+        assert_eq!(slapd.values(&target, "memberUid"), vec![username]);
 
         remove(&app, &assignment).await;
         assert_eq!(drain(&state).await, 1);
