@@ -43,11 +43,18 @@ apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 command -v pg_ctlcluster >/dev/null || apt_missing+=(postgresql)
+# OpenLDAP for the LDAP connector tests, which start their own slapd on a free port.
+command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || apt_missing+=(slapd)
+command -v ldapsearch >/dev/null || apt_missing+=(ldap-utils)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "installing ${apt_missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+  # The package's own directory service is not used by the tests; stop it if it started.
+  if [[ " ${apt_missing[*]} " == *" slapd "* ]]; then
+    service slapd stop >/dev/null 2>&1 || true
+  fi
 fi
 
 log "installing Python test packages (pinned in e2e/requirements.txt)"

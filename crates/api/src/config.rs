@@ -44,6 +44,35 @@ pub struct Settings {
     pub guests: GuestSettings,
     #[serde(default)]
     pub webhooks: WebhookSettings,
+    #[serde(default)]
+    pub provisioning: ProvisioningSettings,
+}
+
+/// Pushing membership changes to connected systems (see `service::provisioning`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvisioningSettings {
+    /// Milliseconds between rounds of the provisioning worker, which runs on every replica
+    /// whose scheduler runs (`jobs.interval_seconds` above 0).
+    pub poll_interval_ms: u64,
+    /// Seconds connecting to a target, and each request to it, may take.
+    pub timeout_seconds: u64,
+    /// Attempts at one operation before it is marked `failed`.
+    pub max_attempts: u32,
+    /// Seconds before each retry: the first after the first failure, and so on; the last is
+    /// repeated. Each wait gets up to 10% of random jitter.
+    pub retry_delays_seconds: Vec<u64>,
+}
+
+impl Default for ProvisioningSettings {
+    fn default() -> Self {
+        ProvisioningSettings {
+            poll_interval_ms: 1000,
+            timeout_seconds: 10,
+            max_attempts: 10,
+            retry_delays_seconds: vec![5, 60, 300, 1800, 7200, 18000],
+        }
+    }
 }
 
 /// Signed webhook deliveries (see `service::webhooks`).
@@ -562,6 +591,7 @@ impl Default for Settings {
             oidc: OidcSettings::default(),
             guests: GuestSettings::default(),
             webhooks: WebhookSettings::default(),
+            provisioning: ProvisioningSettings::default(),
         }
     }
 }
@@ -748,6 +778,31 @@ impl Settings {
                 hooks.secret_rotation_overlap_hours <= 24 * 30,
                 "webhooks.secret_rotation_overlap_hours",
                 "must be at most 720",
+            ),
+            (
+                self.provisioning.poll_interval_ms > 0,
+                "provisioning.poll_interval_ms",
+                "must be above 0",
+            ),
+            (
+                (1..=300).contains(&self.provisioning.timeout_seconds),
+                "provisioning.timeout_seconds",
+                "must be between 1 and 300",
+            ),
+            (
+                (1..=100).contains(&self.provisioning.max_attempts),
+                "provisioning.max_attempts",
+                "must be between 1 and 100",
+            ),
+            (
+                !self.provisioning.retry_delays_seconds.is_empty()
+                    && self
+                        .provisioning
+                        .retry_delays_seconds
+                        .iter()
+                        .all(|s| (1..=7 * 24 * 3600).contains(s)),
+                "provisioning.retry_delays_seconds",
+                "must list 1 or more waits, each 1 to 604800 seconds",
             ),
         ] {
             if !ok {

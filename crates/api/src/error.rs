@@ -75,6 +75,10 @@ pub enum ApiError {
         detail: String,
         used_by: Box<tessera_domain::problem::UsedBy>,
     },
+    /// A connected system refused or could not be reached; `detail` is its answer (never a
+    /// secret).
+    #[error("connected system failed: {detail}")]
+    ConnectorFailed { detail: String },
     #[error("internal error")]
     Internal,
     #[error("service unavailable")]
@@ -114,6 +118,7 @@ impl ApiError {
             ApiError::Conflict { code, .. } => *code,
             ApiError::IdempotencyKeyReused { .. } => ProblemCode::IdempotencyKeyReused,
             ApiError::InUse { .. } => ProblemCode::ResourceInUse,
+            ApiError::ConnectorFailed { .. } => ProblemCode::ConnectorFailed,
             ApiError::Internal => ProblemCode::Internal,
             ApiError::Unavailable => ProblemCode::Unavailable,
             ApiError::Busy { .. } => ProblemCode::Busy,
@@ -159,6 +164,7 @@ impl ApiError {
                 format!("The request's header fields may add up to at most {limit} bytes.")
             }
             ApiError::Conflict { detail, .. } | ApiError::InUse { detail, .. } => detail.clone(),
+            ApiError::ConnectorFailed { detail } => detail.clone(),
             ApiError::IdempotencyKeyReused { key } => format!(
                 "The Idempotency-Key {key:?} was first sent with a different request; send a new \
                  key for a new request."
@@ -290,6 +296,7 @@ pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
         ProblemCode::Internal | ProblemCode::Unknown => {
             (StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
         }
+        ProblemCode::ConnectorFailed => (StatusCode::BAD_GATEWAY, "Connected system failed"),
         ProblemCode::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable"),
         ProblemCode::Busy => (StatusCode::SERVICE_UNAVAILABLE, "Too busy"),
     }

@@ -36,6 +36,7 @@ portal under API tokens, or with `tessera token create`). Browser sessions use t
         (name = "requests", description = "Asking for access, approvals, cancellation and request history"),
         (name = "access reviews", description = "Recurring reviews of who holds access, with recommendations, stages and applied results"),
         (name = "audit", description = "The trail of administrative changes"),
+        (name = "connectors", description = "Connected systems (LDAP, SCIM) that granted and removed access is pushed to, their bindings, and each assignment's delivery status"),
         (name = "webhooks", description = "Signed HTTP deliveries of Tessera's events to subscribed URLs, with delivery logs and replay"),
         (name = "custom extensions", description = "Endpoints a policy calls when a request is created or approved or an assignment granted or removed; the callback a waiting request resumes with"),
         (name = "notifications", description = "What people are told: approvals waiting, decisions, access delivered and ending"),

@@ -113,6 +113,10 @@ impl Application {
                 state.clone(),
                 std::time::Duration::from_millis(state.settings.webhooks.poll_interval_ms),
             );
+            crate::jobs::spawn_provisioning_worker(
+                state.clone(),
+                std::time::Duration::from_millis(state.settings.provisioning.poll_interval_ms),
+            );
         }
         Ok(Application {
             port,

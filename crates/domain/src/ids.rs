@@ -118,6 +118,18 @@ id_type!(
     /// One event's delivery to one webhook subscription.
     WebhookDeliveryId
 );
+id_type!(
+    /// A connected system (an LDAP directory, a SCIM application).
+    ConnectorId
+);
+id_type!(
+    /// A group or app role of Tessera bound to a target in a connected system.
+    ConnectorBindingId
+);
+id_type!(
+    /// One membership change to push to a connected system.
+    ProvisioningOperationId
+);
 
 /// Ids named in a query string, comma-separated (`?ids=a,b,c`): 1 to [`IdList::MAX`] entries,
 /// each an id. An id named twice counts once. Parsed when the query is read, so a handler only

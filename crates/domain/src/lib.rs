@@ -31,6 +31,7 @@ pub use ids::{
     AccessPackageId, AppRoleId, ApplicationId, AssignmentId, CatalogId, GroupId, PolicyId,
     RequestId, TokenId, UserId,
 };
+pub use ids::{ConnectorBindingId, ConnectorId, ProvisioningOperationId};
 pub use ids::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId};
 pub use ids::{WebhookDeliveryId, WebhookEventId, WebhookSubscriptionId};
 pub use values::{DisplayName, Email, Password, Username, ValueError};

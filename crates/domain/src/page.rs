@@ -52,6 +52,9 @@ page_type!(
     crate::webhook::WebhookSubscriptionView
 );
 page_type!(WebhookDeliveryPage, crate::webhook::WebhookDeliveryView);
+page_type!(ConnectorPage, crate::connector::ConnectorView);
+page_type!(ConnectorBindingPage, crate::connector::ConnectorBindingView);
+page_type!(DeliveryPage, crate::connector::DeliveryView);
 page_type!(CatalogPage, CatalogView);
 page_type!(AccessPackagePage, AccessPackageView);
 page_type!(GroupPage, GroupView);

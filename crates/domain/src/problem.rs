@@ -178,6 +178,11 @@ pub enum ProblemCode {
     /// The change would leave no enabled administrator.
     LastAdministrator,
 
+    // A system Tessera talks to (502).
+    /// A connected system (an LDAP directory, a SCIM application) refused the request or could
+    /// not be reached; `detail` says what it answered.
+    ConnectorFailed,
+
     // The server (500, 503).
     /// Something went wrong on the server; the request id finds it in the logs.
     Internal,

@@ -93,3 +93,68 @@ pub trait Connector {
     /// lacks the value the connector matches by.
     fn member_key(&self, person: &Person) -> Option<String>;
 }
+
+pub mod ldap;
+
+pub use ldap::LdapConnector;
+
+use tessera_domain::connector::ConnectorSettings;
+
+/// A connector of any protocol: what the worker and the routes hold.
+#[derive(Debug)]
+pub enum AnyConnector {
+    Ldap(LdapConnector),
+}
+
+impl AnyConnector {
+    /// The connector `settings` describe, authenticating with `secret`. The one place that
+    /// knows which protocols are built in.
+    pub fn new(settings: &ConnectorSettings, secret: &str) -> Result<Self, ConnectorError> {
+        match settings {
+            ConnectorSettings::Ldap(ldap) => {
+                Ok(AnyConnector::Ldap(LdapConnector::new(ldap, secret)?))
+            }
+            ConnectorSettings::Scim(_) => {
+                Err(ConnectorError::permanent("scim connector not built in"))
+            }
+        }
+    }
+}
+
+impl Connector for AnyConnector {
+    async fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
+        match self {
+            AnyConnector::Ldap(c) => c.test_connection().await,
+        }
+    }
+
+    async fn add_member(&self, target: &str, person: &Person) -> Result<(), ConnectorError> {
+        match self {
+            AnyConnector::Ldap(c) => c.add_member(target, person).await,
+        }
+    }
+
+    async fn remove_member(&self, target: &str, person: &Person) -> Result<(), ConnectorError> {
+        match self {
+            AnyConnector::Ldap(c) => c.remove_member(target, person).await,
+        }
+    }
+
+    async fn deactivate(&self, person: &Person) -> Result<(), ConnectorError> {
+        match self {
+            AnyConnector::Ldap(c) => c.deactivate(person).await,
+        }
+    }
+
+    async fn list_members(&self, target: &str) -> Result<Vec<String>, ConnectorError> {
+        match self {
+            AnyConnector::Ldap(c) => c.list_members(target).await,
+        }
+    }
+
+    fn member_key(&self, person: &Person) -> Option<String> {
+        match self {
+            AnyConnector::Ldap(c) => c.member_key(person),
+        }
+    }
+}

@@ -7,7 +7,8 @@
 //! Every replica may run the scheduler. Each change it makes is a compare-and-set on the row's
 //! version inside a transaction, so when two replicas pick the same assignment, one changes it
 //! and the other skips it. A notification is e-mailed by the worker whose claim on it won.
-//! Webhook deliveries go out from their own task ([`spawn_webhook_worker`]), claimed the same way.
+//! Webhook deliveries and provisioning operations go out from their own tasks
+//! ([`spawn_webhook_worker`], [`spawn_provisioning_worker`]), claimed the same way.
 
 use std::time::Duration;
 
@@ -131,6 +132,31 @@ pub fn spawn_webhook_worker(
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "custom extension calls failed; retrying next round")
+                }
+            }
+        }
+    })
+}
+
+/// Runs provisioning rounds every `interval` until the process ends, apart from the scheduler
+/// so that membership changes reach connected systems within about `interval`. A failed round
+/// is logged and the next one tries again.
+pub fn spawn_provisioning_worker(
+    state: web::Data<AppState>,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match service::provisioning::deliver_due(&state).await {
+                Ok(pushed) if pushed > 0 => {
+                    tracing::debug!(pushed, "provisioning operations pushed")
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "provisioning failed; retrying next round")
                 }
             }
         }

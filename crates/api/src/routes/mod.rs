@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod catalogs;
+pub mod connectors;
 pub mod extensions;
 pub mod groups;
 pub mod health;
@@ -123,7 +124,19 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::replay_webhook_delivery);
     cfg.service(extensions::answer_extension_callback)
-        .service(extensions::rotate_policy_extension_secret);
+        .service(extensions::rotate_policy_extension_secret)
+        .service(connectors::list_connectors)
+        .service(connectors::create_connector)
+        .service(connectors::get_connector)
+        .service(connectors::update_connector)
+        .service(connectors::delete_connector)
+        .service(connectors::test_connector)
+        .service(connectors::list_connector_bindings)
+        .service(connectors::create_connector_binding)
+        .service(connectors::delete_connector_binding)
+        .service(connectors::list_assignment_deliveries)
+        .service(connectors::retry_provisioning_operation)
+        .service(connectors::skip_provisioning_operation);
     cfg.service(incompatibilities::get_access_package_incompatibilities)
         .service(incompatibilities::add_incompatible_access_package)
         .service(incompatibilities::remove_incompatible_access_package)

@@ -25,6 +25,7 @@ pub mod page;
 pub mod people;
 pub mod policies;
 pub mod reconcile;
+pub mod provisioning;
 pub mod reprocess;
 pub mod request_search;
 pub mod requests;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
+use super::provisioning::{Action, queue_for_package, queue_for_resources};
 use super::{Conn, Db, Nullable, StoreError, StoreResult, Tx, decode_variant, on_db};
 
 /// The directory tables a resource role writes to.
@@ -115,11 +116,15 @@ impl RoleTable {
     }
 }
 
-/// Grants package `package`'s resource roles to `user` through `conn`, inside a transaction.
+/// Grants package `package`'s resource roles to `user` through `conn`, inside a transaction,
+/// and queues an `add` for every connector binding of its groups and app roles (whether or not
+/// the person held them already: adding is idempotent at the target). `assignment` is the
+/// assignment that grants them, when there is one.
 pub(crate) async fn grant_package_roles<'c>(
     conn: impl Into<Conn<'c>>,
     package: Uuid,
     user: Uuid,
+    assignment: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
@@ -136,19 +141,22 @@ pub(crate) async fn grant_package_roles<'c>(
             grant.build().execute(conn).await.map(|_| ())
         })?;
     }
-    Ok(())
+    queue_for_package(&mut conn, package, user, assignment, Action::Add, now).await
 }
 
-/// Revokes package `package`'s resource roles from `user` where nothing else grants them.
+/// Revokes package `package`'s resource roles from `user` where nothing else grants them, and
+/// queues a `remove` for every connector binding of the groups and app roles actually revoked.
 pub(crate) async fn revoke_package_roles<'c>(
     conn: impl Into<Conn<'c>>,
     package: Uuid,
     user: Uuid,
+    assignment: Option<Uuid>,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
     for table in RoleTable::ALL {
         let (name, resource, _) = table.parts();
-        on_db!(&mut conn, conn => {
+        let revoked = on_db!(&mut conn, conn => {
             let mut revoke = QueryBuilder::new("DELETE FROM ");
             revoke
                 .push(name)
@@ -164,8 +172,20 @@ pub(crate) async fn revoke_package_roles<'c>(
                 .push_bind(table.kind())
                 .push(") AND ");
             table.push_not_granted_elsewhere(&mut revoke);
-            revoke.build().execute(conn).await.map(|_| ())
+            revoke.push(" RETURNING ").push(resource);
+            revoke.build_query_as::<(Uuid,)>().fetch_all(conn).await
         })?;
+        let revoked: Vec<Uuid> = revoked.into_iter().map(|(id,)| id).collect();
+        queue_for_resources(
+            &mut conn,
+            table,
+            &revoked,
+            user,
+            assignment,
+            Action::Remove,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -389,7 +409,14 @@ pub(crate) async fn insert_assignment_row<'c>(
     .await
     .map(|_| ()))?;
     if record.state == AssignmentState::Delivered {
-        grant_package_roles(&mut conn, record.package_id, record.user_id, record.now).await?;
+        grant_package_roles(
+            &mut conn,
+            record.package_id,
+            record.user_id,
+            Some(record.id),
+            record.now,
+        )
+        .await?;
         // Access given again lifts a guest's block.
         super::guests::lift_block(&mut conn, record.user_id, record.now).await?;
     }
@@ -572,7 +599,7 @@ pub(crate) async fn end_assignment_in<'c>(
         let row = fetch_assignment(&mut *conn, end.id)
             .await?
             .ok_or(StoreError::Conflict)?;
-        revoke_package_roles(&mut *conn, row.package_id, row.user_id).await?;
+        revoke_package_roles(&mut *conn, row.package_id, row.user_id, Some(row.id), end.now).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         for note in notes {
             insert_notification(&mut *conn, note).await?;
@@ -607,7 +634,7 @@ pub async fn start_assignment(
         let row = fetch_assignment(&mut *conn, id)
             .await?
             .ok_or(StoreError::Conflict)?;
-        grant_package_roles(&mut *conn, row.package_id, row.user_id, now).await?;
+        grant_package_roles(&mut *conn, row.package_id, row.user_id, Some(row.id), now).await?;
         super::guests::lift_block(&mut *conn, row.user_id, now).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(row)

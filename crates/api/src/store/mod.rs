@@ -26,6 +26,7 @@ pub mod notifications;
 pub mod packages;
 pub mod policies;
 pub mod reconcile;
+pub mod provisioning;
 pub mod reprocess;
 pub mod requests;
 pub mod reviews;

@@ -292,7 +292,8 @@ pub async fn delete_package(
         .execute(&mut *conn)
         .await?;
         for (user,) in &holders {
-            revoke_package_roles(&mut *conn, id, *user).await?;
+            // The assignments go with the package: their operations keep no assignment.
+            revoke_package_roles(&mut *conn, id, *user, None, now).await?;
             insert_notification(&mut *conn, &tell(&row, *user)).await?;
         }
         sqlx::query("DELETE FROM access_packages WHERE id = $1")

@@ -491,7 +491,7 @@ pub async fn deliver_request(
                     .bind(end.id)
                     .fetch_one(&mut *conn)
                     .await?;
-                    revoke_package_roles(&mut *conn, package, user).await?;
+                    revoke_package_roles(&mut *conn, package, user, Some(end.id), end.now).await?;
                     Ok(end.id)
                 } else {
                     Err("The assignment had ended already.".to_string())

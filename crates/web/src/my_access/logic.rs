@@ -423,6 +423,7 @@ pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
         | ProblemCode::UserDisabled
         | ProblemCode::SelfLockout
         | ProblemCode::LastAdministrator
+        | ProblemCode::ConnectorFailed
         | ProblemCode::Internal
         | ProblemCode::Unavailable
         | ProblemCode::Busy

@@ -1,0 +1,335 @@
+//! Connected systems (connectors), their bindings, and provisioning operations.
+//! Administrators only, except an assignment's delivery status (see
+//! [`list_assignment_deliveries`]).
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use tessera_domain::connector::{
+    ConnectionTestReport, ConnectorBindingView, ConnectorUpdate, ConnectorView, DeliveryView,
+    NewConnector, NewConnectorBinding,
+};
+use tessera_domain::page::{ConnectorBindingPage, ConnectorPage, DeliveryPage, PageQuery};
+use tessera_domain::problem::Problem;
+use tessera_domain::{AssignmentId, ConnectorBindingId, ConnectorId, ProvisioningOperationId};
+
+use crate::auth::Actor;
+use crate::auth::authz::require_admin;
+use crate::error::ApiResult;
+use crate::extract::{Json, Query};
+use crate::service;
+use crate::state::AppState;
+use crate::store::provisioning::Decision;
+
+/// The connectors, newest first. Secrets are never listed (`has_secret` says whether one is
+/// stored).
+#[utoipa::path(
+    operation_id = "list_connectors",
+    tag = "connectors",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "One page of connectors", body = ConnectorPage),
+        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/connectors")]
+pub async fn list_connectors(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let page = service::provisioning::list_connectors(&proof, &state, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Configures a connected system. The secret is stored write-only.
+#[utoipa::path(
+    operation_id = "create_connector",
+    tag = "connectors",
+    request_body = NewConnector,
+    responses(
+        (status = 201, description = "Created", body = ConnectorView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another connector has the name", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/connectors")]
+pub async fn create_connector(
+    state: web::Data<AppState>,
+    actor: Actor,
+    input: Json<NewConnector>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let view = service::provisioning::create_connector(&proof, &state, &actor, input.0).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// One connector, without its secret.
+#[utoipa::path(
+    operation_id = "get_connector",
+    tag = "connectors",
+    params(("id" = ConnectorId, Path, description = "The connector's id")),
+    responses(
+        (status = 200, description = "The connector", body = ConnectorView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/connectors/{id}")]
+pub async fn get_connector(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ConnectorId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let view = service::provisioning::get_connector(&proof, &state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Changes a connector's name, settings or secret, or enables or disables it. While
+/// disabled, its operations wait.
+#[utoipa::path(
+    operation_id = "update_connector",
+    tag = "connectors",
+    params(("id" = ConnectorId, Path, description = "The connector's id")),
+    request_body = ConnectorUpdate,
+    responses(
+        (status = 200, description = "The changed connector", body = ConnectorView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed meanwhile, or the name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/connectors/{id}")]
+pub async fn update_connector(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ConnectorId>,
+    input: Json<ConnectorUpdate>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let view =
+        service::provisioning::update_connector(&proof, &state, &actor, id.into_inner(), input.0)
+            .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Deletes a connector with its bindings; operations not pushed yet are dropped.
+#[utoipa::path(
+    operation_id = "delete_connector",
+    tag = "connectors",
+    params(("id" = ConnectorId, Path, description = "The connector's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/connectors/{id}")]
+pub async fn delete_connector(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ConnectorId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    service::provisioning::delete_connector(&proof, &state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Connects, authenticates and reads something harmless at the target.
+#[utoipa::path(
+    operation_id = "test_connector",
+    tag = "connectors",
+    params(("id" = ConnectorId, Path, description = "The connector's id")),
+    responses(
+        (status = 200, description = "The target answered; what was checked", body = ConnectionTestReport),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The target refused or could not be reached; `detail` says what it answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/connectors/{id}/test")]
+pub async fn test_connector(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ConnectorId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let report = service::provisioning::test_connector(&proof, &state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The groups and app roles bound to targets of this connector.
+#[utoipa::path(
+    operation_id = "list_connector_bindings",
+    tag = "connectors",
+    params(("id" = ConnectorId, Path, description = "The connector's id")),
+    responses(
+        (status = 200, description = "Every binding, oldest first", body = ConnectorBindingPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/connectors/{id}/bindings")]
+pub async fn list_connector_bindings(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ConnectorId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let page = service::provisioning::list_bindings(&proof, &state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Binds a group or an app role to a target of this connector: from now on, granting and
+/// revoking it pushes the membership change there.
+#[utoipa::path(
+    operation_id = "create_connector_binding",
+    tag = "connectors",
+    params(("id" = ConnectorId, Path, description = "The connector's id")),
+    request_body = NewConnectorBinding,
+    responses(
+        (status = 201, description = "Bound", body = ConnectorBindingView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The connector binds the group or app role already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/connectors/{id}/bindings")]
+pub async fn create_connector_binding(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ConnectorId>,
+    input: Json<NewConnectorBinding>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let view =
+        service::provisioning::create_binding(&proof, &state, &actor, id.into_inner(), input.0)
+            .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Removes a binding; its operations not pushed yet are dropped.
+#[utoipa::path(
+    operation_id = "delete_connector_binding",
+    tag = "connectors",
+    params(
+        ("id" = ConnectorId, Path, description = "The connector's id"),
+        ("binding_id" = ConnectorBindingId, Path, description = "The binding's id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such binding of this connector", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/connectors/{id}/bindings/{binding_id}")]
+pub async fn delete_connector_binding(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(ConnectorId, ConnectorBindingId)>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let (id, binding) = path.into_inner();
+    service::provisioning::delete_binding(&proof, &state, &actor, id, binding).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Where an assignment's access was pushed: per connected system and target, the action,
+/// its state, attempts, the target's last error and the next attempt. The holder, their
+/// catalog's owners and managers, and administrators.
+#[utoipa::path(
+    operation_id = "list_assignment_deliveries",
+    tag = "connectors",
+    params(("id" = AssignmentId, Path, description = "The assignment's id")),
+    responses(
+        (status = 200, description = "Every operation of the assignment, oldest first", body = DeliveryPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your catalog role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such assignment that you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/assignments/{id}/deliveries")]
+pub async fn list_assignment_deliveries(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<AssignmentId>,
+) -> ApiResult<HttpResponse> {
+    let page = service::provisioning::list_deliveries(&state, &actor, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Makes a failed operation due again now, its attempts counted afresh. Audited.
+#[utoipa::path(
+    operation_id = "retry_provisioning_operation",
+    tag = "connectors",
+    params(("id" = ProvisioningOperationId, Path, description = "The operation's id")),
+    responses(
+        (status = 200, description = "Pending again", body = DeliveryView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such operation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not failed, or changed meanwhile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/provisioning-operations/{id}/retry")]
+pub async fn retry_provisioning_operation(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ProvisioningOperationId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let view = service::provisioning::decide_operation(
+        &proof,
+        &state,
+        &actor,
+        id.into_inner(),
+        Decision::Retry,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Gives up a failed operation, or a pending one no worker holds: it is not pushed, and the
+/// operations queued behind it go ahead. Audited.
+#[utoipa::path(
+    operation_id = "skip_provisioning_operation",
+    tag = "connectors",
+    params(("id" = ProvisioningOperationId, Path, description = "The operation's id")),
+    responses(
+        (status = 200, description = "Skipped", body = DeliveryView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such operation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Done, skipped or being pushed, or changed meanwhile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/provisioning-operations/{id}/skip")]
+pub async fn skip_provisioning_operation(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ProvisioningOperationId>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let view = service::provisioning::decide_operation(
+        &proof,
+        &state,
+        &actor,
+        id.into_inner(),
+        Decision::Skip,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
