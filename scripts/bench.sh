@@ -11,7 +11,10 @@
 # the server's memory (RSS) under bursts of 100 concurrent sign-ins (target/bench/signin.md).
 # `scripts/bench.sh scim` times an initial SCIM sync of 10,000 users, 500 groups and 50,000
 # memberships against the same directory imported from CSV, on both databases
-# (target/bench/scim.md).
+# (target/bench/scim.md). `scripts/bench.sh footprint` starts the release binary on an empty and
+# on a full database (the request benchmark's seeding, same TESSERA_BENCH_* sizes) of both
+# databases and prints its cold start and RSS, idle and after a burst of requests
+# (target/bench/footprint.md).
 set -euo pipefail
 
 bench="${1:-requests}"

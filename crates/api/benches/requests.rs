@@ -9,6 +9,9 @@
 //! A benchmark, not a timed test: nothing fails on a slow number. `scripts/bench.sh` runs it;
 //! sizes come from `TESSERA_BENCH_*` variables (see [`Config::from_env`]). The tables go to
 //! standard output and to `target/bench/requests.md`.
+//!
+//! The footprint benchmark (`benches/footprint.rs`) includes this file for its seeding: the
+//! items it uses are `pub(crate)`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,7 +37,7 @@ use tessera_api::startup::Application;
 use tessera_api::store::Db;
 use uuid::Uuid;
 
-const PASSWORD: &str = "bench horse battery staple";
+pub(crate) const PASSWORD: &str = "bench horse battery staple";
 /// The most bind parameters one multi-row INSERT carries (SQLite allows 32,766).
 const MAX_BINDS: usize = 30_000;
 
@@ -136,13 +139,13 @@ const LAST_NAMES: &[&str] = &[
 // Configuration
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
 
 impl Backend {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
@@ -150,10 +153,10 @@ impl Backend {
     }
 }
 
-struct Config {
-    users: usize,
-    packages: usize,
-    assignments: usize,
+pub(crate) struct Config {
+    pub(crate) users: usize,
+    pub(crate) packages: usize,
+    pub(crate) assignments: usize,
     catalogs: usize,
     groups: usize,
     approvers: usize,
@@ -162,7 +165,7 @@ struct Config {
     write_ops: usize,
     commit_ops: usize,
     max_seconds: u64,
-    backends: Vec<Backend>,
+    pub(crate) backends: Vec<Backend>,
     keep: bool,
     postgres_url: String,
     /// Settings of the PostgreSQL database, such as `jit=off`, to compare configurations.
@@ -200,7 +203,7 @@ impl Config {
     /// | `TESSERA_BENCH_KEEP` | unset | `1` keeps the databases for EXPLAIN and prints where |
     /// | `TESSERA_BENCH_PG_SETTINGS` | unset | e.g. `jit=off`: `ALTER DATABASE … SET` before start |
     /// | `TEST_POSTGRES_URL` | postgres://postgres@127.0.0.1:5432/postgres | where databases are created |
-    fn from_env() -> Config {
+    pub(crate) fn from_env() -> Config {
         let backends = std::env::var("TESSERA_BENCH_BACKENDS")
             .unwrap_or_else(|_| "sqlite,postgres".into())
             .split(',')
@@ -555,12 +558,12 @@ struct Package {
     offer: Offer,
 }
 
-struct Seeded {
+pub(crate) struct Seeded {
     packages: Vec<Package>,
     /// For each requester, the indices of the packages they hold.
     held: Vec<HashSet<usize>>,
     steps: Vec<(String, Duration)>,
-    total: Duration,
+    pub(crate) total: Duration,
 }
 
 fn username(config: &Config, index: usize) -> String {
@@ -719,7 +722,7 @@ async fn policy_templates(db: &Db, admin: &Session, approver: Uuid) -> Templates
     templates
 }
 
-async fn seed(config: &Config, backend: Backend, db: &Db, base: &str) -> Seeded {
+pub(crate) async fn seed(config: &Config, backend: Backend, db: &Db, base: &str) -> Seeded {
     let mut rng = StdRng::seed_from_u64(20_000);
     let started = Instant::now();
     let mut clock = Instant::now();
@@ -1169,7 +1172,7 @@ struct Report {
 }
 
 /// A fresh database URL, and what to clean up after.
-async fn fresh_database(config: &Config, backend: Backend) -> (String, Cleanup) {
+pub(crate) async fn fresh_database(config: &Config, backend: Backend) -> (String, Cleanup) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -1202,13 +1205,13 @@ async fn fresh_database(config: &Config, backend: Backend) -> (String, Cleanup) 
     }
 }
 
-enum Cleanup {
+pub(crate) enum Cleanup {
     Sqlite(tempfile::TempDir),
     Postgres(String),
 }
 
 impl Cleanup {
-    async fn run(self, config: &Config, url: &str) {
+    pub(crate) async fn run(self, config: &Config, url: &str) {
         match self {
             Cleanup::Sqlite(dir) if config.keep => {
                 let path = dir.keep();

@@ -44,6 +44,19 @@ pub struct Settings {
     pub guests: GuestSettings,
     #[serde(default)]
     pub webhooks: WebhookSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Where Prometheus reads `/metrics`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// An address of their own, such as `127.0.0.1:9187`, where `/metrics` is served without
+    /// authentication (and not on the main port). Unset: on the main port, for
+    /// administrators' and service accounts' API tokens.
+    #[serde(default)]
+    pub listen: Option<SocketAddr>,
 }
 
 /// Signed webhook deliveries (see `service::webhooks`).
@@ -562,6 +575,7 @@ impl Default for Settings {
             oidc: OidcSettings::default(),
             guests: GuestSettings::default(),
             webhooks: WebhookSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -626,6 +640,9 @@ fn known_keys() -> Vec<String> {
             security: SmtpSettings::default_security(),
             timeout_seconds: SmtpSettings::default_timeout_seconds(),
         }),
+        metrics: MetricsSettings {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 9187))),
+        },
         ..Settings::default()
     };
     let mut keys = Vec::new();
@@ -761,6 +778,16 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 setting: "database_url",
                 reason: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        if self
+            .metrics
+            .listen
+            .is_some_and(|metrics| metrics.port() != 0 && metrics == self.listen)
+        {
+            return Err(ConfigError::Invalid {
+                setting: "metrics.listen",
+                reason: "must be another address than `listen`".into(),
             });
         }
         if let Some(url) = &self.public_url
