@@ -13,7 +13,11 @@
 # memberships against the same directory imported from CSV, on both databases
 # (target/bench/scim.md). `scripts/bench.sh search` measures searching packages, people and
 # groups as people type, at 20,000 packages and 50,000 people, against `GET /me` in the same
-# run, on both databases (target/bench/search.md).
+# run, on both databases (target/bench/search.md). `scripts/bench.sh footprint` starts the
+# release binary on an empty and
+# on a full database (the request benchmark's seeding, same TESSERA_BENCH_* sizes) of both
+# databases and prints its cold start and RSS, idle and after a burst of requests
+# (target/bench/footprint.md).
 set -euo pipefail
 
 bench="${1:-requests}"

@@ -9,6 +9,9 @@
 //! A benchmark, not a timed test: nothing fails on a slow number. `scripts/bench.sh` runs it;
 //! sizes come from `TESSERA_BENCH_*` variables (see [`Config::from_env`]). The tables go to
 //! standard output and to `target/bench/requests.md`.
+//!
+//! The footprint benchmark (`benches/footprint.rs`) includes this file for its seeding: the
+//! items it uses are `pub(crate)`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -46,6 +46,19 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     #[serde(default)]
     pub provisioning: ProvisioningSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Where Prometheus reads `/metrics`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// An address of their own, such as `127.0.0.1:9187`, where `/metrics` is served without
+    /// authentication (and not on the main port). Unset: on the main port, for
+    /// administrators' and service accounts' API tokens.
+    #[serde(default)]
+    pub listen: Option<SocketAddr>,
 }
 
 /// Pushing membership changes to connected systems (see `service::provisioning`).
@@ -592,6 +605,7 @@ impl Default for Settings {
             guests: GuestSettings::default(),
             webhooks: WebhookSettings::default(),
             provisioning: ProvisioningSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -656,6 +670,9 @@ fn known_keys() -> Vec<String> {
             security: SmtpSettings::default_security(),
             timeout_seconds: SmtpSettings::default_timeout_seconds(),
         }),
+        metrics: MetricsSettings {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 9187))),
+        },
         ..Settings::default()
     };
     let mut keys = Vec::new();
@@ -816,6 +833,16 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 setting: "database_url",
                 reason: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        if self
+            .metrics
+            .listen
+            .is_some_and(|metrics| metrics.port() != 0 && metrics == self.listen)
+        {
+            return Err(ConfigError::Invalid {
+                setting: "metrics.listen",
+                reason: "must be another address than `listen`".into(),
             });
         }
         if let Some(url) = &self.public_url

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod fallback;
 pub mod idempotency;
 pub mod jobs;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub(crate) mod request_record;

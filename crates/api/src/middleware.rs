@@ -1,6 +1,6 @@
-//! Cross-cutting request handling: a request id and a tracing span per request, renewed
-//! session cookies, the security headers every response carries, the cap on request headers,
-//! and `Cache-Control: no-store` on API answers.
+//! Cross-cutting request handling: a request id and a tracing span per request, the request
+//! metrics, renewed session cookies, the security headers every response carries, the cap on
+//! request headers, and `Cache-Control: no-store` on API answers.
 
 use std::time::Instant;
 
@@ -8,14 +8,16 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::{Error, HttpMessage, ResponseError};
+use actix_web::{Error, HttpMessage, ResponseError, web};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::auth::actor::RenewedSession;
 use crate::error::{ApiError, REQUEST_ID};
 use crate::extract::is_refused_control;
+use crate::metrics::UNMATCHED_ROUTE;
 use crate::service::page::LIST_PATH;
+use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -122,6 +124,27 @@ pub async fn request_context(
             tracing::info!(status, elapsed_ms, "request done");
         }
     });
+    Ok(response)
+}
+
+/// Counts each answered request in the metrics, under the route pattern that took it
+/// (`/api/v1/users/{id}`, never the path with its ids).
+pub async fn record_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let response = next.call(req).await?;
+    let request = response.request();
+    if let Some(state) = request.app_data::<web::Data<AppState>>() {
+        let route = request.match_pattern();
+        state.metrics.observe_request(
+            request.method().as_str(),
+            route.as_deref().unwrap_or(UNMATCHED_ROUTE),
+            response.status().as_u16(),
+            started.elapsed(),
+        );
+    }
     Ok(response)
 }
 

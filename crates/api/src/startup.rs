@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::fallback::RouteTable;
+use crate::metrics::Metrics;
 use crate::openapi::{ApiDoc, Conventions};
 use crate::state::AppState;
 use crate::store::{Db, StoreError};
@@ -30,6 +31,8 @@ pub enum StartupError {
     Database(#[source] StoreError),
     #[error("cannot apply migrations: {0}")]
     Migrations(#[source] StoreError),
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(#[source] crate::metrics::MetricsError),
     #[error("cannot prepare OpenID Connect: {0}")]
     Oidc(#[source] crate::auth::oidc::ProviderError),
     #[error("cannot listen on {address}: {source}")]
@@ -54,6 +57,7 @@ impl AppState {
         let passwords = PasswordHashing::start(&settings.password_hashing);
         let decoy_hash = password::decoy_hash(&passwords).await;
         let oidc = OidcProviders::new(&settings).map_err(StartupError::Oidc)?;
+        let metrics = Metrics::new(db.backend()).map_err(StartupError::Metrics)?;
         Ok(AppState {
             oidc,
             db,
@@ -62,6 +66,7 @@ impl AppState {
             limiter,
             passwords,
             decoy_hash,
+            metrics,
         })
     }
 }
@@ -81,6 +86,8 @@ pub fn api_document() -> OpenApiDoc {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The server of `metrics.listen`, when set, and its port.
+    metrics: Option<(u16, Server)>,
     state: web::Data<AppState>,
 }
 
@@ -103,9 +110,25 @@ impl Application {
         if settings.listen.port() == 0 {
             settings.listen.set_port(port);
         }
+        // Bound before anything else starts, so that a taken address stops the start.
+        let metrics_listener = match settings.metrics.listen {
+            Some(address) => {
+                Some(
+                    TcpListener::bind(address).map_err(|source| StartupError::Listen {
+                        address: address.to_string(),
+                        source,
+                    })?,
+                )
+            }
+            None => None,
+        };
         let state = AppState::open(settings).await?;
         let state = web::Data::new(state);
         let server = serve(listener, state.clone())?;
+        let metrics = match metrics_listener {
+            Some(listener) => Some(serve_metrics(listener, state.clone())?),
+            None => None,
+        };
         let interval = state.settings.jobs.interval_seconds;
         if interval > 0 {
             crate::jobs::spawn_scheduler(state.clone(), std::time::Duration::from_secs(interval));
@@ -121,6 +144,7 @@ impl Application {
         Ok(Application {
             port,
             server,
+            metrics,
             state,
         })
     }
@@ -129,14 +153,44 @@ impl Application {
         self.port
     }
 
+    /// The port of the metrics address (`metrics.listen`), when one is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
     /// Runs until SIGTERM or SIGINT, then finishes the requests in flight and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((_, metrics)) => tokio::try_join!(self.server, metrics).map(|_| ()),
+            None => self.server.await,
+        }
     }
+}
+
+/// The server of the metrics address: `/metrics` only, without authentication.
+fn serve_metrics(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+) -> Result<(u16, Server), StartupError> {
+    let local = listener.local_addr();
+    let address = local.as_ref().map(|a| a.to_string()).unwrap_or_default();
+    let port = local.map(|a| a.port()).unwrap_or_default();
+    let server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).route(
+            "/metrics",
+            web::get().to(routes::metrics::get_metrics_on_metrics_address),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(|source| StartupError::Listen { address, source })?
+    .shutdown_timeout(5)
+    .run();
+    Ok((port, server))
 }
 
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, StartupError> {
@@ -181,6 +235,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
             .wrap(from_fn(middleware::screen_request))
             .wrap(Compress::default())
             .wrap(middleware::security_headers(https))
+            .wrap(from_fn(middleware::record_metrics))
             .wrap(from_fn(middleware::request_context))
     })
     .listen(listener)

@@ -5,6 +5,7 @@ use crate::auth::oidc::OidcProviders;
 use crate::auth::password::PasswordHashing;
 use crate::auth::session_token::SessionKeys;
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::store::Db;
 
 pub struct AppState {
@@ -18,4 +19,6 @@ pub struct AppState {
     pub decoy_hash: String,
     /// The OpenID Connect providers, with their cached metadata and keys.
     pub oidc: OidcProviders,
+    /// What `/metrics` reports.
+    pub metrics: Metrics,
 }

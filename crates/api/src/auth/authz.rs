@@ -3,6 +3,7 @@
 
 use tessera_domain::UserId;
 use tessera_domain::roles::GrantableRole;
+use tessera_domain::user::{AuthMethod, UserKind};
 
 use super::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -25,6 +26,29 @@ pub fn require_admin(actor: &Actor) -> ApiResult<AdminProof> {
     } else {
         Err(ApiError::Forbidden("Only administrators may do this."))
     }
+}
+
+/// Proof that the caller may read the process's metrics.
+#[derive(Debug)]
+pub struct MetricsReaderProof(());
+
+/// On the main port, the metrics are for API tokens (Bearer) of administrators and of service
+/// accounts (monitoring), not for browser sessions.
+pub fn may_read_metrics(actor: &Actor) -> ApiResult<MetricsReaderProof> {
+    let bearer = actor.method() == AuthMethod::ApiToken;
+    if bearer && (actor.is_admin || actor.kind == UserKind::ServiceAccount) {
+        Ok(MetricsReaderProof(()))
+    } else {
+        Err(ApiError::Forbidden(
+            "Only administrators' and service accounts' API tokens may read the metrics.",
+        ))
+    }
+}
+
+/// Whoever reaches the separate metrics address (`metrics.listen`) may read them: the operator
+/// chose that address for their monitoring.
+pub fn on_metrics_address() -> MetricsReaderProof {
+    MetricsReaderProof(())
 }
 
 /// Proof that the actor may manage the API tokens of `owner`: their own, or anyone's as an

@@ -9,11 +9,15 @@
 //! and the other skips it. A notification is e-mailed by the worker whose claim on it won.
 //! Webhook deliveries and provisioning operations go out from their own tasks
 //! ([`spawn_webhook_worker`], [`spawn_provisioning_worker`]), claimed the same way.
+//!
+//! Each job's round is timed for `/metrics`: how late it started after its tick was due (a
+//! long round before it, a starved runtime), and when it last finished.
 
 use std::time::Duration;
 
 use actix_web::web;
 use chrono::Utc;
+use tokio::time::Instant;
 
 use crate::service;
 use crate::state::AppState;
@@ -23,6 +27,22 @@ pub mod guests;
 pub mod housekeeping;
 pub mod requests;
 pub mod users;
+
+/// Runs one round of `job` that was due at `scheduled`, and records in the metrics how late it
+/// started, when it finished and whether it failed.
+async fn timed<T, E>(
+    state: &AppState,
+    job: &'static str,
+    scheduled: Instant,
+    work: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    state
+        .metrics
+        .job_started(job, Instant::now().saturating_duration_since(scheduled));
+    let outcome = work.await;
+    state.metrics.job_finished(job, outcome.is_ok(), Utc::now());
+    outcome
+}
 
 /// Runs rounds of scheduled work every `interval` until the process ends. A failed round is
 /// logged and the next one tries again.
@@ -34,8 +54,15 @@ pub fn spawn_scheduler(
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticker.tick().await;
-            match assignments::run_due_work(&state, Utc::now()).await {
+            let scheduled = ticker.tick().await;
+            match timed(
+                &state,
+                "assignments",
+                scheduled,
+                assignments::run_due_work(&state, Utc::now()),
+            )
+            .await
+            {
                 Ok(work) if work.started + work.ended > 0 => {
                     tracing::info!(
                         started = work.started,
@@ -48,14 +75,28 @@ pub fn spawn_scheduler(
                     tracing::error!(error = %err, "scheduled work failed; retrying next round")
                 }
             }
-            match requests::run_due_requests(&state, Utc::now()).await {
+            match timed(
+                &state,
+                "requests",
+                scheduled,
+                requests::run_due_requests(&state, Utc::now()),
+            )
+            .await
+            {
                 Ok(moved) if moved > 0 => tracing::info!(moved, "requests moved on schedule"),
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "scheduled request work failed; retrying next round")
                 }
             }
-            match users::close_what_leavers_held(&state, Utc::now()).await {
+            match timed(
+                &state,
+                "leavers",
+                scheduled,
+                users::close_what_leavers_held(&state, Utc::now()),
+            )
+            .await
+            {
                 Ok(cleared) if cleared > 0 => {
                     tracing::info!(cleared, "what disabled people still held was taken away")
                 }
@@ -64,14 +105,28 @@ pub fn spawn_scheduler(
                     tracing::error!(error = %err, "the leavers' safety net failed; retrying next round")
                 }
             }
-            match service::reviews::run_due_reviews(&state, Utc::now()).await {
+            match timed(
+                &state,
+                "reviews",
+                scheduled,
+                service::reviews::run_due_reviews(&state, Utc::now()),
+            )
+            .await
+            {
                 Ok(moved) if moved > 0 => tracing::info!(moved, "access reviews moved on schedule"),
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "scheduled review work failed; retrying next round")
                 }
             }
-            match guests::run_guest_lifecycle(&state, Utc::now()).await {
+            match timed(
+                &state,
+                "guests",
+                scheduled,
+                guests::run_guest_lifecycle(&state, Utc::now()),
+            )
+            .await
+            {
                 Ok(work) if work.blocked + work.unblocked + work.removed > 0 => tracing::info!(
                     blocked = work.blocked,
                     unblocked = work.unblocked,
@@ -83,7 +138,14 @@ pub fn spawn_scheduler(
                     tracing::error!(error = %err, "scheduled guest work failed; retrying next round")
                 }
             }
-            match housekeeping::purge_expired(&state, Utc::now()).await {
+            match timed(
+                &state,
+                "housekeeping",
+                scheduled,
+                housekeeping::purge_expired(&state, Utc::now()),
+            )
+            .await
+            {
                 Ok(purged) if purged.flows + purged.sessions > 0 => tracing::info!(
                     flows = purged.flows,
                     sessions = purged.sessions,
@@ -95,7 +157,14 @@ pub fn spawn_scheduler(
                 }
             }
             // Notifications come after the assignment work, so that those it wrote go out now.
-            match service::notifications::deliver_due(&state, Utc::now()).await {
+            match timed(
+                &state,
+                "notifications",
+                scheduled,
+                service::notifications::deliver_due(&state, Utc::now()),
+            )
+            .await
+            {
                 Ok(sent) if sent > 0 => tracing::info!(sent, "notifications e-mailed"),
                 Ok(_) => {}
                 Err(err) => {
@@ -117,8 +186,15 @@ pub fn spawn_webhook_worker(
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticker.tick().await;
-            match service::webhooks::deliver_due(&state).await {
+            let scheduled = ticker.tick().await;
+            match timed(
+                &state,
+                "webhooks",
+                scheduled,
+                service::webhooks::deliver_due(&state),
+            )
+            .await
+            {
                 Ok(sent) if sent > 0 => tracing::debug!(sent, "webhook deliveries made"),
                 Ok(_) => {}
                 Err(err) => {

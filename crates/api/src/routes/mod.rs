@@ -14,6 +14,7 @@ pub mod health;
 pub mod imports;
 pub mod incompatibilities;
 pub mod me;
+pub mod metrics;
 pub mod notifications;
 pub mod packages;
 pub mod policies;
@@ -189,7 +190,9 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(reviews::delete_policy_access_review);
 }
 
-/// Registers the operational probes, outside `/api/v1`.
+/// Registers the operational probes and the metrics, outside `/api/v1`.
 fn configure_probes(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz);
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(metrics::get_metrics);
 }

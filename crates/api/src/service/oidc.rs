@@ -26,6 +26,7 @@ use super::users::user_view;
 use crate::auth::oidc::{Discovered, Provider, claim_text, http_call, verified_payload};
 use crate::auth::{Actor, AdminProof};
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::SignInMethod;
 use crate::state::AppState;
 use crate::store::identity::{FlowRow, NewLink};
 use crate::store::sessions::ProviderOrigin;
@@ -516,6 +517,9 @@ async fn refuse(
     subject: Option<&str>,
 ) -> ApiResult<()> {
     tracing::info!(provider = %provider_id, reason = reason.as_str(), "sign-in with a provider refused");
+    state
+        .metrics
+        .sign_in_failed(SignInMethod::Oidc, reason.as_str());
     let event = audit_event::<Value, _>(
         None,
         "sign_in.refused",

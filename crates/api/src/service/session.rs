@@ -14,6 +14,7 @@ use crate::auth::Actor;
 use crate::auth::actor::Via;
 use crate::auth::session_token::SessionClaims;
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::SignInMethod;
 use crate::state::AppState;
 use crate::store;
 
@@ -34,6 +35,9 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
     let username = input.username.trim().to_lowercase();
     if !state.settings.auth.allows_password(&username) {
         tracing::info!("password sign-in refused: local passwords are switched off");
+        state
+            .metrics
+            .sign_in_failed(SignInMethod::Password, "local_passwords_disabled");
         return Err(ApiError::LocalPasswordsDisabled);
     }
     if input.password.is_empty() || input.password.chars().count() > 256 {
@@ -48,6 +52,9 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
         .begin_attempt(address, &username, Instant::now())
         .map_err(|retry_after_secs| {
             tracing::warn!(%address, "sign-in throttled");
+            state
+                .metrics
+                .sign_in_failed(SignInMethod::Password, "throttled");
             ApiError::RateLimited { retry_after_secs }
         })?;
 
@@ -72,6 +79,9 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
         _ => {
             attempt.failed();
             tracing::info!(%address, "sign-in refused");
+            state
+                .metrics
+                .sign_in_failed(SignInMethod::Password, "bad_credentials");
             return Err(ApiError::SignInFailed);
         }
     };
@@ -79,6 +89,9 @@ pub async fn sign_in(state: &AppState, address: &str, input: SignIn) -> ApiResul
     if user.blocked_at.is_some() {
         // Said only to someone who knows the password.
         tracing::info!(%address, user = %user.id, "sign-in refused: guest blocked");
+        state
+            .metrics
+            .sign_in_failed(SignInMethod::Password, "guest_blocked");
         return Err(ApiError::SignInBlocked);
     }
     start_session(state, &user, None).await

@@ -23,6 +23,7 @@ pub mod incompatibilities;
 pub mod keys;
 pub mod lifecycle;
 pub mod notifications;
+pub mod outboxes;
 pub mod packages;
 pub mod policies;
 pub mod reconcile;
@@ -209,6 +210,14 @@ macro_rules! on_db {
 
 pub(crate) use on_db;
 
+/// The connections of the pool: `size` open, of which `idle` wait; at most `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// Which backend a URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -217,6 +226,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// `sqlite` or `postgres`, as in URLs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
     pub fn of_url(url: &str) -> Option<Backend> {
         if url.starts_with("sqlite:") {
             Some(Backend::Sqlite)
@@ -411,6 +428,16 @@ impl Db {
             Db::Postgres(pool) => migrator(Backend::Postgres).run(pool).await,
         }
         .map_err(StoreError::Migration)
+    }
+
+    /// How many connections the pool holds now, how many of them wait idle, and how many it
+    /// may open.
+    pub fn pool_use(&self) -> PoolUse {
+        on_db!(self, pool => PoolUse {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        })
     }
 
     /// Answers whether the database takes a query now.

@@ -342,6 +342,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// Signed in as the administrator `admin`, through the session cookie.
     pub admin: Session,
+    /// `http://127.0.0.1:PORT` of the metrics address, when `metrics.listen` is set.
+    pub metrics_base: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -369,6 +371,9 @@ impl TestApp {
 
         let app = Application::build(settings.clone()).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
+        let metrics_base = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         create_user_directly(app.state(), ADMIN, true).await;
         tokio::spawn(app.run_until_stopped());
 
@@ -378,6 +383,7 @@ impl TestApp {
             base,
             settings,
             admin,
+            metrics_base,
             _dir: dir,
         }
     }

@@ -21,6 +21,7 @@ mod health;
 mod housekeeping;
 mod import;
 mod leavers_movers;
+mod metrics;
 mod migrations_parity;
 mod notifications;
 mod oidc;
