@@ -4,24 +4,26 @@
 //! request are shared with the approvals page.
 
 use chrono::{DateTime, Utc};
-use leptos::ev::SubmitEvent;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_domain::access::{RequestView, StageView, TimelineEntry};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::policy::Answer;
-use tessera_domain::request::RequestState;
+use tessera_domain::request::{RequestKind, RequestState};
 use tessera_domain::{AccessPackageId, RequestId, UserId};
 
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::components::{
     EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextAreaField, Tone, busy,
+    focus_on_mount,
 };
-use crate::format::timestamp;
+use crate::format::{self, timestamp};
 use crate::my_access::{
     answer_text, can_cancel, can_resubmit, cancellation, on_behalf, request_kind_label,
-    request_state_badge, request_state_label, stage_approvers, verdict_label,
+    request_state_badge, request_state_label, request_status_label, stage_approvers, verdict_label,
 };
 use crate::pages::common::{action_error, field_of, param_id};
 use crate::pages::lists::LoadMore;
@@ -43,13 +45,19 @@ pub fn my_id() -> Option<UserId> {
     Session::expect().with_me(|me| me.id)
 }
 
-/// A moment, readable and machine-readable.
+/// A moment, readable and machine-readable: in the browser's time zone, with how long ago or
+/// how soon it is when that is near ("2025-03-04 15:05 (2 hours ago)").
 pub fn when(at: DateTime<Utc>) -> impl IntoView {
-    view! { <time datetime=at.to_rfc3339()>{timestamp(&at)}</time> }
+    view! { <time datetime=at.to_rfc3339() title=timestamp(&at)>{format::moment(&at)}</time> }
 }
 
 pub fn state_badge(state: RequestState) -> impl IntoView {
     view! { <span class=request_state_badge(state)>{request_state_label(state)}</span> }
+}
+
+/// A request's state, in the words of its kind ("Removed" for a removal that went through).
+pub fn request_badge(kind: RequestKind, state: RequestState) -> impl IntoView {
+    view! { <span class=request_state_badge(state)>{request_status_label(kind, state)}</span> }
 }
 
 #[component]
@@ -122,7 +130,7 @@ fn RequestTable(requests: PagedList<RequestView>, me: Option<UserId>) -> impl In
                                     person(&request.target)
                                 }}
                             </td>
-                            <td>{state_badge(request.state)}</td>
+                            <td>{request_badge(request.kind, request.state)}</td>
                             <td>{when(request.submitted_at)}</td>
                         </tr>
                     </For>
@@ -242,6 +250,24 @@ fn CancelRequest(
             cancel.dispatch(reason.get_untracked());
         }
     };
+    // The form takes focus as it opens; Keep it and Escape close it and return focus to the
+    // button that opened it, drawn again.
+    let opener = NodeRef::<html::Button>::new();
+    let form = NodeRef::<html::Div>::new();
+    focus_on_mount(form);
+    let return_focus = StoredValue::new(false);
+    Effect::new(move || {
+        if let Some(button) = opener.get()
+            && return_focus.get_value()
+        {
+            return_focus.set_value(false);
+            let _ = button.focus();
+        }
+    });
+    let close = move || {
+        return_focus.set_value(true);
+        confirming.set(false);
+    };
     view! {
         <div class="danger-zone">
             {move || {
@@ -256,12 +282,22 @@ fn CancelRequest(
             <Show
                 when=move || confirming.get()
                 fallback=move || view! {
-                    <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
+                    <button type="button" class="btn btn-danger-outline" node_ref=opener on:click=move |_| confirming.set(true)>
                         "Cancel request"
                     </button>
                 }
             >
-                <form class="form confirm" novalidate on:submit=on_submit>
+                <div
+                    tabindex="-1"
+                    node_ref=form
+                    on:keydown=move |ev: KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            close();
+                        }
+                    }
+                >
+                <form class="form confirm" aria-label="Cancel the request" novalidate on:submit=on_submit>
                     <p>"Cancel this request? Nothing of it will be delivered."</p>
                     <TextAreaField
                         id="cancel-reason"
@@ -273,11 +309,12 @@ fn CancelRequest(
                         <button type="submit" class="btn btn-danger" aria-disabled=move || busy(cancel.pending().get())>
                             "Yes, cancel the request"
                         </button>
-                        <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
+                        <button type="button" class="btn btn-secondary" on:click=move |_| close()>
                             "Keep it"
                         </button>
                     </div>
                 </form>
+                </div>
             </Show>
         </div>
     }
@@ -290,7 +327,7 @@ pub fn RequestFacts(request: RequestView) -> impl IntoView {
     view! {
         <dl class="facts">
             <dt>"State"</dt>
-            <dd>{state_badge(request.state)}</dd>
+            <dd>{request_badge(request.kind, request.state)}</dd>
             <dt>"Request"</dt>
             <dd>{request_kind_label(request.kind)}</dd>
             <dt>"Access package"</dt>
