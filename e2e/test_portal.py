@@ -22,7 +22,6 @@ MAIN_LINKS = [
     "Request history",
     "Approvals",
     "Access reviews",
-    "API tokens",
 ]
 DEMO_USERNAMES = ["admin", "maria", "alice", "bob", "hr-sync", "gina"]
 

@@ -458,6 +458,10 @@ pub struct GuestSettings {
     /// `0` never removes them.
     #[serde(default = "GuestSettings::default_remove_after_days")]
     pub remove_after_days: u32,
+    /// Whether guests may create API tokens for themselves. Off by default: a guest's access
+    /// is meant for the portal, and a token outlives the browser session it was made in.
+    #[serde(default)]
+    pub allow_api_tokens: bool,
 }
 
 impl GuestSettings {
@@ -480,6 +484,7 @@ impl Default for GuestSettings {
         GuestSettings {
             block_when_last_assignment_ends: Self::default_block(),
             remove_after_days: Self::default_remove_after_days(),
+            allow_api_tokens: false,
         }
     }
 }

@@ -329,6 +329,9 @@ pub struct Me {
     pub roles: Vec<GlobalRole>,
     /// How this request was authenticated.
     pub authenticated_by: AuthMethod,
+    /// Whether they may create API tokens for themselves: members may; guests only where
+    /// the `guests.allow_api_tokens` setting allows it.
+    pub may_create_api_tokens: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use crate::my_access::request_panel::RequestPackagePage;
 use crate::my_access::requests::{RequestHistoryPage, RequestPage};
 use crate::pages::{
     AdminPage, ApplicationPage, ApplicationsPage, CatalogPage, CatalogsPage, GroupPage, GroupsPage,
-    NotFoundPage, PackagePage, PasswordPage, SignInPage, TokensPage,
+    NotFoundPage, NotificationsPage, PackagePage, PasswordPage, SignInPage, TokensPage,
 };
 use crate::reviews::admin::{
     AdminReviewsPage, EditReviewPage, NewReviewPage, ReviewDefinitionPage, ReviewInstanceAdminPage,
@@ -39,6 +39,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/reviews/:id") view=ReviewPage />
+                    <Route path=path!("/notifications") view=NotificationsPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/password") view=PasswordPage />
                     <Route path=path!("/admin") view=AdminPage />

@@ -1,11 +1,89 @@
 //! How values read on screen. Pure, so it is tested natively.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use tessera_domain::token::TokenView;
 
-/// A moment, to the minute, in UTC: `2025-03-04 14:05 UTC`.
+/// A moment, to the minute, in the browser's time zone: `2025-03-04 15:05`. A browser that
+/// keeps UTC reads `2025-03-04 14:05 UTC`, and so do the native tests.
 pub fn timestamp(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    timestamp_at(at, local_offset(at))
+}
+
+/// A moment, to the minute, at a given offset from UTC; UTC itself is named.
+pub fn timestamp_at(at: &DateTime<Utc>, offset: FixedOffset) -> String {
+    if offset.local_minus_utc() == 0 {
+        at.format("%Y-%m-%d %H:%M UTC").to_string()
+    } else {
+        at.with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+}
+
+/// The browser's offset from UTC at that moment (daylight saving included).
+#[cfg(target_arch = "wasm32")]
+fn local_offset(at: &DateTime<Utc>) -> FixedOffset {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    // JavaScript counts minutes west of UTC; a whole number of minutes, well within i32.
+    let east_seconds = -(date.get_timezone_offset().round() as i32) * 60;
+    FixedOffset::east_opt(east_seconds).unwrap_or_else(utc)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn local_offset(_at: &DateTime<Utc>) -> FixedOffset {
+    utc()
+}
+
+fn utc() -> FixedOffset {
+    FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero is a valid offset"))
+}
+
+/// The browser's clock now.
+#[cfg(target_arch = "wasm32")]
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+/// How far a moment is from `now`, in words: "just now", "2 hours ago", "in 6 days". Beyond
+/// about a month the date says it better: [`moment`] then gives the timestamp alone.
+pub fn relative(at: &DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+    let delta = *at - now;
+    let future = delta > TimeDelta::zero();
+    let seconds = delta.num_seconds().unsigned_abs();
+    let (count, unit) = match seconds {
+        0..60 => return Some("just now".to_string()),
+        60..3_600 => (seconds / 60, "minute"),
+        3_600..86_400 => (seconds / 3_600, "hour"),
+        86_400..2_678_400 => (seconds / 86_400, "day"),
+        _ => return None,
+    };
+    let amount = if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    };
+    Some(if future {
+        format!("in {amount}")
+    } else {
+        format!("{amount} ago")
+    })
+}
+
+/// A moment with how far it is from now, when that helps: `2025-03-04 15:05 (2 hours ago)`.
+pub fn moment_at(at: &DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
+    let stamp = timestamp_at(at, offset);
+    match relative(at, now) {
+        Some(words) => format!("{stamp} ({words})"),
+        None => stamp,
+    }
+}
+
+/// [`moment_at`] in the browser's time zone, from the browser's clock.
+#[cfg(target_arch = "wasm32")]
+pub fn moment(at: &DateTime<Utc>) -> String {
+    moment_at(at, now(), local_offset(at))
 }
 
 /// A moment that may not have happened yet, such as a last sign-in.
@@ -86,6 +164,55 @@ mod tests {
     fn timestamps_read_to_the_minute_in_utc() {
         assert_eq!(timestamp(&at(14)), "2025-03-04 14:05 UTC");
         assert_eq!(maybe_timestamp(None, "Never"), "Never");
+    }
+
+    fn hours(hours: i32) -> FixedOffset {
+        FixedOffset::east_opt(hours * 3_600).unwrap_or_else(utc)
+    }
+
+    #[test]
+    fn timestamps_read_in_the_given_time_zone_and_name_only_utc() {
+        assert_eq!(timestamp_at(&at(14), hours(1)), "2025-03-04 15:05");
+        assert_eq!(timestamp_at(&at(1), hours(-5)), "2025-03-03 20:05");
+        assert_eq!(timestamp_at(&at(14), utc()), "2025-03-04 14:05 UTC");
+    }
+
+    #[test]
+    fn relative_times_say_how_long_ago_or_how_soon() {
+        let now = at(12);
+        let cases = [
+            (now, Some("just now")),
+            (now - TimeDelta::seconds(59), Some("just now")),
+            (now - TimeDelta::minutes(1), Some("1 minute ago")),
+            (now + TimeDelta::minutes(5), Some("in 5 minutes")),
+            (now - TimeDelta::hours(2), Some("2 hours ago")),
+            (now + TimeDelta::minutes(90), Some("in 1 hour")),
+            (now + TimeDelta::days(6), Some("in 6 days")),
+            (now - TimeDelta::days(1), Some("1 day ago")),
+            (now + TimeDelta::days(30), Some("in 30 days")),
+            (now + TimeDelta::days(31), None),
+            (now - TimeDelta::days(400), None),
+        ];
+        for (moment, expected) in cases {
+            assert_eq!(
+                relative(&moment, now).as_deref(),
+                expected,
+                "{moment} from {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_moment_adds_the_relative_time_when_it_is_near() {
+        let now = at(12);
+        assert_eq!(
+            moment_at(&(now + TimeDelta::days(6)), now, hours(2)),
+            "2025-03-10 14:05 (in 6 days)"
+        );
+        assert_eq!(
+            moment_at(&(now - TimeDelta::days(90)), now, utc()),
+            "2024-12-04 12:05 UTC"
+        );
     }
 
     #[test]

@@ -30,5 +30,13 @@ mod state;
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
+    // index.html's frame and loading state, shown while this module downloaded, give way to
+    // the app in the same task: nothing is painted in between.
+    if let Some(frame) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("boot-frame"))
+    {
+        frame.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }

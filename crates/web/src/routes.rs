@@ -6,6 +6,7 @@ pub const ACCESS_PACKAGES: &str = "/access-packages";
 pub const REQUESTS: &str = "/requests";
 pub const APPROVALS: &str = "/approvals";
 pub const REVIEWS: &str = "/reviews";
+pub const NOTIFICATIONS: &str = "/notifications";
 pub const TOKENS: &str = "/tokens";
 pub const PASSWORD: &str = "/password";
 pub const ADMIN: &str = "/admin";
@@ -47,6 +48,23 @@ pub fn return_path(next: Option<&str>) -> &str {
             path
         }
         _ => OVERVIEW,
+    }
+}
+
+/// Whether a page's `<h1>` should take the keyboard focus as it appears, so that the next Tab
+/// continues in the new page and screen readers announce it. `initial` is the path the portal
+/// opened on, `focused` the path whose heading took focus last; `focus_lost` says whether focus
+/// fell back to the document (its element was removed, as when a loading heading is replaced).
+/// The page the portal opens on keeps the browser's own focus order (the skip link first).
+pub fn focus_on_arrival(
+    initial: &str,
+    focused: Option<&str>,
+    path: &str,
+    focus_lost: bool,
+) -> bool {
+    match focused {
+        None => path != initial,
+        Some(done) => done != path || focus_lost,
     }
 }
 
@@ -92,6 +110,24 @@ mod tests {
     fn signing_in_never_returns_to_the_sign_in_page() {
         assert_eq!(return_path(Some("/sign-in")), OVERVIEW);
         assert_eq!(return_path(Some("/sign-in?next=/x")), OVERVIEW);
+    }
+
+    #[test]
+    fn focus_moves_to_the_heading_after_a_route_change_but_not_on_the_first_page() {
+        // The first page, its loading heading replaced by the loaded one.
+        assert!(!focus_on_arrival("/", None, "/", false));
+        assert!(!focus_on_arrival("/", None, "/", true));
+        // Another page: its first heading takes focus, a later one only if focus was lost.
+        assert!(focus_on_arrival("/", None, "/requests", false));
+        assert!(!focus_on_arrival(
+            "/",
+            Some("/requests"),
+            "/requests",
+            false
+        ));
+        assert!(focus_on_arrival("/", Some("/requests"), "/requests", true));
+        // Back to the first page, after moving around.
+        assert!(focus_on_arrival("/", Some("/requests"), "/", false));
     }
 
     #[test]

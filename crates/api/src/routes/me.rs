@@ -1,4 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use tessera_domain::page::PersonPage;
 use tessera_domain::problem::Problem;
 use tessera_domain::user::{ChangePassword, Me};
 
@@ -51,4 +52,19 @@ pub async fn change_my_password(
         .unwrap_or_default();
     service::users::change_own_password(&state, &actor, &address, input.0).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Your direct reports: the enabled people whose manager you are, by name, in one page. Empty
+/// when you manage nobody. The portal offers to ask for access on their behalf with it.
+#[utoipa::path(
+    operation_id = "list_my_reports",
+    tag = "session",
+    responses(
+        (status = 200, description = "Your direct reports, in one page", body = PersonPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/reports")]
+pub async fn list_my_reports(state: web::Data<AppState>, actor: Actor) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::users::list_my_reports(&state, &actor).await?))
 }

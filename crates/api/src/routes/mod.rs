@@ -44,6 +44,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(auth::finish_oidc_sign_in)
         .service(me::get_me)
         .service(me::change_my_password)
+        .service(me::list_my_reports)
         .service(users::list_users)
         .service(users::list_people)
         .service(users::create_user)

@@ -146,6 +146,7 @@ pub async fn start_session(
                 &store::global_roles::granted_roles(&state.db, user.id).await?,
             ),
             authenticated_by: tessera_domain::user::AuthMethod::Session,
+            may_create_api_tokens: super::tokens::may_create_own(state, user),
         },
         session_token,
         csrf,
@@ -180,5 +181,6 @@ pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<Me> {
         kind: view.kind,
         roles: GlobalRole::held(view.is_admin, &granted),
         authenticated_by: actor.method(),
+        may_create_api_tokens: super::tokens::may_create_own(state, &actor.user),
     })
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 use tessera_domain::page::{PageQuery, TokenPage};
 use tessera_domain::problem::ProblemCode;
 use tessera_domain::token::{CreatedToken, NewToken, TokenName, TokenView};
-use tessera_domain::user::UserKind;
+use tessera_domain::user::{UserKind, UserType};
 use tessera_domain::{TokenId, UserId};
 use uuid::Uuid;
 
@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store;
 use crate::store::tokens::{NewTokenRecord, TokenRow};
+use crate::store::users::UserRow;
 
 pub fn token_view(row: &TokenRow) -> ApiResult<TokenView> {
     Ok(TokenView {
@@ -36,6 +37,11 @@ pub fn token_view(row: &TokenRow) -> ApiResult<TokenView> {
 }
 
 /// Creates a token for `proof.owner()`. `actor` is `None` only for the command line.
+/// Whether `user` may create API tokens for themselves: guests only where the settings allow.
+pub fn may_create_own(state: &AppState, user: &UserRow) -> bool {
+    user.user_type != UserType::Guest || state.settings.guests.allow_api_tokens
+}
+
 pub async fn create_token(
     proof: &TokenManagerProof,
     state: &AppState,
@@ -51,6 +57,12 @@ pub async fn create_token(
     {
         return Err(ApiError::Forbidden(
             "Tokens for another person cannot be created; they create their own.",
+        ));
+    }
+    if actor.is_some() && !may_create_own(state, &owner) {
+        return Err(ApiError::Forbidden(
+            "Guests cannot create API tokens here; an administrator may allow it with the \
+             guests.allow_api_tokens setting.",
         ));
     }
     if !owner.enabled {

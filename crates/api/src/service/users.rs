@@ -145,6 +145,16 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
     Ok(PersonPage { items, next_cursor })
 }
 
+/// The caller's direct reports: the enabled people whose manager they are, in one page. Empty
+/// for everyone who manages nobody.
+pub async fn list_my_reports(state: &AppState, actor: &Actor) -> ApiResult<PersonPage> {
+    let rows = store::users::list_direct_reports(&state.db, *actor.id.as_uuid()).await?;
+    Ok(PersonPage {
+        items: rows.iter().map(person_summary).collect(),
+        next_cursor: None,
+    })
+}
+
 /// One user, with their identity links.
 pub async fn get_user(_: &AdminProof, state: &AppState, id: UserId) -> ApiResult<UserView> {
     let mut view = user_view_for(state, &find_live_user(state, id).await?)?;

@@ -374,6 +374,19 @@ pub async fn list_people(
     Ok(rows)
 }
 
+/// The enabled people whose manager is `manager`, by display name, then username.
+pub async fn list_direct_reports(db: &Db, manager: Uuid) -> StoreResult<Vec<PersonRow>> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, PersonRow>(
+        "SELECT id, username, display_name, user_type FROM users \
+         WHERE manager_id = $1 AND enabled AND deleted_at IS NULL \
+         ORDER BY display_name, username",
+    )
+    .bind(manager)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows)
+}
+
 pub async fn count_users(db: &Db) -> StoreResult<i64> {
     let (count,): (i64,) = on_db!(db, pool => sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(pool)

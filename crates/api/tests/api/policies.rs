@@ -128,3 +128,36 @@ on_both_backends! {
         assert_eq!(none, json!([]), "nothing was stored");
     }
 }
+
+on_both_backends! {
+    async fn a_pattern_question_keeps_its_hint_and_example_and_a_wrong_example_is_refused(app: TestApp) {
+        let group = insert_group(&app, "Tickets", None).await;
+        let p = package_with_group(&app, "Tracker", group).await;
+        let mut policy = two_stage_policy(&app.admin.id(), group);
+        policy["approval"] = json!({"type": "none"});
+        policy["lifecycle"]["extension"] = json!({"type": "allowed", "approval_required": false});
+        policy["requester"]["questions"] = json!([{
+            "type": "short_text", "id": "ticket", "text": "Ticket", "required": true,
+            "regex": "[A-Z]{2,6}-[0-9]{1,6}",
+            "hint": "A project key, a hyphen and a number",
+            "example": "FIN-1234",
+        }]);
+        let created = app.admin.post(&format!("{p}/policies"), &policy).await;
+        let status = created.status();
+        let created: Value = created.json().await.unwrap();
+        assert_eq!(status, 201, "{created}");
+        let question = &created["definition"]["requester"]["questions"][0];
+        assert_eq!(question["hint"], "A project key, a hyphen and a number");
+        assert_eq!(question["example"], "FIN-1234");
+
+        policy["requester"]["questions"][0]["example"] = json!("fin-1234");
+        policy["requester"]["questions"].as_array_mut().unwrap().push(json!({
+            "type": "long_text", "id": "notes", "text": "Notes", "hint": "Anything",
+        }));
+        let refused = app.admin.post(&format!("{p}/policies"), &policy).await;
+        let problem = assert_problem(refused, 422, "validation_failed").await;
+        let mut fields = problem_fields(&problem);
+        fields.sort();
+        assert_eq!(fields, ["requester.questions[0].example", "requester.questions[1].hint"]);
+    }
+}

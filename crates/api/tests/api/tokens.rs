@@ -151,3 +151,44 @@ on_both_backends! {
         assert_problem(bearer.get("/api/v1/users").await, 403, "forbidden").await;
     }
 }
+
+/// Creates a guest and a member, signed in, on `app`.
+async fn a_guest_and_a_member(app: &TestApp) -> (Session, Session) {
+    app.create_user(json!({
+        "username": "gail",
+        "display_name": "Gail Guest",
+        "email": "gail@partner.example",
+        "password": PASSWORD,
+        "user_type": "guest",
+    }))
+    .await;
+    let guest = Session::sign_in(&app.base, "gail", PASSWORD).await;
+    let member = app.person("mel").await;
+    (guest, member)
+}
+
+on_both_backends! {
+    async fn guests_cannot_create_api_tokens_unless_the_setting_allows_it(app: TestApp) {
+        let token = json!({"name": "script", "expires_in_days": 7});
+        let (guest, member) = a_guest_and_a_member(&app).await;
+        assert_eq!(guest.me["may_create_api_tokens"], false);
+        assert_eq!(member.me["may_create_api_tokens"], true);
+        let me: Value = guest.get("/api/v1/me").await.json().await.unwrap();
+        assert_eq!(me["may_create_api_tokens"], false);
+
+        let refused = guest.post("/api/v1/tokens", &token).await;
+        let problem = assert_problem(refused, 403, "forbidden").await;
+        assert!(problem["detail"].as_str().unwrap().contains("guests.allow_api_tokens"));
+        let listed: Value = guest.get("/api/v1/tokens").await.json().await.unwrap();
+        assert_eq!(listed["items"], json!([]), "nothing was made");
+        assert_eq!(member.post("/api/v1/tokens", &token).await.status(), StatusCode::CREATED);
+
+        let allowing = TestApp::spawn_with(app.backend, |settings| {
+            settings.guests.allow_api_tokens = true;
+        })
+        .await;
+        let (guest, _) = a_guest_and_a_member(&allowing).await;
+        assert_eq!(guest.me["may_create_api_tokens"], true);
+        assert_eq!(guest.post("/api/v1/tokens", &token).await.status(), StatusCode::CREATED);
+    }
+}

@@ -391,3 +391,52 @@ on_both_backends! {
         assert_problem(anonymous, 401, "unauthenticated").await;
     }
 }
+
+on_both_backends! {
+    async fn a_manager_lists_only_their_enabled_direct_reports_and_others_see_none(app: TestApp) {
+        let manager = app.person("mona").await;
+        let report = |username: &str, manager_id: &str| {
+            json!({
+                "username": username,
+                "display_name": format!("{username} Example"),
+                "email": format!("{username}@example.org"),
+                "manager_id": manager_id,
+                "password": PASSWORD,
+            })
+        };
+        let zed = app.create_user(report("zed", &manager.id())).await;
+        let amy = app.create_user(report("amy", &manager.id())).await;
+        let left = app.create_user(report("left", &manager.id())).await;
+        let patched = app
+            .admin
+            .patch(&format!("/api/v1/users/{}", left["id"].as_str().unwrap()), &json!({"enabled": false}))
+            .await;
+        assert_eq!(patched.status(), StatusCode::OK);
+        // Someone else's report is not listed.
+        let other = app.person("otto").await;
+        app.create_user(report("olga", &other.id())).await;
+
+        let answer = manager.get("/api/v1/me/reports").await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        let page: Value = answer.json().await.unwrap();
+        let names: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|person| person["username"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["amy", "zed"], "by name, without the disabled one");
+        assert_eq!(page["items"][0]["id"], amy["id"]);
+        assert_eq!(page["items"][1]["id"], zed["id"]);
+        assert_eq!(page["next_cursor"], Value::Null);
+
+        // A person who manages nobody, and the administrator, have no reports.
+        let zed_session = Session::sign_in(&app.base, "zed", PASSWORD).await;
+        for session in [&zed_session, &app.admin] {
+            let page: Value = session.get("/api/v1/me/reports").await.json().await.unwrap();
+            assert_eq!(page["items"], json!([]));
+        }
+        let anonymous = app.anonymous().get(app.url("/api/v1/me/reports")).send().await.unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    }
+}

@@ -246,13 +246,7 @@ fn check_text(
         && errors.len() == before
         && !pattern.matches(text)
     {
-        errors.add(
-            field,
-            format!(
-                "does not have the form this question expects (pattern {})",
-                pattern.as_str()
-            ),
-        );
+        errors.add(field, pattern.expectation());
     }
     (errors.len() == before).then(|| AnswerValue::Text(text.to_string()))
 }
@@ -291,6 +285,41 @@ mod tests {
 
     fn set(pointer: &'static str, value: Value) -> (&'static str, Option<Value>) {
         (pointer, Some(value))
+    }
+
+    #[test]
+    fn a_refused_answer_is_told_the_hint_and_example_never_the_pattern() {
+        let guided = patch(
+            base(),
+            &[
+                set("/requester/questions/0/hint", json!("Four digits")),
+                set("/requester/questions/0/example", json!("0420")),
+            ],
+        );
+        let cases = [
+            (
+                base(),
+                "does not have the form this question expects; check the question and try again",
+            ),
+            (
+                guided,
+                "does not have the form this question expects: Four digits (for example 0420)",
+            ),
+        ];
+        for (definition, expected) in cases {
+            let policy = valid(definition);
+            let given = patch(
+                json!({ "answers": good() }),
+                &[set("/answers/0/value", json!("12a4"))],
+            );
+            let messages: Vec<String> =
+                match validate_answers(&policy, &answers(given["answers"].clone())) {
+                    Ok(_) => Vec::new(),
+                    Err(errors) => errors.into_iter().map(|error| error.message).collect(),
+                };
+            assert_eq!(messages, vec![expected.to_string()]);
+            assert!(!messages.iter().any(|message| message.contains("[0-9]")));
+        }
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub const MAX_CHOICES: usize = 30;
 pub const CHOICE_MAX_LEN: usize = 200;
 /// The longest answer pattern, in characters.
 pub const PATTERN_MAX_LEN: usize = 500;
+/// The longest hint or example of an answer pattern, in characters.
+pub const PATTERN_GUIDE_MAX_LEN: usize = 200;
 /// Compiled size above which a pattern is refused as too complex. Matching is linear in the
 /// answer's length whatever the pattern (the `regex` crate never backtracks); this bounds memory.
 const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
@@ -57,9 +59,18 @@ pub enum QuestionDefinition {
         text: String,
         #[serde(default)]
         required: bool,
-        /// A regular expression the whole answer must match (Rust `regex` syntax).
+        /// A regular expression the whole answer must match (Rust `regex` syntax). Requesters
+        /// never see it: they see `hint` and `example`, or a general sentence without them.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         regex: Option<String>,
+        /// The form `regex` expects, in words, such as "Two to six capital letters, a hyphen and
+        /// a number". Only with `regex`; one line, at most 200 characters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
+        /// An answer of that form, such as `FIN-1234`. Only with `regex`, which it must match;
+        /// one line, at most 200 characters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        example: Option<String>,
     },
     /// A text answer of several lines.
     LongText {
@@ -69,6 +80,10 @@ pub enum QuestionDefinition {
         required: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         regex: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        example: Option<String>,
     },
     /// Exactly one of `choices`.
     SingleChoice {
@@ -158,12 +173,14 @@ impl fmt::Display for QuestionId {
     }
 }
 
-/// A regular expression a whole text answer must match. Compiled once, when the policy is
-/// validated.
+/// A regular expression a whole text answer must match, with how requesters are told about
+/// it (a hint in words and an example). Compiled once, when the policy is validated.
 #[derive(Clone, Debug)]
 pub struct AnswerPattern {
     source: String,
     whole: Regex,
+    hint: Option<String>,
+    example: Option<String>,
 }
 
 impl AnswerPattern {
@@ -184,11 +201,58 @@ impl AnswerPattern {
         Ok(Self {
             source: source.to_string(),
             whole,
+            hint: None,
+            example: None,
+        })
+    }
+
+    /// The pattern told to requesters with a hint and an example. The example must match.
+    pub fn with_guide(
+        self,
+        hint: Option<String>,
+        example: Option<String>,
+    ) -> Result<Self, ValueError> {
+        if let Some(example) = &example
+            && !self.matches(example)
+        {
+            return Err(ValueError("does not match the answer pattern".into()));
+        }
+        Ok(Self {
+            hint,
+            example,
+            ..self
         })
     }
 
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    pub fn example(&self) -> Option<&str> {
+        self.example.as_deref()
+    }
+
+    /// What an answer that does not match is told, without the pattern itself: the hint and
+    /// the example when the policy has them, a general sentence otherwise.
+    pub fn expectation(&self) -> String {
+        match (self.hint(), self.example()) {
+            (Some(hint), Some(example)) => format!(
+                "does not have the form this question expects: {hint} (for example {example})"
+            ),
+            (Some(hint), None) => {
+                format!("does not have the form this question expects: {hint}")
+            }
+            (None, Some(example)) => {
+                format!("does not have the form this question expects, such as {example}")
+            }
+            (None, None) => "does not have the form this question expects; check the question \
+                             and try again"
+                .to_string(),
+        }
     }
 
     /// Whether the whole of `answer` matches, not just a part of it.
@@ -199,7 +263,7 @@ impl AnswerPattern {
 
 impl PartialEq for AnswerPattern {
     fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
+        self.source == other.source && self.hint == other.hint && self.example == other.example
     }
 }
 
@@ -271,18 +335,24 @@ impl Question {
         let regex = |pattern: &Option<AnswerPattern>| {
             pattern.as_ref().map(|pattern| pattern.as_str().to_string())
         };
+        let hint = |pattern: &Option<AnswerPattern>| pattern.as_ref()?.hint.clone();
+        let example = |pattern: &Option<AnswerPattern>| pattern.as_ref()?.example.clone();
         match &self.format {
             AnswerFormat::ShortText { pattern } => QuestionDefinition::ShortText {
                 id,
                 text,
                 required,
                 regex: regex(pattern),
+                hint: hint(pattern),
+                example: example(pattern),
             },
             AnswerFormat::LongText { pattern } => QuestionDefinition::LongText {
                 id,
                 text,
                 required,
                 regex: regex(pattern),
+                hint: hint(pattern),
+                example: example(pattern),
             },
             AnswerFormat::SingleChoice { choices } => QuestionDefinition::SingleChoice {
                 id,
@@ -415,16 +485,37 @@ fn validate_question(
     );
     let (format, required) = match question {
         QuestionDefinition::ShortText {
-            regex, required, ..
+            regex,
+            hint,
+            example,
+            required,
+            ..
         } => (
-            pattern(errors, at, regex.as_deref())
-                .map(|pattern| AnswerFormat::ShortText { pattern }),
+            pattern(
+                errors,
+                at,
+                regex.as_deref(),
+                hint.as_deref(),
+                example.as_deref(),
+            )
+            .map(|pattern| AnswerFormat::ShortText { pattern }),
             *required,
         ),
         QuestionDefinition::LongText {
-            regex, required, ..
+            regex,
+            hint,
+            example,
+            required,
+            ..
         } => (
-            pattern(errors, at, regex.as_deref()).map(|pattern| AnswerFormat::LongText { pattern }),
+            pattern(
+                errors,
+                at,
+                regex.as_deref(),
+                hint.as_deref(),
+                example.as_deref(),
+            )
+            .map(|pattern| AnswerFormat::LongText { pattern }),
             *required,
         ),
         QuestionDefinition::SingleChoice {
@@ -453,17 +544,46 @@ fn validate_question(
     })
 }
 
-/// `Some(None)` when there is no pattern, `None` when the pattern was refused.
-fn pattern(errors: &mut Errors, at: &str, source: Option<&str>) -> Option<Option<AnswerPattern>> {
-    match source {
-        None => Some(None),
-        Some(source) => match AnswerPattern::parse(source) {
-            Ok(pattern) => Some(Some(pattern)),
-            Err(error) => {
-                errors.add(format!("{at}.regex"), error.0);
-                None
-            }
-        },
+/// `Some(None)` when there is no pattern, `None` when the pattern, its hint or its example was
+/// refused.
+fn pattern(
+    errors: &mut Errors,
+    at: &str,
+    source: Option<&str>,
+    hint: Option<&str>,
+    example: Option<&str>,
+) -> Option<Option<AnswerPattern>> {
+    let before = errors.len();
+    let guide = |errors: &mut Errors, name: &str, raw: Option<&str>| {
+        let field = format!("{at}.{name}");
+        let raw = raw?;
+        if source.is_none() {
+            errors.add(field, "is only for an answer pattern: give a regex too");
+            return None;
+        }
+        text(errors, &field, raw, 1, PATTERN_GUIDE_MAX_LEN, Lines::One)
+    };
+    let hint = guide(errors, "hint", hint);
+    let example = guide(errors, "example", example);
+    let Some(source) = source else {
+        return (errors.len() == before).then_some(None);
+    };
+    let pattern = match AnswerPattern::parse(source) {
+        Ok(pattern) => pattern,
+        Err(error) => {
+            errors.add(format!("{at}.regex"), error.0);
+            return None;
+        }
+    };
+    if errors.len() != before {
+        return None;
+    }
+    match pattern.with_guide(hint, example) {
+        Ok(pattern) => Some(Some(pattern)),
+        Err(error) => {
+            errors.add(format!("{at}.example"), error.0);
+            None
+        }
     }
 }
 

@@ -477,6 +477,31 @@ fn refused_cases() -> Vec<(&'static str, Edits, Vec<&'static str>)> {
             vec!["requester.questions[0].regex"],
         ),
         (
+            "a hint without a pattern",
+            vec![set("/requester/questions/3/hint", json!("Say more"))],
+            vec!["requester.questions[3].hint"],
+        ),
+        (
+            "an example without a pattern",
+            vec![set("/requester/questions/3/example", json!("More"))],
+            vec!["requester.questions[3].example"],
+        ),
+        (
+            "a blank hint",
+            vec![set("/requester/questions/0/hint", json!("  "))],
+            vec!["requester.questions[0].hint"],
+        ),
+        (
+            "a hint of 201 characters",
+            vec![set("/requester/questions/0/hint", json!("h".repeat(201)))],
+            vec!["requester.questions[0].hint"],
+        ),
+        (
+            "an example the pattern refuses",
+            vec![set("/requester/questions/0/example", json!("12a4"))],
+            vec!["requester.questions[0].example"],
+        ),
+        (
             "expiry after 3661 days",
             vec![set("/lifecycle/expiry/days", json!(3661))],
             vec!["lifecycle.expiry.days"],

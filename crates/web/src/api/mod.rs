@@ -27,6 +27,8 @@ pub mod directory;
 #[cfg(target_arch = "wasm32")]
 pub mod imports;
 #[cfg(target_arch = "wasm32")]
+pub mod notifications;
+#[cfg(target_arch = "wasm32")]
 pub mod packages;
 #[cfg(target_arch = "wasm32")]
 pub mod people;

@@ -18,3 +18,8 @@ pub async fn search(q: &str, page: &PageQuery) -> Result<PersonPage, ApiError> {
 pub async fn named(ids: &[UserId]) -> Result<PersonPage, ApiError> {
     client::get_with("/people", &[("ids", id_list(ids))]).await
 }
+
+/// `GET /api/v1/me/reports`: the caller's enabled direct reports, by name, in one page.
+pub async fn my_reports() -> Result<PersonPage, ApiError> {
+    client::get("/me/reports", None).await
+}

@@ -10,9 +10,9 @@ mod shell;
 mod states;
 
 pub use admin_nav::AdminNav;
-pub use alert::{ErrorAlert, Notice, Tone};
+pub use alert::{ErrorAlert, Notice, Tone, focus_on_mount};
 pub use field::{CheckboxField, Model, TextAreaField, TextField, described_by};
-pub use page::PageHeader;
+pub use page::{Arrival, PageHeader};
 pub use picker::{DirectoryKind, DirectoryNames, PersonPicker, SearchSelect, directory_choices};
 pub use shell::Shell;
 pub use states::{EmptyState, ErrorState, Loading};

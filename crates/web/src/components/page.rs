@@ -1,6 +1,45 @@
+use leptos::html;
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
-/// The `<h1>` of a page; also names the browser tab after it.
+use crate::routes;
+
+/// Where keyboard focus goes after a route change: to the new page's `<h1>`. Provided by the
+/// shell; pages outside it (sign-in) leave focus to the browser.
+#[derive(Clone, Copy)]
+pub struct Arrival {
+    initial: StoredValue<String>,
+    focused: StoredValue<Option<String>>,
+}
+
+impl Arrival {
+    pub fn provide(initial: String) {
+        provide_context(Arrival {
+            initial: StoredValue::new(initial),
+            focused: StoredValue::new(None),
+        });
+    }
+
+    /// Whether the heading of `path` appearing now should take focus; remembers it if so.
+    fn claim(&self, path: &str) -> bool {
+        let focus_lost = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.active_element())
+            .is_none_or(|element| element.tag_name().eq_ignore_ascii_case("body"));
+        let claimed = self.initial.with_value(|initial| {
+            self.focused.with_value(|focused| {
+                routes::focus_on_arrival(initial, focused.as_deref(), path, focus_lost)
+            })
+        });
+        if claimed {
+            self.focused.set_value(Some(path.to_string()));
+        }
+        claimed
+    }
+}
+
+/// The `<h1>` of a page; also names the browser tab after it. After a route change it takes
+/// the keyboard focus (see [`Arrival`]).
 #[component]
 pub fn PageHeader(
     #[prop(into)] title: String,
@@ -11,9 +50,19 @@ pub fn PageHeader(
     if let Some(document) = web_sys::window().and_then(|window| window.document()) {
         document.set_title(&format!("{title} · Tessera"));
     }
+    let heading = NodeRef::<html::H1>::new();
+    let arrival = use_context::<Arrival>();
+    let location = use_location();
+    Effect::new(move || {
+        if let (Some(h1), Some(arrival)) = (heading.get(), arrival)
+            && arrival.claim(&location.pathname.get_untracked())
+        {
+            let _ = h1.focus();
+        }
+    });
     view! {
         <div class="page-header">
-            <h1>{title}</h1>
+            <h1 tabindex="-1" node_ref=heading>{title}</h1>
             {lead.map(|lead| view! { <p class="lead">{lead}</p> })}
         </div>
     }

@@ -1,19 +1,19 @@
 //! The signed-in portal: header, main navigation, and the page in `<main>`. It is the parent
 //! route of every page but sign-in, so it is also where people without a session are sent away.
 
-use leptos::ev::MouseEvent;
+use leptos::ev::{KeyboardEvent, MouseEvent};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_navigate};
 
-use super::{ErrorAlert, ErrorState, Loading, busy};
+use super::{Arrival, ErrorAlert, ErrorState, Loading, busy};
 use tessera_domain::roles::GlobalRole;
 
 use crate::api;
 use crate::routes;
-use crate::state::{Auth, Session, SignedOutReason};
+use crate::state::{Auth, Inbox, Session, SignedOutReason};
 
 /// What the shell shows; the signed-in person's details are read where they are shown, so that
 /// nothing below is rebuilt when they are set again.
@@ -89,13 +89,12 @@ pub fn Shell() -> impl IntoView {
 }
 
 /// The links of the main navigation, in order.
-const MAIN_LINKS: [(&str, &str); 6] = [
+const MAIN_LINKS: [(&str, &str); 5] = [
     (routes::OVERVIEW, "Overview"),
     (routes::ACCESS_PACKAGES, "Access packages"),
     (routes::REQUESTS, "Request history"),
     (routes::APPROVALS, "Approvals"),
     (routes::REVIEWS, "Access reviews"),
-    (routes::TOKENS, "API tokens"),
 ];
 
 #[component]
@@ -137,12 +136,23 @@ fn Layout() -> impl IntoView {
         }
     });
 
+    let may_create_tokens = Memo::new(move |_| {
+        session
+            .with_me(|me| me.may_create_api_tokens)
+            .unwrap_or(false)
+    });
     let profile_open = RwSignal::new(false);
-    // The small-screen menu and the profile menu close once a link has been followed.
+    let profile_toggle = NodeRef::<html::Button>::new();
+    let menu_toggle = NodeRef::<html::Button>::new();
+    let inbox = Inbox::provide();
+    Arrival::provide(location.pathname.get_untracked());
+    // The small-screen menu and the profile menu close once a link has been followed, and the
+    // unread count is read again: something may have happened meanwhile.
     Effect::new(move || {
         location.pathname.track();
         menu_open.set(false);
         profile_open.set(false);
+        inbox.refresh();
     });
 
     // Move focus, not just the scroll position, so the next Tab continues inside <main>.
@@ -178,6 +188,7 @@ fn Layout() -> impl IntoView {
             </a>
             <button
                 type="button"
+                node_ref=menu_toggle
                 class="btn btn-ghost menu-toggle"
                 aria-controls="main-nav"
                 aria-expanded=move || if menu_open.get() { "true" } else { "false" }
@@ -186,9 +197,21 @@ fn Layout() -> impl IntoView {
                 "Menu"
             </button>
             // The profile menu: a disclosure button and the list it shows.
-            <div class="topbar-user profile-menu">
+            <div
+                class="topbar-user profile-menu"
+                on:keydown=move |ev: KeyboardEvent| {
+                    if ev.key() == "Escape" && profile_open.get_untracked() {
+                        ev.prevent_default();
+                        profile_open.set(false);
+                        if let Some(toggle) = profile_toggle.get_untracked() {
+                            let _ = toggle.focus();
+                        }
+                    }
+                }
+            >
                 <button
                     type="button"
+                    node_ref=profile_toggle
                     class="btn btn-ghost btn-small profile-menu-toggle"
                     aria-controls="profile-menu"
                     aria-expanded=move || if profile_open.get() { "true" } else { "false" }
@@ -199,6 +222,11 @@ fn Layout() -> impl IntoView {
                     <span aria-hidden="true">" ▾"</span>
                 </button>
                 <ul id="profile-menu" class="profile-menu-items" hidden=move || !profile_open.get()>
+                    <Show when=move || may_create_tokens.get()>
+                        <li>
+                            <A href=routes::TOKENS>"API tokens"</A>
+                        </li>
+                    </Show>
                     <li>
                         <A href=routes::PASSWORD>"Change password"</A>
                     </li>
@@ -233,13 +261,30 @@ fn Layout() -> impl IntoView {
                 })
         }}
         <div class="shell">
-            <nav id="main-nav" class="sidenav" class:sidenav-open=move || menu_open.get() aria-label="Main">
+            <nav
+                id="main-nav"
+                class="sidenav"
+                class:sidenav-open=move || menu_open.get()
+                aria-label="Main"
+                on:keydown=move |ev: KeyboardEvent| {
+                    if ev.key() == "Escape" && menu_open.get_untracked() {
+                        ev.prevent_default();
+                        menu_open.set(false);
+                        if let Some(toggle) = menu_toggle.get_untracked() {
+                            let _ = toggle.focus();
+                        }
+                    }
+                }
+            >
                 <ul>
                     {MAIN_LINKS
                         .into_iter()
                         .map(|(href, label)| {
                             view! {
-                                <li>
+                                // A click bubbles here from the link: the small-screen menu
+                                // closes even when the link is the page already shown, which
+                                // does not change the path.
+                                <li on:click=move |_| menu_open.set(false)>
                                     <A href=href exact=true>
                                         {label}
                                     </A>
@@ -247,12 +292,29 @@ fn Layout() -> impl IntoView {
                             }
                         })
                         .collect_view()}
+                    <li on:click=move |_| menu_open.set(false)>
+                        <A href=routes::NOTIFICATIONS exact=true>
+                            "Notifications"
+                            {move || {
+                                inbox
+                                    .unread()
+                                    .filter(|count| *count > 0)
+                                    .map(|count| {
+                                        view! {
+                                            <span class="visually-hidden">" ("</span>
+                                            <span class="nav-count">{count}</span>
+                                            <span class="visually-hidden">" unread)"</span>
+                                        }
+                                    })
+                            }}
+                        </A>
+                    </li>
                     {move || {
                         admin_href
                             .get()
                             .map(|href| {
                                 view! {
-                                    <li class="sidenav-separated">
+                                    <li class="sidenav-separated" on:click=move |_| menu_open.set(false)>
                                         <A href=href>"Admin"</A>
                                     </li>
                                 }

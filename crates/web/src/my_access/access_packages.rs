@@ -18,7 +18,7 @@ use crate::api::{self, ApiError};
 use crate::assignments::{end_label, person, state_badge, state_label};
 use crate::components::described_by;
 use crate::components::{
-    EmptyState, ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy,
+    EmptyState, ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy, focus_on_mount,
 };
 use crate::forms::sentence;
 use crate::my_access::{
@@ -51,8 +51,10 @@ pub fn RefusalAlert(error: ApiError, #[prop(into)] title: String) -> impl IntoVi
     Session::expect().notice(&error);
     let message = refusal_message(&error);
     let request_id = error.request_id().map(str::to_string);
+    let alert = NodeRef::<leptos::html::Div>::new();
+    focus_on_mount(alert);
     view! {
-        <div class="alert alert-error" role="alert">
+        <div class="alert alert-error" role="alert" tabindex="-1" node_ref=alert>
             <p class="alert-title">{title}</p>
             <p>{message}</p>
             {request_id

@@ -192,7 +192,29 @@ pub fn request_state_label(state: RequestState) -> &'static str {
 pub fn request_label(request: &RequestView) -> String {
     match (&request.waiting_for, request.state) {
         (Some(waiting), RequestState::Waiting) => format!("Waiting for {}", waiting.extension),
-        _ => request_state_label(request.state).to_string(),
+        _ => request_status_label(request.kind, request.state).to_string(),
+    }
+}
+
+/// A request's state as its kind reads it: a removal or an extension that went through is
+/// "Removed" or "Extended", not "Delivered".
+pub fn request_status_label(kind: RequestKind, state: RequestState) -> &'static str {
+    match state {
+        RequestState::Delivered => match kind {
+            RequestKind::UserRemove | RequestKind::AdminRemove => "Removed",
+            RequestKind::UserExtend => "Extended",
+            RequestKind::UserAdd | RequestKind::AdminAdd => request_state_label(state),
+        },
+        RequestState::Submitted
+        | RequestState::PendingApproval
+        | RequestState::Scheduled
+        | RequestState::Delivering
+        | RequestState::PartiallyDelivered
+        | RequestState::DeliveryFailed
+        | RequestState::Denied
+        | RequestState::Canceled
+        | RequestState::Waiting
+        | RequestState::Expired => request_state_label(state),
     }
 }
 
@@ -455,6 +477,45 @@ pub fn question_pattern(question: &QuestionDefinition) -> Option<&str> {
         | QuestionDefinition::LongText { regex, .. } => regex.as_deref(),
         QuestionDefinition::SingleChoice { .. } | QuestionDefinition::MultipleChoice { .. } => None,
     }
+}
+
+/// What a requester is told about the form a text answer must have: the policy's hint and
+/// example, or, without them, a general sentence. Never the pattern itself, which few people
+/// read. `None` when the question has no pattern.
+pub fn pattern_guide(question: &QuestionDefinition) -> Option<String> {
+    let (hint, example) = match question {
+        QuestionDefinition::ShortText {
+            regex: Some(_),
+            hint,
+            example,
+            ..
+        }
+        | QuestionDefinition::LongText {
+            regex: Some(_),
+            hint,
+            example,
+            ..
+        } => (hint.as_deref(), example.as_deref()),
+        QuestionDefinition::ShortText { regex: None, .. }
+        | QuestionDefinition::LongText { regex: None, .. }
+        | QuestionDefinition::SingleChoice { .. }
+        | QuestionDefinition::MultipleChoice { .. } => return None,
+    };
+    let ending = |text: &str| {
+        if text.ends_with(['.', '!', '?']) {
+            String::new()
+        } else {
+            ".".to_string()
+        }
+    };
+    Some(match (hint, example) {
+        (Some(hint), Some(example)) => format!("{hint}{} For example: {example}", ending(hint)),
+        (Some(hint), None) => format!("{hint}{}", ending(hint)),
+        (None, Some(example)) => format!("For example: {example}"),
+        (None, None) => {
+            "This answer has to follow a set format; it is checked when you submit.".to_string()
+        }
+    })
 }
 
 fn question_id(question: &QuestionDefinition) -> &str {

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use tessera_domain::access::Overview;
 
 use super::access_packages::extend_href;
-use super::requests::{request_href, state_badge, when};
+use super::requests::{request_badge, request_href, when};
 use crate::api;
 use crate::components::{ErrorState, Loading, PageHeader};
 use crate::my_access::PackagesTab;
@@ -95,7 +95,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                                 .map(|request| view! {
                                     <li>
                                         <A href=request_href(request.id)>{request.access_package_name.clone()}</A>
-                                        " " {state_badge(request.state)}
+                                        " " {request_badge(request.kind, request.state, request.waiting_for.clone())}
                                         <span class="item-meta">"submitted " {when(request.submitted_at)}</span>
                                     </li>
                                 })

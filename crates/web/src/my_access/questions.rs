@@ -10,7 +10,7 @@ use crate::api::ApiError;
 use crate::assignments::{AnswerDraft, QuestionKind, QuestionView, message_under};
 use crate::components::described_by;
 use crate::forms::sentence;
-use crate::my_access::question_pattern;
+use crate::my_access::pattern_guide;
 
 /// The form the questions stand in. Ids, classes and words differ between the two, and the
 /// browser tests and the stylesheet rely on each as it is.
@@ -125,7 +125,7 @@ fn QuestionInput(
 ) -> impl IntoView {
     let pattern = answered_in
         .shows_patterns()
-        .then(|| question_pattern(&question).map(str::to_string))
+        .then(|| pattern_guide(&question))
         .flatten();
     let question = QuestionView::of(&question);
     let id = answered_in.answer_id(index);
@@ -156,7 +156,7 @@ fn QuestionInput(
     let hint = pattern.map(|pattern| {
         view! {
             <p class="field-hint" id=hint_id.clone()>
-                "Answer in the expected form: " <code>{pattern}</code>
+                {pattern}
             </p>
         }
     });

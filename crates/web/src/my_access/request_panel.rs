@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 use tessera_domain::access::{
     Blocker, NewRequestInput, PackageCard, RequestOptions, RequestView, RequestablePolicy,
 };
+use tessera_domain::assignment::PersonSummary;
 use tessera_domain::policy::QuestionDefinition;
 use tessera_domain::{AccessPackageId, RequestId, UserId};
 
@@ -20,7 +21,7 @@ use super::requests::request_href;
 use crate::api::{self, ApiError};
 use crate::assignments::{AnswerDraft, expiry_hint};
 use crate::components::{
-    DirectoryNames, ErrorState, Loading, Notice, PageHeader, PersonPicker, TextField, Tone, busy,
+    ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy, described_by,
 };
 use crate::forms::sentence;
 use crate::my_access::{
@@ -101,7 +102,15 @@ fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl Int
         .map(|request| request.target.id.to_string());
     let for_report = RwSignal::new(earlier_report.is_some());
     let report = RwSignal::new(earlier_report.unwrap_or_default());
-    let names = DirectoryNames::default();
+    // Only the person's direct reports can be asked for: the choice is offered to managers.
+    let reports = LocalResource::new(api::people::my_reports);
+    let my_reports = Memo::new(move |_| {
+        reports
+            .get()
+            .and_then(Result::ok)
+            .map(|page| page.items)
+            .unwrap_or_default()
+    });
     let target = Memo::new(move |_| {
         if !for_report.get() {
             Target::Myself
@@ -131,22 +140,30 @@ fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl Int
             .map(|options| options.package)
             .or_else(|| previous.cloned().flatten())
     });
-    // Offered once any answer shows a policy that lets managers ask for their reports.
+    // Offered to managers once any answer shows a policy that lets them ask for their reports.
     let offers_on_behalf = Memo::new(move |previous: Option<&bool>| {
         previous.copied().unwrap_or(false)
             || for_report.get()
-            || loaded().is_some_and(|options| {
-                options
-                    .policies
-                    .iter()
-                    .any(|policy| policy.definition.requester.on_behalf_of_direct_reports)
-            })
+            || (!my_reports.with(Vec::is_empty)
+                && loaded().is_some_and(|options| {
+                    options
+                        .policies
+                        .iter()
+                        .any(|policy| policy.definition.requester.on_behalf_of_direct_reports)
+                }))
     });
     let report_error =
         Signal::derive(move || options.get()?.err()?.field_message("target_user_id"));
     let report_name = Signal::derive(move || {
         let id = report.get();
-        names.get(&id).unwrap_or_else(|| "this person".to_string())
+        my_reports
+            .with(|people| {
+                people
+                    .iter()
+                    .find(|person| person.id.to_string() == id)
+                    .map(report_label)
+            })
+            .unwrap_or_else(|| "this person".to_string())
     });
     let earlier = StoredValue::new(earlier);
     view! {
@@ -182,19 +199,12 @@ fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl Int
                         />
                         <span>
                             "Someone who reports to me"
-                            <span class="choice-hint">"You answer the policy's questions for them; Tessera checks that they report to you."</span>
+                            <span class="choice-hint">"One of your direct reports. You answer the policy's questions for them."</span>
                         </span>
                     </label>
                 </div>
                 <Show when=move || for_report.get()>
-                    <PersonPicker
-                        id="request-target"
-                        label="Person"
-                        value=report
-                        names=names
-                        error=report_error
-                        placeholder="Choose the person…"
-                    />
+                    <ReportSelect value=report reports=my_reports error=report_error />
                 </Show>
             </fieldset>
         </Show>
@@ -232,6 +242,68 @@ fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl Int
             })}
         </Transition>
     }
+}
+
+/// The direct report to ask for: a labelled `<select>` of the person's reports only.
+#[component]
+fn ReportSelect(
+    /// The chosen person's id ("" for none).
+    value: RwSignal<String>,
+    reports: Memo<Vec<PersonSummary>>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let invalid = move || error.with(Option::is_some);
+    view! {
+        <div class="field" class:field-invalid=invalid>
+            <label for="request-target">"Person"</label>
+            <select
+                id="request-target"
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=described_by(
+                    String::new(),
+                    || false,
+                    "request-target-error".to_string(),
+                    invalid,
+                )
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
+                <option value="">"Choose the person…"</option>
+                {move || {
+                    let chosen = value.get();
+                    reports
+                        .get()
+                        .into_iter()
+                        .map(|person| {
+                            let id = person.id.to_string();
+                            let selected = id == chosen;
+                            view! {
+                                <option value=id selected=selected>
+                                    {report_label(&person)}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="field-error" id="request-target-error">
+                                {sentence(&message)}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// A report as the list and the sentences name them: `Bob Builder (bob)`.
+fn report_label(person: &PersonSummary) -> String {
+    format!("{} ({})", person.display_name, person.username)
 }
 
 #[component]

@@ -4,24 +4,26 @@
 //! request are shared with the approvals page.
 
 use chrono::{DateTime, Utc};
-use leptos::ev::SubmitEvent;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_domain::access::{RequestView, StageView, TimelineEntry};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::policy::Answer;
-use tessera_domain::request::RequestState;
+use tessera_domain::request::{RequestKind, RequestState};
 use tessera_domain::{AccessPackageId, RequestId, UserId};
 
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::components::{
     EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextAreaField, Tone, busy,
+    focus_on_mount,
 };
-use crate::format::timestamp;
+use crate::format::{self, timestamp};
 use crate::my_access::{
     answer_text, can_cancel, can_resubmit, cancellation, on_behalf, request_kind_label,
-    request_state_badge, request_state_label, stage_approvers, verdict_label,
+    request_state_badge, request_state_label, request_status_label, stage_approvers, verdict_label,
 };
 use crate::pages::common::{action_error, field_of, param_id};
 use crate::pages::lists::LoadMore;
@@ -43,28 +45,26 @@ pub fn my_id() -> Option<UserId> {
     Session::expect().with_me(|me| me.id)
 }
 
-/// A moment, readable and machine-readable.
+/// A moment, readable and machine-readable: in the browser's time zone, with how long ago or
+/// how soon it is when that is near ("2025-03-04 15:05 (2 hours ago)").
 pub fn when(at: DateTime<Utc>) -> impl IntoView {
-    view! { <time datetime=at.to_rfc3339()>{timestamp(&at)}</time> }
+    view! { <time datetime=at.to_rfc3339() title=timestamp(&at)>{format::moment(&at)}</time> }
 }
 
 pub fn state_badge(state: RequestState) -> impl IntoView {
     view! { <span class=request_state_badge(state)>{request_state_label(state)}</span> }
 }
 
-/// The badge of a request's state, naming the extension a waiting request waits for.
-pub fn request_badge(request: &RequestView) -> impl IntoView + use<> {
-    waiting_badge(request.state, request.waiting_for.clone())
-}
-
-/// The badge of a state, naming the extension a waiting request waits for.
-pub fn waiting_badge(
+/// A request's badge: its state in the words of its kind ("Removed" for a removal that went
+/// through), naming the extension a waiting request waits for.
+pub fn request_badge(
+    kind: RequestKind,
     state: RequestState,
     waiting_for: Option<tessera_domain::access::WaitingFor>,
 ) -> impl IntoView + use<> {
     let label = match (state, waiting_for) {
         (RequestState::Waiting, Some(waiting)) => format!("Waiting for {}", waiting.extension),
-        (state, _) => request_state_label(state).to_string(),
+        (state, _) => request_status_label(kind, state).to_string(),
     };
     view! { <span class=request_state_badge(state)>{label}</span> }
 }
@@ -139,7 +139,7 @@ fn RequestTable(requests: PagedList<RequestView>, me: Option<UserId>) -> impl In
                                     person(&request.target)
                                 }}
                             </td>
-                            <td>{waiting_badge(request.state, request.waiting_for.clone())}</td>
+                            <td>{request_badge(request.kind, request.state, request.waiting_for.clone())}</td>
                             <td>{when(request.submitted_at)}</td>
                         </tr>
                     </For>
@@ -259,6 +259,24 @@ fn CancelRequest(
             cancel.dispatch(reason.get_untracked());
         }
     };
+    // The form takes focus as it opens; Keep it and Escape close it and return focus to the
+    // button that opened it, drawn again.
+    let opener = NodeRef::<html::Button>::new();
+    let form = NodeRef::<html::Div>::new();
+    focus_on_mount(form);
+    let return_focus = StoredValue::new(false);
+    Effect::new(move || {
+        if let Some(button) = opener.get()
+            && return_focus.get_value()
+        {
+            return_focus.set_value(false);
+            let _ = button.focus();
+        }
+    });
+    let close = move || {
+        return_focus.set_value(true);
+        confirming.set(false);
+    };
     view! {
         <div class="danger-zone">
             {move || {
@@ -273,12 +291,22 @@ fn CancelRequest(
             <Show
                 when=move || confirming.get()
                 fallback=move || view! {
-                    <button type="button" class="btn btn-danger-outline" on:click=move |_| confirming.set(true)>
+                    <button type="button" class="btn btn-danger-outline" node_ref=opener on:click=move |_| confirming.set(true)>
                         "Cancel request"
                     </button>
                 }
             >
-                <form class="form confirm" novalidate on:submit=on_submit>
+                <div
+                    tabindex="-1"
+                    node_ref=form
+                    on:keydown=move |ev: KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            close();
+                        }
+                    }
+                >
+                <form class="form confirm" aria-label="Cancel the request" novalidate on:submit=on_submit>
                     <p>"Cancel this request? Nothing of it will be delivered."</p>
                     <TextAreaField
                         id="cancel-reason"
@@ -290,11 +318,12 @@ fn CancelRequest(
                         <button type="submit" class="btn btn-danger" aria-disabled=move || busy(cancel.pending().get())>
                             "Yes, cancel the request"
                         </button>
-                        <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
+                        <button type="button" class="btn btn-secondary" on:click=move |_| close()>
                             "Keep it"
                         </button>
                     </div>
                 </form>
+                </div>
             </Show>
         </div>
     }
@@ -307,7 +336,7 @@ pub fn RequestFacts(request: RequestView) -> impl IntoView {
     view! {
         <dl class="facts">
             <dt>"State"</dt>
-            <dd>{request_badge(&request)}</dd>
+            <dd>{request_badge(request.kind, request.state, request.waiting_for.clone())}</dd>
             <dt>"Request"</dt>
             <dd>{request_kind_label(request.kind)}</dd>
             <dt>"Access package"</dt>

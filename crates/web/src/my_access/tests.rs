@@ -447,3 +447,64 @@ fn a_waiting_request_is_labelled_with_the_extension_it_waits_for() {
     );
     assert_eq!(request_label(&pending), "Pending approval");
 }
+
+#[test]
+fn requesters_read_the_hint_and_example_of_a_pattern_never_the_pattern() {
+    let question = |extra: serde_json::Value| -> QuestionDefinition {
+        let mut value = json!({"type": "short_text", "id": "ticket", "text": "Ticket"});
+        if let (Some(object), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
+            object.extend(extra.clone());
+        }
+        serde_json::from_value(value).unwrap()
+    };
+    let pattern = "[A-Z]{2,6}-[0-9]{1,6}";
+    let cases = [
+        (json!({}), None),
+        (
+            json!({"regex": pattern}),
+            Some("This answer has to follow a set format; it is checked when you submit."),
+        ),
+        (
+            json!({"regex": pattern, "hint": "A project key, a hyphen and a number"}),
+            Some("A project key, a hyphen and a number."),
+        ),
+        (
+            json!({"regex": pattern, "hint": "A project key and a number.", "example": "FIN-1234"}),
+            Some("A project key and a number. For example: FIN-1234"),
+        ),
+        (
+            json!({"regex": pattern, "example": "FIN-1234"}),
+            Some("For example: FIN-1234"),
+        ),
+    ];
+    for (extra, expected) in cases {
+        let guide = pattern_guide(&question(extra.clone()));
+        assert_eq!(guide.as_deref(), expected, "{extra}");
+        assert!(!guide.unwrap_or_default().contains(pattern));
+    }
+}
+
+#[test]
+fn a_removal_or_extension_that_went_through_does_not_read_delivered() {
+    use tessera_domain::request::{RequestKind, RequestState};
+    assert_eq!(
+        request_status_label(RequestKind::UserRemove, RequestState::Delivered),
+        "Removed"
+    );
+    assert_eq!(
+        request_status_label(RequestKind::AdminRemove, RequestState::Delivered),
+        "Removed"
+    );
+    assert_eq!(
+        request_status_label(RequestKind::UserExtend, RequestState::Delivered),
+        "Extended"
+    );
+    assert_eq!(
+        request_status_label(RequestKind::UserAdd, RequestState::Delivered),
+        "Delivered"
+    );
+    assert_eq!(
+        request_status_label(RequestKind::UserRemove, RequestState::PendingApproval),
+        "Pending approval"
+    );
+}

@@ -2,6 +2,8 @@
 //! is those clicks for any deletion; `ConfirmDelete` deletes a catalog, an access package, a
 //! group or an application with them, then goes back to the list it was in.
 
+use leptos::ev::KeyboardEvent;
+use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, GroupId};
@@ -9,7 +11,7 @@ use tessera_domain::{AccessPackageId, ApplicationId, CatalogId, GroupId};
 use super::catalogs::catalog_href;
 use super::common::action_error;
 use crate::api::{self, ApiError};
-use crate::components::{ErrorAlert, busy};
+use crate::components::{ErrorAlert, busy, focus_on_mount};
 use crate::routes;
 
 /// What a `ConfirmDelete` deletes.
@@ -118,6 +120,25 @@ pub fn AskBeforeDeleting(
     on_confirm: Callback<()>,
     #[prop(optional)] on_ask: Option<Callback<()>>,
 ) -> impl IntoView {
+    let opener = NodeRef::<html::Button>::new();
+    let asking = NodeRef::<html::Div>::new();
+    // The question takes focus as it opens; closing it (Keep it, Escape) returns focus to the
+    // button that opened it, drawn again.
+    focus_on_mount(asking);
+    let return_focus = StoredValue::new(false);
+    Effect::new(move || {
+        if let Some(button) = opener.get()
+            && return_focus.get_value()
+        {
+            return_focus.set_value(false);
+            let _ = button.focus();
+        }
+    });
+    let close = move || {
+        return_focus.set_value(true);
+        confirming.set(false);
+    };
+    let label = question.clone();
     view! {
         <Show
             when=move || confirming.get()
@@ -125,6 +146,7 @@ pub fn AskBeforeDeleting(
                 <button
                     type="button"
                     class="btn btn-danger-outline"
+                    node_ref=opener
                     on:click=move |_| {
                         if let Some(on_ask) = on_ask {
                             on_ask.run(());
@@ -136,6 +158,19 @@ pub fn AskBeforeDeleting(
                 </button>
             }
         >
+            <div
+                class="inline-confirm"
+                role="group"
+                aria-label=label.clone()
+                tabindex="-1"
+                node_ref=asking
+                on:keydown=move |ev: KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        ev.prevent_default();
+                        close();
+                    }
+                }
+            >
             <p>{question.clone()}</p>
             <div class="row-actions">
                 <button
@@ -150,9 +185,10 @@ pub fn AskBeforeDeleting(
                 >
                     {confirm.clone()}
                 </button>
-                <button type="button" class="btn btn-secondary" on:click=move |_| confirming.set(false)>
+                <button type="button" class="btn btn-secondary" on:click=move |_| close()>
                     "Keep it"
                 </button>
+            </div>
             </div>
         </Show>
     }

@@ -339,6 +339,9 @@ pub struct QuestionDraft {
     pub text: String,
     pub required: bool,
     pub regex: String,
+    /// The pattern's form in words, and an answer of that form, shown to requesters.
+    pub hint: String,
+    pub example: String,
     /// One choice a line.
     pub choices: String,
 }
@@ -364,18 +367,27 @@ impl QuestionDraft {
     }
 
     pub fn of(key: usize, question: &QuestionDefinition) -> Self {
+        let (hint, example) = match question {
+            QuestionDefinition::ShortText { hint, example, .. }
+            | QuestionDefinition::LongText { hint, example, .. } => (hint.clone(), example.clone()),
+            QuestionDefinition::SingleChoice { .. } | QuestionDefinition::MultipleChoice { .. } => {
+                (None, None)
+            }
+        };
         let (kind, id, text, required, regex, choices) = match question {
             QuestionDefinition::ShortText {
                 id,
                 text,
                 required,
                 regex,
+                ..
             } => (QuestionKind::ShortText, id, text, required, regex, &[][..]),
             QuestionDefinition::LongText {
                 id,
                 text,
                 required,
                 regex,
+                ..
             } => (QuestionKind::LongText, id, text, required, regex, &[][..]),
             QuestionDefinition::SingleChoice {
                 id,
@@ -411,6 +423,8 @@ impl QuestionDraft {
             text: text.clone(),
             required: *required,
             regex: regex.clone().unwrap_or_default(),
+            hint: hint.unwrap_or_default(),
+            example: example.unwrap_or_default(),
             choices: choices.join("\n"),
         }
     }
@@ -419,7 +433,10 @@ impl QuestionDraft {
         let id = self.id.clone();
         let text = self.text.clone();
         let required = self.required;
-        let regex = Some(self.regex.trim().to_string()).filter(|r| !r.is_empty());
+        let given = |raw: &str| Some(raw.trim().to_string()).filter(|r| !r.is_empty());
+        let regex = given(&self.regex);
+        let hint = given(&self.hint);
+        let example = given(&self.example);
         let choices = || {
             self.choices
                 .lines()
@@ -434,12 +451,16 @@ impl QuestionDraft {
                 text,
                 required,
                 regex,
+                hint,
+                example,
             },
             QuestionKind::LongText => QuestionDefinition::LongText {
                 id,
                 text,
                 required,
                 regex,
+                hint,
+                example,
             },
             QuestionKind::SingleChoice => QuestionDefinition::SingleChoice {
                 id,

@@ -450,7 +450,9 @@ pub(super) fn QuestionEditor(
                         .into_any()
                     } else {
                         view! {
-                            <TextField id=format!("{prefix}-regex") label="Answer pattern (optional)" value=question.regex() error=at(errors, format!("{path}.regex")) hint="A regular expression the whole answer must match, such as [A-Z]{3}-[0-9]+." autocomplete="off" />
+                            <TextField id=format!("{prefix}-regex") label="Answer pattern (optional)" value=question.regex() error=at(errors, format!("{path}.regex")) hint="A regular expression the whole answer must match, such as [A-Z]{3}-[0-9]+. Requesters never see it: they see the hint and the example." autocomplete="off" />
+                            <TextField id=format!("{prefix}-hint") label="Pattern hint for requesters" value=question.hint() error=at(errors, format!("{path}.hint")) hint="The form in words, such as: three capital letters, a hyphen and a number. Only with a pattern." autocomplete="off" />
+                            <TextField id=format!("{prefix}-example") label="Example answer" value=question.example() error=at(errors, format!("{path}.example")) hint="An answer that matches the pattern, such as FIN-1234. Only with a pattern." autocomplete="off" />
                         }
                         .into_any()
                     }

@@ -51,9 +51,42 @@ pub fn instance_href(id: ReviewInstanceId) -> String {
 }
 
 fn next_start(view: &ReviewDefinitionView) -> AnyView {
-    match view.next_start_at {
-        Some(at) => when(at).into_any(),
-        None => "None: the series is over".into_any(),
+    match (view.next_start_at, &view.definition.schedule) {
+        (Some(at), _) => when(at).into_any(),
+        (None, ScheduleInput::OneTime { .. }) => "None: it runs once, and has started".into_any(),
+        (None, ScheduleInput::Recurring { .. }) => "None: the series is over".into_any(),
+    }
+}
+
+/// The state and progress of a definition's latest instance, for the list of definitions.
+#[component]
+fn LatestInstance(id: ReviewDefinitionId) -> impl IntoView {
+    let latest = LocalResource::new(move || async move {
+        let first = tessera_domain::page::PageQuery {
+            limit: Some(1),
+            cursor: None,
+        };
+        api::reviews::instances(id, &first)
+            .await
+            .map(|page| page.items.into_iter().next())
+    });
+    view! {
+        <Suspense fallback=|| view! { <span class="item-meta">"Loading…"</span> }>
+            {move || Suspend::new(async move {
+                match latest.await {
+                    Ok(Some(instance)) => view! {
+                        <A href=instance_href(instance.id)>
+                            <span class=state_badge(instance.state)>{state_label(instance.state)}</span>
+                        </A>
+                        " "
+                        {progress_bar(instance.progress)}
+                    }
+                    .into_any(),
+                    Ok(None) => view! { <span class="item-meta">"Not started yet"</span> }.into_any(),
+                    Err(_) => view! { <span class="item-meta">"Could not be read"</span> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -95,6 +128,7 @@ pub fn AdminReviewsPage() -> impl IntoView {
                                     <th scope="col">"Name"</th>
                                     <th scope="col">"Scope"</th>
                                     <th scope="col">"Schedule"</th>
+                                    <th scope="col">"Latest review"</th>
                                     <th scope="col">"Next start"</th>
                                 </tr>
                             </thead>
@@ -113,6 +147,7 @@ pub fn AdminReviewsPage() -> impl IntoView {
                                                 </th>
                                                 <td>{scope_summary(&view.definition.scope)}</td>
                                                 <td>{schedule_summary(&view.definition.schedule)}</td>
+                                                <td><LatestInstance id=view.id /></td>
                                                 <td>{next_start(&view)}</td>
                                             </tr>
                                         }

@@ -286,6 +286,25 @@ impl DefinitionDraft {
         }
     }
 
+    /// Makes `user` the fallback reviewer of the first stage when its reviewers depend on the
+    /// person reviewed (their manager) and it has no fallback yet, so that the default form
+    /// can be saved as it is.
+    pub fn default_fallback_to(&mut self, user: UserId) {
+        if let Some(stage) = self.stages.first_mut()
+            && stage.fallback.is_empty()
+            && stage
+                .reviewers
+                .iter()
+                .any(|reviewer| reviewer.kind == ReviewerKind::Manager)
+        {
+            stage.fallback.push(ReviewerDraft {
+                key: 0,
+                kind: ReviewerKind::User,
+                target: user.to_string(),
+            });
+        }
+    }
+
     /// The form of a stored definition; `to_local` gives a moment in the browser's time zone.
     pub fn of(
         input: &ReviewDefinitionInput,

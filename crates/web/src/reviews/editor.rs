@@ -112,9 +112,15 @@ pub fn ReviewEditor(
             if !is_admin() {
                 draft.scope = ScopeKind::AccessPackage;
             }
+            // Managers review by default; people without one need a fallback reviewer, and
+            // the person setting the review up is the one at hand.
+            if let Some(me) = crate::my_access::requests::my_id() {
+                draft.default_fallback_to(me);
+            }
             draft
         }
     };
+    let fallback_is_me = existing.is_none() && policy.is_none();
     let draft: Draft = Store::new(draft);
     let errors: Errors = RwSignal::new(Vec::new());
     let shared = StoredValue::new(Shared {
@@ -233,6 +239,11 @@ pub fn ReviewEditor(
                 None => view! { <ScopeSection draft=draft errors=errors shared=shared /> }.into_any(),
                 Some(_) => view! { <PolicyScopeSection draft=draft errors=errors /> }.into_any(),
             }}
+            {fallback_is_me.then(|| view! {
+                <p class="section-lead">
+                    "Each person's manager reviews their access. Someone without a manager is reviewed by the fallback reviewer, set to you; change it in the first stage."
+                </p>
+            })}
             <StagesSection draft=draft errors=errors shared=shared />
             <ScheduleSection draft=draft errors=errors />
             <SettingsSection draft=draft errors=errors />

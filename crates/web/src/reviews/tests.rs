@@ -569,3 +569,24 @@ fn option_values_read_back() {
         assert_eq!(ReviewerKind::parse(kind.value()), kind);
     }
 }
+
+#[test]
+fn a_new_manager_review_falls_back_to_the_person_setting_it_up() {
+    let me: UserId = USER.parse().unwrap();
+    let mut draft = DefinitionDraft::new(start());
+    draft.default_fallback_to(me);
+    let fallback: Vec<(ReviewerKind, &str)> = draft.stages[0]
+        .fallback
+        .iter()
+        .map(|reviewer| (reviewer.kind, reviewer.target.as_str()))
+        .collect();
+    assert_eq!(fallback, vec![(ReviewerKind::User, USER)]);
+
+    // A fallback already chosen, or reviewers who do not depend on the person, stay as they are.
+    draft.default_fallback_to(me);
+    assert_eq!(draft.stages[0].fallback.len(), 1);
+    let mut owners = DefinitionDraft::new(start());
+    owners.stages[0].reviewers[0].kind = ReviewerKind::GroupOwners;
+    owners.default_fallback_to(me);
+    assert!(owners.stages[0].fallback.is_empty());
+}

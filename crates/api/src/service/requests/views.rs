@@ -106,18 +106,15 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
                 guest: false,
             })
     };
+    let target =
+        (request.target() != request.requester()).then(|| person(request.target()).display_name);
     let mut timeline = vec![TimelineEntry {
         at: request.submitted_at(),
         event: "submitted".into(),
-        summary: format!(
-            "{} asked to {} {}.",
-            person(request.requester()).display_name,
-            match request.kind() {
-                RequestKind::UserAdd | RequestKind::AdminAdd => "give access to",
-                RequestKind::UserExtend => "extend the access of",
-                RequestKind::UserRemove | RequestKind::AdminRemove => "remove the access of",
-            },
-            person(request.target()).display_name
+        summary: submitted_summary(
+            request.kind(),
+            &person(request.requester()).display_name,
+            target.as_deref(),
         ),
     }];
     let mut stages = Vec::new();
@@ -381,4 +378,85 @@ fn call_view(call: &CallRow) -> ApiResult<ExtensionCallView> {
         answered_at: call.answered_at,
         created_at: call.created_at,
     })
+}
+
+/// The first line of a request's timeline: who asked what, naming the person it is for only
+/// when that is someone else (`target`), so that nobody "asks to give access to" themselves.
+fn submitted_summary(kind: RequestKind, requester: &str, target: Option<&str>) -> String {
+    match (kind, target) {
+        (RequestKind::UserAdd, None) => format!("{requester} asked for access."),
+        (RequestKind::UserAdd, Some(target)) => {
+            format!("{requester} asked for access for {target}.")
+        }
+        (RequestKind::UserExtend, None) => {
+            format!("{requester} asked to keep their access longer.")
+        }
+        (RequestKind::UserExtend, Some(target)) => {
+            format!("{requester} asked to extend the access of {target}.")
+        }
+        (RequestKind::UserRemove, None) => format!("{requester} gave up their access."),
+        (RequestKind::UserRemove, Some(target)) => {
+            format!("{requester} asked to remove the access of {target}.")
+        }
+        (RequestKind::AdminAdd, None) => format!("{requester} assigned the access to themselves."),
+        (RequestKind::AdminAdd, Some(target)) => {
+            format!("{requester} assigned the access to {target}.")
+        }
+        (RequestKind::AdminRemove, None) => format!("{requester} removed their own access."),
+        (RequestKind::AdminRemove, Some(target)) => {
+            format!("{requester} removed the access of {target}.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_timeline_line_names_the_person_only_when_it_is_someone_else() {
+        let cases = [
+            (
+                RequestKind::UserAdd,
+                None,
+                "Alice Analyst asked for access.",
+            ),
+            (
+                RequestKind::UserAdd,
+                Some("Bob Builder"),
+                "Alice Analyst asked for access for Bob Builder.",
+            ),
+            (
+                RequestKind::UserExtend,
+                None,
+                "Alice Analyst asked to keep their access longer.",
+            ),
+            (
+                RequestKind::UserRemove,
+                None,
+                "Alice Analyst gave up their access.",
+            ),
+            (
+                RequestKind::AdminAdd,
+                Some("Bob Builder"),
+                "Alice Analyst assigned the access to Bob Builder.",
+            ),
+            (
+                RequestKind::AdminRemove,
+                Some("Bob Builder"),
+                "Alice Analyst removed the access of Bob Builder.",
+            ),
+        ];
+        for (kind, target, expected) in cases {
+            assert_eq!(submitted_summary(kind, "Alice Analyst", target), expected);
+        }
+        for kind in [
+            RequestKind::UserAdd,
+            RequestKind::UserExtend,
+            RequestKind::UserRemove,
+        ] {
+            let summary = submitted_summary(kind, "Alice Analyst", None);
+            assert_eq!(summary.matches("Alice Analyst").count(), 1, "{summary}");
+        }
+    }
 }
