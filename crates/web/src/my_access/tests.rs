@@ -6,6 +6,7 @@ use tessera_domain::PolicyId;
 use tessera_domain::problem::ProblemCode;
 
 use super::*;
+use crate::my_access::{BulkApproval, approval_href, by_deadline, decide_by};
 
 const PACKAGE: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5a";
 const POLICY: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";

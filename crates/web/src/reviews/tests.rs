@@ -600,7 +600,7 @@ fn item_recommended(
             verdict,
             justification: None,
             source: DecisionSource::Reviewer,
-            at: Utc::now(),
+            at: "2030-03-04T14:05:00Z".parse().unwrap(),
         }),
         earlier_decisions: Vec::new(),
         final_outcome: None,
