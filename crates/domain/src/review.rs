@@ -115,7 +115,7 @@ pub use view::{
     ReviewInstancePage, ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView,
     ReviewProgress, ReviewResultsQuery, StageDecision,
 };
-pub use view::{FinalOutcomeView, OutcomeBasisView, StopView};
+pub use view::{FinalOutcomeView, GrantView, OutcomeBasisView, StopView};
 
 #[cfg(test)]
 mod tests;

@@ -789,3 +789,73 @@ pub async fn remove_application_roles(
     });
     tx.commit_if_ok(out).await
 }
+
+/// The access a review asks about, as [`list_grants`] looks for the assignments that give it.
+#[derive(Clone, Copy, Debug)]
+pub enum GrantedAccess {
+    /// Membership of the group.
+    Group(Uuid),
+    /// Any role of the application.
+    Application(Uuid),
+    /// The package itself, given under `policy` only when one is named.
+    Package { package: Uuid, policy: Option<Uuid> },
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct GrantRow {
+    pub user_id: Uuid,
+    pub package_id: Uuid,
+    pub package_name: String,
+    pub policy_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// The delivered assignments through which `users` hold `access`, oldest first.
+pub async fn list_grants(
+    db: &Db,
+    access: GrantedAccess,
+    users: &[Uuid],
+) -> StoreResult<Vec<GrantRow>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(
+            "SELECT a.user_id, a.package_id, p.name AS package_name, a.policy_name, \
+             a.starts_at, a.ends_at FROM assignments a \
+             JOIN access_packages p ON p.id = a.package_id \
+             WHERE a.state = 'delivered' AND a.user_id IN ",
+        );
+        push_ids(&mut query, users);
+        match access {
+            GrantedAccess::Group(group) => {
+                query
+                    .push(
+                        " AND a.package_id IN (SELECT r.package_id FROM package_resource_roles r \
+                         WHERE r.kind = 'group_member' AND r.group_id = ",
+                    )
+                    .push_bind(group)
+                    .push(")");
+            }
+            GrantedAccess::Application(application) => {
+                query
+                    .push(
+                        " AND a.package_id IN (SELECT r.package_id FROM package_resource_roles r \
+                         JOIN app_roles ar ON ar.id = r.app_role_id WHERE ar.application_id = ",
+                    )
+                    .push_bind(application)
+                    .push(")");
+            }
+            GrantedAccess::Package { package, policy } => {
+                query.push(" AND a.package_id = ").push_bind(package);
+                if let Some(policy) = policy {
+                    query.push(" AND a.policy_id = ").push_bind(policy);
+                }
+            }
+        }
+        query.push(" ORDER BY a.starts_at, a.id");
+        query.build_query_as::<GrantRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}

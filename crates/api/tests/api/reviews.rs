@@ -565,3 +565,62 @@ on_both_backends! {
         assert_problem(app.admin.post(&decisions, &empty).await, 422, "validation_failed").await;
     }
 }
+
+on_both_backends! {
+    async fn review_items_say_through_which_package_and_since_when_a_person_has_the_access(app: TestApp) {
+        let maria = app.person("maria").await;
+        let eve = app.person("eve").await;
+        let alice = app.person("alice").await;
+        let carol = app.person("carol").await;
+        for report in [&alice, &carol] {
+            set_manager(&app, report, &maria).await;
+        }
+        let offer = offer(&app, "Ledger", |_| json!({
+            "name": "Anyone", "who_can_request": {"type": "all_members"},
+            "approval": {"type": "none"}, "lifecycle": {"expiry": {"type": "never"}},
+        })).await;
+        let before = Utc::now() - Duration::seconds(1);
+        asked(&carol, &offer, json!({})).await;
+        // Alice is a member without any package: given directly.
+        assert_eq!(app.admin.put(&format!("/api/v1/groups/{}/members/{}", offer.group, alice.id())).await.status(), 204);
+        create(&app.admin, &manager_review(offer.group, &app.admin.id(), json!({}))).await;
+        let state = app.state().await;
+        run_due_reviews(&state, Utc::now() + Duration::minutes(1)).await.unwrap();
+        let instance = id(&my_reviews(&maria).await[0]);
+
+        let items = my_items(&maria, &instance).await;
+        let carols = item_of(&items, "carol");
+        let grants = carols["granted_by"].as_array().unwrap_or_else(|| panic!("{carols}"));
+        assert_eq!(grants.len(), 1, "{carols}");
+        assert_eq!(grants[0]["access_package_id"], offer.package.as_str());
+        assert_eq!(grants[0]["access_package_name"], "Ledger");
+        assert_eq!(grants[0]["policy_name"], "Anyone");
+        assert_eq!(grants[0]["ends_at"], Value::Null);
+        let since: chrono::DateTime<Utc> = grants[0]["since"].as_str().unwrap().parse().unwrap();
+        assert!(since >= before && since <= Utc::now(), "{since}");
+        assert_eq!(item_of(&items, "alice")["granted_by"], json!([]), "given directly");
+
+        // What a decision answers says it too, one at a time or in bulk.
+        let decided: Value = decide(&maria, carols, "approve", None).await.json().await.unwrap();
+        assert_eq!(decided["granted_by"], carols["granted_by"]);
+        let outcome: Value = maria
+            .post(
+                &format!("/api/v1/access-review-instances/{instance}/decisions"),
+                &json!({"item_ids": [id(carols), id(item_of(&items, "alice"))], "verdict": "deny"}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let decided: Vec<&Value> = outcome.as_array().unwrap().iter().map(|o| &o["item"]).collect();
+        assert_eq!(decided.len(), 2, "{outcome}");
+        for item in decided {
+            let expected = if item["person"]["username"] == "carol" { &carols["granted_by"] } else { &json!([]) };
+            assert_eq!(&item["granted_by"], expected, "{outcome}");
+        }
+
+        // Only the item's reviewers read it.
+        let theirs = eve.get(&format!("/api/v1/access-review-instances/{instance}/items?mine=true")).await;
+        assert_problem(theirs, 404, "not_found").await;
+    }
+}

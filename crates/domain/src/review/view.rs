@@ -14,7 +14,7 @@ use super::item::ReviewItem;
 use super::recommendation::{Recommendation, RecommendedVerdict};
 use crate::assignment::{Justification, PersonSummary};
 use crate::problem::FieldError;
-use crate::{ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId};
+use crate::{AccessPackageId, ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId};
 
 /// The most items one bulk action names.
 pub const MAX_BULK_ITEMS: usize = 500;
@@ -275,6 +275,25 @@ pub struct ReviewItemView {
     pub earlier_decisions: Vec<StageDecision>,
     pub final_outcome: Option<FinalOutcomeView>,
     pub applied: Option<ApplyOutcome>,
+    /// How the person holds the reviewed access now: the access packages they are assigned
+    /// that grant it, oldest first. Empty when no package grants it (it was given directly),
+    /// or when it is no longer held.
+    #[serde(default)]
+    pub granted_by: Vec<GrantView>,
+}
+
+/// One active assignment through which a person holds reviewed access.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct GrantView {
+    pub access_package_id: AccessPackageId,
+    pub access_package_name: String,
+    /// The policy the assignment was given under, by the name it had then.
+    pub policy_name: String,
+    /// When the assignment started.
+    pub since: DateTime<Utc>,
+    /// When it ends, if it does.
+    pub ends_at: Option<DateTime<Utc>>,
 }
 
 impl ReviewItemView {
@@ -322,6 +341,7 @@ impl ReviewItemView {
             earlier_decisions,
             final_outcome: item.final_outcome().map(FinalOutcomeView::from),
             applied: item.applied(),
+            granted_by: Vec::new(),
         }
     }
 }

@@ -2,11 +2,14 @@
 //! (who asks, for whom, what, why, their answers, the dates, earlier stages' decisions) and
 //! Approve / Deny with a justification; and the requests one decided.
 
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use tessera_domain::RequestId;
 use tessera_domain::access::{ApprovalList, DecisionInput, RequestView};
-use tessera_domain::page::DEFAULT_PAGE_SIZE;
+use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use tessera_domain::request::Verdict;
 
 use super::requests::{AnswerList, StageList, my_id, request_href, state_badge, when};
@@ -17,8 +20,8 @@ use crate::components::{
 };
 use crate::forms::sentence;
 use crate::my_access::{
-    ApprovalsTab, conflict_words, current_stage, decided_elsewhere, decision, decision_by,
-    on_behalf, verdict_label,
+    ApprovalsTab, BulkApproval, CHOSEN_REQUEST, approval_href, by_deadline, conflict_words,
+    current_stage, decide_by, decided_elsewhere, decision, decision_by, on_behalf, verdict_label,
 };
 use crate::pages::lists::LoadMore;
 use crate::routes;
@@ -63,18 +66,44 @@ pub fn ApprovalsPage() -> impl IntoView {
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
     Decided(String),
+    Bulk(BulkApproval, &'static str),
+    NothingTicked,
     /// Someone else decided first, or the request closed meanwhile.
     TooLate(ApiError),
 }
 
+/// A verdict for the ticked requests, with one justification.
+#[derive(Clone, Debug, PartialEq)]
+struct BulkAsk {
+    requests: Vec<RequestView>,
+    verdict: Verdict,
+    justification: String,
+}
+
 #[component]
 fn PendingApprovals() -> impl IntoView {
+    let query = use_query_map();
+    let chosen = Memo::new(move |_| {
+        query
+            .with(|q| q.get(CHOSEN_REQUEST))
+            .and_then(|raw| raw.parse::<RequestId>().ok())
+    });
     let outcome = RwSignal::new(None::<Outcome>);
-    let pending = PagedList::new(DEFAULT_PAGE_SIZE, |page| async move {
+    let pending = PagedList::new(MAX_PAGE_SIZE, |page| async move {
         api::requests::approvals(ApprovalList::Pending, &page)
             .await
             .map(|page| (page.items, page.next_cursor))
     });
+    let sorted = Memo::new(move |_| pending.with_items(|all| by_deadline(all)));
+    // The request in the details pane: the one the address names, else the most urgent.
+    let shown = Memo::new(move |_| {
+        sorted.with(|all| match chosen.get() {
+            Some(id) => all.iter().find(|request| request.id == id).cloned(),
+            None => all.first().cloned(),
+        })
+    });
+    let ticked = RwSignal::new(BTreeSet::<RequestId>::new());
+    let justification = RwSignal::new(String::new());
     let on_decided = Callback::new(move |request: RequestView| {
         let verdict = request
             .stages
@@ -95,12 +124,111 @@ fn PendingApprovals() -> impl IntoView {
         outcome.set(Some(Outcome::TooLate(error)));
         pending.reload();
     });
+    // Each ticked request is decided through its own decision endpoint, which checks that the
+    // signed-in person approves it; a refusal of one leaves the others decided.
+    let bulk = Action::new_local(move |asked: &BulkAsk| {
+        let asked = asked.clone();
+        async move {
+            let mut summary = BulkApproval::default();
+            for request in &asked.requests {
+                let what = format!(
+                    "{} for {}",
+                    request.access_package_name, request.target.display_name
+                );
+                let input = match current_stage(request) {
+                    Some(stage) => decision(stage, asked.verdict, &asked.justification),
+                    None => {
+                        summary
+                            .refused
+                            .push(format!("{what}: it does not wait for a decision any more"));
+                        continue;
+                    }
+                };
+                let result = match input {
+                    Ok(input) => api::requests::decide(request.id, &input).await.map(|_| ()),
+                    Err(refusal) => Err(refusal),
+                };
+                match result {
+                    Ok(()) => summary.decided += 1,
+                    Err(error) => {
+                        let why = error
+                            .field_message("justification")
+                            .unwrap_or_else(|| error.message());
+                        summary.refused.push(format!("{what}: {why}"));
+                    }
+                }
+            }
+            let verb = match asked.verdict {
+                Verdict::Approve => "approved",
+                Verdict::Deny => "denied",
+            };
+            ticked.set(BTreeSet::new());
+            outcome.set(Some(Outcome::Bulk(summary, verb)));
+            pending.reload();
+        }
+    });
+    let on_bulk = move |verdict: Verdict| {
+        if bulk.pending().get_untracked() {
+            return;
+        }
+        let chosen = ticked.get_untracked();
+        if chosen.is_empty() {
+            outcome.set(Some(Outcome::NothingTicked));
+            return;
+        }
+        let requests: Vec<RequestView> = sorted.with_untracked(|all| {
+            all.iter()
+                .filter(|request| chosen.contains(&request.id))
+                .cloned()
+                .collect()
+        });
+        outcome.set(None);
+        bulk.dispatch(BulkAsk {
+            requests,
+            verdict,
+            justification: justification.get_untracked(),
+        });
+    };
+    let count = move || ticked.with(BTreeSet::len);
+    let all_ticked = move || {
+        sorted.with(|all| {
+            !all.is_empty() && ticked.with(|chosen| all.iter().all(|r| chosen.contains(&r.id)))
+        })
+    };
+    let tick_all = move |on: bool| {
+        let ids: Vec<RequestId> = sorted.with_untracked(|all| all.iter().map(|r| r.id).collect());
+        ticked.update(|chosen| {
+            for id in ids {
+                if on {
+                    chosen.insert(id);
+                } else {
+                    chosen.remove(&id);
+                }
+            }
+        });
+    };
     view! {
         <section class="section" aria-labelledby="pending-heading">
             <h2 id="pending-heading">"Waiting for your decision"</h2>
             {move || match outcome.get() {
                 None => ().into_any(),
                 Some(Outcome::Decided(text)) => view! { <Notice tone=Tone::Success>{text}</Notice> }.into_any(),
+                Some(Outcome::Bulk(summary, verb)) if summary.refused.is_empty() => {
+                    view! { <Notice tone=Tone::Success>{summary.headline(verb)}</Notice> }.into_any()
+                }
+                Some(Outcome::Bulk(summary, verb)) => view! {
+                    <div class="alert alert-error" role="alert">
+                        <p class="alert-title">{summary.headline(verb)}</p>
+                        <ul>{summary.refused.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                    </div>
+                }
+                .into_any(),
+                Some(Outcome::NothingTicked) => view! {
+                    <div class="alert alert-error" role="alert">
+                        <p>"Tick the requests to decide first."</p>
+                    </div>
+                }
+                .into_any(),
                 Some(Outcome::TooLate(error)) => {
                     let title = error.problem().and_then(|p| conflict_words(p.code))
                         .unwrap_or("Your decision was not recorded.");
@@ -115,14 +243,108 @@ fn PendingApprovals() -> impl IntoView {
                 }
                 Shape::Empty => view! { <EmptyState title="Nothing waits for your decision." /> }.into_any(),
                 Shape::Filled => view! {
-                    <div class="approval-list">
-                        <For
-                            each=move || pending.with_items(Vec::clone)
-                            key=|request| (request.id, request.state, current_stage(request).map(|s| s.number))
-                            let(request)
-                        >
-                            <ApprovalCard request=request on_decided=on_decided on_too_late=on_too_late />
-                        </For>
+                    <p class="field-hint">
+                        "Soonest first: a request nobody decides by its date is denied automatically."
+                    </p>
+                    <div class="approvals-workspace">
+                        <div class="approvals-list">
+                            <form class="form review-bulk approvals-bulk" novalidate on:submit=move |ev| ev.prevent_default()>
+                                <div class="field">
+                                    <label for="bulk-justification">
+                                        "Justification for the ticked requests "
+                                        <span class="required-mark">"(required when their stage asks for one)"</span>
+                                    </label>
+                                    <textarea id="bulk-justification" name="bulk-justification" rows=2 bind:value=justification></textarea>
+                                </div>
+                                <div class="form-actions bulk-actions" role="group" aria-label="Decide the ticked requests">
+                                    <span class="bulk-count" aria-live="polite">
+                                        {move || match count() {
+                                            0 => "No request ticked".to_string(),
+                                            1 => "1 request ticked".to_string(),
+                                            n => format!("{n} requests ticked"),
+                                        }}
+                                    </span>
+                                    <button type="button" class="btn btn-primary btn-small" aria-disabled=move || busy(bulk.pending().get()) on:click=move |_| on_bulk(Verdict::Approve)>
+                                        "Approve ticked"
+                                    </button>
+                                    <button type="button" class="btn btn-danger-outline btn-small" aria-disabled=move || busy(bulk.pending().get()) on:click=move |_| on_bulk(Verdict::Deny)>
+                                        "Deny ticked"
+                                    </button>
+                                </div>
+                            </form>
+                            <table class="table approvals-table" aria-labelledby="pending-heading">
+                                <thead>
+                                    <tr>
+                                        <th scope="col" class="cell-select">
+                                            <input
+                                                type="checkbox"
+                                                aria-label="Tick every request"
+                                                prop:checked=all_ticked
+                                                on:change=move |ev| tick_all(event_target_checked(&ev))
+                                            />
+                                        </th>
+                                        <th scope="col">"Request"</th>
+                                        <th scope="col">"Decide by"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    <For
+                                        each=move || sorted.get()
+                                        key=|request| (request.id, request.state, current_stage(request).map(|s| s.number))
+                                        let(request)
+                                    >
+                                        {
+                                            let id = request.id;
+                                            let what = format!("{} for {}", request.access_package_name, request.target.display_name);
+                                            let current = move || shown.with(|shown| shown.as_ref().is_some_and(|s| s.id == id));
+                                            view! {
+                                                <tr class:row-selected=current>
+                                                    <td class="cell-select">
+                                                        <input
+                                                            type="checkbox"
+                                                            aria-label=format!("Tick {what}")
+                                                            prop:checked=move || ticked.with(|chosen| chosen.contains(&id))
+                                                            on:change=move |ev| {
+                                                                let on = event_target_checked(&ev);
+                                                                ticked.update(|chosen| {
+                                                                    if on { chosen.insert(id); } else { chosen.remove(&id); }
+                                                                });
+                                                            }
+                                                        />
+                                                    </td>
+                                                    <th scope="row">
+                                                        <A href=approval_href(routes::APPROVALS, id) attr:aria-current=move || current().then_some("true")>
+                                                            {what.clone()}
+                                                        </A>
+                                                        <span class="choice-hint">"asked " {when(request.submitted_at)}</span>
+                                                    </th>
+                                                    <td>{match decide_by(&request) {
+                                                        Some(at) => when(at).into_any(),
+                                                        None => "No date".into_any(),
+                                                    }}</td>
+                                                </tr>
+                                            }
+                                        }
+                                    </For>
+                                </tbody>
+                            </table>
+                        </div>
+                        <div class="approval-details" role="region" aria-label="Request details">
+                            {move || match (shown.get(), chosen.get()) {
+                                (Some(request), _) => view! {
+                                    <ApprovalCard request=request on_decided=on_decided on_too_late=on_too_late />
+                                }
+                                .into_any(),
+                                (None, Some(id)) => view! {
+                                    <Notice>
+                                        "This request does not wait for your decision any more. "
+                                        <A href=request_href(id)>"Open the request"</A>
+                                    </Notice>
+                                }
+                                .into_any(),
+                                (None, None) => ().into_any(),
+                            }}
+                        </div>
                     </div>
                 }
                 .into_any(),

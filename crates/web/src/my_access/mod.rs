@@ -1,7 +1,9 @@
 //! "My Access", for everyone: the overview, access packages, the request panel of one package,
 //! request history and approvals, with their pure parts (tested natively).
 
+mod approval_list;
 mod logic;
+pub use approval_list::*;
 pub use logic::*;
 
 #[cfg(target_arch = "wasm32")]

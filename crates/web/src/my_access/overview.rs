@@ -4,13 +4,14 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_domain::access::Overview;
+use tessera_domain::access::{Overview, RequestView};
+use tessera_domain::request::Verdict;
 
 use super::access_packages::extend_href;
 use super::requests::{request_badge, request_href, when};
 use crate::api;
-use crate::components::{ErrorState, Loading, PageHeader};
-use crate::my_access::PackagesTab;
+use crate::components::{ErrorAlert, ErrorState, Loading, Notice, PageHeader, Tone, busy};
+use crate::my_access::{PackagesTab, approval_href, current_stage, decide_by, decision};
 use crate::routes;
 use crate::state::Session;
 
@@ -21,13 +22,17 @@ const SHOWN: usize = 5;
 pub fn OverviewPage() -> impl IntoView {
     let session = Session::expect();
     let overview = LocalResource::new(api::access::overview);
+    let refresh = Callback::new(move |_| overview.refetch());
+    // What the last decision made here came to, kept while the overview is read again.
+    let decided = RwSignal::new(None::<String>);
     view! {
         <PageHeader title="Overview" />
         <p class="welcome">"Welcome, " {move || session.display_name()} "."</p>
+        {move || decided.get().map(|text| view! { <Notice tone=Tone::Success>{text}</Notice> })}
         <Transition fallback=|| view! { <Loading label="Loading what needs your attention…" /> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(overview) => view! { <OverviewCards overview=overview /> }.into_any(),
+                    Ok(overview) => view! { <OverviewCards overview=overview refresh=refresh decided=decided /> }.into_any(),
                     Err(error) => view! {
                         <ErrorState error=error retry=Callback::new(move |_| overview.refetch()) />
                     }
@@ -39,7 +44,11 @@ pub fn OverviewPage() -> impl IntoView {
 }
 
 #[component]
-fn OverviewCards(overview: Overview) -> impl IntoView {
+fn OverviewCards(
+    overview: Overview,
+    refresh: Callback<()>,
+    decided: RwSignal<Option<String>>,
+) -> impl IntoView {
     let waiting = overview.approvals_waiting_count;
     let approvals: Vec<_> = overview.approvals_waiting.into_iter().take(SHOWN).collect();
     let in_flight_count = overview.requests_in_flight.len();
@@ -68,13 +77,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                             {approvals
                                 .into_iter()
                                 .map(|request| view! {
-                                    <li>
-                                        <A href=routes::APPROVALS>{request.access_package_name.clone()}</A>
-                                        <span class="item-meta">
-                                            "for " {request.target.display_name.clone()} ", asked "
-                                            {when(request.submitted_at)}
-                                        </span>
-                                    </li>
+                                    <OverviewApproval request=request refresh=refresh decided=decided />
                                 })
                                 .collect_view()}
                         </ul>
@@ -165,5 +168,83 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                 <p class="card-note"><A href=routes::REVIEWS>"Go to Access reviews"</A></p>
             </section>
         </div>
+    }
+}
+
+/// One request waiting for the signed-in approver, linking to it in Approvals, with Approve
+/// and Deny when its stage needs no justification (otherwise "Decide" opens it there).
+#[component]
+fn OverviewApproval(
+    request: RequestView,
+    refresh: Callback<()>,
+    decided: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let id = request.id;
+    let what = format!(
+        "{} for {}",
+        request.access_package_name, request.target.display_name
+    );
+    let stage = current_stage(&request).cloned();
+    let quick = stage
+        .as_ref()
+        .is_some_and(|stage| !stage.approver_justification_required);
+    let deadline = decide_by(&request);
+    let decide = Action::new_local(move |verdict: &Verdict| {
+        let verdict = *verdict;
+        let stage = stage.clone();
+        async move {
+            let Some(stage) = stage else {
+                return Ok(());
+            };
+            let input = decision(&stage, verdict, "")?;
+            let request = api::requests::decide(id, &input).await?;
+            let done = match verdict {
+                Verdict::Approve => "approved",
+                Verdict::Deny => "denied",
+            };
+            decided.set(Some(format!(
+                "You {done} the request of {} for {}.",
+                request.target.display_name, request.access_package_name
+            )));
+            refresh.run(());
+            Ok::<(), crate::api::ApiError>(())
+        }
+    });
+    let href = approval_href(routes::APPROVALS, id);
+    let approve = format!("Approve {what}");
+    let deny = format!("Deny {what}");
+    let decide_label = format!("Decide {what}: a justification is required");
+    view! {
+        <li class="item-with-action overview-approval">
+            <span>
+                <A href=href.clone()>{what}</A>
+                <span class="item-meta">
+                    "asked " {when(request.submitted_at)}
+                    {deadline.map(|at| view! { ", decide by " {when(at)} })}
+                </span>
+            </span>
+            {if quick {
+                view! {
+                    <span class="row-actions">
+                        <button type="button" class="btn btn-secondary btn-small" aria-label=approve
+                            aria-disabled=move || busy(decide.pending().get())
+                            on:click=move |_| { if !decide.pending().get_untracked() { decide.dispatch(Verdict::Approve); } }>
+                            "Approve"
+                        </button>
+                        <button type="button" class="btn btn-danger-outline btn-small" aria-label=deny
+                            aria-disabled=move || busy(decide.pending().get())
+                            on:click=move |_| { if !decide.pending().get_untracked() { decide.dispatch(Verdict::Deny); } }>
+                            "Deny"
+                        </button>
+                    </span>
+                }
+                .into_any()
+            } else {
+                view! { <A href=href attr:class="btn btn-secondary btn-small" attr:aria-label=decide_label>"Decide"</A> }.into_any()
+            }}
+            {move || decide.value().get().and_then(Result::err).map(|error| view! {
+                <ErrorAlert error=error title="Your decision was not recorded." />
+            })}
+        </li>
     }
 }

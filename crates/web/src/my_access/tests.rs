@@ -6,6 +6,7 @@ use tessera_domain::PolicyId;
 use tessera_domain::problem::ProblemCode;
 
 use super::*;
+use crate::my_access::{BulkApproval, approval_href, by_deadline, decide_by};
 
 const PACKAGE: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5a";
 const POLICY: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
@@ -506,5 +507,79 @@ fn a_removal_or_extension_that_went_through_does_not_read_delivered() {
     assert_eq!(
         request_status_label(RequestKind::UserRemove, RequestState::PendingApproval),
         "Pending approval"
+    );
+}
+
+fn waiting_until(id: &str, deadline: Option<&str>, submitted: &str) -> RequestView {
+    let mut shown = request(
+        RequestState::PendingApproval,
+        RequestKind::UserAdd,
+        ALICE,
+        ALICE,
+    );
+    shown.id = id.parse().unwrap();
+    shown.stages[1].deadline_at = deadline.map(|at| at.parse().unwrap());
+    shown.submitted_at = submitted.parse().unwrap();
+    shown
+}
+
+#[test]
+fn approvals_are_listed_by_the_date_to_decide_by_soonest_first_and_undated_last() {
+    let late = waiting_until(
+        "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61",
+        Some("2026-02-10T00:00:00Z"),
+        "2026-01-01T10:00:00Z",
+    );
+    let soon = waiting_until(
+        "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62",
+        Some("2026-01-05T00:00:00Z"),
+        "2026-01-03T10:00:00Z",
+    );
+    let undated_old = waiting_until(
+        "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a63",
+        None,
+        "2025-12-01T10:00:00Z",
+    );
+    let undated_new = waiting_until(
+        "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a64",
+        None,
+        "2026-01-02T10:00:00Z",
+    );
+    let sorted = by_deadline(&[
+        undated_new.clone(),
+        late.clone(),
+        undated_old.clone(),
+        soon.clone(),
+    ]);
+    let ids: Vec<_> = sorted.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [soon.id, late.id, undated_old.id, undated_new.id]);
+    assert_eq!(decide_by(&soon), soon.stages[1].deadline_at);
+    let closed = request(RequestState::Denied, RequestKind::UserAdd, ALICE, ALICE);
+    assert_eq!(
+        decide_by(&closed),
+        None,
+        "a closed request waits for nobody"
+    );
+}
+
+#[test]
+fn a_deep_link_names_the_request_and_a_bulk_decision_says_what_it_came_to() {
+    let id: tessera_domain::RequestId = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61".parse().unwrap();
+    assert_eq!(
+        approval_href("/approvals", id),
+        "/approvals?request=0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61"
+    );
+    let all = BulkApproval {
+        decided: 3,
+        refused: vec![],
+    };
+    assert_eq!(all.headline("approved"), "You approved 3 requests.");
+    let some = BulkApproval {
+        decided: 1,
+        refused: vec!["Finance for Target: someone else decided first".into()],
+    };
+    assert_eq!(
+        some.headline("denied"),
+        "You denied 1 request; 1 could not be decided."
     );
 }

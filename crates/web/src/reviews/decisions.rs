@@ -6,8 +6,8 @@ use tessera_domain::ReviewItemId;
 use tessera_domain::assignment::Justification;
 use tessera_domain::problem::FieldError;
 use tessera_domain::review::{
-    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemOutcome, ReviewOutcome,
-    ReviewVerdict,
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemOutcome, RecommendedVerdict,
+    ReviewItemView, ReviewOutcome, ReviewVerdict,
 };
 
 use super::labels::outcome_label;
@@ -221,4 +221,105 @@ pub fn results_csv_href(instance: ReviewInstanceId, query: &ItemQuery) -> String
         &format!("/api/v1/access-review-instances/{instance}/results.csv"),
         pairs,
     )
+}
+
+// ---------- accepting recommendations ----------
+
+/// What "Accept recommendations" would do to the items it is asked about: how many it
+/// approves, denies and leaves alone, counted by the recommendation's reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AcceptPreview {
+    /// (what happens, reason in words, how many), in the order of [`AcceptEffect`].
+    pub lines: Vec<(AcceptEffect, String, usize)>,
+}
+
+/// What accepting a recommendation does to one item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AcceptEffect {
+    Approved,
+    Denied,
+    /// No recommendation (they are off): the item stays undecided.
+    LeftUndecided,
+    /// Decided already in this stage: a recommendation never changes a decision.
+    AlreadyDecided,
+}
+
+impl AcceptEffect {
+    pub fn label(self) -> &'static str {
+        match self {
+            AcceptEffect::Approved => "Approved",
+            AcceptEffect::Denied => "Denied",
+            AcceptEffect::LeftUndecided => "Left undecided",
+            AcceptEffect::AlreadyDecided => "Left as you decided",
+        }
+    }
+}
+
+impl AcceptPreview {
+    /// The preview for `items`: the selected ones, or every undecided item of the reviewer.
+    pub fn of(items: &[ReviewItemView]) -> Self {
+        let mut lines: Vec<(AcceptEffect, String, usize)> = Vec::new();
+        for item in items {
+            let effect = match (&item.decision, item.recommendation.verdict) {
+                (Some(_), _) => AcceptEffect::AlreadyDecided,
+                (None, RecommendedVerdict::Approve) => AcceptEffect::Approved,
+                (None, RecommendedVerdict::Deny) => AcceptEffect::Denied,
+                (None, RecommendedVerdict::NoInfo) => AcceptEffect::LeftUndecided,
+            };
+            let reason = sentence_case(&item.recommendation.message);
+            match lines
+                .iter_mut()
+                .find(|(known, why, _)| *known == effect && *why == reason)
+            {
+                Some((_, _, count)) => *count += 1,
+                None => lines.push((effect, reason, 1)),
+            }
+        }
+        lines.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.2.cmp(&a.2)));
+        AcceptPreview { lines }
+    }
+
+    /// How many items would be decided.
+    pub fn decided(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|(effect, _, _)| {
+                matches!(effect, AcceptEffect::Approved | AcceptEffect::Denied)
+            })
+            .map(|(_, _, count)| count)
+            .sum()
+    }
+
+    /// The headline of the preview.
+    pub fn headline(&self) -> String {
+        match self.decided() {
+            0 => "No item would be decided: none of them has a recommendation to accept.".into(),
+            1 => "1 item will be decided as recommended:".into(),
+            n => format!("{n} items will be decided as recommended:"),
+        }
+    }
+}
+
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+// ---------- keyboard shortcuts ----------
+
+/// The decision a key asks for on a reviewer's row: A approves, D denies, K is "don't know".
+/// Keys with a modifier are the browser's.
+pub fn verdict_for_key(key: &str, modified: bool) -> Option<ReviewVerdict> {
+    if modified {
+        return None;
+    }
+    match key {
+        "a" | "A" => Some(ReviewVerdict::Approve),
+        "d" | "D" => Some(ReviewVerdict::Deny),
+        "k" | "K" => Some(ReviewVerdict::DontKnow),
+        _ => None,
+    }
 }

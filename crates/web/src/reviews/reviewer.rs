@@ -7,10 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use leptos::ev::SubmitEvent;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_domain::page::DEFAULT_PAGE_SIZE;
+use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::review::{
     ReviewInstanceState, ReviewInstanceView, ReviewItemView, ReviewProgress, ReviewVerdict,
     StageDecision,
@@ -26,9 +26,9 @@ use crate::my_access::requests::{my_id, when};
 use crate::pages::common::param_id;
 use crate::pages::lists::LoadMore;
 use crate::reviews::{
-    BulkSummary, ItemQuery, accept_recommendations, bulk_decision, decided_label, decision,
-    outcome_label, progress_text, recommended_label, resource_kind_label, self_review_label,
-    self_review_question, source_label, stage_text, state_badge, state_label,
+    AcceptPreview, BulkSummary, ItemQuery, accept_recommendations, bulk_decision, decided_label,
+    decision, outcome_label, progress_text, recommended_label, resource_kind_label,
+    self_review_label, self_review_question, source_label, stage_text, state_badge, state_label,
 };
 use crate::routes;
 use crate::state::{PagedList, Shape};
@@ -347,14 +347,53 @@ fn ReviewItems(id: ReviewInstanceId, open: Signal<bool>, changed: Callback<()>) 
             }
         }
     });
-    let pending =
-        move || decide_one.pending().get() || decide_many.pending().get() || accept.pending().get();
+    // "Accept recommendations" first shows what it would do, counted by reason: for the
+    // selected items, or for every undecided item of the reviewer (read in full for it).
+    let preview = RwSignal::new(None::<(Vec<ReviewItemId>, AcceptPreview)>);
+    let prepare = Action::new_local(move |ids: &Vec<ReviewItemId>| {
+        let ids = ids.clone();
+        async move {
+            let asked: Vec<ReviewItemView> = if ids.is_empty() {
+                let query = ItemQuery::mine(true, "");
+                let mut all = Vec::new();
+                let mut cursor = None;
+                loop {
+                    let page = PageQuery {
+                        limit: Some(MAX_PAGE_SIZE),
+                        cursor,
+                    };
+                    let found = api::reviews::items(id, &query, &page).await?;
+                    all.extend(found.items);
+                    match found.next_cursor {
+                        Some(next) => cursor = Some(next),
+                        None => break all,
+                    }
+                }
+            } else {
+                items.with_items(|all| {
+                    all.iter()
+                        .filter(|item| ids.contains(&item.id))
+                        .cloned()
+                        .collect()
+                })
+            };
+            preview.set(Some((ids, AcceptPreview::of(&asked))));
+            Ok::<(), ApiError>(())
+        }
+    });
+    let pending = move || {
+        decide_one.pending().get()
+            || decide_many.pending().get()
+            || accept.pending().get()
+            || prepare.pending().get()
+    };
     let last_error = Signal::derive(move || {
         refused_here
             .get()
             .or_else(|| decide_one.value().get().and_then(Result::err))
             .or_else(|| decide_many.value().get().and_then(Result::err))
             .or_else(|| accept.value().get().and_then(Result::err))
+            .or_else(|| prepare.value().get().and_then(Result::err))
     });
     let reason_error = Signal::derive(move || last_error.get()?.field_message("justification"));
     let clear = move || {
@@ -363,6 +402,8 @@ fn ReviewItems(id: ReviewInstanceId, open: Signal<bool>, changed: Callback<()>) 
         decide_one.value().set(None);
         decide_many.value().set(None);
         accept.value().set(None);
+        prepare.value().set(None);
+        preview.set(None);
     };
     let on_one = Callback::new(move |asked: OneDecision| {
         if decide_one.pending().get_untracked() {
@@ -391,11 +432,21 @@ fn ReviewItems(id: ReviewInstanceId, open: Signal<bool>, changed: Callback<()>) 
         }
     };
     let on_accept = move |_| {
-        if accept.pending().get_untracked() {
+        if accept.pending().get_untracked() || prepare.pending().get_untracked() {
             return;
         }
         clear();
-        accept.dispatch(selected.get_untracked().into_iter().collect());
+        prepare.dispatch(selected.get_untracked().into_iter().collect());
+    };
+    let on_apply = move |_| {
+        if accept.pending().get_untracked() {
+            return;
+        }
+        if let Some((ids, _)) = preview.get_untracked() {
+            clear();
+            preview.set(None);
+            accept.dispatch(ids);
+        }
     };
     let on_search = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -581,54 +632,89 @@ fn ReviewItems(id: ReviewInstanceId, open: Signal<bool>, changed: Callback<()>) 
                                 <button type="button" class="btn btn-secondary" aria-disabled=move || busy(pending()) on:click=move |_| on_many(ReviewVerdict::DontKnow)>
                                     "Don't know for selected"
                                 </button>
-                                <button type="button" class="btn btn-secondary" aria-disabled=move || busy(pending()) on:click=on_accept>
+                                <button
+                                    type="button"
+                                    class="btn btn-secondary"
+                                    aria-disabled=move || busy(pending())
+                                    aria-expanded=move || if preview.with(Option::is_some) { "true" } else { "false" }
+                                    aria-controls="accept-preview"
+                                    on:click=on_accept
+                                >
                                     {accept_label}
                                 </button>
                             </div>
+                            <div id="accept-preview">
+                                {move || preview.get().map(|(_, shown)| {
+                                    let decided = shown.decided();
+                                    view! {
+                                        <section class="accept-preview" aria-labelledby="accept-preview-heading">
+                                            <h3 id="accept-preview-heading">"Accept recommendations?"</h3>
+                                            <p>{shown.headline()}</p>
+                                            <ul class="accept-preview-lines">
+                                                {shown.lines.iter().map(|(effect, why, count)| view! {
+                                                    <li>
+                                                        <strong>{effect.label()} ": " {count.to_string()}</strong>
+                                                        " — " {why.clone()}
+                                                    </li>
+                                                }).collect_view()}
+                                            </ul>
+                                            <div class="form-actions">
+                                                {(decided > 0).then(|| view! {
+                                                    <button type="button" class="btn btn-primary" aria-disabled=move || busy(pending()) on:click=on_apply>
+                                                        {format!("Decide {decided} as recommended")}
+                                                    </button>
+                                                })}
+                                                <button type="button" class="btn btn-secondary" on:click=move |_| preview.set(None)>
+                                                    "Cancel"
+                                                </button>
+                                            </div>
+                                        </section>
+                                    }
+                                })}
+                            </div>
                         </Show>
                     </form>
-                    <div class="table-wrap" role="group" aria-labelledby="items-heading" tabindex="0">
-                        <table class="table table-wrapping review-table">
-                            <thead>
-                                <tr>
-                                    <th scope="col" class="cell-select">
-                                        <input
-                                            type="checkbox"
-                                            aria-label="Select all items shown"
-                                            prop:checked=all_selected
-                                            on:change=move |ev| toggle_all(event_target_checked(&ev))
-                                        />
-                                    </th>
-                                    <th scope="col">"Person"</th>
-                                    <th scope="col">"Access"</th>
-                                    <th scope="col">"Last sign-in"</th>
-                                    <th scope="col">"Recommendation"</th>
-                                    <Show when=move || show_earlier.get()>
-                                        <th scope="col">"Earlier stages"</th>
-                                    </Show>
-                                    <th scope="col">"Decision"</th>
-                                    <Show when=move || open.get()>
-                                        <th scope="col"><span class="visually-hidden">"Decide"</span></th>
-                                    </Show>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                <For each=ids key=|id| *id let(item_id)>
-                                    <ItemRow
-                                        item_id=item_id
-                                        items=items
-                                        selected=selected
-                                        open=open
-                                        show_earlier=show_earlier
-                                        reason=reason
-                                        decide=decide_one
-                                        on_decide=on_one
-                                        me=me
+                    <Show when=move || open.get()>
+                        <p class="field-hint shortcut-hint" id="review-shortcuts">
+                            "Keyboard shortcuts: move the focus into a person's row (Tab to its checkbox or buttons) and press "
+                            <kbd>"A"</kbd> " to approve, " <kbd>"D"</kbd> " to deny or " <kbd>"K"</kbd> " for don't know."
+                        </p>
+                    </Show>
+                    <table class="table review-table" role="table" aria-labelledby="items-heading">
+                        <thead>
+                            <tr role="row">
+                                <th scope="col" role="columnheader" class="cell-select">
+                                    <input
+                                        type="checkbox"
+                                        aria-label="Select all items shown"
+                                        prop:checked=all_selected
+                                        on:change=move |ev| toggle_all(event_target_checked(&ev))
                                     />
-                                </For>
-                            </tbody>
-                        </table>
-                    </div>
+                                </th>
+                                <th scope="col" role="columnheader">"Person and how they have the access"</th>
+                                <th scope="col" role="columnheader">"Sign-in and recommendation"</th>
+                                <th scope="col" role="columnheader">"Decision"</th>
+                                <Show when=move || open.get()>
+                                    <th scope="col" role="columnheader" class="cell-verdicts"><span class="visually-hidden">"Decide"</span></th>
+                                </Show>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For each=ids key=|id| *id let(item_id)>
+                                <ItemRow
+                                    item_id=item_id
+                                    items=items
+                                    selected=selected
+                                    open=open
+                                    show_earlier=show_earlier
+                                    reason=reason
+                                    decide=decide_one
+                                    on_decide=on_one
+                                    me=me
+                                />
+                            </For>
+                        </tbody>
+                    </table>
                 }
                 .into_any(),
             }}
@@ -704,11 +790,12 @@ fn ItemRow(
                 .input()
                 .with(|asked| asked.as_ref().is_some_and(|a| a.item == item_id))
     };
-    let button = move |verdict: ReviewVerdict, class: &'static str| {
+    let button = move |verdict: ReviewVerdict, class: &'static str, key: &'static str| {
         view! {
             <button
                 type="button"
                 class=class
+                aria-keyshortcuts=key
                 aria-pressed=move || if verdict_now() == Some(verdict) { "true" } else { "false" }
                 aria-label=move || format!("{} {}", crate::reviews::verdict_label(verdict), name())
                 aria-disabled=move || busy(busy_here())
@@ -718,16 +805,31 @@ fn ItemRow(
             </button>
         }
     };
+    let on_key = move |ev: KeyboardEvent| {
+        if !open.get_untracked() || ev.repeat() {
+            return;
+        }
+        let modified = ev.ctrl_key() || ev.alt_key() || ev.meta_key();
+        if let Some(verdict) = crate::reviews::verdict_for_key(&ev.key(), modified) {
+            ev.prevent_default();
+            on_decide.run(OneDecision {
+                item: item_id,
+                verdict,
+                reason: reason.get_untracked(),
+            });
+        }
+    };
     move || {
         item.get().map(|item| {
             let recommendation = item.recommendation.clone();
             let earlier: Vec<String> = item.earlier_decisions.iter().map(earlier_text).collect();
             view! {
-                <tr class:row-selected=checked>
-                    <td class="cell-select">
+                <tr role="row" class="review-row" class:row-selected=checked on:keydown=on_key>
+                    <td role="cell" class="cell-select">
                         <input
                             type="checkbox"
                             aria-label=format!("Select {}", item.person.display_name)
+                            aria-keyshortcuts=move || open.get().then_some("A D K")
                             prop:checked=checked
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
@@ -737,31 +839,31 @@ fn ItemRow(
                             }
                         />
                     </td>
-                    <th scope="row">
-                        {item.person.display_name.clone()}
-                        <span class="choice-hint">{item.person.username.clone()}</span>
+                    <th scope="row" role="rowheader" class="cell-person">
+                        <span class="person-name">{item.person.display_name.clone()}</span>
+                        <span class="choice-hint">{item.person.username.clone()} " · " {item.access_name.clone()}</span>
+                        {grants(&item)}
                     </th>
-                    <td>{item.access_name.clone()}</td>
-                    <td>{match item.last_sign_in_at {
-                        Some(at) => when(at).into_any(),
-                        None => "Never".into_any(),
-                    }}</td>
-                    <td>
-                        {recommended_label(recommendation.verdict)}
-                        <span class="choice-hint">{sentence(&recommendation.message)}</span>
-                    </td>
-                    <Show when=move || show_earlier.get()>
-                        <td>
+                    <td role="cell" class="cell-recommendation">
+                        <span class="choice-hint">{match item.last_sign_in_at {
+                            Some(at) => view! { "Last sign-in " {when(at)} }.into_any(),
+                            None => "Never signed in".into_any(),
+                        }}</span>
+                        <span class="recommendation">
+                            {recommended_label(recommendation.verdict)}
+                            <span class="choice-hint">{sentence(&recommendation.message)}</span>
+                        </span>
+                        <Show when=move || show_earlier.get()>
                             {earlier.iter().map(|line| view! { <span class="choice-hint">{line.clone()}</span> }).collect_view()}
-                        </td>
-                    </Show>
-                    <td>{decision_cell(&item, me)}</td>
+                        </Show>
+                    </td>
+                    <td role="cell" class="cell-decision">{decision_cell(&item, me)}</td>
                     <Show when=move || open.get()>
-                        <td class="cell-actions">
+                        <td role="cell" class="cell-verdicts">
                             <div class="row-actions verdict-buttons">
-                                {button(ReviewVerdict::Approve, "btn btn-secondary btn-small")}
-                                {button(ReviewVerdict::Deny, "btn btn-danger-outline btn-small")}
-                                {button(ReviewVerdict::DontKnow, "btn btn-ghost btn-small")}
+                                {button(ReviewVerdict::Approve, "btn btn-secondary btn-small", "A")}
+                                {button(ReviewVerdict::Deny, "btn btn-danger-outline btn-small", "D")}
+                                {button(ReviewVerdict::DontKnow, "btn btn-ghost btn-small", "K")}
                             </div>
                         </td>
                     </Show>
@@ -769,6 +871,27 @@ fn ItemRow(
             }
         })
     }
+}
+
+/// How the person holds the access: the packages that grant it, under which policy, since when.
+fn grants(item: &ReviewItemView) -> AnyView {
+    if item.granted_by.is_empty() {
+        return view! { <span class="choice-hint grant">"Not through an access package"</span> }
+            .into_any();
+    }
+    item.granted_by
+        .iter()
+        .map(|grant| {
+            let ends = grant.ends_at.map(|at| view! { ", ends " {when(at)} });
+            view! {
+                <span class="choice-hint grant">
+                    "Through " {grant.access_package_name.clone()}
+                    " (policy " {grant.policy_name.clone()} "), since " {when(grant.since)} {ends}
+                </span>
+            }
+        })
+        .collect_view()
+        .into_any()
 }
 
 /// One's own access in a self-review: "Do you still need access to X?", Yes or No, and why.

@@ -590,3 +590,102 @@ fn a_new_manager_review_falls_back_to_the_person_setting_it_up() {
     owners.default_fallback_to(me);
     assert!(owners.stages[0].fallback.is_empty());
 }
+
+fn item_recommended(
+    recommendation: Recommendation,
+    decided: Option<ReviewVerdict>,
+) -> ReviewItemView {
+    ReviewItemView {
+        id: ITEM.parse().unwrap(),
+        instance_id: ITEM.parse().unwrap(),
+        person: PersonSummary {
+            id: USER.parse().unwrap(),
+            username: "alice".into(),
+            display_name: "Alice Analyst".into(),
+            guest: false,
+        },
+        access: ReviewedResource::Group {
+            group_id: GROUP.parse().unwrap(),
+        },
+        access_name: "Sales".into(),
+        last_sign_in_at: None,
+        recommendation: RecommendationView {
+            verdict: recommendation.verdict(),
+            reason: recommendation,
+            message: recommendation.message(),
+        },
+        stage: 1,
+        self_review: false,
+        decision: decided.map(|verdict| ReviewDecision {
+            by: USER.parse().unwrap(),
+            verdict,
+            justification: None,
+            source: DecisionSource::Reviewer,
+            at: "2030-03-04T14:05:00Z".parse().unwrap(),
+        }),
+        earlier_decisions: Vec::new(),
+        final_outcome: None,
+        applied: None,
+        granted_by: Vec::new(),
+    }
+}
+
+#[test]
+fn the_preview_of_accepting_recommendations_counts_the_items_by_what_happens_and_why() {
+    let recent = Recommendation::SignedInRecently { look_back_days: 30 };
+    let stale = Recommendation::NoRecentSignIn { look_back_days: 30 };
+    let never = Recommendation::NeverSignedIn { look_back_days: 30 };
+    let items = vec![
+        item_recommended(stale, None),
+        item_recommended(recent, None),
+        item_recommended(stale, None),
+        item_recommended(never, None),
+        item_recommended(recent, Some(ReviewVerdict::Deny)),
+        item_recommended(Recommendation::Off {}, None),
+    ];
+    let preview = AcceptPreview::of(&items);
+    assert_eq!(
+        preview.lines,
+        vec![
+            (
+                AcceptEffect::Approved,
+                "Signed in within the last 30 days".to_string(),
+                1
+            ),
+            (
+                AcceptEffect::Denied,
+                "No sign-in in the last 30 days".to_string(),
+                2
+            ),
+            (AcceptEffect::Denied, "Never signed in".to_string(), 1),
+            (
+                AcceptEffect::LeftUndecided,
+                "Recommendations are off for this review".to_string(),
+                1
+            ),
+            (
+                AcceptEffect::AlreadyDecided,
+                "Signed in within the last 30 days".to_string(),
+                1
+            ),
+        ]
+    );
+    assert_eq!(preview.decided(), 4);
+    assert_eq!(
+        preview.headline(),
+        "4 items will be decided as recommended:"
+    );
+    assert_eq!(
+        AcceptPreview::of(&[]).headline(),
+        "No item would be decided: none of them has a recommendation to accept."
+    );
+}
+
+#[test]
+fn a_d_and_k_decide_a_row_but_not_with_a_modifier() {
+    assert_eq!(verdict_for_key("a", false), Some(ReviewVerdict::Approve));
+    assert_eq!(verdict_for_key("D", false), Some(ReviewVerdict::Deny));
+    assert_eq!(verdict_for_key("k", false), Some(ReviewVerdict::DontKnow));
+    assert_eq!(verdict_for_key("a", true), None);
+    assert_eq!(verdict_for_key("x", false), None);
+}

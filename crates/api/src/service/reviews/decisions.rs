@@ -10,7 +10,9 @@ use tessera_domain::review::{
     ReviewInstance, ReviewItem, ReviewItemView, ReviewRefusal,
 };
 
-use super::records::{decision_conflict, instance_of, item_of, item_write, person, refusal};
+use super::records::{
+    decision_conflict, instance_of, item_of, item_write, person, refusal, with_grants,
+};
 use crate::auth::review_authz::{InstanceReader, ReviewerOf};
 use crate::error::{ApiError, ApiResult};
 use crate::service::audit_event;
@@ -45,13 +47,16 @@ pub async fn decide(
     store::reviews::write_decisions(&state.db, row.id, row.version, &[write], &[audit])
         .await
         .map_err(decision_conflict)?;
-    Ok(ReviewItemView::new(
+    let mut view = [ReviewItemView::new(
         &instance,
         &item,
         person(item_row),
         row.resource_name.clone(),
         ItemAudience::Reviewer,
-    ))
+    )];
+    with_grants(state, &instance, &mut view).await?;
+    let [view] = view;
+    Ok(view)
 }
 
 pub use tessera_domain::review::ItemOutcome;
@@ -134,6 +139,18 @@ async fn bulk(
     store::reviews::write_decisions(&state.db, row.id, row.version, &writes, &audit)
         .await
         .map_err(decision_conflict)?;
+    let mut decided: Vec<ReviewItemView> = outcomes
+        .iter_mut()
+        .filter_map(|outcome| outcome.item.take())
+        .collect();
+    with_grants(state, &instance, &mut decided).await?;
+    let mut decided = decided.into_iter();
+    for outcome in outcomes
+        .iter_mut()
+        .filter(|outcome| outcome.refused.is_none())
+    {
+        outcome.item = decided.next();
+    }
     Ok(outcomes)
 }
 

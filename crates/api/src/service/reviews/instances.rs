@@ -7,7 +7,7 @@ use tessera_domain::review::{
 };
 use uuid::Uuid;
 
-use super::records::{all_items, definition_of, instance_of, item_of, person};
+use super::records::{all_items, definition_of, instance_of, item_of, person, with_grants};
 use crate::auth::review_authz::{InstanceReader, OwnReviews, ReviewManager};
 use crate::error::{ApiError, ApiResult};
 use crate::service::page::{PageRequest, parse_search};
@@ -127,7 +127,7 @@ pub async fn list_items(
         format!("{}{ITEM_CURSOR_SEPARATOR}{}", item.username, item.id)
     });
     let instance = instance_of(row)?;
-    let items = rows
+    let mut items = rows
         .iter()
         .map(|item_row| {
             Ok(ReviewItemView::new(
@@ -139,5 +139,6 @@ pub async fn list_items(
             ))
         })
         .collect::<ApiResult<Vec<_>>>()?;
+    with_grants(state, &instance, &mut items).await?;
     Ok(review::ReviewItemPage { items, next_cursor })
 }

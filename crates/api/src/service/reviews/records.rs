@@ -2,19 +2,20 @@
 //! problems.
 
 use chrono::{DateTime, Utc};
-use tessera_domain::UserId;
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::problem::ProblemCode;
 use tessera_domain::review::{
-    ReviewInstance, ReviewItem, ReviewItemRecord, ReviewRefusal, ValidReviewDefinition,
+    GrantView, ReviewInstance, ReviewItem, ReviewItemRecord, ReviewItemView, ReviewRefusal,
+    ReviewedResource, ValidReviewDefinition,
 };
 use tessera_domain::user::UserType;
+use tessera_domain::{AccessPackageId, UserId};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::reviews::{
-    DefinitionRow, InstanceRow, InstanceWrite, ItemFilter, ItemRow, ItemWrite,
+    DefinitionRow, GrantedAccess, InstanceRow, InstanceWrite, ItemFilter, ItemRow, ItemWrite,
 };
 use crate::store::{self, StoreError};
 
@@ -171,4 +172,41 @@ pub(super) fn decision_conflict(err: StoreError) -> ApiError {
         },
         other => other.into(),
     }
+}
+
+/// Fills in how each person of `views` holds the reviewed access now (`granted_by`).
+pub(super) async fn with_grants(
+    state: &AppState,
+    instance: &ReviewInstance,
+    views: &mut [ReviewItemView],
+) -> ApiResult<()> {
+    let access = match instance.resource() {
+        ReviewedResource::Group { group_id } => GrantedAccess::Group(*group_id.as_uuid()),
+        ReviewedResource::Application { application_id } => {
+            GrantedAccess::Application(*application_id.as_uuid())
+        }
+        ReviewedResource::AccessPackage {
+            access_package_id,
+            policy_id,
+        } => GrantedAccess::Package {
+            package: *access_package_id.as_uuid(),
+            policy: policy_id.map(|policy| *policy.as_uuid()),
+        },
+    };
+    let people: Vec<Uuid> = views.iter().map(|view| *view.person.id.as_uuid()).collect();
+    let grants = store::reviews::list_grants(&state.db, access, &people).await?;
+    for view in views.iter_mut() {
+        view.granted_by = grants
+            .iter()
+            .filter(|grant| grant.user_id == *view.person.id.as_uuid())
+            .map(|grant| GrantView {
+                access_package_id: AccessPackageId::from_uuid(grant.package_id),
+                access_package_name: grant.package_name.clone(),
+                policy_name: grant.policy_name.clone(),
+                since: grant.starts_at,
+                ends_at: grant.ends_at,
+            })
+            .collect();
+    }
+    Ok(())
 }
