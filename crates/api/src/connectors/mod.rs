@@ -97,6 +97,7 @@ pub trait Connector {
 pub mod ldap;
 
 pub use ldap::LdapConnector;
+pub use scim::ScimConnector;
 
 use tessera_domain::connector::ConnectorSettings;
 
@@ -104,6 +105,7 @@ use tessera_domain::connector::ConnectorSettings;
 #[derive(Debug)]
 pub enum AnyConnector {
     Ldap(LdapConnector),
+    Scim(ScimConnector),
 }
 
 impl AnyConnector {
@@ -114,8 +116,8 @@ impl AnyConnector {
             ConnectorSettings::Ldap(ldap) => {
                 Ok(AnyConnector::Ldap(LdapConnector::new(ldap, secret)?))
             }
-            ConnectorSettings::Scim(_) => {
-                Err(ConnectorError::permanent("scim connector not built in"))
+            ConnectorSettings::Scim(scim) => {
+                Ok(AnyConnector::Scim(ScimConnector::new(scim, secret)?))
             }
         }
     }
@@ -125,36 +127,42 @@ impl Connector for AnyConnector {
     async fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
         match self {
             AnyConnector::Ldap(c) => c.test_connection().await,
+            AnyConnector::Scim(c) => c.test_connection().await,
         }
     }
 
     async fn add_member(&self, target: &str, person: &Person) -> Result<(), ConnectorError> {
         match self {
             AnyConnector::Ldap(c) => c.add_member(target, person).await,
+            AnyConnector::Scim(c) => c.add_member(target, person).await,
         }
     }
 
     async fn remove_member(&self, target: &str, person: &Person) -> Result<(), ConnectorError> {
         match self {
             AnyConnector::Ldap(c) => c.remove_member(target, person).await,
+            AnyConnector::Scim(c) => c.remove_member(target, person).await,
         }
     }
 
     async fn deactivate(&self, person: &Person) -> Result<(), ConnectorError> {
         match self {
             AnyConnector::Ldap(c) => c.deactivate(person).await,
+            AnyConnector::Scim(c) => c.deactivate(person).await,
         }
     }
 
     async fn list_members(&self, target: &str) -> Result<Vec<String>, ConnectorError> {
         match self {
             AnyConnector::Ldap(c) => c.list_members(target).await,
+            AnyConnector::Scim(c) => c.list_members(target).await,
         }
     }
 
     fn member_key(&self, person: &Person) -> Option<String> {
         match self {
             AnyConnector::Ldap(c) => c.member_key(person),
+            AnyConnector::Scim(c) => c.member_key(person),
         }
     }
 }

@@ -9,6 +9,7 @@ use tessera_domain::connector::{
 };
 use tessera_domain::page::{ConnectorBindingPage, ConnectorPage, DeliveryPage, PageQuery};
 use tessera_domain::problem::Problem;
+use tessera_domain::reconcile::ReconciliationReport;
 use tessera_domain::{AssignmentId, ConnectorBindingId, ConnectorId, ProvisioningOperationId};
 
 use crate::auth::Actor;
@@ -245,6 +246,104 @@ pub async fn delete_connector_binding(
     let (id, binding) = path.into_inner();
     service::provisioning::delete_binding(&proof, &state, &actor, id, binding).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A dry run of reconciliation: what the binding's target holds compared with the people
+/// Tessera's group or app role has (missing and unexpected members). Changes nothing.
+#[utoipa::path(
+    operation_id = "get_connector_binding_reconciliation",
+    tag = "connectors",
+    params(
+        ("id" = ConnectorId, Path, description = "The connector's id"),
+        ("binding_id" = ConnectorBindingId, Path, description = "The binding's id"),
+    ),
+    responses(
+        (status = 200, description = "The difference", body = ReconciliationReport),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such binding of this connector", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The target could not be read; `detail` says what it answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/connectors/{id}/bindings/{binding_id}/reconciliation")]
+pub async fn get_connector_binding_reconciliation(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(ConnectorId, ConnectorBindingId)>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let (id, binding) = path.into_inner();
+    let report =
+        service::provisioning::reconcile_binding(&proof, &state, &actor, id, binding, false)
+            .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The dry run of reconciliation as CSV: one row per missing or unexpected member.
+#[utoipa::path(
+    operation_id = "export_connector_binding_reconciliation",
+    tag = "connectors",
+    params(
+        ("id" = ConnectorId, Path, description = "The connector's id"),
+        ("binding_id" = ConnectorBindingId, Path, description = "The binding's id"),
+    ),
+    responses(
+        (status = 200, description = "The difference as CSV", body = String, content_type = "text/csv"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such binding of this connector", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The target could not be read; `detail` says what it answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/connectors/{id}/bindings/{binding_id}/reconciliation.csv")]
+pub async fn export_connector_binding_reconciliation(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(ConnectorId, ConnectorBindingId)>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let (id, binding) = path.into_inner();
+    let report =
+        service::provisioning::reconcile_binding(&proof, &state, &actor, id, binding, false)
+            .await?;
+    let csv = service::reconcile::report_csv(&report)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"reconciliation.csv\"",
+        ))
+        .body(csv))
+}
+
+/// Reconciles the binding's target: adds the missing members and removes the unexpected ones
+/// through the connector, then answers what was done and what failed. Audited.
+#[utoipa::path(
+    operation_id = "apply_connector_binding_reconciliation",
+    tag = "connectors",
+    params(
+        ("id" = ConnectorId, Path, description = "The connector's id"),
+        ("binding_id" = ConnectorBindingId, Path, description = "The binding's id"),
+    ),
+    responses(
+        (status = 200, description = "Applied; `errors` lists the changes the target refused", body = ReconciliationReport),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such binding of this connector", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The target could not be read; `detail` says what it answered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/connectors/{id}/bindings/{binding_id}/reconciliation")]
+pub async fn apply_connector_binding_reconciliation(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(ConnectorId, ConnectorBindingId)>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let (id, binding) = path.into_inner();
+    let report =
+        service::provisioning::reconcile_binding(&proof, &state, &actor, id, binding, true).await?;
+    Ok(HttpResponse::Ok().json(report))
 }
 
 /// Where an assignment's access was pushed: per connected system and target, the action,

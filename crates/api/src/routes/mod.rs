@@ -136,6 +136,9 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(connectors::list_connector_bindings)
         .service(connectors::create_connector_binding)
         .service(connectors::delete_connector_binding)
+        .service(connectors::export_connector_binding_reconciliation)
+        .service(connectors::get_connector_binding_reconciliation)
+        .service(connectors::apply_connector_binding_reconciliation)
         .service(connectors::list_assignment_deliveries)
         .service(connectors::retry_provisioning_operation)
         .service(connectors::skip_provisioning_operation);

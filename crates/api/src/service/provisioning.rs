@@ -332,6 +332,8 @@ fn with_timeout(connector: AnyConnector, state: &AppState) -> AnyConnector {
     let timeout = Duration::from_secs(state.settings.provisioning.timeout_seconds);
     match connector {
         AnyConnector::Ldap(ldap) => AnyConnector::Ldap(ldap.with_timeout(timeout)),
+        // A SCIM connector's timeout is its own setting (`timeout_seconds`).
+        scim @ AnyConnector::Scim(_) => scim,
     }
 }
 
@@ -661,4 +663,48 @@ impl OutboxWorker for ProvisioningWorker<'_> {
         };
         Ok(recorded)
     }
+}
+
+/// Compares what binding `binding` of connector `id` holds at its target with the people
+/// Tessera's group or app role has, and with `apply` sets the target right (audited as
+/// `connector.reconcile`). A target that cannot be read is a `connector_failed` problem.
+pub async fn reconcile_binding(
+    _proof: &AdminProof,
+    state: &AppState,
+    actor: &Actor,
+    id: ConnectorId,
+    binding: ConnectorBindingId,
+    apply: bool,
+) -> ApiResult<tessera_domain::reconcile::ReconciliationReport> {
+    let connector_row = find(state, id).await?;
+    let binding_row = store::provisioning::list_bindings(&state.db, connector_row.id)
+        .await?
+        .into_iter()
+        .find(|row| row.id == *binding.as_uuid())
+        .ok_or(ApiError::NotFound("connector binding"))?;
+    let membership = match (binding_row.group_id, binding_row.app_role_id) {
+        (Some(group), _) => store::reconcile::Membership::Group(GroupId::from_uuid(group)),
+        (None, Some(role)) => store::reconcile::Membership::AppRole(AppRoleId::from_uuid(role)),
+        (None, None) => return Err(corrupt("binding", binding_row.id)),
+    };
+    let expected = store::reconcile::list_expected_people(&state.db, membership).await?;
+    let connector = build(state, &connector_row).await?;
+    let mut report = super::reconcile::reconcile(&connector, &binding_row.target, &expected, apply)
+        .await
+        .map_err(|err| ApiError::ConnectorFailed {
+            detail: err.message,
+        })?;
+    report.connector_id = Some(connector_row.id);
+    if apply {
+        let event = audit_event::<(), _>(
+            Some(actor),
+            "connector.reconcile",
+            CONNECTOR,
+            connector_row.id.to_string(),
+            None,
+            Some(&report),
+        );
+        store::audit::insert_event(&state.db, &event).await?;
+    }
+    Ok(report)
 }

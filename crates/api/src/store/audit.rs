@@ -135,3 +135,11 @@ pub async fn list_events(
     .await)?;
     Ok(rows)
 }
+
+/// Writes `event` on its own, for a change outside Tessera's tables (a connected system's
+/// members set right by reconciliation).
+pub async fn insert_event(db: &super::Db, event: &AuditEvent) -> StoreResult<()> {
+    let mut tx = super::Tx::begin(db).await?;
+    let out = on_db!(&mut tx, conn => insert_audit_event(&mut *conn, event).await);
+    tx.commit_if_ok(out).await
+}

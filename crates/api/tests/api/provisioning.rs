@@ -189,6 +189,74 @@ fn member_dn(username: &str) -> String {
 }
 
 on_both_backends! {
+    async fn reconciliation_finds_the_difference_and_applying_it_fixes_ldap(app: TestApp) {
+        let slapd = Slapd::shared();
+        let target = slapd.add_group_of_names(&unique("recon"));
+        let bound = package_with_group(&app, "Recon").await;
+        let connector = connector(&app, slapd, "member").await;
+        let binding = id(&bind(&app, &connector, bound.group, &target).await);
+        // Alice holds the group in Tessera, but her operation is never pushed.
+        let (alice, alice_name) = person(&app, slapd).await;
+        assign(&app, &bound, &alice.id()).await;
+        // Bob is in the directory's group with no assignment behind him.
+        let bob = unique("p");
+        let bob_dn = slapd.add_person(&bob);
+        slapd.modify(&format!(
+            "dn: {target}\nchangetype: modify\nadd: member\nmember: {bob_dn}\n"
+        ));
+        let path = format!("/api/v1/connectors/{connector}/bindings/{binding}/reconciliation");
+
+        let dry = app.admin.get(&path).await;
+        assert_eq!(dry.status(), 200);
+        let dry: Value = dry.json().await.unwrap();
+        assert_eq!(dry["applied"], false);
+        assert_eq!(dry["connector_id"], connector.as_str());
+        let missing: Vec<&str> = dry["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|member| member["username"].as_str().unwrap())
+            .collect();
+        assert_eq!(missing, [alice_name.as_str()], "{dry}");
+        assert!(dry["unexpected"].as_array().unwrap().contains(&json!(bob)), "{dry}");
+        let members = slapd.values(&target, "member");
+        assert!(members.contains(&member_dn(&bob)), "a dry run changes nothing");
+        assert!(!members.contains(&member_dn(&alice_name)));
+
+        let csv = app.admin.get(&format!("{path}.csv")).await;
+        assert_eq!(csv.status(), 200);
+        let csv = csv.text().await.unwrap();
+        assert!(csv.contains(&alice_name) && csv.contains(&bob), "{csv}");
+
+        for refused in [alice.get(&path).await, alice.post(&path, &json!({})).await] {
+            assert_eq!(refused.status(), 403);
+        }
+        assert!(!slapd.values(&target, "member").contains(&member_dn(&alice_name)));
+
+        let applied = app.admin.post(&path, &json!({})).await;
+        assert_eq!(applied.status(), 200);
+        let applied: Value = applied.json().await.unwrap();
+        assert_eq!(applied["applied"], true);
+        let members = slapd.values(&target, "member");
+        assert!(members.contains(&member_dn(&alice_name)), "{applied}");
+        assert!(!members.contains(&member_dn(&bob)), "{applied}");
+
+        let again: Value = app.admin.get(&path).await.json().await.unwrap();
+        assert_eq!(again["missing"], json!([]), "{again}");
+        assert!(!again["unexpected"].as_array().unwrap().contains(&json!(bob)), "{again}");
+
+        let unknown = app
+            .admin
+            .get(&format!(
+                "/api/v1/connectors/{connector}/bindings/{}/reconciliation",
+                Uuid::now_v7()
+            ))
+            .await;
+        assert_eq!(unknown.status(), 404);
+    }
+}
+
+on_both_backends! {
     async fn granting_and_removing_a_bound_group_changes_the_ldap_group(app: TestApp) {
         let slapd = Slapd::shared();
         let target = slapd.add_group_of_names(&unique("staff"));
