@@ -36,12 +36,12 @@ pub fn token_view(row: &TokenRow) -> ApiResult<TokenView> {
     })
 }
 
-/// Creates a token for `proof.owner()`. `actor` is `None` only for the command line.
 /// Whether `user` may create API tokens for themselves: guests only where the settings allow.
 pub fn may_create_own(state: &AppState, user: &UserRow) -> bool {
     user.user_type != UserType::Guest || state.settings.guests.allow_api_tokens
 }
 
+/// Creates a token for `proof.owner()`. `actor` is `None` only for the command line.
 pub async fn create_token(
     proof: &TokenManagerProof,
     state: &AppState,

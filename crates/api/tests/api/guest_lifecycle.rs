@@ -117,6 +117,8 @@ async fn audited(app: &TestApp, action: &str, target: &str) -> usize {
 
 on_both_backends! {
     async fn a_guest_whose_last_access_expires_is_blocked_then_unblocked_by_new_access(app: TestApp) {
+        // The guest's own API token must stop working while blocked, so guests may create one.
+        let app = TestApp::spawn_with(app.backend, |settings| settings.guests.allow_api_tokens = true).await;
         let state = app.state().await;
         let maria = app.person("maria").await;
         let wiki = offer(&app, "Wiki", policy(json!({"type": "after_days", "days": 30}))).await;
