@@ -49,7 +49,15 @@ def test_on_a_phone_the_menu_closes_after_following_a_link(page: Page) -> None:
 def test_the_frame_and_a_loading_state_show_before_the_webassembly_arrives(page: Page) -> None:
     sign_in(page, demo_user("alice"))
     held: list[Route] = []
-    page.route(re.compile(r"\.wasm$"), held.append)
+    released = False
+
+    def hold(route: Route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"\.wasm$"), hold)
 
     page.goto("/requests", wait_until="domcontentloaded")
     expect(page.get_by_role("status")).to_have_text("Loading the portal…")
@@ -63,7 +71,7 @@ def test_the_frame_and_a_loading_state_show_before_the_webassembly_arrives(page:
     expect(page.get_by_role("status")).to_have_text("Loading the portal…")
     screenshot(page, "first-paint-1280.png")
 
-    page.unroute(re.compile(r"\.wasm$"))
+    released = True
     for route in held:
         route.continue_()
     expect(page.get_by_role("heading", level=1, name="Request history")).to_be_visible()
@@ -136,6 +144,12 @@ def denied_request_of(tessera: TesseraServer, admin_api: AdminApi, username: str
     return request_id
 
 
+def unread_name(count: int) -> re.Pattern[str]:
+    """The menu link's accessible name with `count` unread (the badge is its own box, so
+    browsers may put spaces around the number)."""
+    return re.compile(rf"^Notifications\s*\(\s*{count}\s*unread\s*\)$")
+
+
 def test_the_inbox_lists_notifications_with_an_unread_badge_and_marks_them_read(
     page: Page, admin_api: AdminApi, tessera: TesseraServer
 ) -> None:
@@ -144,7 +158,7 @@ def test_the_inbox_lists_notifications_with_an_unread_badge_and_marks_them_read(
     second = denied_request_of(tessera, admin_api, person.username)
     sign_in(page, person)
 
-    unread = main_nav(page).get_by_role("link", name="Notifications (2 unread)")
+    unread = main_nav(page).get_by_role("link", name=unread_name(2))
     expect(unread).to_be_visible()
     unread.click()
     expect(page.get_by_role("heading", level=1, name="Notifications")).to_be_visible()
@@ -158,7 +172,7 @@ def test_the_inbox_lists_notifications_with_an_unread_badge_and_marks_them_read(
     screenshot(page, "inbox-1280.png")
 
     items.nth(1).get_by_role("button", name="Mark as read").click()
-    expect(main_nav(page).get_by_role("link", name="Notifications (1 unread)")).to_be_visible()
+    expect(main_nav(page).get_by_role("link", name=unread_name(1))).to_be_visible()
     expect(items.nth(1).get_by_role("button", name="Mark as read")).to_have_count(0)
 
     page.get_by_role("button", name="Mark all as read").click()
