@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{Error, HttpMessage, ResponseError, web};
@@ -138,8 +139,19 @@ pub async fn record_metrics(
     let request = response.request();
     if let Some(state) = request.app_data::<web::Data<AppState>>() {
         let route = request.match_pattern();
+        // A fixed set of labels: a client may invent methods, and each would be a new series.
+        let method = match *request.method() {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+            Method::OPTIONS => "OPTIONS",
+            _ => "other",
+        };
         state.metrics.observe_request(
-            request.method().as_str(),
+            method,
             route.as_deref().unwrap_or(UNMATCHED_ROUTE),
             response.status().as_u16(),
             started.elapsed(),

@@ -39,7 +39,6 @@ pub enum LdapMembership {
 /// Where and how to reach an LDAP v3 directory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct LdapSettings {
     /// `ldap://host:port` or `ldaps://host:port`.
     pub url: String,
@@ -64,7 +63,6 @@ pub struct LdapSettings {
 /// Where and how to reach a SCIM 2.0 application.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct ScimSettings {
     /// The service provider's base URL (`https://app.example.org/scim/v2`); the bearer token is
     /// the connector's secret.

@@ -369,7 +369,11 @@ fn check_url(raw: &str) -> Result<String, String> {
     if host.is_empty() {
         return Err("must name a host".into());
     }
-    let loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+    // An address, not a name that merely starts like one (`127.evil.example`).
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback());
     if !https && !loopback {
         return Err("must be an https URL (plain http only to a loopback host)".into());
     }
@@ -496,6 +500,8 @@ mod tests {
             ("http://localhost/hook", true),
             ("http://[::1]:9000/", true),
             ("http://desk.example.org/hook", false),
+            ("http://127.evil.example/hook", false),
+            ("http://127.0.0.1.evil.example/hook", false),
             ("ftp://desk.example.org/", false),
             ("https://user:pw@desk.example.org/", false),
             ("https://desk.example.org/#frag", false),
