@@ -227,14 +227,8 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
         client: None.into(),
         timeout,
     };
-    let schedule = RetrySchedule {
-        delays: settings
-            .retry_delays_seconds
-            .iter()
-            .map(|s| chrono::Duration::seconds(i64::try_from(*s).unwrap_or(i64::MAX / 1000)))
-            .collect(),
-        max_attempts: settings.max_attempts,
-    };
+    let schedule =
+        RetrySchedule::from_seconds(&settings.retry_delays_seconds, settings.max_attempts);
     let lease = chrono::Duration::from_std(timeout * 2).unwrap_or(chrono::Duration::minutes(5))
         + chrono::Duration::seconds(30);
     run_round(&worker, &schedule, lease, ROUND_LIMIT).await

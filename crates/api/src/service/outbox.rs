@@ -24,6 +24,17 @@ pub struct RetrySchedule {
 }
 
 impl RetrySchedule {
+    /// The schedule of a configuration's `retry_delays_seconds` and `max_attempts`.
+    pub fn from_seconds(delays: &[u64], max_attempts: u32) -> Self {
+        RetrySchedule {
+            delays: delays
+                .iter()
+                .map(|s| chrono::Duration::seconds(i64::try_from(*s).unwrap_or(i64::MAX / 1000)))
+                .collect(),
+            max_attempts,
+        }
+    }
+
     /// What follows failed attempt number `attempt` (1 for the first) at `now`.
     pub fn after_failure(&self, attempt: i64, now: DateTime<Utc>) -> NextAttempt {
         if attempt >= i64::from(self.max_attempts) {
@@ -41,6 +52,15 @@ impl RetrySchedule {
         };
         NextAttempt::At(now + *delay + jitter)
     }
+}
+
+/// A target's error as one line of at most `max` characters, for a delivery log.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    line.trim().chars().take(max).collect()
 }
 
 /// How one push went.

@@ -546,14 +546,8 @@ pub async fn decide_operation(
 pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     let settings = &state.settings.provisioning;
     let timeout = Duration::from_secs(settings.timeout_seconds);
-    let schedule = RetrySchedule {
-        delays: settings
-            .retry_delays_seconds
-            .iter()
-            .map(|s| chrono::Duration::seconds(i64::try_from(*s).unwrap_or(i64::MAX / 1000)))
-            .collect(),
-        max_attempts: settings.max_attempts,
-    };
+    let schedule =
+        RetrySchedule::from_seconds(&settings.retry_delays_seconds, settings.max_attempts);
     // Long enough that a lease never runs out during a push (connect, bind, search, modify).
     let lease = chrono::Duration::from_std(timeout * 8).unwrap_or(chrono::Duration::minutes(5))
         + chrono::Duration::seconds(30);
@@ -567,11 +561,7 @@ struct ProvisioningWorker<'a> {
 
 /// `text` on one line, at most [`MAX_ERROR_CHARS`] characters.
 fn short(text: &str) -> String {
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    line.trim().chars().take(MAX_ERROR_CHARS).collect()
+    super::outbox::one_line(text, MAX_ERROR_CHARS)
 }
 
 fn person(item: &ClaimedOperation) -> Person {
