@@ -17,7 +17,10 @@
 # release binary on an empty and
 # on a full database (the request benchmark's seeding, same TESSERA_BENCH_* sizes) of both
 # databases and prints its cold start and RSS, idle and after a burst of requests
-# (target/bench/footprint.md).
+# (target/bench/footprint.md). `scripts/bench.sh ldap` starts its own slapd and times the
+# provisioning worker pushing 10,000 membership changes to it, against the same changes applied
+# with `ldapmodify` in the same run, on both databases (target/bench/ldap.md; smaller:
+# TESSERA_BENCH_LDAP_CHANGES=1000).
 set -euo pipefail
 
 bench="${1:-requests}"

@@ -59,6 +59,19 @@ pub(crate) fn write_of(
             .collect(),
         now,
         calls: Vec::new(),
-        close_waits: None,
+        // A request closed while it waits for an extension closes the wait: the call is not
+        // sent if it is still pending, and its answer is no longer taken. (The scheduler
+        // marks a wait that ran out `timed_out` instead.)
+        close_waits: match request.state() {
+            RequestState::Denied | RequestState::Canceled | RequestState::Expired => Some("closed"),
+            RequestState::Submitted
+            | RequestState::PendingApproval
+            | RequestState::Waiting
+            | RequestState::Scheduled
+            | RequestState::Delivering
+            | RequestState::Delivered
+            | RequestState::PartiallyDelivered
+            | RequestState::DeliveryFailed => None,
+        },
     })
 }

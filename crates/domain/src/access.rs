@@ -236,7 +236,8 @@ pub struct ExtensionCallView {
     pub mode: ExtensionMode,
     /// `pending` (not yet accepted by the endpoint; retried), `sent` (launch and continue:
     /// done), `waiting` (launch and wait: accepted, no answer yet), `resumed` (answered),
-    /// `timed_out` (no answer in time), `failed` (given up after the last retry).
+    /// `timed_out` (no answer in time), `failed` (given up after the last retry), `closed`
+    /// (launch and wait: the request was closed first; not sent any more, no answer taken).
     pub state: String,
     pub attempts: u32,
     /// The endpoint's last HTTP status, if it answered.

@@ -9,8 +9,12 @@
 //!   connection that cannot be made, breaks or times out, and a busy or unavailable server,
 //!   are retried.
 //! - Each operation opens its own connection, bound as `bind_dn`, with a timeout on connecting
-//!   and on every request. `ldaps://` and StartTLS verify the server's certificate against the
-//!   system's roots and the connector's `ca_certificate`.
+//!   and on every request, unless the connector keeps its connection
+//!   ([`LdapConnector::keeping_connection`], as the provisioning worker does while it has
+//!   work): then the next membership change reuses the bound connection, and one that fails
+//!   on the way (not a refusal by the directory) is made once more on a fresh connection,
+//!   which every change being idempotent allows. Tests and reconciliation connect afresh. `ldaps://` and StartTLS verify the server's
+//!   certificate against the system's roots and the connector's `ca_certificate`.
 //!
 //! The bind password is never logged nor put in an error.
 
@@ -49,6 +53,8 @@ pub struct LdapConnector {
     password: String,
     tls: Option<Arc<rustls::ClientConfig>>,
     timeout: Duration,
+    /// The bound connection kept between operations, when the connector keeps one.
+    kept: Option<tokio::sync::Mutex<Option<Ldap>>>,
 }
 
 impl std::fmt::Debug for LdapConnector {
@@ -85,7 +91,25 @@ impl LdapConnector {
             password: password.to_string(),
             tls,
             timeout: TIMEOUT,
+            kept: None,
         })
+    }
+
+    /// The same connector, keeping its bound connection from one operation to the next until
+    /// [`LdapConnector::close`].
+    pub fn keeping_connection(mut self) -> Self {
+        self.kept = Some(tokio::sync::Mutex::new(None));
+        self
+    }
+
+    /// Unbinds the kept connection, if there is one.
+    pub async fn close(&self) {
+        if let Some(kept) = &self.kept
+            && let Some(mut ldap) = kept.lock().await.take()
+        {
+            // Nothing is pending on it; a failed unbind changes nothing.
+            let _ = ldap.unbind().await;
+        }
     }
 
     /// The same connector, with `timeout` for connecting and for each request.
@@ -119,13 +143,24 @@ impl LdapConnector {
         Ok(ldap)
     }
 
+    /// How long one operation may take: connect, bind, the work (a search and a modify at
+    /// most, or a paged search), unbind.
+    fn budget(&self) -> Duration {
+        self.timeout * 4
+    }
+
+    fn too_slow(&self) -> ConnectorError {
+        ConnectorError::retry(format!(
+            "the directory did not answer within {} s",
+            self.budget().as_secs()
+        ))
+    }
+
     /// Runs `work` on a fresh bound connection, within the time one operation may take.
     async fn with_connection<T>(
         &self,
         work: impl AsyncFnOnce(&mut Ldap) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
-        // Connect, bind, the work (a search and a modify at most, or a paged search), unbind.
-        let budget = self.timeout * 4;
         let run = async {
             let mut ldap = self.connect().await?;
             let out = work(&mut ldap).await;
@@ -133,14 +168,10 @@ impl LdapConnector {
             let _ = ldap.unbind().await;
             out
         };
-        tokio::time::timeout(budget, run).await.unwrap_or_else(|_| {
-            Err(ConnectorError::retry(format!(
-                "the directory did not answer within {} s",
-                budget.as_secs()
-            )))
-        })
+        tokio::time::timeout(self.budget(), run)
+            .await
+            .unwrap_or_else(|_| Err(self.too_slow()))
     }
-
     /// The DN of the one entry whose `match_attribute` is `key`.
     async fn find_person(&self, ldap: &mut Ldap, key: &str) -> Result<String, ConnectorError> {
         let filter = format!(
@@ -205,41 +236,84 @@ impl LdapConnector {
         }
     }
 
-    /// Adds (`add`) or removes `person`'s value in group `target`.
+    /// Adds (`add`) or removes `person`'s value in group `target`: on the kept connection
+    /// when the connector keeps one, else on a fresh one.
     async fn change_member(
         &self,
         target: &str,
         person: &Person,
         add: bool,
     ) -> Result<(), ConnectorError> {
-        self.with_connection(async |ldap: &mut Ldap| {
-            let (attribute, value) = self.member_value(ldap, person).await?;
-            let values = HashSet::from([value.as_str()]);
-            let change = if add {
-                Mod::Add(attribute, values)
-            } else {
-                Mod::Delete(attribute, values)
-            };
-            ldap.with_timeout(self.timeout);
-            let result = ldap
-                .modify(target, vec![change])
-                .await
-                .map_err(|err| failure("cannot change the group", err))?;
-            match result.rc {
-                0 => Ok(()),
-                rc::ATTRIBUTE_OR_VALUE_EXISTS if add => Ok(()),
-                rc::NO_SUCH_ATTRIBUTE if !add => Ok(()),
-                rc::NO_SUCH_OBJECT => Err(ConnectorError::permanent(format!(
-                    "the group {target} does not exist"
-                ))),
-                code => Err(result_error(
-                    "the directory refused the change",
-                    code,
-                    &result.text,
-                )),
+        let Some(kept) = &self.kept else {
+            return self
+                .with_connection(async |ldap: &mut Ldap| {
+                    self.change_member_on(ldap, target, person, add).await
+                })
+                .await;
+        };
+        // Done, or refused by the directory: the connection is sound and is kept.
+        let sound = |out: &Result<(), ConnectorError>| {
+            out.as_ref().is_ok() || out.as_ref().is_err_and(|err| !err.retry)
+        };
+        let mut slot = kept.lock().await;
+        if let Some(mut ldap) = slot.take() {
+            let run = self.change_member_on(&mut ldap, target, person, add);
+            if let Ok(out) = tokio::time::timeout(self.budget(), run).await
+                && sound(&out)
+            {
+                *slot = Some(ldap);
+                return out;
             }
-        })
-        .await
+            // Broken, or closed by the server while idle: dropped, and the change made again
+            // on a fresh connection, which its being idempotent allows.
+        }
+        let run = async {
+            let mut ldap = self.connect().await?;
+            let out = self.change_member_on(&mut ldap, target, person, add).await;
+            Ok::<_, ConnectorError>((ldap, out))
+        };
+        let (ldap, out) = tokio::time::timeout(self.budget(), run)
+            .await
+            .unwrap_or_else(|_| Err(self.too_slow()))?;
+        if sound(&out) {
+            *slot = Some(ldap);
+        }
+        out
+    }
+
+    /// [`LdapConnector::change_member`] on connection `ldap`.
+    async fn change_member_on(
+        &self,
+        ldap: &mut Ldap,
+        target: &str,
+        person: &Person,
+        add: bool,
+    ) -> Result<(), ConnectorError> {
+        let (attribute, value) = self.member_value(ldap, person).await?;
+        let values = HashSet::from([value.as_str()]);
+        let change = if add {
+            Mod::Add(attribute, values)
+        } else {
+            Mod::Delete(attribute, values)
+        };
+        ldap.with_timeout(self.timeout);
+        let result = ldap
+            .modify(target, vec![change])
+            .await
+            .map_err(|err| failure("cannot change the group", err))?;
+        match result.rc {
+            0 => Ok(()),
+            rc::ATTRIBUTE_OR_VALUE_EXISTS if add => Ok(()),
+            rc::NO_SUCH_ATTRIBUTE if !add => Ok(()),
+            rc::NO_SUCH_OBJECT => Err(ConnectorError::permanent(format!(
+                "the group {target} does not exist"
+            ))),
+            code => Err(result_error(
+                "the directory refused the change",
+                code,
+                &result.text,
+            )),
+        }
     }
 
     /// DN (normalised) -> key of everyone under `users_base_dn` with a `match_attribute`,

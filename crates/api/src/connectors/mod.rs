@@ -123,6 +123,26 @@ impl AnyConnector {
     }
 }
 
+impl AnyConnector {
+    /// The same connector, keeping what it can of its connection from one operation to the
+    /// next until [`AnyConnector::close`]: an LDAP connector its bound connection (the SCIM
+    /// client pools its connections anyway).
+    pub fn keeping_connection(self) -> Self {
+        match self {
+            AnyConnector::Ldap(ldap) => AnyConnector::Ldap(ldap.keeping_connection()),
+            scim @ AnyConnector::Scim(_) => scim,
+        }
+    }
+
+    /// Lets go of a kept connection.
+    pub async fn close(&self) {
+        match self {
+            AnyConnector::Ldap(ldap) => ldap.close().await,
+            AnyConnector::Scim(_) => {}
+        }
+    }
+}
+
 impl Connector for AnyConnector {
     async fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
         match self {

@@ -63,7 +63,8 @@ pub async fn answer_extension_callback(
 
 /// Gives a policy a new secret to sign its custom extension calls with, and shows it: this is
 /// the only answer that does (creating or changing a policy with extensions shows the first
-/// one). The previous secret stops signing at once.
+/// one). The previous secret keeps signing beside it (two signatures in `webhook-signature`)
+/// for `webhooks.secret_rotation_overlap_hours`, 24 by default.
 #[utoipa::path(
     operation_id = "rotate_policy_extension_secret",
     tag = "custom extensions",

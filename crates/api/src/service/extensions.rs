@@ -9,8 +9,9 @@
 //! - The worker is an [`OutboxWorker`], run by the webhook worker's task with the webhook
 //!   delivery settings (timeout, retries); each attempt is signed as webhooks are (Standard
 //!   Webhooks, `webhook-id` = the call's id) with the policy's secret.
-//! - A launch-and-wait call carries a `callback_url` and a one-time `callback_token`, fresh
-//!   for each attempt; only its SHA-256 is stored. The callback answers the wait once:
+//! - A launch-and-wait call carries a `callback_url` and a `callback_token`, fresh for each
+//!   attempt; only their SHA-256 are stored, and the token of any attempt is good (an endpoint
+//!   may answer an attempt whose acceptance never reached us). The callback answers the wait once:
 //!   the call's state and the request's version are both compare-and-set, in one transaction.
 
 use std::time::Duration;
@@ -306,11 +307,7 @@ impl OutboxWorker for ExtensionWorker<'_> {
                 retry: false,
             };
         };
-        let Some(signature) = item
-            .secret
-            .as_deref()
-            .and_then(|secret| sign(secret, &item.id.to_string(), timestamp, &body))
-        else {
+        let Some(signature) = signature_header(item, timestamp, &body, now) else {
             return Pushed::Failed {
                 status: None,
                 error: "the policy has no usable signing secret; generate one".into(),
@@ -341,16 +338,17 @@ impl OutboxWorker for ExtensionWorker<'_> {
                 status: Some(response.status().as_u16()),
             },
             Ok(response) => {
+                // Only the status is kept: the call's error is shown in the request's timeline
+                // to the requester, and the endpoint's body may say things meant for its
+                // operators. The start of the body goes to the log for them.
                 let status = response.status();
                 let text = response.text().await.unwrap_or_default();
-                let error = if text.trim().is_empty() {
-                    format!("HTTP {status}")
-                } else {
-                    format!("HTTP {status}: {text}")
-                };
+                if !text.trim().is_empty() {
+                    tracing::info!(call = %item.id, %status, body = %short(&text), "a custom extension refused a call");
+                }
                 Pushed::Failed {
                     status: Some(status.as_u16()),
-                    error: short(&error),
+                    error: format!("HTTP {status}"),
                     retry: true,
                 }
             }
@@ -400,6 +398,26 @@ impl OutboxWorker for ExtensionWorker<'_> {
     }
 }
 
+/// The `webhook-signature` header of an attempt at `now`: the policy's secret's signature, and
+/// the previous secret's while the rotation's overlap lasts (as webhooks sign).
+fn signature_header(
+    item: &ClaimedCall,
+    timestamp: i64,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let id = item.id.to_string();
+    let mut header = sign(item.secret.as_deref()?, &id, timestamp, body)?;
+    if let (Some(previous), Some(until)) = (&item.previous_secret, item.previous_secret_until)
+        && until > now
+        && let Some(old) = sign(previous, &id, timestamp, body)
+    {
+        header.push(' ');
+        header.push_str(&old);
+    }
+    Some(header)
+}
+
 /// The body of `POST /api/v1/extension-callbacks/{call_id}`.
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -436,9 +454,12 @@ pub async fn answer_callback(
     let call = store::extensions::find_callback_target(&state.db, id)
         .await?
         .filter(|call| {
-            call.callback_token_hash
-                .as_deref()
-                .is_some_and(|stored| same_hash(stored, &hash))
+            // Every token issued for the call is good (one per attempt).
+            call.callback_token_hash.as_deref().is_some_and(|stored| {
+                stored
+                    .split_whitespace()
+                    .fold(false, |found, issued| same_hash(issued, &hash) | found)
+            })
         })
         .ok_or(ApiError::CallbackRefused)?;
     let wait_over = || ApiError::Conflict {
@@ -543,8 +564,8 @@ pub struct ExtensionSecret {
     pub secret: String,
 }
 
-/// Gives the policy a new signing secret for its extension calls; the previous one stops
-/// signing at once.
+/// Gives the policy a new signing secret for its extension calls; the previous one keeps
+/// signing next to it for `webhooks.secret_rotation_overlap_hours` (24 by default).
 pub async fn rotate_secret(
     proof: &CatalogProof<ManagePackages>,
     state: &AppState,
@@ -557,11 +578,15 @@ pub async fn rotate_secret(
         .filter(|row| row.catalog_id == *proof.catalog().as_uuid())
         .ok_or(ApiError::NotFound("access package"))?;
     let secret = generate_secret();
+    let overlap = chrono::Duration::hours(i64::from(
+        state.settings.webhooks.secret_rotation_overlap_hours,
+    ));
     let changed = store::extensions::rotate_policy_secret(
         &state.db,
         found.id,
         *policy.as_uuid(),
         &secret,
+        Utc::now() + overlap,
         &audit_event::<(), _>(
             Some(actor),
             "policy.rotate_extension_secret",

@@ -13,6 +13,8 @@
 //!   may retry or skip a failed operation.
 //! - Secrets are write-only: stored to connect, never answered nor logged.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -551,12 +553,28 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     // Long enough that a lease never runs out during a push (connect, bind, search, modify).
     let lease = chrono::Duration::from_std(timeout * 8).unwrap_or(chrono::Duration::minutes(5))
         + chrono::Duration::seconds(30);
-    let worker = ProvisioningWorker { state };
-    run_round(&worker, &schedule, lease, ROUND_LIMIT).await
+    let worker = ProvisioningWorker {
+        state,
+        connectors: Default::default(),
+    };
+    let done = run_round(&worker, &schedule, lease, ROUND_LIMIT).await;
+    worker.close().await;
+    done
 }
 
 struct ProvisioningWorker<'a> {
     state: &'a AppState,
+    /// The connectors this round used, by id: each keeps its connection (an LDAP bind) for
+    /// the round's next operations on it, instead of connecting and binding for each.
+    connectors: tokio::sync::Mutex<HashMap<Uuid, Arc<KeptConnector>>>,
+}
+
+/// A connector kept for a round, with the stored settings and secret it was built from: an
+/// operation claimed with others (the connector was changed meanwhile) builds a new one.
+struct KeptConnector {
+    settings: String,
+    secret: String,
+    connector: AnyConnector,
 }
 
 /// `text` on one line, at most [`MAX_ERROR_CHARS`] characters.
@@ -578,11 +596,46 @@ fn person(item: &ClaimedOperation) -> Person {
 }
 
 impl ProvisioningWorker<'_> {
-    async fn apply(&self, item: &ClaimedOperation) -> Result<(), ConnectorError> {
+    /// The connector of `item`: the one kept for this round if it was built from the same
+    /// settings and secret, else a new one, kept in its place.
+    async fn connector(
+        &self,
+        item: &ClaimedOperation,
+    ) -> Result<Arc<KeptConnector>, ConnectorError> {
+        let mut kept = self.connectors.lock().await;
+        if let Some(found) = kept.get(&item.connector_id)
+            && found.settings == item.settings
+            && found.secret == item.secret
+        {
+            return Ok(found.clone());
+        }
         let settings: ConnectorSettings = serde_json::from_str(&item.settings).map_err(|_| {
             ConnectorError::permanent("the connector's stored settings do not parse")
         })?;
-        let connector = with_timeout(AnyConnector::new(&settings, &item.secret)?, self.state);
+        let connector = with_timeout(AnyConnector::new(&settings, &item.secret)?, self.state)
+            .keeping_connection();
+        let fresh = Arc::new(KeptConnector {
+            settings: item.settings.clone(),
+            secret: item.secret.clone(),
+            connector,
+        });
+        if let Some(old) = kept.insert(item.connector_id, fresh.clone()) {
+            old.connector.close().await;
+        }
+        Ok(fresh)
+    }
+
+    /// Lets go of the connections kept during the round.
+    async fn close(&self) {
+        let kept = std::mem::take(&mut *self.connectors.lock().await);
+        for connector in kept.values() {
+            connector.connector.close().await;
+        }
+    }
+
+    async fn apply(&self, item: &ClaimedOperation) -> Result<(), ConnectorError> {
+        let kept = self.connector(item).await?;
+        let connector = &kept.connector;
         let person = person(item);
         match Action::parse(&item.action) {
             Some(Action::Add) => connector.add_member(&item.target, &person).await,

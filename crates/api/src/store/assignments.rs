@@ -9,10 +9,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use tessera_domain::assignment::AssignmentState;
 use tessera_domain::package::ResourceRoleKind;
+use tessera_domain::policy::ExtensionStage;
 use tessera_domain::user::UserType;
 use uuid::Uuid;
 
 use super::audit::{AuditEvent, insert_audit_event};
+use super::extensions::queue_assignment_calls;
 use super::notifications::{NewNotification, insert_notification};
 use super::provisioning::{Action, queue_for_package, queue_for_resources};
 use super::{Conn, Db, Nullable, StoreError, StoreResult, Tx, decode_variant, on_db};
@@ -119,7 +121,8 @@ impl RoleTable {
 /// Grants package `package`'s resource roles to `user` through `conn`, inside a transaction,
 /// and queues an `add` for every connector binding of its groups and app roles (whether or not
 /// the person held them already: adding is idempotent at the target). `assignment` is the
-/// assignment that grants them, when there is one.
+/// assignment that grants them, when there is one: its policy's `assignment_granted`
+/// extensions are called.
 pub(crate) async fn grant_package_roles<'c>(
     conn: impl Into<Conn<'c>>,
     package: Uuid,
@@ -141,11 +144,23 @@ pub(crate) async fn grant_package_roles<'c>(
             grant.build().execute(conn).await.map(|_| ())
         })?;
     }
-    queue_for_package(&mut conn, package, user, assignment, Action::Add, now).await
+    queue_for_package(&mut conn, package, user, assignment, Action::Add, now).await?;
+    if let Some(assignment) = assignment {
+        queue_assignment_calls(
+            &mut conn,
+            assignment,
+            ExtensionStage::AssignmentGranted,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Revokes package `package`'s resource roles from `user` where nothing else grants them, and
 /// queues a `remove` for every connector binding of the groups and app roles actually revoked.
+/// `assignment` is the assignment that ended, when there is one: its policy's
+/// `assignment_removal` extensions are called.
 pub(crate) async fn revoke_package_roles<'c>(
     conn: impl Into<Conn<'c>>,
     package: Uuid,
@@ -183,6 +198,15 @@ pub(crate) async fn revoke_package_roles<'c>(
             user,
             assignment,
             Action::Remove,
+            now,
+        )
+        .await?;
+    }
+    if let Some(assignment) = assignment {
+        queue_assignment_calls(
+            &mut conn,
+            assignment,
+            ExtensionStage::AssignmentRemoval,
             now,
         )
         .await?;

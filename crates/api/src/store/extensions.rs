@@ -4,12 +4,16 @@
 //! ([`insert_call`], called from [`super::requests`] for the calls a [`super::requests::RequestWrite`]
 //! carries). Workers claim due calls like webhook deliveries ([`super::webhooks::claim_next_due`]):
 //! a compare-and-set lease in `claimed_until`, plus `FOR UPDATE SKIP LOCKED` on PostgreSQL. The
-//! claim also writes the SHA-256 of a fresh callback token, so only the token of the latest
-//! attempt resumes the request. A wait ends once: [`answer_call`] and [`close_open_waits`]
+//! claim also adds the SHA-256 of a fresh callback token to the call's, so the token of any
+//! attempt resumes the request (an endpoint may answer an attempt whose acceptance timed out). A wait ends once: [`answer_call`] and [`close_open_waits`]
 //! change only calls still open.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use tessera_domain::policy::{ExtensionMode, ExtensionStage, ValidPolicy};
+use tessera_domain::user::UserType;
 use uuid::Uuid;
+
+use super::assignments::fetch_assignment;
 
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, NextAttempt};
@@ -61,8 +65,133 @@ pub(crate) async fn insert_call<'c>(
     Ok(())
 }
 
+/// Writes, through `conn` inside the transaction that grants (`AssignmentGranted`) or ends
+/// (`AssignmentRemoval`) assignment `assignment`, a launch-and-continue call for each extension
+/// its policy has at `stage`. Called from [`super::assignments`] where the assignment's roles
+/// are granted or revoked, so every way in and out (a delivered request, a scheduled start,
+/// an expiry, a removal by anyone, a review, a leaver) makes the calls. The call belongs to
+/// the request being delivered, if one is, so that its timeline shows it.
+pub(crate) async fn queue_assignment_calls<'c>(
+    conn: impl Into<Conn<'c>>,
+    assignment: Uuid,
+    stage: ExtensionStage,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    let policy: Option<(Uuid, String)> = on_db!(&mut conn, conn => sqlx::query_as(
+        "SELECT p.id, p.definition FROM assignments a \
+         JOIN assignment_policies p ON p.id = a.policy_id WHERE a.id = $1",
+    )
+    .bind(assignment)
+    .fetch_optional(conn)
+    .await)?;
+    let Some((policy_id, definition)) = policy else {
+        return Ok(());
+    };
+    // Most policies call nothing: skip parsing them.
+    if !definition.contains(stage.as_str()) {
+        return Ok(());
+    }
+    let policy = match serde_json::from_str::<ValidPolicy>(&definition) {
+        Ok(policy) => policy,
+        Err(_) => {
+            tracing::error!(policy = %policy_id, "a stored policy does not parse; its extensions are not called");
+            return Ok(());
+        }
+    };
+    let extensions: Vec<_> = policy
+        .extensions_at(stage)
+        .filter(|extension| extension.mode() == ExtensionMode::LaunchAndContinue)
+        .collect();
+    if extensions.is_empty() {
+        return Ok(());
+    }
+    let Some(row) = fetch_assignment(&mut conn, assignment).await? else {
+        return Ok(());
+    };
+    // The request being delivered: at most one is open per person and package.
+    let request: Option<(Uuid,)> = on_db!(&mut conn, conn => sqlx::query_as(
+        "SELECT id FROM requests WHERE package_id = $1 AND target_id = $2 \
+         AND state = 'delivering'",
+    )
+    .bind(row.package_id)
+    .bind(row.user_id)
+    .fetch_optional(conn)
+    .await)?;
+    let person = |id: Option<Uuid>, username: Option<&str>, name: Option<&str>, guest: bool| match (
+        id, username, name,
+    ) {
+        (Some(id), Some(username), Some(name)) => serde_json::json!({
+            "id": id, "username": username, "display_name": name, "guest": guest,
+        }),
+        _ => serde_json::Value::Null,
+    };
+    let answers: serde_json::Value =
+        serde_json::from_str(&row.answers).unwrap_or(serde_json::Value::Null);
+    for extension in extensions {
+        let id = Uuid::now_v7();
+        let payload = serde_json::json!({
+            "type": format!("custom_extension.{}", stage.as_str()),
+            "timestamp": now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "data": {
+                "call_id": id,
+                "extension": extension.name(),
+                "stage": stage,
+                "mode": extension.mode(),
+                "assignment": {
+                    "id": row.id,
+                    "state": row.state,
+                    "starts_at": row.starts_at,
+                    "ends_at": row.ends_at,
+                    "ended_at": row.ended_at,
+                    "justification": row.justification,
+                    "answers": answers,
+                    "assigned_by": person(
+                        row.assigned_by,
+                        row.assigned_by_username.as_deref(),
+                        row.assigned_by_display_name.as_deref(),
+                        row.assigned_by_user_type.0 == Some(UserType::Guest),
+                    ),
+                    "ended_by": person(
+                        row.ended_by,
+                        row.ended_by_username.as_deref(),
+                        row.ended_by_display_name.as_deref(),
+                        row.ended_by_user_type.0 == Some(UserType::Guest),
+                    ),
+                },
+                "request": request.map(|(id,)| serde_json::json!({"id": id})),
+                "access_package": {"id": row.package_id, "name": row.package_name},
+                "policy": {"id": policy_id, "name": policy.name()},
+                "person": person(
+                    Some(row.user_id),
+                    Some(&row.username),
+                    Some(&row.user_display_name),
+                    row.user_type == UserType::Guest,
+                ),
+            },
+        });
+        let call = NewExtensionCall {
+            id,
+            policy_id,
+            request_id: request.map(|(id,)| id),
+            assignment_id: Some(row.id),
+            extension: extension.name().to_string(),
+            stage: stage.as_str(),
+            mode: extension.mode().as_str(),
+            url: extension.url().to_string(),
+            payload: payload.to_string(),
+            wait_until: None,
+            now,
+        };
+        insert_call(&mut conn, &call).await?;
+    }
+    Ok(())
+}
+
 /// Marks the open waits of request `id` (calls in launch-and-wait mode not yet answered)
-/// `state` (`timed_out`), through `conn`.
+/// `state` through `conn`: `timed_out` when the wait ran out, `closed` when the request was
+/// closed (canceled, denied, expired) first. Either way a call not yet sent is not sent any
+/// more (only `pending` calls are claimed) and no answer is taken.
 pub(crate) async fn close_open_waits<'c>(
     conn: impl Into<Conn<'c>>,
     request: Uuid,
@@ -70,9 +199,12 @@ pub(crate) async fn close_open_waits<'c>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
+    // A timed-out wait records when it ended; a closed one leaves no trace of an attempt
+    // that was never made.
     on_db!(&mut conn, conn => sqlx::query(
         "UPDATE extension_calls SET state = $2, answered_at = NULL, claimed_until = NULL, \
-         last_attempt_at = COALESCE(last_attempt_at, $3) \
+         last_attempt_at = CASE WHEN $2 = 'timed_out' THEN COALESCE(last_attempt_at, $3) \
+         ELSE last_attempt_at END \
          WHERE request_id = $1 AND mode = 'launch_and_wait' \
          AND state IN ('pending', 'waiting', 'failed')",
     )
@@ -141,8 +273,9 @@ pub async fn find_callback_target(db: &Db, id: Uuid) -> StoreResult<Option<Callb
     Ok(row)
 }
 
-/// Records the answer to call `id` through `conn` if its wait is still open and its token hash
-/// is still `token_hash`: `false` when it was answered, timed out or re-sent meanwhile.
+/// Records the answer to call `id` through `conn` if its wait is still open and `token_hash`
+/// is one of the hashes of the tokens issued for it: `false` when it was answered, timed out
+/// or closed meanwhile.
 pub(crate) async fn answer_call<'c>(
     conn: impl Into<Conn<'c>>,
     id: Uuid,
@@ -154,7 +287,8 @@ pub(crate) async fn answer_call<'c>(
     let mut conn: Conn<'c> = conn.into();
     let done = on_db!(&mut conn, conn => sqlx::query(
         "UPDATE extension_calls SET state = 'resumed', answer = $3, answer_message = $4, \
-         answered_at = $5 WHERE id = $1 AND callback_token_hash = $2 \
+         answered_at = $5 WHERE id = $1 \
+         AND (' ' || callback_token_hash || ' ') LIKE ('% ' || $2 || ' %') \
          AND mode = 'launch_and_wait' AND state IN ('pending', 'waiting', 'failed')",
     )
     .bind(id)
@@ -179,6 +313,9 @@ pub struct ClaimedCall {
     pub url: String,
     /// The policy's signing secret; `None` when the policy has none (or is gone).
     pub secret: Option<String>,
+    /// The secret the last rotation replaced, and until when it still signs.
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<DateTime<Utc>>,
     /// The plain callback token of this attempt (launch and wait only); only its hash is stored.
     pub callback_token: Option<String>,
     pub claimed_until: DateTime<Utc>,
@@ -192,10 +329,13 @@ struct ClaimedRow {
     payload: String,
     url: String,
     secret: Option<String>,
+    previous_secret: Option<String>,
+    previous_secret_until: Option<DateTime<Utc>>,
 }
 
 /// Claims the due call waiting longest, writing the lease `lease_until` into it, and for a
-/// launch-and-wait call the hash of `token` (`token` is `(plain, hash)`). `None`: nothing is
+/// launch-and-wait call adding the hash of `token` (`token` is `(plain, hash)`) to those of
+/// its earlier attempts. `None`: nothing is
 /// due. The update repeats the conditions on the row itself, so it is a compare-and-set.
 pub async fn claim_next_due(
     db: &Db,
@@ -213,7 +353,12 @@ pub async fn claim_next_due(
         let mut claim = sqlx::QueryBuilder::new("UPDATE extension_calls SET claimed_until = ");
         claim
             .push_bind(lease_until)
-            .push(", callback_token_hash = CASE WHEN mode = 'launch_and_wait' THEN ")
+            // Each attempt's token is added to those of the earlier attempts, so an endpoint
+            // that answers an attempt whose acceptance never reached us is still heard.
+            .push(
+                ", callback_token_hash = CASE WHEN mode = 'launch_and_wait' THEN \
+                 COALESCE(callback_token_hash || ' ', '') || ",
+            )
             .push_bind(hash.clone())
             .push(
                 " ELSE NULL END WHERE id = (SELECT c.id FROM extension_calls c \
@@ -233,7 +378,9 @@ pub async fn claim_next_due(
         return Ok(None);
     };
     let row = on_db!(db, pool => sqlx::query_as::<_, ClaimedRow>(
-        "SELECT c.id, c.mode, c.attempts, c.payload, c.url, p.extension_secret AS secret \
+        "SELECT c.id, c.mode, c.attempts, c.payload, c.url, p.extension_secret AS secret, \
+         p.extension_secret_previous AS previous_secret, \
+         p.extension_secret_previous_until AS previous_secret_until \
          FROM extension_calls c LEFT JOIN assignment_policies p ON p.id = c.policy_id \
          WHERE c.id = $1 AND c.claimed_until = $2",
     )
@@ -249,6 +396,8 @@ pub async fn claim_next_due(
         payload: row.payload,
         url: row.url,
         secret: row.secret,
+        previous_secret: row.previous_secret,
+        previous_secret_until: row.previous_secret_until,
         claimed_until: lease_until,
     }))
 }
@@ -283,7 +432,7 @@ pub async fn mark_sent(
     let settled = on_db!(db, pool => sqlx::query(
         "UPDATE extension_calls SET sent_at = $2, last_attempt_at = $2, last_status = $3, \
          attempts = attempts + 1, claimed_until = NULL \
-         WHERE id = $1 AND state IN ('resumed', 'timed_out') AND sent_at IS NULL",
+         WHERE id = $1 AND state IN ('resumed', 'timed_out', 'closed') AND sent_at IS NULL",
     )
     .bind(claimed.id)
     .bind(now)
@@ -327,24 +476,28 @@ pub async fn mark_failed_attempt(
     Ok(done > 0)
 }
 
-/// Sets the signing secret of policy `policy` of package `package`, with `audit`; `false` when
-/// there is no such policy.
+/// Sets the signing secret of policy `policy` of package `package`, with `audit`; the secret it
+/// replaces keeps signing until `previous_until`. `false` when there is no such policy.
 pub async fn rotate_policy_secret(
     db: &Db,
     package: Uuid,
     policy: Uuid,
     secret: &str,
+    previous_until: DateTime<Utc>,
     audit: &AuditEvent,
 ) -> StoreResult<bool> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
         let done = sqlx::query(
-            "UPDATE assignment_policies SET extension_secret = $3 \
+            "UPDATE assignment_policies SET extension_secret_previous = extension_secret, \
+             extension_secret_previous_until = CASE WHEN extension_secret IS NULL THEN NULL \
+             ELSE $4 END, extension_secret = $3 \
              WHERE id = $2 AND package_id = $1",
         )
         .bind(package)
         .bind(policy)
         .bind(secret)
+        .bind(previous_until)
         .execute(&mut *conn)
         .await?
         .rows_affected();

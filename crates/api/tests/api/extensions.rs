@@ -119,6 +119,15 @@ fn expected_signature(secret: &str, got: &Got) -> String {
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
 }
 
+/// Whether the `webhook-signature` header of `got` carries the signature made with `secret`
+/// (it carries two during a rotation's overlap).
+fn signed_with(secret: &str, got: &Got) -> bool {
+    let expected = expected_signature(secret, got);
+    got.signature
+        .split(' ')
+        .any(|signature| signature == expected)
+}
+
 /// A state for running worker rounds, retrying after `retry_seconds`.
 async fn worker_state(app: &TestApp, retry_seconds: u64, max_attempts: u32) -> AppState {
     let mut settings = app.settings.clone();
@@ -234,7 +243,7 @@ on_both_backends! {
         assert_eq!(deliver_due(&state).await.unwrap(), 1);
         let got = endpoint.got();
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].signature, expected_signature(&secret, &got[0]));
+        assert!(signed_with(&secret, &got[0]), "{}", got[0].signature);
         let body = got[0].json();
         assert_eq!(body["type"], "custom_extension.request_created");
         assert_eq!(got[0].id, body["data"]["call_id"].as_str().unwrap());
@@ -274,7 +283,7 @@ on_both_backends! {
         let state = worker_state(&app, 1, 3).await;
         assert_eq!(deliver_due(&state).await.unwrap(), 1);
         let got = endpoint.got();
-        assert_eq!(got[0].signature, expected_signature(&secret, &got[0]));
+        assert!(signed_with(&secret, &got[0]), "{}", got[0].signature);
         let body = got[0].json();
         let call = body["data"]["call_id"].as_str().unwrap().to_string();
         let token = body["data"]["callback_token"].as_str().unwrap().to_string();
@@ -391,6 +400,9 @@ on_both_backends! {
         assert_eq!(call["last_status"], 503);
         assert!(call["next_attempt_at"].is_string());
         assert!(events(&seen).contains(&"extension_call_failed".to_string()));
+        // The requester sees the status, not what the endpoint's body said.
+        assert_eq!(call["last_error"], "HTTP 503 Service Unavailable");
+        assert!(!summaries(&seen).contains("extension is down"), "{}", summaries(&seen));
         assert_eq!(deliver_due(&state).await.unwrap(), 0, "not due before its retry");
 
         tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
@@ -449,5 +461,146 @@ on_both_backends! {
         let first = rotate(&app, &offer).await;
         let second = rotate(&app, &offer).await;
         assert_ne!(first, second);
+    }
+}
+
+on_both_backends! {
+    async fn granting_and_removing_an_assignment_call_the_policy_extensions_of_those_stages(app: TestApp) {
+        let endpoint = Endpoint::start().await;
+        let alice = app.person("alice").await;
+        let url = endpoint.url();
+        let offer = offer(&app, "Badges", |_| policy(None, json!([
+            {"name": "Badge office", "stage": "assignment_granted", "url": url, "mode": "launch_and_continue"},
+            {"name": "Badge return", "stage": "assignment_removal", "url": url, "mode": "launch_and_continue"},
+        ]))).await;
+        let secret = rotate(&app, &offer).await;
+        let request = asked(&alice, &offer, json!({"justification": "New starter"})).await;
+        assert_eq!(request["state"], "delivered");
+        let assignment = request["assignment_id"].as_str().unwrap().to_string();
+        // Written with the grant, in the delivered request's timeline.
+        assert_eq!(request["extension_calls"].as_array().unwrap().len(), 1, "{}", request["extension_calls"]);
+        assert_eq!(request["extension_calls"][0]["stage"], "assignment_granted");
+
+        let state = worker_state(&app, 1, 3).await;
+        assert_eq!(deliver_due(&state).await.unwrap(), 1);
+        let got = endpoint.got();
+        assert!(signed_with(&secret, &got[0]), "{}", got[0].signature);
+        let body = got[0].json();
+        assert_eq!(body["type"], "custom_extension.assignment_granted");
+        assert_eq!(got[0].id, body["data"]["call_id"].as_str().unwrap());
+        assert_eq!(body["data"]["extension"], "Badge office");
+        assert_eq!(body["data"]["assignment"]["id"], assignment.as_str());
+        assert_eq!(body["data"]["assignment"]["state"], "delivered");
+        assert_eq!(body["data"]["assignment"]["justification"], "New starter");
+        assert_eq!(body["data"]["request"]["id"], request["id"]);
+        assert_eq!(body["data"]["person"]["username"], "alice");
+        assert_eq!(body["data"]["access_package"]["name"], "Badges");
+        assert!(body["data"].get("callback_token").is_none(), "nothing to answer");
+        let seen = request_of(&alice, &request["id"]).await;
+        assert!(summaries(&seen).contains("Called Badge office (assignment_granted)"), "{}", summaries(&seen));
+
+        let removed = app.admin.post(&format!("/api/v1/assignments/{assignment}/remove"), &json!({"justification": "Left the team"})).await;
+        assert_eq!(removed.status(), 200, "{:?}", removed.text().await);
+        assert_eq!(deliver_due(&state).await.unwrap(), 1, "one call for the removal");
+        let got = endpoint.got();
+        assert_eq!(got.len(), 2);
+        assert!(signed_with(&secret, &got[1]));
+        let body = got[1].json();
+        assert_eq!(body["type"], "custom_extension.assignment_removal");
+        assert_eq!(body["data"]["extension"], "Badge return");
+        assert_eq!(body["data"]["assignment"]["id"], assignment.as_str());
+        assert_eq!(body["data"]["assignment"]["state"], "removed");
+        assert_eq!(body["data"]["assignment"]["ended_by"]["username"], "admin");
+        assert!(body["data"]["request"].is_null(), "no request removed it");
+        assert_eq!(deliver_due(&state).await.unwrap(), 0, "each call once");
+    }
+}
+
+on_both_backends! {
+    async fn canceling_a_waiting_request_closes_its_call_so_it_is_neither_sent_nor_answered(app: TestApp) {
+        let endpoint = Endpoint::start().await;
+        let alice = app.person("alice").await;
+        let url = endpoint.url();
+        let offer = offer(&app, "Garage", |_| policy(None, json!([
+            wait_extension(&url, "request_created", 3600, "continue"),
+        ]))).await;
+        rotate(&app, &offer).await;
+        let state = worker_state(&app, 1, 3).await;
+
+        // Canceled before the call went out: it never goes.
+        let first = asked(&alice, &offer, json!({})).await;
+        assert_eq!(first["state"], "waiting");
+        let canceled = alice.post(&format!("/api/v1/requests/{}/cancel", first["id"].as_str().unwrap()), &json!({})).await;
+        assert_eq!(canceled.status(), 200, "{:?}", canceled.text().await);
+        let seen = request_of(&alice, &first["id"]).await;
+        assert_eq!(seen["state"], "canceled");
+        assert_eq!(seen["extension_calls"][0]["state"], "closed");
+        assert!(!events(&seen).contains(&"extension_call_failed".to_string()), "{:?}", events(&seen));
+        assert_eq!(deliver_due(&state).await.unwrap(), 0);
+        assert!(endpoint.got().is_empty(), "a closed call is not sent");
+
+        // Canceled after the call went out: the answer comes too late.
+        let second = asked(&alice, &offer, json!({})).await;
+        assert_eq!(deliver_due(&state).await.unwrap(), 1);
+        let body = endpoint.got()[0].json();
+        let call = body["data"]["call_id"].as_str().unwrap().to_string();
+        let token = body["data"]["callback_token"].as_str().unwrap().to_string();
+        let canceled = alice.post(&format!("/api/v1/requests/{}/cancel", second["id"].as_str().unwrap()), &json!({})).await;
+        assert_eq!(canceled.status(), 200);
+        let seen = request_of(&alice, &second["id"]).await;
+        assert_eq!(seen["extension_calls"][0]["state"], "closed");
+        assert_problem(callback(&app, &call, Some(&token), json!({"outcome": "continue"})).await, 409, "wait_over").await;
+        assert_eq!(request_of(&alice, &second["id"]).await["state"], "canceled");
+    }
+}
+
+on_both_backends! {
+    async fn an_endpoint_may_answer_with_the_token_of_an_earlier_attempt(app: TestApp) {
+        let endpoint = Endpoint::start().await;
+        // It takes the first attempt in but fails to say so; the retry is accepted.
+        endpoint.answer(&[500]);
+        let alice = app.person("alice").await;
+        let url = endpoint.url();
+        let offer = offer(&app, "Dock", |_| policy(None, json!([
+            wait_extension(&url, "request_created", 3600, "deny"),
+        ]))).await;
+        rotate(&app, &offer).await;
+        let request = asked(&alice, &offer, json!({})).await;
+        let state = worker_state(&app, 1, 5).await;
+        assert_eq!(deliver_due(&state).await.unwrap(), 0);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(deliver_due(&state).await.unwrap(), 1);
+        let got = endpoint.got();
+        assert_eq!(got.len(), 2);
+        let (first, second) = (got[0].json(), got[1].json());
+        assert_eq!(first["data"]["call_id"], second["data"]["call_id"]);
+        let call = first["data"]["call_id"].as_str().unwrap().to_string();
+        let early = first["data"]["callback_token"].as_str().unwrap().to_string();
+        assert_problem(callback(&app, &call, Some("not-a-token-of-it"), json!({"outcome": "continue"})).await, 401, "callback_refused").await;
+        let answered = callback(&app, &call, Some(&early), json!({"outcome": "continue"})).await;
+        assert_eq!(answered.status(), 200, "{:?}", answered.text().await);
+        assert_eq!(request_of(&alice, &request["id"]).await["state"], "delivered");
+        let late = second["data"]["callback_token"].as_str().unwrap().to_string();
+        assert_problem(callback(&app, &call, Some(&late), json!({"outcome": "continue"})).await, 409, "wait_over").await;
+    }
+}
+
+on_both_backends! {
+    async fn a_rotated_extension_secret_keeps_signing_beside_the_new_one_during_the_overlap(app: TestApp) {
+        let endpoint = Endpoint::start().await;
+        let alice = app.person("alice").await;
+        let url = endpoint.url();
+        let offer = offer(&app, "Atlas", |_| policy(None, json!([
+            {"name": "Audit log", "stage": "request_created", "url": url, "mode": "launch_and_continue"},
+        ]))).await;
+        let old = rotate(&app, &offer).await;
+        let new = rotate(&app, &offer).await;
+        asked(&alice, &offer, json!({})).await;
+        let state = worker_state(&app, 1, 3).await;
+        assert_eq!(deliver_due(&state).await.unwrap(), 1);
+        let got = &endpoint.got()[0];
+        assert_eq!(got.signature.split(' ').count(), 2, "{}", got.signature);
+        assert!(signed_with(&new, got));
+        assert!(signed_with(&old, got), "the replaced secret still verifies");
     }
 }

@@ -665,3 +665,55 @@ on_both_backends! {
         assert!(deliveries_as(&holder, &assignment).await.is_empty());
     }
 }
+
+/// A connector that keeps its connection (as the worker's rounds do) goes on after the
+/// directory dropped it: the next change is made on a fresh connection, once.
+#[tokio::test]
+async fn a_kept_ldap_connection_that_the_directory_dropped_is_replaced() {
+    use tessera_api::connectors::{Connector, LdapConnector, Person};
+    let slapd = Slapd::start();
+    let group = slapd.add_group_of_names(&unique("kept"));
+    let (first, second) = (unique("p"), unique("p"));
+    slapd.add_person(&first);
+    slapd.add_person(&second);
+    let mut settings = ldap_settings(&slapd, "member");
+    settings.as_object_mut().unwrap().remove("kind");
+    let settings: tessera_domain::connector::LdapSettings =
+        serde_json::from_value(settings).unwrap();
+    let connector = LdapConnector::new(&settings, ROOT_PASSWORD)
+        .unwrap()
+        .with_timeout(Duration::from_secs(5))
+        .keeping_connection();
+    let person = |username: &str| Person {
+        id: Uuid::new_v4(),
+        username: username.to_string(),
+        email: None,
+        external_id: None,
+        display_name: username.to_string(),
+        given_name: None,
+        family_name: None,
+        active: true,
+    };
+    connector.add_member(&group, &person(&first)).await.unwrap();
+    // The kept connection dies with the server.
+    slapd.stop();
+    slapd.run();
+    connector
+        .add_member(&group, &person(&second))
+        .await
+        .unwrap();
+    connector
+        .remove_member(&group, &person(&first))
+        .await
+        .unwrap();
+    connector.close().await;
+    let members = slapd.values(&group, "member");
+    assert!(
+        members.contains(&format!("uid={second},{PEOPLE}").to_lowercase()),
+        "{members:?}"
+    );
+    assert!(
+        !members.contains(&format!("uid={first},{PEOPLE}").to_lowercase()),
+        "{members:?}"
+    );
+}

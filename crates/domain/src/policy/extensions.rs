@@ -50,9 +50,10 @@ pub enum ExtensionStage {
     RequestCreated,
     /// A request passed its approval (or needed none), before delivery.
     RequestApproved,
-    /// An assignment was granted.
+    /// An assignment was granted (delivered), by any way. Launch and continue only.
     AssignmentGranted,
-    /// An assignment is being removed.
+    /// An assignment ends (expiry, removal, review, leaver); called with the removal. Launch
+    /// and continue only.
     AssignmentRemoval,
 }
 

@@ -302,6 +302,10 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
                     view.attempts,
                     next.format("%Y-%m-%d %H:%M:%S UTC")
                 ),
+                ("closed", _) => format!(
+                    "Calling {} failed {} times ({error}); the request closed before it went through.",
+                    view.extension, view.attempts
+                ),
                 _ => format!(
                     "Calling {} failed {} times ({error}) and was given up.",
                     view.extension, view.attempts
