@@ -351,7 +351,9 @@ mod tests {
     #[test]
     fn the_endpoint_is_where_and_how_the_secret_is_sent() {
         let base = ConnectorSettings::Ldap(ldap());
-        let changes: [(&str, fn(&mut LdapSettings), bool); 7] = [
+        // (field, a change of it, whether the endpoint stays the same)
+        type Change = (&'static str, fn(&mut LdapSettings), bool);
+        let changes: [Change; 7] = [
             ("url", |s| s.url = "ldaps://evil.example.net".into(), false),
             (
                 "bind_dn",

@@ -820,6 +820,7 @@ pub async fn reconcile_binding(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use tessera_domain::connector::{LdapMembership, LdapSettings, PersonKey, ScimSettings};
 
