@@ -291,6 +291,7 @@ pub fn status_and_title(code: ProblemCode) -> (StatusCode, &'static str) {
         | ProblemCode::UserDisabled
         | ProblemCode::SelfLockout
         | ProblemCode::LastAdministrator => (StatusCode::CONFLICT, "Conflict"),
+        ProblemCode::Superseded => (StatusCode::CONFLICT, "Superseded by a newer operation"),
         // `Unknown` stands for codes a newer server sends; this server never builds it, and
         // a body holding it would not serialize. Should one slip through, it is our fault.
         ProblemCode::Internal | ProblemCode::Unknown => {

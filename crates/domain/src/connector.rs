@@ -102,6 +102,26 @@ pub enum ConnectorSettings {
     Scim(ScimSettings),
 }
 
+impl ConnectorSettings {
+    /// Whether `other` sends the secret to the same place in the same way: the same protocol,
+    /// and for LDAP the same URL, bind DN, StartTLS and trusted CA certificate, for SCIM the
+    /// same base URL. Changing any of these must come with the secret (an administrator may
+    /// not redirect a stored secret to a host of their choosing).
+    pub fn same_endpoint(&self, other: &ConnectorSettings) -> bool {
+        match (self, other) {
+            (ConnectorSettings::Ldap(a), ConnectorSettings::Ldap(b)) => {
+                a.url == b.url
+                    && a.bind_dn == b.bind_dn
+                    && a.start_tls == b.start_tls
+                    && a.ca_certificate == b.ca_certificate
+            }
+            (ConnectorSettings::Scim(a), ConnectorSettings::Scim(b)) => a.base_url == b.base_url,
+            (ConnectorSettings::Ldap(_), ConnectorSettings::Scim(_))
+            | (ConnectorSettings::Scim(_), ConnectorSettings::Ldap(_)) => false,
+        }
+    }
+}
+
 /// The longest connector name accepted.
 pub const MAX_CONNECTOR_NAME_CHARS: usize = 100;
 
@@ -251,6 +271,35 @@ pub enum ProvisioningState {
     Skipped,
 }
 
+/// The query of `GET /api/v1/connectors/{id}/operations`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct OperationQuery {
+    /// Only operations in this state (`failed`: those waiting for an administrator).
+    #[cfg_attr(feature = "server", param(inline))]
+    pub state: Option<ProvisioningState>,
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+    #[cfg_attr(feature = "server", param(max_length = 512))]
+    pub cursor: Option<String>,
+}
+
+/// A provisioning operation as administrators list a connector's: the delivery, and whom it
+/// is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ProvisioningOperationView {
+    #[serde(flatten)]
+    pub delivery: DeliveryView,
+    pub user_id: crate::UserId,
+    pub username: String,
+    /// The assignment whose grant or end caused it; null for other causes (a leaver's
+    /// deactivation, a review's removal, an administrator's direct change).
+    pub assignment_id: Option<crate::AssignmentId>,
+}
+
 /// One provisioning operation, as an assignment's delivery status shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -270,4 +319,86 @@ pub struct DeliveryView {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub done_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ldap() -> LdapSettings {
+        LdapSettings {
+            url: "ldaps://ldap.example.org".into(),
+            start_tls: false,
+            ca_certificate: None,
+            bind_dn: "cn=tessera,dc=example,dc=org".into(),
+            users_base_dn: "ou=people,dc=example,dc=org".into(),
+            match_attribute: "uid".into(),
+            match_by: PersonKey::Username,
+            membership: LdapMembership::Member,
+        }
+    }
+
+    fn scim(base_url: &str) -> ScimSettings {
+        ScimSettings {
+            base_url: base_url.into(),
+            match_by: PersonKey::Username,
+            create_users: true,
+            deactivate_on_leave: false,
+            timeout_seconds: ScimSettings::DEFAULT_TIMEOUT_SECONDS,
+        }
+    }
+
+    #[test]
+    fn the_endpoint_is_where_and_how_the_secret_is_sent() {
+        let base = ConnectorSettings::Ldap(ldap());
+        // (field, a change of it, whether the endpoint stays the same)
+        type Change = (&'static str, fn(&mut LdapSettings), bool);
+        let changes: [Change; 7] = [
+            ("url", |s| s.url = "ldaps://evil.example.net".into(), false),
+            (
+                "bind_dn",
+                |s| s.bind_dn = "cn=admin,dc=example,dc=org".into(),
+                false,
+            ),
+            ("start_tls", |s| s.start_tls = true, false),
+            (
+                "ca_certificate",
+                |s| s.ca_certificate = Some("PEM".into()),
+                false,
+            ),
+            (
+                "users_base_dn",
+                |s| s.users_base_dn = "ou=staff,dc=example,dc=org".into(),
+                true,
+            ),
+            (
+                "match_attribute",
+                |s| s.match_attribute = "mail".into(),
+                true,
+            ),
+            (
+                "membership",
+                |s| s.membership = LdapMembership::MemberUid,
+                true,
+            ),
+        ];
+        for (field, change, same) in changes {
+            let mut changed = ldap();
+            change(&mut changed);
+            assert_eq!(
+                base.same_endpoint(&ConnectorSettings::Ldap(changed)),
+                same,
+                "{field}"
+            );
+        }
+        let app = ConnectorSettings::Scim(scim("https://app.example.org/scim/v2"));
+        let mut timeout = scim("https://app.example.org/scim/v2");
+        timeout.timeout_seconds = 5;
+        timeout.deactivate_on_leave = true;
+        assert!(app.same_endpoint(&ConnectorSettings::Scim(timeout)));
+        assert!(!app.same_endpoint(&ConnectorSettings::Scim(scim(
+            "https://evil.example.net/v2"
+        ))));
+        assert!(!app.same_endpoint(&base) && !base.same_endpoint(&app));
+    }
 }

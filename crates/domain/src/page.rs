@@ -55,6 +55,10 @@ page_type!(WebhookDeliveryPage, crate::webhook::WebhookDeliveryView);
 page_type!(ConnectorPage, crate::connector::ConnectorView);
 page_type!(ConnectorBindingPage, crate::connector::ConnectorBindingView);
 page_type!(DeliveryPage, crate::connector::DeliveryView);
+page_type!(
+    ProvisioningOperationPage,
+    crate::connector::ProvisioningOperationView
+);
 page_type!(CatalogPage, CatalogView);
 page_type!(AccessPackagePage, AccessPackageView);
 page_type!(GroupPage, GroupView);

@@ -177,6 +177,9 @@ pub enum ProblemCode {
     SelfLockout,
     /// The change would leave no enabled administrator.
     LastAdministrator,
+    /// A newer provisioning operation for the same person and target exists: retrying this
+    /// older one could undo it.
+    Superseded,
 
     // A system Tessera talks to (502).
     /// A connected system (an LDAP directory, a SCIM application) refused the request or could

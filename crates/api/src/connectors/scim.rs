@@ -120,6 +120,11 @@ enum Answer {
 }
 
 impl ScimConnector {
+    /// The most requests one operation makes, each within `timeout_seconds`: adding a member
+    /// finds the user, creates them (and, when someone created them meanwhile, finds them
+    /// again) or reactivates them, then changes the group. Removing and deactivating make two.
+    pub const MOST_REQUESTS_PER_OPERATION: u32 = 4;
+
     /// A connector for `settings`, authenticating with the bearer token `secret`. Refuses a
     /// base URL that is not `http(s)://`, an empty or unsendable token, and a timeout out of
     /// range; it does not connect.

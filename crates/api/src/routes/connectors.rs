@@ -5,9 +5,11 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use tessera_domain::connector::{
     ConnectionTestReport, ConnectorBindingView, ConnectorUpdate, ConnectorView, DeliveryView,
-    NewConnector, NewConnectorBinding,
+    NewConnector, NewConnectorBinding, OperationQuery,
 };
-use tessera_domain::page::{ConnectorBindingPage, ConnectorPage, DeliveryPage, PageQuery};
+use tessera_domain::page::{
+    ConnectorBindingPage, ConnectorPage, DeliveryPage, PageQuery, ProvisioningOperationPage,
+};
 use tessera_domain::problem::Problem;
 use tessera_domain::reconcile::ReconciliationReport;
 use tessera_domain::{AssignmentId, ConnectorBindingId, ConnectorId, ProvisioningOperationId};
@@ -92,7 +94,8 @@ pub async fn get_connector(
 }
 
 /// Changes a connector's name, settings or secret, or enables or disables it. While
-/// disabled, its operations wait.
+/// disabled, its operations wait. A change of where or how the secret is sent (the protocol,
+/// an LDAP URL, bind DN, StartTLS or CA certificate, a SCIM base URL) must carry `secret`.
 #[utoipa::path(
     operation_id = "update_connector",
     tag = "connectors",
@@ -104,7 +107,7 @@ pub async fn get_connector(
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Changed meanwhile, or the name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, named in `errors`; `secret` when the endpoint changes without it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/connectors/{id}")]
@@ -370,7 +373,36 @@ pub async fn list_assignment_deliveries(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// Makes a failed operation due again now, its attempts counted afresh. Audited.
+/// A connector's provisioning operations, newest first, with whom each is for; `state`
+/// narrows them (`failed`: those an administrator should retry or skip). Lists what no
+/// assignment's deliveries show: a leaver's deactivation, a review's removal.
+#[utoipa::path(
+    operation_id = "list_connector_operations",
+    tag = "connectors",
+    params(("id" = ConnectorId, Path, description = "The connector's id"), OperationQuery),
+    responses(
+        (status = 200, description = "One page of operations", body = ProvisioningOperationPage),
+        (status = 400, description = "Bad state, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connector", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/connectors/{id}/operations")]
+pub async fn list_connector_operations(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<ConnectorId>,
+    query: Query<OperationQuery>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let page =
+        service::provisioning::list_operations(&proof, &state, id.into_inner(), &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Makes a failed operation due again now, its attempts counted afresh. Audited. Refused
+/// (`superseded`) when a newer operation for the same person and target exists.
 #[utoipa::path(
     operation_id = "retry_provisioning_operation",
     tag = "connectors",
@@ -380,7 +412,7 @@ pub async fn list_assignment_deliveries(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such operation", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not failed, or changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not failed, or changed meanwhile (`changed`); a newer operation for the same person and target exists (`superseded`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/provisioning-operations/{id}/retry")]

@@ -140,6 +140,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(connectors::get_connector_binding_reconciliation)
         .service(connectors::apply_connector_binding_reconciliation)
         .service(connectors::list_assignment_deliveries)
+        .service(connectors::list_connector_operations)
         .service(connectors::retry_provisioning_operation)
         .service(connectors::skip_provisioning_operation);
     cfg.service(incompatibilities::get_access_package_incompatibilities)

@@ -323,7 +323,7 @@ pub(crate) async fn remove_link(
         Link::GroupOwner => "group.owner.remove",
         Link::AppRoleAssignee => "application.role.unassign",
     };
-    store::directory::delete_link(&state.db, link, owner, *user.as_uuid(), |row| {
+    store::directory::delete_link(&state.db, link, owner, *user.as_uuid(), Utc::now(), |row| {
         let before = LinkSnapshot {
             target_id: owner,
             relation: link.relation(),

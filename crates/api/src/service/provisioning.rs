@@ -1,12 +1,14 @@
 //! Provisioning: connected systems (connectors), the groups and app roles bound to targets in
 //! them, and the worker that pushes membership changes there.
 //!
-//! - Operations are written with the change that grants or revokes access
-//!   (`store::assignments` -> `store::provisioning`), so none is lost when a target is down
-//!   or Tessera restarts between the commit and the push.
+//! - Operations are written with the change that grants or revokes access (assignments,
+//!   package roles, review removals, reprocessing, administrators' direct links, leavers:
+//!   `store::*` -> `store::provisioning`), so none is lost when a target is down or Tessera
+//!   restarts between the commit and the push.
 //! - The worker ([`deliver_due`]) runs on every replica; each operation is claimed with a
-//!   compare-and-set lease and pushed by the one worker whose claim won. Per binding and
-//!   person, operations go out one at a time in the order they were written.
+//!   compare-and-set lease long enough for the slowest enabled connector's push
+//!   ([`lease_for`]) and pushed by the one worker whose claim won. Per binding and person,
+//!   operations go out one at a time in the order the database wrote them.
 //! - A failure the target says retrying cannot fix (no such person or group, refused
 //!   credentials) fails the operation at once; others are retried after
 //!   `provisioning.retry_delays_seconds` until `provisioning.max_attempts`. An administrator
@@ -20,12 +22,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tessera_domain::connector::{
     ConnectionTestReport, ConnectorBindingView, ConnectorName, ConnectorSettings, ConnectorUpdate,
-    ConnectorView, DeliveryView, NewConnector, NewConnectorBinding, ProvisioningAction,
-    ProvisioningState,
+    ConnectorView, DeliveryView, NewConnector, NewConnectorBinding, OperationQuery,
+    ProvisioningAction, ProvisioningOperationView, ProvisioningState,
 };
-use tessera_domain::page::{ConnectorBindingPage, ConnectorPage, DeliveryPage, PageQuery};
+use tessera_domain::page::{
+    ConnectorBindingPage, ConnectorPage, DeliveryPage, PageQuery, ProvisioningOperationPage,
+};
 use tessera_domain::{
     AppRoleId, AssignmentId, ConnectorBindingId, ConnectorId, GroupId, ProvisioningOperationId,
+    UserId,
 };
 use uuid::Uuid;
 
@@ -41,8 +46,8 @@ use crate::store;
 use crate::store::StoreError;
 use crate::store::notifications::NextAttempt;
 use crate::store::provisioning::{
-    Action, BindingRecord, BindingRow, ClaimedOperation, ConnectorRecord, ConnectorRow, Decision,
-    OperationRow,
+    Action, BindingRecord, BindingRow, ClaimedOperation, ConnectorRecord, ConnectorRow, Decided,
+    Decision, OperationRow,
 };
 
 /// The most operations one worker round pushes; the rest wait for the next round.
@@ -265,8 +270,18 @@ pub async fn update_connector(
     let before = connector_view(&row)?;
     let settings = input.settings.unwrap_or_else(|| before.settings.clone());
     check_settings(&settings)?;
-    if let Some(secret) = &input.secret {
-        check_secret(secret)?;
+    match &input.secret {
+        Some(secret) => check_secret(secret)?,
+        // The stored secret goes only where it went before: an administrator who points the
+        // connector elsewhere must know the secret, not just reuse it.
+        None if !settings.same_endpoint(&before.settings) => {
+            return Err(ApiError::invalid(
+                "secret",
+                "must be given again when the connector's address, bind DN or TLS settings \
+                 change",
+            ));
+        }
+        None => {}
     }
     let record = ConnectorRecord {
         id: row.id,
@@ -489,6 +504,51 @@ pub async fn list_deliveries(
     })
 }
 
+fn state_name(state: ProvisioningState) -> &'static str {
+    match state {
+        ProvisioningState::Pending => "pending",
+        ProvisioningState::Done => "done",
+        ProvisioningState::Failed => "failed",
+        ProvisioningState::Skipped => "skipped",
+    }
+}
+
+/// Connector `id`'s operations, newest first, optionally only those in one state: where an
+/// administrator finds what failed, whatever caused it.
+pub async fn list_operations(
+    _proof: &AdminProof,
+    state: &AppState,
+    id: ConnectorId,
+    query: &OperationQuery,
+) -> ApiResult<ProvisioningOperationPage> {
+    let page = PageRequest::parse(&PageQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    })?;
+    let connector = find(state, id).await?;
+    let rows = store::provisioning::list_operations_of_connector(
+        &state.db,
+        connector.id,
+        query.state.map(state_name),
+        page.after_id()?,
+        page.fetch(),
+    )
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
+    let items = rows
+        .iter()
+        .map(|row| {
+            Ok(ProvisioningOperationView {
+                delivery: delivery_view(row)?,
+                user_id: UserId::from_uuid(row.user_id),
+                username: row.username.clone(),
+                assignment_id: row.assignment_id.map(AssignmentId::from_uuid),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(ProvisioningOperationPage { items, next_cursor })
+}
+
 /// Retries or skips operation `id`, compare-and-set, audited.
 pub async fn decide_operation(
     proof: &AdminProof,
@@ -539,7 +599,49 @@ pub async fn decide_operation(
         },
         other => other.into(),
     })?;
-    delivery_view(&decided)
+    match decided {
+        Decided::Decided(row) => delivery_view(&row),
+        Decided::Superseded => Err(ApiError::Conflict {
+            code: tessera_domain::problem::ProblemCode::Superseded,
+            detail: "A newer operation for this person at this target was queued after this \
+                     one; pushing this one again could undo it."
+                .into(),
+            field: None,
+        }),
+    }
+}
+
+/// How many `provisioning.timeout_seconds` one LDAP operation may take: connecting, binding,
+/// a search and a modify (`LdapConnector` gives up after as long).
+const LDAP_TIMEOUTS_PER_OPERATION: u32 = 4;
+
+/// What a lease adds to the longest push: recording the outcome.
+const LEASE_MARGIN_SECONDS: i64 = 30;
+
+/// The longest one operation at a connector of `settings` may take; the worker gives up on a
+/// push after as long. `ldap_timeout` is `provisioning.timeout_seconds`; a SCIM connector has
+/// its own timeout per request.
+pub fn longest_push(settings: &ConnectorSettings, ldap_timeout: Duration) -> Duration {
+    match settings {
+        ConnectorSettings::Ldap(_) => ldap_timeout * LDAP_TIMEOUTS_PER_OPERATION,
+        ConnectorSettings::Scim(scim) => {
+            Duration::from_secs(u64::from(scim.timeout_seconds))
+                * crate::connectors::ScimConnector::MOST_REQUESTS_PER_OPERATION
+        }
+    }
+}
+
+/// The lease a round claims with: the longest push to any of `connectors` (the enabled ones,
+/// whose operations the round may claim) plus a margin, so that no lease runs out during a
+/// push and a second worker never pushes the same attempt.
+pub fn lease_for(connectors: &[ConnectorSettings], ldap_timeout: Duration) -> chrono::Duration {
+    let longest = connectors
+        .iter()
+        .map(|settings| longest_push(settings, ldap_timeout))
+        .max()
+        .unwrap_or(ldap_timeout * LDAP_TIMEOUTS_PER_OPERATION);
+    chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::hours(1))
+        + chrono::Duration::seconds(LEASE_MARGIN_SECONDS)
 }
 
 /// Pushes the due operations, one round; returns how many reached their target. Every
@@ -550,9 +652,12 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     let timeout = Duration::from_secs(settings.timeout_seconds);
     let schedule =
         RetrySchedule::from_seconds(&settings.retry_delays_seconds, settings.max_attempts);
-    // Long enough that a lease never runs out during a push (connect, bind, search, modify).
-    let lease = chrono::Duration::from_std(timeout * 8).unwrap_or(chrono::Duration::minutes(5))
-        + chrono::Duration::seconds(30);
+    let connectors: Vec<ConnectorSettings> = store::provisioning::list_enabled_settings(&state.db)
+        .await?
+        .iter()
+        .filter_map(|stored| serde_json::from_str(stored).ok())
+        .collect();
+    let lease = lease_for(&connectors, timeout);
     let worker = ProvisioningWorker {
         state,
         connectors: Default::default(),
@@ -637,12 +742,27 @@ impl ProvisioningWorker<'_> {
         let kept = self.connector(item).await?;
         let connector = &kept.connector;
         let person = person(item);
-        match Action::parse(&item.action) {
-            Some(Action::Add) => connector.add_member(&item.target, &person).await,
-            Some(Action::Remove) => connector.remove_member(&item.target, &person).await,
-            Some(Action::Deactivate) => connector.deactivate(&person).await,
-            None => Err(ConnectorError::permanent("unknown operation")),
-        }
+        let push = async {
+            match Action::parse(&item.action) {
+                Some(Action::Add) => connector.add_member(&item.target, &person).await,
+                Some(Action::Remove) => connector.remove_member(&item.target, &person).await,
+                Some(Action::Deactivate) => connector.deactivate(&person).await,
+                None => Err(ConnectorError::permanent("unknown operation")),
+            }
+        };
+        // The round's lease covers this long and no longer (`lease_for`).
+        let longest = longest_push(
+            &settings,
+            Duration::from_secs(self.state.settings.provisioning.timeout_seconds),
+        );
+        tokio::time::timeout(longest, push)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ConnectorError::retry(format!(
+                    "the connected system did not finish within {} s",
+                    longest.as_secs()
+                )))
+            })
     }
 }
 
@@ -750,4 +870,61 @@ pub async fn reconcile_binding(
         store::audit::insert_event(&state.db, &event).await?;
     }
     Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use tessera_domain::connector::{LdapMembership, LdapSettings, PersonKey, ScimSettings};
+
+    use super::*;
+
+    fn scim(timeout_seconds: u16) -> ConnectorSettings {
+        ConnectorSettings::Scim(ScimSettings {
+            base_url: "https://app.example.org/scim/v2".into(),
+            match_by: PersonKey::Username,
+            create_users: true,
+            deactivate_on_leave: true,
+            timeout_seconds,
+        })
+    }
+
+    fn ldap() -> ConnectorSettings {
+        ConnectorSettings::Ldap(LdapSettings {
+            url: "ldap://127.0.0.1:389".into(),
+            start_tls: false,
+            ca_certificate: None,
+            bind_dn: "cn=admin".into(),
+            users_base_dn: "ou=people".into(),
+            match_attribute: "uid".into(),
+            match_by: PersonKey::Username,
+            membership: LdapMembership::Member,
+        })
+    }
+
+    #[test]
+    fn the_lease_covers_the_slowest_enabled_connectors_every_request() {
+        let ldap_timeout = Duration::from_secs(10);
+        // A SCIM connector with a long timeout of its own sets the lease, whatever LDAP's is.
+        let lease = lease_for(&[ldap(), scim(120)], ldap_timeout);
+        assert_eq!(lease, chrono::Duration::seconds(4 * 120 + 30));
+        assert!(
+            lease > chrono::Duration::seconds(10 * 8 + 30),
+            "longer than the old fixed lease"
+        );
+        // Otherwise LDAP's four timeouts do.
+        assert_eq!(
+            lease_for(&[ldap(), scim(5)], ldap_timeout),
+            chrono::Duration::seconds(4 * 10 + 30)
+        );
+        assert_eq!(lease_for(&[], ldap_timeout), chrono::Duration::seconds(70));
+        // The worker gives up on a push after as long as the lease allows for it.
+        for settings in [ldap(), scim(120), scim(1)] {
+            let longest =
+                chrono::Duration::from_std(longest_push(&settings, ldap_timeout)).unwrap();
+            assert!(
+                longest + chrono::Duration::seconds(30) <= lease_for(&[settings], ldap_timeout)
+            );
+        }
+    }
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::audit::{AuditEvent, insert_audit_event};
 use super::extensions::queue_assignment_calls;
 use super::notifications::{NewNotification, insert_notification};
-use super::provisioning::{Action, queue_for_package, queue_for_resources};
+use super::provisioning::{Action, RoleChange, queue_for_changes, queue_for_package};
 use super::{Conn, Db, Nullable, StoreError, StoreResult, Tx, decode_variant, on_db};
 
 /// The directory tables a resource role writes to.
@@ -190,17 +190,15 @@ pub(crate) async fn revoke_package_roles<'c>(
             revoke.push(" RETURNING ").push(resource);
             revoke.build_query_as::<(Uuid,)>().fetch_all(conn).await
         })?;
-        let revoked: Vec<Uuid> = revoked.into_iter().map(|(id,)| id).collect();
-        queue_for_resources(
-            &mut conn,
-            table,
-            &revoked,
-            user,
-            assignment,
-            Action::Remove,
-            now,
-        )
-        .await?;
+        let revoked: Vec<RoleChange> = revoked
+            .into_iter()
+            .map(|(resource,)| RoleChange {
+                user,
+                resource,
+                assignment,
+            })
+            .collect();
+        queue_for_changes(&mut conn, table, &revoked, Action::Remove, now).await?;
     }
     if let Some(assignment) = assignment {
         queue_assignment_calls(
@@ -214,7 +212,8 @@ pub(crate) async fn revoke_package_roles<'c>(
     Ok(())
 }
 
-/// Grants the new resource role `role` of a package to everyone its package is delivered to.
+/// Grants the new resource role `role` of a package to everyone its package is delivered to,
+/// and queues an `add` for them on every connector binding of its group or app role.
 pub(crate) async fn grant_role_to_assignees<'c>(
     conn: impl Into<Conn<'c>>,
     role: Uuid,
@@ -236,20 +235,22 @@ pub(crate) async fn grant_role_to_assignees<'c>(
             grant.build().execute(conn).await.map(|_| ())
         })?;
     }
-    Ok(())
+    super::provisioning::queue_for_new_role(&mut conn, role, now).await
 }
 
 /// Revokes `resource` (a group or an app role, of `table`) from everyone package `package` is
-/// delivered to, where nothing else grants it.
+/// delivered to, where nothing else grants it, and queues a `remove` for those it was revoked
+/// from on every connector binding of the resource.
 pub(crate) async fn revoke_resource_from_assignees<'c>(
     conn: impl Into<Conn<'c>>,
     table: RoleTable,
     package: Uuid,
     resource: Option<Uuid>,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
     let (name, column, _) = table.parts();
-    on_db!(&mut conn, conn => {
+    let revoked: Vec<(Uuid, Option<Uuid>)> = on_db!(&mut conn, conn => {
         let mut revoke = QueryBuilder::new("DELETE FROM ");
         revoke
             .push(name)
@@ -264,9 +265,30 @@ pub(crate) async fn revoke_resource_from_assignees<'c>(
             .push_bind(package)
             .push(") AND ");
         table.push_not_granted_elsewhere(&mut revoke);
-        revoke.build().execute(conn).await.map(|_| ())
+        // The assignment whose package lost the role, for its deliveries.
+        revoke
+            .push(
+                " RETURNING user_id, (SELECT a.id FROM assignments a WHERE a.state = 'delivered' \
+                 AND a.user_id = ",
+            )
+            .push(name)
+            .push(".user_id AND a.package_id = ")
+            .push_bind(package)
+            .push(" LIMIT 1)");
+        revoke.build_query_as().fetch_all(conn).await
     })?;
-    Ok(())
+    let Some(resource) = resource else {
+        return Ok(());
+    };
+    let revoked: Vec<RoleChange> = revoked
+        .into_iter()
+        .map(|(user, assignment)| RoleChange {
+            user,
+            resource,
+            assignment,
+        })
+        .collect();
+    queue_for_changes(&mut conn, table, &revoked, Action::Remove, now).await
 }
 
 /// How many active (scheduled or delivered) assignments policy `policy` has, through `conn`.

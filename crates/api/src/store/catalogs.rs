@@ -462,6 +462,7 @@ pub async fn delete_resource(
                     table,
                     package,
                     Some(resource),
+                    Utc::now(),
                 ).await?;
             }
         }

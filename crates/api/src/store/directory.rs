@@ -432,6 +432,32 @@ impl Link {
             Link::AppRoleAssignee => ("app_role_assignments", "app_role_id", "assigned_at"),
         }
     }
+
+    /// The same rows as assignments grant them.
+    fn table(self) -> super::assignments::RoleTable {
+        match self {
+            Link::GroupMember => super::assignments::RoleTable::GroupMembers,
+            Link::GroupOwner => super::assignments::RoleTable::GroupOwners,
+            Link::AppRoleAssignee => super::assignments::RoleTable::AppRoleAssignments,
+        }
+    }
+}
+
+/// Queues `action` for `user`'s link to `owner` at the connected systems bound to it.
+async fn queue_link<'c>(
+    conn: impl Into<Conn<'c>>,
+    link: Link,
+    owner: Uuid,
+    user: Uuid,
+    action: super::provisioning::Action,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let change = super::provisioning::RoleChange {
+        user,
+        resource: owner,
+        assignment: None,
+    };
+    super::provisioning::queue_for_changes(conn, link.table(), &[change], action, now).await
 }
 
 /// A linked user, for lists and audit snapshots.
@@ -476,8 +502,9 @@ where
 }
 
 /// Links `user` to `owner` (a group or an app role) unless it already is; only a new link
-/// writes an audit event. A link an assignment made becomes the administrator's: it stays
-/// when the assignment ends. A vanished owner is [`StoreError::MissingReference`].
+/// writes an audit event and queues an `add` at the connected systems. A link an assignment
+/// made becomes the administrator's: it stays when the assignment ends. A vanished owner is
+/// [`StoreError::MissingReference`].
 pub async fn insert_link(
     db: &Db,
     link: Link,
@@ -521,6 +548,7 @@ pub async fn insert_link(
         let mut query = select_linked(link, owner);
         query.push(" AND l.user_id = ").push_bind(user);
         let row = query.build_query_as::<LinkedUserRow>().fetch_one(&mut *conn).await?;
+        queue_link(&mut *conn, link, owner, user, super::provisioning::Action::Add, now).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(LinkOutcome::Added)
     });
@@ -528,12 +556,14 @@ pub async fn insert_link(
 }
 
 /// Removes the link of `user` to `owner` if there is one, with the audit event made from the
-/// link as it was. Answers `false`, writing nothing, when there was no link.
+/// link as it was, and queues a `remove` at the connected systems. Answers `false`, writing
+/// nothing, when there was no link.
 pub async fn delete_link(
     db: &Db,
     link: Link,
     owner: Uuid,
     user: Uuid,
+    now: DateTime<Utc>,
     audit: impl FnOnce(&LinkedUserRow) -> AuditEvent,
 ) -> StoreResult<bool> {
     let (table, owner_column, _) = link.parts();
@@ -555,6 +585,7 @@ pub async fn delete_link(
             .push(" AND user_id = ")
             .push_bind(user);
         delete.build().execute(&mut *conn).await?;
+        queue_link(&mut *conn, link, owner, user, super::provisioning::Action::Remove, now).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
     });

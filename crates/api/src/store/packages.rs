@@ -440,7 +440,8 @@ pub async fn delete_resource_role(
             .execute(&mut *conn)
             .await?;
         let table = RoleTable::of_kind(row.kind);
-        revoke_resource_from_assignees(&mut *conn, table, package, row.group_id.or(row.app_role_id)).await?;
+        let resource = row.group_id.or(row.app_role_id);
+        revoke_resource_from_assignees(&mut *conn, table, package, resource, Utc::now()).await?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         Ok::<_, StoreError>(true)
     });

@@ -1,8 +1,11 @@
 //! Connectors, their bindings, and the provisioning outbox.
 //!
-//! Operations are written by [`queue_for_package`] and [`queue_for_resources`], called from
-//! `store::assignments` in the transaction that grants or revokes a person's groups and app
-//! roles. Without bindings they cost one small `SELECT`.
+//! Operations are written in the transaction that changes a person's groups and app roles:
+//! [`queue_for_package`] when an assignment grants a package, [`queue_for_changes`] for the
+//! rows actually revoked (an assignment ending, a role leaving a package, a review's removal,
+//! reprocessing) or restored, [`queue_for_new_role`] when a package with holders gains a role,
+//! and [`queue_deactivation`] when a person leaves. Without bindings they cost one small
+//! `SELECT`.
 //!
 //! Workers claim due operations like the webhook deliveries are claimed
 //! ([`super::webhooks::claim_next_due`]): a compare-and-set lease in `claimed_until`, plus
@@ -12,6 +15,8 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
+
+use tessera_domain::connector::ConnectorSettings;
 
 use super::assignments::RoleTable;
 use super::audit::{AuditEvent, insert_audit_event};
@@ -45,17 +50,19 @@ impl Action {
     }
 }
 
-/// Writes one pending `action` for `user` per binding in `bindings` (binding, connector).
+/// Writes one pending `action` for `user` per (binding, connector) in `targets`; a `None`
+/// binding is an operation of the whole connector (`deactivate`). Each gets its `seq` from the
+/// database, which orders it after everything written before it.
 async fn insert_operations<'c>(
     conn: impl Into<Conn<'c>>,
-    bindings: &[(Uuid, Uuid)],
+    targets: &[(Option<Uuid>, Uuid)],
     user: Uuid,
     assignment: Option<Uuid>,
     action: Action,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut conn: Conn<'c> = conn.into();
-    for (binding, connector) in bindings {
+    for (binding, connector) in targets {
         on_db!(&mut conn, conn => sqlx::query(
             "INSERT INTO provisioning_operations (id, binding_id, connector_id, user_id, \
              assignment_id, action, state, attempts, next_attempt_at, created_at) \
@@ -95,17 +102,31 @@ pub(crate) async fn queue_for_package<'c>(
     .bind(package)
     .fetch_all(conn)
     .await)?;
-    insert_operations(&mut conn, &bindings, user, assignment, action, now).await
+    let targets: Vec<(Option<Uuid>, Uuid)> = bindings
+        .into_iter()
+        .map(|(binding, connector)| (Some(binding), connector))
+        .collect();
+    insert_operations(&mut conn, &targets, user, assignment, action, now).await
 }
 
-/// Queues `action` for `user` on every binding of `resources` (groups or app roles, as
-/// `table` says), through `conn`. Group ownership is not provisioned.
-pub(crate) async fn queue_for_resources<'c>(
+/// One person gaining or losing one group membership or app role, and the assignment behind
+/// the change when there is one (its deliveries then show the operations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RoleChange {
+    pub user: Uuid,
+    /// The group or the app role, of the table the caller names.
+    pub resource: Uuid,
+    pub assignment: Option<Uuid>,
+}
+
+/// Queues `action` for every change in `changes` (groups or app roles, as `table` says) on
+/// every binding of its resource, through `conn` inside the transaction that made the changes.
+/// This is how every change of a directory row reaches the connected systems; group ownership
+/// is not provisioned.
+pub(crate) async fn queue_for_changes<'c>(
     conn: impl Into<Conn<'c>>,
     table: RoleTable,
-    resources: &[Uuid],
-    user: Uuid,
-    assignment: Option<Uuid>,
+    changes: &[RoleChange],
     action: Action,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -114,21 +135,113 @@ pub(crate) async fn queue_for_resources<'c>(
         RoleTable::AppRoleAssignments => "app_role_id",
         RoleTable::GroupOwners => return Ok(()),
     };
+    let mut resources: Vec<Uuid> = changes.iter().map(|change| change.resource).collect();
+    resources.sort_unstable();
+    resources.dedup();
     if resources.is_empty() {
         return Ok(());
     }
     let mut conn: Conn<'c> = conn.into();
-    let bindings: Vec<(Uuid, Uuid)> = on_db!(&mut conn, conn => {
-        let mut query = QueryBuilder::new("SELECT id, connector_id FROM connector_bindings WHERE ");
-        query.push(column).push(" IN (");
+    let bindings: Vec<(Uuid, Uuid, Uuid)> = on_db!(&mut conn, conn => {
+        let mut query = QueryBuilder::new("SELECT id, connector_id, ");
+        query
+            .push(column)
+            .push(" FROM connector_bindings WHERE ")
+            .push(column)
+            .push(" IN (");
         let mut list = query.separated(", ");
-        for resource in resources {
+        for resource in &resources {
             list.push_bind(*resource);
         }
         query.push(") ORDER BY id");
         query.build_query_as().fetch_all(conn).await
     })?;
-    insert_operations(&mut conn, &bindings, user, assignment, action, now).await
+    if bindings.is_empty() {
+        return Ok(());
+    }
+    for change in changes {
+        let targets: Vec<(Option<Uuid>, Uuid)> = bindings
+            .iter()
+            .filter(|(_, _, resource)| *resource == change.resource)
+            .map(|(binding, connector, _)| (Some(*binding), *connector))
+            .collect();
+        insert_operations(
+            &mut conn,
+            &targets,
+            change.user,
+            change.assignment,
+            action,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Queues an `add` on every binding of the resource role `role` (a row of
+/// `package_resource_roles`, just added to its package) for everyone its package is delivered
+/// to, through `conn` in the transaction that grants it to them. Adding is idempotent at the
+/// target, so people who held the role already are included.
+pub(crate) async fn queue_for_new_role<'c>(
+    conn: impl Into<Conn<'c>>,
+    role: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    let holders: Vec<(Uuid, Uuid, String, Uuid)> = on_db!(&mut conn, conn => sqlx::query_as(
+        "SELECT a.user_id, a.id, r.kind, COALESCE(r.group_id, r.app_role_id) \
+         FROM package_resource_roles r JOIN assignments a \
+         ON a.package_id = r.package_id AND a.state = 'delivered' WHERE r.id = $1 \
+         ORDER BY a.id",
+    )
+    .bind(role)
+    .fetch_all(conn)
+    .await)?;
+    let Some((_, _, kind, _)) = holders.first() else {
+        return Ok(());
+    };
+    let table = RoleTable::of_kind(super::decode_variant(kind)?);
+    let changes: Vec<RoleChange> = holders
+        .iter()
+        .map(|(user, assignment, _, resource)| RoleChange {
+            user: *user,
+            resource: *resource,
+            assignment: Some(*assignment),
+        })
+        .collect();
+    queue_for_changes(&mut conn, table, &changes, Action::Add, now).await
+}
+
+/// Queues a `deactivate` of `user` at every connector configured to deactivate leavers, through
+/// `conn` in the transaction in which they leave (are disabled or deleted). One operation per
+/// connector, whatever its bindings: it marks the person, not a membership. It goes out after
+/// the removals queued before it in the same transaction.
+pub(crate) async fn queue_deactivation<'c>(
+    conn: impl Into<Conn<'c>>,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut conn: Conn<'c> = conn.into();
+    let connectors: Vec<(Uuid, String)> = on_db!(&mut conn, conn => sqlx::query_as(
+        "SELECT id, settings FROM connectors ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await)?;
+    let targets: Vec<(Option<Uuid>, Uuid)> = connectors
+        .into_iter()
+        .filter(|(_, settings)| deactivates_leavers(settings))
+        .map(|(connector, _)| (None, connector))
+        .collect();
+    insert_operations(&mut conn, &targets, user, None, Action::Deactivate, now).await
+}
+
+/// Whether stored connector settings ask for leavers to be deactivated. Settings that do not
+/// parse ask for nothing (the worker reports them when it pushes the connector's operations).
+fn deactivates_leavers(settings: &str) -> bool {
+    match serde_json::from_str::<ConnectorSettings>(settings) {
+        Ok(ConnectorSettings::Scim(scim)) => scim.deactivate_on_leave,
+        Ok(ConnectorSettings::Ldap(_)) | Err(_) => false,
+    }
 }
 
 // ---- connectors ----
@@ -205,6 +318,16 @@ pub async fn insert_connector(
 pub async fn find_connector(db: &Db, id: Uuid) -> StoreResult<Option<ConnectorRow>> {
     let mut conn = on_db!(db, pool => pool.acquire().await.map(Pooled::from))?;
     fetch_connector(&mut conn, id).await
+}
+
+/// The stored settings of every enabled connector: what the workers may push to.
+pub async fn list_enabled_settings(db: &Db) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT settings FROM connectors WHERE enabled ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|(settings,)| settings).collect())
 }
 
 /// The connector's secret, for connecting; never for an answer.
@@ -404,20 +527,26 @@ pub async fn delete_binding(
 
 // ---- operations ----
 
-const OPERATION_COLUMNS: &str = "o.id, o.binding_id, o.connector_id, c.name AS connector_name, \
-     b.target, o.user_id, o.assignment_id, o.action, o.state, o.attempts, o.next_attempt_at, \
-     o.last_attempt_at, o.last_error, o.created_at, o.done_at, o.decided_by, o.version";
+const OPERATION_COLUMNS: &str = "o.id, o.seq, o.binding_id, o.connector_id, \
+     c.name AS connector_name, COALESCE(b.target, '') AS target, o.user_id, o.assignment_id, o.action, o.state, o.attempts, o.next_attempt_at, \
+     o.last_attempt_at, o.last_error, o.created_at, o.done_at, o.decided_by, o.version, \
+     u.username";
 
 const OPERATION_FROM: &str = "provisioning_operations o \
      JOIN connectors c ON c.id = o.connector_id \
-     JOIN connector_bindings b ON b.id = o.binding_id WHERE ";
+     LEFT JOIN connector_bindings b ON b.id = o.binding_id \
+     JOIN users u ON u.id = o.user_id WHERE ";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OperationRow {
     pub id: Uuid,
-    pub binding_id: Uuid,
+    /// The order the database wrote it in.
+    pub seq: i64,
+    /// `None` for an operation of the whole connector (`deactivate`).
+    pub binding_id: Option<Uuid>,
     pub connector_id: Uuid,
     pub connector_name: String,
+    /// The binding's target; empty for an operation of the whole connector.
     pub target: String,
     pub user_id: Uuid,
     pub assignment_id: Option<Uuid>,
@@ -431,6 +560,7 @@ pub struct OperationRow {
     pub done_at: Option<DateTime<Utc>>,
     pub decided_by: Option<Uuid>,
     pub version: i64,
+    pub username: String,
 }
 
 async fn fetch_operation<'c>(
@@ -461,7 +591,31 @@ pub async fn list_operations_of_assignment(
         query
             .push("o.assignment_id = ")
             .push_bind(assignment)
-            .push(" ORDER BY o.id");
+            .push(" ORDER BY o.seq");
+        query.build_query_as::<OperationRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// Connector `connector`'s operations, newest first, older than `before`, only those in
+/// `state` when it is given.
+pub async fn list_operations_of_connector(
+    db: &Db,
+    connector: Uuid,
+    state: Option<&str>,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<OperationRow>> {
+    let rows = on_db!(db, pool => {
+        let mut query = select(OPERATION_COLUMNS, OPERATION_FROM);
+        query.push("o.connector_id = ").push_bind(connector);
+        if let Some(state) = state {
+            query.push(" AND o.state = ").push_bind(state);
+        }
+        if let Some(before) = before {
+            query.push(" AND o.id < ").push_bind(before);
+        }
+        query.push(" ORDER BY o.id DESC LIMIT ").push_bind(i64::from(limit));
         query.build_query_as::<OperationRow>().fetch_all(pool).await
     })?;
     Ok(rows)
@@ -471,7 +625,7 @@ pub async fn list_operations_of_assignment(
 pub async fn list_operations_of_user(db: &Db, user: Uuid) -> StoreResult<Vec<OperationRow>> {
     let rows = on_db!(db, pool => {
         let mut query = select(OPERATION_COLUMNS, OPERATION_FROM);
-        query.push("o.user_id = ").push_bind(user).push(" ORDER BY o.id");
+        query.push("o.user_id = ").push_bind(user).push(" ORDER BY o.seq");
         query.build_query_as::<OperationRow>().fetch_all(pool).await
     })?;
     Ok(rows)
@@ -486,6 +640,31 @@ pub enum Decision {
     Skip,
 }
 
+/// The condition that an operation newer than `provisioning_operations.<row>` exists for the
+/// same person at the same binding (or connector-wide, for `deactivate`): what the person
+/// should hold there has changed since `<row>` was written.
+fn superseded(row: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM provisioning_operations n WHERE n.connector_id = {row}.connector_id \
+         AND n.user_id = {row}.user_id AND n.seq > {row}.seq AND (n.binding_id = {row}.binding_id \
+         OR n.binding_id IS NULL OR {row}.binding_id IS NULL))"
+    )
+}
+
+/// The same person and binding, with a connector-wide operation (`binding_id` null) counting
+/// for every binding of its connector: operations of one such queue go out in `seq` order.
+const SAME_QUEUE: &str = "e.connector_id = o.connector_id AND e.user_id = o.user_id \
+     AND (e.binding_id = o.binding_id OR e.binding_id IS NULL OR o.binding_id IS NULL)";
+
+/// What [`decide_operation`] did.
+pub enum Decided {
+    Decided(Box<OperationRow>),
+    /// A retry refused: a newer operation for the same person and binding exists, so pushing
+    /// this one again could undo it (a failed `add` retried after the `remove` that followed
+    /// it went out would give the access back). Nothing was written.
+    Superseded,
+}
+
 /// Applies `decision` by `actor` to operation `id` seen at `seen_version`, compare-and-set,
 /// with its audit event. `Conflict`: it changed meanwhile or is not in a state the decision
 /// applies to.
@@ -497,7 +676,7 @@ pub async fn decide_operation(
     actor: Uuid,
     now: DateTime<Utc>,
     audit: impl FnOnce(&OperationRow) -> AuditEvent,
-) -> StoreResult<OperationRow> {
+) -> StoreResult<Decided> {
     let statement = match decision {
         Decision::Retry => {
             "UPDATE provisioning_operations SET state = 'pending', attempts = 0, \
@@ -513,6 +692,14 @@ pub async fn decide_operation(
     };
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
+        if decision == Decision::Retry {
+            let mut newer = QueryBuilder::new("SELECT COUNT(*) FROM provisioning_operations WHERE id = ");
+            newer.push_bind(id).push(" AND ").push(superseded("provisioning_operations"));
+            let (count,): (i64,) = newer.build_query_as().fetch_one(&mut *conn).await?;
+            if count > 0 {
+                return Ok(Decided::Superseded);
+            }
+        }
         let changed = sqlx::query(statement)
             .bind(now)
             .bind(actor)
@@ -526,7 +713,7 @@ pub async fn decide_operation(
         }
         let row = fetch_operation(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
-        Ok::<_, StoreError>(row)
+        Ok::<_, StoreError>(Decided::Decided(Box::new(row)))
     });
     tx.commit_if_ok(out).await
 }
@@ -537,10 +724,12 @@ pub async fn decide_operation(
 pub struct ClaimedOperation {
     pub id: Uuid,
     pub connector_id: Uuid,
-    pub binding_id: Uuid,
+    /// `None` for an operation of the whole connector (`deactivate`).
+    pub binding_id: Option<Uuid>,
     pub action: String,
     /// Failed attempts so far.
     pub attempts: i64,
+    /// The binding's target; empty for an operation of the whole connector.
     pub target: String,
     pub settings: String,
     pub secret: String,
@@ -559,8 +748,9 @@ pub struct ClaimedOperation {
 
 /// Claims the due operation waiting longest, writing the lease `lease_until` into it. An
 /// operation is due when it is pending, its time has come, nobody's lease holds it, its
-/// connector is enabled, and no older operation of its binding and person is pending. `None`:
-/// nothing is due.
+/// connector is enabled, and no older operation (by `seq`) of its binding and person is
+/// pending (a connector-wide `deactivate` shares every binding's queue). `None`: nothing is
+/// due.
 ///
 /// The update repeats the conditions on the row itself, so it is a compare-and-set: of two
 /// workers that picked the same row, the second changes nothing. On PostgreSQL the candidate
@@ -588,12 +778,9 @@ pub async fn claim_next_due(
             .push_bind(now)
             .push(" AND (o.claimed_until IS NULL OR o.claimed_until <= ")
             .push_bind(now)
-            .push(
-                ") AND NOT EXISTS (SELECT 1 FROM provisioning_operations e \
-                 WHERE e.binding_id = o.binding_id AND e.user_id = o.user_id \
-                 AND e.state = 'pending' AND e.id < o.id) \
-                 ORDER BY o.next_attempt_at, o.id LIMIT 1",
-            )
+            .push(") AND NOT EXISTS (SELECT 1 FROM provisioning_operations e WHERE ")
+            .push(SAME_QUEUE)
+            .push(" AND e.state = 'pending' AND e.seq < o.seq) ORDER BY o.next_attempt_at, o.seq LIMIT 1")
             .push(lock)
             .push(") AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= ")
             .push_bind(now)
@@ -604,12 +791,13 @@ pub async fn claim_next_due(
         return Ok(None);
     };
     let row = on_db!(db, pool => sqlx::query_as::<_, ClaimedOperation>(
-        "SELECT o.id, o.connector_id, o.binding_id, o.action, o.attempts, b.target, \
+        "SELECT o.id, o.connector_id, o.binding_id, o.action, o.attempts, \
+         COALESCE(b.target, '') AS target, \
          c.settings, c.secret, u.id AS user_id, u.username, u.email, u.external_id, \
          u.display_name, u.given_name, u.family_name, u.enabled AS user_enabled, u.deleted_at, \
          o.claimed_until FROM provisioning_operations o \
          JOIN connectors c ON c.id = o.connector_id \
-         JOIN connector_bindings b ON b.id = o.binding_id \
+         LEFT JOIN connector_bindings b ON b.id = o.binding_id \
          JOIN users u ON u.id = o.user_id \
          WHERE o.id = $1 AND o.claimed_until = $2",
     )

@@ -6,6 +6,9 @@
 //! stale when an assignment created it (`granted_by_assignment`), the person's assignment of
 //! this package has ended, and no delivered assignment of any package grants it any more: the
 //! rows that ending the assignment should have removed.
+//!
+//! What is restored or removed is queued for the connected systems too, in the same
+//! transaction, as any other change of these rows is.
 
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
@@ -13,6 +16,7 @@ use uuid::Uuid;
 
 use super::assignments::RoleTable;
 use super::audit::{AuditEvent, insert_audit_event};
+use super::provisioning::{Action, RoleChange, queue_for_changes};
 use super::{Db, StoreError, StoreResult, Tx, on_db};
 
 /// What is reprocessed: every assignment of `package`, or only `user`'s.
@@ -33,6 +37,8 @@ pub struct RoleRow {
     /// The group or the app role.
     pub resource_id: Uuid,
     pub resource_name: String,
+    /// The delivered assignment that calls for a missing row; the ended one behind a stale row.
+    pub assignment_id: Option<Uuid>,
 }
 
 /// A [`RoleRow`] as read, before its table is known.
@@ -44,6 +50,7 @@ struct Found {
     user_type: String,
     resource_id: Uuid,
     resource_name: String,
+    assignment_id: Option<Uuid>,
 }
 
 impl Found {
@@ -56,6 +63,7 @@ impl Found {
             user_type: self.user_type,
             resource_id: self.resource_id,
             resource_name: self.resource_name,
+            assignment_id: self.assignment_id,
         }
     }
 }
@@ -102,7 +110,8 @@ pub async fn reprocess(
                 .push(" AS resource_id, ")
                 .push(resource_name(table))
                 .push(
-                    " AS resource_name FROM assignments a JOIN users u ON u.id = a.user_id \
+                    " AS resource_name, a.id AS assignment_id FROM assignments a \
+                     JOIN users u ON u.id = a.user_id \
                      JOIN package_resource_roles r ON r.package_id = a.package_id \
                      WHERE a.state = 'delivered' AND a.package_id = ",
                 )
@@ -131,7 +140,12 @@ pub async fn reprocess(
                 .push(resource)
                 .push(" AS resource_id, ")
                 .push(resource_name(table))
-                .push(" AS resource_name FROM ")
+                .push(
+                    " AS resource_name, (SELECT e.id FROM assignments e \
+                     WHERE e.package_id = r.package_id AND e.user_id = u.id \
+                     AND e.state IN ('expired', 'removed') \
+                     ORDER BY e.ended_at DESC, e.id DESC LIMIT 1) AS assignment_id FROM ",
+                )
                 .push(name)
                 .push(" JOIN users u ON u.id = ")
                 .push(name)
@@ -194,6 +208,19 @@ pub async fn reprocess(
                     .push(" AND granted_by_assignment");
                 delete.build().execute(&mut *conn).await?;
             }
+            // The connected systems follow: what was restored is added there, what was
+            // removed is taken out.
+            let change = |row: &RoleRow| RoleChange {
+                user: row.user_id,
+                resource: row.resource_id,
+                assignment: row.assignment_id,
+            };
+            let restored: Vec<RoleChange> =
+                found.missing.iter().filter(|row| row.table == table).map(change).collect();
+            queue_for_changes(&mut *conn, table, &restored, Action::Add, now).await?;
+            let removed: Vec<RoleChange> =
+                found.stale.iter().filter(|row| row.table == table).map(change).collect();
+            queue_for_changes(&mut *conn, table, &removed, Action::Remove, now).await?;
         }
         let key = |row: &RoleRow| (row.username.clone(), row.resource_name.clone(), row.resource_id);
         found.missing.sort_by_key(key);

@@ -11,8 +11,10 @@ use tessera_domain::review::instance::ReviewInstanceState;
 use tessera_domain::user::UserType;
 use uuid::Uuid;
 
+use super::assignments::RoleTable;
 use super::audit::{AuditEvent, insert_audit_event};
 use super::notifications::{NewNotification, insert_notification};
+use super::provisioning::{Action, RoleChange, queue_for_changes};
 use super::search::{Search, Searched, push_matches};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
@@ -715,13 +717,14 @@ pub async fn managers_and_enabled(db: &Db) -> StoreResult<Vec<(Uuid, Option<Uuid
 }
 
 /// Removes `user`'s membership of `group` after a review denied it, unless a delivered
-/// assignment grants it, and tells them with `note`: (removed, whether there was anything to
-/// remove).
+/// assignment grants it, queues its removal at the connected systems, and tells them with
+/// `note`: (removed, whether there was anything to remove).
 pub async fn remove_group_member(
     db: &Db,
     group: Uuid,
     user: Uuid,
     note: &NewNotification,
+    now: DateTime<Utc>,
 ) -> StoreResult<(bool, bool)> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
@@ -744,6 +747,9 @@ pub async fn remove_group_member(
         .await?
         .rows_affected();
         if removed > 0 {
+            let change = RoleChange { user, resource: group, assignment: None };
+            queue_for_changes(&mut *conn, RoleTable::GroupMembers, &[change], Action::Remove, now)
+                .await?;
             insert_notification(&mut *conn, note).await?;
         }
         Ok::<_, StoreError>((removed > 0, held > 0))
@@ -752,13 +758,14 @@ pub async fn remove_group_member(
 }
 
 /// Removes `user`'s roles of `application` after a review denied them, except those a
-/// delivered assignment grants, and tells them with `note`: (removed, whether there was
-/// anything to remove).
+/// delivered assignment grants, queues their removal at the connected systems, and tells them
+/// with `note`: (removed, whether there was anything to remove).
 pub async fn remove_application_roles(
     db: &Db,
     application: Uuid,
     user: Uuid,
     note: &NewNotification,
+    now: DateTime<Utc>,
 ) -> StoreResult<(bool, bool)> {
     let mut tx = Tx::begin(db).await?;
     let out = on_db!(&mut tx, conn => {
@@ -770,22 +777,28 @@ pub async fn remove_application_roles(
         .bind(user)
         .fetch_one(&mut *conn)
         .await?;
-        let removed = sqlx::query(
+        let removed: Vec<(Uuid,)> = sqlx::query_as(
             "DELETE FROM app_role_assignments WHERE user_id = $2 AND app_role_id IN \
              (SELECT id FROM app_roles WHERE application_id = $1) AND NOT EXISTS ( \
              SELECT 1 FROM assignments a JOIN package_resource_roles r \
              ON r.package_id = a.package_id WHERE a.user_id = $2 AND a.state = 'delivered' \
-             AND r.kind = 'app_role' AND r.app_role_id = app_role_assignments.app_role_id)",
+             AND r.kind = 'app_role' AND r.app_role_id = app_role_assignments.app_role_id) \
+             RETURNING app_role_id",
         )
         .bind(application)
         .bind(user)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if removed > 0 {
+        .fetch_all(&mut *conn)
+        .await?;
+        if !removed.is_empty() {
+            let changes: Vec<RoleChange> = removed
+                .iter()
+                .map(|(role,)| RoleChange { user, resource: *role, assignment: None })
+                .collect();
+            queue_for_changes(&mut *conn, RoleTable::AppRoleAssignments, &changes, Action::Remove, now)
+                .await?;
             insert_notification(&mut *conn, note).await?;
         }
-        Ok::<_, StoreError>((removed > 0, held > 0))
+        Ok::<_, StoreError>((!removed.is_empty(), held > 0))
     });
     tx.commit_if_ok(out).await
 }

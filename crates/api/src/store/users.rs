@@ -519,6 +519,13 @@ pub async fn transition_user_with(
                 return Err(StoreError::MissingReference);
             }
         }
+        // Read before the write, which is compare-and-set on the version: whether this change
+        // is the one that disables them.
+        let was_enabled: Option<(bool,)> = sqlx::query_as("SELECT enabled FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let leaves = was_enabled.is_some_and(|(enabled,)| enabled) && !update.enabled;
         let changed = sqlx::query(
             "UPDATE users SET email = $1, display_name = $2, manager_id = $3, enabled = $4, \
              is_admin = $5, updated_at = $6, version = version + 1, department = $9, \
@@ -555,6 +562,10 @@ pub async fn transition_user_with(
         let row = fetch_user_with_sponsors(&mut *conn, id).await?.ok_or(StoreError::Conflict)?;
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         apply_in(&mut *conn, effects).await?;
+        if leaves {
+            // After the removals the leaver's writes queued, so it reaches the target last.
+            super::provisioning::queue_deactivation(&mut *conn, id, now).await?;
+        }
         Ok::<_, StoreError>(row)
     });
     tx.commit_if_ok(out).await
@@ -668,6 +679,9 @@ pub async fn delete_user(
         }
         insert_audit_event(&mut *conn, &audit(&row)).await?;
         apply_in(&mut *conn, effects).await?;
+        // Also when they were disabled before: a connector set up since then learns it too,
+        // and deactivating twice is harmless at the target.
+        super::provisioning::queue_deactivation(&mut *conn, id, now).await?;
         Ok::<_, StoreError>(Deletion::Deleted(Box::new(row)))
     });
     tx.commit_if_ok(out).await

@@ -606,6 +606,10 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             true,
         ),
         (
+            call(Method::GET, "/api/v1/connectors/{unseen}/operations", None),
+            true,
+        ),
+        (
             call(
                 Method::POST,
                 "/api/v1/provisioning-operations/{unseen}/retry",

@@ -25,6 +25,7 @@ fn id(value: &Value) -> String {
 /// A catalog with one group, a package granting its membership, and a policy without
 /// approval.
 struct Bound {
+    catalog: String,
     package: String,
     policy: String,
     group: Uuid,
@@ -64,10 +65,41 @@ async fn package_with_group(app: &TestApp, name: &str) -> Bound {
         .await;
     assert_eq!(policy.status(), 201);
     Bound {
+        catalog,
         package,
         policy: id(&policy.json().await.unwrap()),
         group,
     }
+}
+
+/// Adds a new group to `bound`'s catalog and makes its membership a role of the package;
+/// returns the group and the resource role's id.
+async fn add_group_role(app: &TestApp, bound: &Bound, name: &str) -> (Uuid, String) {
+    let group = insert_group(app, name, None).await;
+    let added = app
+        .admin
+        .post(
+            &format!("/api/v1/catalogs/{}/resources", bound.catalog),
+            &json!({"kind": "group", "id": group}),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+    (group, group_role(app, bound, group).await)
+}
+
+/// Makes membership of `group` a role of `bound`'s package; returns the resource role's id.
+async fn group_role(app: &TestApp, bound: &Bound, group: Uuid) -> String {
+    let role = app
+        .admin
+        .post(
+            &format!("/api/v1/access-packages/{}/resource-roles", bound.package),
+            &json!({"kind": "group_member", "group_id": group}),
+        )
+        .await;
+    let status = role.status();
+    let body: Value = role.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    id(&body)
 }
 
 fn ldap_settings(slapd: &Slapd, membership: &str) -> Value {
@@ -716,4 +748,301 @@ async fn a_kept_ldap_connection_that_the_directory_dropped_is_replaced() {
         !members.contains(&format!("uid={first},{PEOPLE}").to_lowercase()),
         "{members:?}"
     );
+}
+
+on_both_backends! {
+    async fn a_role_added_to_a_held_package_reaches_ldap_and_taking_it_out_removes_the_member(app: TestApp) {
+        let slapd = Slapd::shared();
+        let first = slapd.add_group_of_names(&unique("first"));
+        let second = slapd.add_group_of_names(&unique("second"));
+        let bound = package_with_group(&app, "Growing").await;
+        let connector = connector(&app, slapd, "member").await;
+        bind(&app, &connector, bound.group, &first).await;
+        let (alice, username) = person(&app, slapd).await;
+        let assignment = assign(&app, &bound, &alice.id()).await;
+        let state = worker_state(&app, 5).await;
+        assert_eq!(drain(&state).await, 1);
+
+        // The package gains a second group, bound to another LDAP group: its holder is added.
+        let extra = insert_group(&app, &unique("Extra group"), None).await;
+        let added = app
+            .admin
+            .post(
+                &format!("/api/v1/catalogs/{}/resources", bound.catalog),
+                &json!({"kind": "group", "id": extra}),
+            )
+            .await;
+        assert_eq!(added.status(), 201);
+        bind(&app, &connector, extra, &second).await;
+        let role = group_role(&app, &bound, extra).await;
+        assert!(!slapd.values(&second, "member").contains(&member_dn(&username)));
+        assert_eq!(drain(&state).await, 1);
+        assert!(slapd.values(&second, "member").contains(&member_dn(&username)));
+        let deliveries = deliveries_as(&alice, &assignment).await;
+        let second_add = deliveries
+            .iter()
+            .find(|d| d["target"] == second.as_str())
+            .unwrap_or_else(|| panic!("the holder's deliveries show the new role: {deliveries:?}"));
+        assert_eq!((&second_add["action"], &second_add["state"]), (&json!("add"), &json!("done")));
+
+        // The role is taken out of the package: the member leaves that LDAP group only.
+        let removed = app
+            .admin
+            .delete(&format!("/api/v1/access-packages/{}/resource-roles/{role}", bound.package))
+            .await;
+        assert_eq!(removed.status(), 204);
+        assert_eq!(drain(&state).await, 1);
+        assert!(!slapd.values(&second, "member").contains(&member_dn(&username)));
+        assert!(slapd.values(&first, "member").contains(&member_dn(&username)));
+        let actions: Vec<(String, String)> = deliveries_as(&app.admin, &assignment)
+            .await
+            .iter()
+            .filter(|d| d["target"] == second.as_str())
+            .map(|d| (d["action"].as_str().unwrap().into(), d["state"].as_str().unwrap().into()))
+            .collect();
+        assert_eq!(actions, [("add".into(), "done".into()), ("remove".into(), "done".into())]);
+
+        // A role whose group is not bound queues nothing.
+        let (_, unbound) = add_group_role(&app, &bound, &unique("Unbound group")).await;
+        assert_eq!(drain(&state).await, 0);
+        let removed = app
+            .admin
+            .delete(&format!("/api/v1/access-packages/{}/resource-roles/{unbound}", bound.package))
+            .await;
+        assert_eq!(removed.status(), 204);
+        assert_eq!(drain(&state).await, 0);
+    }
+}
+
+on_both_backends! {
+    async fn a_review_denying_a_membership_removes_the_member_in_ldap(app: TestApp) {
+        let slapd = Slapd::shared();
+        let target = slapd.add_group_of_names(&unique("reviewed"));
+        let group_name = unique("Reviewed group ");
+        let group = insert_group(&app, &group_name, None).await;
+        let connector = connector(&app, slapd, "member").await;
+        bind(&app, &connector, group, &target).await;
+        let (dave, username) = person(&app, slapd).await;
+        // An administrator adds dave by hand: that reaches the directory too.
+        let added = app.admin.put(&format!("/api/v1/groups/{group}/members/{}", dave.id())).await;
+        assert_eq!(added.status(), 204);
+        let state = worker_state(&app, 5).await;
+        assert_eq!(drain(&state).await, 1);
+        assert!(slapd.values(&target, "member").contains(&member_dn(&username)));
+
+        let starts_at = chrono::Utc::now() + chrono::Duration::seconds(5);
+        let review = app
+            .admin
+            .post(
+                "/api/v1/access-reviews",
+                &json!({
+                    "name": unique("Membership check"),
+                    "scope": {"resources": {"type": "groups", "group_ids": [group]}},
+                    "stages": [{
+                        "reviewers": [{"type": "user", "user_id": app.admin.id()}],
+                        "duration_days": 7,
+                    }],
+                    "schedule": {"type": "one_time", "starts_at": starts_at.to_rfc3339()},
+                    "settings": {"auto_apply": true, "if_no_response": "no_change"},
+                }),
+            )
+            .await;
+        assert_eq!(review.status(), 201);
+        let start = chrono::Utc::now() + chrono::Duration::minutes(1);
+        let app_state = app.state().await;
+        tessera_api::service::reviews::run_due_reviews(&app_state, start).await.unwrap();
+        let mine: Value = app.admin.get("/api/v1/me/access-reviews").await.json().await.unwrap();
+        let instance = mine["items"].as_array().unwrap().iter()
+            .find(|instance| instance["resource_name"] == group_name.as_str())
+            .unwrap_or_else(|| panic!("{mine}"))["id"].as_str().unwrap().to_string();
+        let items: Value = app.admin
+            .get(&format!("/api/v1/access-review-instances/{instance}/items?mine=true"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let item = items["items"][0]["id"].as_str().unwrap().to_string();
+        let denied = app.admin
+            .post(&format!("/api/v1/access-review-items/{item}/decision"), &json!({"verdict": "deny"}))
+            .await;
+        assert_eq!(denied.status(), 200);
+        // Stopped now (on the real clock, which the worker's due times follow), the review
+        // applies its results.
+        let stopped = app.admin
+            .post(&format!("/api/v1/access-review-instances/{instance}/stop"), &json!({}))
+            .await;
+        assert_eq!(stopped.status(), 200);
+        let members: Value = app.admin.get(&format!("/api/v1/groups/{group}/members")).await.json().await.unwrap();
+        assert_eq!(members["items"], json!([]), "the review removed the membership");
+
+        assert!(slapd.values(&target, "member").contains(&member_dn(&username)));
+        assert_eq!(drain(&state).await, 1, "the review's removal is pushed");
+        assert!(!slapd.values(&target, "member").contains(&member_dn(&username)));
+        let user: Uuid = dave.id().parse().unwrap();
+        let operations = tessera_api::store::provisioning::list_operations_of_user(&state.db, user)
+            .await
+            .unwrap();
+        let actions: Vec<(&str, &str)> = operations
+            .iter()
+            .map(|o| (o.action.as_str(), o.state.as_str()))
+            .collect();
+        assert_eq!(actions, [("add", "done"), ("remove", "done")]);
+    }
+}
+
+on_both_backends! {
+    async fn reprocessing_restores_a_lost_membership_in_ldap_and_removes_a_stale_one(app: TestApp) {
+        let slapd = Slapd::shared();
+        let target = slapd.add_group_of_names(&unique("reprocessed"));
+        let bound = package_with_group(&app, "Reprocessed").await;
+        let connector = connector(&app, slapd, "member").await;
+        bind(&app, &connector, bound.group, &target).await;
+        let (erin, erin_name) = person(&app, slapd).await;
+        assign(&app, &bound, &erin.id()).await;
+        let state = worker_state(&app, 5).await;
+        assert_eq!(drain(&state).await, 1);
+
+        // An administrator takes erin out of the group by hand; the directory follows.
+        let taken = app
+            .admin
+            .delete(&format!("/api/v1/groups/{}/members/{}", bound.group, erin.id()))
+            .await;
+        assert_eq!(taken.status(), 204);
+        assert_eq!(drain(&state).await, 1);
+        assert!(!slapd.values(&target, "member").contains(&member_dn(&erin_name)));
+
+        // Reprocessing puts the membership back, in Tessera and in the directory.
+        let reprocess = format!("/api/v1/access-packages/{}/reprocess", bound.package);
+        let dry = app.admin.post(&format!("{reprocess}?dry_run=true"), &json!({})).await;
+        assert_eq!(dry.status(), 200);
+        assert_eq!(drain(&state).await, 0, "a dry run queues nothing");
+        let report = app.admin.post(&reprocess, &json!({})).await;
+        let status = report.status();
+        let report: Value = report.json().await.unwrap();
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["added"].as_array().unwrap().len(), 1, "{report}");
+        assert_eq!(drain(&state).await, 1);
+        assert!(slapd.values(&target, "member").contains(&member_dn(&erin_name)));
+
+        // A row an ended assignment granted, left behind (as if its removal had been undone
+        // by hand in the database), is removed in both places.
+        let (fred, fred_name) = person(&app, slapd).await;
+        let assignment = assign(&app, &bound, &fred.id()).await;
+        assert_eq!(drain(&state).await, 1);
+        remove(&app, &assignment).await;
+        assert_eq!(drain(&state).await, 1);
+        let fred_id: Uuid = fred.id().parse().unwrap();
+        let sql = "INSERT INTO group_members (group_id, user_id, added_at, granted_by_assignment) \
+                   VALUES ($1, $2, $3, TRUE)";
+        match &state.db {
+            tessera_api::store::Db::Sqlite(pool) => {
+                sqlx::query(sql).bind(bound.group).bind(fred_id).bind(chrono::Utc::now()).execute(pool).await.unwrap();
+            }
+            tessera_api::store::Db::Postgres(pool) => {
+                sqlx::query(sql).bind(bound.group).bind(fred_id).bind(chrono::Utc::now()).execute(pool).await.unwrap();
+            }
+        }
+        slapd.modify(&format!(
+            "dn: {target}\nchangetype: modify\nadd: member\nmember: uid={fred_name},{PEOPLE}\n"
+        ));
+        let report: Value = app.admin.post(&reprocess, &json!({})).await.json().await.unwrap();
+        assert_eq!(report["removed"].as_array().unwrap().len(), 1, "{report}");
+        assert_eq!(drain(&state).await, 1);
+        let members = slapd.values(&target, "member");
+        assert!(!members.contains(&member_dn(&fred_name)), "{members:?}");
+        assert!(members.contains(&member_dn(&erin_name)), "{members:?}");
+        let removal = deliveries_as(&app.admin, &assignment).await;
+        let actions: Vec<&str> = removal.iter().map(|d| d["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["add", "remove", "remove"], "the ended assignment shows the removal");
+    }
+}
+
+on_both_backends! {
+    async fn retrying_a_failed_add_is_refused_once_a_newer_operation_was_queued(app: TestApp) {
+        let slapd = Slapd::shared();
+        let missing = format!("cn={},ou=groups,dc=example,dc=org", unique("gone"));
+        let bound = package_with_group(&app, "Superseded").await;
+        let connector = connector(&app, slapd, "member").await;
+        bind(&app, &connector, bound.group, &missing).await;
+        let (gina, username) = person(&app, slapd).await;
+        let assignment = assign(&app, &bound, &gina.id()).await;
+        let state = worker_state(&app, 5).await;
+        assert_eq!(drain(&state).await, 0);
+        let failed = deliveries_as(&app.admin, &assignment).await;
+        assert_eq!(failed[0]["state"], "failed", "{failed:?}");
+        let add = id(&failed[0]);
+
+        // The access ends; its removal is queued after the failed add, and goes out.
+        remove(&app, &assignment).await;
+        slapd.add(&format!(
+            "dn: {missing}\nobjectClass: groupOfNames\ncn: {}\nmember: {ROOT_DN}\n",
+            missing.split(',').next().unwrap().trim_start_matches("cn=")
+        ));
+        assert_eq!(drain(&state).await, 1);
+
+        // Retrying the old add would give the access back: refused, and nothing changes.
+        let refused = app
+            .admin
+            .post(&format!("/api/v1/provisioning-operations/{add}/retry"), &json!({}))
+            .await;
+        let problem = assert_problem(refused, 409, "superseded").await;
+        assert!(problem["detail"].as_str().unwrap().contains("newer operation"), "{problem}");
+        assert_eq!(drain(&state).await, 0);
+        assert!(!slapd.values(&missing, "member").contains(&member_dn(&username)));
+        let states: Vec<(String, String)> = deliveries_as(&app.admin, &assignment)
+            .await
+            .iter()
+            .map(|d| (d["action"].as_str().unwrap().into(), d["state"].as_str().unwrap().into()))
+            .collect();
+        assert_eq!(states, [("add".into(), "failed".into()), ("remove".into(), "done".into())]);
+        // Skipping it is still allowed: it only gives it up.
+        let skipped = app
+            .admin
+            .post(&format!("/api/v1/provisioning-operations/{add}/skip"), &json!({}))
+            .await;
+        assert_eq!(skipped.status(), 200);
+    }
+}
+
+on_both_backends! {
+    async fn changing_where_the_secret_goes_needs_the_secret_again(app: TestApp) {
+        let slapd = Slapd::shared();
+        let connector = connector(&app, slapd, "member").await;
+        let path = format!("/api/v1/connectors/{connector}");
+        let mut elsewhere = ldap_settings(slapd, "member");
+        elsewhere["url"] = json!("ldap://127.0.0.1:9");
+
+        let refused = app.admin.patch(&path, &json!({"settings": elsewhere})).await;
+        let problem = assert_problem(refused, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), ["secret"]);
+        let mut other_dn = ldap_settings(slapd, "member");
+        other_dn["bind_dn"] = json!("cn=someone,dc=example,dc=org");
+        let refused = app.admin.patch(&path, &json!({"settings": other_dn})).await;
+        let problem = assert_problem(refused, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&problem), ["secret"]);
+        let scim = json!({"kind": "scim", "base_url": "http://127.0.0.1:9/scim/v2", "match_by": "username"});
+        let refused = app.admin.patch(&path, &json!({"settings": scim})).await;
+        assert_problem(refused, 422, "validation_failed").await;
+        let unchanged: Value = app.admin.get(&path).await.json().await.unwrap();
+        assert_eq!(unchanged["settings"]["url"], slapd.url().as_str(), "nothing was written");
+
+        // Other settings, the name and the state change without it.
+        let mut other_attribute = ldap_settings(slapd, "member");
+        other_attribute["users_base_dn"] = json!(PEOPLE);
+        other_attribute["match_attribute"] = json!("cn");
+        let changed = app
+            .admin
+            .patch(&path, &json!({"settings": other_attribute, "name": unique("Renamed "), "enabled": false}))
+            .await;
+        assert_eq!(changed.status(), 200);
+        // With the secret, the endpoint may change.
+        let moved = app
+            .admin
+            .patch(&path, &json!({"settings": elsewhere, "secret": "the-other-hosts-password"}))
+            .await;
+        let status = moved.status();
+        let body: Value = moved.json().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["settings"]["url"], "ldap://127.0.0.1:9");
+    }
 }

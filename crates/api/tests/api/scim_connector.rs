@@ -713,3 +713,114 @@ on_both_backends! {
         assert!(expected.iter().all(|p| p.active));
     }
 }
+
+/// Creates a SCIM connector to the shared server through the API; returns its id.
+async fn api_connector(app: &TestApp, deactivate_on_leave: bool) -> String {
+    let response = app
+        .admin
+        .post(
+            "/api/v1/connectors",
+            &json!({
+                "name": unique("Application"),
+                "settings": {
+                    "kind": "scim",
+                    "base_url": shared().await.base_url,
+                    "match_by": "username",
+                    "deactivate_on_leave": deactivate_on_leave,
+                    "timeout_seconds": 5,
+                },
+                "secret": TOKEN,
+            }),
+        )
+        .await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+async fn api_bind(app: &TestApp, connector: &str, group: &str, target: &str) {
+    let response = app
+        .admin
+        .post(
+            &format!("/api/v1/connectors/{connector}/bindings"),
+            &json!({"group_id": group, "target": target}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+/// Runs worker rounds until one pushes nothing; returns how many operations went out.
+async fn drain(app: &TestApp) -> usize {
+    let mut settings = app.settings.clone();
+    settings.provisioning.retry_delays_seconds = vec![1];
+    let state = tessera_api::state::AppState::open(settings).await.unwrap();
+    let mut total = 0;
+    loop {
+        let pushed = tessera_api::service::provisioning::deliver_due(&state)
+            .await
+            .unwrap();
+        if pushed == 0 {
+            return total;
+        }
+        total += pushed;
+    }
+}
+
+on_both_backends! {
+    async fn a_leaver_is_deactivated_once_at_each_scim_connector_that_deactivates_leavers(app: TestApp) {
+        let direct = Direct::new().await;
+        let name = unique("leaver");
+        let person = create(&app, &name).await;
+        direct.create_user(&name).await;
+        let deactivating = api_connector(&app, true).await;
+        let keeping = api_connector(&app, false).await;
+        // Two bindings of the deactivating connector, one of the other: the person is in all.
+        for connector in [&deactivating, &deactivating, &keeping] {
+            let group = tessera_group(&app, &[&person]).await;
+            api_bind(&app, connector, &group, &direct.create_group(&unique("g")).await).await;
+        }
+        drain(&app).await;
+        assert_ne!(direct.user(&name).await.unwrap()["active"], json!(false));
+
+        let disabled = app
+            .admin
+            .patch(&format!("/api/v1/users/{person}"), &json!({"enabled": false}))
+            .await;
+        assert_eq!(disabled.status(), StatusCode::OK);
+        // Administrators see it in the connector's operations (no assignment shows it).
+        let pending = |connector: &str| format!("/api/v1/connectors/{connector}/operations?state=pending");
+        let listed: Value = app.admin.get(&pending(&deactivating)).await.json().await.unwrap();
+        let items = listed["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "one per connector, not per binding: {listed}");
+        assert_eq!(items[0]["action"], "deactivate");
+        assert_eq!(items[0]["user_id"], person.as_str());
+        assert_eq!(items[0]["username"], name.as_str());
+        assert_eq!(items[0]["target"], "");
+        assert!(items[0]["assignment_id"].is_null());
+        let other: Value = app.admin.get(&pending(&keeping)).await.json().await.unwrap();
+        assert_eq!(other["items"], json!([]), "the other connector does not deactivate: {other}");
+        let stranger = app.person(&unique("s")).await;
+        assert_eq!(stranger.get(&pending(&deactivating)).await.status(), StatusCode::FORBIDDEN);
+        let bad = app
+            .admin
+            .get(&format!("/api/v1/connectors/{deactivating}/operations?state=lost"))
+            .await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+        assert_eq!(drain(&app).await, 1);
+        assert_eq!(direct.user(&name).await.unwrap()["active"], json!(false), "the SCIM user is deactivated");
+
+        // Changing the disabled person again queues nothing more; deleting them does, harmlessly.
+        let renamed = app
+            .admin
+            .patch(&format!("/api/v1/users/{person}"), &json!({"display_name": "Gone Away"}))
+            .await;
+        assert_eq!(renamed.status(), StatusCode::OK);
+        assert_eq!(drain(&app).await, 0);
+        let deleted = app.admin.delete(&format!("/api/v1/users/{person}")).await;
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+        assert_eq!(drain(&app).await, 1);
+        assert_eq!(direct.user(&name).await.unwrap()["active"], json!(false));
+    }
+}

@@ -445,6 +445,7 @@ pub fn conflict_words(code: ProblemCode) -> Option<&'static str> {
         | ProblemCode::UserDisabled
         | ProblemCode::SelfLockout
         | ProblemCode::LastAdministrator
+        | ProblemCode::Superseded
         | ProblemCode::ConnectorFailed
         | ProblemCode::Internal
         | ProblemCode::Unavailable

@@ -32,7 +32,8 @@ async fn remove_access(
     let user = *person.as_uuid();
     let result = match resource {
         ReviewedResource::Group { group_id } => {
-            store::reviews::remove_group_member(&state.db, *group_id.as_uuid(), user, note).await
+            store::reviews::remove_group_member(&state.db, *group_id.as_uuid(), user, note, now)
+                .await
         }
         ReviewedResource::Application { application_id } => {
             store::reviews::remove_application_roles(
@@ -40,6 +41,7 @@ async fn remove_access(
                 *application_id.as_uuid(),
                 user,
                 note,
+                now,
             )
             .await
         }
