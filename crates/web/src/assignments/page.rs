@@ -419,7 +419,7 @@ fn AssignmentRow(
         move || {
             delivery_open.get().then(|| {
                 view! {
-                    <tr id=delivery_id.clone() class="confirm-row">
+                    <tr id=delivery_id.clone() class="detail-row">
                         <td colspan=columns>
                             <DeliveryStatus assignment=id label=delivery_label.clone() />
                         </td>

@@ -229,11 +229,11 @@ fn ConnectorForm(
                     name="connector-secret"
                     type="password"
                     autocomplete="new-password"
-                    aria-describedby="connector-secret-hint"
+                    aria-describedby=move || if field_of(error, "secret").with(Option::is_some) { "connector-secret-hint connector-secret-error" } else { "connector-secret-hint" }
                     aria-invalid=move || field_of(error, "secret").with(Option::is_some).then_some("true")
                     bind:value=secret.split()
                 />
-                {move || field_of(error, "secret").get().map(|message| view! { <p class="field-error">{crate::forms::sentence(&message)}</p> })}
+                {move || field_of(error, "secret").get().map(|message| view! { <p class="field-error" id="connector-secret-error">{crate::forms::sentence(&message)}</p> })}
             </div>
         }
     };
@@ -535,6 +535,7 @@ fn BindForm(id: ConnectorId, protocol: Protocol, on_bound: Callback<()>) -> impl
                         <label for="binding-role">"Role"</label>
                         <select
                             id="binding-role"
+                            aria-describedby=move || field_or_conflict(error, "app_role_id").with(Option::is_some).then_some("binding-role-error")
                             prop:value=move || role.get()
                             on:change=move |ev| role.set(event_target_value(&ev))
                         >
@@ -554,7 +555,7 @@ fn BindForm(id: ConnectorId, protocol: Protocol, on_bound: Callback<()>) -> impl
                                     .collect_view()
                             }}
                         </select>
-                        {move || field_or_conflict(error, "app_role_id").get().map(|message| view! { <p class="field-error">{crate::forms::sentence(&message)}</p> })}
+                        {move || field_or_conflict(error, "app_role_id").get().map(|message| view! { <p class="field-error" id="binding-role-error">{crate::forms::sentence(&message)}</p> })}
                     </div>
                 }
                 .into_any(),

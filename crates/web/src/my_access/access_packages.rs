@@ -362,7 +362,7 @@ fn HeldRow(
         move || {
             delivery_open.get().then(|| {
                 view! {
-                    <tr id=delivery_id.clone() class="confirm-row">
+                    <tr id=delivery_id.clone() class="detail-row">
                         <td colspan="6">
                             <DeliveryStatus assignment=id label=delivery_label.clone() />
                         </td>
