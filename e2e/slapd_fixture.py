@@ -161,6 +161,10 @@ class Slapd:
         self._tool("ldapadd", f"dn: {dn}\nobjectClass: groupOfNames\ncn: {cn}\nmember: {ROOT_DN}\n")
         return dn
 
+    def add_member(self, group_dn: str, member_dn: str) -> None:
+        """Adds `member_dn` to a `groupOfNames` by hand, behind Tessera's back."""
+        self._tool("ldapmodify", f"dn: {group_dn}\nchangetype: modify\nadd: member\nmember: {member_dn}\n")
+
     def values(self, dn: str, attribute: str) -> list[str]:
         """The values of `attribute` of entry `dn`, read with `ldapsearch`, lowercased."""
         found = subprocess.run(

@@ -191,7 +191,7 @@ def test_an_administrator_connects_ldap_and_an_approved_request_is_delivered_to_
     bindings = page.get_by_role("region", name="Bindings")
     expect(bindings.get_by_text("Nothing is bound to this connector yet.")).to_be_visible()
     bindings.get_by_role("searchbox", name="Search group").fill(group["name"])
-    bindings.get_by_label("Group", exact=True).select_option(label=group["name"])
+    bindings.get_by_role("combobox", name="Group", exact=True).select_option(label=group["name"])
     bindings.get_by_label("LDAP group DN").fill(group_dn)
     bindings.get_by_role("button", name="Bind", exact=True).click()
     row = bindings.get_by_role("row", name=re.compile(re.escape(group["name"])))
@@ -208,24 +208,40 @@ def test_an_administrator_connects_ldap_and_an_approved_request_is_delivered_to_
     screenshot(page, "connector-delivery-done.png")
     assert person_dn.lower() in slapd.values(group_dn, "member")
 
-    # The reconciliation of the binding finds nobody missing; the CSV downloads.
+    # Someone adds a stranger to the LDAP group by hand. The reconciliation of the binding finds
+    # nobody missing and the stranger unexpected; the CSV downloads; "Apply fix" says what it
+    # will change, and takes the stranger out.
+    stranger = f"e2e-stranger-{uuid.uuid4().hex[:8]}"
+    stranger_dn = slapd.add_person(stranger)
+    slapd.add_member(group_dn, stranger_dn)
     page.goto("/admin/connectors")
     page.get_by_role("link", name=name).click()
-    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_focused()
     page.get_by_role("link", name=f"Reconcile {group['name']}").click()
     expect(page.get_by_role("heading", level=1, name="Reconciliation")).to_be_focused()
     expect(page.get_by_role("heading", level=2, name="Missing (0)")).to_be_visible()
+    unexpected = page.get_by_role("region", name=re.compile(r"^Unexpected \(\d+\)$"))
+    expect(unexpected.get_by_role("rowheader", name=stranger, exact=True)).to_be_visible()
     csv_href = page.get_by_role("link", name="Download CSV").get_attribute("href")
     assert csv_href
     csv = page.request.get(csv_href)
     assert csv.status == 200, csv.text()
     assert csv.headers["content-type"].startswith("text/csv")
+    assert stranger in csv.text()
     screenshot(page, "connector-reconciliation.png")
+    page.get_by_role("button", name="Apply fix").click()
+    question = page.get_by_role("group", name=re.compile(r"^Remove \d+ members? from "))
+    expect(question).to_contain_text(group_dn)
+    question.get_by_role("button", name="Yes, apply the fix").click()
+    expect(page.get_by_role("status").filter(has_text="The fix was applied.")).to_be_visible()
+    members = slapd.values(group_dn, "member")
+    assert stranger_dn.lower() not in members
+    assert person_dn.lower() in members
 
     # The requester sees the same delivery under their own access.
     sign_out(page)
     sign_in(page, requester)
-    page.goto("/access-packages")
+    page.goto("/access-packages?tab=active")
     mine = page.get_by_role("button", name=f"Delivery of {package['name']}")
     mine.click()
     own = page.get_by_role("group", name=f"Delivery of {package['name']}")
