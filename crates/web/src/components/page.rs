@@ -54,16 +54,10 @@ pub fn PageHeader(
     let arrival = use_context::<Arrival>();
     let location = use_location();
     Effect::new(move || {
-        if let (Some(h1), Some(arrival)) = (heading.get(), arrival) {
-            let path = location.pathname.get_untracked();
-            // A page drawn inside a `Transition` (one that reads what it shows first) has its
-            // heading before the heading is in the document, where focusing it does nothing:
-            // claim and focus it once it is there, in the next frame.
-            request_animation_frame(move || {
-                if h1.is_connected() && arrival.claim(&path) {
-                    let _ = h1.focus();
-                }
-            });
+        if let (Some(h1), Some(arrival)) = (heading.get(), arrival)
+            && arrival.claim(&location.pathname.get_untracked())
+        {
+            let _ = h1.focus();
         }
     });
     view! {
