@@ -5,6 +5,8 @@ use leptos_router::path;
 use crate::admin_requests::page::AdminRequestsPage;
 use crate::audit::page::AuditPage;
 use crate::components::Shell;
+use crate::connectors::page::{ConnectorPage, ConnectorsPage, NewConnectorPage};
+use crate::connectors::reconciliation::ReconciliationPage;
 use crate::import::page::ImportPage;
 use crate::my_access::access_packages::AccessPackagesPage;
 use crate::my_access::approvals::ApprovalsPage;
@@ -60,6 +62,13 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/access-review-instances/:id")
                         view=ReviewInstanceAdminPage
+                    />
+                    <Route path=path!("/admin/connectors") view=ConnectorsPage />
+                    <Route path=path!("/admin/connectors/new") view=NewConnectorPage />
+                    <Route path=path!("/admin/connectors/:id") view=ConnectorPage />
+                    <Route
+                        path=path!("/admin/connectors/:id/bindings/:binding_id/reconciliation")
+                        view=ReconciliationPage
                     />
                     <Route path=path!("/*any") view=NotFoundPage />
                 </ParentRoute>

@@ -23,6 +23,8 @@ pub mod catalogs;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
+pub mod connectors;
+#[cfg(target_arch = "wasm32")]
 pub mod directory;
 #[cfg(target_arch = "wasm32")]
 pub mod imports;

@@ -24,6 +24,7 @@ use crate::components::{
     DirectoryNames, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PersonPicker,
     TextAreaField, TextField, Tone, busy,
 };
+use crate::connectors::delivery::{DeliveryStatus, DeliveryToggle};
 use crate::format::timestamp;
 use crate::forms::sentence;
 use crate::my_access::questions::{AnsweredIn, PolicyQuestions};
@@ -409,6 +410,24 @@ fn AssignmentRow(
             </button>
         }
     });
+    let delivery_open = RwSignal::new(false);
+    let delivery_id = format!("delivery-{id}");
+    let delivery_label = format!("Delivery of {} to {who}", assignment.access_package_name);
+    let delivery_row = {
+        let delivery_id = delivery_id.clone();
+        let delivery_label = delivery_label.clone();
+        move || {
+            delivery_open.get().then(|| {
+                view! {
+                    <tr id=delivery_id.clone() class="detail-row">
+                        <td colspan=columns>
+                            <DeliveryStatus assignment=id label=delivery_label.clone() />
+                        </td>
+                    </tr>
+                }
+            })
+        }
+    };
     let package_cell = show_package.then(|| {
         let href = package_href(assignment.access_package_id);
         let name = assignment.access_package_name.clone();
@@ -472,8 +491,14 @@ fn AssignmentRow(
             <td>{end_label(&assignment)}</td>
             <td>{assignment.policy_name.clone()}</td>
             <td>{assigned_by}</td>
-            <td class="cell-actions">{remove_button}</td>
+            <td class="cell-actions">
+                <div class="row-actions">
+                    <DeliveryToggle open=delivery_open controls=delivery_id label=delivery_label />
+                    {remove_button}
+                </div>
+            </td>
         </tr>
+        {delivery_row}
         {confirmation}
     }
 }

@@ -20,6 +20,7 @@ use crate::components::described_by;
 use crate::components::{
     EmptyState, ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy, focus_on_mount,
 };
+use crate::connectors::delivery::{DeliveryStatus, DeliveryToggle};
 use crate::forms::sentence;
 use crate::my_access::{
     ChangeForm, PackagesTab, change_allowed, joined, refusal_message, submitted_words,
@@ -352,6 +353,24 @@ fn HeldRow(
         open.with(|open| open.filter(|(open, _)| *open == id).map(|(_, ask)| ask))
     });
     let stored = StoredValue::new(assignment.clone());
+    let delivery_open = RwSignal::new(false);
+    let delivery_id = format!("delivery-{id}");
+    let delivery_label = format!("Delivery of {name}");
+    let delivery_row = {
+        let delivery_id = delivery_id.clone();
+        let delivery_label = delivery_label.clone();
+        move || {
+            delivery_open.get().then(|| {
+                view! {
+                    <tr id=delivery_id.clone() class="detail-row">
+                        <td colspan="6">
+                            <DeliveryStatus assignment=id label=delivery_label.clone() />
+                        </td>
+                    </tr>
+                }
+            })
+        }
+    };
     view! {
         <tr>
             <th scope="row">{name.clone()}</th>
@@ -366,6 +385,7 @@ fn HeldRow(
             </td>
             <td class="cell-actions">
                 <div class="row-actions">
+                    <DeliveryToggle open=delivery_open controls=delivery_id label=delivery_label />
                     {extendable.then(|| view! {
                         <button
                             type="button"
@@ -391,6 +411,7 @@ fn HeldRow(
                 </div>
             </td>
         </tr>
+        {delivery_row}
         {move || shown.get().map(|ask| view! {
             <tr class="confirm-row" id=format!("change-{id}")>
                 <td colspan="6">

@@ -20,6 +20,7 @@ use crate::components::{
     EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextAreaField, Tone, busy,
     focus_on_mount,
 };
+use crate::connectors::delivery::DeliveryStatus;
 use crate::format::{self, timestamp};
 use crate::my_access::{
     answer_text, can_cancel, can_resubmit, cancellation, on_behalf, request_kind_label,
@@ -201,6 +202,20 @@ fn RequestDetail(
     let stages = request.stages.clone();
     let timeline = request.timeline.clone();
     let id = request.id;
+    // Deliveries are shown to the person who holds the access and to administrators; an
+    // approver may not read them.
+    let delivery = request
+        .assignment_id
+        .filter(|_| me == Some(request.target.id) || Session::expect().is_admin())
+        .map(|assignment| {
+            let label = format!("Delivery of {}", request.access_package_name);
+            view! {
+                <section class="section" aria-labelledby="request-delivery-heading">
+                    <h2 id="request-delivery-heading">"Delivery to connected systems"</h2>
+                    <DeliveryStatus assignment=assignment label=label />
+                </section>
+            }
+        });
     view! {
         <PageHeader title=request.access_package_name.clone() lead="Request" />
         <p class="breadcrumb"><A href=routes::REQUESTS>"Request history"</A></p>
@@ -227,6 +242,7 @@ fn RequestDetail(
                 <StageList stages=stages />
             </section>
         })}
+        {delivery}
         <section class="section" aria-labelledby="request-timeline-heading">
             <h2 id="request-timeline-heading">"Timeline"</h2>
             <Timeline entries=timeline />
