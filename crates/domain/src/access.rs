@@ -22,6 +22,24 @@ pub struct PackageCard {
     pub description: String,
     /// "Member of Finance", "Owner of Finance", "Ledger: Clerk", in name order.
     pub resources: Vec<String>,
+    /// What the caller already has of the package: null when nothing.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(required = true))]
+    pub holding: Option<Holding>,
+}
+
+/// What someone already has of a package: the access itself, or an open request for it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Holding {
+    /// They hold it (or will, from a scheduled start); `ends_at` is null when it does not end.
+    Held {
+        assignment_id: AssignmentId,
+        ends_at: Option<DateTime<Utc>>,
+    },
+    /// A request of theirs to get it is still open.
+    Pending { request_id: RequestId },
 }
 
 /// One page of packages, by name.
@@ -49,6 +67,67 @@ pub struct AvailableQuery {
     /// Only packages whose name, description or resource names contain this, ignoring case.
     #[cfg_attr(feature = "server", param(max_length = 100))]
     pub q: Option<String>,
+    /// Only the packages of this catalog.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub catalog_id: Option<CatalogId>,
+}
+
+/// The query of `GET /api/v1/me/available-catalogs`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct AvailableCatalogsQuery {
+    /// Count only the packages whose name, description or resource names contain this.
+    #[cfg_attr(feature = "server", param(max_length = 100))]
+    pub q: Option<String>,
+}
+
+/// A catalog with how many of its packages the caller may request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CatalogCount {
+    pub catalog_id: CatalogId,
+    pub catalog_name: String,
+    pub count: u64,
+}
+
+/// `GET /api/v1/me/available-catalogs`: the catalogs of the packages the caller may request,
+/// by name, each with its count. Catalogs with none are left out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AvailableCatalogs {
+    pub items: Vec<CatalogCount>,
+}
+
+/// Why a package is suggested to someone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum SuggestionReason {
+    /// `count` other people of their department hold it.
+    SameDepartment { department: String, count: u64 },
+    /// `count` other people with their manager hold it.
+    SameManager { count: u64 },
+    /// They held it themselves until `until`.
+    HeldBefore { until: DateTime<Utc> },
+}
+
+/// A package someone may request and is likely to need, with why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Suggestion {
+    pub package: PackageCard,
+    /// At least one reason, people like them first.
+    pub reasons: Vec<SuggestionReason>,
+}
+
+/// `GET /api/v1/me/suggested-packages`: at most 20, those held by the most people like the
+/// caller first, then those they held most recently.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SuggestedPackages {
+    pub items: Vec<Suggestion>,
 }
 
 /// Why someone cannot ask for a package now.

@@ -20,6 +20,10 @@ pub struct AuditEventView {
     pub actor_id: Option<UserId>,
     /// The actor's username when the change was made.
     pub actor_name: Option<String>,
+    /// The actor's display name now; null for the system or a user since deleted.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(required = true))]
+    pub actor_display_name: Option<String>,
     /// What happened, such as `catalog.role.grant`.
     pub action: String,
     /// The kind of object changed, such as `catalog` or `access_package`.
@@ -31,6 +35,17 @@ pub struct AuditEventView {
     pub after: Option<serde_json::Value>,
     /// The `X-Request-Id` of the request that made the change.
     pub request_id: Option<String>,
+    /// The changed object's name now: a person's display name, the name of a group, catalog,
+    /// package, policy, application, connector or review; for a request or an assignment,
+    /// its package's name. Null when the object no longer exists (its snapshot still names
+    /// it) or has no name.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(required = true))]
+    pub target_name: Option<String>,
+    /// For a request or an assignment: the display name of the person it is for.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(required = true))]
+    pub target_person_name: Option<String>,
 }
 
 /// One page of the audit trail. `next_cursor` is null on the last page.

@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, get, web};
 use tessera_domain::AccessPackageId;
 use tessera_domain::access::{
-    AvailableQuery, MyAssignmentsQuery, Overview, PackageCardPage, RequestOptions,
-    RequestOptionsQuery,
+    AvailableCatalogs, AvailableCatalogsQuery, AvailableQuery, MyAssignmentsQuery, Overview,
+    PackageCardPage, RequestOptions, RequestOptionsQuery, SuggestedPackages,
 };
 use tessera_domain::assignment::AssignmentPage;
 use tessera_domain::problem::Problem;
@@ -15,7 +15,8 @@ use crate::state::AppState;
 
 /// The packages the caller may request, by name: catalog enabled, package not hidden, and an
 /// enabled policy whose "who can request" includes them. `q` searches names, descriptions
-/// and resource names. Anyone signed in.
+/// and resource names, `catalog_id` keeps one catalog. Each says what the caller already has
+/// of it (`holding`: held until when, or a request pending). Anyone signed in.
 #[utoipa::path(
     operation_id = "list_available_packages",
     tag = "my access",
@@ -34,6 +35,49 @@ pub async fn list_available_packages(
 ) -> ApiResult<HttpResponse> {
     let page = service::access::available(&state, &actor, &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// The catalogs of the packages the caller may request, by name, each with how many of its
+/// packages they may request (those matching `q`, when given): the catalog filter of the
+/// "Available" list. Anyone signed in.
+#[utoipa::path(
+    operation_id = "list_available_catalogs",
+    tag = "my access",
+    params(AvailableCatalogsQuery),
+    responses(
+        (status = 200, description = "The catalogs, with counts", body = AvailableCatalogs),
+        (status = 400, description = "A bad search", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/available-catalogs")]
+pub async fn list_available_catalogs(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<AvailableCatalogsQuery>,
+) -> ApiResult<HttpResponse> {
+    let catalogs = service::access::available_catalogs(&state, &actor, &query.0).await?;
+    Ok(HttpResponse::Ok().json(catalogs))
+}
+
+/// Packages the caller may request and neither holds nor has asked for, that people of
+/// their department or with their manager hold, or that they held before, each with why.
+/// Hidden packages are never suggested. Anyone signed in.
+#[utoipa::path(
+    operation_id = "list_suggested_packages",
+    tag = "my access",
+    responses(
+        (status = 200, description = "At most 20 suggestions, the most held first", body = SuggestedPackages),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/suggested-packages")]
+pub async fn list_suggested_packages(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> ApiResult<HttpResponse> {
+    let suggested = service::access::suggested(&state, &actor).await?;
+    Ok(HttpResponse::Ok().json(suggested))
 }
 
 /// Whether the caller (or a direct report, `target_user_id`) can ask for a package now, and if

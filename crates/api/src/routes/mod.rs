@@ -169,6 +169,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(requests::list_requests)
         .service(requests::export_requests)
         .service(access::list_available_packages)
+        .service(access::list_available_catalogs)
+        .service(access::list_suggested_packages)
         .service(access::get_request_options)
         .service(access::list_my_assignments)
         .service(access::get_overview);

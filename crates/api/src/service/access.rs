@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
 use tessera_domain::access::{
-    AvailableQuery, Blocker, MyAssignmentsQuery, Overview, PackageCard, PackageCardPage,
-    RequestOptions, RequestablePolicy,
+    AvailableCatalogs, AvailableCatalogsQuery, AvailableQuery, Blocker, CatalogCount, Holding,
+    MyAssignmentsQuery, Overview, PackageCard, PackageCardPage, RequestOptions, RequestablePolicy,
+    SuggestedPackages, Suggestion, SuggestionReason,
 };
 use tessera_domain::assignment::{AssignmentPage, AssignmentState};
 use tessera_domain::page::PageQuery;
@@ -20,7 +21,7 @@ use crate::auth::request_authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store;
-use crate::store::access::PackageCardRow;
+use crate::store::access::{PackageCardRow, SuggestionRow, SuggestionsFor};
 use crate::store::assignments::AssignmentFilter;
 
 async fn cards(state: &AppState, rows: &[PackageCardRow]) -> ApiResult<Vec<PackageCard>> {
@@ -38,8 +39,23 @@ async fn cards(state: &AppState, rows: &[PackageCardRow]) -> ApiResult<Vec<Packa
             name: row.name.clone(),
             description: row.description.clone(),
             resources: resources.remove(&row.id).unwrap_or_default(),
+            holding: holding(row),
         })
         .collect())
+}
+
+/// What the row says the caller has of its package: holding it wins over asking for it.
+fn holding(row: &PackageCardRow) -> Option<Holding> {
+    match (row.held_id, row.pending_id) {
+        (Some(held), _) => Some(Holding::Held {
+            assignment_id: AssignmentId::from_uuid(held),
+            ends_at: row.held_until,
+        }),
+        (None, Some(pending)) => Some(Holding::Pending {
+            request_id: RequestId::from_uuid(pending),
+        }),
+        (None, None) => None,
+    }
 }
 
 const CURSOR_SEPARATOR: char = '\u{1f}';
@@ -73,6 +89,7 @@ pub async fn available(
         me.id,
         me.is_member(),
         search,
+        query.catalog_id.map(|id| *id.as_uuid()),
         after,
         page.fetch(),
     )
@@ -84,6 +101,97 @@ pub async fn available(
         items: cards(state, &rows).await?,
         next_cursor,
     })
+}
+
+/// The catalogs of the packages the caller may request (matching `q`), with their counts.
+pub async fn available_catalogs(
+    state: &AppState,
+    actor: &Actor,
+    query: &AvailableCatalogsQuery,
+) -> ApiResult<AvailableCatalogs> {
+    let search = parse_search(query.q.as_deref())?;
+    let me = store::users::find_user(&state.db, *actor.id.as_uuid())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let rows =
+        store::access::count_available_by_catalog(&state.db, me.id, me.is_member(), search).await?;
+    Ok(AvailableCatalogs {
+        items: rows
+            .into_iter()
+            .map(|(id, name, count)| CatalogCount {
+                catalog_id: CatalogId::from_uuid(id),
+                catalog_name: name,
+                count: u64::try_from(count).unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+/// How many suggestions the caller gets at most.
+const SUGGESTIONS: u32 = 20;
+
+/// Packages the caller may request and likely needs: held by people of their department or
+/// with their manager, or held by themselves before; not what they hold or asked for.
+pub async fn suggested(state: &AppState, actor: &Actor) -> ApiResult<SuggestedPackages> {
+    let me = store::users::find_user(&state.db, *actor.id.as_uuid())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let department = me
+        .department
+        .as_deref()
+        .map(str::trim)
+        .filter(|department| !department.is_empty());
+    let of = SuggestionsFor {
+        user: me.id,
+        is_member: me.is_member(),
+        department,
+        manager: me.manager_id,
+    };
+    let rows = store::access::list_suggested(&state.db, &of, SUGGESTIONS).await?;
+    let packages: Vec<PackageCardRow> = rows.iter().map(card_row).collect();
+    let cards = cards(state, &packages).await?;
+    Ok(SuggestedPackages {
+        items: rows
+            .iter()
+            .zip(cards)
+            .map(|(row, package)| Suggestion {
+                package,
+                reasons: reasons(row, department),
+            })
+            .collect(),
+    })
+}
+
+fn card_row(row: &SuggestionRow) -> PackageCardRow {
+    PackageCardRow {
+        id: row.id,
+        catalog_id: row.catalog_id,
+        catalog_name: row.catalog_name.clone(),
+        name: row.name.clone(),
+        name_key: row.name_key.clone(),
+        description: row.description.clone(),
+        held_id: None,
+        held_until: None,
+        pending_id: None,
+    }
+}
+
+fn reasons(row: &SuggestionRow, department: Option<&str>) -> Vec<SuggestionReason> {
+    let count = |n: i64| u64::try_from(n).ok().filter(|n| *n > 0);
+    let mut reasons = Vec::new();
+    if let (Some(department), Some(count)) = (department, count(row.department_count)) {
+        reasons.push(SuggestionReason::SameDepartment {
+            department: department.to_string(),
+            count,
+        });
+    }
+    if let Some(count) = count(row.manager_count) {
+        reasons.push(SuggestionReason::SameManager { count });
+    }
+    if let Some(until) = row.held_until {
+        reasons.push(SuggestionReason::HeldBefore { until });
+    }
+    reasons
 }
 
 /// Whether the caller (or their report `target`) can ask for `package` now, why not, and the
@@ -138,27 +246,40 @@ pub async fn request_options(
         states: vec!["scheduled", "delivered"],
         ..AssignmentFilter::default()
     };
+    let mut holding = None;
     if let Some(held) = store::assignments::list_assignments(&state.db, &filter, None, 1)
         .await?
         .first()
     {
-        blockers.push(Blocker::AlreadyAssigned {
-            assignment_id: AssignmentId::from_uuid(held.id),
+        let assignment_id = AssignmentId::from_uuid(held.id);
+        blockers.push(Blocker::AlreadyAssigned { assignment_id });
+        holding = Some(Holding::Held {
+            assignment_id,
+            ends_at: held.ends_at,
         });
     }
     if let Some(open) = store::requests::find_open_request(&state.db, row.id, target).await? {
-        blockers.push(Blocker::PendingRequest {
-            request_id: RequestId::from_uuid(open.id),
-        });
+        let request_id = RequestId::from_uuid(open.id);
+        blockers.push(Blocker::PendingRequest { request_id });
+        if holding.is_none()
+            && matches!(
+                open.kind,
+                tessera_domain::request::RequestKind::UserAdd
+                    | tessera_domain::request::RequestKind::AdminAdd
+            )
+        {
+            holding = Some(Holding::Pending { request_id });
+        }
     }
     let conflicting = super::conflicts::conflicts_of(state, row.id, target).await?;
     if !conflicting.is_empty() {
         blockers.push(Blocker::Conflict { conflicting });
     }
-    let package = cards(state, std::slice::from_ref(&row))
+    let mut package = cards(state, std::slice::from_ref(&row))
         .await?
         .pop()
         .ok_or(ApiError::Internal)?;
+    package.holding = holding;
     Ok(RequestOptions {
         package,
         can_request: blockers.is_empty(),

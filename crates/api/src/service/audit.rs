@@ -11,7 +11,7 @@ use crate::auth::authz::AdminProof;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store;
-use crate::store::audit::{AuditRow, EventFilter};
+use crate::store::audit::{AuditRow, EventFilter, Names};
 
 /// The most rows one export holds: the newest ones that match.
 pub const EXPORT_MAX_ROWS: u32 = 10_000;
@@ -52,12 +52,24 @@ fn snapshot(id: Uuid, raw: Option<&str>) -> Option<serde_json::Value> {
     })
 }
 
-fn event_view(row: AuditRow) -> AuditEventView {
+fn event_view(row: AuditRow, names: &Names) -> AuditEventView {
+    let actor_display_name = row
+        .actor_id
+        .and_then(|id| names.of("user", id))
+        .and_then(|(name, _)| name.clone());
+    let (target_name, target_person_name) = Uuid::parse_str(&row.target_id)
+        .ok()
+        .and_then(|id| names.of(&row.target_type, id))
+        .cloned()
+        .unwrap_or_default();
     AuditEventView {
         id: row.id,
         occurred_at: row.occurred_at,
         actor_id: row.actor_id.map(UserId::from_uuid),
         actor_name: row.actor_name,
+        actor_display_name,
+        target_name,
+        target_person_name,
         before: snapshot(row.id, row.before.as_deref()),
         after: snapshot(row.id, row.after.as_deref()),
         action: row.action,
@@ -77,10 +89,28 @@ pub async fn list_events(
     let before = page.after_id()?;
     let rows = store::audit::list_events(&state.db, &filter, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
+    let names = names_in(state, &rows).await?;
     Ok(AuditPage {
-        items: rows.into_iter().map(event_view).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| event_view(row, &names))
+            .collect(),
         next_cursor,
     })
+}
+
+/// The names of the actors and targets of one page, in one read.
+async fn names_in(state: &AppState, rows: &[AuditRow]) -> ApiResult<Names> {
+    let mut objects: Vec<(&str, Uuid)> = Vec::new();
+    for row in rows {
+        if let Some(actor) = row.actor_id {
+            objects.push(("user", actor));
+        }
+        if let Ok(target) = Uuid::parse_str(&row.target_id) {
+            objects.push((row.target_type.as_str(), target));
+        }
+    }
+    Ok(store::audit::find_names(&state.db, &objects).await?)
 }
 
 /// A CSV export of the events the filters match.

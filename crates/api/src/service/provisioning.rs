@@ -679,6 +679,8 @@ struct ProvisioningWorker<'a> {
 struct KeptConnector {
     settings: String,
     secret: String,
+    /// How long one push to this connector may take at most (`longest_push`).
+    longest_push: Duration,
     connector: AnyConnector,
 }
 
@@ -722,6 +724,10 @@ impl ProvisioningWorker<'_> {
         let fresh = Arc::new(KeptConnector {
             settings: item.settings.clone(),
             secret: item.secret.clone(),
+            longest_push: longest_push(
+                &settings,
+                Duration::from_secs(self.state.settings.provisioning.timeout_seconds),
+            ),
             connector,
         });
         if let Some(old) = kept.insert(item.connector_id, fresh.clone()) {
@@ -751,10 +757,7 @@ impl ProvisioningWorker<'_> {
             }
         };
         // The round's lease covers this long and no longer (`lease_for`).
-        let longest = longest_push(
-            &settings,
-            Duration::from_secs(self.state.settings.provisioning.timeout_seconds),
-        );
+        let longest = kept.longest_push;
         tokio::time::timeout(longest, push)
             .await
             .unwrap_or_else(|_| {

@@ -1,9 +1,10 @@
 //! What people may request: the "Available" list and its search.
 
+use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
-use super::search::{Search, Searched, push_matches};
+use super::search::{Search, Searched, TextSearch, push_matches};
 use super::{Db, StoreResult, on_db, push_ids, select};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -14,6 +15,103 @@ pub struct PackageCardRow {
     pub name: String,
     pub name_key: String,
     pub description: String,
+    /// The caller's active (scheduled or delivered) assignment of the package, and its end.
+    pub held_id: Option<Uuid>,
+    pub held_until: Option<DateTime<Utc>>,
+    /// The caller's oldest open request to get the package.
+    pub pending_id: Option<Uuid>,
+}
+
+/// The requests still on their way: what "Pending" means to the person who asked.
+const OPEN_REQUEST_STATES: &str =
+    "('submitted', 'pending_approval', 'waiting', 'scheduled', 'delivering')";
+
+/// Pushes the select list of a [`PackageCardRow`] for `user`, from `p` and `c`. The marks are
+/// subqueries through the (package, user) index of assignments and the requests' target index,
+/// run for the rows of one page only.
+fn push_card_columns<DB: Database>(query: &mut QueryBuilder<DB>, user: Uuid)
+where
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+{
+    query
+        .push(
+            "SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, p.description, \
+             (SELECT a.id FROM assignments a WHERE a.package_id = p.id AND a.user_id = ",
+        )
+        .push_bind(user)
+        .push(
+            " AND a.state IN ('scheduled', 'delivered')) AS held_id, \
+             (SELECT a.ends_at FROM assignments a WHERE a.package_id = p.id AND a.user_id = ",
+        )
+        .push_bind(user)
+        .push(
+            " AND a.state IN ('scheduled', 'delivered')) AS held_until, \
+             (SELECT r.id FROM requests r WHERE r.package_id = p.id AND r.target_id = ",
+        )
+        .push_bind(user)
+        .push(" AND r.kind IN ('user_add', 'admin_add') AND r.state IN ")
+        .push(OPEN_REQUEST_STATES)
+        .push(" ORDER BY r.id LIMIT 1) AS pending_id ");
+}
+
+/// Pushes `WITH matches (id) AS MATERIALIZED (…)`: the ids of the packages whose name,
+/// description or resources match `search`, from the text indexes ([`super::search`]).
+fn push_matches_cte<DB: TextSearch>(query: &mut QueryBuilder<DB>, search: &Search)
+where
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+{
+    query.push("WITH matches (id) AS MATERIALIZED (SELECT p.id FROM access_packages p WHERE ");
+    push_matches(query, Searched::Packages, "p", search);
+    query.push(
+        " UNION SELECT r.package_id FROM package_resource_roles r \
+         JOIN groups g ON g.id = r.group_id WHERE ",
+    );
+    push_matches(query, Searched::Groups, "g", search);
+    // From the (few) app roles to the resource roles naming them: SQLite keeps the
+    // order of a CROSS JOIN, instead of scanning every resource role.
+    query.push(
+        " UNION SELECT r.package_id FROM app_roles ar \
+         JOIN applications a ON a.id = ar.application_id \
+         CROSS JOIN package_resource_roles r WHERE r.app_role_id = ar.id AND (",
+    );
+    push_matches(query, Searched::Applications, "a", search);
+    query
+        .push(" OR ar.name_key LIKE ")
+        .push_bind(search.pattern().to_string())
+        .push(" ESCAPE '\\')) ");
+}
+
+/// Pushes `FROM … WHERE …`: the packages `user` may request (catalog enabled, package not
+/// hidden, an enabled policy whose audience includes them), among `matches` when `searched`.
+fn push_requestable<DB: Database>(
+    query: &mut QueryBuilder<DB>,
+    user: Uuid,
+    is_member: bool,
+    searched: bool,
+) where
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    if searched {
+        // A count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
+        // would hash every policy to check a few hundred matches, while a count stays a
+        // subquery run per match through the policies' package index.
+        query.push(
+            "FROM matches m JOIN access_packages p ON p.id = m.id \
+             JOIN catalogs c ON c.id = p.catalog_id WHERE c.enabled AND NOT p.hidden \
+             AND (SELECT COUNT(*) FROM assignment_policies ap WHERE ap.package_id = p.id AND ",
+        );
+        push_in_audience(query, user, is_member);
+        query.push(") > 0");
+    } else {
+        query.push(
+            "FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id \
+             WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
+             WHERE ap.package_id = p.id AND ",
+        );
+        push_in_audience(query, user, is_member);
+        query.push(")");
+    }
 }
 
 /// Pushes the condition that policy `ap` lets `user` request through it; `is_member` says
@@ -54,6 +152,7 @@ pub async fn list_available(
     user: Uuid,
     is_member: bool,
     search: Option<&str>,
+    catalog: Option<Uuid>,
     after: Option<(String, Uuid)>,
     limit: u32,
 ) -> StoreResult<Vec<PackageCardRow>> {
@@ -61,49 +160,12 @@ pub async fn list_available(
     let rows = on_db!(db, pool => {
         let mut query = QueryBuilder::new("");
         if let Some(search) = &search {
-            query.push("WITH matches (id) AS MATERIALIZED (SELECT p.id FROM access_packages p WHERE ");
-            push_matches(&mut query, Searched::Packages, "p", search);
-            query.push(
-                " UNION SELECT r.package_id FROM package_resource_roles r \
-                 JOIN groups g ON g.id = r.group_id WHERE ",
-            );
-            push_matches(&mut query, Searched::Groups, "g", search);
-            // From the (few) app roles to the resource roles naming them: SQLite keeps the
-            // order of a CROSS JOIN, instead of scanning every resource role.
-            query.push(
-                " UNION SELECT r.package_id FROM app_roles ar \
-                 JOIN applications a ON a.id = ar.application_id \
-                 CROSS JOIN package_resource_roles r WHERE r.app_role_id = ar.id AND (",
-            );
-            push_matches(&mut query, Searched::Applications, "a", search);
-            query
-                .push(" OR ar.name_key LIKE ")
-                .push_bind(search.pattern().to_string())
-                .push(" ESCAPE '\\')) ");
+            push_matches_cte(&mut query, search);
         }
-        query.push(
-            "SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, p.description \
-             FROM ",
-        );
-        if search.is_some() {
-            // A count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
-            // would hash every policy to check a few hundred matches, while a count stays a
-            // subquery run per match through the policies' package index.
-            query.push(
-                "matches m JOIN access_packages p ON p.id = m.id \
-                 JOIN catalogs c ON c.id = p.catalog_id WHERE c.enabled AND NOT p.hidden \
-                 AND (SELECT COUNT(*) FROM assignment_policies ap WHERE ap.package_id = p.id AND ",
-            );
-            push_in_audience(&mut query, user, is_member);
-            query.push(") > 0");
-        } else {
-            query.push(
-                "access_packages p JOIN catalogs c ON c.id = p.catalog_id \
-                 WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
-                 WHERE ap.package_id = p.id AND ",
-            );
-            push_in_audience(&mut query, user, is_member);
-            query.push(")");
+        push_card_columns(&mut query, user);
+        push_requestable(&mut query, user, is_member, search.is_some());
+        if let Some(catalog) = catalog {
+            query.push(" AND p.catalog_id = ").push_bind(catalog);
         }
         if let Some((key, id)) = &after {
             // A row comparison: both databases use it as the index condition on (name_key, id).
@@ -116,6 +178,123 @@ pub async fn list_available(
         }
         query.push(" ORDER BY p.name_key, p.id LIMIT ").push_bind(i64::from(limit));
         query.build_query_as::<PackageCardRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// The catalogs of the packages `user` may request (those matching `search`, when given), by
+/// name, with how many each holds.
+pub async fn count_available_by_catalog(
+    db: &Db,
+    user: Uuid,
+    is_member: bool,
+    search: Option<&str>,
+) -> StoreResult<Vec<(Uuid, String, i64)>> {
+    let search = search.map(Search::new);
+    let rows: Vec<(Uuid, String, i64)> = on_db!(db, pool => {
+        let mut query = QueryBuilder::new("");
+        if let Some(search) = &search {
+            push_matches_cte(&mut query, search);
+        }
+        query.push("SELECT c.id, c.name, COUNT(*) ");
+        push_requestable(&mut query, user, is_member, search.is_some());
+        query.push(" GROUP BY c.id, c.name ORDER BY c.name, c.id");
+        query.build_query_as().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// A package suggested to someone, with what speaks for it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SuggestionRow {
+    pub id: Uuid,
+    pub catalog_id: Uuid,
+    pub catalog_name: String,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    /// Other people of their department who hold it.
+    pub department_count: i64,
+    /// Other people with their manager who hold it.
+    pub manager_count: i64,
+    /// When their own last assignment of it ended.
+    pub held_until: Option<DateTime<Utc>>,
+}
+
+/// Who a suggestion is for.
+pub struct SuggestionsFor<'a> {
+    pub user: Uuid,
+    pub is_member: bool,
+    pub department: Option<&'a str>,
+    pub manager: Option<Uuid>,
+}
+
+/// Up to `limit` packages `for.user` may request but neither holds nor has asked for, that
+/// other people of their department or with their manager hold, or that they held before:
+/// the most held first, then the most recently ended.
+pub async fn list_suggested(
+    db: &Db,
+    of: &SuggestionsFor<'_>,
+    limit: u32,
+) -> StoreResult<Vec<SuggestionRow>> {
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(
+            "SELECT * FROM (SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, \
+             p.name_key, p.description, \
+             (SELECT COUNT(*) FROM assignments a JOIN users u ON u.id = a.user_id \
+             WHERE a.package_id = p.id AND a.state IN ('scheduled', 'delivered') AND u.id <> ",
+        );
+        query
+            .push_bind(of.user)
+            .push(" AND u.department = ")
+            .push_bind(of.department)
+            .push(
+                ") AS department_count, \
+                 (SELECT COUNT(*) FROM assignments a JOIN users u ON u.id = a.user_id \
+                 WHERE a.package_id = p.id AND a.state IN ('scheduled', 'delivered') AND u.id <> ",
+            )
+            .push_bind(of.user)
+            .push(" AND u.manager_id = ")
+            .push_bind(of.manager)
+            .push(
+                ") AS manager_count, \
+                 (SELECT MAX(a.ended_at) FROM assignments a WHERE a.package_id = p.id \
+                 AND a.state IN ('expired', 'removed') AND a.user_id = ",
+            )
+            .push_bind(of.user)
+            .push(") AS held_until ");
+        push_requestable(&mut query, of.user, of.is_member, false);
+        query
+            .push(
+                " AND p.id IN (SELECT a.package_id FROM assignments a JOIN users u ON u.id = a.user_id \
+                 WHERE a.state IN ('scheduled', 'delivered') AND u.id <> ",
+            )
+            .push_bind(of.user)
+            .push(" AND (u.department = ")
+            .push_bind(of.department)
+            .push(" OR u.manager_id = ")
+            .push_bind(of.manager)
+            .push(
+                ") UNION SELECT a.package_id FROM assignments a \
+                 WHERE a.state IN ('expired', 'removed') AND a.user_id = ",
+            )
+            .push_bind(of.user)
+            .push(
+                ") AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.package_id = p.id \
+                 AND a.state IN ('scheduled', 'delivered') AND a.user_id = ",
+            )
+            .push_bind(of.user)
+            .push(") AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.package_id = p.id AND r.target_id = ")
+            .push_bind(of.user)
+            .push(" AND r.kind IN ('user_add', 'admin_add') AND r.state IN ")
+            .push(OPEN_REQUEST_STATES)
+            // Booleans sort false first on both databases: ended ones before never held.
+            .push(
+                ")) s ORDER BY s.department_count + s.manager_count DESC, \
+                 s.held_until IS NULL, s.held_until DESC, s.name_key, s.id LIMIT ",
+            )
+            .push_bind(i64::from(limit));
+        query.build_query_as::<SuggestionRow>().fetch_all(pool).await
     })?;
     Ok(rows)
 }
@@ -139,6 +318,9 @@ pub async fn find_card(db: &Db, package: Uuid) -> StoreResult<Option<(PackageCar
                     name,
                     name_key,
                     description,
+                    held_id: None,
+                    held_until: None,
+                    pending_id: None,
                 },
                 enabled,
             )

@@ -136,6 +136,109 @@ pub async fn list_events(
     Ok(rows)
 }
 
+/// The kinds of object whose names [`find_names`] reads, and the statement that reads them:
+/// the object's id, its name, and the name of the person it is for (requests, assignments).
+const NAMED: [(&str, &str); 11] = [
+    (
+        "user",
+        "SELECT CAST('user' AS TEXT), x.id, x.display_name, CAST(NULL AS TEXT) FROM users x",
+    ),
+    (
+        "request",
+        "SELECT CAST('request' AS TEXT), x.id, p.name, t.display_name FROM requests x \
+         JOIN access_packages p ON p.id = x.package_id JOIN users t ON t.id = x.target_id",
+    ),
+    (
+        "assignment",
+        "SELECT CAST('assignment' AS TEXT), x.id, p.name, t.display_name FROM assignments x \
+         JOIN access_packages p ON p.id = x.package_id JOIN users t ON t.id = x.user_id",
+    ),
+    (
+        "access_package",
+        "SELECT CAST('access_package' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) \
+         FROM access_packages x",
+    ),
+    (
+        "catalog",
+        "SELECT CAST('catalog' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) FROM catalogs x",
+    ),
+    (
+        "group",
+        "SELECT CAST('group' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) FROM groups x",
+    ),
+    (
+        "application",
+        "SELECT CAST('application' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) FROM applications x",
+    ),
+    (
+        "policy",
+        "SELECT CAST('policy' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) \
+         FROM assignment_policies x",
+    ),
+    (
+        "access_review",
+        "SELECT CAST('access_review' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) \
+         FROM review_definitions x",
+    ),
+    (
+        "access_review_instance",
+        "SELECT CAST('access_review_instance' AS TEXT), x.id, x.resource_name, \
+         CAST(NULL AS TEXT) FROM review_instances x",
+    ),
+    (
+        "connector",
+        "SELECT CAST('connector' AS TEXT), x.id, x.name, CAST(NULL AS TEXT) FROM connectors x",
+    ),
+];
+
+/// The names of objects by kind and id, as they are now.
+#[derive(Clone, Debug, Default)]
+pub struct Names(std::collections::HashMap<(String, Uuid), (Option<String>, Option<String>)>);
+
+impl Names {
+    /// The name of an object and of the person it is for, if it still exists.
+    pub fn of(&self, kind: &str, id: Uuid) -> Option<&(Option<String>, Option<String>)> {
+        self.0.get(&(kind.to_string(), id))
+    }
+}
+
+/// Reads the names of `objects` (a kind of [`NAMED`] and an id; others are skipped) in one
+/// statement: one branch per kind present, each through its primary key.
+pub async fn find_names(db: &super::Db, objects: &[(&str, Uuid)]) -> StoreResult<Names> {
+    let mut by_kind: Vec<(&str, Vec<Uuid>)> = Vec::new();
+    for (kind, statement) in NAMED {
+        let mut ids: Vec<Uuid> = objects
+            .iter()
+            .filter(|(of, _)| *of == kind)
+            .map(|(_, id)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if !ids.is_empty() {
+            by_kind.push((statement, ids));
+        }
+    }
+    if by_kind.is_empty() {
+        return Ok(Names::default());
+    }
+    let rows: Vec<(String, Uuid, Option<String>, Option<String>)> = on_db!(db, pool => {
+        let mut query = sqlx::QueryBuilder::new("");
+        for (i, (statement, ids)) in by_kind.iter().enumerate() {
+            if i > 0 {
+                query.push(" UNION ALL ");
+            }
+            query.push(*statement).push(" WHERE x.id IN ");
+            super::push_ids(&mut query, ids);
+        }
+        query.build_query_as().fetch_all(pool).await
+    })?;
+    Ok(Names(
+        rows.into_iter()
+            .map(|(kind, id, name, person)| ((kind, id), (name, person)))
+            .collect(),
+    ))
+}
+
 /// Writes `event` on its own, for a change outside Tessera's tables (a connected system's
 /// members set right by reconciliation).
 pub async fn insert_event(db: &super::Db, event: &AuditEvent) -> StoreResult<()> {

@@ -365,3 +365,40 @@ on_both_backends! {
         assert_eq!(parse_csv(&text).len(), 2);
     }
 }
+
+on_both_backends! {
+    async fn events_name_their_actor_target_and_the_person_a_request_is_for(app: TestApp) {
+        let alice = app.person("alice").await;
+        let maria = app.person("maria").await;
+        let named = app.admin.patch(&format!("/api/v1/users/{}", maria.id()), &json!({"display_name": "Maria Manager"})).await;
+        assert_eq!(named.status(), 200);
+        let ledger = crate::requests::offer(&app, "Ledger", |_| crate::requests::one_stage(&[&maria.id()])).await;
+        let request = crate::requests::asked(&alice, &ledger, json!({})).await;
+        let id = request["id"].as_str().unwrap();
+        let approved = maria.post(&format!("/api/v1/requests/{id}/decision"), &json!({"stage": 1, "verdict": "approve"})).await;
+        assert_eq!(approved.status(), 200);
+
+        let page: Value = app.admin.get("/api/v1/audit-events?action=request.approve").await.json().await.unwrap();
+        let event = &page["items"][0];
+        assert_eq!(event["actor_display_name"], "Maria Manager");
+        assert_eq!(event["target_name"], "Ledger");
+        assert_eq!(event["target_person_name"], "alice Example");
+
+        let page: Value = app.admin.get(&format!("/api/v1/audit-events?target_type=access_package&target_id={}", ledger.package)).await.json().await.unwrap();
+        let created = page["items"].as_array().unwrap().iter().find(|e| e["action"] == "access_package.create").unwrap();
+        assert_eq!(created["target_name"], "Ledger");
+        assert_eq!(created["target_person_name"], Value::Null);
+
+        // A deleted object has no name now; the system has no display name.
+        let group = crate::catalogs::insert_group(&app, "Gone", None).await;
+        assert_eq!(app.admin.delete(&format!("/api/v1/groups/{group}")).await.status(), 204);
+        let page: Value = app.admin.get(&format!("/api/v1/audit-events?target_type=group&target_id={group}")).await.json().await.unwrap();
+        assert!(page["items"].as_array().unwrap().iter().all(|e| e["target_name"].is_null()), "{page}");
+        insert_event(&app, "user.update", "cli", &alice.id(), "{}").await;
+        let page: Value = app.admin.get(&format!("/api/v1/audit-events?target_id={}&action=user.update", alice.id())).await.json().await.unwrap();
+        let by_cli = page["items"].as_array().unwrap().iter().find(|e| e["actor_name"] == "cli").unwrap();
+        assert_eq!(by_cli["actor_display_name"], Value::Null);
+        let page: Value = app.admin.get(&format!("/api/v1/audit-events?target_type=user&target_id={}", alice.id())).await.json().await.unwrap();
+        assert_eq!(page["items"][0]["target_name"], "alice Example");
+    }
+}

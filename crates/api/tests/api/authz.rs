@@ -188,6 +188,14 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             call(Method::GET, "/api/v1/me/available-packages", None),
             false,
         ),
+        (
+            call(Method::GET, "/api/v1/me/available-catalogs", None),
+            false,
+        ),
+        (
+            call(Method::GET, "/api/v1/me/suggested-packages", None),
+            false,
+        ),
         (call(Method::GET, "/api/v1/me/assignments", None), false),
         (call(Method::GET, "/api/v1/me/overview", None), false),
         (

@@ -102,6 +102,7 @@ on_both_backends! {
             "/api/v1/applications",
             "/api/v1/catalogs",
             "/api/v1/me/available-packages",
+            "/api/v1/me/available-catalogs",
         ] {
             for q in ["%00", "ab%00cd", "%1B%5B31m", "%C2%85"] {
                 let response = app.admin.get(&format!("{list}?q={q}")).await;

@@ -10,6 +10,7 @@ mod assignments;
 mod audit;
 mod authz;
 mod catalog_authz;
+mod catalog_marks;
 mod catalogs;
 mod edge;
 mod errors;

@@ -1,18 +1,40 @@
 //! "My Access" reads: the packages one may request, whether and how one may request one, one's
 //! own assignments, and the overview of what needs one's attention. Anyone signed in.
 
-use tessera_domain::access::{Overview, PackageCardPage, RequestOptions};
+use tessera_domain::access::{
+    AvailableCatalogs, Overview, PackageCardPage, RequestOptions, SuggestedPackages,
+};
 use tessera_domain::assignment::{AssignmentPage, StateFilter};
 use tessera_domain::page::PageQuery;
-use tessera_domain::{AccessPackageId, UserId};
+use tessera_domain::{AccessPackageId, CatalogId, UserId};
 
 use super::ApiError;
 use super::client::{self, search_query};
 use crate::my_access::state_filter_value;
 
-/// `GET /api/v1/me/available-packages?q=&limit=&cursor=`: by name.
-pub async fn available(q: &str, page: &PageQuery) -> Result<PackageCardPage, ApiError> {
-    client::get_with("/me/available-packages", &search_query(q, page)).await
+/// `GET /api/v1/me/available-packages?q=&catalog_id=&limit=&cursor=`: by name.
+pub async fn available(
+    q: &str,
+    catalog: Option<CatalogId>,
+    page: &PageQuery,
+) -> Result<PackageCardPage, ApiError> {
+    let mut query = search_query(q, page);
+    query.push((
+        "catalog_id",
+        catalog.map(|id| id.to_string()).unwrap_or_default(),
+    ));
+    client::get_with("/me/available-packages", &query).await
+}
+
+/// `GET /api/v1/me/available-catalogs?q=`: the catalogs of the packages one may request
+/// (matching `q`), each with its count.
+pub async fn available_catalogs(q: &str) -> Result<AvailableCatalogs, ApiError> {
+    client::get_with("/me/available-catalogs", &[("q", q.trim().to_string())]).await
+}
+
+/// `GET /api/v1/me/suggested-packages`.
+pub async fn suggested() -> Result<SuggestedPackages, ApiError> {
+    client::get("/me/suggested-packages", None).await
 }
 
 /// `GET /api/v1/access-packages/{id}/request-options[?target_user_id=]`: for oneself, or for

@@ -189,3 +189,234 @@ pub fn snapshot(value: Option<&serde_json::Value>, absent: &str) -> String {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+/// The categories of the filter, each the prefix of the actions it holds, with its label.
+pub const CATEGORIES: [(&str, &str); 12] = [
+    ("request.*", "Requests"),
+    ("assignment.*", "Assignments"),
+    ("policy.*", "Policies"),
+    ("access_review.*", "Access reviews"),
+    ("user.*", "People"),
+    ("group.*", "Groups"),
+    ("application.*", "Applications"),
+    ("catalog.*", "Catalogs"),
+    ("access_package.*", "Access packages"),
+    ("connector.*", "Connectors"),
+    ("webhook.*", "Webhooks"),
+    ("token.*", "API tokens"),
+];
+
+/// A kind of object in words: `access_package` reads "access package".
+pub fn kind_label(target_type: &str) -> String {
+    match target_type {
+        "user" => "person".to_string(),
+        "api_token" => "API token".to_string(),
+        "access_review_instance" => "access review".to_string(),
+        "access_review_item" => "access review decision".to_string(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// Who made a change, by the name they have now, else the username they had then.
+pub fn actor_label(event: &AuditEventView) -> String {
+    event
+        .actor_display_name
+        .clone()
+        .or_else(|| event.actor_name.clone())
+        .unwrap_or_else(|| "Tessera".to_string())
+}
+
+/// The object's name now, else as its snapshot names it.
+pub fn object_name(event: &AuditEventView) -> Option<String> {
+    event.target_name.clone().or_else(|| target_name(event))
+}
+
+/// "Alice Analyst's", "James'".
+fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
+/// The event as a sentence with names: "Maria Manager approved Alice Analyst's request for
+/// Ledger.", "Ada Admin created the group Finance."
+pub fn describe(event: &AuditEventView) -> String {
+    let who = actor_label(event);
+    let kind = kind_label(&event.target_type);
+    let name = object_name(event);
+    let the_object = match &name {
+        Some(name) => format!("the {kind} {name}"),
+        None if kind.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {kind}"),
+        None => format!("a {kind}"),
+    };
+    // Requests and assignments: of a person, for a package.
+    let person = event
+        .target_person_name
+        .clone()
+        .unwrap_or_else(|| "someone".to_string());
+    let package = name
+        .clone()
+        .unwrap_or_else(|| "an access package".to_string());
+    let request = format!("{} request for {package}", possessive(&person));
+    let access = format!("{} access to {package}", possessive(&person));
+    let sentence = match event.action.as_str() {
+        "request.submit" if event.target_person_name.as_deref() == Some(who.as_str()) => {
+            format!("{who} asked for {package}")
+        }
+        "request.submit" => format!("{who} asked for {package} for {person}"),
+        "request.approve" => format!("{who} approved {request}"),
+        "request.deny" => format!("{who} denied {request}"),
+        "request.cancel" => format!("{who} canceled {request}"),
+        "request.deliver" => format!("{request} was delivered"),
+        "request.delivery_failed" => format!("{request} could not be delivered"),
+        "request.time_out" => format!("{request} was denied: nobody decided in time"),
+        "request.escalate" => format!("{request} went to the fallback approvers"),
+        "request.reroute" => format!("{who} sent {request} to other approvers"),
+        "request.start" => format!("{request} was scheduled to start"),
+        "request.close_disabled_user" => {
+            format!("{request} was closed: the account is disabled")
+        }
+        "request.extension_answer" => format!("An extension answered on {request}"),
+        "request.extension_time_out" => format!("An extension did not answer on {request}"),
+        "assignment.create" => format!("{who} gave {person} access to {package}"),
+        "assignment.remove" => format!("{who} removed {access}"),
+        "assignment.expire" => format!("{access} expired"),
+        "assignment.extend" => format!("{who} extended {access}"),
+        "assignment.start" => format!("{access} started"),
+        "assignment.remove_by_review" => format!("{access} was removed by an access review"),
+        "assignment.remove_disabled_user" => {
+            format!("{access} was removed: the account is disabled")
+        }
+        "assignment.reprocess" => format!("{who} applied {access} again"),
+        "user.create" => format!("{who} added {}", name_or(name.as_deref(), "a person")),
+        "user.create_by_sign_in" => {
+            format!(
+                "{} signed in for the first time",
+                name_or(name.as_deref(), "Someone")
+            )
+        }
+        "user.update" => format!("{who} changed {}", name_or(name.as_deref(), "a person")),
+        "user.delete" => format!("{who} deleted {}", name_or(name.as_deref(), "a person")),
+        "user.block" => format!(
+            "{} was blocked from signing in",
+            name_or(name.as_deref(), "A guest")
+        ),
+        "user.unblock" => format!("{who} unblocked {}", name_or(name.as_deref(), "a guest")),
+        "user.set_password" => {
+            format!(
+                "{who} set the password of {}",
+                name_or(name.as_deref(), "a person")
+            )
+        }
+        "user.change_password" => format!("{who} changed their password"),
+        action => generic(&who, action, &the_object),
+    };
+    format!("{sentence}.")
+}
+
+fn name_or(name: Option<&str>, fallback: &str) -> String {
+    name.unwrap_or(fallback).to_string()
+}
+
+/// "Ada Admin created the catalog Finance", else the action's words: "Ada Admin: role grant,
+/// the catalog Finance".
+fn generic(who: &str, action: &str, the_object: &str) -> String {
+    let last = action.rsplit('.').next().unwrap_or(action);
+    let verb = match last {
+        "create" => Some("created"),
+        "update" => Some("changed"),
+        "delete" => Some("deleted"),
+        "start" => Some("started"),
+        "stop" => Some("stopped"),
+        "complete" => Some("completed"),
+        "apply" => Some("applied the decisions of"),
+        "revoke" => Some("revoked"),
+        "move" => Some("moved"),
+        "bind" => Some("connected"),
+        "unbind" => Some("disconnected"),
+        "reconcile" => Some("reconciled"),
+        "reprocess" => Some("applied again"),
+        "rotate_secret" | "rotate_extension_secret" => Some("replaced the secret of"),
+        _ => None,
+    };
+    match verb {
+        Some(verb) if action.matches('.').count() == 1 => format!("{who} {verb} {the_object}"),
+        _ => {
+            let words: Vec<String> = action
+                .split('.')
+                .skip(1)
+                .map(|word| word.replace('_', " "))
+                .collect();
+            format!("{who}: {} ({the_object})", words.join(" "))
+        }
+    }
+}
+
+/// One line of a change: a field, and its value before and after, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A value on one line: text as it is, nothing as a dash, anything else as compact JSON.
+pub fn value_text(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "—".to_string(),
+        Some(serde_json::Value::String(text)) if text.is_empty() => "(empty)".to_string(),
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// What changed between two snapshots, field by field: the fields whose values differ (all
+/// of them when the object was created or deleted). Snapshots that are not objects are one
+/// field, "value".
+pub fn field_changes(
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Vec<FieldChange> {
+    use serde_json::{Map, Value};
+    let empty = Map::new();
+    fn object<'a>(
+        value: Option<&'a Value>,
+        empty: &'a Map<String, Value>,
+    ) -> Option<&'a Map<String, Value>> {
+        match value {
+            None | Some(Value::Null) => Some(empty),
+            Some(Value::Object(map)) => Some(map),
+            Some(_) => None,
+        }
+    }
+    match (object(before, &empty), object(after, &empty)) {
+        (Some(old), Some(new)) => {
+            let mut fields: Vec<&String> = old.keys().chain(new.keys()).collect();
+            fields.sort();
+            fields.dedup();
+            fields
+                .into_iter()
+                .filter(|field| old.get(*field) != new.get(*field))
+                .map(|field| FieldChange {
+                    field: field.replace('_', " "),
+                    before: value_text(old.get(field)),
+                    after: value_text(new.get(field)),
+                })
+                .collect()
+        }
+        _ if before == after => Vec::new(),
+        _ => vec![FieldChange {
+            field: "value".to_string(),
+            before: value_text(before),
+            after: value_text(after),
+        }],
+    }
+}
+
+/// When an event happened, briefly: "2 hours ago", or the date and time in the browser's
+/// time zone once it is more than a month old.
+pub fn occurred_briefly(at: &DateTime<Utc>, now: DateTime<Utc>) -> String {
+    crate::format::relative(at, now).unwrap_or_else(|| crate::format::timestamp(at))
+}

@@ -8,10 +8,16 @@ use tessera_domain::audit::{AuditEventView, AuditExportQuery};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 
 use crate::api::{self, ApiError};
-use crate::audit::{AuditFilterForm, actor, csv_href, occurred, snapshot, target_name};
+use chrono::{DateTime, Utc};
+
+use crate::audit::{
+    AuditFilterForm, CATEGORIES, actor, csv_href, describe, field_changes, kind_label, object_name,
+    occurred, occurred_briefly,
+};
 use crate::components::{
     AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, PageHeader, PersonPicker, TextField,
 };
+use crate::format;
 use crate::pages::common::{field_of, is_admin};
 use crate::pages::lists::LoadMore;
 use crate::state::{PagedList, Shape};
@@ -42,6 +48,8 @@ fn AuditTrail() -> impl IntoView {
     let action = RwSignal::new(String::new());
     let target_type = RwSignal::new(String::new());
     let target_id = RwSignal::new(String::new());
+    // The name of the object filtered on, as the event it was chosen from named it.
+    let object_label = RwSignal::new(String::new());
     let since = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
 
@@ -52,8 +60,24 @@ fn AuditTrail() -> impl IntoView {
     let refused_by_server = RwSignal::new(None::<ApiError>);
     let refusal = Signal::derive(move || refused_here.get().or_else(|| refused_by_server.get()));
 
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let clear = move |_| {
+        for input in [
+            actor_search,
+            actor_id,
+            action,
+            target_type,
+            target_id,
+            since,
+            until,
+        ] {
+            input.set(String::new());
+        }
+        object_label.set(String::new());
+        refused_here.set(None);
+        refused_by_server.set(None);
+        applied.set(AuditExportQuery::default());
+    };
+    let apply = move || {
         let form = AuditFilterForm {
             actor_id: actor_id.get_untracked(),
             action: action.get_untracked(),
@@ -71,21 +95,17 @@ fn AuditTrail() -> impl IntoView {
             Err(error) => refused_here.set(Some(error)),
         }
     };
-    let clear = move |_| {
-        for input in [
-            actor_search,
-            actor_id,
-            action,
-            target_type,
-            target_id,
-            since,
-            until,
-        ] {
-            input.set(String::new());
-        }
-        refused_here.set(None);
-        refused_by_server.set(None);
-        applied.set(AuditExportQuery::default());
+    // "Only events about this object", from an event's details.
+    let about = Callback::new(move |(kind, id, name): (String, String, String)| {
+        target_type.set(kind);
+        target_id.set(id);
+        object_label.set(name);
+        apply();
+    });
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        apply();
     };
 
     view! {
@@ -105,36 +125,49 @@ fn AuditTrail() -> impl IntoView {
             >
                 <PersonPicker
                     id="audit-actor"
-                    label="Actor"
+                    label="Person"
                     value=actor_id
                     filter=actor_search
                     error=field_of(refusal, "actor_id")
                     placeholder="Anyone"
                 />
-                <TextField
-                    id="audit-action"
-                    label="Action"
-                    value=action
-                    error=field_of(refusal, "action")
-                    hint="One action, such as user.create, or all under a prefix, such as user.*"
-                    autocomplete="off"
-                />
-                <TextField
-                    id="audit-target-type"
-                    label="Target type"
-                    value=target_type
-                    error=field_of(refusal, "target_type")
-                    hint="Such as user, group, application, catalog or access_package."
-                    autocomplete="off"
-                />
-                <TextField
-                    id="audit-target-id"
-                    label="Target id"
-                    value=target_id
-                    error=field_of(refusal, "target_id")
-                    hint="The id of one object."
-                    autocomplete="off"
-                />
+                <div class="field">
+                    <label for="audit-category">"Category"</label>
+                    <select
+                        id="audit-category"
+                        aria-invalid=move || field_of(refusal, "action").get().is_some().then_some("true")
+                        on:change=move |ev| action.set(event_target_value(&ev))
+                        prop:value=move || action.get()
+                    >
+                        <option value="">"Everything"</option>
+                        {CATEGORIES
+                            .into_iter()
+                            .map(|(prefix, label)| view! { <option value=prefix>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                {move || {
+                    let (kind, id) = (target_type.get(), target_id.get());
+                    (!id.is_empty()).then(|| {
+                        let name = object_label.get();
+                        view! {
+                            <div class="field audit-object" role="group" aria-labelledby="audit-object-label">
+                                <span class="audit-object-label" id="audit-object-label">"Object"</span>
+                                <p class="audit-object-chip">
+                                    {format!("{name} ({})", kind_label(&kind))}
+                                    " "
+                                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| {
+                                        target_type.set(String::new());
+                                        target_id.set(String::new());
+                                        object_label.set(String::new());
+                                    }>
+                                        "Any object"
+                                    </button>
+                                </p>
+                            </div>
+                        }
+                    })
+                }}
                 <TextField
                     id="audit-since"
                     label="From (UTC)"
@@ -173,7 +206,7 @@ fn AuditTrail() -> impl IntoView {
             </p>
             {move || {
                 let filters = applied.get();
-                view! { <EventList filters=filters refused=refused_by_server /> }
+                view! { <EventList filters=filters refused=refused_by_server about=about /> }
             }}
         </section>
     }
@@ -181,7 +214,11 @@ fn AuditTrail() -> impl IntoView {
 
 /// The events one set of filters matches, a page at a time.
 #[component]
-fn EventList(filters: AuditExportQuery, refused: RwSignal<Option<ApiError>>) -> impl IntoView {
+fn EventList(
+    filters: AuditExportQuery,
+    refused: RwSignal<Option<ApiError>>,
+    about: Callback<(String, String, String)>,
+) -> impl IntoView {
     // Disposed with this list when other filters are applied: an answer that arrives for a
     // list no longer shown does not speak for the filters now shown.
     let current = RwSignal::new(());
@@ -204,24 +241,25 @@ fn EventList(filters: AuditExportQuery, refused: RwSignal<Option<ApiError>>) -> 
                     .into_any()
             }
             Shape::Empty => view! { <EmptyState title="No events match these filters." /> }.into_any(),
-            Shape::Filled => view! { <EventTable events=events /> }.into_any(),
+            Shape::Filled => view! { <EventTable events=events about=about /> }.into_any(),
         }}
         <LoadMore list=events />
     }
 }
 
 #[component]
-fn EventTable(events: PagedList<AuditEventView>) -> impl IntoView {
+fn EventTable(
+    events: PagedList<AuditEventView>,
+    about: Callback<(String, String, String)>,
+) -> impl IntoView {
+    let now = format::now();
     view! {
         <div class="table-wrap" role="group" aria-labelledby="audit-events-heading" tabindex="0">
             <table class="table audit-table">
                 <thead>
                     <tr>
                         <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Target"</th>
-                        <th scope="col">"Request id"</th>
+                        <th scope="col">"What happened"</th>
                         <th scope="col">
                             <span class="visually-hidden">"Changes"</span>
                         </th>
@@ -233,7 +271,7 @@ fn EventTable(events: PagedList<AuditEventView>) -> impl IntoView {
                         key=|event| event.id
                         let(event)
                     >
-                        <EventRow event=event />
+                        <EventRow event=event now=now about=about />
                     </For>
                 </tbody>
             </table>
@@ -241,39 +279,37 @@ fn EventTable(events: PagedList<AuditEventView>) -> impl IntoView {
     }
 }
 
-/// One event, and under it the row with the object before and after, shown on demand.
+/// One event as a sentence, and under it, on demand, what changed field by field, where the
+/// request came from, and a way to see only the events about its object.
 #[component]
-fn EventRow(event: AuditEventView) -> impl IntoView {
+fn EventRow(
+    event: AuditEventView,
+    now: DateTime<Utc>,
+    about: Callback<(String, String, String)>,
+) -> impl IntoView {
     let expanded = RwSignal::new(false);
     let changes_id = format!("audit-changes-{}", event.id);
-    let name = target_name(&event);
-    let before = snapshot(
-        event.before.as_ref(),
-        "Nothing: the object did not exist yet.",
-    );
-    let after = snapshot(
-        event.after.as_ref(),
-        "Nothing: the object no longer exists.",
-    );
+    let sentence = describe(&event);
+    let changes = field_changes(event.before.as_ref(), event.after.as_ref());
+    let object = object_name(&event).unwrap_or_else(|| event.target_id.clone());
+    let kind = event.target_type.clone();
+    let target_id = event.target_id.clone();
+    let filterable = uuid::Uuid::parse_str(&target_id).is_ok();
+    let about_label = format!("Only events about {object}");
+    let chosen = (kind.clone(), target_id.clone(), object.clone());
     view! {
         <tr>
-            <th scope="row">
-                <time datetime=event.occurred_at.to_rfc3339()>{occurred(&event.occurred_at)}</time>
+            <th scope="row" class="audit-when">
+                <time datetime=event.occurred_at.to_rfc3339() title=occurred(&event.occurred_at)>
+                    {occurred_briefly(&event.occurred_at, now)}
+                </time>
             </th>
-            <td>{actor(&event)}</td>
-            <td>
-                <code class="audit-action-name">{event.action.clone()}</code>
-            </td>
-            <td>
-                <span class="badge badge-neutral">{event.target_type.clone()}</span>
-                {name.map(|name| view! { " " <span class="audit-target-name">{name}</span> })}
-                <span class="audit-id">{event.target_id.clone()}</span>
-            </td>
-            <td>
-                {match event.request_id.clone() {
-                    Some(id) => view! { <code>{id}</code> }.into_any(),
-                    None => view! { "—" }.into_any(),
-                }}
+            <td class="audit-what">
+                <span class="audit-sentence">{sentence}</span>
+                <span class="audit-meta">
+                    <code>{event.action.clone()}</code>
+                    " · " {actor(&event)}
+                </span>
             </td>
             <td class="cell-actions">
                 <button
@@ -288,17 +324,48 @@ fn EventRow(event: AuditEventView) -> impl IntoView {
             </td>
         </tr>
         <tr id=changes_id class="audit-changes" hidden=move || !expanded.get()>
-            <td colspan="6">
-                <div class="audit-snapshots">
-                    <div class="audit-snapshot">
-                        <p class="audit-snapshot-title">"Before"</p>
-                        <pre>{before}</pre>
-                    </div>
-                    <div class="audit-snapshot">
-                        <p class="audit-snapshot-title">"After"</p>
-                        <pre>{after}</pre>
-                    </div>
-                </div>
+            <td colspan="3">
+                {if changes.is_empty() {
+                    view! { <p>"No field changed."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="audit-diff">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Field"</th>
+                                    <th scope="col">"Before"</th>
+                                    <th scope="col">"After"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {changes
+                                    .into_iter()
+                                    .map(|change| view! {
+                                        <tr>
+                                            <th scope="row">{change.field}</th>
+                                            <td class="audit-before">{change.before}</td>
+                                            <td class="audit-after">{change.after}</td>
+                                        </tr>
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                    .into_any()
+                }}
+                <p class="audit-meta">
+                    {format!("The {} {object}", kind_label(&kind))}
+                    {event.request_id.clone().map(|id| view! { " · request id " <code>{id}</code> })}
+                </p>
+                {filterable.then(|| view! {
+                    <button
+                        type="button"
+                        class="btn btn-secondary btn-small"
+                        on:click=move |_| about.run(chosen.clone())
+                    >
+                        {about_label}
+                    </button>
+                })}
             </td>
         </tr>
     }

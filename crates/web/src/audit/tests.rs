@@ -14,12 +14,15 @@ fn event(before: Option<serde_json::Value>, after: Option<serde_json::Value>) ->
             .unwrap_or_default(),
         actor_id: None,
         actor_name: None,
+        actor_display_name: None,
         action: "user.create".into(),
         target_type: "user".into(),
         target_id: "x".into(),
         before,
         after,
         request_id: None,
+        target_name: None,
+        target_person_name: None,
     }
 }
 
@@ -154,5 +157,97 @@ fn snapshots_read_as_indented_json() {
     assert_eq!(
         snapshot(Some(&json!({"a": 1})), "Nothing"),
         "{\n  \"a\": 1\n}"
+    );
+}
+
+fn named(action: &str, target_type: &str) -> AuditEventView {
+    AuditEventView {
+        actor_display_name: Some("Maria Manager".into()),
+        actor_name: Some("maria".into()),
+        action: action.into(),
+        target_type: target_type.into(),
+        target_name: Some("Ledger".into()),
+        target_person_name: Some("Alice Analyst".into()),
+        ..event(None, None)
+    }
+}
+
+#[test]
+fn events_read_as_sentences_with_names() {
+    assert_eq!(
+        describe(&named("request.approve", "request")),
+        "Maria Manager approved Alice Analyst's request for Ledger."
+    );
+    let mut own = named("request.submit", "request");
+    own.actor_display_name = Some("Alice Analyst".into());
+    assert_eq!(describe(&own), "Alice Analyst asked for Ledger.");
+    assert_eq!(
+        describe(&named("request.submit", "request")),
+        "Maria Manager asked for Ledger for Alice Analyst."
+    );
+    assert_eq!(
+        describe(&named("assignment.expire", "assignment")),
+        "Alice Analyst's access to Ledger expired."
+    );
+    let mut group = named("group.create", "group");
+    group.target_person_name = None;
+    group.target_name = Some("Finance".into());
+    assert_eq!(describe(&group), "Maria Manager created the group Finance.");
+    let mut role = named("catalog.role.grant", "catalog");
+    role.target_name = None;
+    role.before = Some(json!({"name": "Sales"}));
+    assert_eq!(
+        describe(&role),
+        "Maria Manager: role grant (the catalog Sales)."
+    );
+    let system = AuditEventView {
+        action: "access_package.delete".into(),
+        target_type: "access_package".into(),
+        ..event(None, None)
+    };
+    assert_eq!(describe(&system), "Tessera deleted an access package.");
+}
+
+#[test]
+fn a_change_lists_the_fields_that_differ() {
+    let before = json!({"name": "Ledger", "hidden": false, "description": ""});
+    let after = json!({"name": "Ledger", "hidden": true, "description": "Books", "tags": ["a"]});
+    assert_eq!(
+        field_changes(Some(&before), Some(&after)),
+        vec![
+            FieldChange {
+                field: "description".into(),
+                before: "(empty)".into(),
+                after: "Books".into()
+            },
+            FieldChange {
+                field: "hidden".into(),
+                before: "false".into(),
+                after: "true".into()
+            },
+            FieldChange {
+                field: "tags".into(),
+                before: "—".into(),
+                after: "[\"a\"]".into()
+            },
+        ]
+    );
+    let created = field_changes(None, Some(&json!({"username": "ada"})));
+    assert_eq!(
+        created,
+        vec![FieldChange {
+            field: "username".into(),
+            before: "—".into(),
+            after: "ada".into()
+        }]
+    );
+    assert_eq!(field_changes(None, None), Vec::new());
+    assert_eq!(
+        field_changes(Some(&json!([1])), Some(&json!([2]))),
+        vec![FieldChange {
+            field: "value".into(),
+            before: "[1]".into(),
+            after: "[2]".into()
+        }]
     );
 }

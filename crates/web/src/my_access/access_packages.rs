@@ -4,14 +4,15 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use tessera_domain::access::{Ask, PackageCard, RequestView};
+use tessera_domain::access::{Ask, Holding, PackageCard, RequestView};
 use tessera_domain::assignment::{AssignmentState, AssignmentView, StateFilter};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
-use tessera_domain::{AccessPackageId, AssignmentId, RequestId};
+use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, RequestId};
 
 use super::requests::{request_href, when};
 use crate::api::{self, ApiError};
@@ -21,9 +22,11 @@ use crate::components::{
     EmptyState, ErrorState, Loading, Notice, PageHeader, TextField, Tone, busy, focus_on_mount,
 };
 use crate::connectors::delivery::{DeliveryStatus, DeliveryToggle};
+use crate::format;
 use crate::forms::sentence;
 use crate::my_access::{
-    ChangeForm, PackagesTab, change_allowed, joined, refusal_message, submitted_words,
+    ChangeForm, PackagesTab, change_allowed, excerpt, holding_label, joined, refusal_message,
+    submitted_words, suggestion_reason,
 };
 use crate::pages::browser_clock::browser_time;
 use crate::pages::lists::LoadMore;
@@ -141,6 +144,7 @@ pub fn AccessPackagesPage() -> impl IntoView {
         </nav>
         {move || match tab.get() {
             PackagesTab::Available => view! { <AvailablePackages /> }.into_any(),
+            PackagesTab::Suggested => view! { <SuggestedPackages /> }.into_any(),
             PackagesTab::Active => {
                 view! { <ActiveAccess open_extend=extend.get_untracked() /> }.into_any()
             }
@@ -166,10 +170,23 @@ fn settled(source: RwSignal<String>) -> ReadSignal<String> {
 fn AvailablePackages() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let query = settled(search);
+    // A catalog's id, or "" for all of them.
+    let catalog = RwSignal::new(String::new());
+    let catalogs = LocalResource::new(move || {
+        let q = query.get();
+        async move { api::access::available_catalogs(&q).await }
+    });
+    let counted = move || {
+        catalogs
+            .get()
+            .and_then(Result::ok)
+            .map(|catalogs| catalogs.items)
+            .unwrap_or_default()
+    };
     view! {
         <section class="section" aria-labelledby="available-heading">
             <h2 id="available-heading" class="visually-hidden">"Available access packages"</h2>
-            <form class="form search-form" role="search" on:submit=move |ev: SubmitEvent| ev.prevent_default()>
+            <form class="form form-inline search-form package-filters" role="search" on:submit=move |ev: SubmitEvent| ev.prevent_default()>
                 <div class="field">
                     <label for="package-search">"Search access packages"</label>
                     <input
@@ -180,70 +197,192 @@ fn AvailablePackages() -> impl IntoView {
                         bind:value=search
                     />
                 </div>
+                <div class="field">
+                    <label for="package-catalog">"Catalog"</label>
+                    <select
+                        id="package-catalog"
+                        on:change=move |ev| catalog.set(event_target_value(&ev))
+                    >
+                        <option value="" selected=move || catalog.with(String::is_empty)>
+                            {move || {
+                                let total: u64 = counted().iter().map(|c| c.count).sum();
+                                format!("All catalogs ({total})")
+                            }}
+                        </option>
+                        {move || {
+                            counted()
+                                .into_iter()
+                                .map(|counted| {
+                                    let id = counted.catalog_id.to_string();
+                                    let chosen = id.clone();
+                                    view! {
+                                        <option value=id selected=move || catalog.with(|c| *c == chosen)>
+                                            {format!("{} ({})", counted.catalog_name, counted.count)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
             </form>
             {move || {
                 let q = query.get();
-                view! { <PackageCards q=q /> }
+                let chosen = catalog.get().parse::<CatalogId>().ok();
+                view! { <PackageRows q=q catalog=chosen /> }
             }}
         </section>
     }
 }
 
-/// The packages one search finds, a page at a time.
+/// The packages one search finds (in one catalog, when chosen), a page at a time, a line each.
 #[component]
-fn PackageCards(q: String) -> impl IntoView {
+fn PackageRows(q: String, catalog: Option<CatalogId>) -> impl IntoView {
     let searched = q.clone();
-    let cards = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
+    let rows = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
         let q = searched.clone();
         async move {
-            api::access::available(&q, &page)
+            api::access::available(&q, catalog, &page)
                 .await
                 .map(|page| (page.items, page.next_cursor))
         }
     });
+    let now = format::now();
     view! {
-        {move || match cards.shape() {
+        {move || match rows.shape() {
             Shape::Loading => view! { <Loading label="Loading access packages…" /> }.into_any(),
             Shape::Failed(error) => {
-                view! { <ErrorState error=error retry=Callback::new(move |_| cards.reload()) /> }
+                view! { <ErrorState error=error retry=Callback::new(move |_| rows.reload()) /> }
                     .into_any()
             }
-            Shape::Empty if q.is_empty() => view! {
+            Shape::Empty if q.is_empty() && catalog.is_none() => view! {
                 <EmptyState title="No access packages are available to you.">
                     <p>"If you need access, ask the owner of the catalog that holds it for a direct link."</p>
                 </EmptyState>
             }
             .into_any(),
+            Shape::Empty if q.is_empty() => {
+                view! { <EmptyState title="No access package of this catalog is available to you." /> }.into_any()
+            }
             Shape::Empty => {
                 view! { <EmptyState title=format!("No access package matches “{q}”.") /> }.into_any()
             }
             Shape::Filled => view! {
-                <ul class="card-grid package-grid" aria-label="Access packages you can request">
-                    <For each=move || cards.with_items(Vec::clone) key=|card| card.id let(card)>
-                        <PackageCardItem card=card />
+                <ul class="package-list" aria-label="Access packages you can request">
+                    <For each=move || rows.with_items(Vec::clone) key=|card| (card.id, card.holding.clone()) let(card)>
+                        <PackageRow card=card now=now note=None />
                     </For>
                 </ul>
             }
             .into_any(),
         }}
-        <LoadMore list=cards />
+        <LoadMore list=rows />
     }
 }
 
+/// One package on a line: its name (to its request panel), catalog, the start of its
+/// description, what one has of it, and Request when one may ask. `note` says why it is
+/// suggested.
 #[component]
-fn PackageCardItem(card: PackageCard) -> impl IntoView {
-    let heading_id = format!("package-{}", card.id);
+fn PackageRow(card: PackageCard, now: DateTime<Utc>, note: Option<String>) -> impl IntoView {
+    let name = card.name.clone();
+    let mark = card.holding.as_ref().map(|holding| {
+        let label = holding_label(holding, now);
+        match holding {
+            Holding::Held { .. } => {
+                view! { <span class="badge badge-success">{label}</span> }.into_any()
+            }
+            Holding::Pending { request_id } => view! {
+                <A href=request_href(*request_id) attr:class="badge badge-info package-pending">
+                    {label}
+                    <span class="visually-hidden">": see your request for " {name.clone()}</span>
+                </A>
+            }
+            .into_any(),
+        }
+    });
+    let may_request = card.holding.is_none();
+    let request_label = format!("Request {}", card.name);
+    let description = card.description.clone();
+    let resources =
+        (!card.resources.is_empty()).then(|| format!("Gives: {}", joined(&card.resources)));
     view! {
-        <li class="card package-card" aria-labelledby=heading_id.clone()>
-            <h3 id=heading_id.clone()>
-                <A href=package_href(card.id)>{card.name.clone()}</A>
-            </h3>
-            <p class="item-meta">"Catalog: " {card.catalog_name.clone()}</p>
-            {(!card.description.is_empty()).then(|| view! { <p>{card.description.clone()}</p> })}
-            {(!card.resources.is_empty()).then(|| view! {
-                <p class="card-note">"Gives: " {joined(&card.resources)}</p>
-            })}
+        <li class="package-row">
+            <div class="package-row-text">
+                <A href=package_href(card.id) attr:class="package-row-name">{card.name.clone()}</A>
+                <span class="package-row-catalog">{card.catalog_name.clone()}</span>
+                {(!description.is_empty()).then(|| view! {
+                    <span class="package-row-description" title=description.clone()>{excerpt(&description, 140)}</span>
+                })}
+                {note.map(|note| view! { <span class="package-row-note">{note}</span> })}
+                {resources.map(|resources| view! { <span class="visually-hidden">{resources}</span> })}
+            </div>
+            <div class="package-row-actions">
+                {mark}
+                {may_request.then(|| view! {
+                    <A
+                        href=package_href(card.id)
+                        attr:class="btn btn-secondary btn-small"
+                        attr:aria-label=request_label
+                    >
+                        "Request"
+                    </A>
+                })}
+            </div>
         </li>
+    }
+}
+
+/// Packages people like oneself hold, or one held before, with why.
+#[component]
+fn SuggestedPackages() -> impl IntoView {
+    let suggested = LocalResource::new(api::access::suggested);
+    let now = format::now();
+    view! {
+        <section class="section" aria-labelledby="suggested-heading">
+            <h2 id="suggested-heading" class="visually-hidden">"Suggested access packages"</h2>
+            <p class="section-lead">
+                "Packages that people in your department or with your manager have, and ones you had before."
+            </p>
+            <Transition fallback=|| view! { <Loading label="Loading suggestions…" /> }>
+                {move || Suspend::new(async move {
+                    match suggested.await {
+                        Err(error) => view! {
+                            <ErrorState error=error retry=Callback::new(move |_| suggested.refetch()) />
+                        }
+                        .into_any(),
+                        Ok(found) if found.items.is_empty() => view! {
+                            <EmptyState title="Nothing to suggest yet.">
+                                <p>
+                                    "Browse what you may request under "
+                                    <a href=PackagesTab::Available.href(routes::ACCESS_PACKAGES)>"Available"</a>
+                                    "."
+                                </p>
+                            </EmptyState>
+                        }
+                        .into_any(),
+                        Ok(found) => view! {
+                            <ul class="package-list" aria-label="Suggested access packages">
+                                {found
+                                    .items
+                                    .into_iter()
+                                    .map(|suggestion| {
+                                        let why = suggestion
+                                            .reasons
+                                            .iter()
+                                            .map(|reason| suggestion_reason(reason, now))
+                                            .collect::<Vec<_>>()
+                                            .join(". ");
+                                        view! { <PackageRow card=suggestion.package now=now note=Some(why) /> }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

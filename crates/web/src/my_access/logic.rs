@@ -4,10 +4,10 @@
 //! inputs, with every refusal at the JSON path the API would use (`policy_id`, `justification`,
 //! `answers[2].value`, `ends_at`…), so local and server refusals show at the same control.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use tessera_domain::access::{
-    Ask, Blocker, CancelInput, DecisionInput, DecisionView, NewRequestInput, RequestView,
-    RequestablePolicy, StageView,
+    Ask, Blocker, CancelInput, DecisionInput, DecisionView, Holding, NewRequestInput, RequestView,
+    RequestablePolicy, StageView, SuggestionReason,
 };
 use tessera_domain::assignment::{Justification, StateFilter};
 use tessera_domain::policy::{
@@ -27,6 +27,8 @@ pub enum PackagesTab {
     /// Packages one may request.
     #[default]
     Available,
+    /// Packages people like oneself hold, or one held before.
+    Suggested,
     /// One's access now (scheduled or delivered).
     Active,
     /// One's access that expired or was removed.
@@ -34,8 +36,9 @@ pub enum PackagesTab {
 }
 
 impl PackagesTab {
-    pub const ALL: [PackagesTab; 3] = [
+    pub const ALL: [PackagesTab; 4] = [
         PackagesTab::Available,
+        PackagesTab::Suggested,
         PackagesTab::Active,
         PackagesTab::Expired,
     ];
@@ -43,6 +46,7 @@ impl PackagesTab {
     /// Anything unknown is the first tab.
     pub fn parse(raw: Option<&str>) -> Self {
         match raw {
+            Some("suggested") => PackagesTab::Suggested,
             Some("active") => PackagesTab::Active,
             Some("expired") => PackagesTab::Expired,
             _ => PackagesTab::Available,
@@ -52,6 +56,7 @@ impl PackagesTab {
     pub fn label(self) -> &'static str {
         match self {
             PackagesTab::Available => "Available",
+            PackagesTab::Suggested => "Suggested",
             PackagesTab::Active => "Active",
             PackagesTab::Expired => "Expired",
         }
@@ -61,10 +66,73 @@ impl PackagesTab {
     pub fn href(self, base: &str) -> String {
         match self {
             PackagesTab::Available => base.to_string(),
+            PackagesTab::Suggested => format!("{base}?tab=suggested"),
             PackagesTab::Active => format!("{base}?tab=active"),
             PackagesTab::Expired => format!("{base}?tab=expired"),
         }
     }
+}
+
+/// What someone already has of a package, in a word or two: "You have it", "Ends in 6 days"
+/// (when it ends within about a month), "Pending".
+pub fn holding_label(holding: &Holding, now: DateTime<Utc>) -> String {
+    match holding {
+        Holding::Held {
+            ends_at: Some(at), ..
+        } => match crate::format::relative(at, now) {
+            Some(words) if *at > now => format!("Ends {words}"),
+            _ => "You have it".to_string(),
+        },
+        Holding::Held { ends_at: None, .. } => "You have it".to_string(),
+        Holding::Pending { .. } => "Pending".to_string(),
+    }
+}
+
+/// Why a package is suggested, as a sentence: "3 people in your department have it", "You
+/// had it until 2 Nov".
+pub fn suggestion_reason(reason: &SuggestionReason, now: DateTime<Utc>) -> String {
+    let people = |count: u64| {
+        if count == 1 {
+            "1 person".to_string()
+        } else {
+            format!("{count} people")
+        }
+    };
+    let has = |count: u64| if count == 1 { "has" } else { "have" };
+    match reason {
+        SuggestionReason::SameDepartment { department, count } => format!(
+            "{} in your department ({department}) {} it",
+            people(*count),
+            has(*count)
+        ),
+        SuggestionReason::SameManager { count } => {
+            format!("{} with your manager {} it", people(*count), has(*count))
+        }
+        SuggestionReason::HeldBefore { until } => {
+            let date = if until.year() == now.year() {
+                until.format("%-d %b")
+            } else {
+                until.format("%-d %b %Y")
+            };
+            format!("You had it until {date}")
+        }
+    }
+}
+
+/// The first `max` characters of a description on one line, with an ellipsis when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max).collect();
+    // A cut in the middle of a word drops that word.
+    let at_word_end = line.chars().nth(max) == Some(' ');
+    let cut = match cut.rsplit_once(' ') {
+        Some((head, _)) if !at_word_end => head,
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.']))
 }
 
 /// The tabs of the approvals page.

@@ -583,3 +583,69 @@ fn a_deep_link_names_the_request_and_a_bulk_decision_says_what_it_came_to() {
         "You denied 1 request; 1 could not be decided."
     );
 }
+
+#[test]
+fn a_package_one_holds_says_so_and_when_it_ends() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    let held = |ends_at| Holding::Held {
+        assignment_id: ALICE.parse().unwrap(),
+        ends_at,
+    };
+    assert_eq!(holding_label(&held(None), now), "You have it");
+    assert_eq!(
+        holding_label(&held(Some(now + chrono::Duration::days(6))), now),
+        "Ends in 6 days"
+    );
+    assert_eq!(
+        holding_label(&held(Some(now + chrono::Duration::days(90))), now),
+        "You have it"
+    );
+    let pending = Holding::Pending {
+        request_id: BOB.parse().unwrap(),
+    };
+    assert_eq!(holding_label(&pending, now), "Pending");
+}
+
+#[test]
+fn suggestions_say_why_in_a_sentence() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    let department = |count| SuggestionReason::SameDepartment {
+        department: "Finance".into(),
+        count,
+    };
+    assert_eq!(
+        suggestion_reason(&department(3), now),
+        "3 people in your department (Finance) have it"
+    );
+    assert_eq!(
+        suggestion_reason(&department(1), now),
+        "1 person in your department (Finance) has it"
+    );
+    assert_eq!(
+        suggestion_reason(&SuggestionReason::SameManager { count: 2 }, now),
+        "2 people with your manager have it"
+    );
+    let until = Utc.with_ymd_and_hms(2026, 11, 2, 16, 0, 0).unwrap();
+    assert_eq!(
+        suggestion_reason(&SuggestionReason::HeldBefore { until }, now),
+        "You had it until 2 Nov"
+    );
+    let last_year = Utc.with_ymd_and_hms(2025, 3, 9, 16, 0, 0).unwrap();
+    assert_eq!(
+        suggestion_reason(&SuggestionReason::HeldBefore { until: last_year }, now),
+        "You had it until 9 Mar 2025"
+    );
+}
+
+#[test]
+fn descriptions_are_cut_at_a_word() {
+    assert_eq!(excerpt("Short\n text", 40), "Short text");
+    assert_eq!(
+        excerpt("The general ledger, for clerks and controllers", 24),
+        "The general ledger, for…"
+    );
+    assert_eq!(
+        excerpt("The general ledger, for", 19),
+        "The general ledger…"
+    );
+}

@@ -20,6 +20,7 @@ use crate::components::{
 };
 use crate::format::{timestamp, yes_no};
 use crate::forms::NamedForm;
+use crate::my_access::access_packages::package_href;
 use crate::policies::editor::{PolicyEditor, can_pick_groups, summary};
 use crate::reviews::policy_review::PolicyReviewSection;
 
@@ -104,6 +105,10 @@ fn PackageSections(
             <dl class="facts">
                 <dt>"Hidden"</dt>
                 <dd>{yes_no(package.hidden)}</dd>
+                {package.hidden.then(|| view! {
+                    <dt>"Direct link"</dt>
+                    <dd><DirectLink package=package_id /></dd>
+                })}
                 <dt>"Created"</dt>
                 <dd>{timestamp(&package.created_at)}</dd>
             </dl>
@@ -119,6 +124,57 @@ fn PackageSections(
             <ReprocessSection package=package_id changed=assignments_changed />
             <ConflictsSection package=package_id changed=assignments_changed />
         })}
+    }
+}
+
+/// The address that opens a hidden package's request panel, with a button that copies it:
+/// hidden packages are not listed, so people reach them only through such a link.
+#[component]
+fn DirectLink(package: AccessPackageId) -> impl IntoView {
+    let origin = web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .unwrap_or_default();
+    let link = format!("{origin}{}", package_href(package));
+    let copied = RwSignal::new(None::<bool>);
+    let copy = {
+        let link = link.clone();
+        move |_| {
+            let Some(clipboard) = web_sys::window().map(|window| window.navigator().clipboard())
+            else {
+                copied.set(Some(false));
+                return;
+            };
+            let promise = clipboard.write_text(&link);
+            leptos::task::spawn_local(async move {
+                let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                copied.set(Some(done));
+            });
+        }
+    };
+    view! {
+        <p class="field-hint" id="direct-link-hint">
+            "This package is not listed under Available: send this link to the people who may request it."
+        </p>
+        <div class="direct-link">
+            <input
+                id="direct-link"
+                type="text"
+                readonly
+                aria-label="Direct link to request this package"
+                aria-describedby="direct-link-hint"
+                value=link
+            />
+            <button type="button" class="btn btn-secondary btn-small" on:click=copy>
+                "Copy link"
+            </button>
+        </div>
+        <p class="field-hint" role="status">
+            {move || match copied.get() {
+                Some(true) => "Copied to the clipboard.",
+                Some(false) => "Could not copy: select the link and copy it yourself.",
+                None => "",
+            }}
+        </p>
     }
 }
 
