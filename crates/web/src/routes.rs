@@ -20,6 +20,7 @@ pub const ADMIN_REQUESTS: &str = "/admin/requests";
 pub const ADMIN_REVIEWS: &str = "/admin/access-reviews";
 pub const ADMIN_REVIEWS_NEW: &str = "/admin/access-reviews/new";
 pub const ADMIN_REVIEW_INSTANCES: &str = "/admin/access-review-instances";
+pub const ADMIN_WEBHOOKS: &str = "/admin/webhooks";
 
 /// The query parameter of the sign-in page that names the page to return to.
 pub const NEXT_PARAM: &str = "next";

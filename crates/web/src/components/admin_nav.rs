@@ -40,6 +40,9 @@ pub fn AdminNav() -> impl IntoView {
                     <li>
                         <A href=routes::ADMIN_AUDIT>"Audit"</A>
                     </li>
+                    <li>
+                        <A href=routes::ADMIN_WEBHOOKS>"Webhooks"</A>
+                    </li>
                 </Show>
             </ul>
         </nav>
