@@ -536,7 +536,7 @@ impl WaitUnit {
     pub fn split(seconds: u32) -> (u32, WaitUnit) {
         WaitUnit::ALL
             .into_iter()
-            .find(|unit| seconds > 0 && seconds % unit.seconds() == 0)
+            .find(|unit| seconds > 0 && seconds.is_multiple_of(unit.seconds()))
             .map(|unit| (seconds / unit.seconds(), unit))
             .unwrap_or((seconds, WaitUnit::Seconds))
     }
@@ -648,7 +648,7 @@ impl ExtensionDraft {
             ExtensionMode::LaunchAndWait => {
                 let seconds = match self.timeout.trim().parse::<u32>() {
                     // Too large to count is too long to wait: the domain refuses the largest.
-                    Ok(count) => count.checked_mul(self.unit.seconds()).unwrap_or(u32::MAX),
+                    Ok(count) => count.saturating_mul(self.unit.seconds()),
                     Err(_) => {
                         refusals.push(FieldError {
                             field: format!("{at}.timeout_seconds"),
