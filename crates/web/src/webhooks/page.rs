@@ -270,14 +270,17 @@ fn NewSubscriptionSection(
 #[component]
 pub fn WebhookPage() -> impl IntoView {
     let loaded = read_param_id(api::webhooks::get);
+    // The heading stands outside the loading state, so that it is in the page, and takes the
+    // focus, as the route changes.
     view! {
+        <PageHeader title="Webhook subscription" />
+        <AdminNav />
+        <p class="breadcrumb"><A href=routes::ADMIN_WEBHOOKS>"Webhooks"</A></p>
         <Transition fallback=|| view! { <Loading label="Loading the subscription…" /> }>
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(subscription) => view! { <SubscriptionSections subscription=subscription /> }.into_any(),
                     Err(error) => view! {
-                        <PageHeader title="Webhook subscription" />
-                        <AdminNav />
                         <ErrorState error=error retry=Callback::new(move |_| loaded.refetch()) />
                     }
                     .into_any(),
@@ -297,9 +300,6 @@ fn SubscriptionSections(subscription: WebhookSubscriptionView) -> impl IntoView 
         Ok((page.items, page.next_cursor))
     });
     view! {
-        <PageHeader title="Webhook subscription" />
-        <AdminNav />
-        <p class="breadcrumb"><A href=routes::ADMIN_WEBHOOKS>"Webhooks"</A></p>
         <SettingsSection current=current />
         <SecretSection current=current deliveries=deliveries />
         <DeliveriesSection id=id deliveries=deliveries />
