@@ -61,8 +61,8 @@ pub use approval::{
 };
 pub use audience::{Audience, WhoCanRequest};
 pub use extensions::{
-    CustomExtension, CustomExtensionDefinition, ExtensionMode, ExtensionOutcome, ExtensionStage,
-    WaitRule,
+    CustomExtension, CustomExtensionDefinition, ExtensionMode, ExtensionOutcome, ExtensionSecret,
+    ExtensionStage, WaitRule,
 };
 pub use lifecycle::{Expiry, ExpiryDefinition, ExtensionRule, Lifecycle, LifecycleDefinition};
 pub use questions::{

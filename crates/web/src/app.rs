@@ -22,6 +22,7 @@ use crate::reviews::admin::{
 };
 use crate::reviews::reviewer::{ReviewPage, ReviewsPage};
 use crate::state::Session;
+use crate::webhooks::page::{WebhookPage, WebhooksPage};
 
 /// The whole portal. Every page but sign-in sits inside [`Shell`], which sends people without a
 /// session to the sign-in page.
@@ -70,6 +71,8 @@ pub fn App() -> impl IntoView {
                         path=path!("/admin/connectors/:id/bindings/:binding_id/reconciliation")
                         view=ReconciliationPage
                     />
+                    <Route path=path!("/admin/webhooks") view=WebhooksPage />
+                    <Route path=path!("/admin/webhooks/:id") view=WebhookPage />
                     <Route path=path!("/*any") view=NotFoundPage />
                 </ParentRoute>
             </Routes>

@@ -22,6 +22,7 @@ pub const ADMIN_REVIEWS_NEW: &str = "/admin/access-reviews/new";
 pub const ADMIN_REVIEW_INSTANCES: &str = "/admin/access-review-instances";
 pub const ADMIN_CONNECTORS: &str = "/admin/connectors";
 pub const ADMIN_CONNECTORS_NEW: &str = "/admin/connectors/new";
+pub const ADMIN_WEBHOOKS: &str = "/admin/webhooks";
 
 /// The query parameter of the sign-in page that names the page to return to.
 pub const NEXT_PARAM: &str = "next";

@@ -22,6 +22,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+/// A policy's new signing secret: a wire type of the domain, so that the portal reads it too.
+pub use tessera_domain::policy::ExtensionSecret;
 use tessera_domain::policy::{ExtensionMode, ExtensionOutcome, ValidPolicy};
 use tessera_domain::problem::ProblemCode;
 use tessera_domain::request::{Request, RequestEvent, RequestKind, RequestState, clean_message};
@@ -554,14 +556,6 @@ pub async fn answer_callback(
         outcome: input.outcome,
         request_state: updated.state,
     })
-}
-
-/// A policy's new signing secret, in the one answer that shows it.
-#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct ExtensionSecret {
-    /// `whsec_` and the base64 of 32 random bytes; verify calls with it as webhook receivers
-    /// do. Shown here only.
-    pub secret: String,
 }
 
 /// Gives the policy a new signing secret for its extension calls; the previous one keeps

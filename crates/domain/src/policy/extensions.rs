@@ -173,6 +173,15 @@ pub struct CustomExtensionDefinition {
     pub timeout_outcome: Option<ExtensionOutcome>,
 }
 
+/// A policy's new signing secret, in the one answer that shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ExtensionSecret {
+    /// `whsec_` and the base64 of 32 random bytes; verify calls with it as webhook receivers
+    /// do. Shown here only.
+    pub secret: String,
+}
+
 /// A validated custom extension.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomExtension {
@@ -338,9 +347,9 @@ pub(crate) fn validate(
 }
 
 /// `raw` as an extension URL: https to any host, or http to a loopback host; no user name,
-/// password or fragment. A light check that runs in the browser too; the server parses the URL
-/// again before calling it.
-fn check_url(raw: &str) -> Result<String, String> {
+/// password or fragment. A light check that runs in the browser too (for webhook URLs as well,
+/// which follow the same rule); the server parses the URL again before calling it.
+pub fn check_url(raw: &str) -> Result<String, String> {
     if raw.chars().count() > URL_MAX_LEN {
         return Err(format!("must be at most {URL_MAX_LEN} characters"));
     }

@@ -44,3 +44,5 @@ pub mod session;
 pub mod tokens;
 #[cfg(target_arch = "wasm32")]
 pub mod users;
+#[cfg(target_arch = "wasm32")]
+pub mod webhooks;

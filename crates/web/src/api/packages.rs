@@ -5,7 +5,7 @@ use tessera_domain::package::{
     AccessPackageChanges, AccessPackageView, NewResourceRole, PolicyView, ResourceRoleView,
 };
 use tessera_domain::page::{AccessPackagePage, PageQuery};
-use tessera_domain::policy::PolicyDefinition;
+use tessera_domain::policy::{ExtensionSecret, PolicyDefinition};
 use tessera_domain::review::{PolicyReviewInput, ReviewDefinitionView};
 use tessera_domain::{AccessPackageId, PolicyId};
 
@@ -83,6 +83,20 @@ pub async fn replace_policy(
 /// `DELETE /api/v1/access-packages/{id}/policies/{policy_id}`.
 pub async fn delete_policy(id: AccessPackageId, policy: PolicyId) -> Result<(), ApiError> {
     client::delete(&format!("/access-packages/{id}/policies/{policy}")).await
+}
+
+/// `POST /api/v1/access-packages/{id}/policies/{policy_id}/extension-secret`: a new secret for
+/// the policy's custom extension calls, shown this once; the previous one stops signing.
+pub async fn rotate_extension_secret(
+    id: AccessPackageId,
+    policy: PolicyId,
+) -> Result<ExtensionSecret, ApiError> {
+    client::write(
+        Write::Post,
+        &format!("/access-packages/{id}/policies/{policy}/extension-secret"),
+        &serde_json::json!({}),
+    )
+    .await
 }
 
 fn review_path(id: AccessPackageId, policy: PolicyId) -> String {

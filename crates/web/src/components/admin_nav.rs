@@ -43,6 +43,9 @@ pub fn AdminNav() -> impl IntoView {
                     <li>
                         <A href=routes::ADMIN_CONNECTORS>"Connected systems"</A>
                     </li>
+                    <li>
+                        <A href=routes::ADMIN_WEBHOOKS>"Webhooks"</A>
+                    </li>
                 </Show>
             </ul>
         </nav>

@@ -6,6 +6,7 @@ mod alert;
 mod field;
 mod page;
 mod picker;
+mod secret;
 mod shell;
 mod states;
 
@@ -14,6 +15,7 @@ pub use alert::{ErrorAlert, Notice, Tone, focus_on_mount};
 pub use field::{CheckboxField, Model, TextAreaField, TextField, described_by};
 pub use page::{Arrival, PageHeader};
 pub use picker::{DirectoryKind, DirectoryNames, PersonPicker, SearchSelect, directory_choices};
+pub use secret::ShownOnce;
 pub use shell::Shell;
 pub use states::{EmptyState, ErrorState, Loading};
 

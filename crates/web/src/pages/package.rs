@@ -22,6 +22,7 @@ use crate::format::{timestamp, yes_no};
 use crate::forms::NamedForm;
 use crate::my_access::access_packages::package_href;
 use crate::policies::editor::{PolicyEditor, can_pick_groups, summary};
+use crate::policies::extensions_view::{FirstExtensionSecret, PolicyExtensions};
 use crate::reviews::policy_review::PolicyReviewSection;
 
 fn role_kind_label(kind: ResourceRoleKind) -> &'static str {
@@ -361,6 +362,8 @@ enum Editing {
     Existing(PolicyView),
     /// The access review the policy carries.
     Review(PolicyView),
+    /// The policy's custom extensions and their signing secret.
+    Extensions(PolicyView),
 }
 
 #[component]
@@ -375,6 +378,8 @@ fn PoliciesSection(
     let policies = LocalResource::new(move || api::packages::policies(id));
     let editing = RwSignal::new(Editing::Nothing);
     let saved = RwSignal::new(None::<String>);
+    // The signing secret a save gave a policy with its first extension: shown once.
+    let first_secret = RwSignal::new(None::<(String, String)>);
     let remove = item_action(
         move |policy| api::packages::delete_policy(id, policy),
         Callback::new(move |_| policies.refetch()),
@@ -390,6 +395,7 @@ fn PoliciesSection(
                         let (who, approval, expiry) = summary(&policy.definition);
                         let name = policy.definition.name.clone();
                         let policy_id = policy.id;
+                        let extended = policy.clone();
                         view! {
                             <tr>
                                 <th scope="row">{name.clone()}</th>
@@ -423,6 +429,22 @@ fn PoliciesSection(
                                         >
                                             "Access review"
                                         </button>
+                                        {(!extended.definition.custom_extensions.is_empty()).then(|| {
+                                            let policy = extended.clone();
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class="btn btn-secondary btn-small"
+                                                    aria-label=format!("Custom extensions of {name}")
+                                                    on:click=move |_| {
+                                                        saved.set(None);
+                                                        editing.set(Editing::Extensions(policy.clone()));
+                                                    }
+                                                >
+                                                    "Extensions"
+                                                </button>
+                                            }
+                                        })}
                                         {editable.then(|| view! {
                                             <ItemButton action=remove item=policy_id label=format!("Delete {name}") text="Delete" />
                                         })}
@@ -438,8 +460,11 @@ fn PoliciesSection(
     view! {
         <section class="section" id="policies" aria-labelledby="policies-heading">
             <h2 id="policies-heading">"Policies"</h2>
-            <p class="section-lead">"A policy says who may request this package, who approves, and how long access lasts."</p>
+            <p class="section-lead">"A policy says who may request this package, who approves, how long access lasts, and which custom extensions it calls."</p>
             {move || saved.get().map(|name| view! { <Notice tone=Tone::Success>"Policy “" {name} "” was saved."</Notice> })}
+            {move || first_secret.get().map(|(name, secret)| view! {
+                <FirstExtensionSecret policy_name=name secret=secret on_done=Callback::new(move |_| first_secret.set(None)) />
+            })}
             {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The policy was not deleted." /> })}
             <WholeList
                 list=policies
@@ -458,6 +483,15 @@ fn PoliciesSection(
                     />
                 }
                 .into_any(),
+                Editing::Extensions(policy) => view! {
+                    <PolicyExtensions
+                        package=package.with_value(|p| p.id)
+                        policy=policy
+                        editable=editable
+                        on_close=Callback::new(move |_| editing.set(Editing::Nothing))
+                    />
+                }
+                .into_any(),
                 _ if !editable => ().into_any(),
                 Editing::Nothing => view! {
                     <button type="button" class="btn btn-primary" on:click=move |_| { saved.set(None); editing.set(Editing::New) }>
@@ -471,7 +505,10 @@ fn PoliciesSection(
                 state => {
                     let existing = match state {
                         Editing::Existing(policy) => Some(policy),
-                        Editing::New | Editing::Nothing | Editing::Review(_) => None,
+                        Editing::New
+                        | Editing::Nothing
+                        | Editing::Review(_)
+                        | Editing::Extensions(_) => None,
                     };
                     view! {
                         <PolicyEditor
@@ -479,6 +516,12 @@ fn PoliciesSection(
                             existing=existing
                             on_saved=Callback::new(move |policy: PolicyView| {
                                 saved.set(Some(policy.definition.name.clone()));
+                                first_secret.set(
+                                    policy
+                                        .extension_secret
+                                        .clone()
+                                        .map(|secret| (policy.definition.name.clone(), secret)),
+                                );
                                 editing.set(Editing::Nothing);
                                 policies.refetch();
                             })

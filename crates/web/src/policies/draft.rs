@@ -7,7 +7,8 @@ use chrono::{NaiveDate, NaiveTime};
 #[cfg(target_arch = "wasm32")]
 use reactive_stores::Store;
 use tessera_domain::policy::{
-    self, ApprovalDefinition, ApproverSpec, EscalationDefinition, ExpiryDefinition, ExtensionRule,
+    self, ApprovalDefinition, ApproverSpec, CustomExtensionDefinition, EscalationDefinition,
+    ExpiryDefinition, ExtensionMode, ExtensionOutcome, ExtensionRule, ExtensionStage,
     LifecycleDefinition, ManagerLevel, PolicyDefinition, QuestionDefinition, RequesterDefinition,
     StageDefinition, WhoCanRequest,
 };
@@ -478,6 +479,199 @@ impl QuestionDraft {
     }
 }
 
+/// The unit a custom extension's wait is typed in; the API counts seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WaitUnit {
+    Seconds,
+    Minutes,
+    Hours,
+    #[default]
+    Days,
+}
+
+impl WaitUnit {
+    /// Largest first: a stored wait reads in the largest unit that divides it.
+    pub const ALL: [WaitUnit; 4] = [
+        WaitUnit::Days,
+        WaitUnit::Hours,
+        WaitUnit::Minutes,
+        WaitUnit::Seconds,
+    ];
+
+    pub fn value(self) -> &'static str {
+        match self {
+            WaitUnit::Seconds => "seconds",
+            WaitUnit::Minutes => "minutes",
+            WaitUnit::Hours => "hours",
+            WaitUnit::Days => "days",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WaitUnit::Seconds => "Seconds",
+            WaitUnit::Minutes => "Minutes",
+            WaitUnit::Hours => "Hours",
+            WaitUnit::Days => "Days",
+        }
+    }
+
+    pub fn seconds(self) -> u32 {
+        match self {
+            WaitUnit::Seconds => 1,
+            WaitUnit::Minutes => 60,
+            WaitUnit::Hours => 60 * 60,
+            WaitUnit::Days => 24 * 60 * 60,
+        }
+    }
+
+    pub fn parse(raw: &str) -> WaitUnit {
+        WaitUnit::ALL
+            .into_iter()
+            .find(|unit| unit.value() == raw)
+            .unwrap_or_default()
+    }
+
+    /// `seconds` as a count of the largest unit that divides it.
+    pub fn split(seconds: u32) -> (u32, WaitUnit) {
+        WaitUnit::ALL
+            .into_iter()
+            .find(|unit| seconds > 0 && seconds.is_multiple_of(unit.seconds()))
+            .map(|unit| (seconds / unit.seconds(), unit))
+            .unwrap_or((seconds, WaitUnit::Seconds))
+    }
+}
+
+/// A custom extension's stage in words, as the editor offers it.
+pub fn stage_label(stage: ExtensionStage) -> &'static str {
+    match stage {
+        ExtensionStage::RequestCreated => "When a request is made, before approval",
+        ExtensionStage::RequestApproved => "When a request is approved, before delivery",
+        ExtensionStage::AssignmentGranted => "When access is granted",
+        ExtensionStage::AssignmentRemoval => "When access is being removed",
+    }
+}
+
+/// A custom extension's mode in words.
+pub fn mode_label(mode: ExtensionMode) -> &'static str {
+    match mode {
+        ExtensionMode::LaunchAndContinue => "Launch and continue",
+        ExtensionMode::LaunchAndWait => "Launch and wait",
+    }
+}
+
+/// What a waiting request does when the extension does not answer in time, in words.
+pub fn outcome_label(outcome: ExtensionOutcome) -> &'static str {
+    match outcome {
+        ExtensionOutcome::Continue => "The request goes on",
+        ExtensionOutcome::Deny => "The request is denied",
+    }
+}
+
+/// How long a launch-and-wait extension is waited for and what its silence means, in words;
+/// `None` for launch and continue.
+pub fn wait_words(extension: &CustomExtensionDefinition) -> Option<String> {
+    let seconds = extension.timeout_seconds?;
+    let (count, unit) = WaitUnit::split(seconds);
+    let unit = unit.value();
+    // "1 days" reads badly: the singular drops the plural's final "s".
+    let unit = if count == 1 {
+        unit.trim_end_matches('s')
+    } else {
+        unit
+    };
+    let then = match extension.timeout_outcome? {
+        ExtensionOutcome::Continue => "the request goes on",
+        ExtensionOutcome::Deny => "the request is denied",
+    };
+    Some(format!("Waits up to {count} {unit}, then {then}"))
+}
+
+/// One custom extension as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(target_arch = "wasm32", derive(Store))]
+pub struct ExtensionDraft {
+    pub key: usize,
+    pub name: String,
+    pub stage: ExtensionStage,
+    pub url: String,
+    pub mode: ExtensionMode,
+    /// How long a launch-and-wait extension is waited for, in `unit`s.
+    pub timeout: String,
+    pub unit: WaitUnit,
+    pub timeout_outcome: ExtensionOutcome,
+}
+
+impl Row for ExtensionDraft {
+    fn key(&self) -> usize {
+        self.key
+    }
+}
+
+impl ExtensionDraft {
+    /// A new extension: called when a request is made, without waiting. Should it wait, it
+    /// waits a day and then denies the request.
+    pub fn new(key: usize) -> Self {
+        ExtensionDraft {
+            key,
+            name: String::new(),
+            stage: ExtensionStage::RequestCreated,
+            url: String::new(),
+            mode: ExtensionMode::LaunchAndContinue,
+            timeout: "1".into(),
+            unit: WaitUnit::Days,
+            timeout_outcome: ExtensionOutcome::Deny,
+        }
+    }
+
+    pub fn of(key: usize, extension: &CustomExtensionDefinition) -> Self {
+        let (timeout, unit) = extension
+            .timeout_seconds
+            .map(WaitUnit::split)
+            .map(|(count, unit)| (count.to_string(), unit))
+            .unwrap_or_else(|| ("1".into(), WaitUnit::Days));
+        ExtensionDraft {
+            key,
+            name: extension.name.clone(),
+            stage: extension.stage,
+            url: extension.url.clone(),
+            mode: extension.mode,
+            timeout,
+            unit,
+            timeout_outcome: extension.timeout_outcome.unwrap_or(ExtensionOutcome::Deny),
+        }
+    }
+
+    fn definition(&self, at: &str, refusals: &mut Vec<FieldError>) -> CustomExtensionDefinition {
+        let (timeout_seconds, timeout_outcome) = match self.mode {
+            ExtensionMode::LaunchAndContinue => (None, None),
+            ExtensionMode::LaunchAndWait => {
+                let seconds = match self.timeout.trim().parse::<u32>() {
+                    // Too large to count is too long to wait: the domain refuses the largest.
+                    Ok(count) => count.saturating_mul(self.unit.seconds()),
+                    Err(_) => {
+                        refusals.push(FieldError {
+                            field: format!("{at}.timeout_seconds"),
+                            message: "must be a whole number, up to 14 days".into(),
+                        });
+                        // A stand-in the domain accepts, so the field has one message.
+                        policy::extensions::MIN_WAIT_SECONDS
+                    }
+                };
+                (Some(seconds), Some(self.timeout_outcome))
+            }
+        };
+        CustomExtensionDefinition {
+            name: self.name.clone(),
+            stage: self.stage,
+            url: self.url.trim().to_string(),
+            mode: self.mode,
+            timeout_seconds,
+            timeout_outcome,
+        }
+    }
+}
+
 /// Who may request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Who {
@@ -534,9 +728,8 @@ pub struct PolicyDraft {
     pub expiry_hours: String,
     pub extension: Extension,
     pub self_removal: bool,
-    /// The policy's custom extensions, which the editor does not show yet: kept as they were,
-    /// so saving the form does not drop them.
-    pub custom_extensions: Vec<tessera_domain::policy::CustomExtensionDefinition>,
+    #[cfg_attr(target_arch = "wasm32", store(key: usize = |row| row.key))]
+    pub custom_extensions: Vec<ExtensionDraft>,
 }
 
 impl Default for PolicyDraft {
@@ -593,7 +786,12 @@ impl PolicyDraft {
                 } => Extension::WithApproval,
             },
             self_removal: d.lifecycle.self_removal_allowed,
-            custom_extensions: d.custom_extensions.clone(),
+            custom_extensions: d
+                .custom_extensions
+                .iter()
+                .enumerate()
+                .map(|(key, extension)| ExtensionDraft::of(key, extension))
+                .collect(),
             ..PolicyDraft::default()
         };
         match &d.who_can_request {
@@ -725,7 +923,14 @@ impl PolicyDraft {
                 },
                 self_removal_allowed: self.self_removal,
             },
-            custom_extensions: self.custom_extensions.clone(),
+            custom_extensions: self
+                .custom_extensions
+                .iter()
+                .enumerate()
+                .map(|(index, extension)| {
+                    extension.definition(&format!("custom_extensions[{index}]"), &mut refusals)
+                })
+                .collect(),
         };
         // The domain's own rules, so the same message appears before the round trip.
         if let Err(errors) = policy::validate(&definition) {

@@ -1,5 +1,5 @@
 //! The assignment-policy editor: who may request, the approval stages with their approvers,
-//! what requesters answer, and how long access lasts.
+//! what requesters answer, how long access lasts, and the custom extensions it calls.
 //!
 //! The form's state is one [`PolicyDraft`] in a reactive store, its controls bound to the
 //! store's fields and its lists keyed by each row's key. On submit the draft is parsed into a
@@ -15,6 +15,7 @@ use tessera_domain::policy::PolicyDefinition;
 use tessera_domain::problem::FieldError;
 
 use super::draft::*;
+use super::editor_extensions::ExtensionsSection;
 use super::editor_sections::*;
 pub use super::editor_sections::{can_pick_groups, summary};
 use crate::api;
@@ -217,6 +218,7 @@ pub fn PolicyEditor(
             <ApprovalSection draft=draft errors=errors directory=directory />
             <RequesterSection draft=draft errors=errors />
             <LifecycleSection draft=draft errors=errors />
+            <ExtensionsSection draft=draft errors=errors />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
                     {move || if save.pending().get() { "Saving…" } else { "Save policy" }}

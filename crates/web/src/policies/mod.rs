@@ -8,7 +8,11 @@ pub use draft::*;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod editor;
 #[cfg(target_arch = "wasm32")]
+mod editor_extensions;
+#[cfg(target_arch = "wasm32")]
 mod editor_sections;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod extensions_view;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -2,6 +2,7 @@
 //! refusal at the field the API would name, and a stored policy read back into the same draft.
 
 use serde_json::json;
+use tessera_domain::policy::{ExtensionMode, ExtensionOutcome, ExtensionStage};
 use tessera_domain::problem::FieldError;
 
 use super::*;
@@ -263,4 +264,193 @@ fn approver_kinds_read_back_from_their_values() {
     for kind in QuestionKind::ALL {
         assert_eq!(QuestionKind::parse(kind.value()), Some(kind));
     }
+}
+
+fn extension(name: &str, stage: ExtensionStage, mode: ExtensionMode) -> ExtensionDraft {
+    ExtensionDraft {
+        name: name.into(),
+        stage,
+        url: "https://desk.example.org/hook".into(),
+        mode,
+        ..ExtensionDraft::new(0)
+    }
+}
+
+fn with_extensions(extensions: Vec<ExtensionDraft>) -> PolicyDraft {
+    let custom_extensions = extensions
+        .into_iter()
+        .enumerate()
+        .map(|(key, row)| ExtensionDraft { key, ..row })
+        .collect();
+    PolicyDraft {
+        name: "Hooked".into(),
+        custom_extensions,
+        ..PolicyDraft::default()
+    }
+}
+
+#[test]
+fn custom_extensions_are_sent_in_the_apis_shape_and_read_back() {
+    let mut wait = extension(
+        "Service desk",
+        ExtensionStage::RequestCreated,
+        ExtensionMode::LaunchAndWait,
+    );
+    wait.timeout = "90".into();
+    wait.unit = WaitUnit::Minutes;
+    wait.timeout_outcome = ExtensionOutcome::Continue;
+    let draft = with_extensions(vec![
+        wait,
+        extension(
+            "Audit log",
+            ExtensionStage::AssignmentGranted,
+            ExtensionMode::LaunchAndContinue,
+        ),
+    ]);
+    let definition = draft.parse().unwrap();
+    assert_eq!(
+        serde_json::to_value(&definition.custom_extensions).unwrap(),
+        json!([
+            {"name": "Service desk", "stage": "request_created", "url": "https://desk.example.org/hook",
+             "mode": "launch_and_wait", "timeout_seconds": 5400, "timeout_outcome": "continue"},
+            {"name": "Audit log", "stage": "assignment_granted", "url": "https://desk.example.org/hook",
+             "mode": "launch_and_continue"}
+        ])
+    );
+    // 5400 seconds read back as 90 minutes, and a continue-only extension keeps the defaults.
+    assert_eq!(PolicyDraft::of(&definition), draft);
+}
+
+#[test]
+fn a_wait_reads_in_the_largest_unit_that_divides_it() {
+    assert_eq!(WaitUnit::split(172_800), (2, WaitUnit::Days));
+    assert_eq!(WaitUnit::split(7_200), (2, WaitUnit::Hours));
+    assert_eq!(WaitUnit::split(90), (90, WaitUnit::Seconds));
+    assert_eq!(WaitUnit::split(120), (2, WaitUnit::Minutes));
+    for unit in WaitUnit::ALL {
+        assert_eq!(WaitUnit::parse(unit.value()), unit);
+    }
+}
+
+#[test]
+fn only_request_stages_may_wait_and_each_at_most_once() {
+    let granted = with_extensions(vec![extension(
+        "Ticket",
+        ExtensionStage::AssignmentGranted,
+        ExtensionMode::LaunchAndWait,
+    )]);
+    assert_eq!(fields(&refused(&granted)), ["custom_extensions[0].mode"]);
+    let twice = with_extensions(vec![
+        extension(
+            "First",
+            ExtensionStage::RequestApproved,
+            ExtensionMode::LaunchAndWait,
+        ),
+        extension(
+            "Second",
+            ExtensionStage::RequestApproved,
+            ExtensionMode::LaunchAndWait,
+        ),
+    ]);
+    assert_eq!(fields(&refused(&twice)), ["custom_extensions[1].mode"]);
+}
+
+#[test]
+fn an_extensions_url_name_and_timeout_are_refused_at_their_fields() {
+    let mut plain = extension(
+        "Ticket",
+        ExtensionStage::RequestCreated,
+        ExtensionMode::LaunchAndContinue,
+    );
+    plain.url = "http://desk.example.org/hook".into();
+    assert_eq!(
+        fields(&refused(&with_extensions(vec![plain]))),
+        ["custom_extensions[0].url"]
+    );
+    let mut loopback = extension(
+        "Ticket",
+        ExtensionStage::RequestCreated,
+        ExtensionMode::LaunchAndContinue,
+    );
+    loopback.url = "http://127.0.0.1:8080/hook".into();
+    assert!(with_extensions(vec![loopback]).parse().is_ok());
+
+    let same_name = with_extensions(vec![
+        extension(
+            "Ticket",
+            ExtensionStage::RequestCreated,
+            ExtensionMode::LaunchAndContinue,
+        ),
+        extension(
+            "ticket",
+            ExtensionStage::RequestApproved,
+            ExtensionMode::LaunchAndContinue,
+        ),
+    ]);
+    assert_eq!(fields(&refused(&same_name)), ["custom_extensions[1].name"]);
+
+    for (timeout, unit) in [
+        ("a day", WaitUnit::Days),
+        ("15", WaitUnit::Days),
+        ("0", WaitUnit::Hours),
+        ("99999999999", WaitUnit::Seconds),
+        ("5000000", WaitUnit::Days),
+    ] {
+        let mut wait = extension(
+            "Ticket",
+            ExtensionStage::RequestCreated,
+            ExtensionMode::LaunchAndWait,
+        );
+        wait.timeout = timeout.into();
+        wait.unit = unit;
+        let errors = refused(&with_extensions(vec![wait]));
+        assert_eq!(
+            fields(&errors),
+            ["custom_extensions[0].timeout_seconds"],
+            "{timeout} {unit:?}"
+        );
+    }
+}
+
+#[test]
+fn a_continue_extension_sends_no_timeout_even_if_one_was_typed() {
+    let mut go_on = extension(
+        "Log",
+        ExtensionStage::RequestCreated,
+        ExtensionMode::LaunchAndContinue,
+    );
+    go_on.timeout = "not read".into();
+    let definition = with_extensions(vec![go_on]).parse().unwrap();
+    assert_eq!(definition.custom_extensions[0].timeout_seconds, None);
+    assert_eq!(definition.custom_extensions[0].timeout_outcome, None);
+}
+
+#[test]
+fn a_wait_is_told_in_words() {
+    let mut wait = extension(
+        "Desk",
+        ExtensionStage::RequestCreated,
+        ExtensionMode::LaunchAndWait,
+    );
+    let definition = with_extensions(vec![wait.clone()]).parse().unwrap();
+    assert_eq!(
+        wait_words(&definition.custom_extensions[0]).as_deref(),
+        Some("Waits up to 1 day, then the request is denied")
+    );
+    wait.timeout = "90".into();
+    wait.unit = WaitUnit::Seconds;
+    wait.timeout_outcome = ExtensionOutcome::Continue;
+    let definition = with_extensions(vec![wait]).parse().unwrap();
+    assert_eq!(
+        wait_words(&definition.custom_extensions[0]).as_deref(),
+        Some("Waits up to 90 seconds, then the request goes on")
+    );
+    let go_on = with_extensions(vec![extension(
+        "Log",
+        ExtensionStage::RequestCreated,
+        ExtensionMode::LaunchAndContinue,
+    )])
+    .parse()
+    .unwrap();
+    assert_eq!(wait_words(&go_on.custom_extensions[0]), None);
 }
