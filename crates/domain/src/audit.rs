@@ -20,7 +20,7 @@ pub struct AuditEventView {
     pub actor_id: Option<UserId>,
     /// The actor's username when the change was made.
     pub actor_name: Option<String>,
-    /// The actor's display name now; null for the system or a user since deleted.
+    /// The actor's display name now (a deleted person's tombstone keeps it); null for the system.
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(required = true))]
     pub actor_display_name: Option<String>,

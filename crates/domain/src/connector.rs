@@ -110,12 +110,21 @@ impl ConnectorSettings {
     pub fn same_endpoint(&self, other: &ConnectorSettings) -> bool {
         match (self, other) {
             (ConnectorSettings::Ldap(a), ConnectorSettings::Ldap(b)) => {
-                a.url == b.url
-                    && a.bind_dn == b.bind_dn
+                a.url.trim() == b.url.trim()
+                    && a.bind_dn.trim() == b.bind_dn.trim()
                     && a.start_tls == b.start_tls
-                    && a.ca_certificate == b.ca_certificate
+                    && a.ca_certificate
+                        .as_deref()
+                        .map(str::trim)
+                        .unwrap_or_default()
+                        == b.ca_certificate
+                            .as_deref()
+                            .map(str::trim)
+                            .unwrap_or_default()
             }
-            (ConnectorSettings::Scim(a), ConnectorSettings::Scim(b)) => a.base_url == b.base_url,
+            (ConnectorSettings::Scim(a), ConnectorSettings::Scim(b)) => {
+                a.base_url.trim() == b.base_url.trim()
+            }
             (ConnectorSettings::Ldap(_), ConnectorSettings::Scim(_))
             | (ConnectorSettings::Scim(_), ConnectorSettings::Ldap(_)) => false,
         }

@@ -612,8 +612,9 @@ pub async fn decide_operation(
 }
 
 /// How many `provisioning.timeout_seconds` one LDAP operation may take: connecting, binding,
-/// a search and a modify (`LdapConnector` gives up after as long).
-const LDAP_TIMEOUTS_PER_OPERATION: u32 = 4;
+/// a search and a modify, twice (a kept connection that turns out broken is given up and the
+/// change made once more on a fresh one).
+const LDAP_TIMEOUTS_PER_OPERATION: u32 = 8;
 
 /// What a lease adds to the longest push: recording the outcome.
 const LEASE_MARGIN_SECONDS: i64 = 30;
@@ -913,14 +914,14 @@ mod tests {
         assert_eq!(lease, chrono::Duration::seconds(4 * 120 + 30));
         assert!(
             lease > chrono::Duration::seconds(10 * 8 + 30),
-            "longer than the old fixed lease"
+            "longer than LDAP's"
         );
-        // Otherwise LDAP's four timeouts do.
+        // Otherwise LDAP's eight timeouts do (two tries of four steps).
         assert_eq!(
             lease_for(&[ldap(), scim(5)], ldap_timeout),
-            chrono::Duration::seconds(4 * 10 + 30)
+            chrono::Duration::seconds(8 * 10 + 30)
         );
-        assert_eq!(lease_for(&[], ldap_timeout), chrono::Duration::seconds(70));
+        assert_eq!(lease_for(&[], ldap_timeout), chrono::Duration::seconds(110));
         // The worker gives up on a push after as long as the lease allows for it.
         for settings in [ldap(), scim(120), scim(1)] {
             let longest =

@@ -678,10 +678,18 @@ pub async fn decide_operation(
     audit: impl FnOnce(&OperationRow) -> AuditEvent,
 ) -> StoreResult<Decided> {
     let statement = match decision {
+        // The superseded condition (`superseded`) is repeated in the update, so that a newer
+        // operation committed after the check below still stops the retry.
         Decision::Retry => {
             "UPDATE provisioning_operations SET state = 'pending', attempts = 0, \
              next_attempt_at = $1, decided_by = $2, version = version + 1 \
-             WHERE id = $3 AND version = $4 AND state = 'failed'"
+             WHERE id = $3 AND version = $4 AND state = 'failed' AND NOT EXISTS \
+             (SELECT 1 FROM provisioning_operations n \
+             WHERE n.connector_id = provisioning_operations.connector_id \
+             AND n.user_id = provisioning_operations.user_id \
+             AND n.seq > provisioning_operations.seq \
+             AND (n.binding_id = provisioning_operations.binding_id OR n.binding_id IS NULL \
+             OR provisioning_operations.binding_id IS NULL))"
         }
         Decision::Skip => {
             "UPDATE provisioning_operations SET state = 'skipped', decided_by = $2, \

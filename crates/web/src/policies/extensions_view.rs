@@ -89,7 +89,7 @@ pub fn PolicyExtensions(
                     .collect_view()}
             </Table>
             <p class="section-lead">
-                "Tessera signs every call with the policy's secret. Rotating makes a new secret, shown once; the current one stops signing at once, so give the new one to the endpoints straight away."
+                "Tessera signs every call with the policy's secret. Rotating makes a new secret, shown once; for the next 24 hours (the overlap window) every call is signed with both, so give the new one to the endpoints within that time."
             </p>
             {move || secret.get().map(|secret_value| view! {
                 <ShownOnce
@@ -105,7 +105,7 @@ pub fn PolicyExtensions(
             {editable.then(|| view! {
                 <AskBeforeDeleting
                     ask="Rotate extension secret"
-                    question="Make a new signing secret for this policy's extensions? The current one stops signing calls at once."
+                    question="Make a new signing secret for this policy's extensions? The current one keeps signing calls beside it during the overlap window (24 hours by default)."
                     confirm="Yes, make a new secret"
                     confirming=confirming
                     pending=rotate.pending()
