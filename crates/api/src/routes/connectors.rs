@@ -350,8 +350,9 @@ pub async fn apply_connector_binding_reconciliation(
 }
 
 /// Where an assignment's access was pushed: per connected system and target, the action,
-/// its state, attempts, the target's last error and the next attempt. The holder, their
-/// catalog's owners and managers, and administrators.
+/// its state, attempts, the target's last error and the next attempt. The holder, whoever may
+/// read a request that delivered it (its requester and approvers), the catalog's owners and
+/// managers, and administrators.
 #[utoipa::path(
     operation_id = "list_assignment_deliveries",
     tag = "connectors",

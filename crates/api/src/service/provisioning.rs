@@ -480,8 +480,9 @@ pub async fn delete_binding(
     Ok(())
 }
 
-/// The delivery of assignment `id` per target. The person who holds it may see it, and
-/// whoever may see the assignment itself (its catalog's owners and managers, administrators).
+/// The delivery of assignment `id` per target. The person who holds it may see it, whoever
+/// may see the assignment itself (its catalog's owners and managers, administrators), and
+/// whoever may read a request that delivered it (its requester and the approvers it asked).
 pub async fn list_deliveries(
     state: &AppState,
     actor: &Actor,
@@ -490,7 +491,7 @@ pub async fn list_deliveries(
     let own = store::assignments::find_assignment(&state.db, *id.as_uuid())
         .await?
         .is_some_and(|row| row.user_id == *actor.id.as_uuid());
-    if !own {
+    if !own && !reads_a_request_of(state, actor, id).await? {
         super::assignments::authorize_assignment(state, actor, id).await?;
     }
     let rows = store::provisioning::list_operations_of_assignment(&state.db, *id.as_uuid()).await?;
@@ -502,6 +503,19 @@ pub async fn list_deliveries(
         items,
         next_cursor: None,
     })
+}
+
+/// Whether `actor` may read one of the requests that delivered assignment `id`.
+async fn reads_a_request_of(state: &AppState, actor: &Actor, id: AssignmentId) -> ApiResult<bool> {
+    for row in store::requests::requests_of_assignment(&state.db, *id.as_uuid()).await? {
+        let request = tessera_domain::ids::RequestId::from_uuid(row.id);
+        match crate::auth::request_authz::read_request(state, actor, request).await {
+            Ok(_) => return Ok(true),
+            Err(ApiError::NotFound(_) | ApiError::Forbidden(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(false)
 }
 
 fn state_name(state: ProvisioningState) -> &'static str {

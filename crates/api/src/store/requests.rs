@@ -559,6 +559,19 @@ pub async fn find_request(db: &Db, id: Uuid) -> StoreResult<Option<RequestRow>> 
     Ok(row)
 }
 
+/// The requests that delivered (or extended) assignment `assignment`, oldest first.
+pub async fn requests_of_assignment(db: &Db, assignment: Uuid) -> StoreResult<Vec<RequestRow>> {
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        query
+            .push(" WHERE r.assignment_id = ")
+            .push_bind(assignment)
+            .push(" ORDER BY r.created_at, r.id");
+        query.build_query_as::<RequestRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
 /// The open request of `target` for `package`, if any.
 pub async fn find_open_request(
     db: &Db,

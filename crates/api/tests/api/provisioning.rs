@@ -1046,3 +1046,49 @@ on_both_backends! {
         assert_eq!(body["settings"]["url"], "ldap://127.0.0.1:9");
     }
 }
+
+on_both_backends! {
+    async fn the_approver_who_approved_a_request_sees_its_delivery_and_a_stranger_does_not(app: TestApp) {
+        let slapd = Slapd::shared();
+        let connector = connector(&app, slapd, "member").await;
+        let target = slapd.add_group_of_names(&unique("approved"));
+        let bound = package_with_group(&app, "Approved delivery").await;
+        bind(&app, &connector, bound.group, &target).await;
+        let (holder, _) = person(&app, slapd).await;
+        let approver = app.person(&unique("approver")).await;
+        let stranger = app.person(&unique("stranger")).await;
+        let policy = app
+            .admin
+            .post(
+                &format!("/api/v1/access-packages/{}/policies", bound.package),
+                &crate::requests::one_stage(&[approver.id().as_str()]),
+            )
+            .await;
+        assert_eq!(policy.status(), 201);
+        let policy: Value = policy.json().await.unwrap();
+        let asked = holder
+            .post(
+                "/api/v1/requests",
+                &json!({"access_package_id": bound.package, "policy_id": policy["id"], "ask": "add"}),
+            )
+            .await;
+        assert_eq!(asked.status(), 201);
+        let request: Value = asked.json().await.unwrap();
+        let request = request["id"].as_str().unwrap().to_string();
+        let decided = approver
+            .post(
+                &format!("/api/v1/requests/{request}/decision"),
+                &json!({"stage": 1, "verdict": "approve", "justification": "needed"}),
+            )
+            .await;
+        assert_eq!(decided.status(), 200);
+        let read: Value = holder.get(&format!("/api/v1/requests/{request}")).await.json().await.unwrap();
+        let assignment = read["assignment_id"].as_str().unwrap_or_else(|| panic!("{read}")).to_string();
+
+        let seen = deliveries_as(&approver, &assignment).await;
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!((&seen[0]["action"], &seen[0]["target"]), (&json!("add"), &json!(target)));
+        let refused = stranger.get(&format!("/api/v1/assignments/{assignment}/deliveries")).await;
+        assert!(matches!(refused.status().as_u16(), 403 | 404), "{}", refused.status());
+    }
+}

@@ -202,20 +202,16 @@ fn RequestDetail(
     let stages = request.stages.clone();
     let timeline = request.timeline.clone();
     let id = request.id;
-    // Deliveries are shown to the person who holds the access and to administrators; an
-    // approver may not read them.
-    let delivery = request
-        .assignment_id
-        .filter(|_| me == Some(request.target.id) || Session::expect().is_admin())
-        .map(|assignment| {
-            let label = format!("Delivery of {}", request.access_package_name);
-            view! {
-                <section class="section" aria-labelledby="request-delivery-heading">
-                    <h2 id="request-delivery-heading">"Delivery to connected systems"</h2>
-                    <DeliveryStatus assignment=assignment label=label />
-                </section>
-            }
-        });
+    // Whoever may read the request may read the delivery of the access it gave.
+    let delivery = request.assignment_id.map(|assignment| {
+        let label = format!("Delivery of {}", request.access_package_name);
+        view! {
+            <section class="section" aria-labelledby="request-delivery-heading">
+                <h2 id="request-delivery-heading">"Delivery to connected systems"</h2>
+                <DeliveryStatus assignment=assignment label=label />
+            </section>
+        }
+    });
     view! {
         <PageHeader title=request.access_package_name.clone() lead="Request" />
         <p class="breadcrumb"><A href=routes::REQUESTS>"Request history"</A></p>
