@@ -176,9 +176,9 @@ def test_an_administrator_connects_ldap_and_an_approved_request_is_delivered_to_
     page.get_by_label("Membership attribute").select_option(label="member (groupOfNames)")
     page.get_by_role("button", name="Create connector").click()
 
-    # Its page: the secret is stored and never shown. (Pages that read what they show before
-    # drawing their heading, such as this one or a group's, leave focus on the document.)
-    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    # Its page (its heading drawn only once the connector is read, and focused then): the
+    # secret is stored and never shown.
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_focused()
     secret = page.get_by_label("Bind password")
     expect(secret).to_have_value("")
     expect(page.get_by_text(re.compile(r"^Stored\. It is never shown"))).to_be_visible()
@@ -217,7 +217,7 @@ def test_an_administrator_connects_ldap_and_an_approved_request_is_delivered_to_
     slapd.add_member(group_dn, stranger_dn)
     page.goto("/admin/connectors")
     page.get_by_role("link", name=name).click()
-    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_focused()
     page.get_by_role("link", name=f"Reconcile {group['name']}").click()
     expect(page.get_by_role("heading", level=1, name="Reconciliation")).to_be_focused()
     expect(page.get_by_role("heading", level=2, name="Missing (0)")).to_be_visible()

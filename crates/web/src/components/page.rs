@@ -38,6 +38,37 @@ impl Arrival {
     }
 }
 
+/// How many times (50 ms apart) a heading built before its page is shown (inside a
+/// `Transition` whose data is still loading) is looked at again before focus is left alone.
+const SHOWN_TRIES: u32 = 100;
+
+/// Gives `h1` the focus once it is in the document, if the route change still calls for it.
+/// A heading is built before a loading page is attached; focusing it then does nothing, and
+/// claiming the arrival then would keep the attached heading from taking it later.
+fn focus_when_shown(
+    h1: web_sys::HtmlHeadingElement,
+    arrival: Arrival,
+    pathname: Memo<String>,
+    tries: u32,
+) {
+    let path = pathname.get_untracked();
+    if h1.is_connected() {
+        if arrival.claim(&path) {
+            let _ = h1.focus();
+        }
+    } else if tries > 0 {
+        set_timeout(
+            move || {
+                // Another page since: its own heading decides.
+                if pathname.try_get_untracked().as_deref() == Some(path.as_str()) {
+                    focus_when_shown(h1, arrival, pathname, tries - 1);
+                }
+            },
+            std::time::Duration::from_millis(50),
+        );
+    }
+}
+
 /// The `<h1>` of a page; also names the browser tab after it. After a route change it takes
 /// the keyboard focus (see [`Arrival`]).
 #[component]
@@ -54,10 +85,8 @@ pub fn PageHeader(
     let arrival = use_context::<Arrival>();
     let location = use_location();
     Effect::new(move || {
-        if let (Some(h1), Some(arrival)) = (heading.get(), arrival)
-            && arrival.claim(&location.pathname.get_untracked())
-        {
-            let _ = h1.focus();
+        if let (Some(h1), Some(arrival)) = (heading.get(), arrival) {
+            focus_when_shown(h1, arrival, location.pathname, SHOWN_TRIES);
         }
     });
     view! {
