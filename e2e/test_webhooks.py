@@ -7,65 +7,16 @@ subscription, in the order they were written; a failing delivery holds back the 
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
 import pytest
 import requests
-from standardwebhooks import Webhook, WebhookVerificationError
 
 from conftest import AdminApi, serving
 from review_helpers import api, unique, user_id
 from tessera_server import TesseraServer
-
-
-class Receiver:
-    """An HTTP server on a free loopback port that verifies and records deliveries."""
-
-    def __init__(self) -> None:
-        self.secret = ""
-        self.verified: list[dict] = []
-        self.refused: list[str] = []
-        self.attempts: list[str] = []
-        self.fail_first = 1
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server name)
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                with receiver.lock:
-                    receiver.attempts.append(headers.get("webhook-id", ""))
-                    if receiver.fail_first > 0:
-                        receiver.fail_first -= 1
-                        self.send_response(500)
-                        self.end_headers()
-                        return
-                    try:
-                        event = Webhook(receiver.secret).verify(body, headers)
-                    except WebhookVerificationError as error:
-                        receiver.refused.append(str(error))
-                        self.send_response(400)
-                        self.end_headers()
-                        return
-                    receiver.verified.append({"id": headers["webhook-id"], "event": event})
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tessera"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from webhook_receiver import Receiver
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +37,7 @@ def server() -> Iterator[TesseraServer]:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
+    receiver = Receiver(fail_first=1)
     yield receiver
     receiver.stop()
 

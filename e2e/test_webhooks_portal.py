@@ -15,19 +15,17 @@ default is slower), so the fixtures `tessera`, `base_url` and `admin_api` are ov
 from __future__ import annotations
 
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterator
 
 import pytest
 import requests
 from playwright.sync_api import BrowserContext, Locator, Page, expect
-from standardwebhooks import Webhook, WebhookVerificationError
 
 from conftest import AdminApi, demo_user, serving
 from review_helpers import api, screenshot, sign_in, unique
 from tessera_server import TesseraServer, web_dir
+from webhook_receiver import Receiver
 
 ADMIN = demo_user("admin")
 WAIT_S = 30.0
@@ -63,62 +61,9 @@ def admin_api(tessera: TesseraServer) -> AdminApi:
 # -- a receiver that verifies what it is sent --------------------------------------------------
 
 
-class Receiver:
-    """An HTTP server on a free loopback port that verifies each POST with `secret` (Standard
-    Webhooks) and records it; it answers 202 to what verifies and 400 to what does not."""
-
-    def __init__(self) -> None:
-        self.secret = ""
-        self.verified: list[dict] = []
-        self.refused: list[str] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server name)
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                with receiver.lock:
-                    try:
-                        event = Webhook(receiver.secret).verify(body, headers)
-                    except WebhookVerificationError as error:
-                        receiver.refused.append(str(error))
-                        self.send_response(400)
-                        self.end_headers()
-                        return
-                    receiver.verified.append({"id": headers["webhook-id"], "event": event})
-                self.send_response(202)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tessera"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def wait_for(self, count: int) -> list[dict]:
-        """The verified posts, once there are at least `count` of them."""
-        deadline = time.monotonic() + WAIT_S
-        while True:
-            with self.lock:
-                if len(self.verified) >= count:
-                    return list(self.verified)
-                refused = list(self.refused)
-            assert time.monotonic() < deadline, (
-                f"{count} verified posts expected; refused: {refused}"
-            )
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
+    receiver = Receiver(accepted=202)
     yield receiver
     receiver.stop()
 
@@ -229,7 +174,7 @@ def test_an_administrator_subscribes_a_receiver_sees_its_delivery_and_replays_it
     # An event: a request submitted through the API.
     package, policy = package_with_policy(admin_api)
     request = submit(admin_api, package["id"], policy["id"])
-    first = receiver.wait_for(1)[0]
+    first = receiver.wait_for(1, WAIT_S)[0]
     assert first["event"]["type"] == "request.submitted"
     assert first["event"]["data"]["object_id"] == request["id"]
 
@@ -245,7 +190,7 @@ def test_an_administrator_subscribes_a_receiver_sees_its_delivery_and_replays_it
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("Delivered")
     expect(rows.nth(1)).to_contain_text("Delivered")
-    second = receiver.wait_for(2)[1]
+    second = receiver.wait_for(2, WAIT_S)[1]
     assert second["id"] == first["id"]
     assert second["event"] == first["event"]
     screenshot(page, "webhook-deliveries.png")
@@ -263,7 +208,7 @@ def test_an_administrator_subscribes_a_receiver_sees_its_delivery_and_replays_it
         "button", name="I have copied it"
     ).click()
     secret_section.get_by_role("button", name="Send a test event").click()
-    third = receiver.wait_for(3)[2]
+    third = receiver.wait_for(3, WAIT_S)[2]
     assert third["event"]["type"] == "webhook.test"
     test_rows = deliveries.get_by_role("row", name=re.compile(r"^Test event"))
     expect(test_rows).to_have_count(1)
@@ -362,7 +307,7 @@ def test_an_administrator_adds_a_waiting_extension_and_the_request_timeline_show
     # A request waits for the extension, which is called and signed with the rotated secret.
     request = submit(admin_api, package["id"], desk["id"])
     assert request["state"] == "waiting", request
-    call = receiver.wait_for(1)[0]["event"]
+    call = receiver.wait_for(1, WAIT_S)[0]["event"]
     assert call["type"] == "custom_extension.request_created"
     assert call["data"]["request"]["id"] == request["id"]
 
