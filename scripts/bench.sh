@@ -20,7 +20,9 @@
 # (target/bench/footprint.md). `scripts/bench.sh ldap` starts its own slapd and times the
 # provisioning worker pushing 10,000 membership changes to it, against the same changes applied
 # with `ldapmodify` in the same run, on both databases (target/bench/ldap.md; smaller:
-# TESSERA_BENCH_LDAP_CHANGES=1000).
+# TESSERA_BENCH_LDAP_CHANGES=1000). `scripts/bench.sh lighthouse` builds the portal and the release
+# server and runs Lighthouse (npm, pinned in bench/lighthouse) with Debian's Chromium on the
+# sign-in page and the Overview, desktop and mobile (target/bench/lighthouse.md).
 set -euo pipefail
 
 bench="${1:-requests}"
@@ -31,6 +33,17 @@ cd "$root"
 if [ "$bench" = signin ]; then
   # SQLite only: the figure is the server's own memory.
   exec cargo bench -p tessera-api --bench signin
+fi
+
+if [ "$bench" = lighthouse ]; then
+  # SQLite only: the figures are the browser's.
+  scripts/install-tools.sh
+  scripts/build-web.sh
+  cargo build --release -p tessera-api --locked
+  if [ ! -x bench/lighthouse/node_modules/.bin/lighthouse ]; then
+    (cd bench/lighthouse && npm ci --silent --no-audit --no-fund)
+  fi
+  TESSERA_BIN="${CARGO_TARGET_DIR:-target}/release/tessera" exec python3 bench/lighthouse/bench.py
 fi
 
 case ",${TESSERA_BENCH_BACKENDS:-sqlite,postgres}," in
