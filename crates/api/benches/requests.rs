@@ -265,11 +265,15 @@ impl Config {
 // ---------------------------------------------------------------------------------------------
 // Bulk SQL
 
-/// Runs `$body` with `$pool` bound to the concrete pool of `$db`.
+/// Runs `$body` with `$pool` bound to the concrete pool of `$db` that writes (SQLite's writer
+/// connection): the seeding writes, and its few reads may wait their turn.
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            Db::Sqlite($pool) => $body,
+            Db::Sqlite(pools) => {
+                let $pool = pools.writer();
+                $body
+            }
             Db::Postgres($pool) => $body,
         }
     };
@@ -1320,8 +1324,8 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let version: String = match &db {
-        Db::Sqlite(pool) => sqlx::query_scalar("SELECT 'SQLite ' || sqlite_version()")
-            .fetch_one(pool)
+        Db::Sqlite(pools) => sqlx::query_scalar("SELECT 'SQLite ' || sqlite_version()")
+            .fetch_one(pools.reads())
             .await
             .unwrap(),
         Db::Postgres(pool) => sqlx::query_scalar("SELECT current_setting('server_version')")
@@ -1719,7 +1723,7 @@ fn render(config: &Config, reports: &[Report], wall: Duration) -> String {
         "Ratios compare with the baseline, `GET /api/v1/me` (authentication and one small \
          query): \"ops/s ×\" is throughput over the baseline's, \"p99 ×\" is p99 latency over \
          the baseline's. Raw commits run one single-row INSERT per transaction through the \
-         server's own pool. Writes are measured while {} \
+         server's own pool (on SQLite its writer connection). Writes are measured while {} \
          other people each read `GET /me` at most every {} ms (\"readers\" rows; first alone), \
          so that their latency shows whether writes make reads wait.\n",
         config.concurrency,

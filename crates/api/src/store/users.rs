@@ -593,7 +593,7 @@ pub async fn list_manager_chain(db: &Db, start: Uuid, limit: usize) -> StoreResu
 }
 
 pub async fn record_sign_in(db: &Db, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
-    on_db!(db, pool => sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+    on_db!(db.writer(), pool => sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
         .bind(at)
         .bind(id)
         .execute(pool)
