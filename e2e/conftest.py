@@ -1,6 +1,7 @@
 """Fixtures for the black-box tests: one real Tessera server for the session, a Chromium browser,
 and a fresh browser context per test that fails the test on console errors, uncaught exceptions,
-Content-Security-Policy violations and 5xx answers.
+Content-Security-Policy violations and 5xx answers, and when axe-core finds an accessibility
+violation (critical, serious or moderate) on the final state of any of its pages.
 
 Nothing is built here: the server binary (`cargo build -p tessera-api`) and the portal
 (`scripts/build-web.sh`) must exist. See e2e/README.md.
@@ -20,6 +21,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
 from playwright.sync_api import Response, expect, sync_playwright
 
+from accessibility import assert_accessible
 from tessera_server import DEMO_PASSWORD, ServerError, TesseraServer, require_binary, web_dir
 
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
@@ -201,8 +203,10 @@ class BrowserProblems:
     """What went wrong in the pages of one test, outside what the test asserts."""
 
     errors: list[str] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
 
     def watch(self, page: Page) -> None:
+        self.pages.append(page)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught exception: {error}"))
         page.on("response", self._on_response)
@@ -266,7 +270,8 @@ def page(
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Fails a browser test whose pages logged errors, even when its assertions passed."""
+    """Fails a browser test whose pages logged errors, or whose pages' final state has an
+    accessibility violation, even when its assertions passed."""
     problems = getattr(item, "funcargs", {}).get("browser_problems")
     try:
         result = yield
@@ -274,8 +279,11 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if problems is not None and problems.errors:
             failure.add_note(_describe(problems))
         raise
-    if problems is not None and problems.errors:
-        raise AssertionError(_describe(problems))
+    if problems is not None:
+        if problems.errors:
+            raise AssertionError(_describe(problems))
+        for page in problems.pages:
+            assert_accessible(page, "the test's final state")
     return result
 
 

@@ -1,5 +1,6 @@
-"""Helpers the browser tests of access reviews share: unique names, screenshots, signing in
-and out through the page, and calls to the API as the administrator."""
+"""Helpers the browser tests share: unique names, screenshots, signing in and out through the
+page, and calls to the API as the administrator. Taking a screenshot and signing in also check the
+page with axe-core (accessibility.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
+from accessibility import assert_accessible
 from conftest import sign_out, ARTIFACTS, AdminApi, User
 
 
@@ -16,8 +18,10 @@ def unique(prefix: str) -> str:
 
 
 def screenshot(page: Page, name: str) -> None:
+    """Saves a full-page screenshot to e2e/.artifacts and checks the page with axe-core."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    assert_accessible(page, f"screenshot {name}")
 
 
 def sign_in(page: Page, user: User) -> None:
@@ -27,6 +31,7 @@ def sign_in(page: Page, user: User) -> None:
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
+    assert_accessible(page, f"{user.username} signed in")
 
 
 def api(admin_api: AdminApi, method: str, path: str, expected: int, body: dict | None = None):

@@ -14,27 +14,14 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
-from conftest import ARTIFACTS, AdminApi, User, demo_user
+from conftest import AdminApi, User, demo_user
+from review_helpers import screenshot, sign_in
 
 QUESTION = "Which site do you work at?"
 
 
 def unique(prefix: str) -> str:
     return f"E2E {prefix} {uuid.uuid4().hex[:8]}"
-
-
-def sign_in(page: Page, user: User) -> None:
-    page.goto("/sign-in")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 @dataclass

@@ -13,27 +13,14 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS, AdminApi, User, demo_user
+from conftest import AdminApi, demo_user
+from review_helpers import screenshot, sign_in
 
 IMPORTS_URL = re.compile(r"/api/v1/directory/imports$")
 
 
-def sign_in(page: Page, user: User) -> None:
-    page.goto("/sign-in")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
-
-
 def admin_subnav(page: Page):
     return page.get_by_role("navigation", name="Administration")
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 def open_import_page(page: Page) -> None:

@@ -11,20 +11,12 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS, AdminApi, User, demo_user
+from conftest import AdminApi, demo_user
+from review_helpers import screenshot, sign_in
 
 
 def unique(prefix: str) -> str:
     return f"E2E {prefix} {uuid.uuid4().hex[:8]}"
-
-
-def sign_in(page: Page, user: User) -> None:
-    page.goto("/sign-in")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
 
 
 def sign_in_as_admin(page: Page) -> None:
@@ -49,11 +41,6 @@ def create_package(admin_api: AdminApi) -> tuple[dict, dict]:
 
 def admin_subnav(page: Page):
     return page.get_by_role("navigation", name="Administration")
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 def test_an_administrator_builds_a_catalog_with_a_package_and_a_two_stage_policy(

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import requests
 from playwright.sync_api import Page, expect
 
-from conftest import sign_out, ARTIFACTS, AdminApi, User, demo_user
+from conftest import sign_out, AdminApi, User, demo_user
+from review_helpers import screenshot, sign_in
 from tessera_server import TesseraServer
 
 QUESTION = "Employee number"
@@ -26,20 +27,6 @@ BOB = User(username="bob", password=ALICE.password, display_name="Bob Builder")
 
 def unique(prefix: str) -> str:
     return f"E2E {prefix} {uuid.uuid4().hex[:8]}"
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-def sign_in(page: Page, user: User) -> None:
-    page.goto("/sign-in")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
 
 
 def main_nav(page: Page):

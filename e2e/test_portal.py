@@ -14,6 +14,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from conftest import ARTIFACTS, sign_out, AdminApi, User, demo_user, unique_username
+from review_helpers import screenshot
 from tessera_server import ServerError, TesseraServer
 
 MAIN_LINKS = [
@@ -45,11 +46,6 @@ def sign_in(page: Page, user: User) -> None:
 
 def main_nav(page: Page):
     return page.get_by_role("navigation", name="Main")
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 def open_admin(page: Page) -> None:

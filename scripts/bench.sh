@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The request benchmark: seeds SQLite and PostgreSQL with 50,000 people, 20,000 access packages
 # and 300,000 assignments, then measures search, lists, submit and approve against a bare
-# baseline and each database's raw commit rate. Builds in release; the tables are printed and
+# baseline and each database's raw commit rate; every write measurement runs while 8 other
+# people read, to show whether writes make reads wait. Builds in release; the tables are printed and
 # written to target/bench/requests.md. Sizes: TESSERA_BENCH_* (see crates/api/benches/requests.rs),
 # e.g. a quick smoke run:
 #   TESSERA_BENCH_USERS=2000 TESSERA_BENCH_PACKAGES=1000 TESSERA_BENCH_ASSIGNMENTS=10000 \

@@ -265,11 +265,15 @@ impl Config {
 // ---------------------------------------------------------------------------------------------
 // Bulk SQL
 
-/// Runs `$body` with `$pool` bound to the concrete pool of `$db`.
+/// Runs `$body` with `$pool` bound to the concrete pool of `$db` that writes (SQLite's writer
+/// connection): the seeding writes, and its few reads may wait their turn.
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            Db::Sqlite($pool) => $body,
+            Db::Sqlite(pools) => {
+                let $pool = pools.writer();
+                $body
+            }
             Db::Postgres($pool) => $body,
         }
     };
@@ -441,6 +445,38 @@ pub(crate) struct Measurement {
 }
 
 impl Measurement {
+    /// The measurement of calls that took `latencies` in all `elapsed`, and printed.
+    fn of(
+        name: &str,
+        mut latencies: Vec<Duration>,
+        errors: Vec<String>,
+        elapsed: Duration,
+    ) -> Measurement {
+        latencies.sort();
+        let measurement = Measurement {
+            name: name.to_string(),
+            ops: latencies.len(),
+            errors: errors.len(),
+            first_error: errors.into_iter().next(),
+            elapsed,
+            latencies,
+        };
+        eprintln!(
+            "    {:<48} {:>6} ops {:>9.1} ops/s  p50 {:>8.2} ms  p95 {:>8.2} ms  p99 {:>8.2} ms{}",
+            name,
+            measurement.ops,
+            measurement.throughput(),
+            ms(measurement.percentile(50.0)),
+            ms(measurement.percentile(95.0)),
+            ms(measurement.percentile(99.0)),
+            match &measurement.first_error {
+                Some(err) => format!("  {} errors, first: {err}", measurement.errors),
+                None => String::new(),
+            }
+        );
+        measurement
+    }
+
     pub(crate) fn throughput(&self) -> f64 {
         self.ops as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
@@ -509,30 +545,53 @@ pub(crate) async fn measure(
         run_ops(warmup, concurrency, max / 4, op.clone()).await;
     }
     let start = Instant::now();
-    let (mut latencies, errors) = run_ops(ops, concurrency, max, op).await;
-    let elapsed = start.elapsed();
-    latencies.sort();
-    let measurement = Measurement {
-        name: name.to_string(),
-        ops: latencies.len(),
-        errors: errors.len(),
-        first_error: errors.into_iter().next(),
-        elapsed,
-        latencies,
-    };
-    eprintln!(
-        "    {:<40} {:>6} ops {:>9.1} ops/s  p50 {:>8.2} ms  p99 {:>8.2} ms{}",
-        name,
-        measurement.ops,
-        measurement.throughput(),
-        ms(measurement.percentile(50.0)),
-        ms(measurement.percentile(99.0)),
-        match &measurement.first_error {
-            Some(err) => format!("  {} errors, first: {err}", measurement.errors),
-            None => String::new(),
-        }
-    );
-    measurement
+    let (latencies, errors) = run_ops(ops, concurrency, max, op).await;
+    Measurement::of(name, latencies, errors, start.elapsed())
+}
+
+/// How often each reader of [`measure_during`] reads at most: a person clicking, not a
+/// client in a loop, so that readers load the server lightly and their latency shows whether
+/// the writes make them wait.
+const READER_PACE: Duration = Duration::from_millis(10);
+
+/// Measures `op` from `concurrency` readers, each calling it at most once per [`READER_PACE`],
+/// for as long as `alongside` runs (the writers' own measurement, or a pause); answers both.
+async fn measure_during<T>(
+    name: &str,
+    concurrency: usize,
+    op: Op,
+    alongside: impl std::future::Future<Output = T>,
+) -> (Measurement, T) {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (stop, next, op) = (stop.clone(), next.clone(), op.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                let began = Instant::now();
+                let result = op(next.fetch_add(1, Ordering::Relaxed)).await;
+                latencies.push(began.elapsed());
+                if let Err(err) = result {
+                    errors.push(err);
+                }
+                tokio::time::sleep_until((began + READER_PACE).into()).await;
+            }
+            (latencies, errors)
+        }));
+    }
+    let out = alongside.await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+    for task in tasks {
+        let (l, e) = task.await.unwrap();
+        latencies.extend(l);
+        errors.extend(e);
+    }
+    let measurement = Measurement::of(name, latencies, errors, start.elapsed());
+    (measurement, out)
 }
 
 pub(crate) fn ms(d: Duration) -> f64 {
@@ -1265,8 +1324,8 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let version: String = match &db {
-        Db::Sqlite(pool) => sqlx::query_scalar("SELECT 'SQLite ' || sqlite_version()")
-            .fetch_one(pool)
+        Db::Sqlite(pools) => sqlx::query_scalar("SELECT 'SQLite ' || sqlite_version()")
+            .fetch_one(pools.reads())
             .await
             .unwrap(),
         Db::Postgres(pool) => sqlx::query_scalar("SELECT current_setting('server_version')")
@@ -1429,6 +1488,23 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
         .await,
     );
 
+    // Readers: other people (the approvers' sessions) each reading `GET /me` at most every
+    // READER_PACE, first alone, then while every write measurement below runs.
+    let reader_sessions = approvers.clone();
+    let reader: Op = Arc::new(move |k| {
+        let s = reader_sessions[k % reader_sessions.len()].clone();
+        async move { s.get("/api/v1/me").await.map(drop) }.boxed()
+    });
+    let readers_during = |what: &str| format!("  {c} readers: GET /me during {what}");
+    let (alone, ()) = measure_during(
+        &format!("{c} readers: GET /me, no writes"),
+        c,
+        reader.clone(),
+        tokio::time::sleep(Duration::from_secs(3)),
+    )
+    .await;
+    results.push(alone);
+
     // Submissions: each requester asks for packages they do not hold, never twice.
     let work_for = |wanted: &dyn Fn(Offer) -> bool| -> Arc<Vec<(usize, usize)>> {
         let mut rng = StdRng::seed_from_u64(7);
@@ -1491,7 +1567,10 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
     };
     let pending = Arc::new(Mutex::new(Vec::new()));
     let open = work_for(&|offer| offer == Offer::Open);
-    results.push(
+    let (reads, writes) = measure_during(
+        &readers_during("submit: no approval"),
+        c,
+        reader.clone(),
         measure(
             "submit: no approval (delivered)",
             open.len(),
@@ -1499,11 +1578,15 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
             max,
             0,
             submit(open, "delivered", pending.clone()),
-        )
-        .await,
-    );
+        ),
+    )
+    .await;
+    results.extend([writes, reads]);
     let gated = work_for(&|offer| matches!(offer, Offer::Approval(_)));
-    results.push(
+    let (reads, writes) = measure_during(
+        &readers_during("submit: approval"),
+        c,
+        reader.clone(),
         measure(
             "submit: approval (pending)",
             gated.len(),
@@ -1511,9 +1594,10 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
             max,
             0,
             submit(gated, "pending_approval", pending.clone()),
-        )
-        .await,
-    );
+        ),
+    )
+    .await;
+    results.extend([writes, reads]);
     let decisions = Arc::new(std::mem::take(&mut *pending.lock().unwrap()));
     let sessions = approvers.clone();
     let work = decisions.clone();
@@ -1535,7 +1619,14 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
         }
         .boxed()
     });
-    results.push(measure("approve (delivered)", decisions.len(), c, max, 0, op).await);
+    let (reads, writes) = measure_during(
+        &readers_during("approve"),
+        c,
+        reader,
+        measure("approve (delivered)", decisions.len(), c, max, 0, op),
+    )
+    .await;
+    results.extend([writes, reads]);
 
     // The database alone: one row per transaction, through the server's own pool.
     execute(
@@ -1632,7 +1723,11 @@ fn render(config: &Config, reports: &[Report], wall: Duration) -> String {
         "Ratios compare with the baseline, `GET /api/v1/me` (authentication and one small \
          query): \"ops/s ×\" is throughput over the baseline's, \"p99 ×\" is p99 latency over \
          the baseline's. Raw commits run one single-row INSERT per transaction through the \
-         server's own pool.\n"
+         server's own pool (on SQLite its writer connection). Writes are measured while {} \
+         other people each read `GET /me` at most every {} ms (\"readers\" rows; first alone), \
+         so that their latency shows whether writes make reads wait.\n",
+        config.concurrency,
+        READER_PACE.as_millis(),
     );
     for report in reports {
         let settings: Vec<String> = match report.backend {
@@ -1668,19 +1763,20 @@ fn render(config: &Config, reports: &[Report], wall: Duration) -> String {
         );
         let _ = writeln!(
             out,
-            "| measurement | ops | errors | ops/s | p50 ms | p99 ms | ops/s × | p99 × |"
+            "| measurement | ops | errors | ops/s | p50 ms | p95 ms | p99 ms | ops/s × | p99 × |"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         let baseline = &report.results[0];
         for m in &report.results {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.3} | {:.1} |",
-                m.name,
+                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.3} | {:.1} |",
+                m.name.trim(),
                 m.ops,
                 m.errors,
                 m.throughput(),
                 ms(m.percentile(50.0)),
+                ms(m.percentile(95.0)),
                 ms(m.percentile(99.0)),
                 m.throughput() / baseline.throughput().max(f64::EPSILON),
                 m.percentile(99.0).as_secs_f64()

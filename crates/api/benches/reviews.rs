@@ -27,11 +27,14 @@ use tessera_domain::review::ReviewDefinitionInput;
 use tessera_domain::user::UserKind;
 use uuid::Uuid;
 
-/// Runs `$body` with `$pool` bound to the pool of either backend.
+/// Runs `$body` with `$pool` bound to the pool of either backend that writes (SQLite's writer).
 macro_rules! on_both {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            Db::Sqlite($pool) => $body,
+            Db::Sqlite(pools) => {
+                let $pool = pools.writer();
+                $body
+            }
             Db::Postgres($pool) => $body,
         }
     };
@@ -376,8 +379,8 @@ async fn run(backend: &'static str, url: &str, count: usize) -> Run {
         complete.as_secs_f64(),
         apply.as_secs_f64()
     );
-    if let Db::Sqlite(pool) = &state.db {
-        pool.close().await;
+    if let Db::Sqlite(_) = &state.db {
+        state.db.close().await;
     }
     Run {
         backend,

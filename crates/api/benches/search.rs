@@ -81,8 +81,8 @@ async fn run_backend(config: &Config, backend: Backend) -> Report {
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let version: String = match &db {
-        Db::Sqlite(pool) => sqlx::query_scalar("SELECT 'SQLite ' || sqlite_version()")
-            .fetch_one(pool)
+        Db::Sqlite(pools) => sqlx::query_scalar("SELECT 'SQLite ' || sqlite_version()")
+            .fetch_one(pools.reads())
             .await
             .unwrap(),
         Db::Postgres(pool) => sqlx::query_scalar("SELECT current_setting('server_version')")

@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use prometheus::{
-    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::state::AppState;
@@ -68,7 +67,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool_connections: IntGaugeVec,
-    pool_max: IntGauge,
+    pool_max: IntGaugeVec,
     job_lag: GaugeVec,
     job_last_run: GaugeVec,
     job_runs: IntCounterVec,
@@ -100,13 +99,17 @@ impl Metrics {
         let pool_connections = IntGaugeVec::new(
             Opts::new(
                 "tessera_db_pool_connections",
-                "Connections the database pool holds, idle or in use.",
+                "Connections a database pool holds, idle or in use: SQLite's `reads` and \
+                 `writer`, PostgreSQL's `shared`.",
             ),
-            &["state"],
+            &["pool", "state"],
         )?;
-        let pool_max = IntGauge::new(
-            "tessera_db_pool_max_connections",
-            "The most connections the database pool may open.",
+        let pool_max = IntGaugeVec::new(
+            Opts::new(
+                "tessera_db_pool_max_connections",
+                "The most connections a database pool may open.",
+            ),
+            &["pool"],
         )?;
         let job_lag = GaugeVec::new(
             Opts::new(
@@ -232,15 +235,20 @@ impl Metrics {
             .inc();
     }
 
-    /// Reads the pool and the outboxes, then writes every metric in the text format.
+    /// Reads the pools and the outboxes, then writes every metric in the text format.
     pub async fn scrape(&self, state: &AppState) -> Result<String, MetricsError> {
-        let pool = state.db.pool_use();
-        let idle = i64::from(pool.idle);
-        self.pool_connections.with_label_values(&["idle"]).set(idle);
-        self.pool_connections
-            .with_label_values(&["in_use"])
-            .set(i64::from(pool.size) - idle);
-        self.pool_max.set(i64::from(pool.max));
+        for pool in state.db.pool_use() {
+            let idle = i64::from(pool.idle);
+            self.pool_connections
+                .with_label_values(&[pool.pool, "idle"])
+                .set(idle);
+            self.pool_connections
+                .with_label_values(&[pool.pool, "in_use"])
+                .set(i64::from(pool.size) - idle);
+            self.pool_max
+                .with_label_values(&[pool.pool])
+                .set(i64::from(pool.max));
+        }
         let now = Utc::now();
         for outbox in store::outboxes::OUTBOXES {
             let backlog = store::outboxes::backlog(&state.db, outbox).await?;

@@ -54,25 +54,37 @@ where
         .push(" ORDER BY r.id LIMIT 1) AS pending_id ");
 }
 
-/// Pushes `WITH matches (id) AS MATERIALIZED (…)`: the ids of the packages whose name,
-/// description or resources match `search`, from the text indexes ([`super::search`]).
+/// The columns of a package that the matches carry.
+const MATCH_COLUMNS: &str = "p.id, p.catalog_id, p.name, p.name_key, p.description";
+
+/// Pushes `WITH matches (…) AS MATERIALIZED (…)`: the packages, not hidden, whose name,
+/// description or resources match `search`, from the text indexes ([`super::search`]), with
+/// the columns a card shows ([`MATCH_COLUMNS`]).
+///
+/// Each part reaches its packages from the few rows its text index gives, and the matches
+/// carry their columns so that nothing joins them back to every package: PostgreSQL plans a
+/// prepared statement once for any text, guessing hundreds of matches, and would hash the
+/// whole table to join them.
 fn push_matches_cte<DB: TextSearch>(query: &mut QueryBuilder<DB>, search: &Search)
 where
     for<'q> String: Encode<'q, DB> + Type<DB>,
 {
-    query.push("WITH matches (id) AS MATERIALIZED (SELECT p.id FROM access_packages p WHERE ");
+    query
+        .push("WITH matches (id, catalog_id, name, name_key, description) AS MATERIALIZED (SELECT ")
+        .push(MATCH_COLUMNS)
+        .push(" FROM access_packages p WHERE NOT p.hidden AND ");
     push_matches(query, Searched::Packages, "p", search);
-    query.push(
-        " UNION SELECT r.package_id FROM package_resource_roles r \
-         JOIN groups g ON g.id = r.group_id WHERE ",
+    // CROSS JOIN: SQLite keeps the order written, from the few matching groups or app
+    // roles to their resource roles and packages, instead of scanning every package.
+    query.push(" UNION SELECT ").push(MATCH_COLUMNS).push(
+        " FROM groups g CROSS JOIN package_resource_roles r CROSS JOIN access_packages p \
+             WHERE r.group_id = g.id AND p.id = r.package_id AND NOT p.hidden AND ",
     );
     push_matches(query, Searched::Groups, "g", search);
-    // From the (few) app roles to the resource roles naming them: SQLite keeps the
-    // order of a CROSS JOIN, instead of scanning every resource role.
-    query.push(
-        " UNION SELECT r.package_id FROM app_roles ar \
-         JOIN applications a ON a.id = ar.application_id \
-         CROSS JOIN package_resource_roles r WHERE r.app_role_id = ar.id AND (",
+    query.push(" UNION SELECT ").push(MATCH_COLUMNS).push(
+        " FROM app_roles ar JOIN applications a ON a.id = ar.application_id \
+             CROSS JOIN package_resource_roles r CROSS JOIN access_packages p \
+             WHERE r.app_role_id = ar.id AND p.id = r.package_id AND NOT p.hidden AND (",
     );
     push_matches(query, Searched::Applications, "a", search);
     query
@@ -82,36 +94,33 @@ where
 }
 
 /// Pushes `FROM … WHERE …`: the packages `user` may request (catalog enabled, package not
-/// hidden, an enabled policy whose audience includes them), among `matches` when `searched`.
-fn push_requestable<DB: Database>(
-    query: &mut QueryBuilder<DB>,
-    user: Uuid,
-    is_member: bool,
-    searched: bool,
-) where
+/// hidden, an enabled policy whose audience includes them).
+fn push_requestable<DB: Database>(query: &mut QueryBuilder<DB>, user: Uuid, is_member: bool)
+where
     for<'q> Uuid: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
 {
-    if searched {
-        // A count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
-        // would hash every policy to check a few hundred matches, while a count stays a
-        // subquery run per match through the policies' package index.
-        query.push(
-            "FROM matches m JOIN access_packages p ON p.id = m.id \
-             JOIN catalogs c ON c.id = p.catalog_id WHERE c.enabled AND NOT p.hidden \
-             AND (SELECT COUNT(*) FROM assignment_policies ap WHERE ap.package_id = p.id AND ",
-        );
-        push_in_audience(query, user, is_member);
-        query.push(") > 0");
-    } else {
-        query.push(
-            "FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id \
-             WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
-             WHERE ap.package_id = p.id AND ",
-        );
-        push_in_audience(query, user, is_member);
-        query.push(")");
-    }
+    query.push(
+        "FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id \
+         WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
+         WHERE ap.package_id = p.id AND ",
+    );
+    push_in_audience(query, user, is_member);
+    query.push(")");
+}
+
+/// Pushes the condition that package `p` has an enabled policy whose audience includes
+/// `user`, as a count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
+/// would hash every policy to check a few matches, while a count stays a subquery run per
+/// row, through the policies' package index, for the rows actually reached.
+fn push_audience_count<DB: Database>(query: &mut QueryBuilder<DB>, user: Uuid, is_member: bool)
+where
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    query.push("(SELECT COUNT(*) FROM assignment_policies ap WHERE ap.package_id = p.id AND ");
+    push_in_audience(query, user, is_member);
+    query.push(") > 0");
 }
 
 /// Pushes the condition that policy `ap` lets `user` request through it; `is_member` says
@@ -143,10 +152,15 @@ where
 /// resource's name. `after` is the last (name key, id) seen.
 ///
 /// The statement is built for what is asked, rather than with `$n IS NULL OR …` branches, so
-/// that each database plans the query it runs. A search is first the set of matching package
-/// ids, from the text indexes ([`super::search`]), materialised before anything else: the few
-/// matches are then checked and sorted, instead of the name index being walked and every
-/// package tested until a page is full.
+/// that each database plans the query it runs. Without a search, the name index is walked and
+/// each package checked until the page is full. A search is first the matching packages, from
+/// the text indexes ([`push_matches_cte`]), materialised before anything else; those (a few
+/// hundred at most for a word) are sorted by name in a subquery, and only then is each checked
+/// for its catalog and audience and given its marks, in that order, until the page is full: a
+/// few dozen checks instead of one per match. Both databases keep the subquery's order for the
+/// outer `ORDER BY` (SQLite since 3.46, PostgreSQL through the subquery's sort keys), so
+/// nothing is sorted twice and the `LIMIT` stops the walk; `CROSS JOIN` keeps SQLite from
+/// putting the catalogs first.
 pub async fn list_available(
     db: &Db,
     user: Uuid,
@@ -159,27 +173,57 @@ pub async fn list_available(
     let search = search.map(Search::new);
     let rows = on_db!(db, pool => {
         let mut query = QueryBuilder::new("");
-        if let Some(search) = &search {
-            push_matches_cte(&mut query, search);
-        }
-        push_card_columns(&mut query, user);
-        push_requestable(&mut query, user, is_member, search.is_some());
-        if let Some(catalog) = catalog {
-            query.push(" AND p.catalog_id = ").push_bind(catalog);
-        }
-        if let Some((key, id)) = &after {
-            // A row comparison: both databases use it as the index condition on (name_key, id).
-            query
-                .push(" AND (p.name_key, p.id) > (")
-                .push_bind(key.as_str())
-                .push(", ")
-                .push_bind(*id)
-                .push(")");
+        match &search {
+            Some(search) => {
+                push_matches_cte(&mut query, search);
+                push_card_columns(&mut query, user);
+                query
+                    .push("FROM (SELECT ")
+                    .push(MATCH_COLUMNS)
+                    .push(" FROM matches p WHERE TRUE");
+                push_page_conditions(&mut query, catalog, after.as_ref());
+                // A LIMIT no page reaches keeps SQLite from merging the subquery into the
+                // outer query or dropping its ORDER BY as redundant.
+                query.push(
+                    " ORDER BY p.name_key, p.id LIMIT 9223372036854775807) p \
+                     CROSS JOIN catalogs c WHERE c.id = p.catalog_id AND c.enabled AND ",
+                );
+                push_audience_count(&mut query, user, is_member);
+            }
+            None => {
+                push_card_columns(&mut query, user);
+                push_requestable(&mut query, user, is_member);
+                push_page_conditions(&mut query, catalog, after.as_ref());
+            }
         }
         query.push(" ORDER BY p.name_key, p.id LIMIT ").push_bind(i64::from(limit));
         query.build_query_as::<PackageCardRow>().fetch_all(pool).await
     })?;
     Ok(rows)
+}
+
+/// Pushes ` AND …`: only packages of `catalog` when given, and after `after` (a name key and
+/// an id) when given.
+fn push_page_conditions<DB: Database>(
+    query: &mut QueryBuilder<DB>,
+    catalog: Option<Uuid>,
+    after: Option<&(String, Uuid)>,
+) where
+    for<'q> Uuid: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+{
+    if let Some(catalog) = catalog {
+        query.push(" AND p.catalog_id = ").push_bind(catalog);
+    }
+    if let Some((key, id)) = after {
+        // A row comparison: both databases use it as the index condition on (name_key, id).
+        query
+            .push(" AND (p.name_key, p.id) > (")
+            .push_bind(key.clone())
+            .push(", ")
+            .push_bind(*id)
+            .push(")");
+    }
 }
 
 /// The catalogs of the packages `user` may request (those matching `search`, when given), by
@@ -193,11 +237,20 @@ pub async fn count_available_by_catalog(
     let search = search.map(Search::new);
     let rows: Vec<(Uuid, String, i64)> = on_db!(db, pool => {
         let mut query = QueryBuilder::new("");
-        if let Some(search) = &search {
-            push_matches_cte(&mut query, search);
+        match &search {
+            Some(search) => {
+                push_matches_cte(&mut query, search);
+                query.push(
+                    "SELECT c.id, c.name, COUNT(*) FROM matches p \
+                     JOIN catalogs c ON c.id = p.catalog_id WHERE c.enabled AND ",
+                );
+                push_audience_count(&mut query, user, is_member);
+            }
+            None => {
+                query.push("SELECT c.id, c.name, COUNT(*) ");
+                push_requestable(&mut query, user, is_member);
+            }
         }
-        query.push("SELECT c.id, c.name, COUNT(*) ");
-        push_requestable(&mut query, user, is_member, search.is_some());
         query.push(" GROUP BY c.id, c.name ORDER BY c.name, c.id");
         query.build_query_as().fetch_all(pool).await
     })?;
@@ -263,7 +316,7 @@ pub async fn list_suggested(
             )
             .push_bind(of.user)
             .push(") AS held_until ");
-        push_requestable(&mut query, of.user, of.is_member, false);
+        push_requestable(&mut query, of.user, of.is_member);
         query
             .push(
                 " AND p.id IN (SELECT a.package_id FROM assignments a JOIN users u ON u.id = a.user_id \

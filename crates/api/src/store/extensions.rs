@@ -349,7 +349,7 @@ pub async fn claim_next_due(
         Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
     };
     let (plain, hash) = token;
-    let claimed: Option<(Uuid,)> = on_db!(db, pool => {
+    let claimed: Option<(Uuid,)> = on_db!(db.writer(), pool => {
         let mut claim = sqlx::QueryBuilder::new("UPDATE extension_calls SET claimed_until = ");
         claim
             .push_bind(lease_until)
@@ -411,7 +411,7 @@ pub async fn mark_sent(
     status: u16,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE extension_calls SET \
          state = CASE WHEN mode = 'launch_and_wait' THEN 'waiting' ELSE 'sent' END, \
          sent_at = $3, last_attempt_at = $3, last_status = $4, last_error = NULL, \
@@ -429,7 +429,7 @@ pub async fn mark_sent(
         return Ok(true);
     }
     // Answered while the call was being made: the receiver called back before it answered.
-    let settled = on_db!(db, pool => sqlx::query(
+    let settled = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE extension_calls SET sent_at = $2, last_attempt_at = $2, last_status = $3, \
          attempts = attempts + 1, claimed_until = NULL \
          WHERE id = $1 AND state IN ('resumed', 'timed_out', 'closed') AND sent_at IS NULL",
@@ -457,7 +457,7 @@ pub async fn mark_failed_attempt(
         NextAttempt::At(at) => ("pending", Some(at)),
         NextAttempt::GiveUp => ("failed", None),
     };
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE extension_calls SET attempts = attempts + 1, last_status = $3, \
          last_error = $4, last_attempt_at = $5, state = $6, \
          next_attempt_at = COALESCE($7, next_attempt_at), claimed_until = NULL \
@@ -558,7 +558,7 @@ pub async fn set_policy_secret_if_missing(
     policy: Uuid,
     secret: &str,
 ) -> StoreResult<bool> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE assignment_policies SET extension_secret = $2 \
          WHERE id = $1 AND extension_secret IS NULL",
     )

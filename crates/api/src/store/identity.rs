@@ -22,7 +22,7 @@ pub struct FlowRow {
 /// Stores a new flow; flows that expired more than a day ago go at the same time.
 pub async fn insert_flow(db: &Db, flow: &FlowRow) -> StoreResult<()> {
     delete_expired_flows(db, flow.created_at - chrono::Duration::days(1)).await?;
-    on_db!(db, pool => sqlx::query(
+    on_db!(db.writer(), pool => sqlx::query(
         "INSERT INTO oidc_flows (state, provider_id, nonce, pkce_verifier, return_to, \
          created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -41,7 +41,7 @@ pub async fn insert_flow(db: &Db, flow: &FlowRow) -> StoreResult<()> {
 
 /// Deletes the flows that expired before `before`; returns how many went.
 pub async fn delete_expired_flows(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
-    let done = on_db!(db, pool => sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1")
+    let done = on_db!(db.writer(), pool => sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1")
         .bind(before)
         .execute(pool)
         .await
@@ -51,7 +51,7 @@ pub async fn delete_expired_flows(db: &Db, before: DateTime<Utc>) -> StoreResult
 
 /// Takes the flow of `state` out of the store: of two callbacks with one state, one gets it.
 pub async fn take_flow(db: &Db, state: &str) -> StoreResult<Option<FlowRow>> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, FlowRow>(
+    let row = on_db!(db.writer(), pool => sqlx::query_as::<_, FlowRow>(
         "DELETE FROM oidc_flows WHERE state = $1 RETURNING state, provider_id, nonce, \
          pkce_verifier, return_to, created_at, expires_at",
     )
@@ -114,7 +114,7 @@ pub async fn find_person_by_external_id(
 
 /// Sets a user's `external_id` (imports and SCIM will; tests do now). Unique when set.
 pub async fn set_external_id(db: &Db, user_id: Uuid, external_id: Option<&str>) -> StoreResult<()> {
-    on_db!(db, pool => sqlx::query("UPDATE users SET external_id = $1 WHERE id = $2")
+    on_db!(db.writer(), pool => sqlx::query("UPDATE users SET external_id = $1 WHERE id = $2")
         .bind(external_id)
         .bind(user_id)
         .execute(pool)

@@ -15,7 +15,7 @@ pub struct SigningKeyRow {
 /// keeps the winner's key.
 pub async fn insert_signing_key_if_absent(db: &Db, id: &str, secret: &[u8]) -> StoreResult<()> {
     let now = Utc::now();
-    on_db!(db, pool => sqlx::query(
+    on_db!(db.writer(), pool => sqlx::query(
         "INSERT INTO signing_keys (id, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
     .bind(id)

@@ -52,11 +52,40 @@ use sqlx::{
 use uuid::Uuid;
 
 /// A connection pool to one of the supported databases.
+///
+/// On SQLite, writes go through one connection of their own and wait for it in turn, while
+/// reads share a pool of read-only connections (a database in WAL mode lets them read while
+/// the writer writes). [`Db`] itself, as a [`Dispatch`] handle, reads; [`Db::writer`] writes
+/// outside a transaction, and [`Tx::begin`] takes the writer. On PostgreSQL both are one pool.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
 }
+
+/// SQLite's two pools: many readers, one writer.
+#[derive(Clone, Debug)]
+pub struct SqlitePools {
+    reads: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqlitePools {
+    /// The read-only connections (`PRAGMA query_only`): a write on one of them fails.
+    pub fn reads(&self) -> &SqlitePool {
+        &self.reads
+    }
+
+    /// The pool of one connection every write goes through.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+}
+
+/// A [`Db`] seen as the place to write: SQLite's writer connection, or the PostgreSQL pool.
+/// What [`Db::writer`] answers, for a write outside a [`Tx`].
+#[derive(Clone, Copy)]
+pub struct Writer<'a>(&'a Db);
 
 /// The concrete pool or connection behind one of the store's backend-agnostic handles: what
 /// [`on_db!`] matches on.
@@ -78,7 +107,18 @@ impl<'a> Dispatch for &'a Db {
     type Postgres = &'a PgPool;
     fn dispatch(self) -> Backends<&'a SqlitePool, &'a PgPool> {
         match self {
-            Db::Sqlite(pool) => Backends::Sqlite(pool),
+            Db::Sqlite(pools) => Backends::Sqlite(&pools.reads),
+            Db::Postgres(pool) => Backends::Postgres(pool),
+        }
+    }
+}
+
+impl<'a> Dispatch for Writer<'a> {
+    type Sqlite = &'a SqlitePool;
+    type Postgres = &'a PgPool;
+    fn dispatch(self) -> Backends<&'a SqlitePool, &'a PgPool> {
+        match self.0 {
+            Db::Sqlite(pools) => Backends::Sqlite(&pools.writer),
             Db::Postgres(pool) => Backends::Postgres(pool),
         }
     }
@@ -160,11 +200,12 @@ pub enum Tx {
 }
 
 impl Tx {
-    /// Begins a write transaction. SQLite transactions start with `BEGIN IMMEDIATE` so that a
-    /// read followed by a write never fails half-way with "database is locked".
+    /// Begins a write transaction. On SQLite it takes the one writer connection, waiting its
+    /// turn for it, and starts with `BEGIN IMMEDIATE` so that a read followed by a write never
+    /// fails half-way with "database is locked" (another process may write the file too).
     pub async fn begin(db: &Db) -> Result<Tx, sqlx::Error> {
         Ok(match db {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pools) => Tx::Sqlite(pools.writer.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -210,12 +251,25 @@ macro_rules! on_db {
 
 pub(crate) use on_db;
 
-/// The connections of the pool: `size` open, of which `idle` wait; at most `max`.
+/// The connections of one pool, named `pool` (`reads` and `writer` on SQLite, `shared` on
+/// PostgreSQL): `size` open, of which `idle` wait; at most `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolUse {
+    pub pool: &'static str,
     pub size: u32,
     pub idle: u32,
     pub max: u32,
+}
+
+impl PoolUse {
+    fn of<DB: Database>(pool: &'static str, of: &sqlx::Pool<DB>) -> PoolUse {
+        PoolUse {
+            pool,
+            size: of.size(),
+            idle: u32::try_from(of.num_idle()).unwrap_or(u32::MAX),
+            max: of.options().get_max_connections(),
+        }
+    }
 }
 
 /// Which backend a URL selects.
@@ -380,7 +434,8 @@ pub fn escape_like(input: &str) -> String {
 
 impl Db {
     /// Connects to the database `url` names. SQLite files are created when missing and run in
-    /// WAL mode with foreign keys enforced.
+    /// WAL mode with foreign keys enforced; the writer connection is opened first (it creates
+    /// the file and sets WAL mode, which the file keeps), then the read-only pool.
     pub async fn connect(url: &str) -> StoreResult<Db> {
         match Backend::of_url(url) {
             Some(Backend::Sqlite) => {
@@ -391,12 +446,19 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
-                let pool = SqlitePoolOptions::new()
+                // Writers queue for the one connection (fairly, in order) instead of all
+                // taking turns at SQLite's write lock, where the losers sleep and retry.
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options.clone())
+                    .await?;
+                let reads = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
+                    .connect_with(options.pragma("query_only", "ON"))
                     .await?;
-                Ok(Db::Sqlite(pool))
+                Ok(Db::Sqlite(SqlitePools { reads, writer }))
             }
             Some(Backend::Postgres) => {
                 let options = PgConnectOptions::from_str(url).map_err(StoreError::Database)?;
@@ -413,6 +475,11 @@ impl Db {
         }
     }
 
+    /// This database as the place to write outside a transaction (see [`Writer`]).
+    pub fn writer(&self) -> Writer<'_> {
+        Writer(self)
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite(_) => Backend::Sqlite,
@@ -424,20 +491,22 @@ impl Db {
     /// replicas at once: sqlx takes a database lock around it.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(pool) => migrator(Backend::Sqlite).run(pool).await,
+            Db::Sqlite(pools) => migrator(Backend::Sqlite).run(&pools.writer).await,
             Db::Postgres(pool) => migrator(Backend::Postgres).run(pool).await,
         }
         .map_err(StoreError::Migration)
     }
 
-    /// How many connections the pool holds now, how many of them wait idle, and how many it
+    /// How many connections each pool holds now, how many of them wait idle, and how many it
     /// may open.
-    pub fn pool_use(&self) -> PoolUse {
-        on_db!(self, pool => PoolUse {
-            size: pool.size(),
-            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-            max: pool.options().get_max_connections(),
-        })
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        match self {
+            Db::Sqlite(pools) => vec![
+                PoolUse::of("reads", &pools.reads),
+                PoolUse::of("writer", &pools.writer),
+            ],
+            Db::Postgres(pool) => vec![PoolUse::of("shared", pool)],
+        }
     }
 
     /// Answers whether the database takes a query now.
@@ -447,6 +516,12 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        on_db!(self, pool => pool.close().await)
+        match self {
+            Db::Sqlite(pools) => {
+                pools.reads.close().await;
+                pools.writer.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 }

@@ -81,7 +81,7 @@ pub(crate) async fn insert_notification<'c>(
 
 /// Writes one notification on its own, for callers without a transaction of their own.
 pub async fn enqueue(db: &Db, notification: &NewNotification) -> StoreResult<()> {
-    let mut conn = on_db!(db, pool => pool.acquire().await.map(Pooled::from))?;
+    let mut conn = on_db!(db.writer(), pool => pool.acquire().await.map(Pooled::from))?;
     insert_notification(&mut conn, notification).await
 }
 
@@ -139,7 +139,7 @@ pub async fn mark_read(
     recipient: Uuid,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE notifications SET read_at = COALESCE(read_at, $3) \
          WHERE id = $1 AND recipient_id = $2",
     )
@@ -154,7 +154,7 @@ pub async fn mark_read(
 
 /// Marks every unread notification of `recipient` read at `now`; returns how many.
 pub async fn mark_all_read(db: &Db, recipient: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE notifications SET read_at = $2 WHERE recipient_id = $1 AND read_at IS NULL",
     )
     .bind(recipient)
@@ -251,7 +251,7 @@ pub async fn claim_next_due(
         Db::Sqlite(_) => "",
         Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
     };
-    let claimed: Option<(Uuid,)> = on_db!(db, pool => {
+    let claimed: Option<(Uuid,)> = on_db!(db.writer(), pool => {
         let mut claim = QueryBuilder::new("UPDATE notifications SET claimed_until = ");
         claim
             .push_bind(lease_until)
@@ -280,7 +280,7 @@ pub async fn claim_next_due(
 /// Records that the claimed notification was e-mailed at `now`. `false`: the lease ran out and
 /// another worker claimed it meanwhile.
 pub async fn mark_sent(db: &Db, claimed: &ClaimedEmail, now: DateTime<Utc>) -> StoreResult<bool> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE notifications SET email_state = 'sent', sent_at = $3, attempts = attempts + 1, \
          claimed_until = NULL, last_error = NULL \
          WHERE id = $1 AND claimed_until = $2 AND email_state = 'pending'",
@@ -316,7 +316,7 @@ pub async fn mark_failed_attempt(
         NextAttempt::At(at) => (EmailState::Pending, Some(at)),
         NextAttempt::GiveUp => (EmailState::Failed, None),
     };
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE notifications SET attempts = attempts + 1, last_error = $3, email_state = $4, \
          next_attempt_at = COALESCE($5, next_attempt_at), claimed_until = NULL \
          WHERE id = $1 AND claimed_until = $2 AND email_state = 'pending'",

@@ -773,7 +773,7 @@ pub async fn claim_next_due(
         Db::Sqlite(_) => "",
         Db::Postgres(_) => " FOR UPDATE OF o SKIP LOCKED",
     };
-    let claimed: Option<(Uuid,)> = on_db!(db, pool => {
+    let claimed: Option<(Uuid,)> = on_db!(db.writer(), pool => {
         let mut claim =
             QueryBuilder::new("UPDATE provisioning_operations SET claimed_until = ");
         claim
@@ -823,7 +823,7 @@ pub async fn mark_done(
     claimed: &ClaimedOperation,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE provisioning_operations SET state = 'done', done_at = $3, last_attempt_at = $3, \
          last_error = NULL, attempts = attempts + 1, claimed_until = NULL, version = version + 1 \
          WHERE id = $1 AND claimed_until = $2 AND state = 'pending'",
@@ -850,7 +850,7 @@ pub async fn mark_failed_attempt(
         NextAttempt::At(at) => ("pending", Some(at)),
         NextAttempt::GiveUp => ("failed", None),
     };
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE provisioning_operations SET attempts = attempts + 1, last_error = $3, \
          last_attempt_at = $4, state = $5, next_attempt_at = COALESCE($6, next_attempt_at), \
          claimed_until = NULL, version = version + 1 \

@@ -277,7 +277,7 @@ pub async fn find_by_idempotency_key(
 
 /// Forgets the idempotency keys made before `before`. Returns how many.
 pub async fn purge_idempotency_keys(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
-    let purged = on_db!(db, pool => sqlx::query(
+    let purged = on_db!(db.writer(), pool => sqlx::query(
         "DELETE FROM request_idempotency WHERE created_at < $1",
     )
     .bind(before)

@@ -44,6 +44,14 @@ impl Search {
     pub fn pattern(&self) -> &str {
         &self.pattern
     }
+
+    /// Whether the text indexes answer this search (three characters or more): its matches
+    /// are then few enough, as a rule, to be gathered first and sorted, while shorter text
+    /// matches most rows, which are better tested one by one along the index of the order
+    /// wanted until a page is full.
+    pub fn is_indexed(&self) -> bool {
+        self.phrase.is_some()
+    }
 }
 
 /// What is searched: a table and which of its text columns.

@@ -14,7 +14,7 @@ pub async fn insert_session(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    on_db!(db, pool => sqlx::query(
+    on_db!(db.writer(), pool => sqlx::query(
         "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(id)
@@ -42,7 +42,7 @@ pub async fn insert_provider_session(
     expires_at: DateTime<Utc>,
     origin: &ProviderOrigin<'_>,
 ) -> StoreResult<()> {
-    on_db!(db, pool => sqlx::query(
+    on_db!(db.writer(), pool => sqlx::query(
         "INSERT INTO sessions (id, user_id, created_at, expires_at, oidc_provider_id, \
          oidc_id_token) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -97,7 +97,7 @@ pub async fn find_session_user(
 }
 
 pub async fn end_session(db: &Db, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-    on_db!(db, pool => sqlx::query(
+    on_db!(db.writer(), pool => sqlx::query(
         "UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL",
     )
     .bind(now)
@@ -110,7 +110,7 @@ pub async fn end_session(db: &Db, session_id: Uuid, now: DateTime<Utc>) -> Store
 
 /// Deletes sessions that ended or expired before `before`.
 pub async fn delete_stale_sessions(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "DELETE FROM sessions WHERE expires_at < $1 OR ended_at < $1",
     )
     .bind(before)

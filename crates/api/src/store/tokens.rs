@@ -150,7 +150,7 @@ pub async fn find_live_token_owner(
 /// Records a use, at most once a minute per token, to keep reads from becoming writes.
 pub async fn touch_token(db: &Db, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
     let stale = now - chrono::Duration::minutes(1);
-    on_db!(db, pool => sqlx::query(
+    on_db!(db.writer(), pool => sqlx::query(
         "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
          AND (last_used_at IS NULL OR last_used_at < $3)",
     )

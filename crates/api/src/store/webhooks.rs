@@ -537,7 +537,7 @@ pub async fn claim_next_due(
         Db::Sqlite(_) => "",
         Db::Postgres(_) => " FOR UPDATE OF d SKIP LOCKED",
     };
-    let claimed: Option<(Uuid,)> = on_db!(db, pool => {
+    let claimed: Option<(Uuid,)> = on_db!(db.writer(), pool => {
         let mut claim = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET claimed_until = ");
         claim
             .push_bind(lease_until)
@@ -585,7 +585,7 @@ pub async fn mark_delivered(
     status: u16,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = $3, \
          last_attempt_at = $3, last_status = $4, last_error = NULL, attempts = attempts + 1, \
          claimed_until = NULL WHERE id = $1 AND claimed_until = $2 AND state = 'pending'",
@@ -615,7 +615,7 @@ pub async fn mark_failed_attempt(
         NextAttempt::At(at) => ("pending", Some(at)),
         NextAttempt::GiveUp => ("failed", None),
     };
-    let done = on_db!(db, pool => sqlx::query(
+    let done = on_db!(db.writer(), pool => sqlx::query(
         "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $3, \
          last_error = $4, last_attempt_at = $5, state = $6, \
          next_attempt_at = COALESCE($7, next_attempt_at), claimed_until = NULL \

@@ -53,7 +53,7 @@ async fn insert_event(app: &TestApp, action: &str, actor_name: &str, target_id: 
                VALUES ($1, $2, NULL, $3, $4, 'test', $5, NULL, $6, $7)";
     let now = chrono::Utc::now();
     match &state.db {
-        tessera_api::store::Db::Sqlite(pool) => {
+        tessera_api::store::Db::Sqlite(pools) => {
             sqlx::query(sql)
                 .bind(Uuid::now_v7())
                 .bind(now)
@@ -62,7 +62,7 @@ async fn insert_event(app: &TestApp, action: &str, actor_name: &str, target_id: 
                 .bind(target_id)
                 .bind(after)
                 .bind("=request")
-                .execute(pool)
+                .execute(pools.writer())
                 .await
                 .unwrap();
         }
@@ -337,13 +337,13 @@ on_both_backends! {
     async fn the_export_stops_at_ten_thousand_rows_and_says_so(app: TestApp) {
         let state = app.state().await;
         match &state.db {
-            tessera_api::store::Db::Sqlite(pool) => {
+            tessera_api::store::Db::Sqlite(pools) => {
                 sqlx::query(
                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001) \
                      INSERT INTO audit_events (id, occurred_at, action, target_type, target_id) \
                      SELECT randomblob(16), '2020-01-01T00:00:00+00:00', 'test.bulk', 'test', i FROM n",
                 )
-                .execute(pool).await.unwrap();
+                .execute(pools.writer()).await.unwrap();
             }
             tessera_api::store::Db::Postgres(pool) => {
                 sqlx::query(

@@ -77,9 +77,9 @@ on_both_backends! {
 async fn a_server_error_says_nothing_internal() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let state = app.state().await;
-    if let tessera_api::store::Db::Sqlite(pool) = &state.db {
+    if let tessera_api::store::Db::Sqlite(pools) = &state.db {
         sqlx::query("DROP TABLE api_tokens")
-            .execute(pool)
+            .execute(pools.writer())
             .await
             .unwrap();
     }

@@ -164,12 +164,12 @@ pub mod template {
                 .unwrap();
             db.migrate().await.unwrap();
             let copy = work.path().join("template.db");
-            let Db::Sqlite(pool) = &db else {
+            let Db::Sqlite(pools) = &db else {
                 unreachable!("a sqlite: URL opens SQLite")
             };
             sqlx::query("VACUUM INTO ?")
                 .bind(copy.display().to_string())
-                .execute(pool)
+                .execute(pools.writer())
                 .await
                 .unwrap();
             db.close().await;

@@ -26,7 +26,12 @@ fn flow(state: &str, created_at: DateTime<Utc>) -> FlowRow {
 async fn has_flow(db: &Db, state: &str) -> bool {
     let sql = "SELECT COUNT(*) FROM oidc_flows WHERE state = $1";
     let count: i64 = match db {
-        Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(state).fetch_one(pool).await,
+        Db::Sqlite(pools) => {
+            sqlx::query_scalar(sql)
+                .bind(state)
+                .fetch_one(pools.reads())
+                .await
+        }
         Db::Postgres(pool) => sqlx::query_scalar(sql).bind(state).fetch_one(pool).await,
     }
     .unwrap();
@@ -37,7 +42,12 @@ async fn has_flow(db: &Db, state: &str) -> bool {
 async fn has_session(db: &Db, id: Uuid) -> bool {
     let sql = "SELECT COUNT(*) FROM sessions WHERE id = $1";
     let count: i64 = match db {
-        Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await,
+        Db::Sqlite(pools) => {
+            sqlx::query_scalar(sql)
+                .bind(id)
+                .fetch_one(pools.reads())
+                .await
+        }
         Db::Postgres(pool) => sqlx::query_scalar(sql).bind(id).fetch_one(pool).await,
     }
     .unwrap();

@@ -122,9 +122,18 @@ on_both_backends! {
         let metrics = scrape(prometheus.get("/metrics").await).await;
         assert!(label_values(&metrics).iter().all(|v| !v.contains("no-such-thing")));
 
-        assert!(value(&metrics, "tessera_db_pool_connections", &[("state", "idle")]).is_some());
-        assert!(value(&metrics, "tessera_db_pool_connections", &[("state", "in_use")]).unwrap() >= 0.0);
-        assert!(value(&metrics, "tessera_db_pool_max_connections", &[]).unwrap() >= 1.0);
+        let pools: &[&str] = match app.backend {
+            Backend::Sqlite => &["reads", "writer"],
+            Backend::Postgres => &["shared"],
+        };
+        for &pool in pools {
+            assert!(value(&metrics, "tessera_db_pool_connections", &[("pool", pool), ("state", "idle")]).is_some(), "{pool}");
+            assert!(value(&metrics, "tessera_db_pool_connections", &[("pool", pool), ("state", "in_use")]).unwrap() >= 0.0, "{pool}");
+            assert!(value(&metrics, "tessera_db_pool_max_connections", &[("pool", pool)]).unwrap() >= 1.0, "{pool}");
+        }
+        if app.backend == Backend::Sqlite {
+            assert_eq!(value(&metrics, "tessera_db_pool_max_connections", &[("pool", "writer")]), Some(1.0));
+        }
         for outbox in ["notifications", "webhook_deliveries"] {
             assert_eq!(value(&metrics, "tessera_outbox_pending", &[("outbox", outbox)]), Some(0.0), "{outbox}");
             assert_eq!(value(&metrics, "tessera_outbox_oldest_pending_age_seconds", &[("outbox", outbox)]), Some(0.0), "{outbox}");

@@ -18,7 +18,7 @@ async fn migrated_schema(backend: Backend) -> Schema {
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let columns: Vec<(String, String)> = match &db {
-        Db::Sqlite(pool) => sqlx::query_as(
+        Db::Sqlite(pools) => sqlx::query_as(
             // Ordinary tables only: the full-text indexes (FTS5 virtual tables and their
             // shadow tables) are SQLite's counterpart of PostgreSQL's trigram indexes.
             "SELECT t.name, c.name FROM sqlite_master t JOIN pragma_table_info(t.name) c \
@@ -27,7 +27,7 @@ async fn migrated_schema(backend: Backend) -> Schema {
              WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%' \
              AND (t.name = v.name OR t.name LIKE v.name || '\\_%' ESCAPE '\\'))",
         )
-        .fetch_all(pool)
+        .fetch_all(pools.reads())
         .await
         .unwrap(),
         Db::Postgres(pool) => sqlx::query_as(

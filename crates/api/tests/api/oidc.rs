@@ -599,7 +599,11 @@ async fn expire_flows(app: &TestApp) {
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
     let sql = "UPDATE oidc_flows SET expires_at = $1";
     match &state.db {
-        Db::Sqlite(pool) => sqlx::query(sql).bind(past).execute(pool).await.map(|_| ()),
+        Db::Sqlite(pools) => sqlx::query(sql)
+            .bind(past)
+            .execute(pools.writer())
+            .await
+            .map(|_| ()),
         Db::Postgres(pool) => sqlx::query(sql).bind(past).execute(pool).await.map(|_| ()),
     }
     .unwrap();

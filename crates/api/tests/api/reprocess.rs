@@ -144,8 +144,8 @@ on_both_backends! {
         let sql = "INSERT INTO group_members (group_id, user_id, added_at, granted_by_assignment) \
                    VALUES ($1, $2, $3, TRUE)";
         match &state.db {
-            tessera_api::store::Db::Sqlite(pool) => {
-                sqlx::query(sql).bind(wiki.group).bind(bob_id).bind(Utc::now()).execute(pool).await.unwrap();
+            tessera_api::store::Db::Sqlite(pools) => {
+                sqlx::query(sql).bind(wiki.group).bind(bob_id).bind(Utc::now()).execute(pools.writer()).await.unwrap();
             }
             tessera_api::store::Db::Postgres(pool) => {
                 sqlx::query(sql).bind(wiki.group).bind(bob_id).bind(Utc::now()).execute(pool).await.unwrap();

@@ -226,3 +226,56 @@ on_both_backends! {
         assert_eq!(held["items"].as_array().unwrap().len(), PEOPLE);
     }
 }
+
+on_both_backends! {
+    async fn many_people_submitting_and_approving_at_once_all_succeed(app: TestApp) {
+        let carol = app.person("carol").await;
+        let c = carol.id();
+        let mut people = Vec::new();
+        for n in 0..8 {
+            people.push(app.person(&format!("asker{n}")).await);
+        }
+        let offers = [
+            (offer(&app, "Open one", without_approval).await, "delivered"),
+            (offer(&app, "Open two", without_approval).await, "delivered"),
+            (offer(&app, "Gated one", |_| one_stage(&[&c])).await, "pending_approval"),
+            (offer(&app, "Gated two", |_| one_stage(&[&c])).await, "pending_approval"),
+        ];
+        // Every person asks for all four at once (32 submissions in flight together), while
+        // each also reads their assignments: on SQLite none may fail with "database is locked".
+        let submits = people.iter().flat_map(|person| {
+            offers.iter().map(move |(offer, state)| async move {
+                let answer = person.post("/api/v1/requests", &body_for(offer)).await;
+                assert_eq!(answer.status(), 201, "{:?}", answer.text().await);
+                let view: Value = answer.json().await.unwrap();
+                assert_eq!(view["state"], *state);
+                view["id"].as_str().unwrap().to_string()
+            })
+        });
+        let reads = people.iter().map(|person| async move {
+            for _ in 0..4 {
+                assert_eq!(person.get("/api/v1/me/assignments").await.status(), 200);
+            }
+        });
+        let (made, _) = tokio::join!(join_all(submits), join_all(reads));
+        assert_eq!(made.len(), 32);
+
+        // Carol approves the sixteen waiting requests at once.
+        let waiting: Vec<&String> = made.iter().skip(2).step_by(4).chain(made.iter().skip(3).step_by(4)).collect();
+        assert_eq!(waiting.len(), 16);
+        let approvals = waiting.iter().map(|request| {
+            let carol = &carol;
+            async move {
+                let answer = carol.post(&format!("/api/v1/requests/{request}/decision"), &json!({"stage": 1, "verdict": "approve"})).await;
+                assert_eq!(answer.status(), 200, "{:?}", answer.text().await);
+                let view: Value = answer.json().await.unwrap();
+                assert_eq!(view["state"], "delivered");
+            }
+        });
+        join_all(approvals).await;
+        for person in &people {
+            let held: Value = person.get("/api/v1/me/assignments").await.json().await.unwrap();
+            assert_eq!(held["items"].as_array().map(Vec::len), Some(4), "{held}");
+        }
+    }
+}

@@ -235,7 +235,7 @@ on_both_backends! {
         for person in [&bob, &carol] {
             let id: Uuid = person.id().parse().unwrap();
             match &state.db {
-                tessera_api::store::Db::Sqlite(pool) => sqlx::query("UPDATE users SET created_at = $1, last_sign_in_at = NULL WHERE id = $2").bind(old).bind(id).execute(pool).await.unwrap().rows_affected(),
+                tessera_api::store::Db::Sqlite(pools) => sqlx::query("UPDATE users SET created_at = $1, last_sign_in_at = NULL WHERE id = $2").bind(old).bind(id).execute(pools.writer()).await.unwrap().rows_affected(),
                 tessera_api::store::Db::Postgres(pool) => sqlx::query("UPDATE users SET created_at = $1, last_sign_in_at = NULL WHERE id = $2").bind(old).bind(id).execute(pool).await.unwrap().rows_affected(),
             };
         }

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::catalogs::insert_group;
-use super::requests::offer;
+use super::requests::{asked, offer, one_stage};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -176,5 +176,148 @@ on_both_backends! {
         assert_eq!(found(&app.admin, &applications("(eu)"), "name").await, ["Ledger (EU)"]);
         assert_eq!(found(&app.admin, &applications("dger"), "name").await, ["Ledger (EU)"]);
         assert!(found(&app.admin, &applications("dgers"), "name").await.is_empty());
+    }
+}
+
+/// A policy for `audience` (`who_can_request`), without approval, enabled or not.
+fn policy(audience: Value, enabled: bool) -> impl FnOnce(uuid::Uuid) -> Value {
+    move |_| {
+        json!({
+            "name": "Policy",
+            "enabled": enabled,
+            "who_can_request": audience,
+            "approval": {"type": "none"},
+            "lifecycle": {"expiry": {"type": "never"}},
+        })
+    }
+}
+
+/// Every page of `path` (which has a `q`), `limit` at a time, through the cursors.
+async fn all_pages(session: &Session, path: &str, limit: u32) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{path}&limit={limit}");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={}", q(cursor)));
+        }
+        let response = session.get(&url).await;
+        assert_eq!(response.status(), 200, "{url}");
+        let page: Value = response.json().await.unwrap();
+        let these = page["items"].as_array().unwrap();
+        assert!(these.len() <= limit as usize, "{page}");
+        items.extend(these.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return items,
+        }
+    }
+}
+
+fn names(items: &[Value]) -> Vec<&str> {
+    items
+        .iter()
+        .map(|item| item["name"].as_str().unwrap())
+        .collect()
+}
+
+on_both_backends! {
+    async fn a_search_offers_only_what_one_may_request_in_name_order_marked_and_paged(app: TestApp) {
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        let approver = app.person("approver").await;
+        let staff = insert_group(&app, "Staff", None).await;
+        assert_eq!(app.admin.put(&format!("/api/v1/groups/{staff}/members/{}", alice.id())).await.status(), 204);
+        let members = json!({"type": "all_members"});
+        let held = offer(&app, "Atlas held", policy(members.clone(), true)).await;
+        let pending = offer(&app, "Atlas pending", |_| one_stage(&[&approver.id()])).await;
+        offer(&app, "Atlas staff", policy(json!({"type": "specific_users_and_groups", "groups": [staff]}), true)).await;
+        offer(&app, "Atlas for alice", policy(json!({"type": "specific_users_and_groups", "users": [alice.id()]}), true)).await;
+        let hidden = offer(&app, "Atlas hidden", policy(members.clone(), true)).await;
+        assert_eq!(app.admin.patch(&format!("/api/v1/access-packages/{}", hidden.package), &json!({"hidden": true})).await.status(), 200);
+        let closed = offer(&app, "Atlas closed catalog", policy(members.clone(), true)).await;
+        let package: Value = app.admin.get(&format!("/api/v1/access-packages/{}", closed.package)).await.json().await.unwrap();
+        let disabled = app.admin.patch(&format!("/api/v1/catalogs/{}", package["catalog_id"].as_str().unwrap()), &json!({"enabled": false})).await;
+        assert_eq!(disabled.status(), 200);
+        offer(&app, "Atlas policy off", policy(members.clone(), false)).await;
+        offer(&app, "Atlas nobody", policy(json!({"type": "nobody"}), true)).await;
+        // Found by its resource only: a second group role, named so.
+        let maps = offer(&app, "Maps", policy(members.clone(), true)).await;
+        let package: Value = app.admin.get(&format!("/api/v1/access-packages/{}", maps.package)).await.json().await.unwrap();
+        let group = insert_group(&app, "Atlas readers", None).await;
+        let added = app.admin.post(&format!("/api/v1/catalogs/{}/resources", package["catalog_id"].as_str().unwrap()), &json!({"kind": "group", "id": group})).await;
+        assert_eq!(added.status(), 201);
+        let role = app.admin.post(&format!("/api/v1/access-packages/{}/resource-roles", maps.package), &json!({"kind": "group_member", "group_id": group})).await;
+        assert_eq!(role.status(), 201);
+        offer(&app, "Unrelated", policy(members, true)).await;
+
+        let assignment = asked(&alice, &held, json!({})).await;
+        assert_eq!(assignment["state"], "delivered");
+        let request = asked(&alice, &pending, json!({})).await;
+        assert_eq!(request["state"], "pending_approval");
+
+        let search = |text: &str| format!("/api/v1/me/available-packages?q={}", q(text));
+        let expected = ["Atlas for alice", "Atlas held", "Atlas pending", "Atlas staff", "Maps"];
+        // Every page size gives the same packages in the same order, with the three-letter
+        // search (the text indexes) and the two-letter one (a scan) alike.
+        for limit in [1, 2, 5, 50] {
+            for text in ["ATLAS", "tla", "tl"] {
+                let items = all_pages(&alice, &search(text), limit).await;
+                assert_eq!(names(&items), expected, "{text:?} by {limit}");
+            }
+        }
+        let items = all_pages(&alice, &search("atlas"), 2).await;
+        let marks: Vec<&Value> = items.iter().map(|item| &item["holding"]).collect();
+        assert_eq!(marks[0], &Value::Null);
+        assert_eq!(marks[1]["state"], "held");
+        assert_eq!(marks[1]["assignment_id"], assignment["assignment_id"]);
+        assert_eq!(marks[2], &json!({"state": "pending", "request_id": request["id"]}));
+        assert_eq!(marks[3..], [&Value::Null, &Value::Null]);
+        assert_eq!(items[4]["resources"], json!(["Member of Atlas readers", "Member of Maps group"]));
+
+        // Bob is in neither the group nor the list, and holds nothing.
+        let theirs = all_pages(&bob, &search("atlas"), 2).await;
+        assert_eq!(names(&theirs), ["Atlas held", "Atlas pending", "Maps"]);
+        assert!(theirs.iter().all(|item| item["holding"].is_null()));
+
+        // One catalog at a time, and the catalogs counted for the same search.
+        let catalogs: Value = alice.get("/api/v1/me/available-catalogs?q=atlas").await.json().await.unwrap();
+        let counted: Vec<(&str, u64)> = catalogs["items"].as_array().unwrap().iter()
+            .map(|c| (c["catalog_name"].as_str().unwrap(), c["count"].as_u64().unwrap())).collect();
+        assert_eq!(counted, [
+            ("Atlas for alice catalog", 1), ("Atlas held catalog", 1), ("Atlas pending catalog", 1),
+            ("Atlas staff catalog", 1), ("Maps catalog", 1),
+        ]);
+        let maps_catalog = catalogs["items"][4]["catalog_id"].as_str().unwrap();
+        let one = all_pages(&alice, &format!("{}&catalog_id={maps_catalog}", search("atl")), 1).await;
+        assert_eq!(names(&one), ["Maps"]);
+        let none = all_pages(&alice, &format!("{}&catalog_id={maps_catalog}", search("held")), 1).await;
+        assert!(none.is_empty());
+    }
+}
+
+on_both_backends! {
+    async fn people_searches_keep_username_order_through_the_pages(app: TestApp) {
+        let finder = app.person("finder").await;
+        for (username, display_name) in [
+            ("dora", "Dora Smithers"), ("carl", "Carl Smith"), ("bea", "Bea Smalley"),
+            ("abe", "Abe Smith"), ("eve", "Eve Jones"),
+        ] {
+            app.create_user(json!({"username": username, "display_name": display_name, "email": format!("{username}@example.org")})).await;
+        }
+        let disabled = app.create_user(json!({"username": "fay", "display_name": "Fay Smith", "email": "fay@example.org"})).await;
+        let off = app.admin.patch(&format!("/api/v1/users/{}", disabled["id"].as_str().unwrap()), &json!({"enabled": false})).await;
+        assert_eq!(off.status(), 200);
+        for (text, expected) in [
+            ("smith", vec!["abe", "carl", "dora"]),
+            ("sm", vec!["abe", "bea", "carl", "dora"]),
+            ("a sm", vec!["bea", "dora"]),
+        ] {
+            for limit in [1, 2, 50] {
+                let items = all_pages(&finder, &format!("/api/v1/people?q={}", q(text)), limit).await;
+                let usernames: Vec<&str> = items.iter().map(|item| item["username"].as_str().unwrap()).collect();
+                assert_eq!(usernames, expected, "{text:?} by {limit}");
+            }
+        }
     }
 }

@@ -100,12 +100,12 @@ on_both_backends! {
     async fn the_audit_trail_cannot_be_rewritten(app: TestApp) {
         let state = app.state().await;
         let result = match &state.db {
-            Db::Sqlite(pool) => sqlx::query("UPDATE audit_events SET action = 'x'").execute(pool).await.map(|_| ()),
+            Db::Sqlite(pools) => sqlx::query("UPDATE audit_events SET action = 'x'").execute(pools.writer()).await.map(|_| ()),
             Db::Postgres(pool) => sqlx::query("UPDATE audit_events SET action = 'x'").execute(pool).await.map(|_| ()),
         };
         assert!(result.is_err());
         let result = match &state.db {
-            Db::Sqlite(pool) => sqlx::query("DELETE FROM audit_events").execute(pool).await.map(|_| ()),
+            Db::Sqlite(pools) => sqlx::query("DELETE FROM audit_events").execute(pools.writer()).await.map(|_| ()),
             Db::Postgres(pool) => sqlx::query("DELETE FROM audit_events").execute(pool).await.map(|_| ()),
         };
         assert!(result.is_err());
@@ -116,16 +116,39 @@ on_both_backends! {
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     let (url, _dir) = fresh_database(Backend::Sqlite).await;
     let db = Db::connect(&url).await.unwrap();
-    let Db::Sqlite(pool) = &db else {
+    let Db::Sqlite(pools) = &db else {
         panic!("not sqlite")
     };
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-        .fetch_one(pool)
+    for pool in [pools.reads(), pools.writer()] {
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), fk), ("wal", 1));
+    }
+}
+
+#[tokio::test]
+async fn sqlite_writes_through_its_one_writer_and_refuses_them_on_the_read_pool() {
+    let (url, _dir) = fresh_database(Backend::Sqlite).await;
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let Db::Sqlite(pools) = &db else {
+        panic!("not sqlite")
+    };
+    assert_eq!(pools.writer().options().get_max_connections(), 1);
+    let sql = "INSERT INTO signing_keys (id, secret, created_at) VALUES ('k', X'00', '2020-01-01T00:00:00Z')";
+    let refused = sqlx::query(sql).execute(pools.reads()).await.unwrap_err();
+    assert!(refused.to_string().contains("readonly"), "{refused}");
+    sqlx::query(sql).execute(pools.writer()).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM signing_keys")
+        .fetch_one(pools.reads())
         .await
         .unwrap();
-    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert_eq!((mode.as_str(), fk), ("wal", 1));
+    assert_eq!(count, 1, "the read pool sees what the writer committed");
+    db.close().await;
 }

@@ -159,9 +159,9 @@ on_both_backends! {
         }
         let state = app.state().await;
         let admins: Vec<(bool,)> = match &state.db {
-            tessera_api::store::Db::Sqlite(pool) => sqlx::query_as(
+            tessera_api::store::Db::Sqlite(pools) => sqlx::query_as(
                 "SELECT enabled FROM users WHERE is_admin AND enabled AND deleted_at IS NULL",
-            ).fetch_all(pool).await.unwrap(),
+            ).fetch_all(pools.reads()).await.unwrap(),
             tessera_api::store::Db::Postgres(pool) => sqlx::query_as(
                 "SELECT enabled FROM users WHERE is_admin AND enabled AND deleted_at IS NULL",
             ).fetch_all(pool).await.unwrap(),

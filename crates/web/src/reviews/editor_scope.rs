@@ -161,13 +161,16 @@ pub(super) fn ResourceChips(
     };
     let heading = format!("Chosen {noun}s");
     let picker_id = format!("review-{noun}");
+    let heading_id = format!("{picker_id}-chosen");
     let label = format!("{} to review", sentence(noun));
     let button = format!("Add {noun}");
     view! {
+        // The list's title is no heading: the editor sits under an h2 on its own page and under
+        // an h4 on a policy's, so no one level would keep the page's outline in order.
         <div class="picked">
-            <h4>{heading}</h4>
+            <p class="picked-title" id=heading_id.clone()>{heading}</p>
             {group_error(format!("{picker_id}-list-error"), exact(errors, path.to_string()))}
-            <ul class="chips">
+            <ul class="chips" aria-labelledby=heading_id>
                 {move || {
                     ids.get()
                         .into_iter()
