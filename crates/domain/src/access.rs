@@ -453,6 +453,9 @@ pub struct RequestQuery {
     /// Only requests for this person (the target).
     #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
     pub target_id: Option<UserId>,
+    /// `true`: only requests not yet over (submitted, pending approval, waiting for a custom
+    /// extension, scheduled or delivering); `false`: only those that are over.
+    pub open: Option<bool>,
     /// Only requests submitted at or after this instant (RFC 3339).
     pub created_after: Option<DateTime<Utc>>,
     /// Only requests submitted before this instant (RFC 3339).
@@ -481,6 +484,9 @@ pub struct RequestExportQuery {
     /// Only requests for this person (the target).
     #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
     pub target_id: Option<UserId>,
+    /// `true`: only requests not yet over (submitted, pending approval, waiting for a custom
+    /// extension, scheduled or delivering); `false`: only those that are over.
+    pub open: Option<bool>,
     /// Only requests submitted at or after this instant (RFC 3339).
     pub created_after: Option<DateTime<Utc>>,
     /// Only requests submitted before this instant (RFC 3339).
@@ -497,6 +503,7 @@ impl From<RequestExportQuery> for RequestQuery {
             access_package_id: query.access_package_id,
             requester_id: query.requester_id,
             target_id: query.target_id,
+            open: query.open,
             created_after: query.created_after,
             created_before: query.created_before,
         }

@@ -184,6 +184,10 @@ pub struct AuditQuery {
     /// Only changes made by this user.
     #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
     pub actor_id: Option<UserId>,
+    /// Only events about this person: changes to their user, to their assignments and to
+    /// requests for them.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub about: Option<UserId>,
     /// Only changes to objects of this kind, such as `catalog` or `access_package`.
     #[cfg_attr(feature = "server", param(value_type = Option<String>, max_length = 64, pattern = "^[a-z0-9_]+$"))]
     pub target_type: Option<TargetType>,
@@ -209,6 +213,10 @@ pub struct AuditExportQuery {
     /// Only changes made by this user.
     #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
     pub actor_id: Option<UserId>,
+    /// Only events about this person: changes to their user, to their assignments and to
+    /// requests for them.
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub about: Option<UserId>,
     /// Only changes to objects of this kind, such as `catalog` or `access_package`.
     #[cfg_attr(feature = "server", param(value_type = Option<String>, max_length = 64, pattern = "^[a-z0-9_]+$"))]
     pub target_type: Option<TargetType>,
@@ -230,6 +238,7 @@ impl AuditQuery {
     pub fn filters(&self) -> AuditExportQuery {
         AuditExportQuery {
             actor_id: self.actor_id,
+            about: self.about,
             target_type: self.target_type.clone(),
             target_id: self.target_id,
             action: self.action.clone(),

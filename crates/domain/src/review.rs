@@ -110,10 +110,11 @@ pub use schedule::{
     next_start_after, occurrence_start,
 };
 pub use view::{
-    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience, PolicyReviewInput,
-    RecommendationView, ReminderSent, ReviewDefinitionPage, ReviewDefinitionView,
-    ReviewInstancePage, ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView,
-    ReviewProgress, ReviewResultsQuery, StageDecision,
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, ItemAudience,
+    PersonReviewItemPage, PersonReviewItemView, PolicyReviewInput, RecommendationView,
+    ReminderSent, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
+    ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewProgress,
+    ReviewResultsQuery, StageDecision,
 };
 pub use view::{FinalOutcomeView, GrantView, OutcomeBasisView, StopView};
 

@@ -183,6 +183,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(reviews::list_my_access_reviews)
         .service(reviews::get_access_review_instance)
         .service(reviews::list_access_review_items)
+        .service(reviews::list_user_access_review_items)
         .service(reviews::export_access_review_results)
         .service(reviews::stop_access_review_instance)
         .service(reviews::stop_access_review)

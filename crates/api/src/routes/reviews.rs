@@ -3,17 +3,18 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use tessera_domain::page::PageQuery;
 use tessera_domain::problem::Problem;
 use tessera_domain::review::{
-    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, PolicyReviewInput, ReminderSent,
-    ReviewDefinitionInput, ReviewDefinitionPage, ReviewDefinitionView, ReviewInstancePage,
-    ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewResultsQuery,
+    AcceptRecommendationsInput, BulkDecisionInput, DecisionInput, PersonReviewItemPage,
+    PolicyReviewInput, ReminderSent, ReviewDefinitionInput, ReviewDefinitionPage,
+    ReviewDefinitionView, ReviewInstancePage, ReviewInstanceView, ReviewItemPage, ReviewItemQuery,
+    ReviewItemView, ReviewResultsQuery,
 };
 use tessera_domain::{
-    AccessPackageId, PolicyId, ReviewDefinitionId, ReviewInstanceId, ReviewItemId,
+    AccessPackageId, PolicyId, ReviewDefinitionId, ReviewInstanceId, ReviewItemId, UserId,
 };
 
 use crate::auth::Actor;
-use crate::auth::authz::authorize_package;
 use crate::auth::authz::catalog_permission::{ManagePackages, Read};
+use crate::auth::authz::{authorize_package, require_admin};
 use crate::auth::review_authz::{self, InstanceAction, manage_instance};
 use crate::error::ApiResult;
 use crate::extract::{Json, Query};
@@ -246,6 +247,33 @@ pub async fn list_access_review_items(
 ) -> ApiResult<HttpResponse> {
     let reader = review_authz::read_instance(&state, &actor, id.into_inner()).await?;
     let page = service::reviews::list_items(&state, &reader, &query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The access review items about one person, newest first: each with its review, the
+/// decisions made so far and the outcome. Administrators only.
+#[utoipa::path(
+    operation_id = "list_user_access_review_items",
+    tag = "access reviews",
+    params(("id" = UserId, Path, description = "The person's id"), PageQuery),
+    responses(
+        (status = 200, description = "One page of items, newest first", body = PersonReviewItemPage),
+        (status = 400, description = "A bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}/access-review-items")]
+pub async fn list_user_access_review_items(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<UserId>,
+    query: Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let proof = require_admin(&actor)?;
+    let page =
+        service::reviews::list_items_of_person(&proof, &state, id.into_inner(), &query.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

@@ -41,6 +41,7 @@ fn search(scope: &RequestScope, query: &RequestQuery) -> RequestSearch {
         requester: query.requester_id.map(|id| *id.as_uuid()),
         target: query.target_id.map(|id| *id.as_uuid()),
         state: query.state.map(|state| state.as_str()),
+        open: query.open,
         created_after: query.created_after,
         created_before: query.created_before,
     }

@@ -85,6 +85,8 @@ pub async fn list_events_for_target(
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
     pub actor_id: Option<Uuid>,
+    /// Only events about one person.
+    pub about: Option<AboutPerson>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     /// An exact action.
@@ -95,6 +97,63 @@ pub struct EventFilter {
     pub since: Option<DateTime<Utc>>,
     /// Strictly before.
     pub until: Option<DateTime<Utc>>,
+}
+
+/// What an event about a person targets: the person's user, one of their assignments or a
+/// request for them ([`find_objects_about`]).
+#[derive(Clone, Debug, Default)]
+pub struct AboutPerson {
+    pub user: Uuid,
+    pub assignments: Vec<Uuid>,
+    pub requests: Vec<Uuid>,
+}
+
+/// The person's assignments and the requests for them, by id: what [`AboutPerson`] lists.
+pub async fn find_objects_about(db: &super::Db, user: Uuid) -> StoreResult<AboutPerson> {
+    let rows: Vec<(String, Uuid)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT CAST('assignment' AS TEXT), id FROM assignments WHERE user_id = $1 \
+         UNION ALL SELECT CAST('request' AS TEXT), id FROM requests WHERE target_id = $1",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await)?;
+    let mut about = AboutPerson {
+        user,
+        ..AboutPerson::default()
+    };
+    for (kind, id) in rows {
+        if kind == "assignment" {
+            about.assignments.push(id);
+        } else {
+            about.requests.push(id);
+        }
+    }
+    Ok(about)
+}
+
+/// Pushes `(target_type = kind AND target_id IN (ids…))`, ids written as text the way events
+/// name their targets; nothing matches an empty list.
+fn push_targets<DB: sqlx::Database>(
+    query: &mut sqlx::QueryBuilder<DB>,
+    kind: &'static str,
+    ids: &[Uuid],
+) where
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if ids.is_empty() {
+        query.push("1 = 0");
+        return;
+    }
+    query
+        .push("(target_type = ")
+        .push_bind(kind)
+        .push(" AND target_id IN (");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(id.to_string());
+    }
+    list.push_unseparated("))");
 }
 
 /// Events matching `filter`, newest first (ids are UUIDv7), older than the event `before`.
@@ -109,30 +168,48 @@ pub async fn list_events(
         .action_prefix
         .as_deref()
         .map(|p| format!("{}%", super::escape_like(p)));
-    let rows = super::on_db!(db, pool => sqlx::query_as::<_, AuditRow>(
-        "SELECT id, occurred_at, actor_id, actor_name, action, target_type, target_id, before, \
-         after, request_id FROM audit_events WHERE \
-         ($1 IS NULL OR actor_id = $1) \
-         AND ($2 IS NULL OR target_type = $2) \
-         AND ($3 IS NULL OR target_id = $3) \
-         AND ($4 IS NULL OR action = $4) \
-         AND ($5 IS NULL OR action LIKE $5 ESCAPE '\\') \
-         AND ($6 IS NULL OR occurred_at >= $6) \
-         AND ($7 IS NULL OR occurred_at < $7) \
-         AND ($8 IS NULL OR id < $8) \
-         ORDER BY id DESC LIMIT $9",
-    )
-    .bind(filter.actor_id)
-    .bind(filter.target_type.as_deref())
-    .bind(filter.target_id.as_deref())
-    .bind(filter.action.as_deref())
-    .bind(prefix.as_deref())
-    .bind(filter.since)
-    .bind(filter.until)
-    .bind(before)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await)?;
+    let rows = super::on_db!(db, pool => {
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT id, occurred_at, actor_id, actor_name, action, target_type, target_id, \
+             before, after, request_id FROM audit_events WHERE 1 = 1",
+        );
+        if let Some(actor) = filter.actor_id {
+            query.push(" AND actor_id = ").push_bind(actor);
+        }
+        if let Some(about) = &filter.about {
+            query
+                .push(" AND ((target_type = 'user' AND target_id = ")
+                .push_bind(about.user.to_string())
+                .push(") OR ");
+            push_targets(&mut query, "assignment", &about.assignments);
+            query.push(" OR ");
+            push_targets(&mut query, "request", &about.requests);
+            query.push(")");
+        }
+        if let Some(target_type) = filter.target_type.as_deref() {
+            query.push(" AND target_type = ").push_bind(target_type);
+        }
+        if let Some(target_id) = filter.target_id.as_deref() {
+            query.push(" AND target_id = ").push_bind(target_id);
+        }
+        if let Some(action) = filter.action.as_deref() {
+            query.push(" AND action = ").push_bind(action);
+        }
+        if let Some(prefix) = prefix.as_deref() {
+            query.push(" AND action LIKE ").push_bind(prefix).push(" ESCAPE '\\'");
+        }
+        if let Some(since) = filter.since {
+            query.push(" AND occurred_at >= ").push_bind(since);
+        }
+        if let Some(until) = filter.until {
+            query.push(" AND occurred_at < ").push_bind(until);
+        }
+        if let Some(before) = before {
+            query.push(" AND id < ").push_bind(before);
+        }
+        query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<AuditRow>().fetch_all(pool).await
+    })?;
     Ok(rows)
 }
 

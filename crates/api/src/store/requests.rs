@@ -653,6 +653,8 @@ pub struct RequestSearch {
     pub target: Option<Uuid>,
     /// A state's stored spelling (the domain's own literal).
     pub state: Option<&'static str>,
+    /// Only requests not yet over (`true`) or only those that are (`false`).
+    pub open: Option<bool>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
 }
@@ -708,6 +710,24 @@ fn push_search_clause<DB: Database>(
     if let Some(state) = search.state {
         next(query, "r.state = ");
         query.push_bind(state);
+    }
+    if let Some(open) = search.open {
+        next(
+            query,
+            if open {
+                "r.state IN ("
+            } else {
+                "r.state NOT IN ("
+            },
+        );
+        let mut separated = query.separated(", ");
+        for state in RequestState::ALL
+            .into_iter()
+            .filter(|state| !state.is_final())
+        {
+            separated.push_bind(state.as_str());
+        }
+        separated.push_unseparated(")");
     }
 }
 

@@ -464,6 +464,26 @@ pub async fn list_items(
     Ok(rows)
 }
 
+/// The review items about one person, newest first (item ids are time-ordered), older than
+/// the item `before`.
+pub async fn list_items_of_person(
+    db: &Db,
+    user: Uuid,
+    before: Option<Uuid>,
+    limit: u32,
+) -> StoreResult<Vec<ItemRow>> {
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(ITEM_SELECT);
+        query.push(" WHERE it.user_id = ").push_bind(user);
+        if let Some(before) = before {
+            query.push(" AND it.id < ").push_bind(before);
+        }
+        query.push(" ORDER BY it.id DESC LIMIT ").push_bind(i64::from(limit));
+        query.build_query_as::<ItemRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
 /// One item as written.
 pub struct ItemWrite {
     pub id: Uuid,

@@ -338,6 +338,14 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             ),
             true,
         ),
+        (
+            call(
+                Method::GET,
+                "/api/v1/users/{user}/access-review-items",
+                None,
+            ),
+            true,
+        ),
         (call(Method::GET, "/api/v1/users/{user}/tokens", None), true),
         (
             call(

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access_ended;
+mod admin_people;
 mod applications;
 mod assignments;
 mod audit;

@@ -453,6 +453,30 @@ pub struct ReviewItemPage {
     pub next_cursor: Option<String>,
 }
 
+/// A review item about one person, with the review it belongs to:
+/// `GET /api/v1/users/{id}/access-review-items`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PersonReviewItemView {
+    /// The review definition's name.
+    pub review_name: String,
+    pub instance_state: ReviewInstanceState,
+    /// When the instance ends (its last stage).
+    pub ends_at: DateTime<Utc>,
+    /// The item as administrators see it.
+    pub item: ReviewItemView,
+}
+
+/// One page of the review items about a person, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PersonReviewItemPage {
+    pub items: Vec<PersonReviewItemView>,
+    /// The `cursor` of the next page; null on the last page.
+    #[cfg_attr(feature = "server", schema(required = true))]
+    pub next_cursor: Option<String>,
+}
+
 /// The query of `GET /api/v1/access-review-instances/{id}/items`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]

@@ -103,6 +103,7 @@ pub fn query_pairs(filters: &RequestExportQuery) -> Vec<(&'static str, String)> 
             filters.requester_id.map(|id| id.to_string()),
         ),
         ("target_id", filters.target_id.map(|id| id.to_string())),
+        ("open", filters.open.map(|open| open.to_string())),
         ("created_after", filters.created_after.as_ref().map(instant)),
         (
             "created_before",

@@ -86,6 +86,7 @@ impl AuditFilterForm {
         }
         Ok(AuditExportQuery {
             actor_id,
+            about: None,
             target_type,
             target_id,
             action,
@@ -117,6 +118,7 @@ pub fn query_pairs(filters: &AuditExportQuery) -> Vec<(&'static str, String)> {
     let instant = |at: &DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     [
         ("actor_id", filters.actor_id.map(|id| id.to_string())),
+        ("about", filters.about.map(|id| id.to_string())),
         ("action", filters.action.as_ref().map(ToString::to_string)),
         (
             "target_type",

@@ -1,6 +1,7 @@
 //! What an instance shows: the instance with its progress, the instances of a definition or
 //! of a reviewer, and the items.
 
+use tessera_domain::UserId;
 use tessera_domain::page::PageQuery;
 use tessera_domain::review::{
     self, ItemAudience, ReviewInstanceView, ReviewItemView, ReviewProgress,
@@ -8,6 +9,7 @@ use tessera_domain::review::{
 use uuid::Uuid;
 
 use super::records::{all_items, definition_of, instance_of, item_of, person, with_grants};
+use crate::auth::AdminProof;
 use crate::auth::review_authz::{InstanceReader, OwnReviews, ReviewManager};
 use crate::error::{ApiError, ApiResult};
 use crate::service::page::{PageRequest, parse_search};
@@ -141,4 +143,52 @@ pub async fn list_items(
         .collect::<ApiResult<Vec<_>>>()?;
     with_grants(state, &instance, &mut items).await?;
     Ok(review::ReviewItemPage { items, next_cursor })
+}
+
+/// The review items about one person, newest first, each with its review's name and state,
+/// as administrators see them.
+pub async fn list_items_of_person(
+    _: &AdminProof,
+    state: &AppState,
+    user: UserId,
+    query: &PageQuery,
+) -> ApiResult<review::PersonReviewItemPage> {
+    if store::users::find_user(&state.db, *user.as_uuid())
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound("user"));
+    }
+    let page = PageRequest::parse(query)?;
+    let before = page.after_id()?;
+    let rows =
+        store::reviews::list_items_of_person(&state.db, *user.as_uuid(), before, page.fetch())
+            .await?;
+    let (rows, next_cursor) = page.finish(rows, |item| item.id.to_string());
+    let mut items = Vec::with_capacity(rows.len());
+    for item_row in &rows {
+        // Each item of one person is in an instance of its own (an instance reviews each
+        // person once).
+        let row = store::reviews::find_instance(&state.db, item_row.instance_id)
+            .await?
+            .ok_or(ApiError::NotFound("access review instance"))?;
+        let row = &row;
+        let instance = instance_of(row)?;
+        let mut view = [ReviewItemView::new(
+            &instance,
+            &item_of(item_row)?,
+            person(item_row),
+            row.resource_name.clone(),
+            ItemAudience::Administrator,
+        )];
+        with_grants(state, &instance, &mut view).await?;
+        let [item] = view;
+        items.push(review::PersonReviewItemView {
+            review_name: row.definition_name.clone(),
+            instance_state: instance.state(),
+            ends_at: instance.ends_at(),
+            item,
+        });
+    }
+    Ok(review::PersonReviewItemPage { items, next_cursor })
 }

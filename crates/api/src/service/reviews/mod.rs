@@ -28,7 +28,9 @@ pub use decisions::{ItemOutcome, accept_recommendations, decide, decide_many};
 pub use definitions::{
     create_definition, delete_definition, get_definition, list_definitions, replace_definition,
 };
-pub use instances::{get_instance, list_instances, list_items, list_own_instances};
+pub use instances::{
+    get_instance, list_instances, list_items, list_items_of_person, list_own_instances,
+};
 pub use policy_reviews::{delete_policy_review, get_policy_review, put_policy_review};
 pub(crate) use reroute::{Removal, reviewer_changes};
 pub use results::export_results;
