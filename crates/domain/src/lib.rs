@@ -20,6 +20,7 @@ pub mod request;
 pub mod review;
 pub mod roles;
 pub mod scim;
+pub mod team;
 pub mod token;
 pub mod user;
 pub mod values;

@@ -45,6 +45,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .service(me::get_me)
         .service(me::change_my_password)
         .service(me::list_my_reports)
+        .service(me::get_my_team)
         .service(users::list_users)
         .service(users::list_people)
         .service(users::create_user)

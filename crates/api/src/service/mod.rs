@@ -32,6 +32,7 @@ pub mod requests;
 pub mod reviews;
 pub mod scim;
 pub mod session;
+pub mod team;
 pub mod tokens;
 pub mod usage;
 pub mod users;

@@ -34,6 +34,7 @@ pub mod reviews;
 pub mod scim;
 pub mod search;
 pub mod sessions;
+pub mod team;
 pub mod tokens;
 pub mod usage;
 pub mod users;

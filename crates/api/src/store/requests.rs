@@ -19,7 +19,7 @@ use super::extensions::{NewExtensionCall, close_open_waits, insert_call};
 use super::notifications::{NewNotification, insert_notification};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
-const SELECT_REQUEST: &str = "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, \
+pub(super) const SELECT_REQUEST: &str = "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, \
      r.policy_id, r.policy_name, r.kind, r.state, r.requester_id, r.target_id, r.assignment_id, \
      r.justification, r.answers, r.ends_at, r.outcome, r.record, r.due_at, r.created_at, \
      r.updated_at, r.version \

@@ -656,6 +656,7 @@ fn calls(user: &str, token: &str, targets: &Targets) -> Vec<(Call, bool)> {
             false,
         ),
         (call(Method::GET, "/api/v1/me/reports", None), false),
+        (call(Method::GET, "/api/v1/me/team", None), false),
         (call(Method::GET, "/api/v1/me/notifications", None), false),
         (
             call(Method::POST, "/api/v1/me/notifications/{unseen}/read", None),

@@ -49,6 +49,7 @@ mod sign_in_limit;
 mod slapd;
 mod spa;
 mod store;
+mod team;
 mod tokens;
 mod user_lifecycle;
 mod users;
