@@ -152,6 +152,21 @@ def test_a_request_is_found_submitted_approved_delivered_and_given_up(
     expect(answer).to_have_accessible_description(re.compile(r"needs an answer", re.IGNORECASE))
     screenshot(page, "my-access-request-refused.png")
 
+    # An answer of the wrong form is refused by the server (the portal has no pattern engine of
+    # its own), next to the answer all the same.
+    answer.fill("12")
+    form.get_by_label("Justification").fill("I close the books this quarter.")
+    with page.expect_response(
+        lambda response: response.request.method == "POST"
+        and response.url.endswith("/api/v1/requests")
+    ) as refused:
+        form.get_by_role("button", name="Submit request").click()
+    assert refused.value.status == 422, refused.value.text()
+    expect(answer).to_have_attribute("aria-invalid", "true")
+    expect(answer).to_have_accessible_description(
+        re.compile(r"does not have the form this question expects", re.IGNORECASE)
+    )
+
     # Answered properly, it is submitted with an Idempotency-Key and waits for bob.
     answer.fill("12345")
     form.get_by_label("Justification").fill("I close the books this quarter.")

@@ -244,7 +244,7 @@ fn check_text(
     // The pattern is checked last, on an answer otherwise fine, to report one thing to fix.
     if let Some(pattern) = pattern
         && errors.len() == before
-        && !pattern.matches(text)
+        && pattern.matches(text) == Some(false)
     {
         errors.add(field, pattern.expectation());
     }
@@ -555,7 +555,7 @@ mod tests {
                         (AnswerFormat::ShortText { pattern } | AnswerFormat::LongText { pattern }, AnswerValue::Text(text)) => {
                             prop_assert!(!text.trim().is_empty());
                             if let Some(pattern) = pattern {
-                                prop_assert!(pattern.matches(text));
+                                prop_assert_eq!(pattern.matches(text), Some(true));
                             }
                         }
                         (AnswerFormat::SingleChoice { choices }, AnswerValue::Choice(choice)) => {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+#[cfg(not(target_arch = "wasm32"))]
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,7 @@ pub const PATTERN_MAX_LEN: usize = 500;
 pub const PATTERN_GUIDE_MAX_LEN: usize = 200;
 /// Compiled size above which a pattern is refused as too complex. Matching is linear in the
 /// answer's length whatever the pattern (the `regex` crate never backtracks); this bounds memory.
+#[cfg(not(target_arch = "wasm32"))]
 const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
 
 /// What the requester provides, as an administrator writes it.
@@ -175,9 +177,15 @@ impl fmt::Display for QuestionId {
 
 /// A regular expression a whole text answer must match, with how requesters are told about
 /// it (a hint in words and an example). Compiled once, when the policy is validated.
+///
+/// Only where there is a pattern engine: natively, so on the server. The portal's WebAssembly
+/// leaves the engine out (it would be a large part of the first download), keeps the pattern
+/// as text and lets the server judge its syntax, its example and the answers; the server's
+/// refusal names the field, and the portal shows it there as it shows its own.
 #[derive(Clone, Debug)]
 pub struct AnswerPattern {
     source: String,
+    #[cfg(not(target_arch = "wasm32"))]
     whole: Regex,
     hint: Option<String>,
     example: Option<String>,
@@ -196,10 +204,14 @@ impl AnswerPattern {
             )));
         }
         // Compiled on its own first: wrapped, `a)|(b` would compile and mean something else.
-        compile(source)?;
-        let whole = compile(&format!(r"\A(?:{source})\z"))?;
+        #[cfg(not(target_arch = "wasm32"))]
+        let whole = {
+            compile(source)?;
+            compile(&format!(r"\A(?:{source})\z"))?
+        };
         Ok(Self {
             source: source.to_string(),
+            #[cfg(not(target_arch = "wasm32"))]
             whole,
             hint: None,
             example: None,
@@ -213,7 +225,7 @@ impl AnswerPattern {
         example: Option<String>,
     ) -> Result<Self, ValueError> {
         if let Some(example) = &example
-            && !self.matches(example)
+            && self.matches(example) == Some(false)
         {
             return Err(ValueError("does not match the answer pattern".into()));
         }
@@ -255,9 +267,18 @@ impl AnswerPattern {
         }
     }
 
-    /// Whether the whole of `answer` matches, not just a part of it.
-    pub fn matches(&self, answer: &str) -> bool {
-        self.whole.is_match(answer)
+    /// Whether the whole of `answer` matches, not just a part of it; `None` where there is no
+    /// engine to tell (in the portal), and the server decides.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn matches(&self, answer: &str) -> Option<bool> {
+        Some(self.whole.is_match(answer))
+    }
+
+    /// Whether the whole of `answer` matches, not just a part of it; `None` where there is no
+    /// engine to tell (in the portal), and the server decides.
+    #[cfg(target_arch = "wasm32")]
+    pub fn matches(&self, _answer: &str) -> Option<bool> {
+        None
     }
 }
 
@@ -269,6 +290,7 @@ impl PartialEq for AnswerPattern {
 
 impl Eq for AnswerPattern {}
 
+#[cfg(not(target_arch = "wasm32"))]
 fn compile(pattern: &str) -> Result<Regex, ValueError> {
     RegexBuilder::new(pattern)
         .size_limit(PATTERN_SIZE_LIMIT)
@@ -276,6 +298,7 @@ fn compile(pattern: &str) -> Result<Regex, ValueError> {
         .map_err(|error| ValueError(describe_regex_error(&error)))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn describe_regex_error(error: &regex::Error) -> String {
     match error {
         regex::Error::Syntax(report) => {

@@ -204,6 +204,8 @@ fn refusals_name_the_fields_the_api_would_name() {
     );
 }
 
+/// Natively, as on the server. The portal's WebAssembly has no pattern engine and leaves this to
+/// the server, whose refusal names the same field (e2e/test_my_access.py checks it shows there).
 #[test]
 fn an_answer_not_matching_its_pattern_is_refused_at_the_answer() {
     let form = RequestForm {
