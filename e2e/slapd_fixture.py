@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 BASE = "dc=example,dc=org"
@@ -182,3 +183,13 @@ class Slapd:
             for line in found.stdout.splitlines()
             if line.lower().startswith(prefix)
         ]
+
+
+def running_slapd() -> Iterator[Slapd]:
+    """A started directory for a module's tests, stopped and removed afterwards."""
+    directory = Slapd()
+    try:
+        directory.run()
+        yield directory
+    finally:
+        directory.cleanup()

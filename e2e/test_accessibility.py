@@ -26,7 +26,7 @@ from playwright.sync_api import Page, expect
 from accessibility import describe, violations
 from conftest import AdminApi, User, demo_user, open_account_menu, serving
 from review_helpers import api, screenshot
-from slapd_fixture import PEOPLE, ROOT_DN, ROOT_PASSWORD, Slapd
+from slapd_fixture import PEOPLE, ROOT_DN, ROOT_PASSWORD, Slapd, running_slapd
 from tessera_server import TesseraServer, web_dir
 
 SIZES = {"desktop": (1280, 800), "phone": (375, 812)}
@@ -58,12 +58,7 @@ def admin_api(tessera: TesseraServer) -> AdminApi:
 
 @pytest.fixture(scope="module")
 def slapd() -> Iterator[Slapd]:
-    directory = Slapd()
-    try:
-        directory.run()
-        yield directory
-    finally:
-        directory.cleanup()
+    yield from running_slapd()
 
 
 def api_as(tessera: TesseraServer, user: User) -> requests.Session:

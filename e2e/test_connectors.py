@@ -21,7 +21,7 @@ import requests
 from playwright.sync_api import Locator, Page, expect
 
 from conftest import AdminApi, User, demo_user, serving, sign_out
-from slapd_fixture import PEOPLE, ROOT_DN, ROOT_PASSWORD, Slapd
+from slapd_fixture import PEOPLE, ROOT_DN, ROOT_PASSWORD, Slapd, running_slapd
 from tessera_server import TesseraServer, web_dir
 from test_admin_assignments import post, screenshot, sign_in
 
@@ -57,12 +57,7 @@ def admin_api(tessera: TesseraServer) -> AdminApi:
 
 @pytest.fixture(scope="module")
 def slapd() -> Iterator[Slapd]:
-    directory = Slapd()
-    try:
-        directory.run()
-        yield directory
-    finally:
-        directory.cleanup()
+    yield from running_slapd()
 
 
 # -- helpers -------------------------------------------------------------------------------------
