@@ -26,6 +26,17 @@ pub(crate) fn policy_of(definition: &str, id: Uuid) -> ApiResult<ValidPolicy> {
     serde_json::from_str(definition).map_err(|_| corrupt("policy", id))
 }
 
+/// When `request`'s current stage must be decided: `None` unless it waits for approval.
+pub(crate) fn decide_by(request: &Request) -> Option<DateTime<Utc>> {
+    if request.state() != RequestState::PendingApproval {
+        return None;
+    }
+    request
+        .current_stage()
+        .and_then(|index| request.stages().get(index))
+        .and_then(|stage| stage.deadline_at())
+}
+
 /// What to write for `request` after a transition.
 pub(crate) fn write_of(
     request: &Request,
@@ -51,6 +62,7 @@ pub(crate) fn write_of(
         state: request.state().as_str(),
         record: serde_json::to_string(&record).map_err(|_| ApiError::Internal)?,
         due_at,
+        decide_by: decide_by(request),
         outcome,
         approvers: request
             .current_approvers()

@@ -50,6 +50,14 @@ impl AppState {
             .await
             .map_err(StartupError::Database)?;
         db.migrate().await.map_err(StartupError::Migrations)?;
+        // Requests that waited for approval before migration 0025 get their decide-by moment.
+        crate::store::requests::fill_decide_by(&db, |row| {
+            crate::request_record::request_of(row)
+                .ok()
+                .and_then(|request| crate::request_record::decide_by(&request))
+        })
+        .await
+        .map_err(StartupError::Database)?;
         let keys = SessionKeys::load_or_create(&db)
             .await
             .map_err(StartupError::Database)?;

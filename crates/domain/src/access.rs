@@ -371,6 +371,19 @@ pub enum ApprovalList {
     History,
 }
 
+/// The order of an approvals list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalSort {
+    /// The newest request first.
+    #[default]
+    Newest,
+    /// The request whose current stage must be decided soonest first: past that moment the
+    /// request ends undecided. Only for the `pending` list.
+    DecideBy,
+}
+
 /// The query of `GET /api/v1/me/approvals`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
@@ -379,6 +392,8 @@ pub enum ApprovalList {
 pub struct ApprovalQuery {
     #[cfg_attr(feature = "server", param(inline))]
     pub list: Option<ApprovalList>,
+    #[cfg_attr(feature = "server", param(inline))]
+    pub sort: Option<ApprovalSort>,
     #[cfg_attr(feature = "server", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     #[cfg_attr(feature = "server", param(max_length = 512))]

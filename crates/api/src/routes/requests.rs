@@ -2,8 +2,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use tessera_domain::RequestId;
 use tessera_domain::access::{
-    ApprovalQuery, CancelInput, DecisionInput, NewRequestInput, RequestExportQuery, RequestPage,
-    RequestQuery, RequestView,
+    ApprovalList, ApprovalQuery, ApprovalSort, CancelInput, DecisionInput, NewRequestInput,
+    RequestExportQuery, RequestPage, RequestQuery, RequestView,
 };
 use tessera_domain::page::PageQuery;
 use tessera_domain::problem::Problem;
@@ -170,14 +170,14 @@ pub async fn list_my_requests(
 }
 
 /// The caller's approvals: `pending` (waiting for their decision) or `history` (requests they
-/// decided), newest first.
+/// decided), newest first, or with `sort=decide_by` the pending ones to decide soonest first.
 #[utoipa::path(
     operation_id = "list_my_approvals",
     tag = "requests",
     params(ApprovalQuery),
     responses(
         (status = 200, description = "One page of requests", body = RequestPage),
-        (status = 400, description = "A bad list, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad list, sort, limit or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -188,12 +188,27 @@ pub async fn list_my_approvals(
     query: Query<ApprovalQuery>,
 ) -> ApiResult<HttpResponse> {
     let own = request_authz::own_requests(&actor);
-    let list = OwnList::from(query.0.list.unwrap_or_default());
+    let list = query.0.list.unwrap_or_default();
     let page_query = PageQuery {
         limit: query.0.limit,
         cursor: query.0.cursor.clone(),
     };
-    let page = service::requests::list(&state, &own, list, false, &page_query).await?;
+    let page = match (query.0.sort.unwrap_or_default(), list) {
+        (ApprovalSort::Newest, _) => {
+            service::requests::list(&state, &own, OwnList::from(list), false, &page_query).await?
+        }
+        (ApprovalSort::DecideBy, ApprovalList::Pending) => {
+            service::requests::list_pending_by_deadline(&state, &own, &page_query).await?
+        }
+        (ApprovalSort::DecideBy, ApprovalList::History) => {
+            return Err(ApiError::BadRequest {
+                field: Some("sort".into()),
+                message: "decide_by orders only the pending list: decided requests have no \
+                          deadline"
+                    .into(),
+            });
+        }
+    };
     Ok(HttpResponse::Ok().json(page))
 }
 

@@ -21,8 +21,8 @@ use super::{Conn, Db, StoreError, StoreResult, Tx, on_db, push_ids, select};
 
 pub(super) const SELECT_REQUEST: &str = "SELECT r.id, r.package_id, p.name AS package_name, p.catalog_id, \
      r.policy_id, r.policy_name, r.kind, r.state, r.requester_id, r.target_id, r.assignment_id, \
-     r.justification, r.answers, r.ends_at, r.outcome, r.record, r.due_at, r.created_at, \
-     r.updated_at, r.version \
+     r.justification, r.answers, r.ends_at, r.outcome, r.record, r.due_at, r.decide_by, \
+     r.created_at, r.updated_at, r.version \
      FROM requests r JOIN access_packages p ON p.id = r.package_id";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -46,6 +46,8 @@ pub struct RequestRow {
     pub outcome: Option<String>,
     pub record: String,
     pub due_at: Option<DateTime<Utc>>,
+    /// The current stage's deadline while the request waits for approval.
+    pub decide_by: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -67,6 +69,8 @@ pub struct RequestWrite {
     pub state: &'static str,
     pub record: String,
     pub due_at: Option<DateTime<Utc>>,
+    /// The current stage's deadline; `None` unless pending approval.
+    pub decide_by: Option<DateTime<Utc>>,
     pub outcome: Option<String>,
     /// Who may decide now; empty unless pending approval.
     pub approvers: Vec<Uuid>,
@@ -193,9 +197,9 @@ pub async fn insert_request(
         sqlx::query(
             "INSERT INTO requests (id, package_id, policy_id, policy_name, kind, state, \
              requester_id, target_id, assignment_id, justification, answers, ends_at, outcome, \
-             record, due_at, created_at, updated_at, version) \
+             record, due_at, decide_by, created_at, updated_at, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $16, 1)",
+             $17, $17, 1)",
         )
         .bind(new.id)
         .bind(new.package_id)
@@ -212,6 +216,7 @@ pub async fn insert_request(
         .bind(new.write.outcome.as_deref())
         .bind(&new.write.record)
         .bind(new.write.due_at)
+        .bind(new.write.decide_by)
         .bind(new.write.now)
         .execute(&mut *conn)
         .await?;
@@ -326,7 +331,8 @@ pub(crate) async fn update_request_in<'c>(
     on_db!(&mut conn, conn => {
         let changed = sqlx::query(
             "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
-             updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+             updated_at = $5, version = version + 1, decide_by = $8 \
+             WHERE id = $6 AND version = $7",
         )
         .bind(write.state)
         .bind(&write.record)
@@ -335,6 +341,7 @@ pub(crate) async fn update_request_in<'c>(
         .bind(write.now)
         .bind(id)
         .bind(version)
+        .bind(write.decide_by)
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -504,7 +511,8 @@ pub async fn deliver_request(
         };
         sqlx::query(
             "UPDATE requests SET state = $1, record = $2, due_at = $3, outcome = $4, \
-             assignment_id = COALESCE($5, assignment_id), updated_at = $6 WHERE id = $7",
+             assignment_id = COALESCE($5, assignment_id), updated_at = $6, decide_by = $8 \
+             WHERE id = $7",
         )
         .bind(write.state)
         .bind(&write.record)
@@ -513,6 +521,7 @@ pub async fn deliver_request(
         .bind(assignment_id)
         .bind(write.now)
         .bind(id)
+        .bind(write.decide_by)
         .execute(&mut *conn)
         .await?;
         replace_approvers(&mut *conn, id, &write.approvers).await?;
@@ -641,6 +650,75 @@ pub async fn list_requests(
         query.build_query_as::<RequestRow>().fetch_all(pool).await
     })?;
     Ok(rows)
+}
+
+/// A page of the requests waiting for `user`'s decision, the one to decide soonest first,
+/// after the cursor `after` (a decide-by moment and an id). A request without a decide-by (its
+/// stored record could not be read at start-up) is left out: it could not be shown anyway.
+pub async fn list_awaiting_decision_by_deadline(
+    db: &Db,
+    user: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: u32,
+) -> StoreResult<Vec<RequestRow>> {
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        query
+            .push(
+                " WHERE r.state = 'pending_approval' AND r.decide_by IS NOT NULL AND r.id IN \
+                 (SELECT request_id FROM request_approvers WHERE user_id = ",
+            )
+            .push_bind(user)
+            .push(")");
+        if let Some((decide_by, id)) = after {
+            query
+                .push(" AND (r.decide_by > ")
+                .push_bind(decide_by)
+                .push(" OR (r.decide_by = ")
+                .push_bind(decide_by)
+                .push(" AND r.id > ")
+                .push_bind(id)
+                .push("))");
+        }
+        query
+            .push(" ORDER BY r.decide_by, r.id LIMIT ")
+            .push_bind(i64::from(limit));
+        query.build_query_as::<RequestRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// Writes the decide-by moment of every request waiting for approval that has none: those
+/// that were waiting when the column arrived (migration 0025). `decide_by` reads it from a
+/// stored row; rows it cannot read are skipped. Safe to run from several replicas at once:
+/// each writes the same value, and only where none is yet. Returns how many it wrote.
+pub async fn fill_decide_by(
+    db: &Db,
+    decide_by: impl Fn(&RequestRow) -> Option<DateTime<Utc>>,
+) -> StoreResult<u64> {
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(SELECT_REQUEST);
+        query.push(" WHERE r.state = 'pending_approval' AND r.decide_by IS NULL");
+        query.build_query_as::<RequestRow>().fetch_all(pool).await
+    })?;
+    let mut written = 0;
+    for row in &rows {
+        let Some(at) = decide_by(row) else { continue };
+        let done = on_db!(db.writer(), pool => {
+            sqlx::query(
+                "UPDATE requests SET decide_by = $1 \
+                 WHERE id = $2 AND version = $3 AND decide_by IS NULL",
+            )
+            .bind(at)
+            .bind(row.id)
+            .bind(row.version)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        written += done;
+    }
+    Ok(written)
 }
 
 /// What the request list of administrators and catalog managers filters on.

@@ -7,6 +7,7 @@ mod helpers;
 mod access_ended;
 mod admin_people;
 mod applications;
+mod approval_order;
 mod assignments;
 mod audit;
 mod authz;

@@ -62,16 +62,18 @@ pub async fn mine(page: &PageQuery) -> Result<RequestPage, ApiError> {
     client::get("/me/requests", Some(page)).await
 }
 
-/// `GET /api/v1/me/approvals?list=`: waiting for one's decision, or decided by one.
+/// `GET /api/v1/me/approvals?list=&sort=`: waiting for one's decision, the one to decide
+/// soonest first, or decided by one, newest first.
 pub async fn approvals(list: ApprovalList, page: &PageQuery) -> Result<RequestPage, ApiError> {
-    let list = match list {
-        ApprovalList::Pending => "pending",
-        ApprovalList::History => "history",
+    let (list, sort) = match list {
+        ApprovalList::Pending => ("pending", "decide_by"),
+        ApprovalList::History => ("history", "newest"),
     };
     client::get_with(
         "/me/approvals",
         &[
             ("list", list.to_string()),
+            ("sort", sort.to_string()),
             (
                 "limit",
                 page.limit.map(|l| l.to_string()).unwrap_or_default(),

@@ -94,6 +94,8 @@ fn PendingApprovals() -> impl IntoView {
             .await
             .map(|page| (page.items, page.next_cursor))
     });
+    // The server pages them soonest deadline first; sorting what is loaded keeps that order
+    // for requests without a deadline too.
     let sorted = Memo::new(move |_| pending.with_items(|all| by_deadline(all)));
     // The request in the details pane: the one the address names, else the most urgent.
     let shown = Memo::new(move |_| {

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use tessera_domain::access::{
     ApprovalList, DecisionView, ExtensionCallView, RequestPage, RequestView, StageView,
     TimelineEntry, WaitingFor,
@@ -15,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::request_authz::{OwnRequests, RequestReader};
 use crate::error::ApiResult;
 use crate::request_record::{corrupt, request_of};
-use crate::service::page::PageRequest;
+use crate::service::page::{PageRequest, not_a_cursor};
 use crate::state::AppState;
 use crate::store;
 use crate::store::extensions::CallRow;
@@ -71,6 +72,46 @@ pub async fn list(
         items.push(request_view(state, row).await?);
     }
     Ok(RequestPage { items, next_cursor })
+}
+
+/// A page of the requests waiting for the actor's decision, the one whose current stage must
+/// be decided soonest first. The cursor is the last row's decide-by moment and id.
+pub async fn list_pending_by_deadline(
+    state: &AppState,
+    own: &OwnRequests,
+    query: &tessera_domain::page::PageQuery,
+) -> ApiResult<RequestPage> {
+    let page = PageRequest::parse(query)?;
+    let after = page.after.as_deref().map(deadline_cursor_of).transpose()?;
+    let rows = store::requests::list_awaiting_decision_by_deadline(
+        &state.db,
+        *own.user().as_uuid(),
+        after,
+        page.fetch(),
+    )
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, deadline_cursor);
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(request_view(state, row).await?);
+    }
+    Ok(RequestPage { items, next_cursor })
+}
+
+/// The sort key a deadline-ordered page ends on: `<decide-by, RFC 3339> <id>`.
+fn deadline_cursor(row: &RequestRow) -> String {
+    let at = row
+        .decide_by
+        .map(|at| at.to_rfc3339_opts(SecondsFormat::Nanos, true))
+        .unwrap_or_default();
+    format!("{at} {}", row.id)
+}
+
+fn deadline_cursor_of(key: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
+    let (at, id) = key.split_once(' ').ok_or_else(not_a_cursor)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| not_a_cursor())?;
+    let id = Uuid::parse_str(id).map_err(|_| not_a_cursor())?;
+    Ok((at.with_timezone(&Utc), id))
 }
 
 /// The request as people read it: names instead of ids, stages, and a timeline.
