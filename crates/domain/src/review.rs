@@ -116,7 +116,7 @@ pub use view::{
     ReviewInstanceView, ReviewItemPage, ReviewItemQuery, ReviewItemView, ReviewProgress,
     ReviewResultsQuery, StageDecision,
 };
-pub use view::{FinalOutcomeView, GrantView, OutcomeBasisView, StopView};
+pub use view::{FinalOutcomeView, GrantView, LatestInstance, OutcomeBasisView, StopView};
 
 #[cfg(test)]
 mod tests;

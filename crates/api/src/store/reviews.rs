@@ -342,6 +342,41 @@ pub async fn list_instances(
     Ok(rows)
 }
 
+/// The newest instance of a definition, with how many items it has and how many of them
+/// have an outcome.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LatestInstanceRow {
+    pub id: Uuid,
+    pub definition_id: Uuid,
+    #[sqlx(try_from = "&'a str")]
+    pub state: ReviewInstanceState,
+    pub items: i64,
+    pub decided: i64,
+}
+
+/// The newest instance of each of `definitions` that has one, in one query.
+pub async fn latest_instances(
+    db: &Db,
+    definitions: &[Uuid],
+) -> StoreResult<Vec<LatestInstanceRow>> {
+    if definitions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(
+            "SELECT i.id, i.definition_id, i.state, \
+             (SELECT COUNT(*) FROM review_items t WHERE t.instance_id = i.id) AS items, \
+             (SELECT COUNT(*) FROM review_items t WHERE t.instance_id = i.id \
+              AND t.outcome <> 'not_reviewed') AS decided \
+             FROM review_instances i WHERE NOT EXISTS (SELECT 1 FROM review_instances n \
+             WHERE n.definition_id = i.definition_id AND n.id > i.id) AND i.definition_id IN ",
+        );
+        push_ids(&mut query, definitions);
+        query.build_query_as::<LatestInstanceRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
 /// How many in-progress instances have items waiting for the user.
 pub async fn count_reviews_waiting(db: &Db, user: Uuid) -> StoreResult<i64> {
     let (count,): (i64,) = on_db!(db, pool => sqlx::query_as(

@@ -112,6 +112,23 @@ async fn members(app: &TestApp, group: Uuid) -> Vec<String> {
     names
 }
 
+/// The newest instance of definition `definition` as the list of definitions shows it.
+async fn latest_in_list(session: &Session, definition: &str) -> Value {
+    let page: Value = session
+        .get("/api/v1/access-reviews")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == definition)
+        .unwrap_or_else(|| panic!("{definition} is not listed: {page}"));
+    listed["latest_instance"].clone()
+}
+
 async fn set_manager(app: &TestApp, user: &Session, manager: &Session) {
     let response = app
         .admin
@@ -149,6 +166,8 @@ on_both_backends! {
 
         let definition = create(&app.admin, &manager_review(group, &app.admin.id(), json!({"auto_apply": true}))).await;
         assert_eq!(definition["occurrences_started"], 0);
+        let listed = latest_in_list(&app.admin, &id(&definition)).await;
+        assert!(listed.is_null(), "nothing has started yet: {listed}");
         let state = app.state().await;
         assert_eq!(run_due_reviews(&state, Utc::now()).await.unwrap(), 0, "not yet");
         let start = Utc::now() + Duration::minutes(1);
@@ -189,6 +208,8 @@ on_both_backends! {
         assert_eq!(approved["decision"]["verdict"], "approve");
         let denied: Value = decide(&maria, item_of(&marias, "bob"), "deny", Some("left the team")).await.json().await.unwrap();
         assert_eq!(denied["decision"]["verdict"], "deny");
+        let listed = latest_in_list(&app.admin, &id(&definition)).await;
+        assert_eq!(listed, json!({"id": instance, "state": "in_progress", "items": 3, "decided": 2}));
         assert_eq!(decide(&dave, &daves[0], "deny", Some("no longer needed")).await.status(), 200);
 
         let end = start + Duration::days(8);
@@ -355,6 +376,13 @@ on_both_backends! {
         run_due_reviews(&state, second + Duration::days(7)).await.unwrap();
         let history: Value = owner.get(&format!("/api/v1/access-reviews/{}/instances", id(&definition))).await.json().await.unwrap();
         assert_eq!(history["items"].as_array().unwrap().len(), 2, "{history}");
+        let newest = &history["items"][0];
+        assert_ne!(newest["id"], json!(instance), "the second one is the newest");
+        let listed = latest_in_list(&owner, &id(&definition)).await;
+        assert_eq!(listed["id"], newest["id"], "the list shows the newest instance");
+        assert_eq!(listed["state"], newest["state"]);
+        assert_eq!(listed["items"], newest["progress"]["total"]);
+        assert_eq!(listed["decided"], newest["progress"]["decided"]);
         let read: Value = owner.get(&format!("/api/v1/access-reviews/{}", id(&definition))).await.json().await.unwrap();
         assert_eq!(read["occurrences_started"], 2);
         assert_eq!(read["next_start_at"], Value::Null);

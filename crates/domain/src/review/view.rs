@@ -35,6 +35,24 @@ pub struct ReviewDefinitionView {
     pub next_start_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The newest instance, in the list of definitions (`GET /api/v1/access-reviews`):
+    /// absent before the first one starts, and in the answers about one definition, whose
+    /// instances `GET /api/v1/access-reviews/{id}/instances` lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_instance: Option<LatestInstance>,
+}
+
+/// A definition's newest instance, as the list of definitions shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct LatestInstance {
+    pub id: ReviewInstanceId,
+    pub state: ReviewInstanceState,
+    /// How many people's access it reviews.
+    pub items: usize,
+    /// How many of them have an outcome other than "not reviewed" (the final one once
+    /// completed).
+    pub decided: usize,
 }
 
 impl ReviewDefinitionView {
@@ -56,6 +74,7 @@ impl ReviewDefinitionView {
                 .map(|occurrence| occurrence.starts_at),
             created_at,
             updated_at,
+            latest_instance: None,
         }
     }
 }

@@ -10,8 +10,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
 use tessera_domain::review::{
-    EndInput, ResourcesInput, ReviewDefinitionView, ReviewInstanceView, ReviewItemView,
-    ScheduleInput,
+    EndInput, LatestInstance, ResourcesInput, ReviewDefinitionView, ReviewInstanceView,
+    ReviewItemView, ScheduleInput,
 };
 use tessera_domain::{ReviewDefinitionId, ReviewInstanceId};
 
@@ -59,34 +59,23 @@ fn next_start(view: &ReviewDefinitionView) -> AnyView {
 }
 
 /// The state and progress of a definition's latest instance, for the list of definitions.
-#[component]
-fn LatestInstance(id: ReviewDefinitionId) -> impl IntoView {
-    let latest = LocalResource::new(move || async move {
-        let first = tessera_domain::page::PageQuery {
-            limit: Some(1),
-            cursor: None,
-        };
-        api::reviews::instances(id, &first)
-            .await
-            .map(|page| page.items.into_iter().next())
-    });
-    view! {
-        <Suspense fallback=|| view! { <span class="item-meta">"Loading…"</span> }>
-            {move || Suspend::new(async move {
-                match latest.await {
-                    Ok(Some(instance)) => view! {
-                        <A href=instance_href(instance.id)>
-                            <span class=state_badge(instance.state)>{state_label(instance.state)}</span>
-                        </A>
-                        " "
-                        {progress_bar(instance.progress)}
-                    }
-                    .into_any(),
-                    Ok(None) => view! { <span class="item-meta">"Not started yet"</span> }.into_any(),
-                    Err(_) => view! { <span class="item-meta">"Could not be read"</span> }.into_any(),
-                }
-            })}
-        </Suspense>
+fn latest_instance(latest: Option<LatestInstance>) -> AnyView {
+    match latest {
+        Some(instance) => {
+            let text = format!("{} of {} decided", instance.decided, instance.items);
+            view! {
+                <A href=instance_href(instance.id)>
+                    <span class=state_badge(instance.state)>{state_label(instance.state)}</span>
+                </A>
+                " "
+                <span class="review-progress">
+                    <progress max=instance.items.max(1) value=instance.decided aria-hidden="true"></progress>
+                    <span>{text}</span>
+                </span>
+            }
+            .into_any()
+        }
+        None => view! { <span class="item-meta">"Not started yet"</span> }.into_any(),
     }
 }
 
@@ -147,7 +136,7 @@ pub fn AdminReviewsPage() -> impl IntoView {
                                                 </th>
                                                 <td>{scope_summary(&view.definition.scope)}</td>
                                                 <td>{schedule_summary(&view.definition.schedule)}</td>
-                                                <td><LatestInstance id=view.id /></td>
+                                                <td>{latest_instance(view.latest_instance)}</td>
                                                 <td>{next_start(&view)}</td>
                                             </tr>
                                         }

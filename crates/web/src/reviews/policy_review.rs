@@ -25,7 +25,7 @@ enum Showing {
     /// Whether the policy carries a review, and what it is.
     Review,
     /// The editor, for the stored review or a new one.
-    Editor(Option<ReviewDefinitionView>),
+    Editor(Option<Box<ReviewDefinitionView>>),
 }
 
 #[component]
@@ -74,7 +74,7 @@ pub fn PolicyReviewSection(
             {move || match showing.get() {
                 Showing::Editor(existing) => view! {
                     <ReviewEditor
-                        existing=existing
+                        existing=existing.map(|view| *view)
                         policy=target
                         on_saved=Callback::new(move |_| {
                             notice.set(Some("The access review was saved."));
@@ -173,7 +173,7 @@ fn CarriedReview(
                     class="btn btn-secondary"
                     on:click=move |_| {
                         notice.set(None);
-                        showing.set(Showing::Editor(Some(stored.get_value())));
+                        showing.set(Showing::Editor(Some(Box::new(stored.get_value()))));
                     }
                 >
                     "Change the access review"

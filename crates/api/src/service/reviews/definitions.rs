@@ -1,13 +1,15 @@
 //! Review definitions: create, read, list, replace, delete.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use tessera_domain::ReviewDefinitionId;
 use tessera_domain::page::PageQuery;
 use tessera_domain::problem::ProblemCode;
 use tessera_domain::review::{
-    self, ReviewDefinitionInput, ReviewDefinitionView, ReviewManagers, ReviewReferenceTarget,
-    ValidReviewDefinition,
+    self, LatestInstance, ReviewDefinitionInput, ReviewDefinitionView, ReviewManagers,
+    ReviewReferenceTarget, ValidReviewDefinition,
 };
+use tessera_domain::{ReviewDefinitionId, ReviewInstanceId};
 use uuid::Uuid;
 
 use super::records::{definition_of, json};
@@ -159,9 +161,28 @@ pub async fn list_definitions(
     let rows = store::reviews::list_definitions(&state.db, owner, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
     let now = Utc::now();
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut latest: HashMap<Uuid, LatestInstance> =
+        store::reviews::latest_instances(&state.db, &ids)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let instance = LatestInstance {
+                    id: ReviewInstanceId::from_uuid(row.id),
+                    state: row.state,
+                    items: usize::try_from(row.items).unwrap_or_default(),
+                    decided: usize::try_from(row.decided).unwrap_or_default(),
+                };
+                (row.definition_id, instance)
+            })
+            .collect();
     let items = rows
         .iter()
-        .map(|row| definition_view(row, now))
+        .map(|row| {
+            let mut view = definition_view(row, now)?;
+            view.latest_instance = latest.remove(&row.id);
+            Ok(view)
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(review::ReviewDefinitionPage { items, next_cursor })
 }
