@@ -63,7 +63,7 @@ build_portal() {
 }
 if [ "${TEST_ALL_PARALLEL:-1}" != 0 ]; then
   step "portal build started in the background"
-  # In a session of its own, so that a failing run stops the whole build (see stop_portal_build).
+  # In a session of its own, so that a failing run stops the whole build (see stop_background).
   setsid bash -c 'started=$SECONDS
     CARGO_TARGET_DIR="$1/portal" scripts/build-web.sh || exit
     echo "==> portal build took $((SECONDS - started)) s"' build-web "$target_dir" \
