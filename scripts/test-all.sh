@@ -34,11 +34,15 @@ print_times() {
 
 # Every runner's output also goes to this log, to print one total at the end.
 log="$(mktemp)"
-trap 'status=$?; stop_portal_build; print_times; rm -f "$log" "${portal_log:-}"; exit $status' EXIT
-stop_portal_build() {
-  if [ -n "${portal_pid:-}" ] && kill -0 "$portal_pid" 2>/dev/null; then
-    kill -- "-$portal_pid" 2>/dev/null || true
-  fi
+trap 'status=$?; stop_background; print_times; rm -f "$log" "${portal_log:-}" "${fuzz_log:-}"; exit $status' EXIT
+# Stops what still runs in the background (each in a session of its own) when the run ends early.
+stop_background() {
+  local pid
+  for pid in "${portal_pid:-}" "${fuzz_pid:-}"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -- "-$pid" 2>/dev/null || true
+    fi
+  done
 }
 
 step "tools"
@@ -59,7 +63,7 @@ build_portal() {
 }
 if [ "${TEST_ALL_PARALLEL:-1}" != 0 ]; then
   step "portal build started in the background"
-  # In a session of its own, so that a failing run stops the whole build (see stop_portal_build).
+  # In a session of its own, so that a failing run stops the whole build (see stop_background).
   setsid bash -c 'started=$SECONDS
     CARGO_TARGET_DIR="$1/portal" scripts/build-web.sh || exit
     echo "==> portal build took $((SECONDS - started)) s"' build-web "$target_dir" \
@@ -94,6 +98,17 @@ step "unit and API tests (SQLite and PostgreSQL)"
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 cargo test -p tessera-domain -p tessera-api -p tessera-web --locked 2>&1 | tee -a "$log"
 
+# Schemathesis needs only the server binary, which the test build just made: it fuzzes its own
+# server while the portal build finishes and the browser tests run. TEST_ALL_PARALLEL=0 runs
+# it after the browser tests instead.
+fuzz_log="$(mktemp)"
+fuzz_pid=""
+if [ "${TEST_ALL_PARALLEL:-1}" != 0 ]; then
+  step "schemathesis started in the background"
+  setsid e2e/schemathesis.sh >"$fuzz_log" 2>&1 </dev/null &
+  fuzz_pid=$!
+fi
+
 if [ -n "$portal_pid" ]; then
   step "portal build (waiting for the background build)"
   portal_status=0
@@ -109,12 +124,27 @@ else
   build_portal
 fi
 
-step "browser tests and schemathesis against the real binary"
+step "browser tests against the real binary"
 [ -x "$target_dir/debug/tessera" ] || {
   echo "the test build left no $target_dir/debug/tessera" >&2
   exit 1
 }
-e2e/run.sh 2>&1 | tee -a "$log"
+if [ -n "$fuzz_pid" ]; then
+  browser_status=0
+  E2E_SCHEMATHESIS=0 e2e/run.sh 2>&1 | tee -a "$log" || browser_status=$?
+
+  step "schemathesis (waiting for the background run)"
+  fuzz_status=0
+  wait "$fuzz_pid" || fuzz_status=$?
+  fuzz_pid=""
+  tee -a "$log" <"$fuzz_log"
+  if [ "$browser_status" -ne 0 ] || [ "$fuzz_status" -ne 0 ]; then
+    echo "browser tests: exit $browser_status; schemathesis: exit $fuzz_status" >&2
+    exit 1
+  fi
+else
+  e2e/run.sh 2>&1 | tee -a "$log"
+fi
 
 # One closing line for the whole run: Rust tests, browser tests and schemathesis cases.
 awk '
