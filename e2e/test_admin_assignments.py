@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
+from combobox_helpers import pick
 from conftest import AdminApi, User, demo_user
 from review_helpers import screenshot, sign_in
 
@@ -92,8 +93,7 @@ def person_label(user: User) -> str:
 
 def pick_person(scope: Locator, user: User, label: str = "Person") -> None:
     """Types part of the person's name, then chooses them among the people the server found."""
-    scope.get_by_role("searchbox", name=f"Search {label.lower()}").fill(user.display_name[-6:])
-    scope.get_by_role("combobox", name=label, exact=True).select_option(label=person_label(user))
+    pick(scope, label, user.display_name[-6:], person_label(user))
 
 
 def open_new_assignment(page: Page) -> tuple[Locator, Locator]:

@@ -16,6 +16,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from combobox_helpers import pick
 from conftest import AdminApi, demo_user, serving
 from review_helpers import api, screenshot, sign_in, unique, user_id
 from tessera_server import TesseraServer, web_dir
@@ -95,5 +96,26 @@ def test_a_new_review_defaults_the_fallback_reviewer_to_its_author_and_says_so(
     expect(
         page.get_by_text(re.compile(r"reviewed by the fallback reviewer, set to you"))
     ).to_be_visible()
+    # The picker shows the person by name; the id is what gets saved.
     fallback = page.get_by_role("group", name="Fallback reviewer 1")
-    expect(fallback.get_by_role("combobox").last).to_have_value(admin)
+    expect(fallback.get_by_role("combobox", name="User", exact=True)).to_have_value(
+        f"{ADMIN.display_name} ({ADMIN.username})"
+    )
+
+    group = api(admin_api, "POST", "/groups", 201, {"name": unique("Reviewed group")})
+    name = unique("Review")
+    page.get_by_label("Name", exact=True).fill(name)
+    pick(page, "Group to review", group["name"], group["name"])
+    page.get_by_role("button", name="Add group").click()
+    expect(page.get_by_role("button", name=f"Remove {group['name']}")).to_be_visible()
+    page.get_by_role("button", name="Save access review").click()
+    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+
+    saved = [
+        review
+        for review in api(admin_api, "GET", "/access-reviews?limit=200", 200)["items"]
+        if review["definition"]["name"] == name
+    ]
+    assert len(saved) == 1, saved
+    stage = saved[0]["definition"]["stages"][0]
+    assert stage["fallback_reviewers"] == [{"type": "user", "user_id": admin}], stage

@@ -5,6 +5,7 @@ pub mod admin_requests;
 pub mod api;
 pub mod assignments;
 pub mod audit;
+pub mod combobox;
 pub mod connectors;
 pub mod format;
 pub mod forms;

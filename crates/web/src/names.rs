@@ -17,9 +17,6 @@ use tessera_domain::{GroupId, UserId};
 
 use crate::assignments::person;
 
-/// One choice of a `<select>`: the value sent (an id) and what people read.
-pub type Choice = (String, String);
-
 /// A person as a picker offers them, guests marked: `Gina Guest (gina) (guest)`.
 pub fn person_choice(found: &PersonSummary) -> String {
     if found.guest {
@@ -27,20 +24,6 @@ pub fn person_choice(found: &PersonSummary) -> String {
     } else {
         person(found)
     }
-}
-
-/// `choices` with the chosen value first when they lack it (a search that did not find it, or a
-/// list the person may not read), so that the `<select>` still shows what is chosen. `name`
-/// tells what it reads as.
-pub fn keep_chosen(
-    mut choices: Vec<Choice>,
-    chosen: &str,
-    name: impl FnOnce() -> String,
-) -> Vec<Choice> {
-    if !chosen.is_empty() && !choices.iter().any(|(id, _)| id == chosen) {
-        choices.insert(0, (chosen.to_string(), name()));
-    }
-    choices
 }
 
 /// The people and groups learned so far, and the ids already asked about.
@@ -167,17 +150,6 @@ mod tests {
     fn guests_are_marked_among_the_choices() {
         assert_eq!(person_choice(&someone(1, false)), "User 1 (user1)");
         assert_eq!(person_choice(&someone(2, true)), "User 2 (user2) (guest)");
-    }
-
-    #[test]
-    fn the_chosen_value_stays_a_choice_when_a_search_lacks_it() {
-        let found = vec![("a".to_string(), "Alpha".to_string())];
-        assert_eq!(
-            keep_chosen(found.clone(), "b", || "Beta".into()),
-            [("b".into(), "Beta".into()), ("a".into(), "Alpha".into())]
-        );
-        assert_eq!(keep_chosen(found.clone(), "a", || "Other".into()), found);
-        assert_eq!(keep_chosen(found.clone(), "", || "None".into()), found);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use tessera_domain::request::RequestState;
 use crate::admin_requests::{RequestFilterForm, csv_href};
 use crate::api::{self, ApiError};
 use crate::components::{
-    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, PageHeader, PersonPicker, SearchSelect,
-    TextField,
+    AdminNav, Combobox, EmptyState, ErrorAlert, ErrorState, Found, Loading, PageHeader,
+    PersonPicker, Search, TextField,
 };
 use crate::format::timestamp;
 use crate::my_access::{request_label, request_state_badge, request_state_label};
@@ -80,20 +80,19 @@ fn RequestSearch() -> impl IntoView {
     let refused_by_server = RwSignal::new(None::<ApiError>);
     let refusal = Signal::derive(move || refused_here.get().or_else(|| refused_by_server.get()));
 
-    let packages = LocalResource::new(move || {
-        let q = package_search.get();
-        async move {
-            let page = PageQuery {
-                limit: Some(MAX_PAGE_SIZE),
-                cursor: None,
-            };
-            api::packages::search(&q, &page).await.map(|page| {
-                page.items
-                    .into_iter()
-                    .map(|package| (package.id.to_string(), package.name.to_string()))
-                    .collect::<Vec<_>>()
-            })
-        }
+    let packages = Search::new(package_search, Signal::derive(|| true), |q| async move {
+        let page = PageQuery {
+            limit: Some(MAX_PAGE_SIZE),
+            cursor: None,
+        };
+        api::packages::search(&q, &page).await.map(|page| Found {
+            more: page.next_cursor.is_some(),
+            choices: page
+                .items
+                .into_iter()
+                .map(|package| (package.id.to_string(), package.name.to_string()))
+                .collect(),
+        })
     });
 
     let on_submit = move |ev: SubmitEvent| {
@@ -147,12 +146,11 @@ fn RequestSearch() -> impl IntoView {
                 on:submit=on_submit
             >
                 <StateSelect value=state error=field_of(refusal, "state") />
-                <SearchSelect
+                <Combobox
                     id="requests-package"
                     label="Access package"
                     value=package
-                    filter=package_search
-                    choices=Signal::derive(move || packages.get().and_then(Result::ok).unwrap_or_default())
+                    search=packages
                     error=field_of(refusal, "access_package_id")
                     placeholder="Any package"
                 />

@@ -219,6 +219,47 @@ pub fn kind_label(target_type: &str) -> String {
     }
 }
 
+/// The kinds of object the object filter suggests by name, in the order they are listed.
+pub const OBJECT_KINDS: [&str; 5] = ["user", "access_package", "catalog", "group", "application"];
+
+/// How many suggestions of each kind the object filter shows for one search.
+pub const OBJECTS_PER_KIND: usize = 10;
+
+/// The object filter's value for an object: its kind and id, such as `catalog:0193…`.
+pub fn object_value(target_type: &str, id: &str) -> String {
+    if target_type.is_empty() && id.is_empty() {
+        return String::new();
+    }
+    format!("{target_type}:{id}")
+}
+
+/// The kind and id an object filter's value names (`""` for both when none).
+pub fn object_of(value: &str) -> (String, String) {
+    match value.split_once(':') {
+        Some((kind, id)) => (kind.to_string(), id.to_string()),
+        None => (String::new(), value.to_string()),
+    }
+}
+
+/// How an object reads as a suggestion and in the filter: `Sales (catalog)`.
+pub fn object_label(target_type: &str, name: &str) -> String {
+    format!("{name} ({})", kind_label(target_type))
+}
+
+/// The object filter's suggestions: up to [`OBJECTS_PER_KIND`] objects of each kind found, as
+/// (id, name) pairs per kind, kinds in the order given.
+pub fn object_choices(found: Vec<(&str, Vec<(String, String)>)>) -> Vec<(String, String)> {
+    found
+        .into_iter()
+        .flat_map(|(kind, objects)| {
+            objects
+                .into_iter()
+                .take(OBJECTS_PER_KIND)
+                .map(move |(id, name)| (object_value(kind, &id), object_label(kind, &name)))
+        })
+        .collect()
+}
+
 /// Who made a change, by the name they have now, else the username they had then.
 pub fn actor_label(event: &AuditEventView) -> String {
     event

@@ -5,19 +5,22 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use tessera_domain::audit::{AuditEventView, AuditExportQuery};
-use tessera_domain::page::DEFAULT_PAGE_SIZE;
+use tessera_domain::page::{DEFAULT_PAGE_SIZE, PageQuery};
 
 use crate::api::{self, ApiError};
 use chrono::{DateTime, Utc};
 
 use crate::audit::{
-    AuditFilterForm, CATEGORIES, actor, csv_href, describe, field_changes, kind_label, object_name,
-    occurred, occurred_briefly,
+    AuditFilterForm, CATEGORIES, OBJECTS_PER_KIND, actor, csv_href, describe, field_changes,
+    kind_label, object_choices, object_label, object_name, object_of, object_value, occurred,
+    occurred_briefly,
 };
 use crate::components::{
-    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, PageHeader, PersonPicker, TextField,
+    AdminNav, Combobox, EmptyState, ErrorAlert, ErrorState, Found, Loading, PageHeader,
+    PersonPicker, Search, TextField,
 };
 use crate::format;
+use crate::names::person_choice;
 use crate::pages::common::{field_of, is_admin};
 use crate::pages::lists::LoadMore;
 use crate::state::{PagedList, Shape};
@@ -46,10 +49,10 @@ fn AuditTrail() -> impl IntoView {
     let actor_search = RwSignal::new(String::new());
     let actor_id = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
-    let target_type = RwSignal::new(String::new());
-    let target_id = RwSignal::new(String::new());
-    // The name of the object filtered on, as the event it was chosen from named it.
-    let object_label = RwSignal::new(String::new());
+    // The object filtered on, as `kind:id` (see `object_value`), and the text typed to find it.
+    let object = RwSignal::new(String::new());
+    let object_search = RwSignal::new(String::new());
+    let objects = object_suggestions(object_search);
     let since = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
 
@@ -65,24 +68,24 @@ fn AuditTrail() -> impl IntoView {
             actor_search,
             actor_id,
             action,
-            target_type,
-            target_id,
+            object,
+            object_search,
             since,
             until,
         ] {
             input.set(String::new());
         }
-        object_label.set(String::new());
         refused_here.set(None);
         refused_by_server.set(None);
         applied.set(AuditExportQuery::default());
     };
     let apply = move || {
+        let (target_type, target_id) = object_of(&object.get_untracked());
         let form = AuditFilterForm {
             actor_id: actor_id.get_untracked(),
             action: action.get_untracked(),
-            target_type: target_type.get_untracked(),
-            target_id: target_id.get_untracked(),
+            target_type,
+            target_id,
             since: since.get_untracked(),
             until: until.get_untracked(),
         };
@@ -97,9 +100,9 @@ fn AuditTrail() -> impl IntoView {
     };
     // "Only events about this object", from an event's details.
     let about = Callback::new(move |(kind, id, name): (String, String, String)| {
-        target_type.set(kind);
-        target_id.set(id);
-        object_label.set(name);
+        let value = object_value(&kind, &id);
+        objects.remember((value.clone(), object_label(&kind, &name)));
+        object.set(value);
         apply();
     });
 
@@ -146,28 +149,16 @@ fn AuditTrail() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
-                {move || {
-                    let (kind, id) = (target_type.get(), target_id.get());
-                    (!id.is_empty()).then(|| {
-                        let name = object_label.get();
-                        view! {
-                            <div class="field audit-object" role="group" aria-labelledby="audit-object-label">
-                                <span class="audit-object-label" id="audit-object-label">"Object"</span>
-                                <p class="audit-object-chip">
-                                    {format!("{name} ({})", kind_label(&kind))}
-                                    " "
-                                    <button type="button" class="btn btn-ghost btn-small" on:click=move |_| {
-                                        target_type.set(String::new());
-                                        target_id.set(String::new());
-                                        object_label.set(String::new());
-                                    }>
-                                        "Any object"
-                                    </button>
-                                </p>
-                            </div>
-                        }
+                <Combobox
+                    id="audit-object"
+                    label="Object"
+                    value=object
+                    search=objects
+                    error=Signal::derive(move || {
+                        field_of(refusal, "target_id").get().or_else(|| field_of(refusal, "target_type").get())
                     })
-                }}
+                    placeholder="Any object: type part of a name"
+                />
                 <TextField
                     id="audit-since"
                     label="From (UTC)"
@@ -210,6 +201,73 @@ fn AuditTrail() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The objects whose name contains the typed text: people, access packages, catalogs, groups
+/// and applications, each kind searched by its own list (`?q=`), a few of each.
+fn object_suggestions(text: RwSignal<String>) -> Search {
+    Search::new(text, Signal::derive(|| true), |q| async move {
+        let page = PageQuery {
+            limit: Some(OBJECTS_PER_KIND as u32),
+            cursor: None,
+        };
+        let people = api::people::search(&q, &page).await?;
+        let packages = api::packages::search(&q, &page).await?;
+        let catalogs = api::catalogs::list(&q, &page).await?;
+        let groups = api::directory::groups(&q, &page).await?;
+        let applications = api::directory::applications(&q, &page).await?;
+        let more = [
+            people.next_cursor.is_some(),
+            packages.next_cursor.is_some(),
+            catalogs.next_cursor.is_some(),
+            groups.next_cursor.is_some(),
+            applications.next_cursor.is_some(),
+        ]
+        .contains(&true);
+        let choices = object_choices(vec![
+            (
+                "user",
+                people
+                    .items
+                    .iter()
+                    .map(|one| (one.id.to_string(), person_choice(one)))
+                    .collect(),
+            ),
+            (
+                "access_package",
+                packages
+                    .items
+                    .into_iter()
+                    .map(|one| (one.id.to_string(), one.name.to_string()))
+                    .collect(),
+            ),
+            (
+                "catalog",
+                catalogs
+                    .items
+                    .into_iter()
+                    .map(|one| (one.id.to_string(), one.name.to_string()))
+                    .collect(),
+            ),
+            (
+                "group",
+                groups
+                    .items
+                    .into_iter()
+                    .map(|one| (one.id.to_string(), one.name.to_string()))
+                    .collect(),
+            ),
+            (
+                "application",
+                applications
+                    .items
+                    .into_iter()
+                    .map(|one| (one.id.to_string(), one.name.to_string()))
+                    .collect(),
+            ),
+        ]);
+        Ok(Found { choices, more })
+    })
 }
 
 /// The events one set of filters matches, a page at a time.

@@ -251,3 +251,45 @@ fn a_change_lists_the_fields_that_differ() {
         }]
     );
 }
+
+#[test]
+fn an_object_filter_value_carries_its_kind_and_id_both_ways() {
+    let value = object_value("catalog", "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    assert_eq!(value, "catalog:0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    assert_eq!(
+        object_of(&value),
+        (
+            "catalog".to_string(),
+            "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".to_string()
+        )
+    );
+    assert_eq!(object_value("", ""), "");
+    assert_eq!(object_of(""), (String::new(), String::new()));
+}
+
+#[test]
+fn object_suggestions_name_each_kind_and_keep_a_few_of_each() {
+    let many: Vec<(String, String)> = (0..OBJECTS_PER_KIND + 3)
+        .map(|n| (format!("p{n}"), format!("Package {n}")))
+        .collect();
+    let found = object_choices(vec![
+        ("user", vec![("u1".into(), "Alice Analyst (alice)".into())]),
+        ("access_package", many),
+        ("group", Vec::new()),
+    ]);
+    assert_eq!(found.len(), 1 + OBJECTS_PER_KIND);
+    assert_eq!(
+        found[0],
+        (
+            "user:u1".to_string(),
+            "Alice Analyst (alice) (person)".to_string()
+        )
+    );
+    assert_eq!(
+        found[1],
+        (
+            "access_package:p0".to_string(),
+            "Package 0 (access package)".to_string()
+        )
+    );
+}

@@ -14,7 +14,9 @@ pub use admin_nav::AdminNav;
 pub use alert::{ErrorAlert, Notice, Tone, focus_on_mount};
 pub use field::{CheckboxField, Model, TextAreaField, TextField, described_by};
 pub use page::{Arrival, PageHeader};
-pub use picker::{DirectoryKind, DirectoryNames, PersonPicker, SearchSelect, directory_choices};
+pub use picker::{
+    Combobox, DirectoryKind, DirectoryNames, Found, PersonPicker, Search, directory_search,
+};
 pub use secret::ShownOnce;
 pub use shell::Shell;
 pub use states::{EmptyState, ErrorState, Loading};

@@ -1,5 +1,5 @@
-//! Choosing one thing from the directory: a search box that narrows a `<select>`, and the
-//! names of the people and groups chosen.
+//! Choosing one thing from the directory: one combobox (the WAI-ARIA 1.2 pattern) whose text
+//! the server searches, and the names of the people and groups chosen.
 //!
 //! Everything is searched by the server (`?q=`): people with `GET /people`, which anyone signed
 //! in may use, so catalog owners and package managers pick people too; groups and applications
@@ -7,9 +7,13 @@
 //! person pauses rather than one per key. What is already chosen is named by id
 //! (`GET /people?ids=`, `GET /group-names?ids=`), which anyone signed in may read too.
 
+use std::future::Future;
 use std::time::Duration;
 
+use leptos::ev::KeyboardEvent;
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::field::{Model, described_by};
 use tessera_domain::assignment::PersonSummary;
@@ -19,8 +23,12 @@ use tessera_domain::{GroupId, UserId};
 
 use crate::api::{self, ApiError};
 use crate::assignments::person;
+use crate::combobox::{
+    Choice, KeyAction, announcement, chosen_text, follow_value, key_action, list_name, moved,
+    name_in, option_id,
+};
 use crate::forms::sentence;
-use crate::names::{Choice, KnownNames, keep_chosen, person_choice};
+use crate::names::{KnownNames, person_choice};
 use crate::state::Session;
 
 /// How long typing must pause before a search goes out.
@@ -130,22 +138,125 @@ fn settled(source: RwSignal<String>) -> ReadSignal<String> {
     value
 }
 
-/// A labelled person picker: a search box whose text the server searches (`GET /people?q=`),
-/// narrowing a `<select>`. The chosen person stays a choice while other searches run.
+/// What one search found.
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    pub choices: Vec<Choice>,
+    /// Whether the server holds more matches than these.
+    pub more: bool,
+}
+
+/// A server search that follows a combobox's text, one request per pause in typing. Each
+/// answer carries the text it answers, so that an answer to older text reads as "searching".
+#[derive(Clone, Copy)]
+pub struct Search {
+    text: RwSignal<String>,
+    query: ReadSignal<String>,
+    answer: LocalResource<(String, Result<Found, ApiError>)>,
+    /// The suggestion picked last: its name stays known when later searches miss it.
+    picked: RwSignal<Option<Choice>>,
+}
+
+impl Search {
+    /// Searches with `search` for the text of `text`; nothing is asked while `wanted` is false
+    /// (a picker that is not shown).
+    pub fn new<F, Fut>(text: RwSignal<String>, wanted: Signal<bool>, search: F) -> Self
+    where
+        F: Fn(String) -> Fut + 'static,
+        Fut: Future<Output = Result<Found, ApiError>> + 'static,
+    {
+        let query = settled(text);
+        let answer = LocalResource::new(move || {
+            let q = query.get();
+            let asking = wanted.get().then(|| search(q.clone()));
+            async move {
+                let found = match asking {
+                    Some(asking) => asking.await,
+                    None => Ok(Found::default()),
+                };
+                (q, found)
+            }
+        });
+        Self {
+            text,
+            query,
+            answer,
+            picked: RwSignal::new(None),
+        }
+    }
+
+    /// The text typed (the combobox's input).
+    pub fn text(&self) -> RwSignal<String> {
+        self.text
+    }
+
+    /// The suggestions of the latest answer (tracked).
+    pub fn choices(&self) -> Vec<Choice> {
+        self.answer
+            .map(|(_, found)| match found {
+                Ok(found) => found.choices.clone(),
+                Err(_) => Vec::new(),
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the server holds more matches than those suggested (tracked).
+    pub fn more(&self) -> bool {
+        self.answer
+            .map(|(_, found)| found.as_ref().is_ok_and(|found| found.more))
+            .unwrap_or(false)
+    }
+
+    /// Why the latest search failed (tracked).
+    pub fn error(&self) -> Option<ApiError> {
+        self.answer
+            .map(|(_, found)| found.as_ref().err().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Whether the suggestions shown answer older text than the text typed (tracked).
+    pub fn searching(&self) -> bool {
+        let query = self.query.get();
+        self.text.with(|text| *text != query)
+            || self
+                .answer
+                .map(|(answered, _)| *answered != query)
+                .unwrap_or(true)
+    }
+
+    /// The name of `id`, from the suggestion picked last or those shown now (untracked).
+    pub fn name_of(&self, id: &str) -> Option<String> {
+        self.picked
+            .with_untracked(|picked| {
+                picked
+                    .as_ref()
+                    .filter(|(picked, _)| picked == id)
+                    .map(|(_, name)| name.clone())
+            })
+            .or_else(|| untrack(|| name_in(&self.choices(), id)))
+    }
+
+    /// Keeps the name of a value chosen elsewhere on the page (such as an event's object).
+    pub fn remember(&self, choice: Choice) {
+        self.picked.set(Some(choice));
+    }
+}
+
+/// A labelled person picker: a combobox whose text the server searches (`GET /people?q=`).
 #[component]
 pub fn PersonPicker(
-    /// The select's id; the search box is `{id}-search`.
+    /// The input's id.
     #[prop(into)]
     id: String,
     #[prop(into)] label: String,
     /// The chosen person's id ("" for none).
     #[prop(into)]
     value: Model<String>,
-    /// The search box's text; the picker keeps its own when none is given.
+    /// The input's text; the picker keeps its own when none is given.
     #[prop(optional)]
     filter: Option<RwSignal<String>>,
     #[prop(into, optional)] error: Signal<Option<String>>,
-    #[prop(into, default = "Choose…".into())] placeholder: String,
+    #[prop(into, default = "Type part of a name".into())] placeholder: String,
     /// Where the names found are kept; the picker keeps its own when none is given.
     #[prop(optional)]
     names: Option<DirectoryNames>,
@@ -155,67 +266,56 @@ pub fn PersonPicker(
     // A form opened on a stored value names its person, whom no search has found yet.
     Effect::new(move || names.load_text(&[value.get()], &[]));
     let session = Session::expect();
-    let query = settled(filter);
-    let found = LocalResource::new(move || {
-        let q = query.get();
-        async move {
-            let page = api::people::search(
-                &q,
-                &PageQuery {
-                    limit: Some(MAX_PAGE_SIZE),
-                    cursor: None,
-                },
-            )
-            .await?;
-            names.learn(&page.items);
-            Ok::<_, ApiError>(page)
-        }
-    });
-    let choices = Signal::derive(move || {
-        let choices: Vec<Choice> = found
-            .get()
-            .and_then(Result::ok)
-            .map(|page| {
-                page.items
-                    .iter()
-                    .map(|found| (found.id.to_string(), person_choice(found)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let chosen = value.get();
-        keep_chosen(choices, &chosen, || {
-            names
-                .person(&chosen)
-                .map_or_else(|| chosen.clone(), |known| person_choice(&known))
+    let search = Search::new(filter, Signal::derive(|| true), move |q| async move {
+        let page = api::people::search(
+            &q,
+            &PageQuery {
+                limit: Some(MAX_PAGE_SIZE),
+                cursor: None,
+            },
+        )
+        .await?;
+        names.learn(&page.items);
+        Ok(Found {
+            choices: page
+                .items
+                .iter()
+                .map(|found| (found.id.to_string(), person_choice(found)))
+                .collect(),
+            more: page.next_cursor.is_some(),
         })
     });
-    let note = Signal::derive(move || match found.get()? {
-        Err(error) => {
+    let chosen_name = Signal::derive(move || {
+        names
+            .person(&value.get())
+            .map(|known| person_choice(&known))
+    });
+    let note = Signal::derive(move || {
+        if let Some(error) = search.error() {
             session.notice(&error);
-            Some(format!("People could not be searched: {}", error.message()))
+            return Some(format!("People could not be searched: {}", error.message()));
         }
-        Ok(page) if page.next_cursor.is_some() => Some(format!(
-            "Only the first {MAX_PAGE_SIZE} matches are listed: type more of the name to find others."
-        )),
-        Ok(page) if page.items.is_empty() => Some("Nobody matches this search.".to_string()),
-        Ok(_) => None,
+        search.more().then(|| {
+            format!(
+                "Only the first {MAX_PAGE_SIZE} matches are suggested: type more of the name to find others."
+            )
+        })
     });
     view! {
-        <SearchSelect
+        <Combobox
             id=id
             label=label
             value=value
-            filter=filter
-            choices=choices
+            search=search
+            chosen_name=chosen_name
             error=error
             placeholder=placeholder
-            search_placeholder="Type part of a name"
             note=note
         />
     }
 }
 
-/// Which part of the directory a [`SearchSelect`] searches on the server.
+/// Which part of the directory a [`directory_search`] searches on the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DirectoryKind {
     Groups,
@@ -224,109 +324,316 @@ pub enum DirectoryKind {
 
 /// Groups or applications whose name contains the text of `filter`, searched by the server.
 /// Nothing is asked while `wanted` is false (a picker that is not shown).
-pub fn directory_choices(
+pub fn directory_search(
     kind: DirectoryKind,
     filter: RwSignal<String>,
     wanted: Signal<bool>,
-) -> LocalResource<Result<Vec<Choice>, ApiError>> {
+) -> Search {
     // The directory is for administrators only.
     let admin = Session::expect().is_admin();
-    LocalResource::new(move || {
-        let q = filter.get();
-        let wanted = wanted.get() && admin;
-        async move {
-            if !wanted {
-                return Ok(Vec::new());
-            }
+    Search::new(
+        filter,
+        Signal::derive(move || wanted.get() && admin),
+        move |q| async move {
             let page = PageQuery {
                 limit: Some(MAX_PAGE_SIZE),
                 cursor: None,
             };
             match kind {
-                DirectoryKind::Groups => api::directory::groups(&q, &page).await.map(|page| {
-                    page.items
-                        .into_iter()
-                        .map(|group| (group.id.to_string(), group.name.to_string()))
-                        .collect()
-                }),
-                DirectoryKind::Applications => {
-                    api::directory::applications(&q, &page).await.map(|page| {
-                        page.items
+                DirectoryKind::Groups => {
+                    api::directory::groups(&q, &page).await.map(|page| Found {
+                        more: page.next_cursor.is_some(),
+                        choices: page
+                            .items
                             .into_iter()
-                            .map(|app| (app.id.to_string(), app.name.to_string()))
-                            .collect()
+                            .map(|group| (group.id.to_string(), group.name.to_string()))
+                            .collect(),
                     })
                 }
+                DirectoryKind::Applications => {
+                    api::directory::applications(&q, &page)
+                        .await
+                        .map(|page| Found {
+                            more: page.next_cursor.is_some(),
+                            choices: page
+                                .items
+                                .into_iter()
+                                .map(|app| (app.id.to_string(), app.name.to_string()))
+                                .collect(),
+                        })
+                }
             }
-        }
-    })
+        },
+    )
 }
 
-/// A labelled `<select>` whose choices a search box above it narrows.
+/// Scrolls the list `list_id` (not the page) just enough to show its option `option_id`.
+fn keep_in_view(list_id: &str, option_id: &str) {
+    let document = document();
+    let (Some(list), Some(option)) = (
+        document.get_element_by_id(list_id),
+        document
+            .get_element_by_id(option_id)
+            .and_then(|option| option.dyn_into::<web_sys::HtmlElement>().ok()),
+    ) else {
+        return;
+    };
+    // The list is positioned, so it is the option's offset parent.
+    let top = option.offset_top();
+    let bottom = top + option.offset_height();
+    if top < list.scroll_top() {
+        list.set_scroll_top(top);
+    } else if bottom > list.scroll_top() + list.client_height() {
+        list.set_scroll_top(bottom - list.client_height());
+    }
+}
+
+/// One labelled combobox (the WAI-ARIA 1.2 pattern): a text input whose text the server
+/// searches, and a list of suggestions under it. Down and Up move through the suggestions
+/// (wrapping), Home and End go to the ends, Enter or a click picks one, Escape closes the list
+/// and a second Escape puts back the chosen value's name, Tab leaves. The input shows the
+/// chosen value's name; a Clear button empties the choice. A polite live region (never
+/// `role=status`, which pages keep for their own messages) says how many suggestions there are.
 #[component]
-pub fn SearchSelect(
-    /// The select's id; the search box is `{id}-search`.
+pub fn Combobox(
+    /// The input's id; the list's is `{id}-list`.
     #[prop(into)]
     id: String,
     #[prop(into)] label: String,
     /// The chosen value ("" for none).
     #[prop(into)]
     value: Model<String>,
-    filter: RwSignal<String>,
-    #[prop(into)] choices: Signal<Vec<Choice>>,
+    search: Search,
+    /// The chosen value's name, where the page knows it (a stored form's value).
+    #[prop(into, optional)]
+    chosen_name: Signal<Option<String>>,
     #[prop(into, optional)] error: Signal<Option<String>>,
-    /// Shown as the empty first choice.
-    #[prop(into, default = "Choose…".into())]
-    placeholder: String,
-    /// The search box's placeholder.
-    #[prop(default = "Type to narrow the list")]
-    search_placeholder: &'static str,
-    /// A line under the list, such as "Nobody matches this search."
+    #[prop(into, default = "Type to search".into())] placeholder: String,
+    /// A line under the input, such as "Only the first 50 matches are suggested…".
     #[prop(into, optional)]
     note: Signal<Option<String>>,
 ) -> impl IntoView {
-    let search_id = format!("{id}-search");
+    // What the input shows; what the server is asked is the search's text, which is what the
+    // person typed, and empty while the input shows the chosen value's name (so that opening
+    // the list offers everything again).
+    let text = RwSignal::new(String::new());
+    let query = search.text();
+    let show = move |shown: String| {
+        text.set(shown);
+        query.set(String::new());
+    };
+    let list_id = format!("{id}-list");
     let error_id = format!("{id}-error");
     let note_id = format!("{id}-note");
     let invalid = move || error.with(Option::is_some);
-    let search_label = format!("Search {}", label.to_lowercase());
+    let open = RwSignal::new(false);
+    let active = RwSignal::new(None::<usize>);
+    let input = NodeRef::<html::Input>::new();
+
+    // The value, and the text shown for it, as last followed.
+    let shown_for = StoredValue::new((String::new(), String::new()));
+    Effect::new(move |_| {
+        let chosen = value.get();
+        let named = chosen_name.get();
+        let picked = search.name_of(&chosen).map(|name| (chosen.clone(), name));
+        let shown = chosen_text(&chosen, named, &[], picked.as_ref());
+        let (before, shown_before) = shown_for.get_value();
+        if chosen == before && shown == shown_before {
+            return;
+        }
+        if follow_value(chosen != before, &text.get_untracked(), &shown_before) {
+            show(shown.clone());
+        }
+        shown_for.set_value((chosen, shown));
+    });
+    // A new answer starts without a highlight.
+    Effect::new(move |_| {
+        search.choices();
+        active.set(None);
+    });
+
+    let expanded = move || open.get() && !search.searching() && !search.choices().is_empty();
+    let restore = move || show(shown_for.with_value(|(_, shown)| shown.clone()));
+    let pick = move |index: usize| {
+        if let Some(choice) = untrack(|| search.choices()).into_iter().nth(index) {
+            search.remember(choice.clone());
+            let (chosen, name) = choice;
+            value.set(chosen);
+            show(name);
+        }
+        open.set(false);
+        active.set(None);
+    };
+    let list_for_scroll = list_id.clone();
+    let highlight = move |index: Option<usize>| {
+        active.set(index);
+        if let Some(index) = index {
+            keep_in_view(&list_for_scroll, &option_id(&list_for_scroll, index));
+        }
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        let shown = untrack(expanded);
+        let current = active.get_untracked();
+        match key_action(&ev.key(), shown, open.get_untracked(), current.is_some()) {
+            KeyAction::Move(step) => {
+                ev.prevent_default();
+                open.set(true);
+                if shown {
+                    highlight(moved(current, untrack(|| search.choices().len()), step));
+                }
+            }
+            KeyAction::Pick => {
+                ev.prevent_default();
+                if let Some(index) = current {
+                    pick(index);
+                }
+            }
+            KeyAction::Close => {
+                ev.prevent_default();
+                open.set(false);
+                active.set(None);
+            }
+            KeyAction::Restore => {
+                ev.prevent_default();
+                restore();
+            }
+            KeyAction::Leave => {
+                open.set(false);
+                active.set(None);
+            }
+            KeyAction::Ignore => {}
+        }
+    };
+    let on_blur = move |_| {
+        open.set(false);
+        active.set(None);
+        // Emptying the text and leaving empties the choice; other text gives way to the
+        // chosen value's name, so the input never shows what is not chosen.
+        if text.with_untracked(|typed| typed.trim().is_empty()) {
+            value.set(String::new());
+            show(String::new());
+        } else {
+            restore();
+        }
+    };
+    let clear = move |_| {
+        value.set(String::new());
+        show(String::new());
+        open.set(false);
+        if let Some(input) = input.get_untracked() {
+            let _ = input.focus();
+        }
+    };
+    let active_id = {
+        let list_id = list_id.clone();
+        move || {
+            let index = active.get()?;
+            (expanded() && index < search.choices().len()).then(|| option_id(&list_id, index))
+        }
+    };
+    let status = move || {
+        open.get().then(|| {
+            announcement(
+                search.searching(),
+                search.error().is_some(),
+                search.choices().len(),
+            )
+        })
+    };
+    let nothing_found = move || {
+        open.get() && !search.searching() && search.error().is_none() && search.choices().is_empty()
+    };
+    let clear_label = format!("Clear {label}");
+    let list_label = list_name(&label);
+    let options_list_id = list_id.clone();
     view! {
-        <div class="field picker" class:field-invalid=invalid>
-            <label for=id.clone()>{label.clone()}</label>
-            <input
-                id=search_id
-                type="search"
-                class="picker-search"
-                aria-label=search_label
-                placeholder=search_placeholder
-                autocomplete="off"
-                bind:value=filter
-            />
-            <select
-                id=id
-                aria-invalid=move || invalid().then_some("true")
-                aria-describedby=described_by(
-                    note_id.clone(),
-                    move || note.with(Option::is_some),
-                    error_id.clone(),
-                    invalid,
-                )
-                prop:value=move || value.get()
-                on:change=move |ev| value.set(event_target_value(&ev))
-            >
-                <option value="">{placeholder}</option>
+        <div class="field picker combobox" class:field-invalid=invalid>
+            <label for=id.clone()>{label}</label>
+            <div class="combobox-control">
+                <input
+                    id=id
+                    node_ref=input
+                    type="text"
+                    role="combobox"
+                    class="combobox-input"
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-autocomplete="list"
+                    aria-controls=list_id.clone()
+                    aria-expanded=move || if expanded() { "true" } else { "false" }
+                    aria-activedescendant=active_id
+                    aria-invalid=move || invalid().then_some("true")
+                    aria-describedby=described_by(
+                        note_id.clone(),
+                        move || note.with(Option::is_some),
+                        error_id.clone(),
+                        invalid,
+                    )
+                    placeholder=placeholder
+                    prop:value=move || text.get()
+                    on:input=move |ev| {
+                        let typed = event_target_value(&ev);
+                        text.set(typed.clone());
+                        query.set(typed);
+                        open.set(true);
+                        active.set(None);
+                    }
+                    on:click=move |_| open.set(true)
+                    on:keydown=on_keydown
+                    on:blur=on_blur
+                />
                 {move || {
-                    let chosen = value.get();
-                    choices
-                        .get()
-                        .into_iter()
-                        .map(|(id, name)| {
-                            let selected = id == chosen;
-                            view! { <option value=id selected=selected>{name}</option> }
+                    (!value.get().is_empty())
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="btn btn-ghost btn-small combobox-clear"
+                                    aria-label=clear_label.clone()
+                                    on:click=clear
+                                >
+                                    "Clear"
+                                </button>
+                            }
                         })
-                        .collect_view()
                 }}
-            </select>
+                <ul
+                    id=list_id
+                    role="listbox"
+                    class="combobox-list"
+                    aria-label=list_label
+                    hidden=move || !expanded()
+                    // Pressing on a suggestion keeps the focus in the input.
+                    on:mousedown=|ev| ev.prevent_default()
+                >
+                    {move || {
+                        search
+                            .choices()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, (_, name))| {
+                                let is_active = move || active.get() == Some(index);
+                                view! {
+                                    <li
+                                        id=option_id(&options_list_id, index)
+                                        role="option"
+                                        class="combobox-option"
+                                        class:combobox-active=is_active
+                                        aria-selected=move || if is_active() { "true" } else { "false" }
+                                        on:click=move |_| pick(index)
+                                    >
+                                        {name}
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+                <p class="combobox-empty" aria-hidden="true" hidden=move || !nothing_found()>
+                    "No matches"
+                </p>
+            </div>
+            <span class="visually-hidden" aria-live="polite">{status}</span>
             {move || {
                 note.get().map(|note| view! { <p class="field-hint" id=note_id.clone()>{note}</p> })
             }}

@@ -17,8 +17,8 @@ use super::{
 };
 use crate::api::{self, ApiError};
 use crate::components::{
-    AdminNav, CheckboxField, DirectoryKind, EmptyState, ErrorAlert, ErrorState, Loading, Model,
-    Notice, PageHeader, SearchSelect, TextAreaField, TextField, Tone, busy, directory_choices,
+    AdminNav, CheckboxField, Combobox, DirectoryKind, EmptyState, ErrorAlert, ErrorState, Loading,
+    Model, Notice, PageHeader, TextAreaField, TextField, Tone, busy, directory_search,
 };
 use crate::format::yes_no;
 use crate::pages::common::{
@@ -425,12 +425,12 @@ fn BindForm(id: ConnectorId, protocol: Protocol, on_bound: Callback<()>) -> impl
     let application = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let target = RwSignal::new(String::new());
-    let groups = directory_choices(
+    let groups = directory_search(
         DirectoryKind::Groups,
         group_filter,
         Signal::derive(move || kind.get() == BindingKind::Group),
     );
-    let apps = directory_choices(
+    let apps = directory_search(
         DirectoryKind::Applications,
         app_filter,
         Signal::derive(move || kind.get() == BindingKind::AppRole),
@@ -513,23 +513,21 @@ fn BindForm(id: ConnectorId, protocol: Protocol, on_bound: Callback<()>) -> impl
             </fieldset>
             {move || match kind.get() {
                 BindingKind::Group => view! {
-                    <SearchSelect
+                    <Combobox
                         id="binding-group"
                         label="Group"
                         value=group
-                        filter=group_filter
-                        choices=Signal::derive(move || groups.get().and_then(Result::ok).unwrap_or_default())
+                        search=groups
                         error=field_or_conflict(error, "group_id")
                     />
                 }
                 .into_any(),
                 BindingKind::AppRole => view! {
-                    <SearchSelect
+                    <Combobox
                         id="binding-application"
                         label="Application"
                         value=application
-                        filter=app_filter
-                        choices=Signal::derive(move || apps.get().and_then(Result::ok).unwrap_or_default())
+                        search=apps
                     />
                     <div class="field" class:field-invalid=move || field_or_conflict(error, "app_role_id").with(Option::is_some)>
                         <label for="binding-role">"Role"</label>

@@ -22,8 +22,8 @@ use super::people::AddPersonForm;
 use crate::api::{self, ApiError};
 use crate::assignments::page::CatalogAssignmentsSection;
 use crate::components::{
-    AdminNav, CheckboxField, DirectoryKind, ErrorAlert, ErrorState, Loading, Notice, PageHeader,
-    PersonPicker, SearchSelect, TextAreaField, TextField, Tone, busy, directory_choices,
+    AdminNav, CheckboxField, Combobox, DirectoryKind, ErrorAlert, ErrorState, Loading, Notice,
+    PageHeader, PersonPicker, TextAreaField, TextField, Tone, busy, directory_search,
 };
 use crate::format::{timestamp, yes_no};
 use crate::forms::NamedForm;
@@ -362,12 +362,12 @@ fn AddResourceForm(id: CatalogId, on_added: Callback<()>) -> impl IntoView {
     let group_filter = RwSignal::new(String::new());
     let app_filter = RwSignal::new(String::new());
     let chosen = RwSignal::new(String::new());
-    let groups = directory_choices(
+    let groups = directory_search(
         DirectoryKind::Groups,
         group_filter,
         Signal::derive(move || kind.get() == ResourceKind::Group),
     );
-    let apps = directory_choices(
+    let apps = directory_search(
         DirectoryKind::Applications,
         app_filter,
         Signal::derive(move || kind.get() == ResourceKind::Application),
@@ -426,23 +426,21 @@ fn AddResourceForm(id: CatalogId, on_added: Callback<()>) -> impl IntoView {
             </fieldset>
             {move || match kind.get() {
                 ResourceKind::Group => view! {
-                    <SearchSelect
+                    <Combobox
                         id="resource-group"
                         label="Group"
                         value=chosen
-                        filter=group_filter
-                        choices=Signal::derive(move || groups.get().and_then(Result::ok).unwrap_or_default())
+                        search=groups
                         error=chosen_error
                     />
                 }
                 .into_any(),
                 ResourceKind::Application => view! {
-                    <SearchSelect
+                    <Combobox
                         id="resource-application"
                         label="Application"
                         value=chosen
-                        filter=app_filter
-                        choices=Signal::derive(move || apps.get().and_then(Result::ok).unwrap_or_default())
+                        search=apps
                         error=chosen_error
                     />
                 }

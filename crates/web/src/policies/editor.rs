@@ -20,8 +20,8 @@ use super::editor_sections::*;
 pub use super::editor_sections::{can_pick_groups, summary};
 use crate::api;
 use crate::components::{
-    CheckboxField, DirectoryKind, DirectoryNames, ErrorAlert, Model, PersonPicker, SearchSelect,
-    TextAreaField, TextField, busy, directory_choices,
+    CheckboxField, Combobox, DirectoryKind, DirectoryNames, ErrorAlert, Model, PersonPicker,
+    TextAreaField, TextField, busy, directory_search,
 };
 use crate::forms::sentence;
 use crate::names::named_in_policy;
@@ -265,7 +265,7 @@ fn WhoSection(draft: Draft, errors: Errors, directory: StoredValue<Directory>) -
     let user_choice = RwSignal::new(String::new());
     let group_filter = RwSignal::new(String::new());
     let group_choice = RwSignal::new(String::new());
-    let groups = directory_choices(
+    let groups = directory_search(
         DirectoryKind::Groups,
         group_filter,
         Signal::derive(move || draft.who().get() == Who::Specific),
@@ -282,11 +282,7 @@ fn WhoSection(draft: Draft, errors: Errors, directory: StoredValue<Directory>) -
         if id.is_empty() {
             return;
         }
-        if let Some((_, name)) = groups
-            .get_untracked()
-            .and_then(Result::ok)
-            .and_then(|all| all.into_iter().find(|(gid, _)| *gid == id))
-        {
+        if let Some(name) = groups.name_of(&id) {
             names.learn_group(&id, name);
         }
         if !draft.groups().with_untracked(|all| all.contains(&id)) {
@@ -378,7 +374,7 @@ fn WhoSection(draft: Draft, errors: Errors, directory: StoredValue<Directory>) -
                         }}
                     </ul>
                     <div class="form-inline">
-                        <SearchSelect id="who-group" label="Group whose members may request" value=group_choice filter=group_filter choices=Signal::derive(move || groups.get().and_then(Result::ok).unwrap_or_default()) />
+                        <Combobox id="who-group" label="Group whose members may request" value=group_choice search=groups />
                         <div class="form-actions">
                             <button type="button" class="btn btn-secondary" on:click=add_group>"Add group"</button>
                         </div>

@@ -9,11 +9,10 @@ use tessera_domain::policy::{
 };
 
 use crate::components::{
-    CheckboxField, DirectoryKind, Model, PersonPicker, SearchSelect, TextAreaField, TextField,
-    directory_choices,
+    CheckboxField, Combobox, DirectoryKind, Model, PersonPicker, TextAreaField, TextField,
+    directory_search,
 };
 use crate::forms::sentence;
-use crate::names::keep_chosen;
 use crate::pages::common::is_admin;
 use crate::rows::{fresh_key, keys_of, move_row, remove_row};
 
@@ -281,19 +280,13 @@ pub(super) fn ApproverEditor(
     let kind = move || row.kind().try_get().unwrap_or_default();
     let target = Model::from(row.target());
     let filter = RwSignal::new(String::new());
-    let groups = directory_choices(
+    let groups = directory_search(
         DirectoryKind::Groups,
         filter,
         Signal::derive(move || kind() == ApproverKind::GroupMembers),
     );
-    // The chosen group stays a choice, by name, for those who may not list groups too.
-    let group_choices = Signal::derive(move || {
-        let found = groups.get().and_then(Result::ok).unwrap_or_default();
-        let chosen = target.get();
-        keep_chosen(found, &chosen, || {
-            names.group_name(&chosen).unwrap_or_else(|| chosen.clone())
-        })
-    });
+    // The chosen group keeps its name, for those who may not list groups too.
+    let group_name = Signal::derive(move || names.group_name(&target.get()));
     let kinds: Vec<ApproverKind> = ApproverKind::ALL
         .into_iter()
         .filter(|kind| relative || !kind.relative())
@@ -331,7 +324,7 @@ pub(super) fn ApproverEditor(
                     }
                     .into_any(),
                     ApproverKind::GroupMembers => view! {
-                        <SearchSelect id=format!("{id}-group") label="Group" value=target filter=filter choices=group_choices error=error />
+                        <Combobox id=format!("{id}-group") label="Group" value=target search=groups chosen_name=group_name error=error />
                     }
                     .into_any(),
                     ApproverKind::GroupOwners => {

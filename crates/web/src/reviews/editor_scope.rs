@@ -7,7 +7,7 @@ use tessera_domain::{AccessPackageId, CatalogId};
 
 use crate::api;
 use crate::components::{
-    CheckboxField, DirectoryKind, ErrorAlert, Model, SearchSelect, TextField, directory_choices,
+    CheckboxField, Combobox, DirectoryKind, ErrorAlert, Model, TextField, directory_search,
 };
 use crate::forms::sentence;
 use crate::pages::common::is_admin;
@@ -126,18 +126,13 @@ pub(super) fn ResourceChips(
     let (names, applications) = shared.with_value(|s| (s.names, s.applications));
     let filter = RwSignal::new(String::new());
     let choice = RwSignal::new(String::new());
-    let found = directory_choices(kind, filter, Signal::derive(|| true));
-    let choices = Signal::derive(move || found.get().and_then(Result::ok).unwrap_or_default());
+    let found = directory_search(kind, filter, Signal::derive(|| true));
     let add = move |_| {
         let id = choice.get_untracked();
         if id.is_empty() {
             return;
         }
-        if let Some((_, name)) = choices
-            .get_untracked()
-            .into_iter()
-            .find(|(gid, _)| *gid == id)
-        {
+        if let Some(name) = found.name_of(&id) {
             match kind {
                 DirectoryKind::Groups => names.learn_group(&id, name),
                 DirectoryKind::Applications => applications.update(|all| {
@@ -199,7 +194,7 @@ pub(super) fn ResourceChips(
                 }}
             </ul>
             <div class="form-inline">
-                <SearchSelect id=picker_id label=label value=choice filter=filter choices=choices />
+                <Combobox id=picker_id label=label value=choice search=found />
                 <div class="form-actions">
                     <button type="button" class="btn btn-secondary" on:click=add>{button}</button>
                 </div>

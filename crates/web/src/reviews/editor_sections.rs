@@ -6,10 +6,9 @@ use tessera_domain::review::definition::MAX_STAGES;
 use tessera_domain::review::{Frequency, ReviewOutcome};
 
 use crate::components::{
-    CheckboxField, DirectoryKind, Model, PersonPicker, SearchSelect, TextField, directory_choices,
+    CheckboxField, Combobox, DirectoryKind, Model, PersonPicker, TextField, directory_search,
 };
 use crate::forms::sentence;
-use crate::names::keep_chosen;
 use crate::reviews::{
     DefinitionDraftStoreFields, EndKind, NO_RESPONSE_RULES, ReviewerDraft,
     ReviewerDraftStoreFields, ReviewerKind, ScheduleKind, StageDraft, StageDraftStoreFields,
@@ -241,19 +240,13 @@ pub(super) fn ReviewerEditor(
     let kind = move || row.kind().try_get().unwrap_or_default();
     let target = Model::from(row.target());
     let filter = RwSignal::new(String::new());
-    let groups = directory_choices(
+    let groups = directory_search(
         DirectoryKind::Groups,
         filter,
         Signal::derive(move || kind() == ReviewerKind::GroupMembers),
     );
-    // The chosen group stays a choice, by name, for those who may not list groups too.
-    let group_choices = Signal::derive(move || {
-        let found = groups.get().and_then(Result::ok).unwrap_or_default();
-        let chosen = target.get();
-        keep_chosen(found, &chosen, || {
-            names.group_name(&chosen).unwrap_or_else(|| chosen.clone())
-        })
-    });
+    // The chosen group keeps its name, for those who may not list groups too.
+    let group_name = Signal::derive(move || names.group_name(&target.get()));
     let kinds: Vec<ReviewerKind> = ReviewerKind::ALL
         .into_iter()
         .filter(|kind| relative || !kind.relative())
@@ -289,7 +282,7 @@ pub(super) fn ReviewerEditor(
                     }
                     .into_any(),
                     ReviewerKind::GroupMembers => view! {
-                        <SearchSelect id=format!("{id}-group") label="Group" value=target filter=filter choices=group_choices error=error />
+                        <Combobox id=format!("{id}-group") label="Group" value=target search=groups chosen_name=group_name error=error />
                     }
                     .into_any(),
                     ReviewerKind::SelfReview | ReviewerKind::Manager | ReviewerKind::GroupOwners => {
