@@ -95,6 +95,8 @@ class Ids:
     connector: str
     binding: str
     webhook: str
+    # Alice, whose person page administrators open.
+    person: str
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +143,7 @@ def ids(tessera: TesseraServer, admin_api: AdminApi, slapd: Slapd) -> Iterator[I
         connector=connector["id"],
         binding=binding["id"],
         webhook=webhook["subscription"]["id"],
+        person=alice_request["requester"]["id"],
     )
 
 
@@ -207,6 +210,7 @@ def personal_pages(crawl: Crawl, ids: Ids, *, request: str | None) -> None:
     if request:
         crawl.visit(f"/requests/{request}")
     crawl.visit("/admin", "not an administrator")
+    crawl.visit(f"/admin/people/{ids.person}", "not an administrator")
     open_menus(crawl)
 
 
@@ -279,6 +283,15 @@ def test_a_newcomers_empty_pages_have_no_violations(
 
 
 @pytest.mark.parametrize("size", SIZES)
+def refuse_person_edit(page: Page) -> None:
+    """Opens a person's edit form and saves it without a display name."""
+    page.get_by_role("button", name="Edit details").click()
+    form = page.get_by_role("region", name="Edit details")
+    form.get_by_label("Display name").fill("   ")
+    form.get_by_role("button", name="Save details").click()
+    expect(form.get_by_role("alert")).to_be_visible()
+
+
 def test_the_administrators_pages_have_no_violations(page: Page, ids: Ids, size: str) -> None:
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size])))
     sign_in(page, ADMIN)
@@ -296,6 +309,7 @@ def test_the_administrators_pages_have_no_violations(page: Page, ids: Ids, size:
         "/admin/import",
         "/admin/audit",
         "/admin/requests",
+        f"/admin/people/{ids.person}",
         "/admin/access-reviews",
         "/admin/access-reviews/new",
         f"/admin/access-reviews/{ids.review}",
@@ -315,6 +329,11 @@ def test_the_administrators_pages_have_no_violations(page: Page, ids: Ids, size:
     crawl.then("new connector refused with its errors", submit_empty("Create connector"))
     crawl.visit("/admin/catalogs")
     crawl.then("new catalog refused with its errors", submit_empty("Create catalog"))
+    crawl.visit(f"/admin/people/{ids.person}")
+    crawl.then("a person's edit refused with its errors", refuse_person_edit)
+    crawl.visit(f"/admin/people/{ids.person}")
+    crawl.then("a person's disabling asked to confirm", lambda page: page.get_by_role(
+        "button", name="Disable", exact=True).click())
     crawl.visit("/admin/audit")
     crawl.then("an event's changes shown", lambda page: page.get_by_role(
         "button", name=re.compile("changes", re.I)).first.click())

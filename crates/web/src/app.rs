@@ -17,6 +17,7 @@ use crate::pages::{
     AdminPage, ApplicationPage, ApplicationsPage, CatalogPage, CatalogsPage, GroupPage, GroupsPage,
     NotFoundPage, NotificationsPage, PackagePage, PasswordPage, SignInPage, TokensPage,
 };
+use crate::people::page::PersonPage;
 use crate::reviews::admin::{
     AdminReviewsPage, EditReviewPage, NewReviewPage, ReviewDefinitionPage, ReviewInstanceAdminPage,
 };
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/import") view=ImportPage />
                     <Route path=path!("/admin/audit") view=AuditPage />
                     <Route path=path!("/admin/requests") view=AdminRequestsPage />
+                    <Route path=path!("/admin/people/:id") view=PersonPage />
                     <Route path=path!("/admin/access-reviews") view=AdminReviewsPage />
                     <Route path=path!("/admin/access-reviews/new") view=NewReviewPage />
                     <Route path=path!("/admin/access-reviews/:id") view=ReviewDefinitionPage />

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod import;
 pub mod my_access;
 pub mod names;
+pub mod people;
 pub mod policies;
 pub mod reviews;
 pub mod routes;

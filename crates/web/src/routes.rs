@@ -17,6 +17,7 @@ pub const ADMIN_PACKAGES: &str = "/admin/access-packages";
 pub const ADMIN_IMPORT: &str = "/admin/import";
 pub const ADMIN_AUDIT: &str = "/admin/audit";
 pub const ADMIN_REQUESTS: &str = "/admin/requests";
+pub const ADMIN_PEOPLE: &str = "/admin/people";
 pub const ADMIN_REVIEWS: &str = "/admin/access-reviews";
 pub const ADMIN_REVIEWS_NEW: &str = "/admin/access-reviews/new";
 pub const ADMIN_REVIEW_INSTANCES: &str = "/admin/access-review-instances";

@@ -16,7 +16,7 @@ use crate::store::audit::{AuditRow, EventFilter, Names};
 /// The most rows one export holds: the newest ones that match.
 pub const EXPORT_MAX_ROWS: u32 = 10_000;
 
-async fn event_filter(state: &AppState, query: &AuditExportQuery) -> ApiResult<EventFilter> {
+fn event_filter(query: &AuditExportQuery) -> ApiResult<EventFilter> {
     if let (Some(since), Some(until)) = (query.since, query.until)
         && until <= since
     {
@@ -30,13 +30,9 @@ async fn event_filter(state: &AppState, query: &AuditExportQuery) -> ApiResult<E
         Some(ActionFilter::Exact(action)) => (Some(action.clone()), None),
         Some(ActionFilter::Prefix(prefix)) => (None, Some(prefix.clone())),
     };
-    let about = match query.about {
-        Some(person) => Some(store::audit::find_objects_about(&state.db, *person.as_uuid()).await?),
-        None => None,
-    };
     Ok(EventFilter {
         actor_id: query.actor_id.map(|id| *id.as_uuid()),
-        about,
+        about: query.about.map(|person| *person.as_uuid()),
         target_type: query.target_type.as_ref().map(|t| t.as_str().to_string()),
         target_id: query.target_id.map(|id| id.to_string()),
         action,
@@ -89,7 +85,7 @@ pub async fn list_events(
     state: &AppState,
     query: &AuditQuery,
 ) -> ApiResult<AuditPage> {
-    let filter = event_filter(state, &query.filters()).await?;
+    let filter = event_filter(&query.filters())?;
     let page = PageRequest::parse(&query.page())?;
     let before = page.after_id()?;
     let rows = store::audit::list_events(&state.db, &filter, before, page.fetch()).await?;
@@ -143,7 +139,7 @@ pub async fn export_events(
     state: &AppState,
     query: &AuditExportQuery,
 ) -> ApiResult<AuditExport> {
-    let filter = event_filter(state, query).await?;
+    let filter = event_filter(query)?;
     let mut rows = store::audit::list_events(&state.db, &filter, None, EXPORT_MAX_ROWS + 1).await?;
     let truncated = rows.len() > EXPORT_MAX_ROWS as usize;
     rows.truncate(EXPORT_MAX_ROWS as usize);

@@ -85,8 +85,8 @@ pub async fn list_events_for_target(
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
     pub actor_id: Option<Uuid>,
-    /// Only events about one person.
-    pub about: Option<AboutPerson>,
+    /// Only events about one person: their user, their assignments and the requests for them.
+    pub about: Option<Uuid>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     /// An exact action.
@@ -99,61 +99,18 @@ pub struct EventFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// What an event about a person targets: the person's user, one of their assignments or a
-/// request for them ([`find_objects_about`]).
-#[derive(Clone, Debug, Default)]
-pub struct AboutPerson {
-    pub user: Uuid,
-    pub assignments: Vec<Uuid>,
-    pub requests: Vec<Uuid>,
-}
-
-/// The person's assignments and the requests for them, by id: what [`AboutPerson`] lists.
-pub async fn find_objects_about(db: &super::Db, user: Uuid) -> StoreResult<AboutPerson> {
-    let rows: Vec<(String, Uuid)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT CAST('assignment' AS TEXT), id FROM assignments WHERE user_id = $1 \
-         UNION ALL SELECT CAST('request' AS TEXT), id FROM requests WHERE target_id = $1",
-    )
-    .bind(user)
-    .fetch_all(pool)
-    .await)?;
-    let mut about = AboutPerson {
-        user,
-        ..AboutPerson::default()
-    };
-    for (kind, id) in rows {
-        if kind == "assignment" {
-            about.assignments.push(id);
-        } else {
-            about.requests.push(id);
-        }
+/// SQL that writes the UUID column `column` as text, the way events name their targets
+/// (lowercase, hyphenated): PostgreSQL casts it; SQLite stores UUIDs as 16 bytes and spells
+/// them out from their hex. `column` is one of the store's constants, never a value.
+fn uuid_as_text(db: &super::Db, column: &'static str) -> String {
+    match db {
+        super::Db::Postgres(_) => format!("CAST({column} AS TEXT)"),
+        super::Db::Sqlite(_) => format!(
+            "lower(substr(hex({column}), 1, 8) || '-' || substr(hex({column}), 9, 4) || '-' || \
+             substr(hex({column}), 13, 4) || '-' || substr(hex({column}), 17, 4) || '-' || \
+             substr(hex({column}), 21, 12))"
+        ),
     }
-    Ok(about)
-}
-
-/// Pushes `(target_type = kind AND target_id IN (ids…))`, ids written as text the way events
-/// name their targets; nothing matches an empty list.
-fn push_targets<DB: sqlx::Database>(
-    query: &mut sqlx::QueryBuilder<DB>,
-    kind: &'static str,
-    ids: &[Uuid],
-) where
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    if ids.is_empty() {
-        query.push("1 = 0");
-        return;
-    }
-    query
-        .push("(target_type = ")
-        .push_bind(kind)
-        .push(" AND target_id IN (");
-    let mut list = query.separated(", ");
-    for id in ids {
-        list.push_bind(id.to_string());
-    }
-    list.push_unseparated("))");
 }
 
 /// Events matching `filter`, newest first (ids are UUIDv7), older than the event `before`.
@@ -168,6 +125,8 @@ pub async fn list_events(
         .action_prefix
         .as_deref()
         .map(|p| format!("{}%", super::escape_like(p)));
+    let assignment_id = uuid_as_text(db, "assignments.id");
+    let request_id = uuid_as_text(db, "requests.id");
     let rows = super::on_db!(db, pool => {
         let mut query = sqlx::QueryBuilder::new(
             "SELECT id, occurred_at, actor_id, actor_name, action, target_type, target_id, \
@@ -176,15 +135,21 @@ pub async fn list_events(
         if let Some(actor) = filter.actor_id {
             query.push(" AND actor_id = ").push_bind(actor);
         }
-        if let Some(about) = &filter.about {
+        if let Some(about) = filter.about {
+            // Subqueries rather than the ids themselves: a person with many assignments and
+            // requests would otherwise pass the databases' limit on bound values.
             query
                 .push(" AND ((target_type = 'user' AND target_id = ")
-                .push_bind(about.user.to_string())
-                .push(") OR ");
-            push_targets(&mut query, "assignment", &about.assignments);
-            query.push(" OR ");
-            push_targets(&mut query, "request", &about.requests);
-            query.push(")");
+                .push_bind(about.to_string())
+                .push(") OR (target_type = 'assignment' AND target_id IN (SELECT ")
+                .push(assignment_id.as_str())
+                .push(" FROM assignments WHERE user_id = ")
+                .push_bind(about)
+                .push(")) OR (target_type = 'request' AND target_id IN (SELECT ")
+                .push(request_id.as_str())
+                .push(" FROM requests WHERE target_id = ")
+                .push_bind(about)
+                .push(")))");
         }
         if let Some(target_type) = filter.target_type.as_deref() {
             query.push(" AND target_type = ").push_bind(target_type);

@@ -308,6 +308,20 @@ pub async fn find_instance(db: &Db, id: Uuid) -> StoreResult<Option<InstanceRow>
     Ok(row)
 }
 
+/// The instances with these ids, in no particular order; ids that name none are left out.
+pub async fn find_instances(db: &Db, ids: &[Uuid]) -> StoreResult<Vec<InstanceRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = on_db!(db, pool => {
+        let mut query = QueryBuilder::new(INSTANCE_SELECT);
+        query.push(" WHERE i.id IN ");
+        push_ids(&mut query, ids);
+        query.build_query_as::<InstanceRow>().fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
 /// Which instances a list shows, newest first.
 pub enum InstanceList {
     OfDefinition(Uuid),
@@ -925,5 +939,43 @@ pub async fn list_grants(
         query.push(" ORDER BY a.starts_at, a.id");
         query.build_query_as::<GrantRow>().fetch_all(pool).await
     })?;
+    Ok(rows)
+}
+
+/// One delivered assignment of a person with one resource role of its package (a package
+/// without roles gives one row with none): what [`list_grants_of_person`] reads to tell which
+/// of the person's assignments give a reviewed access.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PersonGrantRow {
+    pub assignment_id: Uuid,
+    pub package_id: Uuid,
+    pub package_name: String,
+    pub policy_id: Option<Uuid>,
+    pub policy_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// The role's kind (`group_member`, `group_owner`, `app_role`), if the package has roles.
+    pub role_kind: Option<String>,
+    pub group_id: Option<Uuid>,
+    /// The application of an application role.
+    pub application_id: Option<Uuid>,
+}
+
+/// Every delivered assignment of `user` with the resource roles of its package, oldest
+/// assignment first: in one statement, whatever the number of reviews asked about.
+pub async fn list_grants_of_person(db: &Db, user: Uuid) -> StoreResult<Vec<PersonGrantRow>> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, PersonGrantRow>(
+        "SELECT a.id AS assignment_id, a.package_id, p.name AS package_name, a.policy_id, \
+         a.policy_name, a.starts_at, a.ends_at, r.kind AS role_kind, r.group_id, \
+         ar.application_id FROM assignments a \
+         JOIN access_packages p ON p.id = a.package_id \
+         LEFT JOIN package_resource_roles r ON r.package_id = a.package_id \
+         LEFT JOIN app_roles ar ON ar.id = r.app_role_id \
+         WHERE a.state = 'delivered' AND a.user_id = $1 \
+         ORDER BY a.starts_at, a.id",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await)?;
     Ok(rows)
 }

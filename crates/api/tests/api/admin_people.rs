@@ -172,3 +172,115 @@ on_both_backends! {
         assert_problem(refused, 403, "forbidden").await;
     }
 }
+
+/// Writes `count` ended assignments of `user` to `package` straight into the database, as a
+/// long-serving account accumulates them.
+async fn insert_ended_assignments(app: &TestApp, package: &str, user: &str, count: u32) {
+    let package = uuid::Uuid::parse_str(package).unwrap();
+    let user = uuid::Uuid::parse_str(user).unwrap();
+    let state = app.state().await;
+    match &state.db {
+        tessera_api::store::Db::Sqlite(pools) => {
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+                 INSERT INTO assignments (id, package_id, policy_name, user_id, state, starts_at, \
+                 created_at, updated_at, ended_at) SELECT randomblob(16), $2, 'Old', $3, 'removed', \
+                 '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00', \
+                 '2020-01-02T00:00:00+00:00', '2020-01-02T00:00:00+00:00' FROM n",
+            )
+            .bind(i64::from(count))
+            .bind(package)
+            .bind(user)
+            .execute(pools.writer())
+            .await
+            .unwrap();
+        }
+        tessera_api::store::Db::Postgres(pool) => {
+            sqlx::query(
+                "INSERT INTO assignments (id, package_id, policy_name, user_id, state, starts_at, \
+                 created_at, updated_at, ended_at) SELECT gen_random_uuid(), $2, 'Old', $3, \
+                 'removed', now() - interval '2 days', now(), now(), now() - interval '1 day' \
+                 FROM generate_series(1, $1)",
+            )
+            .bind(i64::from(count))
+            .bind(package)
+            .bind(user)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+on_both_backends! {
+    async fn events_about_a_person_with_more_assignments_than_a_statement_may_bind_are_listed(app: TestApp) {
+        let alice = app.person("alice").await;
+        let wiki = offer(&app, "Wiki", no_approval).await;
+        let delivered = asked(&alice, &wiki, json!({})).await;
+        let assignment = delivered["assignment_id"].as_str().unwrap().to_string();
+        // More than either database binds in one statement (SQLite 32,766; PostgreSQL 65,535).
+        insert_ended_assignments(&app, &wiki.package, &alice.id(), 70_000).await;
+
+        let about = page(&app.admin, &format!("/api/v1/audit-events?about={}&limit=200", alice.id())).await;
+        let targets: Vec<&str> = about.iter().map(|event| event["target_id"].as_str().unwrap()).collect();
+        assert!(targets.contains(&assignment.as_str()), "her assignment: {targets:?}");
+        assert!(targets.contains(&id(&delivered).as_str()), "her request: {targets:?}");
+        let export = app.admin.get(&format!("/api/v1/audit-events.csv?about={}", alice.id())).await;
+        assert_eq!(export.status(), 200);
+        assert!(export.text().await.unwrap().contains(&assignment));
+    }
+}
+
+on_both_backends! {
+    async fn the_review_items_about_a_person_say_which_of_their_packages_give_each_access(app: TestApp) {
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        let wiki = offer(&app, "Wiki", no_approval).await;
+        let ledger = offer(&app, "Ledger", no_approval).await;
+        asked(&alice, &wiki, json!({})).await;
+        asked(&bob, &wiki, json!({})).await;
+        asked(&bob, &ledger, json!({})).await;
+        // Alice is in Ledger's group directly, without its package.
+        assert_eq!(app.admin.put(&format!("/api/v1/groups/{}/members/{}", ledger.group, alice.id())).await.status(), 204);
+        let starts = (Utc::now() + Duration::seconds(5)).to_rfc3339();
+        let reviewers = json!([{"type": "user", "user_id": app.admin.id()}]);
+        for (name, scope) in [
+            ("Wiki group", json!({"type": "groups", "group_ids": [wiki.group]})),
+            ("Wiki package", json!({"type": "access_package", "access_package_id": wiki.package})),
+            ("Ledger group", json!({"type": "groups", "group_ids": [ledger.group]})),
+        ] {
+            let body = json!({
+                "name": name,
+                "scope": {"resources": scope},
+                "stages": [{"reviewers": reviewers, "duration_days": 7}],
+                "schedule": {"type": "one_time", "starts_at": starts},
+                "settings": {},
+            });
+            let created = app.admin.post("/api/v1/access-reviews", &body).await;
+            assert_eq!(created.status(), 201, "{name}");
+        }
+        let state = app.state().await;
+        run_due_reviews(&state, Utc::now() + Duration::minutes(1)).await.unwrap();
+
+        let items = page(&app.admin, &format!("/api/v1/users/{}/access-review-items", alice.id())).await;
+        let mut reviews: Vec<&str> = items.iter().map(|item| item["review_name"].as_str().unwrap()).collect();
+        reviews.sort_unstable();
+        assert_eq!(reviews, ["Ledger group", "Wiki group", "Wiki package"]);
+        for item in &items {
+            assert_eq!(item["item"]["person"]["username"], "alice", "{item}");
+            let grants = item["item"]["granted_by"].as_array().unwrap();
+            if item["review_name"] == "Ledger group" {
+                assert!(grants.is_empty(), "given directly, and Bob's Ledger is not hers: {item}");
+            } else {
+                assert_eq!(grants.len(), 1, "{item}");
+                assert_eq!(grants[0]["access_package_id"], wiki.package.as_str());
+                assert_eq!(grants[0]["access_package_name"], "Wiki");
+                assert_eq!(grants[0]["policy_name"], "Anyone");
+            }
+        }
+        // Paged, newest first, with the same answers page by page.
+        let first = page(&app.admin, &format!("/api/v1/users/{}/access-review-items?limit=2", alice.id())).await;
+        let item_ids = |items: &[Value]| items.iter().map(|item| id(&item["item"])).collect::<Vec<_>>();
+        assert_eq!(item_ids(&first), item_ids(&items[..2]));
+    }
+}

@@ -140,3 +140,12 @@ pub async fn accept_recommendations(
     )
     .await
 }
+
+/// `GET /api/v1/users/{id}/access-review-items`: the review items about one person, newest
+/// first (administrators).
+pub async fn items_about(
+    user: tessera_domain::UserId,
+    page: &PageQuery,
+) -> Result<tessera_domain::review::PersonReviewItemPage, ApiError> {
+    client::get(&format!("/users/{user}/access-review-items"), Some(page)).await
+}

@@ -4,6 +4,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use tessera_domain::UserId;
 use tessera_domain::identity::IdentityLink;
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
@@ -18,6 +19,7 @@ use crate::format::{maybe_timestamp, timestamp, yes_no};
 use crate::forms::{NewUserForm, SetPasswordForm};
 use crate::pages::common::action_error;
 use crate::pages::confirm_delete::AskBeforeDeleting;
+use crate::people::person_href;
 use crate::state::{PagedList, Session, Shape};
 
 #[component]
@@ -446,7 +448,9 @@ fn UserRow(
     view! {
         <tr class:row-disabled=move || !enabled()>
             <th scope="row">{cell(|user| user.username.to_string())}</th>
-            <td>{cell(|user| user.display_name.to_string())}</td>
+            <td>
+                <A href=person_href(id)>{cell(|user| user.display_name.to_string())}</A>
+            </td>
             <td>{cell(|user| user.email.to_string())}</td>
             <td>
                 {cell(|user| kind_label(user.kind).to_string())}

@@ -8,7 +8,9 @@ use tessera_domain::review::{
 };
 use uuid::Uuid;
 
-use super::records::{all_items, definition_of, instance_of, item_of, person, with_grants};
+use super::records::{
+    all_items, definition_of, grants_of_person, instance_of, item_of, person, with_grants,
+};
 use crate::auth::AdminProof;
 use crate::auth::review_authz::{InstanceReader, OwnReviews, ReviewManager};
 use crate::error::{ApiError, ApiResult};
@@ -165,24 +167,27 @@ pub async fn list_items_of_person(
         store::reviews::list_items_of_person(&state.db, *user.as_uuid(), before, page.fetch())
             .await?;
     let (rows, next_cursor) = page.finish(rows, |item| item.id.to_string());
+    // A fixed number of statements whatever the page holds: the items' instances at once,
+    // and every delivered assignment of the person with its package's roles, matched here
+    // against each instance's reviewed access.
+    let instance_ids: Vec<Uuid> = rows.iter().map(|item| item.instance_id).collect();
+    let instances = store::reviews::find_instances(&state.db, &instance_ids).await?;
+    let grants = store::reviews::list_grants_of_person(&state.db, *user.as_uuid()).await?;
     let mut items = Vec::with_capacity(rows.len());
     for item_row in &rows {
-        // Each item of one person is in an instance of its own (an instance reviews each
-        // person once).
-        let row = store::reviews::find_instance(&state.db, item_row.instance_id)
-            .await?
+        let row = instances
+            .iter()
+            .find(|instance| instance.id == item_row.instance_id)
             .ok_or(ApiError::NotFound("access review instance"))?;
-        let row = &row;
         let instance = instance_of(row)?;
-        let mut view = [ReviewItemView::new(
+        let mut item = ReviewItemView::new(
             &instance,
             &item_of(item_row)?,
             person(item_row),
             row.resource_name.clone(),
             ItemAudience::Administrator,
-        )];
-        with_grants(state, &instance, &mut view).await?;
-        let [item] = view;
+        );
+        item.granted_by = grants_of_person(&grants, &instance.resource());
         items.push(review::PersonReviewItemView {
             review_name: row.definition_name.clone(),
             instance_state: instance.state(),

@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::reviews::{
     DefinitionRow, GrantedAccess, InstanceRow, InstanceWrite, ItemFilter, ItemRow, ItemWrite,
+    PersonGrantRow,
 };
 use crate::store::{self, StoreError};
 
@@ -172,6 +173,47 @@ pub(super) fn decision_conflict(err: StoreError) -> ApiError {
         },
         other => other.into(),
     }
+}
+
+/// The delivered assignments among one person's `grants` that give `resource`, oldest first,
+/// as [`with_grants`] finds them for many people ([`store::reviews::list_grants`]).
+pub(super) fn grants_of_person(
+    grants: &[PersonGrantRow],
+    resource: &ReviewedResource,
+) -> Vec<GrantView> {
+    let gives = |grant: &PersonGrantRow| match resource {
+        ReviewedResource::Group { group_id } => {
+            grant.role_kind.as_deref() == Some("group_member")
+                && grant.group_id == Some(*group_id.as_uuid())
+        }
+        ReviewedResource::Application { application_id } => {
+            grant.application_id == Some(*application_id.as_uuid())
+        }
+        ReviewedResource::AccessPackage {
+            access_package_id,
+            policy_id,
+        } => {
+            grant.package_id == *access_package_id.as_uuid()
+                && policy_id.is_none_or(|policy| grant.policy_id == Some(*policy.as_uuid()))
+        }
+    };
+    let mut views: Vec<GrantView> = Vec::new();
+    let mut seen: Vec<Uuid> = Vec::new();
+    // One row per role of the package: an assignment is listed once.
+    for grant in grants.iter().filter(|grant| gives(grant)) {
+        if seen.contains(&grant.assignment_id) {
+            continue;
+        }
+        seen.push(grant.assignment_id);
+        views.push(GrantView {
+            access_package_id: AccessPackageId::from_uuid(grant.package_id),
+            access_package_name: grant.package_name.clone(),
+            policy_name: grant.policy_name.clone(),
+            since: grant.starts_at,
+            ends_at: grant.ends_at,
+        });
+    }
+    views
 }
 
 /// Fills in how each person of `views` holds the reviewed access now (`granted_by`).
