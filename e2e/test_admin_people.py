@@ -6,10 +6,7 @@ the date to decide by, the access reviews about them, and the audit events about
 them as sentences; then the administrator edits them (a refusal shown at its field first),
 disables and enables them, and sets their password, with which they sign in.
 
-An access package's page lists its pending requests with the stage that waits ("Stage 2 of 2")
-and the date to decide by; the administrator cancels one with a reason, the other stays, and the
-requester then sees their request canceled (the reason is kept in the audit trail). Someone who is not an administrator gets no such
-page.
+Someone who is not an administrator gets no such page.
 
 Everything is made through the API under unique names, so the tests run in any order next to
 the other browser tests on the shared server.
