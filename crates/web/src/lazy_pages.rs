@@ -14,10 +14,6 @@
 //! Overview, the page everyone lands on. Each page here is a [`LazyRoute`] for the router:
 //! `view={Lazy::<Catalogs>::new()}`.
 
-// `#[wasm_split]` links the area's loader as an `extern "C"` import and the drawing function as
-// a `#[no_mangle]` export, which the unsafe_code lint counts; nothing here is unsafe otherwise.
-#![allow(unsafe_code)]
-
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 use wasm_split_helpers::wasm_split;

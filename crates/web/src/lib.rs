@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
-// Denied, not forbidden: `lazy_pages` allows what its split points generate (see there).
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod admin_requests;
 pub mod api;
