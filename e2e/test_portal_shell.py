@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from conftest import AdminApi, User, demo_user, open_account_menu, sign_out, unique_username
 from tessera_server import TesseraServer
@@ -77,6 +77,52 @@ def test_the_frame_and_a_loading_state_show_before_the_webassembly_arrives(page:
     expect(page.get_by_role("heading", level=1, name="Request history")).to_be_visible()
     expect(page.get_by_text("Loading the portal…")).to_have_count(0)
     expect(page.get_by_role("banner")).to_have_count(1)
+
+
+# -- what the first download holds ----------------------------------------------------------------
+
+
+def split_modules_fetched(modules: list[str]) -> list[str]:
+    """The lazily loaded modules among the fetched WebAssembly files, by name without the hash:
+    `split_admin`, `chunk_3`, … (scripts/build-web.sh)."""
+    names = [url.rsplit("/", 1)[-1] for url in modules]
+    return sorted({name.rsplit("-", 1)[0] for name in names if not name.startswith("tessera_web")})
+
+
+def test_the_overview_opens_with_the_first_download_and_each_area_loads_when_opened(
+    page: Page,
+) -> None:
+    modules: list[str] = []
+
+    def record(request: Request) -> None:
+        if request.url.endswith(".wasm"):
+            modules.append(request.url)
+
+    page.on("request", record)
+    sign_in(page, demo_user("admin"))
+    page.reload()
+    expect(page.get_by_role("heading", level=1, name="Overview")).to_be_visible()
+    assert any("/pkg/tessera_web_bg-" in url for url in modules), modules
+    assert split_modules_fetched(modules) == [], "the Overview fetched split modules"
+
+    for name in ["Access packages", "Request history", "Approvals"]:
+        main_nav(page).get_by_role("link", name=name, exact=True).click()
+        expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    fetched = split_modules_fetched(modules)
+    assert [name for name in fetched if name.startswith("split_")] == ["split_my_access"], fetched
+
+    main_nav(page).get_by_role("link", name="Admin", exact=True).click()
+    expect(page.get_by_role("heading", level=1, name="Administration")).to_be_visible()
+    fetched = split_modules_fetched(modules)
+    assert "split_admin" in fetched, fetched
+    assert "split_reviewer" not in fetched and "split_account" not in fetched, fetched
+
+    # A fresh load of an administration page fetches its area before drawing it, and only it.
+    modules.clear()
+    page.goto("/admin/catalogs")
+    expect(page.get_by_role("heading", level=1, name="Catalogs")).to_be_visible()
+    fetched = split_modules_fetched(modules)
+    assert "split_admin" in fetched and "split_my_access" not in fetched, fetched
 
 
 # -- asking for a direct report -------------------------------------------------------------------

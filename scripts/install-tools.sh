@@ -8,6 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:---test}"
 WASM_BINDGEN_VERSION=0.2.130
+WASM_SPLIT_VERSION=0.2.4
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -21,6 +22,14 @@ if ! command -v wasm-bindgen >/dev/null ||
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes)"
   # Not --locked: its lock file names a crate version the registry mirror here lacks.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# wasm-split-cli moves the portal's lazily loaded areas into modules of their own
+# (scripts/build-web.sh); its version must read what wasm_split_helpers (via leptos) writes.
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  log "installing wasm-split-cli $WASM_SPLIT_VERSION (about 2 minutes)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary \
+    --locked --force
 fi
 
 # wasm-opt shrinks the portal's module (scripts/build-web.sh uses it when present). The npm

@@ -1,29 +1,19 @@
 use leptos::prelude::*;
+use leptos_router::Lazy;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::admin_requests::page::AdminRequestsPage;
-use crate::audit::page::AuditPage;
 use crate::components::Shell;
-use crate::connectors::page::{ConnectorPage, ConnectorsPage, NewConnectorPage};
-use crate::connectors::reconciliation::ReconciliationPage;
-use crate::import::page::ImportPage;
-use crate::my_access::access_packages::AccessPackagesPage;
-use crate::my_access::approvals::ApprovalsPage;
+use crate::lazy_pages::{
+    AccessPackages, Admin, AdminRequests, AdminReviews, Application, Applications, Approvals,
+    Audit, Catalog, Catalogs, Connector, Connectors, EditReview, Group, Groups, Import,
+    NewConnector, NewReview, Notifications, Package, Password, Person, Reconciliation, Request,
+    RequestHistory, RequestPackage, Review, ReviewDefinition, ReviewInstance, Reviews, Tokens,
+    Webhook, Webhooks,
+};
 use crate::my_access::overview::OverviewPage;
-use crate::my_access::request_panel::RequestPackagePage;
-use crate::my_access::requests::{RequestHistoryPage, RequestPage};
-use crate::pages::{
-    AdminPage, ApplicationPage, ApplicationsPage, CatalogPage, CatalogsPage, GroupPage, GroupsPage,
-    NotFoundPage, NotificationsPage, PackagePage, PasswordPage, SignInPage, TokensPage,
-};
-use crate::people::page::PersonPage;
-use crate::reviews::admin::{
-    AdminReviewsPage, EditReviewPage, NewReviewPage, ReviewDefinitionPage, ReviewInstanceAdminPage,
-};
-use crate::reviews::reviewer::{ReviewPage, ReviewsPage};
+use crate::pages::{NotFoundPage, SignInPage};
 use crate::state::Session;
-use crate::webhooks::page::{WebhookPage, WebhooksPage};
 
 /// The whole portal. Every page but sign-in sits inside [`Shell`], which sends people without a
 /// session to the sign-in page.
@@ -36,45 +26,45 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignInPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=OverviewPage />
-                    <Route path=path!("/access-packages") view=AccessPackagesPage />
-                    <Route path=path!("/access-packages/:id") view=RequestPackagePage />
-                    <Route path=path!("/requests") view=RequestHistoryPage />
-                    <Route path=path!("/requests/:id") view=RequestPage />
-                    <Route path=path!("/approvals") view=ApprovalsPage />
-                    <Route path=path!("/reviews") view=ReviewsPage />
-                    <Route path=path!("/reviews/:id") view=ReviewPage />
-                    <Route path=path!("/notifications") view=NotificationsPage />
-                    <Route path=path!("/tokens") view=TokensPage />
-                    <Route path=path!("/password") view=PasswordPage />
-                    <Route path=path!("/admin") view=AdminPage />
-                    <Route path=path!("/admin/catalogs") view=CatalogsPage />
-                    <Route path=path!("/admin/catalogs/:id") view=CatalogPage />
-                    <Route path=path!("/admin/access-packages/:id") view=PackagePage />
-                    <Route path=path!("/admin/groups") view=GroupsPage />
-                    <Route path=path!("/admin/groups/:id") view=GroupPage />
-                    <Route path=path!("/admin/applications") view=ApplicationsPage />
-                    <Route path=path!("/admin/applications/:id") view=ApplicationPage />
-                    <Route path=path!("/admin/import") view=ImportPage />
-                    <Route path=path!("/admin/audit") view=AuditPage />
-                    <Route path=path!("/admin/requests") view=AdminRequestsPage />
-                    <Route path=path!("/admin/people/:id") view=PersonPage />
-                    <Route path=path!("/admin/access-reviews") view=AdminReviewsPage />
-                    <Route path=path!("/admin/access-reviews/new") view=NewReviewPage />
-                    <Route path=path!("/admin/access-reviews/:id") view=ReviewDefinitionPage />
-                    <Route path=path!("/admin/access-reviews/:id/edit") view=EditReviewPage />
+                    <Route path=path!("/access-packages") view={Lazy::<AccessPackages>::new()} />
+                    <Route path=path!("/access-packages/:id") view={Lazy::<RequestPackage>::new()} />
+                    <Route path=path!("/requests") view={Lazy::<RequestHistory>::new()} />
+                    <Route path=path!("/requests/:id") view={Lazy::<Request>::new()} />
+                    <Route path=path!("/approvals") view={Lazy::<Approvals>::new()} />
+                    <Route path=path!("/reviews") view={Lazy::<Reviews>::new()} />
+                    <Route path=path!("/reviews/:id") view={Lazy::<Review>::new()} />
+                    <Route path=path!("/notifications") view={Lazy::<Notifications>::new()} />
+                    <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} />
+                    <Route path=path!("/password") view={Lazy::<Password>::new()} />
+                    <Route path=path!("/admin") view={Lazy::<Admin>::new()} />
+                    <Route path=path!("/admin/catalogs") view={Lazy::<Catalogs>::new()} />
+                    <Route path=path!("/admin/catalogs/:id") view={Lazy::<Catalog>::new()} />
+                    <Route path=path!("/admin/access-packages/:id") view={Lazy::<Package>::new()} />
+                    <Route path=path!("/admin/groups") view={Lazy::<Groups>::new()} />
+                    <Route path=path!("/admin/groups/:id") view={Lazy::<Group>::new()} />
+                    <Route path=path!("/admin/applications") view={Lazy::<Applications>::new()} />
+                    <Route path=path!("/admin/applications/:id") view={Lazy::<Application>::new()} />
+                    <Route path=path!("/admin/import") view={Lazy::<Import>::new()} />
+                    <Route path=path!("/admin/audit") view={Lazy::<Audit>::new()} />
+                    <Route path=path!("/admin/requests") view={Lazy::<AdminRequests>::new()} />
+                    <Route path=path!("/admin/people/:id") view={Lazy::<Person>::new()} />
+                    <Route path=path!("/admin/access-reviews") view={Lazy::<AdminReviews>::new()} />
+                    <Route path=path!("/admin/access-reviews/new") view={Lazy::<NewReview>::new()} />
+                    <Route path=path!("/admin/access-reviews/:id") view={Lazy::<ReviewDefinition>::new()} />
+                    <Route path=path!("/admin/access-reviews/:id/edit") view={Lazy::<EditReview>::new()} />
                     <Route
                         path=path!("/admin/access-review-instances/:id")
-                        view=ReviewInstanceAdminPage
+                        view={Lazy::<ReviewInstance>::new()}
                     />
-                    <Route path=path!("/admin/connectors") view=ConnectorsPage />
-                    <Route path=path!("/admin/connectors/new") view=NewConnectorPage />
-                    <Route path=path!("/admin/connectors/:id") view=ConnectorPage />
+                    <Route path=path!("/admin/connectors") view={Lazy::<Connectors>::new()} />
+                    <Route path=path!("/admin/connectors/new") view={Lazy::<NewConnector>::new()} />
+                    <Route path=path!("/admin/connectors/:id") view={Lazy::<Connector>::new()} />
                     <Route
                         path=path!("/admin/connectors/:id/bindings/:binding_id/reconciliation")
-                        view=ReconciliationPage
+                        view={Lazy::<Reconciliation>::new()}
                     />
-                    <Route path=path!("/admin/webhooks") view=WebhooksPage />
-                    <Route path=path!("/admin/webhooks/:id") view=WebhookPage />
+                    <Route path=path!("/admin/webhooks") view={Lazy::<Webhooks>::new()} />
+                    <Route path=path!("/admin/webhooks/:id") view={Lazy::<Webhook>::new()} />
                     <Route path=path!("/*any") view=NotFoundPage />
                 </ParentRoute>
             </Routes>

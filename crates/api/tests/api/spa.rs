@@ -106,6 +106,13 @@ async fn content_named_assets_are_sent_precompressed_and_cached_for_good() {
     write("app-0123456789abcdef.css", "body { margin: 0 }");
     write("app-0123456789abcdef.css.br", "brotli css");
     write("app-0123456789abcdef.css.gz", "gzip css");
+    // A lazily loaded area's module and the loader of such modules (scripts/build-web.sh).
+    std::fs::create_dir(web.path().join("pkg")).unwrap();
+    write("pkg/split_admin-0123456789abcdef.wasm", "wasm");
+    write("pkg/split_admin-0123456789abcdef.wasm.br", "brotli wasm");
+    write("pkg/split_admin-0123456789abcdef.wasm.gz", "gzip wasm");
+    write("pkg/__wasm_split-0123456789abcdef.js", "export {};");
+    write("pkg/__wasm_split-0123456789abcdef.js.gz", "gzip js");
     let dir = web.path().to_path_buf();
     let app = TestApp::spawn_with(Backend::Sqlite, move |s| s.web_dir = dir).await;
     let get = |path: &'static str, accept: &'static str| {
@@ -154,6 +161,18 @@ async fn content_named_assets_are_sent_precompressed_and_cached_for_good() {
         (encoding.as_str(), body.as_str()),
         ("", "body { margin: 0 }")
     );
+
+    // WebAssembly must come as such, or browsers refuse to compile it while it streams in.
+    let ((encoding, cache, kind, _), body) =
+        get("/pkg/split_admin-0123456789abcdef.wasm", "gzip, br").await;
+    assert_eq!((encoding.as_str(), body.as_str()), ("br", "brotli wasm"));
+    assert_eq!(cache, "public, max-age=31536000, immutable");
+    assert_eq!(kind, "application/wasm");
+    let ((encoding, cache, kind, _), body) =
+        get("/pkg/__wasm_split-0123456789abcdef.js", "gzip, br").await;
+    assert_eq!((encoding.as_str(), body.as_str()), ("gzip", "gzip js"));
+    assert_eq!(cache, "public, max-age=31536000, immutable");
+    assert!(kind.contains("javascript"), "{kind}");
 
     // The page that names the assets is revalidated every time, deep links included.
     for path in ["/", "/index.html", "/approvals"] {
