@@ -22,6 +22,7 @@ use crate::reviews::admin::{
 };
 use crate::reviews::reviewer::{ReviewPage, ReviewsPage};
 use crate::state::Session;
+use crate::team::page::TeamPage;
 use crate::webhooks::page::{WebhookPage, WebhooksPage};
 
 /// The whole portal. Every page but sign-in sits inside [`Shell`], which sends people without a
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/reviews/:id") view=ReviewPage />
+                    <Route path=path!("/team") view=TeamPage />
                     <Route path=path!("/notifications") view=NotificationsPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/password") view=PasswordPage />
