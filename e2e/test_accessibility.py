@@ -85,6 +85,8 @@ class Ids:
     packages: list[str]
     # The demo's package that needs a justification, an answer and the manager's approval.
     ledger: str
+    # Alice reports to Maria in the demo.
+    alice: str
     alice_request: str
     maria_review: str
     catalog: str
@@ -133,6 +135,7 @@ def ids(tessera: TesseraServer, admin_api: AdminApi, slapd: Slapd) -> Iterator[I
     yield Ids(
         packages=[item["id"] for item in api(admin_api, "GET", "/access-packages", 200)["items"]],
         ledger=alice_request["access_package_id"],
+        alice=get_as(tessera, alice, "/me")["id"],
         alice_request=alice_request["id"],
         maria_review=reviews[0]["id"],
         catalog=first_id(admin_api, "/catalogs"),
@@ -198,7 +201,7 @@ def open_menus(crawl: Crawl) -> None:
 
 
 def personal_pages(crawl: Crawl, ids: Ids, *, request: str | None) -> None:
-    for path in ("/", "/access-packages", "/requests", "/approvals", "/reviews",
+    for path in ("/", "/access-packages", "/requests", "/approvals", "/reviews", "/team",
                  "/notifications", "/tokens", "/password", "/no-such-page"):
         crawl.visit(path)
     for tab in ("suggested", "active", "expired"):
@@ -257,6 +260,9 @@ def test_a_managers_pages_have_no_violations(page: Page, ids: Ids, size: str) ->
     crawl.visit(f"/access-packages/{ids.ledger}", "request form")
     crawl.then("request refused with its errors", submit_empty("Submit request"))
     crawl.visit(f"/reviews/{ids.maria_review}", "her review")
+    crawl.visit("/team", "her team")
+    crawl.visit(f"/access-packages?for={ids.alice}", "asking for her report")
+    crawl.visit(f"/access-packages/{ids.ledger}?for={ids.alice}", "request form for her report")
     screenshot(page, f"a11y-manager-review-{size}.png")
     crawl.finish()
 
@@ -277,7 +283,7 @@ def test_a_newcomers_empty_pages_have_no_violations(
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size])))
     sign_in(page, admin_api.create_user("newcomer"))
     crawl = Crawl(page, size)
-    for path in ("/", "/requests", "/approvals", "/reviews", "/notifications", "/tokens"):
+    for path in ("/", "/requests", "/approvals", "/reviews", "/team", "/notifications", "/tokens"):
         crawl.visit(path, "empty")
     crawl.finish()
 

@@ -70,6 +70,11 @@ pub struct AvailableQuery {
     /// Only the packages of this catalog.
     #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
     pub catalog_id: Option<CatalogId>,
+    /// One of the caller's direct reports to list for, instead of the caller: what the caller
+    /// may request for them, marked with what they hold and have pending.
+    #[serde(rename = "for")]
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub for_user: Option<UserId>,
 }
 
 /// The query of `GET /api/v1/me/available-catalogs`.
@@ -81,6 +86,10 @@ pub struct AvailableCatalogsQuery {
     /// Count only the packages whose name, description or resource names contain this.
     #[cfg_attr(feature = "server", param(max_length = 100))]
     pub q: Option<String>,
+    /// One of the caller's direct reports to count for, instead of the caller.
+    #[serde(rename = "for")]
+    #[cfg_attr(feature = "server", param(value_type = Option<String>, format = Uuid))]
+    pub for_user: Option<UserId>,
 }
 
 /// A catalog with how many of its packages the caller may request.

@@ -44,6 +44,8 @@ pub struct TeamPage {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TeamMember {
     pub person: PersonSummary,
+    /// Their e-mail address.
+    pub email: String,
     /// Their active access (delivered, or scheduled to start), by package name.
     pub access: Vec<TeamAccess>,
     /// Their requests not yet final, newest first, whoever made them.
@@ -93,7 +95,8 @@ pub struct TeamRequest {
     /// Whether the caller made it.
     pub requested_by_you: bool,
     /// Whether the caller may open it (`GET /api/v1/requests/{id}`): they made it, were asked
-    /// to approve it, or are an administrator.
+    /// to approve it, administer the requests of its catalog (an assignment manager or owner
+    /// there), or are an administrator.
     pub you_may_open: bool,
 }
 

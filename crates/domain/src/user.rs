@@ -332,6 +332,9 @@ pub struct Me {
     /// Whether they may create API tokens for themselves: members may; guests only where
     /// the `guests.allow_api_tokens` setting allows it.
     pub may_create_api_tokens: bool,
+    /// Whether enabled people report to them: the portal offers "My team" (`GET
+    /// /api/v1/me/team`) to those who do.
+    pub has_direct_reports: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

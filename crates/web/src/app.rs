@@ -8,8 +8,8 @@ use crate::lazy_pages::{
     AccessPackages, Admin, AdminRequests, AdminReviews, Application, Applications, Approvals,
     Audit, Catalog, Catalogs, Connector, Connectors, EditReview, Group, Groups, Import,
     NewConnector, NewReview, Notifications, Package, Password, Person, Reconciliation, Request,
-    RequestHistory, RequestPackage, Review, ReviewDefinition, ReviewInstance, Reviews, Tokens,
-    Webhook, Webhooks,
+    RequestHistory, RequestPackage, Review, ReviewDefinition, ReviewInstance, Reviews, Team,
+    Tokens, Webhook, Webhooks,
 };
 use crate::my_access::overview::OverviewPage;
 use crate::pages::{NotFoundPage, SignInPage};
@@ -33,6 +33,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals") view={Lazy::<Approvals>::new()} />
                     <Route path=path!("/reviews") view={Lazy::<Reviews>::new()} />
                     <Route path=path!("/reviews/:id") view={Lazy::<Review>::new()} />
+                    <Route path=path!("/team") view={Lazy::<Team>::new()} />
                     <Route path=path!("/notifications") view={Lazy::<Notifications>::new()} />
                     <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} />
                     <Route path=path!("/password") view={Lazy::<Password>::new()} />

@@ -36,6 +36,7 @@ use crate::reviews::admin::{
     AdminReviewsPage, EditReviewPage, NewReviewPage, ReviewDefinitionPage, ReviewInstanceAdminPage,
 };
 use crate::reviews::reviewer::{ReviewPage, ReviewsPage};
+use crate::team::page::TeamPage;
 use crate::webhooks::page::{WebhookPage, WebhooksPage};
 
 /// One area: `$draw`, its split point, draws any of its pages, named by `$pages`; each page is
@@ -78,13 +79,15 @@ macro_rules! lazy_area {
 }
 
 lazy_area! {
-    /// My Access past the Overview: finding and requesting access, requests, approvals.
+    /// My Access past the Overview: finding and requesting access, requests, approvals, and
+    /// a manager's team.
     my_access: fn draw_my_access(MyAccessPages) {
         AccessPackages => AccessPackagesPage,
         RequestPackage => RequestPackagePage,
         RequestHistory => RequestHistoryPage,
         Request => RequestPage,
         Approvals => ApprovalsPage,
+        Team => TeamPage,
     }
 }
 

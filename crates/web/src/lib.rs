@@ -18,6 +18,7 @@ pub mod reviews;
 pub mod routes;
 pub mod rows;
 pub mod sign_in;
+pub mod team;
 pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]

@@ -6,6 +6,7 @@ pub const ACCESS_PACKAGES: &str = "/access-packages";
 pub const REQUESTS: &str = "/requests";
 pub const APPROVALS: &str = "/approvals";
 pub const REVIEWS: &str = "/reviews";
+pub const TEAM: &str = "/team";
 pub const NOTIFICATIONS: &str = "/notifications";
 pub const TOKENS: &str = "/tokens";
 pub const PASSWORD: &str = "/password";
@@ -27,6 +28,18 @@ pub const ADMIN_WEBHOOKS: &str = "/admin/webhooks";
 
 /// The query parameter of the sign-in page that names the page to return to.
 pub const NEXT_PARAM: &str = "next";
+
+/// The query parameter of the access package pages that names the direct report asked for.
+pub const FOR_PARAM: &str = "for";
+
+/// A page of the request flow (`/access-packages`, or one package's request panel), asking
+/// for `report` when given.
+pub fn asking_for(path: &str, report: Option<tessera_domain::UserId>) -> String {
+    match report {
+        Some(report) => format!("{path}?{FOR_PARAM}={report}"),
+        None => path.to_string(),
+    }
+}
 
 /// The sign-in page, remembering the page the person was sent away from.
 pub fn sign_in_returning_to(path_and_query: &str) -> String {
@@ -86,8 +99,20 @@ pub fn encode_component(raw: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_request_flow_names_the_report_asked_for() {
+        let report: tessera_domain::UserId =
+            "018f0000-0000-7000-8000-000000000001".parse().unwrap();
+        assert_eq!(
+            asking_for(ACCESS_PACKAGES, Some(report)),
+            "/access-packages?for=018f0000-0000-7000-8000-000000000001"
+        );
+        assert_eq!(asking_for(ACCESS_PACKAGES, None), "/access-packages");
+    }
 
     #[test]
     fn a_local_path_is_returned_to() {

@@ -17,14 +17,20 @@ use crate::state::AppState;
 /// enabled policy whose "who can request" includes them. `q` searches names, descriptions
 /// and resource names, `catalog_id` keeps one catalog. Each says what the caller already has
 /// of it (`holding`: held until when, or a request pending). Anyone signed in.
+///
+/// With `for`, one of the caller's enabled direct reports: the packages the caller may request
+/// for them, which are those with an enabled policy whose "who can request" includes the
+/// report and that lets managers request for their direct reports; `holding` is then what the
+/// report has. Anyone else named in `for` is refused (422), whoever they are.
 #[utoipa::path(
     operation_id = "list_available_packages",
     tag = "my access",
     params(AvailableQuery),
     responses(
         (status = 200, description = "One page of packages", body = PackageCardPage),
-        (status = 400, description = "A bad search, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad search, limit, cursor or `for`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`for` is not one of your direct reports", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/available-packages")]
@@ -39,15 +45,16 @@ pub async fn list_available_packages(
 
 /// The catalogs of the packages the caller may request, by name, each with how many of its
 /// packages they may request (those matching `q`, when given): the catalog filter of the
-/// "Available" list. Anyone signed in.
+/// "Available" list. Anyone signed in; `for` counts for a direct report, as the list does.
 #[utoipa::path(
     operation_id = "list_available_catalogs",
     tag = "my access",
     params(AvailableCatalogsQuery),
     responses(
         (status = 200, description = "The catalogs, with counts", body = AvailableCatalogs),
-        (status = 400, description = "A bad search", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad search or `for`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`for` is not one of your direct reports", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/available-catalogs")]

@@ -21,7 +21,7 @@ use crate::auth::request_authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store;
-use crate::store::access::{PackageCardRow, SuggestionRow, SuggestionsFor};
+use crate::store::access::{PackageCardRow, RequestableFor, SuggestionRow, SuggestionsFor};
 use crate::store::assignments::AssignmentFilter;
 
 async fn cards(state: &AppState, rows: &[PackageCardRow]) -> ApiResult<Vec<PackageCard>> {
@@ -60,6 +60,34 @@ fn holding(row: &PackageCardRow) -> Option<Holding> {
 
 const CURSOR_SEPARATOR: char = '\u{1f}';
 
+/// Whom the "Available" list is for: the caller, or `report` when given, who must be one of
+/// the caller's enabled direct reports (422 naming `for` otherwise, as for anyone else).
+async fn requestable_for(
+    state: &AppState,
+    actor: &Actor,
+    report: Option<UserId>,
+) -> ApiResult<RequestableFor> {
+    let Some(report) = report else {
+        let me = store::users::find_user(&state.db, *actor.id.as_uuid())
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        return Ok(RequestableFor::themselves(me.id, me.is_member()));
+    };
+    let row = store::users::find_user(&state.db, *report.as_uuid())
+        .await?
+        .filter(|user| {
+            user.manager_id == Some(*actor.id.as_uuid())
+                && user.enabled
+                && user.deleted_at.is_none()
+        })
+        .ok_or_else(|| ApiError::invalid("for", "is not one of your direct reports"))?;
+    Ok(RequestableFor {
+        user: row.id,
+        is_member: row.is_member(),
+        by_manager: true,
+    })
+}
+
 /// The packages the caller may request, by name, searchable by name, description and
 /// resource names.
 pub async fn available(
@@ -81,13 +109,10 @@ pub async fn available(
             Some(parsed.ok_or_else(super::page::not_a_cursor)?)
         }
     };
-    let me = store::users::find_user(&state.db, *actor.id.as_uuid())
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+    let who = requestable_for(state, actor, query.for_user).await?;
     let rows = store::access::list_available(
         &state.db,
-        me.id,
-        me.is_member(),
+        &who,
         search,
         query.catalog_id.map(|id| *id.as_uuid()),
         after,
@@ -110,11 +135,8 @@ pub async fn available_catalogs(
     query: &AvailableCatalogsQuery,
 ) -> ApiResult<AvailableCatalogs> {
     let search = parse_search(query.q.as_deref())?;
-    let me = store::users::find_user(&state.db, *actor.id.as_uuid())
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    let rows =
-        store::access::count_available_by_catalog(&state.db, me.id, me.is_member(), search).await?;
+    let who = requestable_for(state, actor, query.for_user).await?;
+    let rows = store::access::count_available_by_catalog(&state.db, &who, search).await?;
     Ok(AvailableCatalogs {
         items: rows
             .into_iter()

@@ -7,6 +7,23 @@ use uuid::Uuid;
 
 use crate::store::users::PersonRow;
 
+/// Sorts people by name the same way on every database: by display name ignoring case (as
+/// Unicode defines it), then as written, then by username, which is unique. Sorting here,
+/// rather than in SQL, keeps SQLite (which folds only ASCII and compares bytes) and
+/// PostgreSQL (which compares by its locale) from answering two orders.
+pub fn sort_by_name<T>(rows: &mut [T], person: impl Fn(&T) -> &PersonRow) {
+    rows.sort_by_cached_key(|row| name_key(person(row)));
+}
+
+/// The key [`sort_by_name`] sorts by.
+pub fn name_key(row: &PersonRow) -> (String, String, String) {
+    (
+        row.display_name.to_lowercase(),
+        row.display_name.clone(),
+        row.username.clone(),
+    )
+}
+
 pub fn person_summary(row: &PersonRow) -> PersonSummary {
     PersonSummary {
         id: UserId::from_uuid(row.id),

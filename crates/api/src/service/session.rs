@@ -147,6 +147,7 @@ pub async fn start_session(
             ),
             authenticated_by: tessera_domain::user::AuthMethod::Session,
             may_create_api_tokens: super::tokens::may_create_own(state, user),
+            has_direct_reports: store::users::has_direct_reports(&state.db, user.id).await?,
         },
         session_token,
         csrf,
@@ -182,5 +183,7 @@ pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<Me> {
         roles: GlobalRole::held(view.is_admin, &granted),
         authenticated_by: actor.method(),
         may_create_api_tokens: super::tokens::may_create_own(state, &actor.user),
+        has_direct_reports: store::users::has_direct_reports(&state.db, *actor.id.as_uuid())
+            .await?,
     })
 }

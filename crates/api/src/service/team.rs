@@ -3,7 +3,7 @@
 //! someone who manages nobody gets an empty page. One page of reports costs four statements,
 //! however many reports it holds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tessera_domain::page::PageQuery;
 use tessera_domain::team::{
@@ -16,8 +16,10 @@ use tessera_domain::{
 use uuid::Uuid;
 
 use super::page::PageRequest;
-use super::people::person_summary;
+use super::people::{name_key, person_summary, sort_by_name};
 use crate::auth::Actor;
+use crate::auth::authz::authorize_catalogs;
+use crate::auth::authz::catalog_permission::ManageAssignments;
 use crate::error::{ApiError, ApiResult};
 use crate::request_record::{policy_of, request_of};
 use crate::state::AppState;
@@ -25,10 +27,12 @@ use crate::store;
 use crate::store::requests::RequestRow;
 use crate::store::team::TeamAssignmentRow;
 
-/// Separates the display name from the username in a cursor: neither holds control characters.
-const CURSOR_SEPARATOR: char = '\u{1f}';
-
 /// One page of the caller's direct reports, by name, each with what they hold and ask for.
+///
+/// All of the caller's reports are read (ids and names: a team, not a directory) and sorted
+/// by name here, so that the order ignores case and is the same on both databases. The cursor
+/// is the id of the last report of the page, whose name places the next page even if they
+/// left the team meanwhile.
 pub async fn my_team(state: &AppState, actor: &Actor, query: &TeamQuery) -> ApiResult<TeamPage> {
     let limit = query.limit.unwrap_or(DEFAULT_TEAM_PAGE);
     if !(1..=MAX_TEAM_PAGE).contains(&limit) {
@@ -41,20 +45,25 @@ pub async fn my_team(state: &AppState, actor: &Actor, query: &TeamQuery) -> ApiR
         limit: Some(limit),
         cursor: query.cursor.clone(),
     })?;
-    let after = match page.after.as_deref() {
-        None => None,
-        Some(raw) => Some(
-            raw.split_once(CURSOR_SEPARATOR)
-                .map(|(name, username)| (name.to_string(), username.to_string()))
-                .ok_or_else(super::page::not_a_cursor)?,
-        ),
-    };
     let caller = *actor.id.as_uuid();
-    let rows = store::team::list_reports(&state.db, caller, after, page.fetch()).await?;
-    let (reports, next_cursor) = page.finish(rows, |row| {
-        format!("{}{CURSOR_SEPARATOR}{}", row.display_name, row.username)
-    });
-    let ids: Vec<Uuid> = reports.iter().map(|row| row.id).collect();
+    let mut rows = store::users::list_direct_reports(&state.db, caller).await?;
+    sort_by_name(&mut rows, |row| &row.person);
+    if let Some(last) = page.after_id()? {
+        let seen = match rows.iter().find(|row| row.person.id == last) {
+            Some(row) => name_key(&row.person),
+            None => name_key(
+                store::users::find_people(&state.db, &[last])
+                    .await?
+                    .first()
+                    .ok_or_else(super::page::not_a_cursor)?,
+            ),
+        };
+        let start = rows.partition_point(|row| name_key(&row.person) <= seen);
+        rows.drain(..start);
+    }
+    rows.truncate(page.fetch() as usize);
+    let (reports, next_cursor) = page.finish(rows, |row| row.person.id.to_string());
+    let ids: Vec<Uuid> = reports.iter().map(|row| row.person.id).collect();
 
     let mut access: BTreeMap<Uuid, Vec<TeamAccess>> = BTreeMap::new();
     for row in store::team::list_active_assignments(&state.db, &ids).await? {
@@ -64,11 +73,25 @@ pub async fn my_team(state: &AppState, actor: &Actor, query: &TeamQuery) -> ApiR
             .push(team_access(&row)?);
     }
     let mut requests: BTreeMap<Uuid, Vec<TeamRequest>> = BTreeMap::new();
-    for row in store::team::list_open_requests(&state.db, &ids).await? {
+    let open = store::team::list_open_requests(&state.db, &ids).await?;
+    // The catalogs whose requests the caller administers (as an assignment manager or owner
+    // there), asked once for the page, and only when there is a request to say it of.
+    let administered: BTreeSet<Uuid> = if open.is_empty() || actor.is_admin {
+        BTreeSet::new()
+    } else {
+        authorize_catalogs::<ManageAssignments>(state, actor)
+            .await?
+            .catalogs()
+            .iter()
+            .map(|catalog| *catalog.as_uuid())
+            .collect()
+    };
+    for row in open {
+        let administers = actor.is_admin || administered.contains(&row.catalog_id);
         requests
             .entry(row.target_id)
             .or_default()
-            .push(team_request(actor, &row)?);
+            .push(team_request(actor, administers, &row)?);
     }
     let mut reviews: BTreeMap<Uuid, Vec<TeamReview>> = BTreeMap::new();
     for row in store::team::list_reviews_waiting(&state.db, caller, &ids).await? {
@@ -83,10 +106,11 @@ pub async fn my_team(state: &AppState, actor: &Actor, query: &TeamQuery) -> ApiR
         items: reports
             .iter()
             .map(|row| TeamMember {
-                person: person_summary(row),
-                access: access.remove(&row.id).unwrap_or_default(),
-                requests: requests.remove(&row.id).unwrap_or_default(),
-                reviews: reviews.remove(&row.id).unwrap_or_default(),
+                person: person_summary(&row.person),
+                email: row.email.clone(),
+                access: access.remove(&row.person.id).unwrap_or_default(),
+                requests: requests.remove(&row.person.id).unwrap_or_default(),
+                reviews: reviews.remove(&row.person.id).unwrap_or_default(),
             })
             .collect(),
         next_cursor,
@@ -113,7 +137,9 @@ fn team_access(row: &TeamAssignmentRow) -> ApiResult<TeamAccess> {
     })
 }
 
-fn team_request(actor: &Actor, row: &RequestRow) -> ApiResult<TeamRequest> {
+/// One open request for a report; `administers` says whether the caller administers the
+/// requests of its catalog, and so may open it like those it made or was asked to approve.
+fn team_request(actor: &Actor, administers: bool, row: &RequestRow) -> ApiResult<TeamRequest> {
     let request = request_of(row)?;
     let current = request.current_stage();
     let asked = request.stages().iter().any(|stage| {
@@ -133,6 +159,6 @@ fn team_request(actor: &Actor, row: &RequestRow) -> ApiResult<TeamRequest> {
             .and_then(|stage| stage.deadline_at()),
         submitted_at: request.submitted_at(),
         requested_by_you,
-        you_may_open: requested_by_you || asked || actor.is_admin,
+        you_may_open: requested_by_you || asked || administers,
     })
 }

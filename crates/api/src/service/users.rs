@@ -148,9 +148,10 @@ pub async fn list_people(state: &AppState, query: &PeopleQuery) -> ApiResult<Per
 /// The caller's direct reports: the enabled people whose manager they are, in one page. Empty
 /// for everyone who manages nobody.
 pub async fn list_my_reports(state: &AppState, actor: &Actor) -> ApiResult<PersonPage> {
-    let rows = store::users::list_direct_reports(&state.db, *actor.id.as_uuid()).await?;
+    let mut rows = store::users::list_direct_reports(&state.db, *actor.id.as_uuid()).await?;
+    super::people::sort_by_name(&mut rows, |row| &row.person);
     Ok(PersonPage {
-        items: rows.iter().map(person_summary).collect(),
+        items: rows.iter().map(|row| person_summary(&row.person)).collect(),
         next_cursor: None,
     })
 }

@@ -93,9 +93,51 @@ where
         .push(" ESCAPE '\\')) ");
 }
 
-/// Pushes `FROM … WHERE …`: the packages `user` may request (catalog enabled, package not
+/// Whom a list of requestable packages is for.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestableFor {
+    /// The person who would get the packages: the audiences and the marks are theirs.
+    pub user: Uuid,
+    /// Whether they are a member (a person of the organisation: neither a service account nor
+    /// a guest).
+    pub is_member: bool,
+    /// Whether their manager asks for them: then only policies that let managers request for
+    /// their direct reports count.
+    pub by_manager: bool,
+}
+
+impl RequestableFor {
+    /// The packages `user` may request for themselves.
+    pub fn themselves(user: Uuid, is_member: bool) -> RequestableFor {
+        RequestableFor {
+            user,
+            is_member,
+            by_manager: false,
+        }
+    }
+}
+
+/// How a database reads a flag of a policy's stored definition (JSON text), for the rare
+/// list that filters on one.
+pub trait PolicyFlags: Database {
+    /// The condition that policy `ap` lets managers request for their direct reports. A
+    /// definition that predates the flag, or sets it false, does not.
+    const MANAGERS_MAY_REQUEST: &'static str;
+}
+
+impl PolicyFlags for sqlx::Sqlite {
+    const MANAGERS_MAY_REQUEST: &'static str =
+        "json_extract(ap.definition, '$.requester.on_behalf_of_direct_reports') = 1";
+}
+
+impl PolicyFlags for sqlx::Postgres {
+    const MANAGERS_MAY_REQUEST: &'static str =
+        "(ap.definition::json -> 'requester' ->> 'on_behalf_of_direct_reports') = 'true'";
+}
+
+/// Pushes `FROM … WHERE …`: the packages `who` may request (catalog enabled, package not
 /// hidden, an enabled policy whose audience includes them).
-fn push_requestable<DB: Database>(query: &mut QueryBuilder<DB>, user: Uuid, is_member: bool)
+fn push_requestable<DB: PolicyFlags>(query: &mut QueryBuilder<DB>, who: &RequestableFor)
 where
     for<'q> Uuid: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
@@ -105,50 +147,53 @@ where
          WHERE c.enabled AND NOT p.hidden AND EXISTS (SELECT 1 FROM assignment_policies ap \
          WHERE ap.package_id = p.id AND ",
     );
-    push_in_audience(query, user, is_member);
+    push_in_audience(query, who);
     query.push(")");
 }
 
 /// Pushes the condition that package `p` has an enabled policy whose audience includes
-/// `user`, as a count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
+/// `who`, as a count rather than EXISTS: PostgreSQL turns an EXISTS into a semi-join and
 /// would hash every policy to check a few matches, while a count stays a subquery run per
 /// row, through the policies' package index, for the rows actually reached.
-fn push_audience_count<DB: Database>(query: &mut QueryBuilder<DB>, user: Uuid, is_member: bool)
+fn push_audience_count<DB: PolicyFlags>(query: &mut QueryBuilder<DB>, who: &RequestableFor)
 where
     for<'q> Uuid: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
 {
     query.push("(SELECT COUNT(*) FROM assignment_policies ap WHERE ap.package_id = p.id AND ");
-    push_in_audience(query, user, is_member);
+    push_in_audience(query, who);
     query.push(") > 0");
 }
 
-/// Pushes the condition that policy `ap` lets `user` request through it; `is_member` says
-/// whether they are a member (a person of the organisation: neither a service account nor a
-/// guest).
-fn push_in_audience<DB: Database>(query: &mut QueryBuilder<DB>, user: Uuid, is_member: bool)
+/// Pushes the condition that policy `ap` lets `who` be requested for through it: its
+/// audience includes them, and when their manager asks, it lets managers ask.
+fn push_in_audience<DB: PolicyFlags>(query: &mut QueryBuilder<DB>, who: &RequestableFor)
 where
     for<'q> Uuid: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
 {
+    query.push("ap.enabled AND ");
+    if who.by_manager {
+        query.push(DB::MANAGERS_MAY_REQUEST).push(" AND ");
+    }
     query
         .push(
-            "ap.enabled AND (ap.audience = 'all_users' \
+            "(ap.audience = 'all_users' \
              OR (ap.audience = 'all_members' AND ",
         )
-        .push_bind(is_member)
+        .push_bind(who.is_member)
         .push(
             ") OR (ap.audience = 'specific_users_and_groups' AND EXISTS \
              (SELECT 1 FROM policy_requesters pr WHERE pr.policy_id = ap.id AND (pr.user_id = ",
         )
-        .push_bind(user)
+        .push_bind(who.user)
         .push(" OR pr.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.user_id = ")
-        .push_bind(user)
+        .push_bind(who.user)
         .push(")))))");
 }
 
-/// Packages `user` may request, by name: catalog enabled, package not hidden, an enabled
-/// policy whose audience includes them. `search` matches the name, description or a
+/// Packages that may be requested for `who`, by name: catalog enabled, package not hidden, an
+/// enabled policy whose audience includes them (and that lets managers ask, when theirs does). `search` matches the name, description or a
 /// resource's name. `after` is the last (name key, id) seen.
 ///
 /// The statement is built for what is asked, rather than with `$n IS NULL OR …` branches, so
@@ -163,8 +208,7 @@ where
 /// putting the catalogs first.
 pub async fn list_available(
     db: &Db,
-    user: Uuid,
-    is_member: bool,
+    who: &RequestableFor,
     search: Option<&str>,
     catalog: Option<Uuid>,
     after: Option<(String, Uuid)>,
@@ -176,7 +220,7 @@ pub async fn list_available(
         match &search {
             Some(search) => {
                 push_matches_cte(&mut query, search);
-                push_card_columns(&mut query, user);
+                push_card_columns(&mut query, who.user);
                 query
                     .push("FROM (SELECT ")
                     .push(MATCH_COLUMNS)
@@ -188,11 +232,11 @@ pub async fn list_available(
                     " ORDER BY p.name_key, p.id LIMIT 9223372036854775807) p \
                      CROSS JOIN catalogs c WHERE c.id = p.catalog_id AND c.enabled AND ",
                 );
-                push_audience_count(&mut query, user, is_member);
+                push_audience_count(&mut query, who);
             }
             None => {
-                push_card_columns(&mut query, user);
-                push_requestable(&mut query, user, is_member);
+                push_card_columns(&mut query, who.user);
+                push_requestable(&mut query, who);
                 push_page_conditions(&mut query, catalog, after.as_ref());
             }
         }
@@ -226,12 +270,11 @@ fn push_page_conditions<DB: Database>(
     }
 }
 
-/// The catalogs of the packages `user` may request (those matching `search`, when given), by
-/// name, with how many each holds.
+/// The catalogs of the packages that may be requested for `who` (those matching `search`, when
+/// given), by name, with how many each holds.
 pub async fn count_available_by_catalog(
     db: &Db,
-    user: Uuid,
-    is_member: bool,
+    who: &RequestableFor,
     search: Option<&str>,
 ) -> StoreResult<Vec<(Uuid, String, i64)>> {
     let search = search.map(Search::new);
@@ -244,11 +287,11 @@ pub async fn count_available_by_catalog(
                     "SELECT c.id, c.name, COUNT(*) FROM matches p \
                      JOIN catalogs c ON c.id = p.catalog_id WHERE c.enabled AND ",
                 );
-                push_audience_count(&mut query, user, is_member);
+                push_audience_count(&mut query, who);
             }
             None => {
                 query.push("SELECT c.id, c.name, COUNT(*) ");
-                push_requestable(&mut query, user, is_member);
+                push_requestable(&mut query, who);
             }
         }
         query.push(" GROUP BY c.id, c.name ORDER BY c.name, c.id");
@@ -316,7 +359,7 @@ pub async fn list_suggested(
             )
             .push_bind(of.user)
             .push(") AS held_until ");
-        push_requestable(&mut query, of.user, of.is_member);
+        push_requestable(&mut query, &RequestableFor::themselves(of.user, of.is_member));
         query
             .push(
                 " AND p.id IN (SELECT a.package_id FROM assignments a JOIN users u ON u.id = a.user_id \

@@ -1,6 +1,7 @@
-//! "My team": a manager's direct reports and, for one page of them at a time, their access,
-//! open requests and the review items waiting for the manager. Each read takes the whole page
-//! of reports at once, so a page costs the same few statements however many people it holds.
+//! "My team": for one page of a manager's direct reports at a time, their access, open
+//! requests and the review items waiting for the manager (the reports themselves come from
+//! `users::list_direct_reports`). Each read takes the whole page of reports at once, so a page
+//! costs the same few statements however many people it holds.
 
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
@@ -8,40 +9,7 @@ use tessera_domain::assignment::AssignmentState;
 use uuid::Uuid;
 
 use super::requests::{RequestRow, SELECT_REQUEST};
-use super::users::PersonRow;
-use super::{Db, StoreResult, on_db, push_ids, select};
-
-/// The enabled direct reports of `manager`, by display name then username, after the cursor
-/// `after` (display name, username).
-pub async fn list_reports(
-    db: &Db,
-    manager: Uuid,
-    after: Option<(String, String)>,
-    limit: u32,
-) -> StoreResult<Vec<PersonRow>> {
-    let rows = on_db!(db, pool => {
-        let mut query = select(
-            "id, username, display_name, user_type",
-            "users WHERE enabled AND deleted_at IS NULL AND manager_id = ",
-        );
-        query.push_bind(manager);
-        if let Some((name, username)) = &after {
-            query
-                .push(" AND (display_name > ")
-                .push_bind(name.as_str())
-                .push(" OR (display_name = ")
-                .push_bind(name.as_str())
-                .push(" AND username > ")
-                .push_bind(username.as_str())
-                .push("))");
-        }
-        query
-            .push(" ORDER BY display_name, username LIMIT ")
-            .push_bind(i64::from(limit));
-        query.build_query_as::<PersonRow>().fetch_all(pool).await
-    })?;
-    Ok(rows)
-}
+use super::{Db, StoreResult, on_db, push_ids};
 
 /// An active assignment of one of the reports.
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -409,17 +409,36 @@ pub async fn list_people(
     Ok(rows)
 }
 
-/// The enabled people whose manager is `manager`, by display name, then username.
-pub async fn list_direct_reports(db: &Db, manager: Uuid) -> StoreResult<Vec<PersonRow>> {
-    let rows = on_db!(db, pool => sqlx::query_as::<_, PersonRow>(
-        "SELECT id, username, display_name, user_type FROM users \
-         WHERE manager_id = $1 AND enabled AND deleted_at IS NULL \
-         ORDER BY display_name, username",
+/// A direct report: who they are, and their e-mail address.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ReportRow {
+    #[sqlx(flatten)]
+    pub person: PersonRow,
+    pub email: String,
+}
+
+/// The enabled people whose manager is `manager`, in no order: callers sort them by name
+/// (`service::people::sort_by_name`), the same way on both databases.
+pub async fn list_direct_reports(db: &Db, manager: Uuid) -> StoreResult<Vec<ReportRow>> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, ReportRow>(
+        "SELECT id, username, display_name, user_type, email FROM users \
+         WHERE manager_id = $1 AND enabled AND deleted_at IS NULL",
     )
     .bind(manager)
     .fetch_all(pool)
     .await)?;
     Ok(rows)
+}
+
+/// Whether any enabled person's manager is `manager`.
+pub async fn has_direct_reports(db: &Db, manager: Uuid) -> StoreResult<bool> {
+    let found: Option<(i32,)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT 1 FROM users WHERE manager_id = $1 AND enabled AND deleted_at IS NULL LIMIT 1",
+    )
+    .bind(manager)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(found.is_some())
 }
 
 pub async fn count_users(db: &Db) -> StoreResult<i64> {

@@ -736,12 +736,12 @@ on_both_backends! {
         let waiting = tessera_api::store::requests::count_awaiting_decision(&state.db, maria.id).await.unwrap();
         assert_eq!(waiting, 1, "Alice's ledger request waits for Maria");
         let bob = tessera_api::store::users::find_user_by_username(&state.db, "bob").await.unwrap().unwrap();
-        let available = tessera_api::store::access::list_available(&state.db, bob.id, true, None, None, None, 10).await.unwrap();
+        let available = tessera_api::store::access::list_available(&state.db, &tessera_api::store::access::RequestableFor::themselves(bob.id, true), None, None, None, 10).await.unwrap();
         let names: Vec<&str> = available.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["Finance ledger", "Wiki editors"], "administrator-only packages are not offered");
         let gina = tessera_api::store::users::find_user_by_username(&state.db, "gina").await.unwrap().unwrap();
         assert!(!gina.is_member(), "gina is a guest");
-        let available = tessera_api::store::access::list_available(&state.db, gina.id, gina.is_member(), None, None, None, 10).await.unwrap();
+        let available = tessera_api::store::access::list_available(&state.db, &tessera_api::store::access::RequestableFor::themselves(gina.id, gina.is_member()), None, None, None, 10).await.unwrap();
         assert!(available.is_empty(), "the demo's packages are for members");
         // The guests' review starts with the scheduler's first round: one item, Gina's, for Maria.
         tessera_api::service::reviews::run_due_reviews(&state, chrono::Utc::now()).await.unwrap();

@@ -132,6 +132,7 @@ on_both_backends! {
         assert_eq!(usernames(&page), ["alice", "bob"], "her direct reports only, by name");
         assert_eq!(page["next_cursor"], Value::Null);
         let alices = member(&page, "alice");
+        assert_eq!(alices["email"], "alice@example.org");
         assert_eq!(alices["access"].as_array().unwrap().len(), 1);
         let access = &alices["access"][0];
         assert_eq!(access["access_package_name"], "Wiki");
@@ -249,5 +250,239 @@ on_both_backends! {
             .find(|event| event["action"] == "assignment.remove")
             .unwrap_or_else(|| panic!("no assignment.remove in {events}"));
         assert_eq!(removed["after"]["ended_by"]["username"], "maria");
+    }
+}
+
+async fn ok(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn names(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap())
+        .collect()
+}
+
+fn card<'a>(page: &'a Value, name: &str) -> &'a Value {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in {page}"))
+}
+
+/// A policy for `users` only that lets managers ask for their reports.
+fn for_users(users: &[String]) -> Value {
+    json!({
+        "name": "Named people",
+        "who_can_request": {"type": "specific_users_and_groups", "users": users},
+        "approval": {"type": "none"},
+        "requester": {"on_behalf_of_direct_reports": true},
+        "lifecycle": {"expiry": {"type": "never"}, "self_removal_allowed": true},
+    })
+}
+
+on_both_backends! {
+    async fn a_manager_lists_what_they_may_request_for_a_direct_report_marked_with_what_the_report_has(app: TestApp) {
+        let maria = app.person("maria").await;
+        let alice = app.person("alice").await;
+        let carol = app.person("carol").await;
+        let otto = app.person("otto").await;
+        let approver = app.person("approver").await;
+        report_to(&app, &alice, &maria).await;
+        report_to(&app, &carol, &otto).await;
+        let wiki = team_offer(&app, "Wiki").await;
+        let handbook = team_offer(&app, "Handbook").await;
+        // Policies that do not let managers ask, or whose audience is not alice's.
+        own_only_offer(&app, "Ledger").await;
+        let (m, a) = ([maria.id()], [alice.id()]);
+        offer(&app, "Maria only", move |_| for_users(&m)).await;
+        offer(&app, "Alice only", move |_| for_users(&a)).await;
+        let approver_id = approver.id();
+        let gated = offer(&app, "Gated", move |_| {
+            let mut policy = one_stage(&[&approver_id]);
+            policy["requester"] = json!({"on_behalf_of_direct_reports": true});
+            policy
+        })
+        .await;
+        // Alice holds the wiki and waits for the gated package; maria holds the handbook.
+        asked(&maria, &wiki, json!({"target_user_id": alice.id()})).await;
+        let pending = asked(&maria, &gated, json!({"target_user_id": alice.id()})).await;
+        assert_eq!(pending["state"], "pending_approval");
+        asked(&maria, &handbook, json!({})).await;
+
+        let for_alice = ok(maria.get(&format!("/api/v1/me/available-packages?for={}", alice.id())).await).await;
+        assert_eq!(
+            names(&for_alice),
+            ["Alice only", "Gated", "Handbook", "Wiki"],
+            "alice's audience, under policies that let managers ask"
+        );
+        assert_eq!(card(&for_alice, "Wiki")["holding"]["state"], "held", "{for_alice}");
+        assert_eq!(card(&for_alice, "Gated")["holding"]["state"], "pending");
+        assert_eq!(card(&for_alice, "Gated")["holding"]["request_id"], pending["id"]);
+        assert_eq!(card(&for_alice, "Handbook")["holding"], Value::Null, "maria's access is not alice's");
+        let searched = ok(maria.get(&format!("/api/v1/me/available-packages?for={}&q=only", alice.id())).await).await;
+        assert_eq!(names(&searched), ["Alice only"]);
+        let catalogs = ok(maria.get(&format!("/api/v1/me/available-catalogs?for={}", alice.id())).await).await;
+        let counted: Vec<(&str, u64)> = catalogs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["catalog_name"].as_str().unwrap(), c["count"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(counted, [("Alice only catalog", 1), ("Gated catalog", 1), ("Handbook catalog", 1), ("Wiki catalog", 1)]);
+
+        // Maria's own list is hers.
+        let own = ok(maria.get("/api/v1/me/available-packages").await).await;
+        assert_eq!(names(&own), ["Gated", "Handbook", "Ledger", "Maria only", "Wiki"]);
+        assert_eq!(card(&own, "Handbook")["holding"]["state"], "held");
+        assert_eq!(card(&own, "Wiki")["holding"], Value::Null);
+
+        // Nobody lists for someone who is not their direct report: another manager's report,
+        // a report of someone else, themselves, a person who does not exist.
+        for (session, person) in [
+            (&otto, alice.id()),
+            (&maria, carol.id()),
+            (&maria, maria.id()),
+            (&alice, alice.id()),
+            (&maria, uuid::Uuid::now_v7().to_string()),
+        ] {
+            for list in ["available-packages", "available-catalogs"] {
+                let refused = session.get(&format!("/api/v1/me/{list}?for={person}")).await;
+                let problem = assert_problem(refused, 422, "validation_failed").await;
+                assert_eq!(problem_fields(&problem), ["for"]);
+            }
+        }
+        let refused = maria.get("/api/v1/me/available-packages?for=nope").await;
+        let problem = assert_problem(refused, 400, "bad_request").await;
+        assert_eq!(problem_fields(&problem), ["for"]);
+        // A report who was disabled is nobody's to ask for.
+        let disabled = app.admin.patch(&format!("/api/v1/users/{}", alice.id()), &json!({"enabled": false})).await;
+        assert_eq!(disabled.status(), 200, "{:?}", disabled.text().await);
+        let refused = maria.get(&format!("/api/v1/me/available-packages?for={}", alice.id())).await;
+        assert_problem(refused, 422, "validation_failed").await;
+    }
+}
+
+/// Creates a person with `display_name` (who never signs in) reporting to `manager`.
+async fn report_named(
+    app: &TestApp,
+    username: &str,
+    display_name: &str,
+    manager: &Session,
+) -> String {
+    let created = app
+        .create_user(json!({
+            "username": username,
+            "display_name": display_name,
+            "email": format!("{username}@example.org"),
+            "password": PASSWORD,
+            "manager_id": manager.id(),
+        }))
+        .await;
+    created["id"].as_str().unwrap().to_string()
+}
+
+on_both_backends! {
+    async fn the_team_is_in_name_order_ignoring_case_and_pages_with_short_cursors_whatever_the_names(app: TestApp) {
+        let maria = app.person("maria").await;
+        let long = |first: &str, last: char| format!("{}{last}", first.repeat(199));
+        // Created out of order. Bytes, and SQLite's ASCII-only folding, would put "Bob" before
+        // "alice", "ÉLODIE" before "élise", and both "Ж…" before "ж…".
+        for (username, name) in [
+            ("u-elodie", "ÉLODIE".to_string()),
+            ("u-carol", "carol".to_string()),
+            ("u-long-b", long("ж", 'Б')),
+            ("u-bob", "Bob".to_string()),
+            ("u-elise", "élise".to_string()),
+            ("u-alice", "alice".to_string()),
+            ("u-long-a", long("Ж", 'а')),
+            ("u-bob2", "bob".to_string()),
+            ("u-long-c", long("Ж", 'в')),
+        ] {
+            report_named(&app, username, &name, &maria).await;
+        }
+        let expected = ["u-alice", "u-bob", "u-bob2", "u-carol", "u-elise", "u-elodie", "u-long-a", "u-long-b", "u-long-c"];
+        let whole = team(&maria, "?limit=50").await;
+        assert_eq!(usernames(&whole), expected);
+        let reports = ok(maria.get("/api/v1/me/reports").await).await;
+        let listed: Vec<&str> = reports["items"].as_array().unwrap().iter().map(|p| p["username"].as_str().unwrap()).collect();
+        assert_eq!(listed, expected, "the reports picker lists them the same way");
+
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let query = match &cursor {
+                Some(cursor) => format!("?limit=2&cursor={cursor}"),
+                None => "?limit=2".to_string(),
+            };
+            let page = team(&maria, &query).await;
+            seen.extend(usernames(&page).into_iter().map(str::to_string));
+            match page["next_cursor"].as_str() {
+                Some(next) => {
+                    assert!(next.len() <= 64, "a short cursor: {next}");
+                    cursor = Some(next.to_string());
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected);
+
+        // A report who leaves the team between pages does not lose the place.
+        let first = team(&maria, "?limit=2").await;
+        assert_eq!(usernames(&first), ["u-alice", "u-bob"]);
+        let bob = member(&first, "u-bob")["person"]["id"].as_str().unwrap().to_string();
+        let moved = app.admin.patch(&format!("/api/v1/users/{bob}"), &json!({"manager_id": null})).await;
+        assert_eq!(moved.status(), 200);
+        let next = first["next_cursor"].as_str().unwrap();
+        assert_eq!(usernames(&team(&maria, &format!("?limit=2&cursor={next}")).await), ["u-bob2", "u-carol"]);
+        // A cursor naming nobody is refused.
+        let refused = maria.get("/api/v1/me/team?cursor=bm9wZQ").await;
+        let problem = assert_problem(refused, 400, "bad_request").await;
+        assert_eq!(problem_fields(&problem), ["cursor"]);
+    }
+}
+
+on_both_backends! {
+    async fn a_manager_who_administers_a_catalogs_requests_may_open_their_reports_requests_there(app: TestApp) {
+        let maria = app.person("maria").await;
+        let alice = app.person("alice").await;
+        let approver = app.person("approver").await;
+        report_to(&app, &alice, &maria).await;
+        let a = approver.id();
+        let gated = offer(&app, "Gated", move |_| one_stage(&[&a])).await;
+        let b = approver.id();
+        let other = offer(&app, "Other", move |_| one_stage(&[&b])).await;
+        asked(&alice, &gated, json!({})).await;
+        asked(&alice, &other, json!({})).await;
+        let package: Value = app.admin.get(&format!("/api/v1/access-packages/{}", gated.package)).await.json().await.unwrap();
+        let catalog = package["catalog_id"].as_str().unwrap();
+        let granted = app.admin.put(&format!("/api/v1/catalogs/{catalog}/roles/access_package_assignment_manager/{}", maria.id())).await;
+        assert!(granted.status().is_success(), "{:?}", granted.text().await);
+
+        let page = team(&maria, "").await;
+        let requests = member(&page, "alice")["requests"].as_array().unwrap().clone();
+        let may_open = |name: &str| {
+            requests
+                .iter()
+                .find(|request| request["access_package_name"] == name)
+                .unwrap_or_else(|| panic!("no {name} in {requests:?}"))["you_may_open"]
+                .clone()
+        };
+        assert_eq!(may_open("Gated"), true, "maria administers the gated catalog's requests");
+        assert_eq!(may_open("Other"), false);
+        for request in &requests {
+            let id = request["id"].as_str().unwrap();
+            let opened = maria.get(&format!("/api/v1/requests/{id}")).await.status().as_u16();
+            let expected = if request["you_may_open"] == true { 200 } else { 404 };
+            assert_eq!(opened, expected, "you_may_open says what GET /requests/{{id}} answers");
+        }
     }
 }

@@ -12,10 +12,12 @@ use super::ApiError;
 use super::client::{self, search_query};
 use crate::my_access::state_filter_value;
 
-/// `GET /api/v1/me/available-packages?q=&catalog_id=&limit=&cursor=`: by name.
+/// `GET /api/v1/me/available-packages?q=&catalog_id=&for=&limit=&cursor=`: by name; for a
+/// direct report (`for`), what one may request for them, marked with what they have.
 pub async fn available(
     q: &str,
     catalog: Option<CatalogId>,
+    report: Option<UserId>,
     page: &PageQuery,
 ) -> Result<PackageCardPage, ApiError> {
     let mut query = search_query(q, page);
@@ -23,13 +25,24 @@ pub async fn available(
         "catalog_id",
         catalog.map(|id| id.to_string()).unwrap_or_default(),
     ));
+    query.push(("for", report.map(|id| id.to_string()).unwrap_or_default()));
     client::get_with("/me/available-packages", &query).await
 }
 
-/// `GET /api/v1/me/available-catalogs?q=`: the catalogs of the packages one may request
-/// (matching `q`), each with its count.
-pub async fn available_catalogs(q: &str) -> Result<AvailableCatalogs, ApiError> {
-    client::get_with("/me/available-catalogs", &[("q", q.trim().to_string())]).await
+/// `GET /api/v1/me/available-catalogs?q=&for=`: the catalogs of the packages one may request
+/// (for a direct report, with `for`), matching `q`, each with its count.
+pub async fn available_catalogs(
+    q: &str,
+    report: Option<UserId>,
+) -> Result<AvailableCatalogs, ApiError> {
+    client::get_with(
+        "/me/available-catalogs",
+        &[
+            ("q", q.trim().to_string()),
+            ("for", report.map(|id| id.to_string()).unwrap_or_default()),
+        ],
+    )
+    .await
 }
 
 /// `GET /api/v1/me/suggested-packages`.

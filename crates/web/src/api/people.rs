@@ -3,6 +3,7 @@
 
 use tessera_domain::UserId;
 use tessera_domain::page::{PageQuery, PersonPage};
+use tessera_domain::team::TeamPage;
 
 use super::ApiError;
 use super::client::{self, id_list, search_query};
@@ -22,4 +23,10 @@ pub async fn named(ids: &[UserId]) -> Result<PersonPage, ApiError> {
 /// `GET /api/v1/me/reports`: the caller's enabled direct reports, by name, in one page.
 pub async fn my_reports() -> Result<PersonPage, ApiError> {
     client::get("/me/reports", None).await
+}
+
+/// `GET /api/v1/me/team?limit=&cursor=`: the caller's direct reports, by name, each with their
+/// access, open requests and the reviews of them waiting for the caller.
+pub async fn my_team(page: &PageQuery) -> Result<TeamPage, ApiError> {
+    client::get("/me/team", Some(page)).await
 }

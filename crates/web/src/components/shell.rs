@@ -136,6 +136,9 @@ fn Layout() -> impl IntoView {
         }
     });
 
+    // "My team" is for managers: the signed-in answer says whether anyone reports to them.
+    let has_reports =
+        Memo::new(move |_| session.with_me(|me| me.has_direct_reports).unwrap_or(false));
     let may_create_tokens = Memo::new(move |_| {
         session
             .with_me(|me| me.may_create_api_tokens)
@@ -292,6 +295,11 @@ fn Layout() -> impl IntoView {
                             }
                         })
                         .collect_view()}
+                    <Show when=move || has_reports.get()>
+                        <li on:click=move |_| menu_open.set(false)>
+                            <A href=routes::TEAM exact=true>"My team"</A>
+                        </li>
+                    </Show>
                     <li on:click=move |_| menu_open.set(false)>
                         <A href=routes::NOTIFICATIONS exact=true>
                             "Notifications"

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 use tessera_domain::access::{Ask, Holding, PackageCard, RequestView};
 use tessera_domain::assignment::{AssignmentState, AssignmentView, StateFilter};
 use tessera_domain::page::DEFAULT_PAGE_SIZE;
-use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, RequestId};
+use tessera_domain::{AccessPackageId, AssignmentId, CatalogId, RequestId, UserId};
 
 use super::requests::{request_href, when};
 use crate::api::{self, ApiError};
@@ -26,7 +26,7 @@ use crate::format;
 use crate::forms::sentence;
 use crate::my_access::{
     ChangeForm, PackagesTab, change_allowed, excerpt, holding_label, joined, refusal_message,
-    submitted_words, suggestion_reason,
+    report_holding_label, submitted_words, suggestion_reason,
 };
 use crate::pages::browser_clock::browser_time;
 use crate::pages::lists::LoadMore;
@@ -118,6 +118,51 @@ pub fn AccessPackagesPage() -> impl IntoView {
     let query = use_query_map();
     let tab = Memo::new(move |_| PackagesTab::parse(query.with(|q| q.get("tab")).as_deref()));
     let extend = Memo::new(move |_| query.with(|q| q.get("extend")?.parse::<AssignmentId>().ok()));
+    // `?for=` asks for a direct report: only what one may request for them is listed.
+    let report =
+        Memo::new(move |_| query.with(|q| q.get(routes::FOR_PARAM)?.parse::<UserId>().ok()));
+    move || match report.get() {
+        Some(report) => view! { <ForReport report=report /> }.into_any(),
+        None => view! { <ForMyself tab=tab extend=extend /> }.into_any(),
+    }
+}
+
+/// The packages a manager may request for one of their direct reports, marked with what the
+/// report has: the request flow of "My team".
+#[component]
+fn ForReport(report: UserId) -> impl IntoView {
+    let reports = LocalResource::new(api::people::my_reports);
+    let name = move || {
+        reports
+            .get()
+            .and_then(Result::ok)
+            .and_then(|page| page.items.into_iter().find(|person| person.id == report))
+            .map(|person| person.display_name)
+    };
+    view! {
+        <PageHeader
+            title="Request access for someone"
+            lead="Ask for access for one of your direct reports. Their approvers decide, as for anyone."
+        />
+        <div class="alert alert-info asking-for">
+            <p>
+                {move || match name() {
+                    Some(name) => format!("You are asking for {name}. The list shows what you may request for them, and what they already have."),
+                    None => "You are asking for one of your direct reports. The list shows what you may request for them, and what they already have.".to_string(),
+                }}
+            </p>
+            <p>
+                <A href=routes::TEAM>"Back to My team"</A>
+                " · "
+                <A href=routes::ACCESS_PACKAGES>"Request for yourself instead"</A>
+            </p>
+        </div>
+        <AvailablePackages report=Some(report) />
+    }
+}
+
+#[component]
+fn ForMyself(tab: Memo<PackagesTab>, extend: Memo<Option<AssignmentId>>) -> impl IntoView {
     view! {
         <PageHeader
             title="Access packages"
@@ -143,7 +188,7 @@ pub fn AccessPackagesPage() -> impl IntoView {
             </ul>
         </nav>
         {move || match tab.get() {
-            PackagesTab::Available => view! { <AvailablePackages /> }.into_any(),
+            PackagesTab::Available => view! { <AvailablePackages report=None /> }.into_any(),
             PackagesTab::Suggested => view! { <SuggestedPackages /> }.into_any(),
             PackagesTab::Active => {
                 view! { <ActiveAccess open_extend=extend.get_untracked() /> }.into_any()
@@ -166,15 +211,16 @@ fn settled(source: RwSignal<String>) -> ReadSignal<String> {
     value
 }
 
+/// What one may request, for oneself or (`report`) for a direct report.
 #[component]
-fn AvailablePackages() -> impl IntoView {
+fn AvailablePackages(report: Option<UserId>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let query = settled(search);
     // A catalog's id, or "" for all of them.
     let catalog = RwSignal::new(String::new());
     let catalogs = LocalResource::new(move || {
         let q = query.get();
-        async move { api::access::available_catalogs(&q).await }
+        async move { api::access::available_catalogs(&q, report).await }
     });
     let counted = move || {
         catalogs
@@ -229,7 +275,7 @@ fn AvailablePackages() -> impl IntoView {
             {move || {
                 let q = query.get();
                 let chosen = catalog.get().parse::<CatalogId>().ok();
-                view! { <PackageRows q=q catalog=chosen /> }
+                view! { <PackageRows q=q catalog=chosen report=report /> }
             }}
         </section>
     }
@@ -237,12 +283,12 @@ fn AvailablePackages() -> impl IntoView {
 
 /// The packages one search finds (in one catalog, when chosen), a page at a time, a line each.
 #[component]
-fn PackageRows(q: String, catalog: Option<CatalogId>) -> impl IntoView {
+fn PackageRows(q: String, catalog: Option<CatalogId>, report: Option<UserId>) -> impl IntoView {
     let searched = q.clone();
     let rows = PagedList::new(DEFAULT_PAGE_SIZE, move |page| {
         let q = searched.clone();
         async move {
-            api::access::available(&q, catalog, &page)
+            api::access::available(&q, catalog, report, &page)
                 .await
                 .map(|page| (page.items, page.next_cursor))
         }
@@ -255,6 +301,12 @@ fn PackageRows(q: String, catalog: Option<CatalogId>) -> impl IntoView {
                 view! { <ErrorState error=error retry=Callback::new(move |_| rows.reload()) /> }
                     .into_any()
             }
+            Shape::Empty if q.is_empty() && catalog.is_none() && report.is_some() => view! {
+                <EmptyState title="You may not request any access package for this person.">
+                    <p>"A package's policy must let managers request for their direct reports, and include this person."</p>
+                </EmptyState>
+            }
+            .into_any(),
             Shape::Empty if q.is_empty() && catalog.is_none() => view! {
                 <EmptyState title="No access packages are available to you.">
                     <p>"If you need access, ask the owner of the catalog that holds it for a direct link."</p>
@@ -268,9 +320,12 @@ fn PackageRows(q: String, catalog: Option<CatalogId>) -> impl IntoView {
                 view! { <EmptyState title=format!("No access package matches “{q}”.") /> }.into_any()
             }
             Shape::Filled => view! {
-                <ul class="package-list" aria-label="Access packages you can request">
+                <ul
+                    class="package-list"
+                    aria-label=if report.is_some() { "Access packages you can request for them" } else { "Access packages you can request" }
+                >
                     <For each=move || rows.with_items(Vec::clone) key=|card| (card.id, card.holding.clone()) let(card)>
-                        <PackageRow card=card now=now note=None />
+                        <PackageRow card=card now=now note=None report=report />
                     </For>
                 </ul>
             }
@@ -281,16 +336,28 @@ fn PackageRows(q: String, catalog: Option<CatalogId>) -> impl IntoView {
 }
 
 /// One package on a line: its name (to its request panel), catalog, the start of its
-/// description, what one has of it, and Request when one may ask. `note` says why it is
-/// suggested.
+/// description, what one (or the direct `report` asked for) has of it, and Request when one
+/// may ask. `note` says why it is suggested.
 #[component]
-fn PackageRow(card: PackageCard, now: DateTime<Utc>, note: Option<String>) -> impl IntoView {
+fn PackageRow(
+    card: PackageCard,
+    now: DateTime<Utc>,
+    note: Option<String>,
+    report: Option<UserId>,
+) -> impl IntoView {
     let name = card.name.clone();
     let mark = card.holding.as_ref().map(|holding| {
-        let label = holding_label(holding, now);
+        let label = match report {
+            Some(_) => report_holding_label(holding, now),
+            None => holding_label(holding, now),
+        };
         match holding {
             Holding::Held { .. } => {
                 view! { <span class="badge badge-success">{label}</span> }.into_any()
+            }
+            // Their request may be one the manager cannot open: a mark, not a link.
+            Holding::Pending { .. } if report.is_some() => {
+                view! { <span class="badge badge-info">{label}</span> }.into_any()
             }
             Holding::Pending { request_id } => view! {
                 <A href=request_href(*request_id) attr:class="badge badge-info package-pending">
@@ -303,13 +370,14 @@ fn PackageRow(card: PackageCard, now: DateTime<Utc>, note: Option<String>) -> im
     });
     let may_request = card.holding.is_none();
     let request_label = format!("Request {}", card.name);
+    let href = routes::asking_for(&package_href(card.id), report);
     let description = card.description.clone();
     let resources =
         (!card.resources.is_empty()).then(|| format!("Gives: {}", joined(&card.resources)));
     view! {
         <li class="package-row">
             <div class="package-row-text">
-                <A href=package_href(card.id) attr:class="package-row-name">{card.name.clone()}</A>
+                <A href=href.clone() attr:class="package-row-name">{card.name.clone()}</A>
                 <span class="package-row-catalog">{card.catalog_name.clone()}</span>
                 {(!description.is_empty()).then(|| view! {
                     <span class="package-row-description" title=description.clone()>{excerpt(&description, 140)}</span>
@@ -321,7 +389,7 @@ fn PackageRow(card: PackageCard, now: DateTime<Utc>, note: Option<String>) -> im
                 {mark}
                 {may_request.then(|| view! {
                     <A
-                        href=package_href(card.id)
+                        href=href
                         attr:class="btn btn-secondary btn-small"
                         attr:aria-label=request_label
                     >
@@ -373,7 +441,7 @@ fn SuggestedPackages() -> impl IntoView {
                                             .map(|reason| suggestion_reason(reason, now))
                                             .collect::<Vec<_>>()
                                             .join(". ");
-                                        view! { <PackageRow card=suggestion.package now=now note=Some(why) /> }
+                                        view! { <PackageRow card=suggestion.package now=now note=Some(why) report=None /> }
                                     })
                                     .collect_view()}
                             </ul>

@@ -76,14 +76,24 @@ impl PackagesTab {
 /// What someone already has of a package, in a word or two: "You have it", "Ends in 6 days"
 /// (when it ends within about a month), "Pending".
 pub fn holding_label(holding: &Holding, now: DateTime<Utc>) -> String {
+    holding_words(holding, now, "You have it")
+}
+
+/// What a direct report has of a package, as their manager reads it in the list of what
+/// they may request for them: "They have it", "Ends in 6 days", "Pending".
+pub fn report_holding_label(holding: &Holding, now: DateTime<Utc>) -> String {
+    holding_words(holding, now, "They have it")
+}
+
+fn holding_words(holding: &Holding, now: DateTime<Utc>, held: &str) -> String {
     match holding {
         Holding::Held {
             ends_at: Some(at), ..
         } => match crate::format::relative(at, now) {
             Some(words) if *at > now => format!("Ends {words}"),
-            _ => "You have it".to_string(),
+            _ => held.to_string(),
         },
-        Holding::Held { ends_at: None, .. } => "You have it".to_string(),
+        Holding::Held { ends_at: None, .. } => held.to_string(),
         Holding::Pending { .. } => "Pending".to_string(),
     }
 }
@@ -824,6 +834,28 @@ impl ChangeForm {
             ends_at,
         }))
     }
+}
+
+/// A manager's removal of a direct report's access (from "My team"): a removal request for
+/// the report, with the reason the manager must give.
+pub fn removal_for_report(
+    package: AccessPackageId,
+    report: UserId,
+    reason: &str,
+) -> Result<NewRequestInput, ApiError> {
+    let mut refusals = Refusals::default();
+    let justification =
+        refusals.justification(reason, Some("say why you remove this person's access"));
+    refusals.finish(Some(NewRequestInput {
+        access_package_id: package,
+        policy_id: None,
+        ask: Ask::Remove,
+        target_user_id: Some(report),
+        justification,
+        answers: Vec::new(),
+        starts_at: None,
+        ends_at: None,
+    }))
 }
 
 /// An approver's decision on the current stage.

@@ -58,6 +58,8 @@ fn OverviewCards(
         .take(SHOWN)
         .collect();
     let expiring = overview.expiring_soon;
+    let session = Session::expect();
+    let has_reports = move || session.with_me(|me| me.has_direct_reports) == Some(true);
     view! {
         <div class="card-grid">
             <section class="card" aria-labelledby="overview-approvals">
@@ -167,6 +169,13 @@ fn OverviewCards(
                 </p>
                 <p class="card-note"><A href=routes::REVIEWS>"Go to Access reviews"</A></p>
             </section>
+            {move || has_reports().then(|| view! {
+                <section class="card" aria-labelledby="overview-team">
+                    <h2 id="overview-team">"My team"</h2>
+                    <p>"The access of the people who report to you, their requests in progress, and asking for access or removing it for them."</p>
+                    <p class="card-note"><A href=routes::TEAM>"Go to My team"</A></p>
+                </section>
+            })}
         </div>
     }
 }

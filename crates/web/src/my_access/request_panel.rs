@@ -40,9 +40,13 @@ pub fn RequestPackagePage() -> impl IntoView {
         let resubmit = query
             .with_untracked(|q| q.get("resubmit"))
             .and_then(|raw| raw.parse::<RequestId>().ok());
+        let report = query
+            .with_untracked(|q| q.get(routes::FOR_PARAM))
+            .and_then(|raw| raw.parse::<UserId>().ok());
         match id.get() {
             Some(package) => {
-                view! { <RequestPanel package=package resubmit=resubmit /> }.into_any()
+                view! { <RequestPanel package=package resubmit=resubmit report=report /> }
+                    .into_any()
             }
             None => view! {
                 <PageHeader title="Access package" />
@@ -54,9 +58,14 @@ pub fn RequestPackagePage() -> impl IntoView {
 }
 
 /// Reads the earlier request to fill the panel in from, if any. One that cannot be read, or
-/// was for another package, fills in nothing.
+/// was for another package, fills in nothing. `report` is the direct report chosen before
+/// (`?for=`, from "My team").
 #[component]
-fn RequestPanel(package: AccessPackageId, resubmit: Option<RequestId>) -> impl IntoView {
+fn RequestPanel(
+    package: AccessPackageId,
+    resubmit: Option<RequestId>,
+    report: Option<UserId>,
+) -> impl IntoView {
     let earlier = LocalResource::new(move || async move {
         match resubmit {
             Some(id) => api::requests::get(id)
@@ -70,7 +79,7 @@ fn RequestPanel(package: AccessPackageId, resubmit: Option<RequestId>) -> impl I
         <Suspense fallback=|| view! { <Loading label="Loading the access package…" /> }>
             {move || Suspend::new(async move {
                 let earlier = earlier.await;
-                view! { <PanelBody package=package earlier=earlier /> }
+                view! { <PanelBody package=package earlier=earlier chosen_report=report /> }
             })}
         </Suspense>
     }
@@ -95,11 +104,16 @@ impl Target {
 }
 
 #[component]
-fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl IntoView {
+fn PanelBody(
+    package: AccessPackageId,
+    earlier: Option<RequestView>,
+    chosen_report: Option<UserId>,
+) -> impl IntoView {
     let earlier_report = earlier
         .as_ref()
         .filter(|request| on_behalf(request))
-        .map(|request| request.target.id.to_string());
+        .map(|request| request.target.id.to_string())
+        .or_else(|| chosen_report.map(|id| id.to_string()));
     let for_report = RwSignal::new(earlier_report.is_some());
     let report = RwSignal::new(earlier_report.unwrap_or_default());
     // Only the person's direct reports can be asked for: the choice is offered to managers.
@@ -172,7 +186,7 @@ fn PanelBody(package: AccessPackageId, earlier: Option<RequestView>) -> impl Int
             view! { <PageHeader title=title.unwrap_or_else(|| "Access package".to_string()) /> }
         }}
         <p class="breadcrumb">
-            <A href=routes::ACCESS_PACKAGES>"Access packages"</A>
+            <A href=routes::asking_for(routes::ACCESS_PACKAGES, chosen_report)>"Access packages"</A>
         </p>
         {move || card.get().map(|card| view! { <PackageFacts card=card /> })}
         <Show when=move || offers_on_behalf.get()>

@@ -606,6 +606,12 @@ fn a_package_one_holds_says_so_and_when_it_ends() {
         request_id: BOB.parse().unwrap(),
     };
     assert_eq!(holding_label(&pending, now), "Pending");
+    assert_eq!(report_holding_label(&held(None), now), "They have it");
+    assert_eq!(
+        report_holding_label(&held(Some(now + chrono::Duration::days(6))), now),
+        "Ends in 6 days"
+    );
+    assert_eq!(report_holding_label(&pending, now), "Pending");
 }
 
 #[test]
@@ -649,5 +655,27 @@ fn descriptions_are_cut_at_a_word() {
     assert_eq!(
         excerpt("The general ledger, for", 19),
         "The general ledger…"
+    );
+}
+
+#[test]
+fn a_manager_removes_a_reports_access_with_a_reason_only() {
+    let package: AccessPackageId = ALICE.parse().unwrap();
+    let report: UserId = BOB.parse().unwrap();
+    let refused = removal_for_report(package, report, "  ").unwrap_err();
+    assert_eq!(
+        refused.field_message("justification").as_deref(),
+        Some("say why you remove this person's access")
+    );
+    let input = removal_for_report(package, report, " Moved to sales. ").unwrap();
+    assert_eq!(input.ask, Ask::Remove);
+    assert_eq!(input.target_user_id, Some(report));
+    assert_eq!(input.access_package_id, package);
+    assert_eq!(
+        input
+            .justification
+            .map(|j| j.as_str().to_string())
+            .as_deref(),
+        Some("Moved to sales.")
     );
 }
