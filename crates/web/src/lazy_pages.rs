@@ -5,7 +5,8 @@
 //! not per page: every split point adds modules for the code that split points share, and a
 //! build that splits per page makes hundreds of them.
 //!
-//! - `my_access`: the access packages and the request form, request history, approvals.
+//! - `my_access`: the access packages and the request form, request history, approvals, and a
+//!   manager's team (`/team`).
 //! - `admin`: everything under `/admin`, the policy and review editors with it.
 //! - `reviewer`: the reviewer's workspace (`/reviews`).
 //! - `account`: notifications, API tokens, the password form.
