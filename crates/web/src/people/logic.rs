@@ -213,5 +213,6 @@ impl PersonForm {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 #[path = "tests.rs"]
 mod tests;
