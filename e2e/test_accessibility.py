@@ -288,7 +288,6 @@ def test_a_newcomers_empty_pages_have_no_violations(
     crawl.finish()
 
 
-@pytest.mark.parametrize("size", SIZES)
 def refuse_person_edit(page: Page) -> None:
     """Opens a person's edit form and saves it without a display name."""
     page.get_by_role("button", name="Edit details").click()
@@ -298,6 +297,7 @@ def refuse_person_edit(page: Page) -> None:
     expect(form.get_by_role("alert")).to_be_visible()
 
 
+@pytest.mark.parametrize("size", SIZES)
 def test_the_administrators_pages_have_no_violations(page: Page, ids: Ids, size: str) -> None:
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size])))
     sign_in(page, ADMIN)
