@@ -62,11 +62,7 @@ pub async fn list_requests(
         store::requests::search_requests(&state.db, &search(scope, query), before, page.fetch())
             .await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        items.push(super::requests::request_view(state, row).await?);
-    }
-    Ok(RequestPage { items, next_cursor })
+    super::requests::page_of(state, &rows, next_cursor).await
 }
 
 pub struct Export {

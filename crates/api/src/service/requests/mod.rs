@@ -33,4 +33,4 @@ pub(crate) use directory::{LoadedDirectory, escalation_resolver, load_directory,
 pub(crate) use notes::notes_for;
 pub(crate) use reroute::{Removal, close_open_requests, reroute_approvals};
 pub use submit::{AdminAdd, Submitted, submit, submit_admin_add};
-pub use views::{OwnList, get_request, list, list_pending_by_deadline, request_view};
+pub use views::{OwnList, get_request, list, list_pending_by_deadline, page_of, request_view};

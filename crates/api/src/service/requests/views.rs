@@ -67,11 +67,7 @@ pub async fn list(
     let rows =
         store::requests::list_requests(&state.db, &list, open_only, before, page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.id.to_string());
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        items.push(request_view(state, row).await?);
-    }
-    Ok(RequestPage { items, next_cursor })
+    page_of(state, &rows, next_cursor).await
 }
 
 /// A page of the requests waiting for the actor's decision, the one whose current stage must
@@ -91,11 +87,7 @@ pub async fn list_pending_by_deadline(
     )
     .await?;
     let (rows, next_cursor) = page.finish(rows, deadline_cursor);
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        items.push(request_view(state, row).await?);
-    }
-    Ok(RequestPage { items, next_cursor })
+    page_of(state, &rows, next_cursor).await
 }
 
 /// The sort key a deadline-ordered page ends on: `<decide-by, RFC 3339> <id>`.
@@ -112,6 +104,19 @@ fn deadline_cursor_of(key: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
     let at = DateTime::parse_from_rfc3339(at).map_err(|_| not_a_cursor())?;
     let id = Uuid::parse_str(id).map_err(|_| not_a_cursor())?;
     Ok((at.with_timezone(&Utc), id))
+}
+
+/// One page of `rows` as people read them, with the cursor of the next page.
+pub async fn page_of(
+    state: &AppState,
+    rows: &[RequestRow],
+    next_cursor: Option<String>,
+) -> ApiResult<RequestPage> {
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        items.push(request_view(state, row).await?);
+    }
+    Ok(RequestPage { items, next_cursor })
 }
 
 /// The request as people read it: names instead of ids, stages, and a timeline.
