@@ -61,20 +61,14 @@ fn next_start(view: &ReviewDefinitionView) -> AnyView {
 /// The state and progress of a definition's latest instance, for the list of definitions.
 fn latest_instance(latest: Option<LatestInstance>) -> AnyView {
     match latest {
-        Some(instance) => {
-            let text = format!("{} of {} decided", instance.decided, instance.items);
-            view! {
-                <A href=instance_href(instance.id)>
-                    <span class=state_badge(instance.state)>{state_label(instance.state)}</span>
-                </A>
-                " "
-                <span class="review-progress">
-                    <progress max=instance.items.max(1) value=instance.decided aria-hidden="true"></progress>
-                    <span>{text}</span>
-                </span>
-            }
-            .into_any()
+        Some(instance) => view! {
+            <A href=instance_href(instance.id)>
+                <span class=state_badge(instance.state)>{state_label(instance.state)}</span>
+            </A>
+            " "
+            {progress_bar(instance.decided, instance.items)}
         }
+        .into_any(),
         None => view! { <span class="item-meta">"Not started yet"</span> }.into_any(),
     }
 }
@@ -494,7 +488,7 @@ fn InstancesSection(id: ReviewDefinitionId) -> impl IntoView {
                                         </td>
                                         <td>{when(instance.starts_at)}</td>
                                         <td>{when(instance.ends_at)}</td>
-                                        <td>{progress_bar(instance.progress)}</td>
+                                        <td>{progress_bar(instance.progress.decided, instance.progress.total)}</td>
                                     </tr>
                                 </For>
                             </tbody>
@@ -619,7 +613,7 @@ fn InstanceDetails(
                 })}
                 {instance.applied_at.map(|at| view! { <dt>"Applied"</dt> <dd>{when(at)}</dd> })}
                 <dt>"Progress"</dt>
-                <dd>{progress_bar(progress)}</dd>
+                <dd>{progress_bar(progress.decided, progress.total)}</dd>
             </dl>
             <ul class="review-counts" aria-label="Outcomes so far">
                 <li><span class="badge badge-success">{format!("{} approved", progress.approved)}</span></li>

@@ -5,8 +5,8 @@ use tessera_domain::UserId;
 use tessera_domain::review::{
     ApplyOutcome, DecisionSource, EndInput, FilterInput, Frequency, NoResponseRule,
     RecommendationsInput, RecommendedVerdict, ResourcesInput, ReviewInstanceState,
-    ReviewInstanceView, ReviewOutcome, ReviewProgress, ReviewVerdict, ReviewedResource,
-    ReviewerSpec, ScheduleInput, ScopeInput, StageInput,
+    ReviewInstanceView, ReviewOutcome, ReviewVerdict, ReviewedResource, ReviewerSpec,
+    ScheduleInput, ScopeInput, StageInput,
 };
 
 use crate::assignments::person;
@@ -164,8 +164,8 @@ pub fn resource_kind_label(resource: &ReviewedResource) -> &'static str {
 }
 
 /// How far a review got: "3 of 10 decided".
-pub fn progress_text(progress: &ReviewProgress) -> String {
-    format!("{} of {} decided", progress.decided, progress.total)
+pub fn progress_text(decided: usize, total: usize) -> String {
+    format!("{decided} of {total} decided")
 }
 
 /// The question a person answers about their own access.

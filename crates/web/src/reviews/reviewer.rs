@@ -12,8 +12,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageQuery};
 use tessera_domain::review::{
-    ReviewInstanceState, ReviewInstanceView, ReviewItemView, ReviewProgress, ReviewVerdict,
-    StageDecision,
+    ReviewInstanceState, ReviewInstanceView, ReviewItemView, ReviewVerdict, StageDecision,
 };
 use tessera_domain::{ReviewInstanceId, ReviewItemId};
 
@@ -39,11 +38,11 @@ pub fn review_href(id: ReviewInstanceId) -> String {
 }
 
 /// How far a review got, as a bar and in words.
-pub fn progress_bar(progress: ReviewProgress) -> impl IntoView {
-    let text = progress_text(&progress);
+pub fn progress_bar(decided: usize, total: usize) -> impl IntoView {
+    let text = progress_text(decided, total);
     view! {
         <span class="review-progress">
-            <progress max=progress.total.max(1) value=progress.decided aria-hidden="true"></progress>
+            <progress max=total.max(1) value=decided aria-hidden="true"></progress>
             <span>{text}</span>
         </span>
     }
@@ -121,7 +120,7 @@ pub fn ReviewsPage() -> impl IntoView {
                                             <span class="choice-hint">{resource_kind_label(&review.resource)}</span>
                                         </td>
                                         <td>{review.current_stage_ends_at.map(when)}</td>
-                                        <td>{progress_bar(review.progress)}</td>
+                                        <td>{progress_bar(review.progress.decided, review.progress.total)}</td>
                                     </tr>
                                         }
                                     }
@@ -197,7 +196,7 @@ fn ReviewHeader(instance: ReviewInstanceView) -> impl IntoView {
                 None => "—".into_any(),
             }}</dd>
             <dt>"Progress"</dt>
-            <dd>{progress_bar(instance.progress)}</dd>
+            <dd>{progress_bar(instance.progress.decided, instance.progress.total)}</dd>
             <dt>"State"</dt>
             <dd><span class=state_badge(instance.state)>{state_label(instance.state)}</span></dd>
         </dl>
