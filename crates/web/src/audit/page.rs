@@ -2,6 +2,7 @@
 //! what it was, which object it touched and when, read page by page, each with the object
 //! before and after the change; and the same events as a CSV download.
 
+use futures_util::future::try_join5;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use tessera_domain::audit::{AuditEventView, AuditExportQuery};
@@ -211,11 +212,16 @@ fn object_suggestions(text: RwSignal<String>) -> Search {
             limit: Some(OBJECTS_PER_KIND as u32),
             cursor: None,
         };
-        let people = api::people::search(&q, &page).await?;
-        let packages = api::packages::search(&q, &page).await?;
-        let catalogs = api::catalogs::list(&q, &page).await?;
-        let groups = api::directory::groups(&q, &page).await?;
-        let applications = api::directory::applications(&q, &page).await?;
+        // The five lists are asked at once, not one after another; the first refusal ends the
+        // search, as before.
+        let (people, packages, catalogs, groups, applications) = try_join5(
+            api::people::search(&q, &page),
+            api::packages::search(&q, &page),
+            api::catalogs::list(&q, &page),
+            api::directory::groups(&q, &page),
+            api::directory::applications(&q, &page),
+        )
+        .await?;
         let more = [
             people.next_cursor.is_some(),
             packages.next_cursor.is_some(),
