@@ -21,7 +21,7 @@ use crate::assignments::{
     state_badge, state_label,
 };
 use crate::components::{
-    DirectoryNames, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PersonPicker,
+    DirectoryNames, EmptyState, ErrorAlert, ErrorState, FormActions, Loading, Notice, PersonPicker,
     TextAreaField, TextField, Tone, busy,
 };
 use crate::connectors::delivery::{DeliveryStatus, DeliveryToggle};
@@ -717,14 +717,7 @@ fn AssignFields(
                     />
                 }
             }}
-            <div class="form-actions">
-                <button type="submit" class="btn btn-primary" aria-disabled=move || busy(create.pending().get())>
-                    {move || if create.pending().get() { "Assigning…" } else { "Assign" }}
-                </button>
-                <button type="button" class="btn btn-secondary" on:click=move |_| on_close.run(())>
-                    "Cancel"
-                </button>
-            </div>
+            <FormActions submit="Assign" working="Assigning…" pending=create.pending() on_cancel=on_close />
         </form>
     }
 }

@@ -4,6 +4,7 @@
 mod admin_nav;
 mod alert;
 mod field;
+mod form_actions;
 mod page;
 mod picker;
 mod secret;
@@ -13,6 +14,7 @@ mod states;
 pub use admin_nav::AdminNav;
 pub use alert::{ErrorAlert, Notice, Tone, focus_on_mount};
 pub use field::{CheckboxField, Model, TextAreaField, TextField, described_by};
+pub use form_actions::FormActions;
 pub use page::{Arrival, PageHeader};
 pub use picker::{
     Combobox, DirectoryKind, DirectoryNames, Found, PersonPicker, Search, directory_search,

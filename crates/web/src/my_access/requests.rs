@@ -17,8 +17,8 @@ use tessera_domain::{AccessPackageId, RequestId, UserId};
 use crate::api::{self, ApiError};
 use crate::assignments::person;
 use crate::components::{
-    EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, TextAreaField, Tone, busy,
-    focus_on_mount,
+    EmptyState, ErrorAlert, ErrorState, FormActions, Loading, Notice, PageHeader, TextAreaField,
+    Tone, focus_on_mount,
 };
 use crate::connectors::delivery::DeliveryStatus;
 use crate::format::{self, timestamp};
@@ -326,14 +326,7 @@ fn CancelRequest(
                         value=reason
                         error=field_of(error, "justification")
                     />
-                    <div class="form-actions">
-                        <button type="submit" class="btn btn-danger" aria-disabled=move || busy(cancel.pending().get())>
-                            "Yes, cancel the request"
-                        </button>
-                        <button type="button" class="btn btn-secondary" on:click=move |_| close()>
-                            "Keep it"
-                        </button>
-                    </div>
+                    <FormActions submit="Yes, cancel the request" danger=true pending=cancel.pending() cancel="Keep it" on_cancel=move |()| close() />
                 </form>
                 </div>
             </Show>

@@ -25,8 +25,8 @@ use crate::api::{self, ApiError};
 use crate::assignments::end_label;
 use crate::audit::{describe, occurred, occurred_briefly};
 use crate::components::{
-    AdminNav, EmptyState, ErrorAlert, ErrorState, Loading, Notice, PageHeader, PersonPicker,
-    TextField, Tone, busy, focus_on_mount,
+    AdminNav, EmptyState, ErrorAlert, ErrorState, FormActions, Loading, Notice, PageHeader,
+    PersonPicker, TextField, Tone, busy, focus_on_mount,
 };
 use crate::connectors::delivery::{DeliveryStatus, DeliveryToggle};
 use crate::format::{self, maybe_timestamp, timestamp, yes_no};
@@ -358,14 +358,7 @@ fn EditPerson(
                 <TextField id="person-email" label="Email" input_type="email" value=email error=field_of(error, "email") required=true autocomplete="off" />
                 <TextField id="person-department" label="Department" value=department error=field_of(error, "department") hint="Leave empty for none." autocomplete="off" />
                 <PersonPicker id="person-manager" label="Manager" value=manager error=field_of(error, "manager_id") placeholder="No manager" />
-                <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" aria-disabled=move || busy(pending.get())>
-                        {move || if pending.get() { "Saving…" } else { "Save details" }}
-                    </button>
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(Open::Nothing)>
-                        "Cancel"
-                    </button>
-                </div>
+                <FormActions submit="Save details" working="Saving…" pending=pending on_cancel=move |()| open.set(Open::Nothing) />
             </form>
         </div>
     }
@@ -458,14 +451,7 @@ fn SetPassword(
                     hint="12 to 256 characters."
                     required=true
                 />
-                <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" aria-disabled=move || busy(pending.get())>
-                        {move || if pending.get() { "Setting…" } else { "Set password" }}
-                    </button>
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(Open::Nothing)>
-                        "Cancel"
-                    </button>
-                </div>
+                <FormActions submit="Set password" working="Setting…" pending=pending on_cancel=move |()| open.set(Open::Nothing) />
             </form>
         </div>
     }

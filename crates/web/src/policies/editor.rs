@@ -20,8 +20,8 @@ use super::editor_sections::*;
 pub use super::editor_sections::{can_pick_groups, summary};
 use crate::api;
 use crate::components::{
-    CheckboxField, Combobox, DirectoryKind, DirectoryNames, ErrorAlert, Model, PersonPicker,
-    TextAreaField, TextField, busy, directory_search,
+    CheckboxField, Combobox, DirectoryKind, DirectoryNames, ErrorAlert, FormActions, Model,
+    PersonPicker, TextAreaField, TextField, directory_search,
 };
 use crate::forms::sentence;
 use crate::names::named_in_policy;
@@ -219,14 +219,7 @@ pub fn PolicyEditor(
             <RequesterSection draft=draft errors=errors />
             <LifecycleSection draft=draft errors=errors />
             <ExtensionsSection draft=draft errors=errors />
-            <div class="form-actions">
-                <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
-                    {move || if save.pending().get() { "Saving…" } else { "Save policy" }}
-                </button>
-                <button type="button" class="btn btn-secondary" on:click=move |_| on_cancel.run(())>
-                    "Cancel"
-                </button>
-            </div>
+            <FormActions submit="Save policy" working="Saving…" pending=save.pending() on_cancel=on_cancel />
         </form>
     }
 }

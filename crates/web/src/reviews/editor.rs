@@ -25,7 +25,7 @@ use tessera_domain::{AccessPackageId, ApplicationId, PolicyId};
 use super::editor_scope::*;
 use super::editor_sections::*;
 use crate::api;
-use crate::components::{DirectoryNames, ErrorAlert, Model, TextAreaField, TextField, busy};
+use crate::components::{DirectoryNames, ErrorAlert, FormActions, Model, TextAreaField, TextField};
 use crate::forms::sentence;
 use crate::pages::browser_clock::{browser_local, browser_now, browser_time};
 use crate::pages::common::is_admin;
@@ -247,14 +247,7 @@ pub fn ReviewEditor(
             <StagesSection draft=draft errors=errors shared=shared />
             <ScheduleSection draft=draft errors=errors />
             <SettingsSection draft=draft errors=errors />
-            <div class="form-actions">
-                <button type="submit" class="btn btn-primary" aria-disabled=move || busy(save.pending().get())>
-                    {move || if save.pending().get() { "Saving…" } else { "Save access review" }}
-                </button>
-                <button type="button" class="btn btn-secondary" on:click=move |_| on_cancel.run(())>
-                    "Cancel"
-                </button>
-            </div>
+            <FormActions submit="Save access review" working="Saving…" pending=save.pending() on_cancel=on_cancel />
         </form>
     }
 }

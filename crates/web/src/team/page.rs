@@ -18,7 +18,7 @@ use super::{
     request_kind_words, stage_words,
 };
 use crate::api::{self, ApiError};
-use crate::components::{EmptyState, ErrorState, Loading, Notice, PageHeader, Tone, busy};
+use crate::components::{EmptyState, ErrorState, FormActions, Loading, Notice, PageHeader, Tone};
 use crate::my_access::access_packages::{JustificationField, RefusalAlert};
 use crate::my_access::removal_for_report;
 use crate::my_access::requests::{request_href, state_badge, when};
@@ -328,14 +328,7 @@ fn RemovalForm(removal: Removal, removals: Removals) -> impl IntoView {
                 required=true
                 error=Signal::derive(move || error.get()?.field_message("justification"))
             />
-            <div class="form-actions">
-                <button type="submit" class="btn btn-danger" aria-disabled=move || busy(removals.send.pending().get())>
-                    "Remove access"
-                </button>
-                <button type="button" class="btn btn-secondary" on:click=move |_| removals.close()>
-                    "Keep it"
-                </button>
-            </div>
+            <FormActions submit="Remove access" danger=true pending=removals.send.pending() cancel="Keep it" on_cancel=move |()| removals.close() />
         </form>
     }
 }
