@@ -1,7 +1,8 @@
 """The portal's one combobox (WAI-ARIA 1.2: an input whose text the server searches, a list of
 suggestions, a polite count), driven in Chromium on real pages at 1280x800 and 375x812: by
 keyboard alone on a new assignment's "Person", where the assignment saved is checked through
-the API, and by mouse on the audit trail's "Object" filter, where the events listed are checked.
+the API, by mouse on the audit trail's "Object" filter, where the events listed are checked,
+and with a list of suggestions long enough to scroll, open while axe checks the page.
 
 Each test makes what it needs under unique names, so the tests run in any order and next to the
 other browser tests on the shared server.
