@@ -283,8 +283,10 @@ def test_a_newcomers_empty_pages_have_no_violations(
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size])))
     sign_in(page, admin_api.create_user("newcomer"))
     crawl = Crawl(page, size)
-    for path in ("/", "/requests", "/approvals", "/reviews", "/team", "/notifications", "/tokens"):
+    for path in ("/", "/requests", "/approvals", "/reviews", "/team", "/notifications", "/tokens",
+                 "/access-packages?tab=suggested"):
         crawl.visit(path, "empty")
+    crawl.visit(f"/access-packages?for={ids.alice}", "asking for someone who is not their report")
     crawl.finish()
 
 

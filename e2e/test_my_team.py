@@ -205,7 +205,8 @@ def test_someone_who_manages_nobody_has_no_team(
     expect(page.get_by_role("heading", level=1, name="My team")).to_be_visible()
     expect(page.get_by_text("Nobody reports to you.")).to_be_visible()
     no_sideways_scroll(page)
-    # Nor may they list what to request for someone else: the server refuses the list.
+    # Nor may they list what to request for someone else: the server refuses the list, and
+    # the page says why in the server's words.
     page.goto(f"/access-packages?for={person.id}")
-    expect(page.get_by_role("alert")).to_contain_text("This could not be loaded.")
+    expect(page.get_by_role("alert")).to_contain_text("This person is not one of your direct reports.")
     expect(page.get_by_role("list", name="Access packages you can request for them")).to_have_count(0)

@@ -109,7 +109,9 @@ pub struct AvailableCatalogs {
     pub items: Vec<CatalogCount>,
 }
 
-/// Why a package is suggested to someone.
+/// Why a package is suggested to someone. People counted are enabled, and never the person
+/// the suggestion is for; someone may be counted under more than one relation (a colleague of
+/// the same department who also shares their manager).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -118,8 +120,11 @@ pub enum SuggestionReason {
     SameDepartment { department: String, count: u64 },
     /// `count` other people with their manager hold it.
     SameManager { count: u64 },
-    /// They held it themselves until `until`.
-    HeldBefore { until: DateTime<Utc> },
+    /// `count` of their direct reports hold it.
+    DirectReports { count: u64 },
+    /// They held it themselves before: `count` assignments of theirs ended, the last at
+    /// `until`.
+    HeldBefore { until: DateTime<Utc>, count: u64 },
 }
 
 /// A package someone may request and is likely to need, with why.
@@ -131,8 +136,24 @@ pub struct Suggestion {
     pub reasons: Vec<SuggestionReason>,
 }
 
-/// `GET /api/v1/me/suggested-packages`: at most 20, those held by the most people like the
-/// caller first, then those they held most recently.
+/// Most suggestions one answer holds, and how many it holds unless `limit` says otherwise.
+pub const MAX_SUGGESTIONS: u32 = 50;
+pub const DEFAULT_SUGGESTIONS: u32 = 20;
+
+/// The query of `GET /api/v1/me/suggested-packages`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct SuggestedQuery {
+    /// How many suggestions, 1 to 50 (default 20): the strongest ones. There is no next page.
+    #[cfg_attr(feature = "server", param(minimum = 1, maximum = 50))]
+    pub limit: Option<u32>,
+}
+
+/// `GET /api/v1/me/suggested-packages`: those held by the most people related to the caller
+/// (counted once each, whatever the relation) first, then those they held most recently,
+/// then by name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct SuggestedPackages {

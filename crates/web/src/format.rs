@@ -1,6 +1,6 @@
 //! How values read on screen. Pure, so it is tested natively.
 
-use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
 use tessera_domain::token::TokenView;
 
 /// A moment, to the minute, in the browser's time zone: `2025-03-04 15:05`. A browser that
@@ -84,6 +84,22 @@ pub fn moment_at(at: &DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) ->
 #[cfg(target_arch = "wasm32")]
 pub fn moment(at: &DateTime<Utc>) -> String {
     moment_at(at, now(), local_offset(at))
+}
+
+/// The day of a moment at a given offset from UTC: "12 Mar", with the year when it is not
+/// the year of `now` there: "9 Mar 2025".
+pub fn day_at(at: &DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
+    let local = at.with_timezone(&offset);
+    if local.year() == now.with_timezone(&offset).year() {
+        local.format("%-d %b").to_string()
+    } else {
+        local.format("%-d %b %Y").to_string()
+    }
+}
+
+/// [`day_at`] in the browser's time zone.
+pub fn day(at: &DateTime<Utc>, now: DateTime<Utc>) -> String {
+    day_at(at, now, local_offset(at))
 }
 
 /// A moment that may not have happened yet, such as a last sign-in.

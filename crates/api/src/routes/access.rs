@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, get, web};
 use tessera_domain::AccessPackageId;
 use tessera_domain::access::{
     AvailableCatalogs, AvailableCatalogsQuery, AvailableQuery, MyAssignmentsQuery, Overview,
-    PackageCardPage, RequestOptions, RequestOptionsQuery, SuggestedPackages,
+    PackageCardPage, RequestOptions, RequestOptionsQuery, SuggestedPackages, SuggestedQuery,
 };
 use tessera_domain::assignment::AssignmentPage;
 use tessera_domain::problem::Problem;
@@ -67,14 +67,18 @@ pub async fn list_available_catalogs(
     Ok(HttpResponse::Ok().json(catalogs))
 }
 
-/// Packages the caller may request and neither holds nor has asked for, that people of
-/// their department or with their manager hold, or that they held before, each with why.
-/// Hidden packages are never suggested. Anyone signed in.
+/// Packages the caller may request (as the "Available" list decides) and neither holds nor
+/// has asked for, that enabled people of their department, with their manager or reporting
+/// to them hold, or that they held before, each with why: per relation, how many hold it
+/// (never counting the caller), and how many of their own assignments of it ended and when
+/// the last did. Hidden packages are never suggested. Anyone signed in.
 #[utoipa::path(
     operation_id = "list_suggested_packages",
     tag = "my access",
+    params(SuggestedQuery),
     responses(
-        (status = 200, description = "At most 20 suggestions, the most held first", body = SuggestedPackages),
+        (status = 200, description = "The strongest suggestions: held by the most related people first, then held by the caller most recently, then by name", body = SuggestedPackages),
+        (status = 400, description = "A bad limit", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -82,8 +86,9 @@ pub async fn list_available_catalogs(
 pub async fn list_suggested_packages(
     state: web::Data<AppState>,
     actor: Actor,
+    query: Query<SuggestedQuery>,
 ) -> ApiResult<HttpResponse> {
-    let suggested = service::access::suggested(&state, &actor).await?;
+    let suggested = service::access::suggested(&state, &actor, &query.0).await?;
     Ok(HttpResponse::Ok().json(suggested))
 }
 

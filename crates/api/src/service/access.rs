@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
 use tessera_domain::access::{
-    AvailableCatalogs, AvailableCatalogsQuery, AvailableQuery, Blocker, CatalogCount, Holding,
-    MyAssignmentsQuery, Overview, PackageCard, PackageCardPage, RequestOptions, RequestablePolicy,
-    SuggestedPackages, Suggestion, SuggestionReason,
+    AvailableCatalogs, AvailableCatalogsQuery, AvailableQuery, Blocker, CatalogCount,
+    DEFAULT_SUGGESTIONS, Holding, MAX_SUGGESTIONS, MyAssignmentsQuery, Overview, PackageCard,
+    PackageCardPage, RequestOptions, RequestablePolicy, SuggestedPackages, SuggestedQuery,
+    Suggestion, SuggestionReason,
 };
 use tessera_domain::assignment::{AssignmentPage, AssignmentState};
 use tessera_domain::page::PageQuery;
@@ -149,12 +150,21 @@ pub async fn available_catalogs(
     })
 }
 
-/// How many suggestions the caller gets at most.
-const SUGGESTIONS: u32 = 20;
-
-/// Packages the caller may request and likely needs: held by people of their department or
-/// with their manager, or held by themselves before; not what they hold or asked for.
-pub async fn suggested(state: &AppState, actor: &Actor) -> ApiResult<SuggestedPackages> {
+/// Packages the caller may request and likely needs: held by people of their department,
+/// with their manager or reporting to them, or held by themselves before; not what they hold
+/// or asked for. At most `limit` (1 to [`MAX_SUGGESTIONS`]), the strongest first.
+pub async fn suggested(
+    state: &AppState,
+    actor: &Actor,
+    query: &SuggestedQuery,
+) -> ApiResult<SuggestedPackages> {
+    let limit = query.limit.unwrap_or(DEFAULT_SUGGESTIONS);
+    if !(1..=MAX_SUGGESTIONS).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            field: Some("limit".into()),
+            message: format!("must be between 1 and {MAX_SUGGESTIONS}"),
+        });
+    }
     let me = store::users::find_user(&state.db, *actor.id.as_uuid())
         .await?
         .ok_or(ApiError::Unauthenticated)?;
@@ -169,7 +179,7 @@ pub async fn suggested(state: &AppState, actor: &Actor) -> ApiResult<SuggestedPa
         department,
         manager: me.manager_id,
     };
-    let rows = store::access::list_suggested(&state.db, &of, SUGGESTIONS).await?;
+    let rows = store::access::list_suggested(&state.db, &of, limit).await?;
     let packages: Vec<PackageCardRow> = rows.iter().map(card_row).collect();
     let cards = cards(state, &packages).await?;
     Ok(SuggestedPackages {
@@ -210,8 +220,11 @@ fn reasons(row: &SuggestionRow, department: Option<&str>) -> Vec<SuggestionReaso
     if let Some(count) = count(row.manager_count) {
         reasons.push(SuggestionReason::SameManager { count });
     }
-    if let Some(until) = row.held_until {
-        reasons.push(SuggestionReason::HeldBefore { until });
+    if let Some(count) = count(row.report_count) {
+        reasons.push(SuggestionReason::DirectReports { count });
+    }
+    if let (Some(until), Some(count)) = (row.held_until, count(row.past_count)) {
+        reasons.push(SuggestionReason::HeldBefore { until, count });
     }
     reasons
 }

@@ -313,6 +313,12 @@ pub struct SuggestionRow {
     pub department_count: i64,
     /// Other people with their manager who hold it.
     pub manager_count: i64,
+    /// Their direct reports who hold it.
+    pub report_count: i64,
+    /// The people of any of those relations who hold it, each counted once.
+    pub related_count: i64,
+    /// How many of their own assignments of it ended (expired or removed).
+    pub past_count: i64,
     /// When their own last assignment of it ended.
     pub held_until: Option<DateTime<Utc>>,
 }
@@ -325,9 +331,15 @@ pub struct SuggestionsFor<'a> {
     pub manager: Option<Uuid>,
 }
 
-/// Up to `limit` packages `for.user` may request but neither holds nor has asked for, that
-/// other people of their department or with their manager hold, or that they held before:
-/// the most held first, then the most recently ended.
+/// Up to `limit` packages `of.user` may request (the rules of the "Available" list,
+/// [`push_requestable`]) but neither holds nor has asked for, that enabled people related to
+/// them hold (of their department, with their manager, or reporting to them; never
+/// themselves), or that they held before: held by the most related people first, then the
+/// most recently ended, then by name.
+///
+/// One statement: the related people first (through the manager index, and the department),
+/// their active assignments counted per package and relation, the caller's ended ones per
+/// package, and only the packages so found checked for what they may request.
 pub async fn list_suggested(
     db: &Db,
     of: &SuggestionsFor<'_>,
@@ -335,48 +347,52 @@ pub async fn list_suggested(
 ) -> StoreResult<Vec<SuggestionRow>> {
     let rows = on_db!(db, pool => {
         let mut query = QueryBuilder::new(
-            "SELECT * FROM (SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, \
-             p.name_key, p.description, \
-             (SELECT COUNT(*) FROM assignments a JOIN users u ON u.id = a.user_id \
-             WHERE a.package_id = p.id AND a.state IN ('scheduled', 'delivered') AND u.id <> ",
+            "WITH related (id, department, peer, report) AS (SELECT u.id, u.department = ",
         );
         query
-            .push_bind(of.user)
-            .push(" AND u.department = ")
             .push_bind(of.department)
-            .push(
-                ") AS department_count, \
-                 (SELECT COUNT(*) FROM assignments a JOIN users u ON u.id = a.user_id \
-                 WHERE a.package_id = p.id AND a.state IN ('scheduled', 'delivered') AND u.id <> ",
-            )
-            .push_bind(of.user)
-            .push(" AND u.manager_id = ")
+            .push(", u.manager_id = ")
             .push_bind(of.manager)
-            .push(
-                ") AS manager_count, \
-                 (SELECT MAX(a.ended_at) FROM assignments a WHERE a.package_id = p.id \
-                 AND a.state IN ('expired', 'removed') AND a.user_id = ",
-            )
+            .push(", u.manager_id = ")
             .push_bind(of.user)
-            .push(") AS held_until ");
-        push_requestable(&mut query, &RequestableFor::themselves(of.user, of.is_member));
-        query
-            .push(
-                " AND p.id IN (SELECT a.package_id FROM assignments a JOIN users u ON u.id = a.user_id \
-                 WHERE a.state IN ('scheduled', 'delivered') AND u.id <> ",
-            )
+            .push(" FROM users u WHERE u.enabled AND u.deleted_at IS NULL AND u.id <> ")
             .push_bind(of.user)
             .push(" AND (u.department = ")
             .push_bind(of.department)
             .push(" OR u.manager_id = ")
             .push_bind(of.manager)
+            .push(" OR u.manager_id = ")
+            .push_bind(of.user)
             .push(
-                ") UNION SELECT a.package_id FROM assignments a \
-                 WHERE a.state IN ('expired', 'removed') AND a.user_id = ",
+                ")), \
+                 held (package_id, department_count, manager_count, report_count, related_count) AS \
+                 (SELECT a.package_id, \
+                 SUM(CASE WHEN r.department THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN r.peer THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN r.report THEN 1 ELSE 0 END), COUNT(*) \
+                 FROM related r JOIN assignments a ON a.user_id = r.id \
+                 WHERE a.state IN ('scheduled', 'delivered') GROUP BY a.package_id), \
+                 past (package_id, past_count, held_until) AS \
+                 (SELECT a.package_id, COUNT(*), MAX(a.ended_at) FROM assignments a \
+                 WHERE a.state IN ('expired', 'removed') AND a.ended_at IS NOT NULL AND a.user_id = ",
             )
             .push_bind(of.user)
             .push(
-                ") AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.package_id = p.id \
+                " GROUP BY a.package_id) \
+                 SELECT s.id, s.catalog_id, s.catalog_name, s.name, s.name_key, s.description, \
+                 COALESCE(h.department_count, 0) AS department_count, \
+                 COALESCE(h.manager_count, 0) AS manager_count, \
+                 COALESCE(h.report_count, 0) AS report_count, \
+                 COALESCE(h.related_count, 0) AS related_count, \
+                 COALESCE(pa.past_count, 0) AS past_count, pa.held_until \
+                 FROM (SELECT p.id, p.catalog_id, c.name AS catalog_name, p.name, p.name_key, \
+                 p.description ",
+            );
+        push_requestable(&mut query, &RequestableFor::themselves(of.user, of.is_member));
+        query
+            .push(
+                " AND p.id IN (SELECT package_id FROM held UNION SELECT package_id FROM past) \
+                 AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.package_id = p.id \
                  AND a.state IN ('scheduled', 'delivered') AND a.user_id = ",
             )
             .push_bind(of.user)
@@ -386,8 +402,10 @@ pub async fn list_suggested(
             .push(OPEN_REQUEST_STATES)
             // Booleans sort false first on both databases: ended ones before never held.
             .push(
-                ")) s ORDER BY s.department_count + s.manager_count DESC, \
-                 s.held_until IS NULL, s.held_until DESC, s.name_key, s.id LIMIT ",
+                ")) s LEFT JOIN held h ON h.package_id = s.id \
+                 LEFT JOIN past pa ON pa.package_id = s.id \
+                 ORDER BY related_count DESC, pa.held_until IS NULL, pa.held_until DESC, \
+                 s.name_key, s.id LIMIT ",
             )
             .push_bind(i64::from(limit));
         query.build_query_as::<SuggestionRow>().fetch_all(pool).await

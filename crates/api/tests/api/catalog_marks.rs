@@ -153,6 +153,7 @@ on_both_backends! {
         let past = &suggested["items"][2]["reasons"];
         assert_eq!(past[0]["reason"], "held_before", "{past}");
         assert!(past[0]["until"].as_str().is_some(), "{past}");
+        assert_eq!(past[0]["count"], 1, "{past}");
         assert_eq!(suggested["items"][0]["package"]["resources"], json!(["Member of Ledger group"]));
 
         // Bob holds "Bob only", which Alice may not request, and the hidden package: neither
@@ -161,7 +162,11 @@ on_both_backends! {
         let dave_names: Vec<&str> = for_dave["items"].as_array().unwrap().iter()
             .map(|s| s["package"]["name"].as_str().unwrap()).collect();
         assert_eq!(dave_names, ["Ledger", "Payroll"], "Carol is in Sales too: {for_dave}");
+        // The boss is suggested what his direct reports (Alice and Carol) hold.
         let for_boss = body(boss.get("/api/v1/me/suggested-packages").await).await;
-        assert_eq!(for_boss["items"], json!([]));
+        let boss_names: Vec<&str> = for_boss["items"].as_array().unwrap().iter()
+            .map(|s| s["package"]["name"].as_str().unwrap()).collect();
+        assert_eq!(boss_names, ["Ledger", "Owned", "Payroll"], "{for_boss}");
+        assert_eq!(for_boss["items"][0]["reasons"], json!([{"reason": "direct_reports", "count": 1}]));
     }
 }

@@ -50,6 +50,7 @@ mod sign_in_limit;
 mod slapd;
 mod spa;
 mod store;
+mod suggested;
 mod team;
 mod tokens;
 mod user_lifecycle;

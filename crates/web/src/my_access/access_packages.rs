@@ -26,7 +26,7 @@ use crate::format;
 use crate::forms::sentence;
 use crate::my_access::{
     ChangeForm, PackagesTab, change_allowed, excerpt, holding_label, joined, refusal_message,
-    report_holding_label, submitted_words, suggestion_reason,
+    report_holding_label, submitted_words, suggestion_reasons,
 };
 use crate::pages::browser_clock::browser_time;
 use crate::pages::lists::LoadMore;
@@ -148,7 +148,7 @@ fn ForReport(report: UserId) -> impl IntoView {
             <p>
                 {move || match name() {
                     Some(name) => format!("You are asking for {name}. The list shows what you may request for them, and what they already have."),
-                    None => "You are asking for one of your direct reports. The list shows what you may request for them, and what they already have.".to_string(),
+                    None => "You are asking for someone else. The list shows what you may request for them, and what they already have.".to_string(),
                 }}
             </p>
             <p>
@@ -222,6 +222,15 @@ fn AvailablePackages(report: Option<UserId>) -> impl IntoView {
         let q = query.get();
         async move { api::access::available_catalogs(&q, report).await }
     });
+    // Someone who is not one of the caller's direct reports: nothing to search or filter.
+    let refused = move || {
+        report.is_some()
+            && catalogs.get().is_some_and(|answer| {
+                answer
+                    .err()
+                    .is_some_and(|error| error.field_message(routes::FOR_PARAM).is_some())
+            })
+    };
     let counted = move || {
         catalogs
             .get()
@@ -232,6 +241,7 @@ fn AvailablePackages(report: Option<UserId>) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="available-heading">
             <h2 id="available-heading" class="visually-hidden">"Available access packages"</h2>
+            <Show when=move || !refused()>
             <form class="form form-inline search-form package-filters" role="search" on:submit=move |ev: SubmitEvent| ev.prevent_default()>
                 <div class="field">
                     <label for="package-search">"Search access packages"</label>
@@ -272,6 +282,7 @@ fn AvailablePackages(report: Option<UserId>) -> impl IntoView {
                     </select>
                 </div>
             </form>
+            </Show>
             {move || {
                 let q = query.get();
                 let chosen = catalog.get().parse::<CatalogId>().ok();
@@ -297,10 +308,13 @@ fn PackageRows(q: String, catalog: Option<CatalogId>, report: Option<UserId>) ->
     view! {
         {move || match rows.shape() {
             Shape::Loading => view! { <Loading label="Loading access packages…" /> }.into_any(),
-            Shape::Failed(error) => {
-                view! { <ErrorState error=error retry=Callback::new(move |_| rows.reload()) /> }
-                    .into_any()
-            }
+            Shape::Failed(error) => match report.and(error.field_message(routes::FOR_PARAM)) {
+                Some(message) => view! { <NotYourReport message=message /> }.into_any(),
+                None => {
+                    view! { <ErrorState error=error retry=Callback::new(move |_| rows.reload()) /> }
+                        .into_any()
+                }
+            },
             Shape::Empty if q.is_empty() && catalog.is_none() && report.is_some() => view! {
                 <EmptyState title="You may not request any access package for this person.">
                     <p>"A package's policy must let managers request for their direct reports, and include this person."</p>
@@ -332,6 +346,24 @@ fn PackageRows(q: String, catalog: Option<CatalogId>, report: Option<UserId>) ->
             .into_any(),
         }}
         <LoadMore list=rows />
+    }
+}
+
+/// The API's refusal of `?for=` (someone who is not one of the caller's enabled direct
+/// reports), in its own words, instead of the generic "Some fields are not valid".
+#[component]
+fn NotYourReport(message: String) -> impl IntoView {
+    view! {
+        <div class="state state-error" role="alert">
+            <p class="state-title">"You cannot request access for this person."</p>
+            <p>{format!("This person {message}.")}</p>
+            <p>
+                "Managers request access for their direct reports from "
+                <A href=routes::TEAM>"My team"</A>
+                ". "
+                <A href=routes::ACCESS_PACKAGES>"Request for yourself instead"</A>
+            </p>
+        </div>
     }
 }
 
@@ -410,7 +442,7 @@ fn SuggestedPackages() -> impl IntoView {
         <section class="section" aria-labelledby="suggested-heading">
             <h2 id="suggested-heading" class="visually-hidden">"Suggested access packages"</h2>
             <p class="section-lead">
-                "Packages that people in your department or with your manager have, and ones you had before."
+                "Packages you may request that people in your department, with your manager or reporting to you have, and ones you had before."
             </p>
             <Transition fallback=|| view! { <Loading label="Loading suggestions…" /> }>
                 {move || Suspend::new(async move {
@@ -421,6 +453,9 @@ fn SuggestedPackages() -> impl IntoView {
                         .into_any(),
                         Ok(found) if found.items.is_empty() => view! {
                             <EmptyState title="Nothing to suggest yet.">
+                                <p>
+                                    "Nobody in your department, with your manager or reporting to you has a package you may request and do not already have or await, and you have had none before that you could ask for again."
+                                </p>
                                 <p>
                                     "Browse what you may request under "
                                     <a href=PackagesTab::Available.href(routes::ACCESS_PACKAGES)>"Available"</a>
@@ -435,12 +470,9 @@ fn SuggestedPackages() -> impl IntoView {
                                     .items
                                     .into_iter()
                                     .map(|suggestion| {
-                                        let why = suggestion
-                                            .reasons
-                                            .iter()
-                                            .map(|reason| suggestion_reason(reason, now))
-                                            .collect::<Vec<_>>()
-                                            .join(". ");
+                                        let why = suggestion_reasons(&suggestion.reasons, |at| {
+                                            format::day(at, now)
+                                        });
                                         view! { <PackageRow card=suggestion.package now=now note=Some(why) report=None /> }
                                     })
                                     .collect_view()}

@@ -4,7 +4,7 @@
 //! inputs, with every refusal at the JSON path the API would use (`policy_id`, `justification`,
 //! `answers[2].value`, `ends_at`…), so local and server refusals show at the same control.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use tessera_domain::access::{
     Ask, Blocker, CancelInput, DecisionInput, DecisionView, Holding, NewRequestInput, RequestView,
     RequestablePolicy, StageView, SuggestionReason,
@@ -98,9 +98,13 @@ fn holding_words(holding: &Holding, now: DateTime<Utc>, held: &str) -> String {
     }
 }
 
-/// Why a package is suggested, as a sentence: "3 people in your department have it", "You
-/// had it until 2 Nov".
-pub fn suggestion_reason(reason: &SuggestionReason, now: DateTime<Utc>) -> String {
+/// Why a package is suggested, as a sentence: "3 people in your department (Finance) have
+/// it", "1 of your direct reports has it", "You had it until 2 Nov". `day` writes a date
+/// ([`crate::format::day`] in the browser's time zone).
+pub fn suggestion_reason(
+    reason: &SuggestionReason,
+    day: impl Fn(&DateTime<Utc>) -> String,
+) -> String {
     let people = |count: u64| {
         if count == 1 {
             "1 person".to_string()
@@ -118,15 +122,31 @@ pub fn suggestion_reason(reason: &SuggestionReason, now: DateTime<Utc>) -> Strin
         SuggestionReason::SameManager { count } => {
             format!("{} with your manager {} it", people(*count), has(*count))
         }
-        SuggestionReason::HeldBefore { until } => {
-            let date = if until.year() == now.year() {
-                until.format("%-d %b")
-            } else {
-                until.format("%-d %b %Y")
-            };
-            format!("You had it until {date}")
+        SuggestionReason::DirectReports { count } => {
+            format!("{count} of your direct reports {} it", has(*count))
+        }
+        SuggestionReason::HeldBefore {
+            until,
+            count: 0 | 1,
+        } => {
+            format!("You had it until {}", day(until))
+        }
+        SuggestionReason::HeldBefore { until, count } => {
+            format!("You had it {count} times, last until {}", day(until))
         }
     }
+}
+
+/// All the reasons of a suggestion, as one line of sentences.
+pub fn suggestion_reasons(
+    reasons: &[SuggestionReason],
+    day: impl Fn(&DateTime<Utc>) -> String,
+) -> String {
+    reasons
+        .iter()
+        .map(|reason| format!("{}.", suggestion_reason(reason, &day)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The first `max` characters of a description on one line, with an ellipsis when cut.

@@ -617,32 +617,76 @@ fn a_package_one_holds_says_so_and_when_it_ends() {
 #[test]
 fn suggestions_say_why_in_a_sentence() {
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    let utc = chrono::FixedOffset::east_opt(0).unwrap();
+    let day = |at: &DateTime<Utc>| crate::format::day_at(at, now, utc);
     let department = |count| SuggestionReason::SameDepartment {
         department: "Finance".into(),
         count,
     };
     assert_eq!(
-        suggestion_reason(&department(3), now),
+        suggestion_reason(&department(3), day),
         "3 people in your department (Finance) have it"
     );
     assert_eq!(
-        suggestion_reason(&department(1), now),
+        suggestion_reason(&department(1), day),
         "1 person in your department (Finance) has it"
     );
     assert_eq!(
-        suggestion_reason(&SuggestionReason::SameManager { count: 2 }, now),
+        suggestion_reason(&SuggestionReason::SameManager { count: 2 }, day),
         "2 people with your manager have it"
+    );
+    assert_eq!(
+        suggestion_reason(&SuggestionReason::DirectReports { count: 1 }, day),
+        "1 of your direct reports has it"
+    );
+    assert_eq!(
+        suggestion_reason(&SuggestionReason::DirectReports { count: 4 }, day),
+        "4 of your direct reports have it"
     );
     let until = Utc.with_ymd_and_hms(2026, 11, 2, 16, 0, 0).unwrap();
     assert_eq!(
-        suggestion_reason(&SuggestionReason::HeldBefore { until }, now),
+        suggestion_reason(&SuggestionReason::HeldBefore { until, count: 1 }, day),
         "You had it until 2 Nov"
+    );
+    assert_eq!(
+        suggestion_reason(&SuggestionReason::HeldBefore { until, count: 3 }, day),
+        "You had it 3 times, last until 2 Nov"
     );
     let last_year = Utc.with_ymd_and_hms(2025, 3, 9, 16, 0, 0).unwrap();
     assert_eq!(
-        suggestion_reason(&SuggestionReason::HeldBefore { until: last_year }, now),
+        suggestion_reason(
+            &SuggestionReason::HeldBefore {
+                until: last_year,
+                count: 1
+            },
+            day
+        ),
         "You had it until 9 Mar 2025"
     );
+    assert_eq!(
+        suggestion_reasons(
+            &[
+                SuggestionReason::SameManager { count: 1 },
+                SuggestionReason::HeldBefore { until, count: 1 },
+            ],
+            day
+        ),
+        "1 person with your manager has it. You had it until 2 Nov."
+    );
+}
+
+#[test]
+fn a_day_reads_in_the_browsers_time_zone() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    let late = Utc.with_ymd_and_hms(2026, 3, 11, 23, 30, 0).unwrap();
+    let utc = chrono::FixedOffset::east_opt(0).unwrap();
+    let paris = chrono::FixedOffset::east_opt(3600).unwrap();
+    assert_eq!(crate::format::day_at(&late, now, utc), "11 Mar");
+    assert_eq!(crate::format::day_at(&late, now, paris), "12 Mar");
+    // New Year's Eve in UTC is already next year in Paris: the year is said when it differs.
+    let eve = Utc.with_ymd_and_hms(2025, 12, 31, 23, 30, 0).unwrap();
+    assert_eq!(crate::format::day_at(&eve, now, utc), "31 Dec 2025");
+    assert_eq!(crate::format::day_at(&eve, now, paris), "1 Jan");
 }
 
 #[test]
