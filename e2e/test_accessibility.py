@@ -299,6 +299,21 @@ def refuse_person_edit(page: Page) -> None:
     expect(form.get_by_role("alert")).to_be_visible()
 
 
+def open_cancel_confirmation(page: Page) -> None:
+    """Opens the confirmation of cancelling a package's first pending request."""
+    pending = page.get_by_role("region", name="Pending requests")
+    pending.get_by_role("button", name=re.compile(r"^Cancel the request for ")).first.click()
+    expect(pending.get_by_role("group", name=re.compile(r"^Cancel the request for "))).to_be_visible()
+
+
+def refuse_cancel_reason(page: Page) -> None:
+    """Gives a reason too long to send: refused at its field, and nothing is canceled."""
+    confirm = page.get_by_role("group", name=re.compile(r"^Cancel the request for "))
+    confirm.get_by_label("Reason (optional)").fill("x" * 2001)
+    confirm.get_by_role("button", name="Yes, cancel the request").click()
+    expect(confirm.get_by_label("Reason (optional)")).to_have_attribute("aria-invalid", "true")
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_the_administrators_pages_have_no_violations(page: Page, ids: Ids, size: str) -> None:
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size])))
@@ -337,6 +352,9 @@ def test_the_administrators_pages_have_no_violations(page: Page, ids: Ids, size:
     crawl.then("new connector refused with its errors", submit_empty("Create connector"))
     crawl.visit("/admin/catalogs")
     crawl.then("new catalog refused with its errors", submit_empty("Create catalog"))
+    crawl.visit(f"/admin/access-packages/{ids.ledger}", "a pending request")
+    crawl.then("a pending request's cancellation asked to confirm", open_cancel_confirmation)
+    crawl.then("a cancellation refused with its errors", refuse_cancel_reason)
     crawl.visit(f"/admin/people/{ids.person}")
     crawl.then("a person's edit refused with its errors", refuse_person_edit)
     crawl.visit(f"/admin/people/{ids.person}")

@@ -319,6 +319,23 @@ pub struct RequestView {
     /// The custom extension calls made for the request, oldest first.
     #[serde(default)]
     pub extension_calls: Vec<ExtensionCallView>,
+    /// Who canceled the request, when and why, once it is canceled.
+    #[serde(default)]
+    pub cancellation: Option<CancellationView>,
+}
+
+/// Who canceled a request, when, and the reason they gave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CancellationView {
+    pub by: PersonSummary,
+    /// Whether they canceled as an administrator (or an assignment manager of the catalog)
+    /// rather than as the requester or the person the access was for.
+    pub as_administrator: bool,
+    pub at: DateTime<Utc>,
+    /// Null when they gave none (and for requests canceled before reasons were kept with the
+    /// request: those are in the audit trail only).
+    pub reason: Option<String>,
 }
 
 /// The custom extension a waiting request waits for.
@@ -435,6 +452,7 @@ pub struct ApprovalQuery {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelInput {
+    /// Why, 1 to 2,000 characters: kept with the request and shown in its timeline.
     #[serde(default)]
     pub justification: Option<Justification>,
 }

@@ -955,15 +955,21 @@ impl Request {
     }
 
     /// Withdraws the request before anything is delivered: by its requester or target, or by
-    /// an administrator.
-    pub fn cancel(&mut self, actor: Actor, now: DateTime<Utc>) -> Result<RequestEvent, Refusal> {
+    /// an administrator, with the reason they gave, if any.
+    pub fn cancel(
+        &mut self,
+        actor: Actor,
+        reason: Option<Justification>,
+        now: DateTime<Utc>,
+    ) -> Result<RequestEvent, Refusal> {
         let as_administrator = self.check_canceler(actor)?;
         let cancellation = Cancellation {
             by: actor.user(),
             as_administrator,
             at: now,
+            reason,
         };
-        self.cancellation = Some(cancellation);
+        self.cancellation = Some(cancellation.clone());
         self.close(RequestState::Canceled, now);
         Ok(RequestEvent::Canceled { cancellation })
     }

@@ -118,8 +118,9 @@ pub async fn decide_request(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Withdraws a request not yet delivered. Its requester or target; assignment managers of its
-/// catalog and administrators for anyone's.
+/// Withdraws a request not yet delivered, with an optional reason that is kept with the request
+/// and shown in its timeline. Its requester or target; assignment managers of its catalog and
+/// administrators for anyone's.
 #[utoipa::path(
     operation_id = "cancel_request",
     tag = "requests",
@@ -131,6 +132,7 @@ pub async fn decide_request(
         (status = 403, description = "Not your request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request that you may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Delivered, delivering or closed already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A reason longer than 2,000 characters, or blank; named in `errors`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests/{id}/cancel")]
@@ -141,8 +143,7 @@ pub async fn cancel_request(
     input: Json<CancelInput>,
 ) -> ApiResult<HttpResponse> {
     let canceler = request_authz::may_cancel(&state, &actor, id.into_inner()).await?;
-    let justification = input.0.justification.map(String::from);
-    let view = service::requests::cancel(&state, &canceler, justification).await?;
+    let view = service::requests::cancel(&state, &canceler, input.0.justification).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -462,6 +462,52 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_cancel_reason_is_kept_with_the_request_and_shown_to_the_requester(app: TestApp) {
+        let alice = app.person("alice").await;
+        let bob = app.person("bob").await;
+        let b = bob.id();
+        let offer = offer(&app, "Reason", move |_| one_stage(&[&b])).await;
+        let r = id(&asked(&alice, &offer, json!({})).await);
+        let cancel = |body: Value| {
+            let path = format!("/api/v1/requests/{r}/cancel");
+            let admin = &app.admin;
+            async move { admin.post(&path, &body).await }
+        };
+
+        let too_long = assert_problem(cancel(json!({"justification": "x".repeat(2001)})).await, 422, "validation_failed").await;
+        assert_eq!(problem_fields(&too_long), ["justification"], "{too_long}");
+        assert_problem(cancel(json!({"justification": "   "})).await, 422, "validation_failed").await;
+        let still: Value = alice.get(&format!("/api/v1/requests/{r}")).await.json().await.unwrap();
+        assert_eq!(still["state"], "pending_approval");
+        assert_eq!(still["cancellation"], Value::Null);
+
+        let canceled = cancel(json!({"justification": "  duplicate of another request "})).await;
+        assert_eq!(canceled.status(), 200);
+        let canceled: Value = canceled.json().await.unwrap();
+        assert_eq!(canceled["cancellation"]["reason"], "duplicate of another request");
+        assert_eq!(canceled["cancellation"]["as_administrator"], true);
+
+        let read: Value = alice.get(&format!("/api/v1/requests/{r}")).await.json().await.unwrap();
+        assert_eq!(read["state"], "canceled");
+        assert_eq!(read["cancellation"], canceled["cancellation"]);
+        let admin_name = read["cancellation"]["by"]["display_name"].as_str().unwrap().to_string();
+        let entry = read["timeline"].as_array().unwrap().iter().find(|e| e["event"] == "canceled").cloned().unwrap();
+        assert_eq!(entry["summary"], format!("Canceled by {admin_name}: duplicate of another request"));
+        let history: Value = alice.get("/api/v1/me/requests").await.json().await.unwrap();
+        assert_eq!(history["items"][0]["cancellation"]["reason"], "duplicate of another request");
+
+        // Without a reason, the request says so.
+        let again = id(&asked(&alice, &offer, json!({})).await);
+        assert_eq!(cancel_as(&alice, &again).await.status(), 200);
+        let read: Value = alice.get(&format!("/api/v1/requests/{again}")).await.json().await.unwrap();
+        assert_eq!(read["cancellation"]["reason"], Value::Null);
+        assert_eq!(read["cancellation"]["as_administrator"], false);
+        let entry = read["timeline"].as_array().unwrap().iter().find(|e| e["event"] == "canceled").cloned().unwrap();
+        assert_eq!(entry["summary"], format!("Canceled by {}.", read["requester"]["display_name"].as_str().unwrap()));
+    }
+}
+
+on_both_backends! {
     async fn access_is_extended_and_given_up_where_the_policy_allows(app: TestApp) {
         let alice = app.person("alice").await;
         let offer = offer(&app, "Keep", open_policy).await;

@@ -128,12 +128,17 @@ pub struct Decision {
     pub at: DateTime<Utc>,
 }
 
-/// Who canceled a request, and when.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Who canceled a request, when, and why if they said. The reason is part of the request
+/// (written with the transition), so the requester reads it in the timeline and not only
+/// auditors in the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Cancellation {
     pub by: UserId,
     /// Whether they canceled as an administrator rather than as the requester or the target.
     pub as_administrator: bool,
     pub at: DateTime<Utc>,
+    /// Absent in records written before reasons were kept with the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Justification>,
 }

@@ -317,7 +317,7 @@ impl World {
             ),
             Step::Escalate => request.escalate(*now, resolver(escalation, asked)),
             Step::TimeOut => request.time_out(*now),
-            Step::Cancel(actor) => request.cancel(*actor, *now),
+            Step::Cancel(actor) => request.cancel(*actor, None, *now),
             Step::StartDelivery => request.start_delivery(*now),
             Step::FinishDelivery(result) => request.finish_delivery(*result, *now),
             Step::Wait(delay) => {
@@ -1206,6 +1206,31 @@ fn a_stored_request_reads_back_as_itself() {
         Request::try_from(record.clone()).map(RequestRecord::from),
         Ok(record)
     );
+}
+
+#[test]
+fn a_cancellation_keeps_its_reason_in_the_stored_request_and_older_records_read_without_one() {
+    let mut request = waiting_for(&[BOB]);
+    let canceled = request.cancel(administrator(DAN), Some(reason()), noon() + days(1));
+    let Ok(RequestEvent::Canceled { cancellation }) = canceled else {
+        panic!("not canceled: {canceled:?}")
+    };
+    assert_eq!(cancellation.reason, Some(reason()));
+    assert!(cancellation.as_administrator);
+    let read = stored_again(&request);
+    assert_eq!(
+        read.cancellation().and_then(|c| c.reason.clone()),
+        Some(reason())
+    );
+
+    // A record written before reasons were kept has no `reason` key.
+    let mut record = serde_json::to_value(RequestRecord::from(request)).unwrap_or_default();
+    if let Some(cancellation) = record["cancellation"].as_object_mut() {
+        cancellation.remove("reason");
+    }
+    let older: Result<RequestRecord, _> = serde_json::from_value(record);
+    let older = older.map(|record| record.cancellation.map(|c| (c.by, c.reason)));
+    assert_eq!(older.ok(), Some(Some((user(DAN), None))));
 }
 
 #[test]

@@ -105,7 +105,7 @@ fn run(request: &mut Request, steps: &[Step]) -> Vec<Result<RequestState, Refusa
                 request.answer_wait(outcome, None, at(seconds), bob)
             }
             Step::TimeOutAt(seconds) => request.time_out_wait(at(seconds), bob),
-            Step::Cancel => request.cancel(Actor::Person(user(ADA)), at(3)),
+            Step::Cancel => request.cancel(Actor::Person(user(ADA)), None, at(3)),
         };
         seen.push(event.map(|event| {
             assert_eq!(event.state_after(), request.state(), "{step:?}");

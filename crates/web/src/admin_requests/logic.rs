@@ -1,14 +1,16 @@
 //! The administrators' request list, its pure parts: the filter form parsed with the domain's
-//! rules, and the filters written as a query (for the list and the CSV link).
+//! rules, and the filters written as a query (for the list and the CSV link); and where each of
+//! an access package's open requests stands, in words, for the package's page.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use tessera_domain::access::RequestExportQuery;
+use tessera_domain::access::{RequestExportQuery, RequestView};
 use tessera_domain::problem::FieldError;
 use tessera_domain::request::RequestState;
 use tessera_domain::{AccessPackageId, UserId};
 
 use crate::api::ApiError;
 use crate::audit::{instant, present};
+use crate::my_access::current_stage;
 
 /// The path of the CSV export, under the API's base.
 pub const CSV_EXPORT_PATH: &str = "/api/v1/requests.csv";
@@ -118,6 +120,45 @@ pub fn query_pairs(filters: &RequestExportQuery) -> Vec<(&'static str, String)> 
 /// The link that downloads the requests these filters match as CSV.
 pub fn csv_href(filters: &RequestExportQuery) -> String {
     crate::assignments::with_query(CSV_EXPORT_PATH, query_pairs(filters))
+}
+
+/// The filters of an access package's open requests: submitted, pending approval, waiting for
+/// a custom extension, scheduled or being delivered.
+pub fn open_requests_of(package: AccessPackageId) -> RequestExportQuery {
+    RequestExportQuery {
+        access_package_id: Some(package),
+        open: Some(true),
+        ..RequestExportQuery::default()
+    }
+}
+
+/// The stage an open request waits in, and for whom: "Stage 2 of 3, waiting for Maria Manager
+/// or Bob Boss" (any one of them decides). `None` unless it waits for approval.
+pub fn waiting_line(request: &RequestView) -> Option<String> {
+    let stage = current_stage(request)?;
+    let escalated = stage
+        .escalated_at
+        .map_or(&[][..], |_| &stage.escalation_approvers[..]);
+    let names: Vec<&str> = stage
+        .approvers
+        .iter()
+        .chain(escalated)
+        .map(|person| person.display_name.as_str())
+        .collect();
+    let of = format!("Stage {} of {}", stage.number, request.stages.len());
+    Some(match names.as_slice() {
+        [] => format!("{of}, with nobody to decide it"),
+        [one] => format!("{of}, waiting for {one}"),
+        [rest @ .., last] => format!("{of}, waiting for {} or {last}", rest.join(", ")),
+    })
+}
+
+/// The notice once an administrator canceled a request.
+pub fn canceled_notice(request: &RequestView) -> String {
+    format!(
+        "The request for {} was canceled.",
+        request.target.display_name
+    )
 }
 
 #[cfg(test)]

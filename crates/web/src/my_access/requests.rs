@@ -359,6 +359,14 @@ pub fn RequestFacts(request: RequestView) -> impl IntoView {
             {request.starts_at.map(|at| view! { <dt>"Starts"</dt> <dd>{when(at)}</dd> })}
             {request.ends_at.map(|at| view! { <dt>"Ends"</dt> <dd>{when(at)}</dd> })}
             {request.closed_at.map(|at| view! { <dt>"Closed"</dt> <dd>{when(at)}</dd> })}
+            {request.cancellation.clone().map(|canceled| view! {
+                <dt>"Canceled by"</dt>
+                <dd>{person(&canceled.by)}</dd>
+                {canceled.reason.map(|reason| view! {
+                    <dt>"Reason for canceling"</dt>
+                    <dd class="prose">{reason}</dd>
+                })}
+            })}
             <dt>"Justification"</dt>
             <dd class="prose">{request.justification.clone().unwrap_or_else(|| "None given".to_string())}</dd>
             {request.outcome.clone().map(|outcome| view! { <dt>"Outcome"</dt> <dd class="prose">{outcome}</dd> })}

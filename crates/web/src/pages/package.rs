@@ -1,6 +1,7 @@
 //! One access package: its details, the resource roles it hands out, its assignment policies
-//! with the policy editor and the access review each policy carries (`policy_review.rs`), and
-//! (see `assignments.rs`) who holds it and the separation-of-duties report.
+//! with the policy editor and the access review each policy carries (`policy_review.rs`),
+//! (see `assignments.rs`) who holds it and the separation-of-duties report, and (see
+//! `admin_requests/package_section.rs`) its pending requests.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ use super::catalogs::{catalog_href, may};
 use super::common::{action_error, read_param_id, refusal, whole_list};
 use super::details::{DetailsSection, Named};
 use super::lists::{ItemButton, Table, WholeList, item_action};
+use crate::admin_requests::package_section::PackageRequestsSection;
 use crate::api::{self, ApiError};
 use crate::assignments::page::{ConflictsSection, PackageAssignmentsSection, ReprocessSection};
 use crate::components::{
@@ -93,6 +95,7 @@ fn PackageSections(
             <a href="#policies">"Policies"</a>
             {manage_assignments.then(|| view! {
                 <a href="#assignments">"Assignments"</a>
+                <a href="#pending-requests">"Pending requests"</a>
                 <a href="#conflicts">"Separation of duties"</a>
             })}
         </nav>
@@ -122,6 +125,7 @@ fn PackageSections(
         />
         {manage_assignments.then(|| view! {
             <PackageAssignmentsSection package=package changed=assignments_changed />
+            <PackageRequestsSection package=package_id changed=assignments_changed />
             <ReprocessSection package=package_id changed=assignments_changed />
             <ConflictsSection package=package_id changed=assignments_changed />
         })}

@@ -105,16 +105,21 @@ pub async fn decide(
 }
 
 /// Withdraws a request not yet delivered: its requester or target, an assignment manager of
-/// its catalog, or an administrator.
+/// its catalog, or an administrator, with the reason they gave.
 pub async fn cancel(
     state: &AppState,
     canceler: &CancelerOf,
-    justification: Option<String>,
+    reason: Option<Justification>,
 ) -> ApiResult<RequestView> {
     let (actor, row) = (canceler.actor(), canceler.row());
     let mut request = canceler.request().clone();
     let now = Utc::now();
-    let event = request.cancel(canceler.who(), now).map_err(refusal)?;
+    let justification = reason.as_ref().map(ToString::to_string);
+    // The reason is part of the request's record, so it is written by the same
+    // compare-and-set as the transition.
+    let event = request
+        .cancel(canceler.who(), reason, now)
+        .map_err(refusal)?;
     let write = write_of(&request, request.closing_reason().map(String::from), now)?;
     let updated =
         store::requests::update_request(&state.db, row.id, row.version, &write, None, &[], |row| {

@@ -46,7 +46,7 @@ pub(crate) async fn close_open_requests(
         }
         let mut request = request_of(&row)?;
         if request
-            .cancel(RequestActor::Administrator(leaver), now)
+            .cancel(RequestActor::Administrator(leaver), None, now)
             .is_err()
         {
             continue;

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use tessera_domain::access::{
-    ApprovalList, DecisionView, ExtensionCallView, RequestPage, RequestView, StageView,
-    TimelineEntry, WaitingFor,
+    ApprovalList, CancellationView, DecisionView, ExtensionCallView, RequestPage, RequestView,
+    StageView, TimelineEntry, WaitingFor,
 };
 use tessera_domain::assignment::PersonSummary;
 use tessera_domain::policy::{Answer, ExtensionMode, ExtensionOutcome, ExtensionStage};
@@ -235,13 +235,14 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
         });
     }
     if let Some(cancellation) = request.cancellation() {
+        let by = person(cancellation.by).display_name;
         timeline.push(TimelineEntry {
             at: cancellation.at,
             event: "canceled".into(),
-            summary: format!(
-                "{} canceled the request.",
-                person(cancellation.by).display_name
-            ),
+            summary: match &cancellation.reason {
+                Some(reason) => format!("Canceled by {by}: {reason}"),
+                None => format!("Canceled by {by}."),
+            },
         });
     }
     if let Some(at) = request.delivery_started_at() {
@@ -399,6 +400,12 @@ pub async fn request_view(state: &AppState, row: &RequestRow) -> ApiResult<Reque
         timeline,
         waiting_for,
         extension_calls,
+        cancellation: request.cancellation().map(|cancellation| CancellationView {
+            by: person(cancellation.by),
+            as_administrator: cancellation.as_administrator,
+            at: cancellation.at,
+            reason: cancellation.reason.as_ref().map(ToString::to_string),
+        }),
     })
 }
 
