@@ -329,8 +329,8 @@ pub fn directory_search(
     filter: RwSignal<String>,
     wanted: Signal<bool>,
 ) -> Search {
-    // The directory is for administrators only.
-    let admin = Session::expect().is_admin();
+    // The directory is for administrators only (read untracked, as pages::common::is_admin).
+    let admin = untrack(|| Session::expect().is_admin());
     Search::new(
         filter,
         Signal::derive(move || wanted.get() && admin),

@@ -63,7 +63,7 @@ pub fn DeliveryStatus(
     #[prop(into)]
     label: String,
 ) -> impl IntoView {
-    let admin = Session::expect().is_admin();
+    let admin = untrack(|| Session::expect().is_admin());
     let deliveries = LocalResource::new(move || async move {
         api::connectors::deliveries(assignment)
             .await

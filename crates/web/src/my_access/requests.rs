@@ -41,9 +41,10 @@ pub fn resubmit_href(package: AccessPackageId, request: RequestId) -> String {
     format!("{}/{package}?resubmit={request}", routes::ACCESS_PACKAGES)
 }
 
-/// The signed-in person's id (untracked: it does not change while a page is shown).
+/// The signed-in person's id (untracked: it does not change while a page is shown, and a
+/// tracked read would draw the page again as the person signs out).
 pub fn my_id() -> Option<UserId> {
-    Session::expect().with_me(|me| me.id)
+    untrack(|| Session::expect().with_me(|me| me.id))
 }
 
 /// A moment, readable and machine-readable: in the browser's time zone, with how long ago or

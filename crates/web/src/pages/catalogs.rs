@@ -321,6 +321,7 @@ fn ResourcesSection(id: CatalogId, editable: bool) -> impl IntoView {
         Callback::new(move |_| resources.refetch()),
     );
     let remove_error = action_error(remove);
+    let admin = is_admin();
     let table = move |list: Vec<CatalogResource>| {
         view! {
             <Table labelled_by="resources-heading" columns=&["Name", "Kind", "Added"] actions=true>
@@ -349,7 +350,7 @@ fn ResourcesSection(id: CatalogId, editable: bool) -> impl IntoView {
             <p class="section-lead">"Groups and applications whose roles this catalog's access packages may hand out."</p>
             {move || remove_error.get().map(|error| view! { <ErrorAlert error=error title="The resource was not removed." /> })}
             <WholeList list=resources loading="Loading resources…" empty="This catalog has no resources yet." show=table />
-            <Show when=move || editable && is_admin()>
+            <Show when=move || editable && admin>
                 <AddResourceForm id=id on_added=Callback::new(move |_| resources.refetch()) />
             </Show>
         </section>

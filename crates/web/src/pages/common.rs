@@ -25,11 +25,14 @@ pub fn field_of(error: Signal<Option<ApiError>>, field: &'static str) -> Signal<
     Signal::derive(move || error.get().and_then(|error| error.field_message(field)))
 }
 
-/// Whether the signed-in person is an administrator (tracked).
+/// Whether the signed-in person is an administrator, as the session says now.
+///
+/// Untracked on purpose: pages read it while they are drawn (often inside a `Suspend`), and a
+/// tracked read made the page draw itself again when the person signed out, while the router
+/// was tearing it down ("reactive value already disposed", then "RefCell already borrowed").
+/// The shell leaves the page when the session ends; the menus track the session themselves.
 pub fn is_admin() -> bool {
-    Session::expect()
-        .with_me(|me| me.roles.contains(&GlobalRole::GlobalAdmin))
-        .unwrap_or(false)
+    untrack(|| Session::expect().is_admin())
 }
 
 /// A route parameter parsed into a typed id; `None` when it is absent or malformed.
@@ -42,14 +45,17 @@ where
 }
 
 /// Whether the signed-in person may create catalogs: administrators and catalog creators.
+/// Untracked, as [`is_admin`] is.
 pub fn may_create_catalogs() -> bool {
-    Session::expect()
-        .with_me(|me| {
-            me.roles
-                .iter()
-                .any(|role| matches!(role, GlobalRole::GlobalAdmin | GlobalRole::CatalogCreator))
-        })
-        .unwrap_or(false)
+    untrack(|| {
+        Session::expect()
+            .with_me(|me| {
+                me.roles.iter().any(|role| {
+                    matches!(role, GlobalRole::GlobalAdmin | GlobalRole::CatalogCreator)
+                })
+            })
+            .unwrap_or(false)
+    })
 }
 
 /// What the last refusal said about one field or, when the server answered with a conflict
