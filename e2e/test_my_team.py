@@ -144,6 +144,7 @@ def test_a_manager_sees_their_reports_asks_for_access_for_one_and_removes_anothe
     card_of(page, second).get_by_role("link", name=f"Request access for {second.display_name}").click()
     expect(page).to_have_url(re.compile(rf"/access-packages\?for={second.id}$"))
     expect(page.get_by_text(f"You are asking for {second.display_name}.")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to My team")).to_be_visible()
     page.get_by_role("searchbox", name="Search access packages").fill(tag)
     packages = page.get_by_role("list", name="Access packages you can request for them")
     expect(packages.get_by_role("link", name=re.compile(rf"^{tag} "))).to_have_text(

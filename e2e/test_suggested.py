@@ -159,5 +159,8 @@ def test_nothing_suggested_says_why_and_a_non_manager_asking_for_someone_is_told
     expect(alert).to_contain_text("This person is not one of your direct reports.")
     expect(page.get_by_text("Some fields are not valid")).to_have_count(0)
     expect(page.get_by_role("searchbox", name="Search access packages")).to_have_count(0)
+    # Someone who manages nobody is not sent back to a team page they do not have.
+    expect(page.get_by_role("link", name="Back to My team")).to_have_count(0)
+    expect(page.get_by_role("link", name="Request for yourself instead").first).to_be_visible()
     no_sideways_scroll(page)
     screenshot(page, f"not-a-report-{size}.png")

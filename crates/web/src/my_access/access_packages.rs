@@ -132,6 +132,8 @@ pub fn AccessPackagesPage() -> impl IntoView {
 #[component]
 fn ForReport(report: UserId) -> impl IntoView {
     let reports = LocalResource::new(api::people::my_reports);
+    // Someone with no direct reports (a wrong or stale link) has no team page to go back to.
+    let has_team = untrack(|| Session::expect().with_me(|me| me.has_direct_reports)) == Some(true);
     let name = move || {
         reports
             .get()
@@ -152,8 +154,7 @@ fn ForReport(report: UserId) -> impl IntoView {
                 }}
             </p>
             <p>
-                <A href=routes::TEAM>"Back to My team"</A>
-                " · "
+                {has_team.then(|| view! { <A href=routes::TEAM>"Back to My team"</A> " · " })}
                 <A href=routes::ACCESS_PACKAGES>"Request for yourself instead"</A>
             </p>
         </div>
