@@ -47,3 +47,11 @@ def user_id(admin_api: AdminApi, username: str) -> str:
     found = [person for person in page["items"] if person["username"] == username]
     assert len(found) == 1, f"{username} not found: {page}"
     return found[0]["id"]
+
+
+def no_sideways_scroll(page: Page) -> None:
+    """Fails when the page is wider than the window (a table or card that does not fit)."""
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the page scrolls sideways by {overflow} px"

@@ -22,6 +22,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from conftest import AdminApi, User, demo_user, sign_out
 from review_helpers import api, screenshot, sign_in, unique
+from review_helpers import no_sideways_scroll
 from tessera_server import TesseraServer
 
 SIZES = {"desktop": (1280, 800), "phone": (375, 812)}
@@ -92,13 +93,6 @@ def approve_first_stage(tessera: TesseraServer, approver: User, request: dict) -
     )
     assert decided.status_code == 200, decided.text
     assert decided.json()["state"] == "pending_approval"
-
-
-def no_sideways_scroll(page: Page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
 
 
 @pytest.mark.parametrize("size", SIZES.keys())

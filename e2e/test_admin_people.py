@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import AdminApi, User, demo_user
 from review_helpers import api, screenshot, sign_in, sign_out, unique
+from review_helpers import no_sideways_scroll
 from tessera_server import TesseraServer
 
 SIZES = {"desktop": (1280, 800), "phone": (375, 812)}
@@ -73,13 +74,6 @@ def ask(tessera: TesseraServer, person: User, package: dict, policy: dict) -> di
     )
     assert made.status_code == 201, made.text
     return made.json()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
 
 
 def wait_for_review(admin_api: AdminApi, definition_id: str) -> None:

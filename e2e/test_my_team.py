@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import AdminApi, User, sign_out
 from review_helpers import api, screenshot, sign_in, unique
+from review_helpers import no_sideways_scroll
 from tessera_server import TesseraServer
 
 SIZES = {"desktop": (1280, 800), "phone": (375, 812)}
@@ -70,13 +71,6 @@ def ask(tessera: TesseraServer, person: User, package: dict) -> dict:
     )
     assert made.status_code == 201, made.text
     return made.json()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the page scrolls sideways by {overflow} px"
 
 
 def main_menu_link(page: Page, size: str, name: str):
